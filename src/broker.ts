@@ -1,0 +1,212 @@
+/**
+ * The broker contract: what every store (the in-process engine, the Redis
+ * store) offers to the front doors. Front doors translate wire requests into
+ * these calls and the results back into wire replies; they own no job state.
+ *
+ * Methods return `Awaitable<T>`: the in-process engine answers with plain
+ * values (no Promise per command on the hot path), the Redis store with
+ * Promises. Callers must handle both.
+ */
+
+export type Awaitable<T> = T | Promise<T>;
+
+/** Job states as Disque's SHOW prints them. */
+export type JobState = "wait-repl" | "active" | "queued" | "acked";
+export const JOB_STATES: readonly JobState[] = ["wait-repl", "active", "queued", "acked"];
+
+/** Queue pause state: `in` refuses adds, `out` stops fetches. */
+export type PauseState = "none" | "in" | "out" | "all";
+
+/** Error codes shared by every door (RESP `-CODE message`, HTTP `{error:{code}}`). */
+export type BrokerErrorCode =
+  "ERR" | "BADID" | "NOREPL" | "MAXLEN" | "PAUSED" | "NOJOB" | "TOOLATE" | "OOM" | "MISCONF" | "DUPLICATE";
+
+export class BrokerError extends Error {
+  constructor(
+    readonly code: BrokerErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "BrokerError";
+  }
+}
+
+/** Where a job is placed in its queue relative to the others. */
+export type Placement = "creation" | "front";
+
+export interface AddJobRequest {
+  queue: string;
+  body: Buffer;
+  /** seconds */
+  ttl?: number;
+  /** seconds; 0 = at-most-once */
+  retry?: number;
+  /** seconds */
+  delay?: number;
+  replicate?: number;
+  maxlen?: number;
+  /** ms the producer waits for replication (0 = forever); the engine ignores it. */
+  replicationTimeoutMs?: number;
+  /** "front": served before every job already queued (okq QRPUSH). */
+  placement?: Placement;
+}
+
+export interface AddJobResult {
+  id: string;
+  seq: number;
+}
+
+export interface GetJobsRequest {
+  queues: string[];
+  count: number;
+  /** answer null at once when nothing is available */
+  nohang: boolean;
+  /** ms to block; 0 = forever */
+  timeoutMs: number;
+  /** aborting releases the wait; nothing is taken */
+  signal?: AbortSignal;
+}
+
+/** One delivered job, as GETJOB returns it. */
+export interface Delivery {
+  queue: string;
+  id: string;
+  seq: number;
+  body: Buffer;
+  nacks: number;
+  additionalDeliveries: number;
+}
+
+/** Everything SHOW reports about a job. Times are ms since the epoch. */
+export interface JobInfo {
+  id: string;
+  seq: number;
+  queue: string;
+  state: JobState;
+  repl: number;
+  /** seconds of TTL configured at creation */
+  ttl: number;
+  createdAt: number;
+  expiresAt: number;
+  /** seconds */
+  delay: number;
+  /** seconds */
+  retry: number;
+  nacks: number;
+  additionalDeliveries: number;
+  /** absolute ms of the next re-queue, or null */
+  requeueAt: number | null;
+  /** absolute ms when a delayed job becomes queued, or null */
+  awakeAt: number | null;
+  body: Buffer;
+}
+
+export interface QueueStats {
+  name: string;
+  len: number;
+  /** seconds since the queue was created */
+  age: number;
+  /** seconds since the queue was last used */
+  idle: number;
+  blocked: number;
+  jobsIn: number;
+  jobsOut: number;
+  pause: PauseState;
+}
+
+export interface ScanResult<T> {
+  cursor: number;
+  items: T[];
+}
+
+export interface JobScanOptions {
+  count: number;
+  busyloop: boolean;
+  queue?: string;
+  states?: JobState[];
+}
+
+export interface QueueScanOptions {
+  count: number;
+  busyloop: boolean;
+  minlen?: number;
+  maxlen?: number;
+  importrate?: number;
+}
+
+/** pause operations, read left to right (see DISQUE.md, PAUSE) */
+export type PauseOp = "in" | "out" | "all" | "none" | "state" | "bcast";
+
+export interface BrokerStats {
+  jobs: number;
+  queues: number;
+  jobsByState: Record<JobState, number>;
+  blockedClients: number;
+  /** totals since start */
+  added: number;
+  delivered: number;
+  acked: number;
+  expired: number;
+  requeued: number;
+}
+
+export interface NodeInfo {
+  id: string;
+  host: string;
+  port: number;
+  priority: number;
+}
+
+export interface Broker {
+  /** 40 hex characters; its first 8 are embedded in every job id */
+  readonly nodeId: string;
+
+  addJob(req: AddJobRequest): Awaitable<AddJobResult>;
+  getJobs(req: GetJobsRequest): Awaitable<Delivery[] | null>;
+  /** ACKJOB: count of known jobs not already acked */
+  ackJobs(ids: string[]): Awaitable<number>;
+  /** FASTACK: count deleted */
+  fastAck(ids: string[]): Awaitable<number>;
+  nack(ids: string[]): Awaitable<number>;
+  enqueue(ids: string[]): Awaitable<number>;
+  dequeue(ids: string[]): Awaitable<number>;
+  /** WORKING: seconds the re-queue was postponed by; throws NOJOB/TOOLATE */
+  working(id: string): Awaitable<number>;
+  deleteJobs(ids: string[]): Awaitable<number>;
+  show(id: string): Awaitable<JobInfo | null>;
+  /** the job with this sequence number (TaskQ task ids) */
+  showBySeq(seq: number): Awaitable<JobInfo | null>;
+
+  qlen(queue: string): Awaitable<number>;
+  /** count > 0 oldest first, < 0 newest first */
+  qpeek(queue: string, count: number): Awaitable<JobInfo[]>;
+  qstat(queue: string): Awaitable<QueueStats | null>;
+  pause(queue: string, ops: PauseOp[]): Awaitable<PauseState>;
+  jscan(cursor: number, opts: JobScanOptions): Awaitable<ScanResult<JobInfo>>;
+  qscan(cursor: number, opts: QueueScanOptions): Awaitable<ScanResult<string>>;
+
+  flushAll(): Awaitable<void>;
+  stats(): Awaitable<BrokerStats>;
+  nodes(): Awaitable<NodeInfo[]>;
+
+  /**
+   * Resolves when every change made so far is as durable as the fsync policy
+   * promises; undefined when nothing is pending. Write replies wait on it.
+   */
+  whenDurable(): Promise<void> | undefined;
+}
+
+/** Disque job ids: `D-` + 8 hex + `-` + 24 base64 chars + `-` + 4 hex. */
+export function isValidJobId(id: string): boolean {
+  return (
+    id.length === 40 &&
+    id.charCodeAt(0) === 68 /* D */ &&
+    id.charCodeAt(1) === 45 /* - */ &&
+    id.charCodeAt(10) === 45 &&
+    id.charCodeAt(35) === 45
+  );
+}
+
+export function badIdError(): BrokerError {
+  return new BrokerError("BADID", "Invalid Job ID format.");
+}

@@ -1,0 +1,557 @@
+import {
+  BrokerError,
+  badIdError,
+  isValidJobId,
+  type AddJobRequest,
+  type AddJobResult,
+  type Broker,
+  type BrokerStats,
+  type Delivery,
+  type GetJobsRequest,
+  type JobInfo,
+  type JobScanOptions,
+  type JobState,
+  type NodeInfo,
+  type PauseOp,
+  type PauseState,
+  type QueueScanOptions,
+  type QueueStats,
+  type ScanResult,
+} from "../broker.js";
+import type { EngineChange } from "./changes.js";
+import type { Clock } from "./clock.js";
+import { IdGenerator, newNodeId, type RandomSource } from "./ids.js";
+import { Job } from "./job.js";
+import { Queue } from "./queue.js";
+import { SortedList } from "./sorted-list.js";
+import { TimerHeap } from "./timer-heap.js";
+import { Waiter } from "./waiter.js";
+import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "./validate.js";
+
+/** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
+export const QUEUE_IDLE_GC_MS = 300_000;
+const GC_INTERVAL_MS = 10_000;
+
+export interface EngineOptions {
+  clock: Clock;
+  nodeId?: string;
+  random?: RandomSource;
+  /** host and port HELLO reports for this node */
+  host?: string;
+  port?: number;
+  /** every state change, for the journal; called synchronously */
+  onChange?: (change: EngineChange) => void;
+  /** told whenever the earliest timer moves earlier, so a driver can arm one timer */
+  onWake?: (at: number) => void;
+}
+
+/**
+ * The in-process broker: queues, jobs, leases and timers, pure and
+ * synchronous. It owns no sockets, files or timers: time comes from the
+ * injected clock, and a driver calls `runDue()` when `nextWakeAt()` comes.
+ */
+export class Engine implements Broker {
+  readonly nodeId: string;
+  /** a write barrier installed by the journal; undefined when nothing is pending */
+  durability: (() => Promise<void> | undefined) | undefined;
+
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly jobs = new Map<string, Job>();
+  /** every job by sequence number: JSCAN cursors and TaskQ ids */
+  private readonly bySeq = new SortedList<Job>((job) => job.seq);
+  private readonly queues = new Map<string, Queue>();
+  private readonly timers = new TimerHeap<Job | Waiter>();
+  private readonly onChange: ((change: EngineChange) => void) | undefined;
+  private readonly onWake: ((at: number) => void) | undefined;
+  private readonly host: string;
+  private readonly port: number;
+  private nextSeq = 1;
+  private nextQueueSerial = 1;
+  /** ranks below every creation rank, for jobs placed at the front */
+  private nextFrontRank = -1;
+  private nextGcAt = 0;
+  private blocked = 0;
+  private readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock;
+    this.nodeId = options.nodeId ?? newNodeId(options.random);
+    this.ids = new IdGenerator(this.nodeId.slice(0, 8), options.random);
+    this.onChange = options.onChange;
+    this.onWake = options.onWake;
+    this.host = options.host ?? "127.0.0.1";
+    this.port = options.port ?? 7711;
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /** When `runDue()` next has work, or Infinity. */
+  nextWakeAt(): number {
+    const next = this.timers.peekTime();
+    return this.queues.size > 0 ? Math.min(next, this.nextGcAt) : next;
+  }
+
+  /** Runs every timer that is due on the clock: expiries, delays, re-queues, time-outs. */
+  runDue(): void {
+    const now = this.clock.now();
+    let entry: Job | Waiter | undefined;
+    while ((entry = this.timers.popDue(now)) !== undefined) {
+      if (entry instanceof Waiter) {
+        if (!entry.done && entry.deadline <= now) this.finishWaiter(entry, null);
+      } else if (this.jobs.get(entry.id) === entry) {
+        entry.scheduledAt = Infinity;
+        this.processJobTimers(entry, now);
+      }
+    }
+    if (now >= this.nextGcAt) {
+      this.collectIdleQueues(now);
+      this.nextGcAt = now + GC_INTERVAL_MS;
+    }
+  }
+
+  private processJobTimers(job: Job, now: number): void {
+    if (job.expiresAt <= now) {
+      this.totals.expired++;
+      this.removeJob(job, "expire");
+      return;
+    }
+    if (job.awakeAt !== 0 && job.awakeAt <= now) {
+      job.awakeAt = 0;
+      this.enqueueJob(job, now);
+    } else if (!job.queued && job.requeueAt !== 0 && job.requeueAt <= now) {
+      job.additionalDeliveries++;
+      this.totals.requeued++;
+      this.emit({
+        type: "counters",
+        id: job.id,
+        nacks: job.nacks,
+        additionalDeliveries: job.additionalDeliveries,
+      });
+      this.enqueueJob(job, now);
+    }
+    this.schedule(job);
+  }
+
+  private schedule(job: Job): void {
+    const at = job.wakeAt();
+    if (at < job.scheduledAt) {
+      job.scheduledAt = at;
+      this.pushTimer(at, job);
+    }
+  }
+
+  private pushTimer(at: number, entry: Job | Waiter): void {
+    const before = this.timers.peekTime();
+    this.timers.push(at, entry);
+    if (at < before) this.onWake?.(at);
+  }
+
+  private collectIdleQueues(now: number): void {
+    for (const queue of this.queues.values()) {
+      if (
+        queue.ready.size === 0 &&
+        queue.waiters.size === 0 &&
+        queue.pause === "none" &&
+        now - queue.touchedAt >= QUEUE_IDLE_GC_MS
+      ) {
+        this.queues.delete(queue.name);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ job moves
+
+  private queueFor(name: string, now: number): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, this.nextQueueSerial++, now, now);
+      this.queues.set(name, queue);
+      if (this.queues.size === 1) this.nextGcAt = now + GC_INTERVAL_MS;
+    }
+    return queue;
+  }
+
+  /** Puts a job into its queue's ready list, at its place, and serves waiters. */
+  private enqueueJob(job: Job, now: number): void {
+    const queue = this.queueFor(job.queue, now);
+    job.queued = true;
+    job.everQueued = true;
+    job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
+    queue.ready.insert(job);
+    queue.jobsIn++;
+    queue.touchedAt = now;
+    if (queue.waiters.size > 0) this.serveWaiters(queue, now);
+  }
+
+  /** Takes the next ready job off a queue and marks it delivered. */
+  private takeJob(queue: Queue, now: number): Job | undefined {
+    const job = queue.ready.shift();
+    if (!job) return undefined;
+    job.queued = false;
+    // The lease runs from delivery, so a job that waited long in the queue is not re-sent at once.
+    job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
+    queue.jobsOut++;
+    queue.touchedAt = now;
+    this.totals.delivered++;
+    this.schedule(job);
+    return job;
+  }
+
+  private unqueueJob(job: Job): void {
+    if (!job.queued) return;
+    this.queues.get(job.queue)?.ready.remove(job.rank);
+    job.queued = false;
+  }
+
+  private removeJob(job: Job, reason: "ack" | "fastack" | "deljob" | "expire"): void {
+    this.unqueueJob(job);
+    this.jobs.delete(job.id);
+    this.bySeq.remove(job.seq);
+    job.scheduledAt = -Infinity;
+    this.emit({ type: "delete", id: job.id, reason });
+  }
+
+  private emit(change: EngineChange): void {
+    if (this.onChange) this.onChange(change);
+  }
+
+  // ------------------------------------------------------------- waiters
+
+  private serveWaiters(queue: Queue, now: number): void {
+    if (queue.pausedOut) return;
+    for (const waiter of queue.waiters) {
+      const job = this.takeJob(queue, now);
+      if (!job) return;
+      this.finishWaiter(waiter, [delivery(job)]);
+    }
+  }
+
+  private finishWaiter(waiter: Waiter, jobs: Delivery[] | null): void {
+    waiter.done = true;
+    this.blocked--;
+    for (const name of waiter.queues) {
+      const queue = this.queues.get(name);
+      if (queue) {
+        queue.waiters.delete(waiter);
+        queue.touchedAt = this.clock.now();
+      }
+    }
+    waiter.resolve(jobs);
+  }
+
+  // ------------------------------------------------------------ commands
+
+  addJob(req: AddJobRequest): AddJobResult {
+    this.runDue();
+    const ttl = req.ttl ?? DEFAULT_TTL_SECONDS;
+    const retry = req.retry ?? defaultRetrySeconds(ttl);
+    const delay = req.delay ?? 0;
+    const repl = req.replicate ?? 1;
+    validateAddJob(ttl, retry, delay, repl);
+    if (repl > 1) {
+      throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
+    }
+    const now = this.clock.now();
+    const existing = this.queues.get(req.queue);
+    if (req.maxlen !== undefined && existing && existing.ready.size >= req.maxlen) {
+      throw new BrokerError("MAXLEN", "Queue is already longer than the specified MAXLEN count");
+    }
+    if (existing?.pausedIn) throw new BrokerError("PAUSED", "Queue paused in input, try later");
+
+    const seq = this.nextSeq++;
+    const job = new Job(this.ids.next(ttl, retry), seq, req.queue, req.body, now, ttl, retry, delay, repl);
+    if (req.placement === "front") job.rank = this.nextFrontRank--;
+    this.jobs.set(job.id, job);
+    this.bySeq.insert(job);
+    this.totals.added++;
+    this.emit({ type: "add", job });
+    if (delay > 0) job.awakeAt = now + delay * 1000;
+    else this.enqueueJob(job, now);
+    this.schedule(job);
+    return { id: job.id, seq };
+  }
+
+  getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {
+    this.runDue();
+    const now = this.clock.now();
+    const taken = this.takeRounds(req.queues, req.count, now);
+    if (taken.length > 0) return taken;
+    if (req.nohang) return null;
+    if (req.signal?.aborted) return null;
+    return new Promise((resolve) => {
+      const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
+      const waiter = new Waiter(req.queues, deadline, resolve);
+      for (const name of req.queues) this.queueFor(name, now).waiters.add(waiter);
+      this.blocked++;
+      if (deadline > 0) this.pushTimer(deadline, waiter);
+      req.signal?.addEventListener("abort", () => {
+        if (!waiter.done) this.finishWaiter(waiter, null);
+      });
+    });
+  }
+
+  /** GETJOB's rounds: at most one job per queue per round, left to right. */
+  private takeRounds(names: string[], count: number, now: number): Delivery[] {
+    const taken: Delivery[] = [];
+    while (taken.length < count) {
+      const before = taken.length;
+      for (const name of names) {
+        const queue = this.queues.get(name);
+        if (!queue || queue.pausedOut) continue;
+        const job = this.takeJob(queue, now);
+        if (!job) continue;
+        taken.push(delivery(job));
+        if (taken.length === count) break;
+      }
+      if (taken.length === before) break;
+    }
+    return taken;
+  }
+
+  ackJobs(ids: string[]): number {
+    return this.removeEach(ids, "ack");
+  }
+
+  fastAck(ids: string[]): number {
+    return this.removeEach(ids, "fastack");
+  }
+
+  deleteJobs(ids: string[]): number {
+    return this.removeEach(ids, "deljob");
+  }
+
+  private removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): number {
+    this.runDue();
+    checkIds(ids);
+    let removed = 0;
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job) continue;
+      if (reason === "ack") this.totals.acked++;
+      this.removeJob(job, reason);
+      removed++;
+    }
+    return removed;
+  }
+
+  nack(ids: string[]): number {
+    return this.putBack(ids, "nack");
+  }
+
+  enqueue(ids: string[]): number {
+    return this.putBack(ids, "enqueue");
+  }
+
+  private putBack(ids: string[], how: "nack" | "enqueue"): number {
+    this.runDue();
+    checkIds(ids);
+    const now = this.clock.now();
+    let moved = 0;
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job || job.queued) continue;
+      if (job.retry === 0 && job.everQueued) continue; // at-most-once: never a second delivery
+      if (how === "nack") job.nacks++;
+      else if (job.everQueued) job.additionalDeliveries++;
+      job.awakeAt = 0;
+      this.emit({ type: "counters", id, nacks: job.nacks, additionalDeliveries: job.additionalDeliveries });
+      this.enqueueJob(job, now);
+      this.schedule(job);
+      moved++;
+    }
+    return moved;
+  }
+
+  dequeue(ids: string[]): number {
+    this.runDue();
+    checkIds(ids);
+    const now = this.clock.now();
+    let moved = 0;
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job || !job.queued) continue;
+      job.requeueAt = job.nextRequeueAt(now);
+      this.unqueueJob(job);
+      this.schedule(job);
+      moved++;
+    }
+    return moved;
+  }
+
+  working(id: string): number {
+    this.runDue();
+    checkIds([id]);
+    const job = this.jobs.get(id);
+    if (!job) throw new BrokerError("NOJOB", "Job not known in the context of this node.");
+    const now = this.clock.now();
+    if (now - job.createdAt > (job.ttl * 1000) / 2) {
+      throw new BrokerError(
+        "TOOLATE",
+        "Half of job TTL already elapsed, you are no longer allowed to postpone the next delivery.",
+      );
+    }
+    if (job.retry === 0) return 0;
+    this.unqueueJob(job);
+    job.requeueAt = now + job.retry * 1000;
+    this.schedule(job);
+    return job.retry;
+  }
+
+  show(id: string): JobInfo | null {
+    this.runDue();
+    checkIds([id]);
+    return this.jobs.get(id)?.info(this.clock.now()) ?? null;
+  }
+
+  showBySeq(seq: number): JobInfo | null {
+    this.runDue();
+    return this.bySeq.find(seq)?.info(this.clock.now()) ?? null;
+  }
+
+  qlen(name: string): number {
+    this.runDue();
+    return this.queues.get(name)?.ready.size ?? 0;
+  }
+
+  qpeek(name: string, count: number): JobInfo[] {
+    this.runDue();
+    const queue = this.queues.get(name);
+    if (!queue || count === 0) return [];
+    const now = this.clock.now();
+    const out: JobInfo[] = [];
+    const limit = Math.abs(count);
+    for (const job of count > 0 ? queue.ready : queue.ready.reversed()) {
+      if (out.length >= limit) break;
+      out.push(job.info(now));
+    }
+    return out;
+  }
+
+  qstat(name: string): QueueStats | null {
+    this.runDue();
+    const queue = this.queues.get(name);
+    if (!queue) return null;
+    const now = this.clock.now();
+    return {
+      name,
+      len: queue.ready.size,
+      age: Math.floor((now - queue.createdAt) / 1000),
+      idle: Math.floor((now - queue.touchedAt) / 1000),
+      blocked: queue.waiters.size,
+      jobsIn: queue.jobsIn,
+      jobsOut: queue.jobsOut,
+      pause: queue.pause,
+    };
+  }
+
+  pause(name: string, ops: PauseOp[]): PauseState {
+    this.runDue();
+    const now = this.clock.now();
+    const queue = this.queueFor(name, now);
+    let state = queue.pause;
+    let changed = false;
+    for (const op of ops) {
+      if (op === "state" || op === "bcast") continue;
+      state = op;
+      changed = true;
+    }
+    if (changed && state !== queue.pause) {
+      queue.pause = state;
+      queue.touchedAt = now;
+      this.emit({ type: "pause", queue: name, state });
+      if (!queue.pausedOut && queue.waiters.size > 0) this.serveWaiters(queue, now);
+    }
+    return queue.pause;
+  }
+
+  jscan(cursor: number, opts: JobScanOptions): ScanResult<JobInfo> {
+    this.runDue();
+    const now = this.clock.now();
+    const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
+    const items: JobInfo[] = [];
+    let examined = 0;
+    for (const job of this.bySeq.from(cursor)) {
+      if (!opts.busyloop && examined >= opts.count) return { cursor: job.seq, items };
+      examined++;
+      if (opts.queue !== undefined && job.queue !== opts.queue) continue;
+      const info = job.info(now);
+      if (states && !states.has(info.state)) continue;
+      items.push(info);
+    }
+    return { cursor: 0, items };
+  }
+
+  qscan(cursor: number, opts: QueueScanOptions): ScanResult<string> {
+    this.runDue();
+    const items: string[] = [];
+    let examined = 0;
+    for (const queue of this.queues.values()) {
+      if (queue.serial < cursor) continue;
+      if (!opts.busyloop && examined >= opts.count) return { cursor: queue.serial, items };
+      examined++;
+      const len = queue.ready.size;
+      if (opts.minlen !== undefined && len < opts.minlen) continue;
+      if (opts.maxlen !== undefined && len > opts.maxlen) continue;
+      if (opts.importrate !== undefined && opts.importrate > 0) continue; // one node imports nothing
+      items.push(queue.name);
+    }
+    return { cursor: 0, items };
+  }
+
+  /** DEBUG FLUSHALL: every job and queue goes; blocked fetchers stay blocked. */
+  flushAll(): void {
+    this.jobs.clear();
+    this.bySeq.clear();
+    this.timers.clear();
+    for (const queue of [...this.queues.values()]) {
+      if (queue.waiters.size === 0) {
+        this.queues.delete(queue.name);
+        continue;
+      }
+      queue.ready.clear();
+      for (const waiter of queue.waiters) if (waiter.deadline > 0) this.pushTimer(waiter.deadline, waiter);
+    }
+    this.emit({ type: "flushall" });
+  }
+
+  stats(): BrokerStats {
+    this.runDue();
+    const jobsByState: Record<JobState, number> = { "wait-repl": 0, active: 0, queued: 0, acked: 0 };
+    let queued = 0;
+    for (const queue of this.queues.values()) queued += queue.ready.size;
+    jobsByState.queued = queued;
+    jobsByState.active = this.jobs.size - queued;
+    return {
+      jobs: this.jobs.size,
+      queues: this.queues.size,
+      jobsByState,
+      blockedClients: this.blocked,
+      ...this.totals,
+    };
+  }
+
+  nodes(): NodeInfo[] {
+    return [{ id: this.nodeId, host: this.host, port: this.port, priority: 1 }];
+  }
+
+  whenDurable(): Promise<void> | undefined {
+    return this.durability?.();
+  }
+}
+
+function delivery(job: Job): Delivery {
+  return {
+    queue: job.queue,
+    id: job.id,
+    seq: job.seq,
+    body: job.body,
+    nacks: job.nacks,
+    additionalDeliveries: job.additionalDeliveries,
+  };
+}
+
+/** Multi-id commands check every id first and do nothing if one is malformed. */
+function checkIds(ids: string[]): void {
+  for (const id of ids) if (!isValidJobId(id)) throw badIdError();
+}

@@ -1,0 +1,133 @@
+/**
+ * A list kept sorted by a unique numeric key, stored as a list of small
+ * sorted chunks (as Python's sortedcontainers does). The common queue
+ * pattern, append at the tail and pop at the head, is O(1) amortized; a
+ * put-back into the middle costs a binary search plus a splice of one chunk.
+ */
+const CHUNK = 512;
+
+export class SortedList<T> {
+  private chunks: T[][] = [];
+  private count = 0;
+
+  constructor(private readonly keyOf: (item: T) => number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  insert(item: T): void {
+    const key = this.keyOf(item);
+    const chunks = this.chunks;
+    this.count++;
+    if (chunks.length === 0) {
+      chunks.push([item]);
+      return;
+    }
+    // Fast path: a new maximum goes at the very end.
+    const lastChunk = chunks[chunks.length - 1]!;
+    if (key > this.keyOf(lastChunk[lastChunk.length - 1]!)) {
+      if (lastChunk.length < CHUNK) lastChunk.push(item);
+      else chunks.push([item]);
+      return;
+    }
+    const ci = this.chunkFor(key);
+    const chunk = chunks[ci]!;
+    chunk.splice(this.indexIn(chunk, key), 0, item);
+    if (chunk.length > CHUNK * 2) chunks.splice(ci + 1, 0, chunk.splice(CHUNK));
+  }
+
+  /** Removes the item with this key; returns it, or undefined. */
+  remove(key: number): T | undefined {
+    if (this.count === 0) return undefined;
+    const ci = this.chunkFor(key);
+    const chunk = this.chunks[ci]!;
+    const i = this.indexIn(chunk, key);
+    if (i >= chunk.length || this.keyOf(chunk[i]!) !== key) return undefined;
+    const [item] = chunk.splice(i, 1);
+    this.afterRemove(ci);
+    return item;
+  }
+
+  find(key: number): T | undefined {
+    if (this.count === 0) return undefined;
+    const chunk = this.chunks[this.chunkFor(key)]!;
+    const item = chunk[this.indexIn(chunk, key)];
+    return item !== undefined && this.keyOf(item) === key ? item : undefined;
+  }
+
+  first(): T | undefined {
+    return this.chunks[0]?.[0];
+  }
+
+  last(): T | undefined {
+    const chunk = this.chunks[this.chunks.length - 1];
+    return chunk?.[chunk.length - 1];
+  }
+
+  shift(): T | undefined {
+    const chunk = this.chunks[0];
+    if (!chunk) return undefined;
+    const item = chunk.shift();
+    this.afterRemove(0);
+    return item;
+  }
+
+  clear(): void {
+    this.chunks = [];
+    this.count = 0;
+  }
+
+  /** Items in key order, starting at the first key >= fromKey. */
+  *from(fromKey: number): IterableIterator<T> {
+    if (this.count === 0) return;
+    let ci = this.chunkFor(fromKey);
+    let i = this.indexIn(this.chunks[ci]!, fromKey);
+    for (; ci < this.chunks.length; ci++, i = 0) {
+      const chunk = this.chunks[ci]!;
+      for (; i < chunk.length; i++) yield chunk[i]!;
+    }
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (const chunk of this.chunks) yield* chunk;
+  }
+
+  *reversed(): IterableIterator<T> {
+    for (let ci = this.chunks.length - 1; ci >= 0; ci--) {
+      const chunk = this.chunks[ci]!;
+      for (let i = chunk.length - 1; i >= 0; i--) yield chunk[i]!;
+    }
+  }
+
+  private afterRemove(ci: number): void {
+    this.count--;
+    if (this.chunks[ci]!.length === 0) this.chunks.splice(ci, 1);
+  }
+
+  /** Index of the chunk whose range should hold `key`. */
+  private chunkFor(key: number): number {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const chunk = chunks[mid]!;
+      if (this.keyOf(chunk[chunk.length - 1]!) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** First index in `chunk` whose key is >= `key`. */
+  private indexIn(chunk: T[], key: number): number {
+    let lo = 0;
+    let hi = chunk.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.keyOf(chunk[mid]!) < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
