@@ -96,8 +96,10 @@ export interface JobInfo {
   additionalDeliveries: number;
   /** absolute ms of the next re-queue, or null */
   requeueAt: number | null;
-  /** absolute ms when a delayed job becomes queued, or null */
+  /** absolute ms of the job's next timer event (delay end, re-queue, expiry), or null */
   awakeAt: number | null;
+  /** the engine's clock when this snapshot was taken: relative times derive from it */
+  observedAt: number;
   body: Buffer;
 }
 

@@ -36,6 +36,8 @@ export interface EngineOptions {
   clock: Clock;
   nodeId?: string;
   random?: RandomSource;
+  /** largest job body accepted, in bytes */
+  maxJobSize?: number;
   /** host and port HELLO reports for this node */
   host?: string;
   port?: number;
@@ -66,6 +68,7 @@ export class Engine implements Broker {
   private readonly onWake: ((at: number) => void) | undefined;
   private readonly host: string;
   private readonly port: number;
+  maxJobSize: number;
   private nextSeq = 1;
   private nextQueueSerial = 1;
   /** ranks below every creation rank, for jobs placed at the front */
@@ -82,6 +85,7 @@ export class Engine implements Broker {
     this.onWake = options.onWake;
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 7711;
+    this.maxJobSize = options.maxJobSize ?? 16 * 1024 * 1024;
   }
 
   // ---------------------------------------------------------------- timers
@@ -249,6 +253,12 @@ export class Engine implements Broker {
     const delay = req.delay ?? 0;
     const repl = req.replicate ?? 1;
     validateAddJob(ttl, retry, delay, repl);
+    if (req.body.length > this.maxJobSize) {
+      throw new BrokerError(
+        "ERR",
+        `job body too big: ${req.body.length} bytes, the limit is ${this.maxJobSize}`,
+      );
+    }
     if (repl > 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }

@@ -75,8 +75,9 @@ export class Job {
       nacks: this.nacks,
       additionalDeliveries: this.additionalDeliveries,
       requeueAt: this.requeueAt === 0 ? null : this.nextRequeueAt(now),
-      awakeAt: this.awakeAt !== 0 ? this.awakeAt : Number.isFinite(wake) ? wake : null,
+      awakeAt: Number.isFinite(wake) ? wake : null,
       body: this.body,
+      observedAt: now,
     };
   }
 }

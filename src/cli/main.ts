@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from "commander";
+import { readFileSync } from "node:fs";
+import { defaultConfig } from "../config.js";
+import { startServer } from "../server.js";
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) {
+    throw new InvalidArgumentError("not a whole number");
+  }
+  return n;
+}
+
+const program = new Command()
+  .name("docket")
+  .description("A job-queue server that speaks Disque, okq, takeanumber, TaskQ and emq")
+  .version(pkg.version);
+
+const defaults = defaultConfig();
+program
+  .command("serve")
+  .description("start the server")
+  .option("--port <port>", "RESP port", integer, defaults.port)
+  .option("--bind <address>", "address to listen on", defaults.bind)
+  .option("--data-dir <dir>", "where the journal lives", defaults.dataDir)
+  .option("--requirepass <password>", "password clients must AUTH with")
+  .option("--max-job-size <bytes>", "largest job body accepted", integer, defaults.maxJobSize)
+  .option("--max-clients <n>", "most simultaneous connections", integer, defaults.maxClients)
+  .option(
+    "--client-output-limit <bytes>",
+    "unsent output per client before it is dropped",
+    integer,
+    defaults.clientOutputLimit,
+  )
+  .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
+  .action(async (options: Record<string, unknown>) => {
+    const server = await startServer({
+      port: options.port as number,
+      bind: options.bind as string,
+      dataDir: options.dataDir as string,
+      requirePass: options.requirepass as string | undefined,
+      maxJobSize: options.maxJobSize as number,
+      maxClients: options.maxClients as number,
+      clientOutputLimit: options.clientOutputLimit as number,
+      debugCommands: options.debugCommands as boolean,
+    });
+    const stop = (signal: string) => {
+      server.logger.info({ signal }, "shutting down");
+      void server.close().then(() => process.exit(0));
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    server.onShutdown(() => process.exit(0));
+  });
+
+program.parseAsync(process.argv).catch((error: Error) => {
+  console.error(`docket: ${error.message}`);
+  process.exit(1);
+});

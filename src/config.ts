@@ -1,0 +1,50 @@
+/** Every server setting, with the defaults of DESIGN.md. */
+export interface ServerConfig {
+  /** RESP port (0 = ephemeral, for tests) */
+  port: number;
+  bind: string;
+  dataDir: string;
+  requirePass: string | undefined;
+  /** largest job body, bytes */
+  maxJobSize: number;
+  maxClients: number;
+  /** unsent output a client may accumulate before it is disconnected, bytes */
+  clientOutputLimit: number;
+  /** longest inline (telnet) request line, bytes */
+  maxInlineBytes: number;
+  /** most arguments in one request */
+  maxMultibulkLength: number;
+  /** DEBUG FLUSHALL and friends */
+  debugCommands: boolean;
+}
+
+export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
+
+export function defaultConfig(): ServerConfig {
+  return {
+    port: 7711,
+    bind: "127.0.0.1",
+    dataDir: "./docket-data",
+    requirePass: undefined,
+    maxJobSize: 16 * 1024 * 1024,
+    maxClients: 10_000,
+    clientOutputLimit: 64 * 1024 * 1024,
+    maxInlineBytes: 64 * 1024,
+    maxMultibulkLength: 1024 * 1024,
+    debugCommands: true,
+  };
+}
+
+export function checkConfig(config: ServerConfig): void {
+  const positive = (name: string, value: number, max = Number.MAX_SAFE_INTEGER) => {
+    if (!Number.isInteger(value) || value < 1 || value > max) {
+      throw new Error(`${name} must be an integer between 1 and ${max}, got ${value}`);
+    }
+  };
+  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
+    throw new Error(`port must be between 0 and 65535, got ${config.port}`);
+  }
+  positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
+  positive("max-clients", config.maxClients);
+  positive("client-output-limit", config.clientOutputLimit);
+}

@@ -1,0 +1,289 @@
+import { andThen } from "../../util/awaitable.js";
+import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
+import type { CommandSpec } from "./command.js";
+import type { RespContext } from "./context.js";
+import { infoText } from "./info.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
+import { configGet, configSet } from "./settings.js";
+
+/** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */
+
+type Spec = CommandSpec<RespContext>;
+
+function ping(_ctx: RespContext, args: Buffer[]): Reply {
+  return args.length > 1 ? args[1]! : new SimpleString("PONG");
+}
+
+function auth(ctx: RespContext, args: Buffer[]): Reply {
+  const password = ctx.server.config.requirePass;
+  if (password === undefined) return new ErrorReply("ERR Client sent AUTH, but no password is set");
+  if (str(args[args.length - 1]!) !== password) {
+    ctx.client.authenticated = false;
+    return new ErrorReply("ERR invalid password");
+  }
+  ctx.client.authenticated = true;
+  return OK;
+}
+
+function quit(ctx: RespContext): Reply {
+  ctx.client.closeAfterReply();
+  return OK;
+}
+
+function hello(ctx: RespContext): Reply | Promise<Reply> {
+  return andThen(ctx.broker.nodes(), (nodes) => [
+    1,
+    ctx.broker.nodeId,
+    ...nodes.map((node) => [node.id, node.host, String(node.port), String(node.priority)]),
+  ]);
+}
+
+async function info(ctx: RespContext, args: Buffer[]): Promise<Reply> {
+  return Buffer.from(await infoText(ctx, args[1] ? str(args[1]) : undefined));
+}
+
+function command(ctx: RespContext, args: Buffer[]): Reply {
+  const table = ctx.server.commands();
+  if (args.length === 1) return table.all().map((spec) => table.commandInfo(spec));
+  const sub = word(args[1]!);
+  if (sub === "count") return table.all().length;
+  if (sub === "info") {
+    return args.slice(2).map((name) => {
+      const spec = table.lookup(name);
+      return spec ? table.commandInfo(spec) : null;
+    });
+  }
+  if (sub === "docs") {
+    const names = args.length > 2 ? args.slice(2) : table.all().map((spec) => Buffer.from(spec.name));
+    const out: Reply[] = [];
+    for (const name of names) {
+      const spec = table.lookup(name);
+      if (spec) out.push(spec.name, ["summary", spec.summary, "syntax", spec.syntax, "group", spec.group]);
+    }
+    return out;
+  }
+  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try COMMAND COUNT|INFO|DOCS.`);
+}
+
+function config(ctx: RespContext, args: Buffer[]): Reply {
+  const sub = word(args[1]!);
+  if (sub === "get" && args.length === 3) return configGet(ctx.server.config, str(args[2]!));
+  if (sub === "set" && args.length === 4) {
+    configSet(ctx, str(args[2]!), str(args[3]!));
+    return OK;
+  }
+  if (sub === "resetstat" && args.length === 2) return OK;
+  if (sub === "get" || sub === "set") {
+    return new ErrorReply(`ERR wrong number of arguments for 'config|${sub}' command`);
+  }
+  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try CONFIG GET|SET.`);
+}
+
+const VALID_NAME = /^[\x21-\x7e]*$/;
+
+function client(ctx: RespContext, args: Buffer[]): Reply {
+  const sub = word(args[1]!);
+  const now = Date.now();
+  if (sub === "list") {
+    const lines: string[] = [];
+    for (const c of ctx.server.clients()) {
+      const age = Math.floor((now - c.createdAt) / 1000);
+      const idle = Math.floor((now - c.lastCommandAt) / 1000);
+      const flags = c.blocked ? "b" : "N";
+      lines.push(
+        `id=${c.id} addr=${c.addr} laddr=${c.laddr} name=${c.name} age=${age} idle=${idle} ` +
+          `flags=${flags} omem=${c.outputBytes()} cmd=${c.lastCommand}`,
+      );
+    }
+    return Buffer.from(lines.map((line) => line + "\n").join(""));
+  }
+  if (sub === "setname" && args.length === 3) {
+    const name = str(args[2]!);
+    if (!VALID_NAME.test(name)) {
+      return new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
+    }
+    ctx.client.name = name;
+    return OK;
+  }
+  if (sub === "getname") return ctx.client.name === "" ? null : ctx.client.name;
+  if (sub === "id") return ctx.client.id;
+  if (sub === "kill" && args.length >= 3) return clientKill(ctx, args);
+  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1]!)}'`);
+}
+
+/** CLIENT KILL addr | CLIENT KILL ID id | ADDR addr … */
+function clientKill(ctx: RespContext, args: Buffer[]): Reply {
+  const filters: { id?: number; addr?: string } = {};
+  if (args.length === 3) filters.addr = str(args[2]!);
+  else {
+    for (let i = 2; i + 1 < args.length; i += 2) {
+      const key = word(args[i]!);
+      if (key === "id") filters.id = Number(str(args[i + 1]!));
+      else if (key === "addr") filters.addr = str(args[i + 1]!);
+      else throw errorOf(SYNTAX_ERROR);
+    }
+  }
+  let killed = 0;
+  for (const c of ctx.server.clients()) {
+    if (filters.id !== undefined && c.id !== filters.id) continue;
+    if (filters.addr !== undefined && c.addr !== filters.addr) continue;
+    c.kill();
+    killed++;
+  }
+  if (args.length === 3) return killed > 0 ? OK : new ErrorReply("ERR No such client");
+  return killed;
+}
+
+function debug(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  if (!ctx.server.config.debugCommands) return new ErrorReply("ERR DEBUG command not allowed.");
+  if (word(args[1]!) === "flushall") return andThen(ctx.broker.flushAll(), () => OK);
+  return new ErrorReply("ERR unknown DEBUG subcommand; try DEBUG FLUSHALL");
+}
+
+function time(): Reply {
+  const micros = BigInt(Math.round(performance.timeOrigin * 1000 + performance.now() * 1000));
+  return [String(micros / 1_000_000n), String(micros % 1_000_000n)];
+}
+
+function shutdown(ctx: RespContext): Reply {
+  ctx.server.shutdown();
+  ctx.client.closeAfterReply();
+  return OK;
+}
+
+function cluster(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const sub = word(args[1]!);
+  const id = ctx.broker.nodeId;
+  if (sub === "myid") return id;
+  if (sub === "info") {
+    return andThen(ctx.broker.nodes(), (nodes) =>
+      Buffer.from(
+        `cluster_state:ok\r\ncluster_known_nodes:${nodes.length}\r\ncluster_reachable_nodes:${nodes.length}\r\n`,
+      ),
+    );
+  }
+  if (sub === "nodes") {
+    return andThen(ctx.broker.nodes(), (nodes) =>
+      Buffer.from(
+        nodes
+          .map(
+            (node) =>
+              `${node.id} ${node.host}:${node.port} ${node.id === id ? "myself" : "noflags"} - 0 0 connected\n`,
+          )
+          .join(""),
+      ),
+    );
+  }
+  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try CLUSTER MYID|INFO|NODES.`);
+}
+
+export const adminCommands: Spec[] = [
+  {
+    name: "ping",
+    arity: -1,
+    flags: ["fast"],
+    group: "server",
+    summary: "Answers PONG, or echoes its argument",
+    syntax: "PING [message]",
+    handler: ping,
+  },
+  {
+    name: "auth",
+    arity: -2,
+    flags: ["noauth", "fast"],
+    group: "server",
+    summary: "Authenticate with the server password",
+    syntax: "AUTH password",
+    handler: auth,
+  },
+  {
+    name: "quit",
+    arity: 1,
+    flags: ["noauth", "fast"],
+    group: "server",
+    summary: "Close the connection",
+    syntax: "QUIT",
+    handler: quit,
+  },
+  {
+    name: "hello",
+    arity: -1,
+    flags: ["fast"],
+    group: "disque",
+    summary: "This node's id and every node of the deployment",
+    syntax: "HELLO",
+    handler: hello,
+  },
+  {
+    name: "info",
+    arity: -1,
+    flags: [],
+    group: "server",
+    summary: "Server information and statistics",
+    syntax: "INFO [section]",
+    handler: info,
+  },
+  {
+    name: "command",
+    arity: -1,
+    flags: [],
+    group: "server",
+    summary: "Describe the command table",
+    syntax: "COMMAND [COUNT|INFO name ...|DOCS [name ...]]",
+    handler: command,
+  },
+  {
+    name: "config",
+    arity: -2,
+    flags: ["admin"],
+    group: "server",
+    summary: "Read or change settings",
+    syntax: "CONFIG GET pattern | CONFIG SET name value",
+    handler: config,
+  },
+  {
+    name: "client",
+    arity: -2,
+    flags: ["admin"],
+    group: "server",
+    summary: "Inspect and manage connections",
+    syntax: "CLIENT LIST|SETNAME name|GETNAME|ID|KILL addr|KILL ID id",
+    handler: client,
+  },
+  {
+    name: "debug",
+    arity: -2,
+    flags: ["admin", "write"],
+    group: "server",
+    summary: "DEBUG FLUSHALL deletes every job and queue",
+    syntax: "DEBUG FLUSHALL",
+    handler: debug,
+  },
+  {
+    name: "time",
+    arity: 1,
+    flags: ["fast"],
+    group: "server",
+    summary: "Server time: seconds and microseconds",
+    syntax: "TIME",
+    handler: time,
+  },
+  {
+    name: "shutdown",
+    arity: -1,
+    flags: ["admin"],
+    group: "server",
+    summary: "Stop the server cleanly",
+    syntax: "SHUTDOWN",
+    handler: shutdown,
+  },
+  {
+    name: "cluster",
+    arity: -2,
+    flags: ["admin"],
+    group: "disque",
+    summary: "One-node cluster answers",
+    syntax: "CLUSTER MYID|INFO|NODES",
+    handler: cluster,
+  },
+];

@@ -1,0 +1,28 @@
+import type { Broker } from "../../broker.js";
+import type { ServerConfig } from "../../config.js";
+import type { CommandTable } from "./command.js";
+import type { RespClient } from "./server.js";
+
+/** What a RESP command handler can reach: its client, the broker, the server. */
+export interface RespContext {
+  client: RespClient;
+  broker: Broker;
+  server: ServerHandle;
+}
+
+/** The parts of the running server that admin commands (INFO, CONFIG, CLIENT…) need. */
+export interface ServerHandle {
+  readonly config: ServerConfig;
+  readonly startedAt: number;
+  readonly runId: string;
+  clients(): Iterable<RespClient>;
+  /** INFO sections beyond the RESP door's own, e.g. persistence from the journal */
+  infoSections(): Promise<Record<string, Record<string, string | number>>>;
+  /** transport totals for INFO: total_connections_received, total_commands_processed */
+  counters(): Record<string, number>;
+  /** the RESP command table, for COMMAND */
+  commands(): CommandTable<RespContext>;
+  /** pushes a CONFIG SET into the components that cache settings */
+  configChanged(): void;
+  shutdown(): void;
+}

@@ -1,0 +1,450 @@
+import {
+  JOB_STATES,
+  type AddJobRequest,
+  type Delivery,
+  type JobInfo,
+  type JobScanOptions,
+  type JobState,
+  type PauseOp,
+  type QueueScanOptions,
+  type ScanResult,
+} from "../../broker.js";
+import { andThen } from "../../util/awaitable.js";
+import {
+  NOT_INTEGER,
+  SYNTAX_ERROR,
+  errorOf,
+  idsOf,
+  intOrFail,
+  parseIntArg,
+  str,
+  timeoutArg,
+  word,
+} from "./args.js";
+import type { CommandSpec } from "./command.js";
+import type { RespContext } from "./context.js";
+import { replyWhenDurable } from "./durable.js";
+import { NULL_ARRAY, SimpleString, type Reply } from "./reply.js";
+
+/** Disque's job and queue commands (DISQUE.md section 4). */
+
+type Spec = CommandSpec<RespContext>;
+
+// ------------------------------------------------------------------ ADDJOB
+
+/** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
+function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
+  const req: AddJobRequest = { queue: str(args[1]!), body: args[2]! };
+  let async = false;
+  const value = (i: number, message: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const n = parseIntArg(args[i]);
+    if (n === undefined || n < min || n > max) throw errorOf(message);
+    return n;
+  };
+  for (let i = 4; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "replicate" && hasValue) {
+      req.replicate = value(++i, "REPLICATE must be between 1 and 65535", 1, 65535);
+    } else if (option === "ttl" && hasValue) {
+      req.ttl = value(++i, "TTL must be a number > 0", 1);
+    } else if (option === "retry" && hasValue) {
+      req.retry = value(++i, "RETRY time must be a non negative number", 0);
+    } else if (option === "delay" && hasValue) {
+      req.delay = value(++i, "DELAY time must be a non negative number", 0);
+    } else if (option === "maxlen" && hasValue) {
+      req.maxlen = value(++i, "MAXLEN must be a positive number", 1);
+    } else if (option === "async") {
+      async = true;
+    } else {
+      throw errorOf(SYNTAX_ERROR);
+    }
+  }
+  req.replicationTimeoutMs = timeoutArg(args[3]!);
+  return { req, async };
+}
+
+function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { req, async } = parseAddJob(args);
+  return andThen(ctx.broker.addJob(req), (result) =>
+    replyWhenDurable(ctx, new SimpleString(result.id), async),
+  );
+}
+
+// ------------------------------------------------------------------ GETJOB
+
+function jobReply(job: Delivery, withCounters: boolean): Reply {
+  if (!withCounters) return [job.queue, job.id, job.body];
+  return [job.queue, job.id, job.body, "nacks", job.nacks, "additional-deliveries", job.additionalDeliveries];
+}
+
+function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  let nohang = false;
+  let withCounters = false;
+  let timeoutMs = 0;
+  let count = 1;
+  let from = -1;
+  for (let i = 1; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "nohang") nohang = true;
+    else if (option === "withcounters") withCounters = true;
+    else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args[++i]!);
+    else if (option === "count" && hasValue) {
+      const n = parseIntArg(args[++i]);
+      if (n === undefined || n < 1) throw errorOf("COUNT must be a number greater than zero");
+      count = n;
+    } else if (option === "from") {
+      from = i + 1;
+      break;
+    } else throw errorOf(SYNTAX_ERROR);
+  }
+  if (from < 0 || from >= args.length) throw errorOf(SYNTAX_ERROR);
+  const queues: string[] = [];
+  for (let i = from; i < args.length; i++) queues.push(str(args[i]!));
+
+  const client = ctx.client;
+  const abort = nohang ? undefined : new AbortController();
+  const toReply = (jobs: Delivery[] | null): Reply => {
+    if (jobs === null) return NULL_ARRAY;
+    if (client.closed && jobs.length > 0) {
+      // The client left while its jobs were on the way: put them back at once.
+      void ctx.broker.enqueue(jobs.map((job) => job.id));
+      return NULL_ARRAY;
+    }
+    return jobs.map((job) => jobReply(job, withCounters));
+  };
+  const result = ctx.broker.getJobs({ queues, count, nohang, timeoutMs, signal: abort?.signal });
+  if (result instanceof Promise && abort) client.onClose(() => abort.abort());
+  return andThen(result, toReply);
+}
+
+// ------------------------------------------------------- id-list commands
+
+type IdCommand = "ackJobs" | "fastAck" | "nack" | "enqueue" | "dequeue" | "deleteJobs";
+
+/** The commands that take a list of ids and answer how many they changed. */
+function idListCommand(method: IdCommand): Spec["handler"] {
+  return (ctx, args) => {
+    const ids = idsOf(args, 1);
+    return andThen(ctx.broker[method](ids), (n) => replyWhenDurable(ctx, n, false));
+  };
+}
+
+function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.working(args[1]!.toString("latin1")), (seconds) => seconds);
+}
+
+// ------------------------------------------------------------ inspection
+
+/** SHOW's flat 30-element array. */
+export function showReply(job: JobInfo, nodeId: string): Reply {
+  const now = job.observedAt;
+  return [
+    "id",
+    job.id,
+    "queue",
+    job.queue,
+    "state",
+    job.state,
+    "repl",
+    job.repl,
+    "ttl",
+    Math.max(0, Math.ceil((job.expiresAt - now) / 1000)),
+    "ctime",
+    // Disque's ctime is in nanoseconds; the low digits keep jobs of one ms apart.
+    BigInt(job.createdAt) * 1_000_000n + BigInt(job.seq % 1_000_000),
+    "delay",
+    job.delay,
+    "retry",
+    job.retry,
+    "nacks",
+    job.nacks,
+    "additional-deliveries",
+    job.additionalDeliveries,
+    "nodes-delivered",
+    [nodeId],
+    "nodes-confirmed",
+    [],
+    "next-requeue-within",
+    job.requeueAt === null ? null : Math.max(0, job.requeueAt - now),
+    "next-awake-within",
+    job.awakeAt === null ? null : Math.max(0, job.awakeAt - now),
+    "body",
+    job.body,
+  ];
+}
+
+function show(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.show(args[1]!.toString("latin1")), (job) =>
+    job ? showReply(job, ctx.broker.nodeId) : null,
+  );
+}
+
+function qlen(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return ctx.broker.qlen(str(args[1]!));
+}
+
+function qpeek(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const count = intOrFail(args[2]);
+  return andThen(ctx.broker.qpeek(str(args[1]!), count), (jobs) =>
+    jobs.map((job) => [job.queue, job.id, job.body]),
+  );
+}
+
+function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.qstat(str(args[1]!)), (stats) => {
+    if (!stats) return NULL_ARRAY;
+    return [
+      "name",
+      stats.name,
+      "len",
+      stats.len,
+      "age",
+      stats.age,
+      "idle",
+      stats.idle,
+      "blocked",
+      stats.blocked,
+      "import-from",
+      [],
+      "import-rate",
+      0,
+      "jobs-in",
+      stats.jobsIn,
+      "jobs-out",
+      stats.jobsOut,
+      "pause",
+      stats.pause,
+    ];
+  });
+}
+
+// ------------------------------------------------------------------ scans
+
+const SCAN_ERROR = "invalid cursor or option name";
+
+/** The cursor is optional: a leading integer is the cursor, anything else an option. */
+function scanStart(args: Buffer[]): { cursor: number; next: number } {
+  const cursor = parseIntArg(args[1]);
+  if (cursor !== undefined) {
+    if (cursor < 0) throw errorOf(SCAN_ERROR);
+    return { cursor, next: 2 };
+  }
+  return { cursor: 0, next: 1 };
+}
+
+function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
+  return [String(result.cursor), result.items.map(item)];
+}
+
+function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { cursor, next } = scanStart(args);
+  const opts: JobScanOptions = { count: 100, busyloop: false };
+  let replyAll = false;
+  for (let i = next; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "count" && hasValue) {
+      opts.count = intOrFail(args[++i]);
+      if (opts.count < 1) throw errorOf(NOT_INTEGER);
+    } else if (option === "busyloop") opts.busyloop = true;
+    else if (option === "queue" && hasValue) opts.queue = str(args[++i]!);
+    else if (option === "state" && hasValue) {
+      const state = word(args[++i]!) as JobState;
+      if (!JOB_STATES.includes(state)) throw errorOf("Invalid job state name");
+      (opts.states ??= []).push(state);
+    } else if (option === "reply" && hasValue) {
+      const type = word(args[++i]!);
+      if (type !== "all" && type !== "id") throw errorOf("Invalid REPLY type, try ID or ALL");
+      replyAll = type === "all";
+    } else throw errorOf(SCAN_ERROR);
+  }
+  const nodeId = ctx.broker.nodeId;
+  return andThen(ctx.broker.jscan(cursor, opts), (result) =>
+    scanReply(result, (job) => (replyAll ? showReply(job, nodeId) : new SimpleString(job.id))),
+  );
+}
+
+function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { cursor, next } = scanStart(args);
+  const opts: QueueScanOptions = { count: 100, busyloop: false };
+  for (let i = next; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "count" && hasValue) {
+      opts.count = intOrFail(args[++i]);
+      if (opts.count < 1) throw errorOf(NOT_INTEGER);
+    } else if (option === "busyloop") opts.busyloop = true;
+    else if (option === "minlen" && hasValue) opts.minlen = intOrFail(args[++i]);
+    else if (option === "maxlen" && hasValue) opts.maxlen = intOrFail(args[++i]);
+    else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args[++i]);
+    else throw errorOf(SCAN_ERROR);
+  }
+  return andThen(ctx.broker.qscan(cursor, opts), (result) => scanReply(result, (name) => name));
+}
+
+// ------------------------------------------------------------------ PAUSE
+
+const PAUSE_OPS = new Set<string>(["in", "out", "all", "none", "state", "bcast"]);
+
+function pause(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const ops: PauseOp[] = [];
+  for (let i = 2; i < args.length; i++) {
+    const op = word(args[i]!);
+    if (!PAUSE_OPS.has(op)) throw errorOf(SYNTAX_ERROR);
+    ops.push(op as PauseOp);
+  }
+  return andThen(ctx.broker.pause(str(args[1]!), ops), (state) =>
+    replyWhenDurable(ctx, new SimpleString(state), false),
+  );
+}
+
+// ------------------------------------------------------------------ table
+
+export const disqueCommands: Spec[] = [
+  {
+    name: "addjob",
+    arity: -4,
+    flags: ["write"],
+    group: "disque",
+    summary: "Add a job to a queue; replies with its id once it is durable",
+    syntax: "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC]",
+    handler: addjob,
+  },
+  {
+    name: "getjob",
+    arity: -3,
+    flags: ["blocking"],
+    group: "disque",
+    summary: "Take jobs from the first queues that have them, blocking until one arrives",
+    syntax: "GETJOB [NOHANG] [TIMEOUT ms] [COUNT n] [WITHCOUNTERS] FROM queue [queue ...]",
+    handler: getjob,
+  },
+  {
+    name: "ackjob",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Acknowledge jobs: they are done and removed",
+    syntax: "ACKJOB id [id ...]",
+    handler: idListCommand("ackJobs"),
+  },
+  {
+    name: "fastack",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Delete jobs whatever their state",
+    syntax: "FASTACK id [id ...]",
+    handler: idListCommand("fastAck"),
+  },
+  {
+    name: "nack",
+    arity: -2,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Put delivered jobs back in their queue at once, counting a nack",
+    syntax: "NACK id [id ...]",
+    handler: idListCommand("nack"),
+  },
+  {
+    name: "enqueue",
+    arity: -2,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Put active jobs back in their queue at once",
+    syntax: "ENQUEUE id [id ...]",
+    handler: idListCommand("enqueue"),
+  },
+  {
+    name: "dequeue",
+    arity: -2,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Take queued jobs out of their queue without delivering them",
+    syntax: "DEQUEUE id [id ...]",
+    handler: idListCommand("dequeue"),
+  },
+  {
+    name: "working",
+    arity: 2,
+    flags: ["fast"],
+    group: "disque",
+    summary: "Postpone a job's next re-queue by its retry time",
+    syntax: "WORKING id",
+    handler: working,
+  },
+  {
+    name: "deljob",
+    arity: -2,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Delete jobs whatever their state",
+    syntax: "DELJOB id [id ...]",
+    handler: idListCommand("deleteJobs"),
+  },
+  {
+    name: "show",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    group: "disque",
+    summary: "Everything known about a job",
+    syntax: "SHOW id",
+    handler: show,
+  },
+  {
+    name: "qlen",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    group: "disque",
+    summary: "Number of queued jobs",
+    syntax: "QLEN queue",
+    handler: qlen,
+  },
+  {
+    name: "qpeek",
+    arity: 3,
+    flags: ["readonly"],
+    group: "disque",
+    summary: "Look at queued jobs without taking them (negative count: newest first)",
+    syntax: "QPEEK queue count",
+    handler: qpeek,
+  },
+  {
+    name: "qstat",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    group: "disque",
+    summary: "Statistics of a queue",
+    syntax: "QSTAT queue",
+    handler: qstat,
+  },
+  {
+    name: "jscan",
+    arity: -1,
+    flags: ["readonly"],
+    group: "disque",
+    summary: "Iterate over jobs with a cursor",
+    syntax: "JSCAN [cursor] [COUNT n] [BUSYLOOP] [QUEUE q] [STATE s ...] [REPLY all|id]",
+    handler: jscan,
+  },
+  {
+    name: "qscan",
+    arity: -1,
+    flags: ["readonly"],
+    group: "disque",
+    summary: "Iterate over queue names with a cursor",
+    syntax: "QSCAN [cursor] [COUNT n] [BUSYLOOP] [MINLEN n] [MAXLEN n] [IMPORTRATE n]",
+    handler: qscan,
+  },
+  {
+    name: "pause",
+    arity: -3,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Pause a queue for input, output or both, or report its state",
+    syntax: "PAUSE queue in|out|all|none|state|bcast [...]",
+    handler: pause,
+  },
+];

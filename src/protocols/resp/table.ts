@@ -1,0 +1,36 @@
+import { BrokerError } from "../../broker.js";
+import { adminCommands } from "./admin.js";
+import { CommandTable, type CommandSpec } from "./command.js";
+import type { RespContext } from "./context.js";
+import { disqueCommands } from "./disque.js";
+import { ErrorReply, type Reply } from "./reply.js";
+
+/**
+ * The one RESP command table: every dialect's specs, with broker errors
+ * turned into `-CODE message` replies. Dispatch, arity errors and COMMAND
+ * are all driven by it.
+ */
+export function respCommandTable(extra: CommandSpec<RespContext>[] = []): CommandTable<RespContext> {
+  return new CommandTable([...adminCommands, ...disqueCommands, ...extra].map(guarded));
+}
+
+function errorReply(error: unknown): Reply {
+  if (error instanceof BrokerError) return new ErrorReply(`${error.code} ${error.message}`);
+  throw error;
+}
+
+/** Wraps a handler so that a BrokerError, thrown or rejected, becomes its error reply. */
+function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
+  const handler = spec.handler;
+  return {
+    ...spec,
+    handler: (ctx, args, req) => {
+      try {
+        const reply = handler(ctx, args, req);
+        return reply instanceof Promise ? reply.catch(errorReply) : reply;
+      } catch (error) {
+        return errorReply(error);
+      }
+    },
+  };
+}

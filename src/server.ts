@@ -1,0 +1,129 @@
+import { randomBytes } from "node:crypto";
+import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
+import { Engine, systemClock, type Clock } from "./engine/index.js";
+import { createLogger, type Logger } from "./log.js";
+import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
+import type { CommandTable } from "./protocols/resp/command.js";
+import { RespServer, type RespClient } from "./protocols/resp/server.js";
+import { respCommandTable } from "./protocols/resp/table.js";
+import { Ticker } from "./ticker.js";
+
+export type { ServerConfig } from "./config.js";
+
+/**
+ * A running docket: one engine and its front doors. This is the only place
+ * that wires components together; each door stays a thin translator.
+ */
+export class DocketServer implements ServerHandle {
+  readonly startedAt = Date.now();
+  readonly runId = randomBytes(20).toString("hex");
+  readonly engine: Engine;
+  readonly logger: Logger;
+  private readonly ticker: Ticker;
+  private readonly table: CommandTable<RespContext>;
+  private readonly resp: RespServer<RespContext>;
+  private closing: Promise<void> | undefined;
+  private readonly shutdownListeners: Array<() => void> = [];
+
+  constructor(
+    readonly config: ServerConfig,
+    logger?: Logger,
+    /** tests pass a ManualClock to drive leases, delays and TTLs */
+    clock: Clock = systemClock,
+  ) {
+    checkConfig(config);
+    this.logger = logger ?? createLogger();
+    let ticker: Ticker | undefined;
+    this.engine = new Engine({
+      clock,
+      host: config.bind,
+      port: config.port,
+      maxJobSize: config.maxJobSize,
+      onWake: () => ticker?.arm(),
+    });
+    this.ticker = ticker = new Ticker(this.engine, clock);
+    this.table = respCommandTable();
+    this.resp = new RespServer<RespContext>({
+      host: config.bind,
+      port: config.port,
+      table: this.table,
+      makeContext: (client) => ({ client, broker: this.engine, server: this }),
+      limits: {
+        maxInlineBytes: config.maxInlineBytes,
+        maxMultibulkLength: config.maxMultibulkLength,
+        maxBulkBytes: config.maxJobSize + 1024 * 1024,
+        maxClients: config.maxClients,
+        maxOutputBytes: config.clientOutputLimit,
+      },
+      requirePassword: () => this.config.requirePass,
+      logger: this.logger,
+    });
+  }
+
+  async start(): Promise<this> {
+    const { port } = await this.resp.listen();
+    this.config.port = port;
+    this.ticker.arm();
+    this.logger.info({ port, bind: this.config.bind, nodeId: this.engine.nodeId }, "docket is ready");
+    return this;
+  }
+
+  get port(): number {
+    return this.config.port;
+  }
+
+  clients(): Iterable<RespClient> {
+    return this.resp.clients();
+  }
+
+  commands(): CommandTable<RespContext> {
+    return this.table;
+  }
+
+  counters(): Record<string, number> {
+    return {
+      total_connections_received: this.resp.stats.connectionsReceived,
+      total_commands_processed: this.resp.stats.commandsProcessed,
+    };
+  }
+
+  async infoSections(): Promise<Record<string, Record<string, string | number>>> {
+    return {};
+  }
+
+  configChanged(): void {
+    this.engine.maxJobSize = this.config.maxJobSize;
+    this.resp.setLimits({
+      maxClients: this.config.maxClients,
+      maxOutputBytes: this.config.clientOutputLimit,
+    });
+  }
+
+  /** Called by SHUTDOWN; the CLI exits once the server has closed. */
+  shutdown(): void {
+    void this.close().then(() => {
+      for (const listener of this.shutdownListeners) listener();
+    });
+  }
+
+  onShutdown(listener: () => void): void {
+    this.shutdownListeners.push(listener);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.ticker.stop();
+      await this.resp.close();
+      this.logger.info("docket stopped");
+    })();
+    return this.closing;
+  }
+}
+
+export async function startServer(
+  overrides: Partial<ServerConfig> = {},
+  logger?: Logger,
+  clock?: Clock,
+): Promise<DocketServer> {
+  return new DocketServer({ ...defaultConfig(), ...overrides }, logger, clock).start();
+}

@@ -1,0 +1,145 @@
+import { connect, type Socket } from "node:net";
+
+/**
+ * A RESP client that keeps the exact bytes of every reply, so tests can
+ * compare replies byte for byte. Written for the tests: it parses replies
+ * only far enough to know where each one ends.
+ */
+export class RawClient {
+  private buffer = Buffer.alloc(0);
+  private waiting: Array<() => void> = [];
+  private ended = false;
+
+  private constructor(readonly socket: Socket) {
+    socket.on("data", (chunk: Buffer) => {
+      this.buffer = Buffer.concat([this.buffer, chunk]);
+      this.wake();
+    });
+    socket.on("close", () => {
+      this.ended = true;
+      this.wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  static connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host }, () => resolve(new RawClient(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  private wake(): void {
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const fn of waiting) fn();
+  }
+
+  /** Sends a command as a multibulk array. */
+  send(...args: Array<string | Buffer | number>): void {
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+    for (const arg of args) {
+      const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg));
+      parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from("\r\n"));
+    }
+    this.socket.write(Buffer.concat(parts));
+  }
+
+  /** Sends raw bytes: inline commands, malformed input. */
+  write(bytes: string | Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** The exact bytes of the next complete reply. */
+  async reply(timeoutMs = 5000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (true) {
+      const end = replyEnd(this.buffer, 0);
+      if (end > 0) {
+        const raw = this.buffer.subarray(0, end).toString("latin1");
+        this.buffer = this.buffer.subarray(end);
+        return raw;
+      }
+      if (this.ended)
+        throw new Error(`connection closed; pending bytes: ${JSON.stringify(this.buffer.toString())}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Sends a command and returns the exact bytes of its reply. */
+  async call(...args: Array<string | Buffer | number>): Promise<string> {
+    this.send(...args);
+    return this.reply();
+  }
+
+  /** Resolves once the server has closed the connection. */
+  async closed(timeoutMs = 5000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.ended) {
+      if (Date.now() > deadline) throw new Error("connection still open");
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 50);
+        this.waiting.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.ended;
+  }
+
+  /** Bytes received but not yet read as a reply. */
+  pending(): string {
+    return this.buffer.toString("latin1");
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** Offset just past the reply starting at `at`, or -1 when incomplete. */
+function replyEnd(buf: Buffer, at: number): number {
+  if (at >= buf.length) return -1;
+  const lineEnd = buf.indexOf("\r\n", at);
+  if (lineEnd < 0) return -1;
+  const type = String.fromCharCode(buf[at]!);
+  const header = buf.toString("latin1", at + 1, lineEnd);
+  const next = lineEnd + 2;
+  if (type === "+" || type === "-" || type === ":") return next;
+  const n = Number(header);
+  if (type === "$") {
+    if (n < 0) return next;
+    return buf.length >= next + n + 2 ? next + n + 2 : -1;
+  }
+  if (type === "*") {
+    let offset = next;
+    for (let i = 0; i < n; i++) {
+      offset = replyEnd(buf, offset);
+      if (offset < 0) return -1;
+    }
+    return offset;
+  }
+  throw new Error(`not a RESP reply: ${JSON.stringify(buf.toString("latin1", at, lineEnd))}`);
+}
+
+/** RESP encodings for building expected replies. */
+export const bulk = (s: string | Buffer): string =>
+  `$${Buffer.byteLength(s)}\r\n${Buffer.isBuffer(s) ? s.toString("latin1") : s}\r\n`;
+export const int = (n: number): string => `:${n}\r\n`;
+export const simple = (s: string): string => `+${s}\r\n`;
+export const error = (s: string): string => `-${s}\r\n`;
+export const array = (...items: string[]): string => `*${items.length}\r\n${items.join("")}`;
+export const NULL_BULK = "$-1\r\n";
+export const NULL_ARRAY = "*-1\r\n";
