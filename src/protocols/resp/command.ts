@@ -1,0 +1,156 @@
+import type { Request } from "./parser.js";
+import { SimpleString, type Reply } from "./reply.js";
+
+/**
+ * The command table: one list of specs drives dispatch, arity errors,
+ * COMMAND and the docs, as in Redis.
+ */
+
+export type CommandFlag = "write" | "readonly" | "blocking" | "admin" | "noauth" | "fast";
+
+export interface CommandSpec<Ctx> {
+  /** lower-case */
+  name: string;
+  /** Redis convention, counting the command name: > 0 exactly, < 0 at least -arity */
+  arity: number;
+  flags: CommandFlag[];
+  /** "disque" | "server" | "okq" | "takeanumber" | "docket" … */
+  group: string;
+  /** one-line doc */
+  summary: string;
+  /** e.g. "ADDJOB queue body ms-timeout [REPLICATE n] …" */
+  syntax: string;
+  /**
+   * `args[0]` is the command name as sent. Arguments are views into the
+   * connection's input: copy (`ownBuffer`) what you keep after returning.
+   */
+  handler: (ctx: Ctx, args: Buffer[], req: Request) => Reply | Promise<Reply>;
+}
+
+/** Flag bits, precomputed per command so that dispatch tests a number. */
+export const FLAG_WRITE = 1;
+export const FLAG_READONLY = 2;
+export const FLAG_BLOCKING = 4;
+export const FLAG_ADMIN = 8;
+export const FLAG_NOAUTH = 16;
+export const FLAG_FAST = 32;
+
+const FLAG_BITS: Record<CommandFlag, number> = {
+  write: FLAG_WRITE,
+  readonly: FLAG_READONLY,
+  blocking: FLAG_BLOCKING,
+  admin: FLAG_ADMIN,
+  noauth: FLAG_NOAUTH,
+  fast: FLAG_FAST,
+};
+
+/** A spec with what dispatch needs precomputed. */
+export interface CommandEntry<Ctx> {
+  readonly spec: CommandSpec<Ctx>;
+  /** FLAG_* bits */
+  readonly mask: number;
+  /** the name as lower-case ASCII bytes */
+  readonly nameBytes: Buffer;
+}
+
+const MAX_NAME_BYTES = 64;
+
+/** FNV-1a over the ASCII-lower-cased bytes: no string is made to look a name up. */
+function hashLower(buf: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < buf.length; i++) {
+    let c = buf[i]!;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function equalsLower(buf: Buffer, lower: Buffer): boolean {
+  if (buf.length !== lower.length) return false;
+  for (let i = 0; i < buf.length; i++) {
+    let c = buf[i]!;
+    if (c >= 65 && c <= 90) c |= 0x20;
+    if (c !== lower[i]) return false;
+  }
+  return true;
+}
+
+export class CommandTable<Ctx> {
+  private readonly specs: CommandSpec<Ctx>[];
+  private readonly byHash = new Map<number, CommandEntry<Ctx>[]>();
+  private readonly entries = new Map<CommandSpec<Ctx>, CommandEntry<Ctx>>();
+  private readonly infos = new Map<CommandSpec<Ctx>, Reply>();
+
+  constructor(specs: CommandSpec<Ctx>[]) {
+    this.specs = [...specs];
+    for (const spec of this.specs) {
+      if (spec.name !== spec.name.toLowerCase() || !/^[\x21-\x7e]+$/.test(spec.name)) {
+        throw new Error(`command name must be lower-case printable ASCII: '${spec.name}'`);
+      }
+      if (spec.name.length > MAX_NAME_BYTES) throw new Error(`command name too long: '${spec.name}'`);
+      if (!Number.isInteger(spec.arity) || spec.arity === 0) {
+        throw new Error(`bad arity ${spec.arity} for '${spec.name}'`);
+      }
+      const nameBytes = Buffer.from(spec.name, "latin1");
+      const hash = hashLower(nameBytes);
+      const bucket = this.byHash.get(hash) ?? [];
+      if (bucket.some((entry) => entry.spec.name === spec.name)) {
+        throw new Error(`duplicate command '${spec.name}'`);
+      }
+      let mask = 0;
+      for (const flag of spec.flags) mask |= FLAG_BITS[flag];
+      const entry: CommandEntry<Ctx> = { spec, mask, nameBytes };
+      bucket.push(entry);
+      this.byHash.set(hash, bucket);
+      this.entries.set(spec, entry);
+    }
+  }
+
+  /** The command named `nameBuf`, case-insensitively. */
+  lookup(nameBuf: Buffer): CommandSpec<Ctx> | undefined {
+    return this.lookupEntry(nameBuf)?.spec;
+  }
+
+  /** As lookup, with the precomputed flag bits (used by the dispatcher). */
+  lookupEntry(nameBuf: Buffer): CommandEntry<Ctx> | undefined {
+    if (nameBuf.length > MAX_NAME_BYTES) return undefined;
+    const bucket = this.byHash.get(hashLower(nameBuf));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const entry = bucket[i]!;
+      if (equalsLower(nameBuf, entry.nameBytes)) return entry;
+    }
+    return undefined;
+  }
+
+  /** Every spec, in table order. */
+  all(): CommandSpec<Ctx>[] {
+    return this.specs;
+  }
+
+  /** Redis's COMMAND INFO entry: [name, arity, [flags…], first key 0, last key 0, step 0]. */
+  commandInfo(spec: CommandSpec<Ctx>): Reply {
+    let info = this.infos.get(spec);
+    if (info === undefined) {
+      info = [spec.name, spec.arity, spec.flags.map((flag) => new SimpleString(flag)), 0, 0, 0];
+      this.infos.set(spec, info);
+    }
+    return info;
+  }
+}
+
+/** `-ERR unknown command 'FOO'`, the name as sent (at most 128 characters, as Redis). */
+export function unknownCommandMessage(nameBuf: Buffer): string {
+  return `ERR unknown command '${nameBuf.toString("utf8", 0, Math.min(nameBuf.length, 128))}'`;
+}
+
+/** `-ERR wrong number of arguments for 'addjob' command` */
+export function arityMessage(name: string): string {
+  return `ERR wrong number of arguments for '${name}' command`;
+}
+
+/** Whether `argc` (command name included) fits `arity`. */
+export function arityOk(arity: number, argc: number): boolean {
+  return arity > 0 ? argc === arity : argc >= -arity;
+}

@@ -1,0 +1,403 @@
+/**
+ * Streaming RESP2 request parser: multibulk arrays (`*N\r\n$len\r\n…`) and
+ * inline lines (telnet), fed with whatever chunks the socket delivers.
+ *
+ * - Bytes are never re-scanned: the search for a line end resumes where the
+ *   previous one stopped, and a complete element is consumed at once.
+ * - Arguments are views (`subarray`) into the parser's input buffer, never
+ *   copies. Bytes once handed out are never overwritten: when the buffer
+ *   must grow, a new one is allocated. Code that keeps an argument beyond
+ *   the command (e.g. a job body) should store `ownBuffer(arg)`, so that a
+ *   small argument does not pin a whole input chunk in memory.
+ * - A bulk of BIG_BULK bytes or more is read into a Buffer of its own
+ *   (allocated when announced, growing by doubling up to the announced size,
+ *   so that announcing 512 MiB costs nothing until the bytes arrive).
+ * - Error texts are Redis's. After an error the parser is dead: `next()`
+ *   returns the same ProtocolError again and `feed()` ignores input.
+ */
+
+export interface ParserLimits {
+  /** longest inline request line, and longest `*N` / `$N` header line */
+  maxInlineBytes: number;
+  /** largest N in `*N` */
+  maxMultibulkLength: number;
+  /** largest bulk argument */
+  maxBulkBytes: number;
+}
+
+export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
+  maxInlineBytes: 64 * 1024,
+  maxMultibulkLength: 1024 * 1024,
+  maxBulkBytes: 512 * 1024 * 1024,
+});
+
+export interface Request {
+  args: Buffer[];
+  /** inline requests only: the raw line without its trailing CR/LF */
+  inlineLine?: Buffer;
+}
+
+export class ProtocolError {
+  constructor(readonly message: string) {}
+}
+
+/** Bulks of this size or more get a Buffer of their own (Redis's PROTO_MBULK_BIG_ARG). */
+export const BIG_BULK = 32 * 1024;
+const BIG_INITIAL_CAPACITY = 4 * 1024 * 1024;
+const MIN_BUFFER = 16 * 1024;
+
+const CR = 13;
+const LF = 10;
+const STAR = 42;
+const DOLLAR = 36;
+
+interface BigBulk {
+  buf: Buffer;
+  len: number;
+  filled: number;
+}
+
+export class RequestParser {
+  /** input; unread bytes are buf[pos, end) */
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+  private end = 0;
+  /** bytes after pos already searched for a line end */
+  private scanned = 0;
+  /** bytes still to discard (the CRLF after a big bulk) */
+  private skip = 0;
+  /** inside a multibulk request: the arguments so far, and how many are missing */
+  private args: Buffer[] = [];
+  private inMultibulk = false;
+  private remaining = 0;
+  /** length of the announced small bulk, -1 while expecting a `$` header */
+  private bulkLen = -1;
+  private big: BigBulk | null = null;
+  private error: ProtocolError | null = null;
+
+  /** `limits` is read on every use, so changing its fields applies at once. */
+  constructor(private readonly limits: ParserLimits = { ...DEFAULT_PARSER_LIMITS }) {}
+
+  /** True once a protocol error was found. */
+  get dead(): boolean {
+    return this.error !== null;
+  }
+
+  /** Bytes received and not yet returned as requests (including a big bulk being read). */
+  bufferedBytes(): number {
+    return this.end - this.pos + (this.big ? this.big.filled : 0);
+  }
+
+  /** Adds input. The parser takes ownership of `chunk`: the caller must not modify it. */
+  feed(chunk: Buffer): void {
+    if (this.error !== null || chunk.length === 0) return;
+    const big = this.big;
+    if (big !== null) {
+      const n = Math.min(chunk.length, big.len - big.filled);
+      this.fillBig(big, chunk, 0, n);
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    const unread = this.end - this.pos;
+    if (unread === 0) {
+      // Common case: nothing pending, adopt the chunk without copying.
+      this.buf = chunk;
+      this.pos = 0;
+      this.end = chunk.length;
+      return;
+    }
+    if (this.end + chunk.length <= this.buf.length) {
+      chunk.copy(this.buf, this.end);
+      this.end += chunk.length;
+      return;
+    }
+    const size = unread + chunk.length;
+    const next = Buffer.allocUnsafe(Math.max(MIN_BUFFER, size * 2));
+    this.buf.copy(next, 0, this.pos, this.end);
+    chunk.copy(next, unread);
+    this.buf = next;
+    this.pos = 0;
+    this.end = size;
+  }
+
+  /** The next complete request, a ProtocolError, or null when more input is needed. */
+  next(): Request | ProtocolError | null {
+    if (this.error !== null) return this.error;
+    for (;;) {
+      if (this.big !== null) return null;
+      if (this.skip > 0) {
+        const n = Math.min(this.skip, this.end - this.pos);
+        this.pos += n;
+        this.skip -= n;
+        if (this.skip > 0) return null;
+      }
+      if (this.inMultibulk) {
+        if (this.remaining === 0) {
+          const args = this.args;
+          this.args = [];
+          this.inMultibulk = false;
+          return { args };
+        }
+        if (this.bulkLen >= 0) {
+          if (this.end - this.pos < this.bulkLen + 2) return null;
+          this.args.push(this.buf.subarray(this.pos, this.pos + this.bulkLen));
+          this.pos += this.bulkLen + 2;
+          this.bulkLen = -1;
+          this.remaining--;
+          continue;
+        }
+        if (this.pos >= this.end) return null;
+        const first = this.buf[this.pos]!;
+        if (first !== DOLLAR) {
+          return this.fail(`Protocol error: expected '$', got '${String.fromCharCode(first)}'`);
+        }
+        const cr = this.findLineEnd(CR, 1);
+        if (cr < 0) {
+          if (this.end - this.pos > this.limits.maxInlineBytes) {
+            return this.fail("Protocol error: too big bulk count string");
+          }
+          return null;
+        }
+        if (cr - this.pos > this.limits.maxInlineBytes)
+          return this.fail("Protocol error: too big bulk count string");
+        const len = parseLongLong(this.buf, this.pos + 1, cr);
+        this.consumeLine(cr + 2);
+        if (Number.isNaN(len) || len < 0 || len > this.limits.maxBulkBytes) {
+          return this.fail("Protocol error: invalid bulk length");
+        }
+        if (len >= BIG_BULK) this.startBig(len);
+        else this.bulkLen = len;
+        continue;
+      }
+
+      // the start of a request
+      if (this.pos >= this.end) return null;
+      if (this.buf[this.pos] === STAR) {
+        const cr = this.findLineEnd(CR, 1);
+        if (cr < 0) {
+          if (this.end - this.pos > this.limits.maxInlineBytes) {
+            return this.fail("Protocol error: too big mbulk count string");
+          }
+          return null;
+        }
+        if (cr - this.pos > this.limits.maxInlineBytes)
+          return this.fail("Protocol error: too big mbulk count string");
+        const n = parseLongLong(this.buf, this.pos + 1, cr);
+        this.consumeLine(cr + 2);
+        if (Number.isNaN(n) || n > this.limits.maxMultibulkLength) {
+          return this.fail("Protocol error: invalid multibulk length");
+        }
+        if (n <= 0) continue; // `*0` and `*-1` are skipped, as Redis does
+        this.inMultibulk = true;
+        this.remaining = n;
+        continue;
+      }
+
+      // inline
+      const lf = this.findLineEnd(LF, 0);
+      if (lf < 0) {
+        // without its LF the line is at least (unread - 1) bytes (a CR may end it)
+        if (this.end - this.pos > this.limits.maxInlineBytes + 1) {
+          return this.fail("Protocol error: too big inline request");
+        }
+        return null;
+      }
+      const lineEnd = lf > this.pos && this.buf[lf - 1] === CR ? lf - 1 : lf;
+      const line = this.buf.subarray(this.pos, lineEnd);
+      this.consumeLine(lf + 1);
+      if (line.length > this.limits.maxInlineBytes)
+        return this.fail("Protocol error: too big inline request");
+      const args = splitArgs(line);
+      if (args === null) return this.fail("Protocol error: unbalanced quotes in request");
+      if (args.length === 0) continue; // empty line
+      return { args, inlineLine: line };
+    }
+  }
+
+  // ------------------------------------------------------------- internals
+
+  private fail(message: string): ProtocolError {
+    this.error = new ProtocolError(`ERR ${message}`);
+    this.args = [];
+    this.big = null;
+    this.buf = Buffer.alloc(0);
+    this.pos = this.end = 0;
+    return this.error;
+  }
+
+  /**
+   * Index of the first `byte` in buf[pos + minOffset, end), such that for CR
+   * the byte after it has arrived too (Redis reads `\r` then skips two bytes);
+   * -1 when not there yet. Resumes the search where the last one stopped.
+   */
+  private findLineEnd(byte: number, minOffset: number): number {
+    const from = this.pos + Math.max(this.scanned, minOffset);
+    const rel = this.buf.subarray(from, this.end).indexOf(byte);
+    if (rel < 0) {
+      this.scanned = this.end - this.pos;
+      return -1;
+    }
+    const at = from + rel;
+    if (byte === CR && at + 1 >= this.end) {
+      this.scanned = at - this.pos; // find this CR again once its LF is here
+      return -1;
+    }
+    return at;
+  }
+
+  private consumeLine(next: number): void {
+    this.pos = next;
+    this.scanned = 0;
+  }
+
+  private startBig(len: number): void {
+    const avail = Math.min(this.end - this.pos, len);
+    const capacity = Math.min(len, Math.max(BIG_INITIAL_CAPACITY, avail));
+    const big: BigBulk = { buf: Buffer.allocUnsafe(capacity), len, filled: 0 };
+    this.big = big;
+    this.fillBig(big, this.buf, this.pos, avail);
+    this.pos += avail;
+  }
+
+  private fillBig(big: BigBulk, src: Buffer, from: number, n: number): void {
+    const need = big.filled + n;
+    if (need > big.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.min(big.len, Math.max(need, big.buf.length * 2)));
+      big.buf.copy(grown, 0, 0, big.filled);
+      big.buf = grown;
+    }
+    src.copy(big.buf, big.filled, from, from + n);
+    big.filled = need;
+    if (big.filled === big.len) {
+      this.args.push(big.buf);
+      this.big = null;
+      this.remaining--;
+      this.skip = 2;
+    }
+  }
+}
+
+/**
+ * Redis's string2ll: an optional '-', then digits without leading zeros
+ * ("0" alone is fine), nothing else. NaN when not such a number or out of
+ * the 64-bit range (values are compared with limits far below 2^53).
+ */
+export function parseLongLong(buf: Buffer, start: number, end: number): number {
+  let i = start;
+  if (i >= end) return NaN;
+  if (end - i === 1 && buf[i] === 48) return 0;
+  let negative = false;
+  if (buf[i] === 45) {
+    negative = true;
+    i++;
+    if (i >= end) return NaN;
+  }
+  const first = buf[i]!;
+  if (first < 49 || first > 57) return NaN;
+  if (end - i > 19) return NaN;
+  let value = 0;
+  for (; i < end; i++) {
+    const c = buf[i]!;
+    if (c < 48 || c > 57) return NaN;
+    value = value * 10 + (c - 48);
+  }
+  if (value > 2 ** 63) return NaN;
+  return negative ? -value : value;
+}
+
+function isSpace(c: number): boolean {
+  // C isspace(): space, \t, \n, \v, \f, \r
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function hexValue(c: number | undefined): number {
+  if (c === undefined) return -1;
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+/**
+ * Redis's sdssplitargs on a line: arguments separated by whitespace, in
+ * "double quotes" (escapes \n \r \t \b \a \xHH, and \<c> for any other c) or
+ * 'single quotes' (only \' escaped). A closing quote must be followed by
+ * whitespace or the end of the line. A NUL byte ends the line, as in C.
+ * Returns null on unbalanced quotes.
+ */
+export function splitArgs(line: Buffer): Buffer[] | null {
+  const args: Buffer[] = [];
+  const n = line.length;
+  const at = (i: number): number => (i < n ? line[i]! : 0);
+  let p = 0;
+  for (;;) {
+    while (p < n && isSpace(line[p]!)) p++;
+    if (at(p) === 0) return args;
+    const start = p;
+    let current: number[] | null = null; // bytes, once a quote made a copy necessary
+    let inDouble = false;
+    let inSingle = false;
+    for (;;) {
+      const c = at(p);
+      if (inDouble) {
+        if (
+          c === 92 /* \ */ &&
+          at(p + 1) === 120 /* x */ &&
+          hexValue(line[p + 2]) >= 0 &&
+          hexValue(line[p + 3]) >= 0
+        ) {
+          current!.push(hexValue(line[p + 2]) * 16 + hexValue(line[p + 3]));
+          p += 4;
+        } else if (c === 92 && at(p + 1) !== 0) {
+          const e = at(p + 1);
+          current!.push(e === 110 ? 10 : e === 114 ? 13 : e === 116 ? 9 : e === 98 ? 8 : e === 97 ? 7 : e);
+          p += 2;
+        } else if (c === 34 /* " */) {
+          if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return null;
+          p++;
+          break;
+        } else if (c === 0) {
+          return null;
+        } else {
+          current!.push(c);
+          p++;
+        }
+      } else if (inSingle) {
+        if (c === 92 && at(p + 1) === 39 /* ' */) {
+          current!.push(39);
+          p += 2;
+        } else if (c === 39) {
+          if (at(p + 1) !== 0 && !isSpace(at(p + 1))) return null;
+          p++;
+          break;
+        } else if (c === 0) {
+          return null;
+        } else {
+          current!.push(c);
+          p++;
+        }
+      } else if (c === 32 || c === 10 || c === 13 || c === 9 || c === 0) {
+        break;
+      } else if (c === 34 || c === 39) {
+        current ??= Array.from(line.subarray(start, p));
+        if (c === 34) inDouble = true;
+        else inSingle = true;
+        p++;
+      } else {
+        current?.push(c);
+        p++;
+      }
+    }
+    args.push(current === null ? line.subarray(start, p) : Buffer.from(current));
+  }
+}
+
+/**
+ * `buf` itself when it owns its whole memory, else a copy: store this, not
+ * the argument, when keeping an argument beyond its command, so that a
+ * small value does not keep a large input chunk alive.
+ */
+export function ownBuffer(buf: Buffer): Buffer {
+  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf;
+  return Buffer.from(buf);
+}

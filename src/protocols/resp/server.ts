@@ -1,0 +1,551 @@
+import { createServer, type Server, type Socket } from "node:net";
+import {
+  FLAG_BLOCKING,
+  FLAG_NOAUTH,
+  FLAG_WRITE,
+  arityMessage,
+  arityOk,
+  unknownCommandMessage,
+  type CommandEntry,
+  type CommandSpec,
+  type CommandTable,
+} from "./command.js";
+import { ReplyWriter } from "./encoder.js";
+import {
+  DEFAULT_PARSER_LIMITS,
+  ProtocolError,
+  RequestParser,
+  type ParserLimits,
+  type Request,
+} from "./parser.js";
+import { ErrorReply, type Reply } from "./reply.js";
+
+/**
+ * The RESP server: sockets, parsing, dispatch through the command table,
+ * reply ordering and output batching. See docs/resp.md.
+ */
+
+/** A pino-compatible logger (only these methods are used). */
+export interface RespLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface ServerLimits extends ParserLimits {
+  maxClients: number;
+  /** a client whose unsent output exceeds this is disconnected */
+  maxOutputBytes: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
+  ...DEFAULT_PARSER_LIMITS,
+  maxClients: 10_000,
+  maxOutputBytes: 64 * 1024 * 1024,
+});
+
+/**
+ * Called after a command flagged `write` returned normally, with its reply.
+ * Returning a Promise holds the reply until it settles (the journal's group
+ * commit); a Reply it resolves to replaces the command's reply, and a
+ * rejection becomes `-MISCONF <message>`. Returning nothing sends the reply
+ * at once.
+ */
+export type AfterCommand<Ctx> = (
+  spec: CommandSpec<Ctx>,
+  ctx: Ctx,
+  reply: Reply,
+) => Promise<Reply | undefined | void> | undefined | void;
+
+export interface RespServerOptions<Ctx> {
+  host?: string;
+  /** 0 picks a free port */
+  port: number;
+  table: CommandTable<Ctx>;
+  makeContext(client: RespClient): Ctx;
+  limits?: Partial<ServerLimits>;
+  /** the password clients must AUTH with; undefined or "" when none */
+  requirePassword?: () => string | undefined;
+  afterCommand?: AfterCommand<Ctx>;
+  logger?: RespLogger;
+}
+
+export interface RespServerStats {
+  /** connections accepted */
+  connectionsReceived: number;
+  /** connections refused because of maxClients */
+  rejectedConnections: number;
+  /** commands that reached their handler */
+  commandsProcessed: number;
+}
+
+const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+/** after a close-after-reply, how long the peer gets to close before we destroy the socket */
+const CLOSE_GRACE_MS = 2000;
+const QUIET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+
+const noopLogger: RespLogger = { info() {}, warn() {}, error() {} };
+
+let nextClientId = 1;
+
+function formatAddr(ip: string | undefined, port: number | undefined): string {
+  if (ip === undefined) return "?:0";
+  return ip.includes(":") ? `[${ip}]:${port ?? 0}` : `${ip}:${port ?? 0}`;
+}
+
+/** One connection, as handlers and CLIENT LIST see it. */
+export class RespClient {
+  readonly id = nextClientId++;
+  /** CLIENT SETNAME */
+  name = "";
+  readonly addr: string;
+  readonly laddr: string;
+  readonly createdAt = Date.now();
+  lastCommandAt = this.createdAt;
+  /** lower-case name of the last command dispatched */
+  lastCommand = "NULL";
+  /** set by AUTH */
+  authenticated = false;
+  /** true while a `blocking` command awaits */
+  blocked = false;
+  /** true once the socket has closed */
+  closed = false;
+
+  /** @internal */
+  constructor(private readonly conn: Connection<unknown>) {
+    const socket = conn.socket;
+    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+  }
+
+  /** Runs `fn` once when the connection closes (at once if it already has). */
+  onClose(fn: () => void): void {
+    this.conn.onClose(fn);
+  }
+
+  /** Closes the connection now, dropping unsent output (CLIENT KILL). */
+  kill(): void {
+    this.conn.destroy();
+  }
+
+  /**
+   * Closes the connection once the current command's reply (and every
+   * earlier one) is written; later requests are ignored (QUIT).
+   */
+  closeAfterReply(): void {
+    this.conn.closeAfterReply();
+  }
+
+  /** Output bytes produced and not yet handed to the kernel. */
+  outputBytes(): number {
+    return this.conn.outputBytes();
+  }
+}
+
+/** A reply waiting for a Promise, or behind one. */
+interface Slot {
+  reply: Reply | undefined;
+  done: boolean;
+}
+
+/** @internal Per-connection machinery. */
+class Connection<Ctx> {
+  readonly client: RespClient;
+  readonly ctx: Ctx;
+  private readonly parser: RequestParser;
+  private readonly writer = new ReplyWriter();
+  /** replies in request order; queue[head…] are not written yet */
+  private queue: Slot[] = [];
+  private head = 0;
+  /** QUIT or a protocol error: no more requests; end once the replies are out */
+  private closing = false;
+  /** the peer half-closed */
+  private inputEnded = false;
+  private ended = false;
+  /** inside a synchronous batch (a 'data' event): its end flushes */
+  private inBatch = false;
+  private flushScheduled = false;
+  private paused = false;
+  private closeFns: Array<() => void> = [];
+
+  constructor(
+    private readonly server: RespServer<Ctx>,
+    readonly socket: Socket,
+  ) {
+    this.parser = new RequestParser(server.limits);
+    this.client = new RespClient(this as Connection<unknown>);
+    this.ctx = server.options.makeContext(this.client);
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (!QUIET_ERRORS.has(error.code ?? "")) {
+        server.logger.warn({ err: error, client: this.client.id, addr: this.client.addr }, "socket error");
+      }
+    });
+    socket.on("close", () => this.onSocketClose());
+  }
+
+  onClose(fn: () => void): void {
+    if (this.client.closed) fn();
+    else this.closeFns.push(fn);
+  }
+
+  outputBytes(): number {
+    return this.writer.length + (this.socket.destroyed ? 0 : this.socket.writableLength);
+  }
+
+  destroy(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  /** Server shutdown: write what is ready, then end. */
+  shutdown(): void {
+    this.closing = true;
+    this.inBatch = false;
+    this.flush();
+    this.end();
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private onData(chunk: Buffer): void {
+    if (this.closing || this.client.closed) return; // ignored, as Redis does after QUIT
+    this.parser.feed(chunk);
+    if (this.client.blocked) {
+      // Keep reading (to notice a close) but bound what waits unprocessed.
+      if (!this.paused && this.parser.bufferedBytes() > this.inputPauseBytes()) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      return;
+    }
+    this.inBatch = true;
+    this.run();
+    this.inBatch = false;
+    this.flush();
+  }
+
+  private inputPauseBytes(): number {
+    return Math.max(1024 * 1024, this.server.limits.maxInlineBytes);
+  }
+
+  private onEnd(): void {
+    this.inputEnded = true;
+    // Like Redis, a client that goes away while blocked is dropped.
+    if (this.client.blocked) this.destroy();
+    else this.maybeEnd();
+  }
+
+  private onSocketClose(): void {
+    this.client.closed = true;
+    this.client.blocked = false;
+    this.queue = [];
+    this.head = 0;
+    this.writer.take();
+    this.server.forget(this);
+    const fns = this.closeFns;
+    this.closeFns = [];
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (error) {
+        this.server.logger.error({ err: error, client: this.client.id }, "onClose callback failed");
+      }
+    }
+  }
+
+  /** Processes complete requests until input runs out, a command blocks, or the client is closing. */
+  private run(): void {
+    const parser = this.parser;
+    const client = this.client;
+    while (!client.blocked && !this.closing && !client.closed) {
+      const req = parser.next();
+      if (req === null) break;
+      if (req instanceof ProtocolError) {
+        this.server.logger.info(
+          { client: client.id, addr: client.addr, error: req.message },
+          "protocol error",
+        );
+        this.emit(new ErrorReply(req.message));
+        this.closing = true;
+        break;
+      }
+      this.dispatch(req);
+      if (this.overOutputLimit()) return;
+    }
+    if (this.paused && !client.blocked) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private dispatch(req: Request): void {
+    const server = this.server;
+    const client = this.client;
+    const args = req.args;
+    const entry = server.table.lookupEntry(args[0]!) as CommandEntry<Ctx> | undefined;
+    if (entry === undefined) return this.emit(new ErrorReply(unknownCommandMessage(args[0]!)));
+    const spec = entry.spec;
+    if (!arityOk(spec.arity, args.length)) return this.emit(new ErrorReply(arityMessage(spec.name)));
+    if (!client.authenticated && (entry.mask & FLAG_NOAUTH) === 0 && server.passwordRequired()) {
+      return this.emit(NOAUTH);
+    }
+    server.stats.commandsProcessed++;
+    client.lastCommand = spec.name;
+    client.lastCommandAt = Date.now();
+
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = spec.handler(this.ctx, args, req);
+    } catch (error) {
+      return this.emit(this.handlerError(spec, error));
+    }
+    if (reply instanceof Promise) {
+      const slot = this.reserve();
+      const blocking = (entry.mask & FLAG_BLOCKING) !== 0;
+      if (blocking) client.blocked = true;
+      reply.then(
+        (value) => this.completed(entry, slot, value, blocking, false),
+        (error: unknown) => this.completed(entry, slot, this.handlerError(spec, error), blocking, true),
+      );
+      return;
+    }
+    if ((entry.mask & FLAG_WRITE) !== 0 && server.options.afterCommand !== undefined) {
+      const barrier = this.afterCommand(spec, reply);
+      if (barrier !== undefined) {
+        const slot = this.reserve();
+        barrier.then((final) => this.settle(slot, final));
+        return;
+      }
+    }
+    this.emit(reply);
+  }
+
+  /**
+   * Runs the afterCommand hook: undefined when the reply may leave now,
+   * else a Promise of the reply to send (never rejects).
+   */
+  private afterCommand(spec: CommandSpec<Ctx>, reply: Reply): Promise<Reply> | undefined {
+    let result: Promise<Reply | undefined | void> | undefined | void;
+    try {
+      result = this.server.options.afterCommand!(spec, this.ctx, reply);
+    } catch (error) {
+      return Promise.resolve(this.misconf(spec, error));
+    }
+    if (!(result instanceof Promise)) return undefined;
+    return result.then(
+      (replacement) => (replacement === undefined ? reply : replacement),
+      (error: unknown) => this.misconf(spec, error),
+    );
+  }
+
+  private misconf(spec: CommandSpec<Ctx>, error: unknown): Reply {
+    this.server.logger.error({ err: error, command: spec.name }, "afterCommand failed");
+    return new ErrorReply(`MISCONF ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  private handlerError(spec: CommandSpec<Ctx>, error: unknown): Reply {
+    this.server.logger.error({ err: error, command: spec.name, client: this.client.id }, "command failed");
+    return new ErrorReply(`ERR ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  /** A Promise-returning handler settled. */
+  private completed(
+    entry: CommandEntry<Ctx>,
+    slot: Slot,
+    reply: Reply,
+    blocking: boolean,
+    failed: boolean,
+  ): void {
+    if (this.client.closed) return;
+    let barrier: Promise<Reply> | undefined;
+    if (!failed && (entry.mask & FLAG_WRITE) !== 0 && this.server.options.afterCommand !== undefined) {
+      barrier = this.afterCommand(entry.spec, reply);
+    }
+    if (barrier === undefined) this.settle(slot, reply);
+    else barrier.then((final) => this.settle(slot, final));
+    if (blocking) {
+      this.client.blocked = false;
+      // Requests that arrived meanwhile run now.
+      const outer = this.inBatch;
+      this.inBatch = true;
+      this.run();
+      this.inBatch = outer;
+      if (this.inputEnded && this.client.blocked) this.destroy();
+      this.scheduleFlush();
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** A reply in request order: straight into the writer when nothing is pending. */
+  private emit(reply: Reply): void {
+    if (this.head === this.queue.length) this.writer.write(reply);
+    else this.queue.push({ reply, done: true });
+  }
+
+  private reserve(): Slot {
+    const slot: Slot = { reply: undefined, done: false };
+    this.queue.push(slot);
+    return slot;
+  }
+
+  private settle(slot: Slot, reply: Reply): void {
+    if (this.client.closed) return;
+    slot.reply = reply;
+    slot.done = true;
+    const queue = this.queue;
+    while (this.head < queue.length && queue[this.head]!.done) {
+      this.writer.write(queue[this.head]!.reply!);
+      queue[this.head] = undefined as unknown as Slot;
+      this.head++;
+    }
+    if (this.head === queue.length) {
+      this.queue = [];
+      this.head = 0;
+    }
+    if (this.overOutputLimit()) return;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.inBatch || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Hands everything encoded so far to the socket, in one write (or one writev). */
+  private flush(): void {
+    if (this.client.closed || this.socket.destroyed) return;
+    if (this.writer.length > 0) {
+      const chunks = this.writer.take();
+      if (chunks.length === 1) this.socket.write(chunks[0]!);
+      else {
+        this.socket.cork();
+        for (const chunk of chunks) this.socket.write(chunk);
+        this.socket.uncork();
+      }
+      if (this.overOutputLimit()) return;
+    }
+    this.maybeEnd();
+  }
+
+  private overOutputLimit(): boolean {
+    const bytes = this.outputBytes();
+    if (bytes <= this.server.limits.maxOutputBytes) return false;
+    this.server.logger.warn(
+      { client: this.client.id, addr: this.client.addr, bytes, limit: this.server.limits.maxOutputBytes },
+      "client output limit exceeded, disconnecting",
+    );
+    this.destroy();
+    return true;
+  }
+
+  /** Ends the socket once a QUIT, protocol error or half-close has nothing left to send. */
+  private maybeEnd(): void {
+    if (this.ended || this.client.closed) return;
+    if (!this.closing && !this.inputEnded) return;
+    if (this.client.blocked || this.head !== this.queue.length || this.writer.length > 0) return;
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended || this.socket.destroyed) return;
+    this.ended = true;
+    this.socket.end();
+    // Keep reading (and dropping) input so the peer sees our reply rather than a reset;
+    // destroy if it does not close in time.
+    if (this.paused) this.socket.resume();
+    setTimeout(() => this.destroy(), CLOSE_GRACE_MS).unref();
+  }
+}
+
+export class RespServer<Ctx> {
+  readonly table: CommandTable<Ctx>;
+  readonly limits: ServerLimits;
+  readonly logger: RespLogger;
+  readonly stats: RespServerStats = { connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0 };
+  private readonly net: Server;
+  private readonly conns = new Set<Connection<Ctx>>();
+  private listening = false;
+
+  constructor(readonly options: RespServerOptions<Ctx>) {
+    this.table = options.table;
+    this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    this.logger = options.logger ?? noopLogger;
+    this.net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  /** Changes limits; parser limits apply to every connection at once. */
+  setLimits(limits: Partial<ServerLimits>): void {
+    Object.assign(this.limits, limits);
+  }
+
+  listen(): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.net.once("error", onError);
+      this.net.listen(this.options.port, this.options.host ?? "127.0.0.1", () => {
+        this.net.off("error", onError);
+        this.net.on("error", (error) => this.logger.error({ err: error }, "RESP server error"));
+        this.listening = true;
+        const address = this.net.address();
+        resolve({ port: typeof address === "object" && address !== null ? address.port : this.options.port });
+      });
+    });
+  }
+
+  /** Stops accepting, writes pending replies, ends every client (destroyed after a grace period). */
+  async close(): Promise<void> {
+    const closed = this.listening
+      ? new Promise<void>((resolve) => this.net.close(() => resolve()))
+      : Promise.resolve();
+    this.listening = false;
+    for (const conn of this.conns) conn.shutdown();
+    const deadline = setTimeout(() => {
+      for (const conn of this.conns) conn.destroy();
+    }, 500);
+    await closed;
+    clearTimeout(deadline);
+  }
+
+  *clients(): Iterable<RespClient> {
+    for (const conn of this.conns) yield conn.client;
+  }
+
+  /** @internal */
+  passwordRequired(): boolean {
+    const password = this.options.requirePassword?.();
+    return password !== undefined && password !== "";
+  }
+
+  /** @internal */
+  forget(conn: Connection<Ctx>): void {
+    this.conns.delete(conn);
+  }
+
+  private accept(socket: Socket): void {
+    if (this.conns.size >= this.limits.maxClients) {
+      this.stats.rejectedConnections++;
+      socket.on("error", () => {});
+      socket.end("-ERR max number of clients reached\r\n");
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      return;
+    }
+    this.stats.connectionsReceived++;
+    try {
+      this.conns.add(new Connection(this, socket));
+    } catch (error) {
+      this.logger.error({ err: error }, "could not set up a connection");
+      socket.destroy();
+    }
+  }
+}
