@@ -319,7 +319,7 @@ class Connection<Ctx> {
       const barrier = this.afterCommand(spec, reply);
       if (barrier !== undefined) {
         const slot = this.reserve();
-        barrier.then((final) => this.settle(slot, final));
+        void barrier.then((final) => this.settle(slot, final));
         return;
       }
     }
@@ -356,6 +356,22 @@ class Connection<Ctx> {
 
   /** A Promise-returning handler settled. */
   private completed(
+    entry: CommandEntry<Ctx>,
+    slot: Slot,
+    reply: Reply,
+    blocking: boolean,
+    failed: boolean,
+  ): void {
+    try {
+      this.complete(entry, slot, reply, blocking, failed);
+    } catch (error) {
+      // never an unhandled rejection: drop the connection, keep the server
+      this.server.logger.error({ err: error, client: this.client.id }, "reply handling failed");
+      this.destroy();
+    }
+  }
+
+  private complete(
     entry: CommandEntry<Ctx>,
     slot: Slot,
     reply: Reply,
