@@ -63,6 +63,7 @@ export class DocketServer implements ServerHandle {
   async start(): Promise<this> {
     const { port } = await this.resp.listen();
     this.config.port = port;
+    this.engine.port = port;
     this.ticker.arm();
     this.logger.info({ port, bind: this.config.bind, nodeId: this.engine.nodeId }, "docket is ready");
     return this;

@@ -66,8 +66,9 @@ export class Engine implements Broker {
   private readonly timers = new TimerHeap<Job | Waiter>();
   private readonly onChange: ((change: EngineChange) => void) | undefined;
   private readonly onWake: ((at: number) => void) | undefined;
-  private readonly host: string;
-  private readonly port: number;
+  /** address HELLO reports; the server sets the port once it listens */
+  host: string;
+  port: number;
   maxJobSize: number;
   private nextSeq = 1;
   private nextQueueSerial = 1;

@@ -49,6 +49,7 @@ describe("server commands", () => {
 
   it("INFO has Disque's required fields and sections", async () => {
     const c = await RawClient.connect(t.port);
+    await c.call("DEBUG", "FLUSHALL");
     await c.call("ADDJOB", "info-q", "x", 0);
     const reply = await c.call("INFO");
     for (const field of [

@@ -3,7 +3,7 @@ import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { infoText } from "./info.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
+import { ErrorReply, NULL_ARRAY, OK, SimpleString, type Reply } from "./reply.js";
 import { configGet, configSet } from "./settings.js";
 
 /** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */
@@ -50,7 +50,7 @@ function command(ctx: RespContext, args: Buffer[]): Reply {
   if (sub === "info") {
     return args.slice(2).map((name) => {
       const spec = table.lookup(name);
-      return spec ? table.commandInfo(spec) : null;
+      return spec ? table.commandInfo(spec) : NULL_ARRAY;
     });
   }
   if (sub === "docs") {

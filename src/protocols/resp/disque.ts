@@ -24,6 +24,7 @@ import {
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
+import { ownBuffer } from "./parser.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "./reply.js";
 
 /** Disque's job and queue commands (DISQUE.md section 4). */
@@ -34,7 +35,8 @@ type Spec = CommandSpec<RespContext>;
 
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
 function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
-  const req: AddJobRequest = { queue: str(args[1]!), body: args[2]! };
+  // Arguments are views into the connection's input buffer: keep only the body's own bytes.
+  const req: AddJobRequest = { queue: str(args[1]!), body: ownBuffer(args[2]!) };
   let async = false;
   const value = (i: number, message: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
     const n = parseIntArg(args[i]);
@@ -314,7 +316,7 @@ export const disqueCommands: Spec[] = [
   },
   {
     name: "getjob",
-    arity: -3,
+    arity: -2,
     flags: ["blocking"],
     group: "disque",
     summary: "Take jobs from the first queues that have them, blocking until one arrives",
