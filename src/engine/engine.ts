@@ -300,9 +300,10 @@ export class Engine implements Broker {
     this.jobs.set(job.id, job);
     this.bySeq.insert(job);
     this.totals.added++;
-    this.emit({ type: "add", job });
     if (delay > 0) job.awakeAt = now + delay * 1000;
-    else this.enqueueJob(job, now);
+    // Recorded before it can be delivered, with its delay already set.
+    this.emit({ type: "add", job });
+    if (delay === 0) this.enqueueJob(job, now);
     this.schedule(job);
     return { id: job.id, seq };
   }
