@@ -236,6 +236,23 @@ function scanStart(args: Buffer[]): { cursor: number; next: number } {
   return { cursor: 0, next: 1 };
 }
 
+/** COUNT and BUSYLOOP, shared by both scans: the last index read, or -1 when `option` is neither. */
+function scanCommonOption(
+  opts: { count: number; busyloop: boolean },
+  option: string,
+  args: Buffer[],
+  i: number,
+): number {
+  if (option === "busyloop") {
+    opts.busyloop = true;
+    return i;
+  }
+  if (option !== "count" || i + 1 >= args.length) return -1;
+  opts.count = intOrFail(args[i + 1]);
+  if (opts.count < 1) throw errorOf(NOT_INTEGER);
+  return i + 1;
+}
+
 function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
   return [String(result.cursor), result.items.map(item)];
 }
@@ -247,10 +264,8 @@ function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   for (let i = next; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
-    if (option === "count" && hasValue) {
-      opts.count = intOrFail(args[++i]);
-      if (opts.count < 1) throw errorOf(NOT_INTEGER);
-    } else if (option === "busyloop") opts.busyloop = true;
+    const consumed = scanCommonOption(opts, option, args, i);
+    if (consumed >= 0) i = consumed;
     else if (option === "queue" && hasValue) opts.queue = str(args[++i]!);
     else if (option === "state" && hasValue) {
       const state = word(args[++i]!) as JobState;
@@ -274,10 +289,8 @@ function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   for (let i = next; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
-    if (option === "count" && hasValue) {
-      opts.count = intOrFail(args[++i]);
-      if (opts.count < 1) throw errorOf(NOT_INTEGER);
-    } else if (option === "busyloop") opts.busyloop = true;
+    const consumed = scanCommonOption(opts, option, args, i);
+    if (consumed >= 0) i = consumed;
     else if (option === "minlen" && hasValue) opts.minlen = intOrFail(args[++i]);
     else if (option === "maxlen" && hasValue) opts.maxlen = intOrFail(args[++i]);
     else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args[++i]);
