@@ -100,13 +100,14 @@ export class Connection {
       retryStrategy: () => null,
       connectTimeout: this.connectTimeout,
     });
-    redis.on("error", () => {});
+    let socketError: Error | undefined;
+    redis.on("error", (error: Error) => (socketError ??= error));
     try {
       await redis.connect();
       if (this.options.password !== undefined) await redis.call("PING");
     } catch (error) {
       redis.disconnect();
-      throw error;
+      throw isReplyError(error) ? error : (socketError ?? error);
     }
     return redis;
   }
