@@ -25,7 +25,7 @@ export interface ConnectionOptions {
   failoverTimeout?: number | undefined;
 }
 
-/** A server's `-CODE message` reply. */
+/** A server's `-CODE message` reply: `code` is CODE, `message` the whole line. */
 export class DocketError extends Error {
   constructor(
     readonly code: string,
@@ -61,9 +61,7 @@ function isReplyError(error: unknown): error is Error {
 
 function toDocketError(error: Error): DocketError {
   const space = error.message.indexOf(" ");
-  return space < 0
-    ? new DocketError(error.message, error.message)
-    : new DocketError(error.message.slice(0, space), error.message.slice(space + 1));
+  return new DocketError(space < 0 ? error.message : error.message.slice(0, space), error.message);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -93,6 +91,9 @@ export class Connection {
       host: node.host,
       port: node.port,
       password: this.options.password,
+      // RESP2, and no CLIENT SETINFO: docket's HELLO is Disque's, not RESP3's handshake
+      protocol: 2,
+      disableClientInfo: true,
       lazyConnect: true,
       enableOfflineQueue: false,
       enableReadyCheck: false,
@@ -104,7 +105,6 @@ export class Connection {
     redis.on("error", (error: Error) => (socketError ??= error));
     try {
       await redis.connect();
-      if (this.options.password !== undefined) await redis.call("PING");
     } catch (error) {
       redis.disconnect();
       throw isReplyError(error) ? error : (socketError ?? error);
