@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -146,6 +147,14 @@ describe("CLI client commands", () => {
 });
 
 describe("examples/ run as written", () => {
+  it("README shows the example files verbatim", () => {
+    const readme = readFileSync(new URL("README.md", `file://${root}/`), "utf8");
+    for (const file of ["examples/producer.ts", "examples/worker.ts"]) {
+      const text = readFileSync(new URL(file, `file://${root}/`), "utf8").trimEnd();
+      assert.ok(readme.includes("```ts\n" + text + "\n```"), `${file} is in README.md`);
+    }
+  });
+
   it("the worker handles what the producer adds, and stops on SIGTERM", async () => {
     const t = await testServer();
     const env = { ...process.env, DOCKET_SERVER: `127.0.0.1:${t.port}` };
