@@ -276,3 +276,17 @@ describe("WAITJOB on the wire", () => {
     other.close();
   });
 });
+
+describe("docket/client stands alone", () => {
+  it("imports nothing from the server: no engine, protocols, or pino", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const dir = new URL("../../src/client/", import.meta.url);
+    for (const file of readdirSync(dir)) {
+      const text = readFileSync(new URL(file, dir), "utf8");
+      for (const [, spec] of text.matchAll(/^(?:import|export)[^;]*?from\s+"([^"]+)"/gm)) {
+        const ok = spec!.startsWith("node:") || spec === "ioredis" || /^\.\/[a-z-]+\.js$/.test(spec!);
+        assert.ok(ok, `${file} imports ${spec}`);
+      }
+    }
+  });
+});
