@@ -159,6 +159,13 @@ export interface NodeInfo {
   priority: number;
 }
 
+/**
+ * How a WAITJOB ended: the job was acked, deleted (FASTACK, DELJOB, DEBUG
+ * FLUSHALL) or expired while waited on; "gone" when it was not known when
+ * the wait began; null on time-out or abort.
+ */
+export type JobWaitOutcome = "acked" | "deleted" | "expired" | "gone" | null;
+
 export interface Broker {
   /** 40 hex characters; its first 8 are embedded in every job id */
   readonly nodeId: string;
@@ -178,6 +185,9 @@ export interface Broker {
   show(id: string): Awaitable<JobInfo | null>;
   /** the job with this sequence number (TaskQ task ids) */
   showBySeq(seq: number): Awaitable<JobInfo | null>;
+
+  /** WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever */
+  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Awaitable<JobWaitOutcome>;
 
   qlen(queue: string): Awaitable<number>;
   /** count > 0 oldest first, < 0 newest first */

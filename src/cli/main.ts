@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { readFileSync } from "node:fs";
 import { defaultConfig } from "../config.js";
 import { startServer } from "../server.js";
+import { addClientCommands } from "./client-commands.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -57,6 +58,8 @@ program
     process.once("SIGINT", () => stop("SIGINT"));
     server.onShutdown(() => process.exit(0));
   });
+
+addClientCommands(program);
 
 program.parseAsync(process.argv).catch((error: Error) => {
   console.error(`docket: ${error.message}`);

@@ -11,6 +11,7 @@ import {
   type JobInfo,
   type JobScanOptions,
   type JobState,
+  type JobWaitOutcome,
   type NodeInfo,
   type PauseOp,
   type PauseState,
@@ -79,6 +80,8 @@ export class Engine implements Broker {
   /** heap entries allowed beyond twice the live ones before stale entries are dropped */
   private timerSlack = 1024;
   private readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+  /** WAITJOB: who waits for each job to go, told why it went */
+  private readonly jobWaiters = new Map<string, Set<(outcome: JobWaitOutcome) => void>>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -239,6 +242,15 @@ export class Engine implements Broker {
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
     this.emit({ type: "delete", id: job.id, reason });
+    if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, reason);
+  }
+
+  private wakeJobWaiters(id: string, reason: "ack" | "fastack" | "deljob" | "expire" | "flushall"): void {
+    const waiters = this.jobWaiters.get(id);
+    if (!waiters) return;
+    this.jobWaiters.delete(id);
+    const outcome: JobWaitOutcome = reason === "ack" ? "acked" : reason === "expire" ? "expired" : "deleted";
+    for (const notify of waiters) notify(outcome);
   }
 
   private emit(change: EngineChange): void {
@@ -537,6 +549,7 @@ export class Engine implements Broker {
 
   /** DEBUG FLUSHALL: every job and queue goes; blocked fetchers stay blocked. */
   flushAll(): void {
+    for (const id of [...this.jobWaiters.keys()]) this.wakeJobWaiters(id, "flushall");
     this.jobs.clear();
     this.bySeq.clear();
     this.timers.clear();
@@ -565,6 +578,42 @@ export class Engine implements Broker {
       blockedClients: this.blocked,
       ...this.totals,
     };
+  }
+
+  /**
+   * WAITJOB: resolves when the job leaves (acked, deleted, expired), "gone"
+   * at once when it is not known, null on time-out (0 = none) or abort.
+   * Counted as a blocked client while it waits.
+   */
+  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
+    this.runDue();
+    checkIds([id]);
+    if (!this.jobs.has(id)) return "gone";
+    if (signal?.aborted) return null;
+    const now = this.clock.now();
+    return new Promise((resolve) => {
+      let outcome: JobWaitOutcome = null;
+      let waiters = this.jobWaiters.get(id);
+      if (!waiters) this.jobWaiters.set(id, (waiters = new Set()));
+      const set = waiters;
+      // A Waiter on no queue: the engine's timer heap handles its deadline.
+      const waiter = new Waiter([], timeoutMs > 0 ? now + timeoutMs : 0, () => {
+        set.delete(notify);
+        if (set.size === 0 && this.jobWaiters.get(id) === set) this.jobWaiters.delete(id);
+        resolve(outcome);
+      });
+      const notify = (why: JobWaitOutcome) => {
+        if (waiter.done) return;
+        outcome = why;
+        this.finishWaiter(waiter, []);
+      };
+      set.add(notify);
+      this.blocked++;
+      if (waiter.deadline > 0) this.pushTimer(waiter.deadline, waiter);
+      signal?.addEventListener("abort", () => {
+        if (!waiter.done) this.finishWaiter(waiter, null);
+      });
+    });
   }
 
   nodes(): NodeInfo[] {

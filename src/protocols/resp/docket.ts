@@ -1,0 +1,42 @@
+import type { JobWaitOutcome } from "../../broker.js";
+import { andThen } from "../../util/awaitable.js";
+import { SYNTAX_ERROR, errorOf, timeoutArg } from "./args.js";
+import type { CommandSpec } from "./command.js";
+import type { RespContext } from "./context.js";
+import { replyWhenDurable } from "./durable.js";
+import { SimpleString, type Reply } from "./reply.js";
+
+/** docket's own RESP commands, beyond Disque's (docs/client.md). */
+
+type Spec = CommandSpec<RespContext>;
+
+/**
+ * WAITJOB id [timeout-ms]: blocks until the job is no longer known.
+ * `+acked`, `+deleted`, `+expired` (what removed it while waited on), `+gone`
+ * (not known when asked), `$-1` on time-out. Time-out 0 or none = forever.
+ */
+function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  if (args.length > 3) throw errorOf(SYNTAX_ERROR);
+  const id = args[1]!.toString("latin1");
+  const timeoutMs = args.length === 3 ? timeoutArg(args[2]!) : 0;
+  const client = ctx.client;
+  const abort = new AbortController();
+  const result = ctx.broker.waitJob(id, timeoutMs, abort.signal);
+  if (result instanceof Promise) client.onClose(() => abort.abort());
+  return andThen(result, (outcome: JobWaitOutcome) =>
+    // An ack is answered once durable; so is the news that a job was acked.
+    replyWhenDurable(ctx, outcome === null ? null : new SimpleString(outcome), false),
+  );
+}
+
+export const docketCommands: Spec[] = [
+  {
+    name: "waitjob",
+    arity: -2,
+    flags: ["blocking", "readonly"],
+    group: "docket",
+    summary: "Block until a job is acknowledged, deleted or expired (or the time-out passes)",
+    syntax: "WAITJOB id [timeout-ms]",
+    handler: waitjob,
+  },
+];
