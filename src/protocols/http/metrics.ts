@@ -109,7 +109,7 @@ export class Metrics {
         this.set((await broker.stats()).blockedClients);
       },
     });
-    const self = this;
+    const httpInFlight = () => this.httpInFlight;
     new Gauge({
       name: "docket_connected_clients",
       help: "connected clients by door (RESP connections, HTTP requests in flight)",
@@ -117,7 +117,7 @@ export class Metrics {
       registers: [registry],
       collect() {
         this.set({ door: "resp" }, sources.respClients());
-        this.set({ door: "http" }, self.httpInFlight);
+        this.set({ door: "http" }, httpInFlight());
       },
     });
     new Counter({
