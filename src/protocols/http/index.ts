@@ -58,6 +58,8 @@ export class HttpDoor {
       ) as FastifyBaseLogger,
       bodyLimit: jsonLimit,
       forceCloseConnections: true,
+      // a client must finish sending its request in this time (slow uploads); long polls wait after it
+      requestTimeout: 120_000,
       ajv: { customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true } },
     });
     installErrorHandling(app);
