@@ -14,6 +14,11 @@ export interface ServerConfig {
   maxInlineBytes: number;
   /** most arguments in one request */
   maxMultibulkLength: number;
+  /** HTTP/JSON door (0 = ephemeral, for tests) */
+  httpPort: number;
+  httpBind: string;
+  /** false: no HTTP door at all (--no-http) */
+  http: boolean;
   /** DEBUG FLUSHALL and friends */
   debugCommands: boolean;
 }
@@ -31,6 +36,9 @@ export function defaultConfig(): ServerConfig {
     clientOutputLimit: 64 * 1024 * 1024,
     maxInlineBytes: 64 * 1024,
     maxMultibulkLength: 1024 * 1024,
+    httpPort: 7712,
+    httpBind: "127.0.0.1",
+    http: true,
     debugCommands: true,
   };
 }
@@ -43,6 +51,9 @@ export function checkConfig(config: ServerConfig): void {
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be between 0 and 65535, got ${config.port}`);
+  }
+  if (!Number.isInteger(config.httpPort) || config.httpPort < 0 || config.httpPort > 65535) {
+    throw new Error(`http-port must be between 0 and 65535, got ${config.httpPort}`);
   }
   positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
   positive("max-clients", config.maxClients);

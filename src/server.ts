@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
 import { Engine, systemClock, type Clock } from "./engine/index.js";
 import { createLogger, type Logger } from "./log.js";
+import { HttpDoor } from "./protocols/http/index.js";
 import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
@@ -22,6 +23,8 @@ export class DocketServer implements ServerHandle {
   private readonly ticker: Ticker;
   private readonly table: CommandTable<RespContext>;
   private readonly resp: RespServer<RespContext>;
+  /** the HTTP/JSON door; undefined with --no-http */
+  readonly http: HttpDoor | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
 
@@ -58,19 +61,59 @@ export class DocketServer implements ServerHandle {
       requirePassword: () => this.config.requirePass,
       logger: this.logger,
     });
+    if (config.http) {
+      const http = new HttpDoor({
+        broker: this.engine,
+        host: config.httpBind,
+        port: config.httpPort,
+        maxJobSize: config.maxJobSize,
+        maxJobSizeNow: () => this.config.maxJobSize,
+        password: () => this.config.requirePass,
+        respClients: () => {
+          let n = 0;
+          for (const _client of this.resp.clients()) n++;
+          return n;
+        },
+        respCommands: () => this.resp.stats.commandsProcessed,
+        logger: this.logger,
+      });
+      this.http = http;
+      this.engine.onDeliver = (queue, createdAt, now) => http.metrics.observeDelivery(queue, createdAt, now);
+    }
   }
 
   async start(): Promise<this> {
     const { port } = await this.resp.listen();
     this.config.port = port;
     this.engine.port = port;
+    if (this.http) {
+      try {
+        this.config.httpPort = await this.http.listen();
+      } catch (error) {
+        await this.resp.close();
+        throw error;
+      }
+    }
     this.ticker.arm();
-    this.logger.info({ port, bind: this.config.bind, nodeId: this.engine.nodeId }, "docket is ready");
+    this.logger.info(
+      {
+        port,
+        bind: this.config.bind,
+        httpPort: this.http ? this.config.httpPort : null,
+        nodeId: this.engine.nodeId,
+      },
+      "docket is ready",
+    );
     return this;
   }
 
   get port(): number {
     return this.config.port;
+  }
+
+  /** the HTTP port once listening; undefined with --no-http */
+  get httpPort(): number | undefined {
+    return this.http?.port;
   }
 
   clients(): Iterable<RespClient> {
@@ -114,7 +157,7 @@ export class DocketServer implements ServerHandle {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ticker.stop();
-      await this.resp.close();
+      await Promise.all([this.resp.close(), this.http?.close()]);
       this.logger.info("docket stopped");
     })();
     return this.closing;

@@ -38,6 +38,9 @@ program
     integer,
     defaults.clientOutputLimit,
   )
+  .option("--http-port <port>", "HTTP/JSON port", integer, defaults.httpPort)
+  .option("--http-bind <address>", "address the HTTP door listens on", defaults.httpBind)
+  .option("--no-http", "no HTTP door")
   .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
@@ -49,6 +52,9 @@ program
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
       debugCommands: options.debugCommands as boolean,
+      httpPort: options.httpPort as number,
+      httpBind: options.httpBind as string,
+      http: options.http as boolean,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

@@ -46,6 +46,8 @@ export interface EngineOptions {
   onChange?: (change: EngineChange) => void;
   /** told whenever the earliest timer moves earlier, so a driver can arm one timer */
   onWake?: (at: number) => void;
+  /** told at every delivery, for metrics (add-to-fetch latency); called synchronously */
+  onDeliver?: (queue: string, createdAt: number, now: number) => void;
 }
 
 /**
@@ -67,6 +69,8 @@ export class Engine implements Broker {
   private readonly timers = new TimerHeap<Job | Waiter>();
   private readonly onChange: ((change: EngineChange) => void) | undefined;
   private readonly onWake: ((at: number) => void) | undefined;
+  /** settable after construction, so a front door can attach its metrics */
+  onDeliver: ((queue: string, createdAt: number, now: number) => void) | undefined;
   /** address HELLO reports; the server sets the port once it listens */
   host: string;
   port: number;
@@ -89,6 +93,7 @@ export class Engine implements Broker {
     this.ids = new IdGenerator(this.nodeId.slice(0, 8), options.random);
     this.onChange = options.onChange;
     this.onWake = options.onWake;
+    this.onDeliver = options.onDeliver;
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 7711;
     this.maxJobSize = options.maxJobSize ?? 16 * 1024 * 1024;
@@ -227,6 +232,7 @@ export class Engine implements Broker {
     queue.touchedAt = now;
     this.totals.delivered++;
     this.schedule(job);
+    if (this.onDeliver) this.onDeliver(job.queue, job.createdAt, now);
     return job;
   }
 

@@ -5,6 +5,10 @@ import { startServer, type DocketServer, type ServerConfig } from "../../src/ser
 export interface TestServer {
   server: DocketServer;
   port: number;
+  /** the HTTP door's port (0 when started with http: false) */
+  httpPort: number;
+  /** http://127.0.0.1:<httpPort> */
+  url: string;
   clock: ManualClock | undefined;
   close(): Promise<void>;
 }
@@ -19,9 +23,17 @@ export async function testServer(
 ): Promise<TestServer> {
   const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
   const server = await startServer(
-    { port: 0, bind: "127.0.0.1", ...overrides },
+    { port: 0, bind: "127.0.0.1", httpPort: 0, httpBind: "127.0.0.1", ...overrides },
     createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
     clock,
   );
-  return { server, port: server.port, clock, close: () => server.close() };
+  const httpPort = server.httpPort ?? 0;
+  return {
+    server,
+    port: server.port,
+    httpPort,
+    url: `http://127.0.0.1:${httpPort}`,
+    clock,
+    close: () => server.close(),
+  };
 }

@@ -1,0 +1,181 @@
+import type { FastifyInstance } from "fastify";
+import type { Delivery } from "../../broker.js";
+import { checkSize, clientGone, encodeBody, type HttpContext } from "./context.js";
+import { HttpError, errorSchema } from "./errors.js";
+
+/**
+ * emq's HTTP/JSON routes (DIALECTS.md section 4). Request bodies are JSON
+ * whatever the Content-Type says (emq's own examples use `curl --data`).
+ */
+
+const DEFAULT_RETRY_S = 300;
+const DEFAULT_EXPIRY_S = 86400;
+
+const idsBody = {
+  type: "object",
+  required: ["ids"],
+  properties: { ids: { type: "array", items: { type: "string" } } },
+} as const;
+const errors = { "4xx": errorSchema, "5xx": errorSchema };
+
+interface Task {
+  id: string;
+  content: unknown;
+}
+
+/** `content` was stored as JSON text; a job added another way comes back as its text. */
+function task(id: string, body: Buffer): Task {
+  const { body: content, encoding } = encodeBody(body);
+  return { id, content: encoding === "base64" ? { base64: content } : content };
+}
+
+function taskOf(d: Delivery): Task {
+  return task(d.id, d.body);
+}
+
+export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
+  const { broker } = ctx;
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "string" }, (_request, text, done) => {
+    if (text === "") return done(null, undefined);
+    try {
+      done(null, JSON.parse(text as string));
+    } catch {
+      done(new HttpError("BADREQUEST", "request body is not valid JSON"), undefined);
+    }
+  });
+
+  app.post<{ Params: { queue: string }; Body: { content?: unknown; retry?: number; expiry?: number } }>(
+    "/enqueue/:queue",
+    {
+      schema: {
+        tags: ["emq"],
+        summary: "emq: enqueue a task",
+        params: { type: "object", properties: { queue: { type: "string" } } },
+        body: {
+          type: "object",
+          properties: {
+            content: {},
+            retry: { type: "integer", minimum: 0 },
+            expiry: { type: "integer", minimum: 1 },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const body = Buffer.from(JSON.stringify(request.body.content ?? null), "utf8");
+      checkSize(ctx, body);
+      const expiry = request.body.expiry ?? DEFAULT_EXPIRY_S;
+      const result = await broker.addJob({
+        queue: request.params.queue,
+        body,
+        ttl: expiry,
+        retry: request.body.retry ?? Math.min(DEFAULT_RETRY_S, expiry),
+      });
+      await broker.whenDurable();
+      return { id: result.id };
+    },
+  );
+
+  app.post<{ Body: { timeout?: number; queues: string[] } }>(
+    "/wait/",
+    {
+      schema: {
+        tags: ["emq"],
+        summary: "emq: one task per listed queue, waiting up to timeout ms",
+        body: {
+          type: "object",
+          required: ["queues"],
+          properties: {
+            timeout: { type: "integer", minimum: 0 },
+            queues: { type: "array", items: { type: "string" } },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { queues } = request.body;
+      const timeout = request.body.timeout ?? 0;
+      const out: Array<Task | null> = queues.map(() => null);
+      const fill = async () => {
+        let filled = 0;
+        for (let i = 0; i < queues.length; i++) {
+          if (out[i] !== null) continue;
+          const got = await broker.getJobs({ queues: [queues[i]!], count: 1, nohang: true, timeoutMs: 0 });
+          if (got && got[0]) {
+            out[i] = taskOf(got[0]);
+            filled++;
+          }
+        }
+        return filled;
+      };
+      if ((await fill()) === 0 && timeout > 0 && queues.length > 0) {
+        const gone = clientGone(ctx, reply);
+        try {
+          const got = await broker.getJobs({
+            queues: [...new Set(queues)],
+            count: 1,
+            nohang: false,
+            timeoutMs: timeout,
+            signal: gone.signal,
+          });
+          if (got && got[0]) {
+            const first = got[0];
+            out[queues.indexOf(first.queue)] = taskOf(first);
+            await fill();
+          }
+        } finally {
+          gone.done();
+        }
+      }
+      return out;
+    },
+  );
+
+  const byIds = (path: string, summary: string, op: (ids: string[]) => Promise<number>, key: string) =>
+    app.post<{ Body: { ids: string[] } }>(
+      path,
+      { schema: { tags: ["emq"], summary, body: idsBody, response: errors } },
+      async (request) => {
+        const n = await op(request.body.ids);
+        await broker.whenDurable();
+        return { [key]: n };
+      },
+    );
+  byIds("/ack/", "emq: the tasks are done and deleted", async (ids) => broker.ackJobs(ids), "acked");
+  byIds("/nak/", "emq: the tasks failed; they are queued again", async (ids) => broker.nack(ids), "nacked");
+
+  app.get<{ Params: { queue: string }; Querystring: { n: number } }>(
+    "/peek/:queue",
+    {
+      schema: {
+        tags: ["emq"],
+        summary: "emq: up to n queued tasks, not dispatched",
+        params: { type: "object", properties: { queue: { type: "string" } } },
+        querystring: { type: "object", properties: { n: { type: "integer", minimum: 0, default: 1 } } },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const jobs = await broker.qpeek(request.params.queue, request.query.n);
+      return jobs.map((j) => task(j.id, j.body));
+    },
+  );
+
+  app.get(
+    "/queues/",
+    { schema: { tags: ["emq"], summary: "emq: names of the current queues" } },
+    async () => {
+      const names: string[] = [];
+      let cursor = 0;
+      do {
+        const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
+        names.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== 0);
+      return names.sort();
+    },
+  );
+}

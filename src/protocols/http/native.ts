@@ -1,0 +1,384 @@
+import type { FastifyInstance } from "fastify";
+import type { Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
+import {
+  checkSize,
+  clientGone,
+  decodeBody,
+  encodeBody,
+  type BodyEncoding,
+  type HttpContext,
+} from "./context.js";
+import { HttpError, errorSchema } from "./errors.js";
+
+/**
+ * The native JSON API under /v1 (docs/http.md). Every handler translates
+ * one request into broker calls and the result into JSON; nothing more.
+ */
+
+const queueParams = {
+  type: "object",
+  required: ["queue"],
+  properties: { queue: { type: "string", description: "queue name (URL-encoded)" } },
+} as const;
+const idParams = {
+  type: "object",
+  required: ["id"],
+  properties: { id: { type: "string", description: "job id, URL-encoded (ids contain + and /)" } },
+} as const;
+const encodingQuery = {
+  type: "object",
+  properties: { encoding: { type: "string", enum: ["json", "utf8", "base64"] } },
+  additionalProperties: false,
+} as const;
+
+const addOptions = {
+  ttl: { type: "integer", minimum: 1, description: "seconds the job may live (default 86400)" },
+  retry: {
+    type: "integer",
+    minimum: 0,
+    description: "seconds of lease before re-delivery; 0 = at most once",
+  },
+  delay: { type: "integer", minimum: 0, description: "seconds before the job is first queued" },
+  maxlen: {
+    type: "integer",
+    minimum: 1,
+    description: "refuse (MAXLEN) when the queue already holds this many",
+  },
+  replicate: { type: "integer", minimum: 1, maximum: 65535 },
+} as const;
+
+const addJsonBody = {
+  type: "object",
+  required: ["body"],
+  additionalProperties: false,
+  properties: {
+    body: { description: "the job: any JSON value (or a string, with encoding utf8/base64)" },
+    encoding: { type: "string", enum: ["json", "utf8", "base64"], default: "json" },
+    front: { type: "boolean", description: "serve before every job already queued" },
+    ...addOptions,
+  },
+} as const;
+
+const addRawQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { ...addOptions, front: { type: "boolean" } },
+} as const;
+
+const fetchBody = {
+  type: "object",
+  required: ["queues"],
+  additionalProperties: false,
+  properties: {
+    queues: { type: "array", minItems: 1, items: { type: "string" }, description: "in priority order" },
+    count: { type: "integer", minimum: 1, default: 1 },
+    timeout: {
+      type: "integer",
+      minimum: 0,
+      default: 0,
+      description: "ms to wait when nothing is available; 0 = answer at once",
+    },
+    encoding: { type: "string", enum: ["json", "utf8", "base64"] },
+  },
+} as const;
+
+const pauseBody = {
+  type: "object",
+  required: ["state"],
+  additionalProperties: false,
+  properties: { state: { type: "string", enum: ["in", "out", "all", "none"] } },
+} as const;
+
+const errors = { "4xx": errorSchema, "5xx": errorSchema };
+
+interface AddOptions {
+  ttl?: number;
+  retry?: number;
+  delay?: number;
+  maxlen?: number;
+  replicate?: number;
+  front?: boolean;
+}
+
+export function deliveryJson(d: Delivery, encoding?: BodyEncoding) {
+  return {
+    queue: d.queue,
+    id: d.id,
+    seq: d.seq,
+    ...encodeBody(d.body, encoding),
+    nacks: d.nacks,
+    additionalDeliveries: d.additionalDeliveries,
+  };
+}
+
+export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
+  return {
+    id: j.id,
+    seq: j.seq,
+    queue: j.queue,
+    state: j.state,
+    repl: j.repl,
+    ttl: j.ttl,
+    createdAt: j.createdAt,
+    expiresAt: j.expiresAt,
+    delay: j.delay,
+    retry: j.retry,
+    nacks: j.nacks,
+    additionalDeliveries: j.additionalDeliveries,
+    requeueAt: j.requeueAt,
+    awakeAt: j.awakeAt,
+    ...encodeBody(j.body, encoding),
+  };
+}
+
+function statsJson(s: QueueStats) {
+  return { ...s };
+}
+
+function noJob(id: string): HttpError {
+  return new HttpError("NOJOB", `Job not known in the context of this node: ${id}`);
+}
+
+export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
+  const { broker } = ctx;
+
+  const add = async (queue: string, body: Buffer, opts: AddOptions) => {
+    checkSize(ctx, body);
+    const result = await broker.addJob({
+      queue,
+      body,
+      ttl: opts.ttl,
+      retry: opts.retry,
+      delay: opts.delay,
+      maxlen: opts.maxlen,
+      replicate: opts.replicate,
+      placement: opts.front ? "front" : "creation",
+    });
+    await broker.whenDurable();
+    return { id: result.id, seq: result.seq, queue };
+  };
+
+  app.post<{ Params: { queue: string }; Querystring: AddOptions; Body: unknown }>(
+    "/v1/queues/:queue/jobs",
+    {
+      schema: {
+        summary: "Add a job",
+        description:
+          "JSON request: an envelope {body, encoding?, ttl?, retry?, delay?, maxlen?, front?}. " +
+          "Any other content type: the request body is the job's bytes, options in the query string.",
+        params: queueParams,
+        querystring: addRawQuery,
+        body: { content: { "application/json": { schema: addJsonBody } } },
+        response: {
+          201: {
+            type: "object",
+            properties: { id: { type: "string" }, seq: { type: "integer" }, queue: { type: "string" } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { queue } = request.params;
+      let result;
+      if (Buffer.isBuffer(request.body)) {
+        result = await add(queue, request.body, request.query);
+      } else {
+        const env = request.body as AddOptions & { body: unknown; encoding?: BodyEncoding };
+        if (Object.keys(request.query).length > 0) {
+          throw new HttpError("BADREQUEST", "with a JSON request, options go in the JSON envelope");
+        }
+        result = await add(queue, decodeBody(env.body, env.encoding), env);
+      }
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.post<{ Body: { queues: string[]; count: number; timeout: number; encoding?: BodyEncoding } }>(
+    "/v1/fetch",
+    {
+      schema: {
+        summary: "Fetch jobs from several queues (long poll)",
+        description:
+          "Takes up to count jobs, one per queue per round, left to right. When none is available, waits " +
+          "up to timeout ms for the first one (then answers exactly one). Nothing in time: {jobs: []}.",
+        body: fetchBody,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { queues, count, timeout, encoding } = request.body;
+      const gone = clientGone(ctx, reply);
+      try {
+        const jobs = await broker.getJobs({
+          queues,
+          count,
+          nohang: timeout === 0,
+          timeoutMs: timeout,
+          signal: gone.signal,
+        });
+        return { jobs: (jobs ?? []).map((d) => deliveryJson(d, encoding)) };
+      } finally {
+        gone.done();
+      }
+    },
+  );
+
+  const existing = async (id: string): Promise<JobInfo> => {
+    const info = await broker.show(id);
+    if (!info) throw noJob(id);
+    return info;
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { encoding?: BodyEncoding } }>(
+    "/v1/jobs/:id",
+    { schema: { summary: "Show a job", params: idParams, querystring: encodingQuery, response: errors } },
+    async (request) => jobJson(await existing(request.params.id), request.query.encoding),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/jobs/:id/body",
+    {
+      schema: {
+        summary: "A job's body as raw bytes (application/octet-stream)",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const info = await existing(request.params.id);
+      return reply.type("application/octet-stream").send(info.body);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/ack",
+    { schema: { summary: "Acknowledge a job (it is done and removed)", params: idParams, response: errors } },
+    async (request) => {
+      await existing(request.params.id);
+      const acked = await broker.ackJobs([request.params.id]);
+      await broker.whenDurable();
+      return { acked };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/nack",
+    {
+      schema: {
+        summary: "Negative acknowledge: put a delivered job back in its queue now",
+        description: "nacked is 0 when the job was not delivered (queued, delayed, or RETRY 0).",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request) => {
+      await existing(request.params.id);
+      const nacked = await broker.nack([request.params.id]);
+      await broker.whenDurable();
+      return { nacked };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/working",
+    {
+      schema: {
+        summary: "Extend a delivered job's lease by its retry time",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const retry = await broker.working(request.params.id);
+      await broker.whenDurable();
+      return { retry };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/jobs/:id",
+    { schema: { summary: "Delete a job, whatever its state", params: idParams, response: errors } },
+    async (request) => {
+      const deleted = await broker.deleteJobs([request.params.id]);
+      if (deleted === 0) throw noJob(request.params.id);
+      await broker.whenDurable();
+      return { deleted };
+    },
+  );
+
+  app.get("/v1/queues", { schema: { summary: "Every queue with its stats", response: errors } }, async () => {
+    const names: string[] = [];
+    let cursor = 0;
+    do {
+      const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
+      names.push(...page.items);
+      cursor = page.cursor;
+    } while (cursor !== 0);
+    const queues = [];
+    for (const name of names.sort()) {
+      const stats = await broker.qstat(name);
+      if (stats) queues.push(statsJson(stats));
+    }
+    return { queues };
+  });
+
+  app.get<{ Params: { queue: string } }>(
+    "/v1/queues/:queue",
+    { schema: { summary: "One queue's stats", params: queueParams, response: errors } },
+    async (request) => {
+      const stats = await broker.qstat(request.params.queue);
+      if (!stats) throw new HttpError("NOQUEUE", `no queue named ${JSON.stringify(request.params.queue)}`);
+      return statsJson(stats);
+    },
+  );
+
+  app.get<{ Params: { queue: string }; Querystring: { count: number; encoding?: BodyEncoding } }>(
+    "/v1/queues/:queue/peek",
+    {
+      schema: {
+        summary: "Look at queued jobs without taking them",
+        description: "count > 0: oldest first; count < 0: newest first.",
+        params: queueParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            count: { type: "integer", default: 10 },
+            encoding: { type: "string", enum: ["json", "utf8", "base64"] },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const jobs = await broker.qpeek(request.params.queue, request.query.count);
+      return { jobs: jobs.map((j) => jobJson(j, request.query.encoding)) };
+    },
+  );
+
+  const pause = async (queue: string, op: PauseOp) => {
+    const state = await broker.pause(queue, [op]);
+    await broker.whenDurable();
+    return { queue, pause: state };
+  };
+
+  app.post<{ Params: { queue: string }; Body: { state: PauseOp } }>(
+    "/v1/queues/:queue/pause",
+    {
+      schema: {
+        summary: "Pause a queue: in (refuse adds), out (stop fetches), all, or none",
+        params: queueParams,
+        body: pauseBody,
+        response: errors,
+      },
+    },
+    async (request) => pause(request.params.queue, request.body.state),
+  );
+
+  app.post<{ Params: { queue: string } }>(
+    "/v1/queues/:queue/resume",
+    { schema: { summary: "Unpause a queue (pause none)", params: queueParams, response: errors } },
+    async (request) => pause(request.params.queue, "none"),
+  );
+}

@@ -1,0 +1,168 @@
+import assert from "node:assert/strict";
+import { after, before, beforeEach, describe, it } from "node:test";
+import { http } from "../helpers/http.js";
+import { RawClient, simple } from "../helpers/raw-client.js";
+import { testServer, type TestServer } from "../helpers/server.js";
+import { waitFor } from "../helpers/wait.js";
+
+/** The emq and TaskQ HTTP flows of DIALECTS.md sections 3 and 4. */
+
+describe("emq and TaskQ routes", () => {
+  let t: TestServer;
+  let resp: RawClient;
+  const call = (method: string, path: string, options?: Parameters<typeof http>[3]) =>
+    http(t.url, method, path, options);
+
+  before(async () => {
+    t = await testServer();
+    resp = await RawClient.connect(t.port);
+  });
+  after(async () => {
+    resp.close();
+    await t.close();
+  });
+  beforeEach(async () => {
+    assert.equal(await resp.call("DEBUG", "FLUSHALL"), simple("OK"));
+  });
+
+  describe("emq", () => {
+    const enqueue = async (queue: string, body: unknown): Promise<string> => {
+      const reply = await call("POST", `/enqueue/${queue}`, { json: body });
+      assert.equal(reply.status, 200, reply.text);
+      assert.equal(typeof reply.json.id, "string");
+      return reply.json.id as string;
+    };
+
+    it("enqueue, wait with repeated queues, ack", async () => {
+      const a1 = await enqueue("a", { content: { n: 1 } });
+      const a2 = await enqueue("a", { content: [2, "two"] });
+      const b1 = await enqueue("b", { content: "b-one", retry: 60, expiry: 3600 });
+      const info = await resp.call("SHOW", b1);
+      assert.match(info, /\$5\r\nretry\r\n:60\r\n/);
+      assert.match(info, /\$3\r\nttl\r\n:3[56]\d\d\r\n/);
+      const got = await call("POST", "/wait/", { json: { queues: ["a", "b", "a", "b", "c"] } });
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.json, [
+        { id: a1, content: { n: 1 } },
+        { id: b1, content: "b-one" },
+        { id: a2, content: [2, "two"] },
+        null,
+        null,
+      ]);
+      const acked = await call("POST", "/ack/", { json: { ids: [a1, a2, b1] } });
+      assert.deepEqual([acked.status, acked.json], [200, { acked: 3 }]);
+      assert.deepEqual((await call("POST", "/wait/", { json: { queues: ["a"] } })).json, [null]);
+    });
+
+    it("accepts curl --data (form content type) bodies as JSON", async () => {
+      const reply = await call("POST", "/enqueue/form", {
+        raw: '{"content": {"custom payload": "goes here"}}',
+        contentType: "application/x-www-form-urlencoded",
+      });
+      assert.equal(reply.status, 200, reply.text);
+      const got = await call("POST", "/wait/", {
+        raw: '{"queues": ["form"]}',
+        contentType: "application/x-www-form-urlencoded",
+      });
+      assert.deepEqual(got.json, [{ id: reply.json.id, content: { "custom payload": "goes here" } }]);
+    });
+
+    it("wait blocks up to timeout ms, is woken by new work, and answers nulls on time-out", async () => {
+      const started = Date.now();
+      assert.deepEqual(
+        (await call("POST", "/wait/", { json: { queues: ["w1", "w2"], timeout: 120 } })).json,
+        [null, null],
+      );
+      assert.ok(Date.now() - started >= 110);
+      const pending = call("POST", "/wait/", { json: { queues: ["w1", "w2"], timeout: 5000 } });
+      await waitFor(async () => (await t.server.engine.stats()).blockedClients === 1);
+      const id = await enqueue("w2", { content: "late" });
+      assert.deepEqual((await pending).json, [null, { id, content: "late" }]);
+    });
+
+    it("nak puts tasks back for another try; peek and queues list", async () => {
+      const id = await enqueue("n", { content: 7 });
+      const other = await enqueue("n", { content: 8 });
+      assert.deepEqual((await call("GET", "/peek/n?n=5")).json, [
+        { id, content: 7 },
+        { id: other, content: 8 },
+      ]);
+      assert.deepEqual((await call("GET", "/peek/n")).json, [{ id, content: 7 }]);
+      await call("POST", "/wait/", { json: { queues: ["n"] } });
+      assert.deepEqual((await call("GET", "/peek/n?n=5")).json, [{ id: other, content: 8 }]);
+      const nak = await call("POST", "/nak/", { json: { ids: [id] } });
+      assert.deepEqual([nak.status, nak.json], [200, { nacked: 1 }]);
+      assert.equal((await call("POST", "/wait/", { json: { queues: ["n", "n"] } })).json.length, 2);
+      await enqueue("m", { content: null });
+      assert.deepEqual((await call("GET", "/queues/")).json, ["m", "n"]);
+    });
+
+    it("rejects malformed requests with JSON errors", async () => {
+      const bad = await call("POST", "/wait/", { raw: "{nope", contentType: "application/json" });
+      assert.deepEqual([bad.status, bad.json.error.code], [400, "BADREQUEST"]);
+      const noQueues = await call("POST", "/wait/", { json: { timeout: 5 } });
+      assert.deepEqual([noQueues.status, noQueues.json.error.code], [400, "BADREQUEST"]);
+      const badId = await call("POST", "/ack/", { json: { ids: ["nope"] } });
+      assert.deepEqual([badId.status, badId.json.error.code], [400, "BADID"]);
+      const badRetry = await call("POST", "/enqueue/x", { json: { content: 1, retry: -1 } });
+      assert.equal(badRetry.status, 400);
+    });
+  });
+
+  describe("TaskQ", () => {
+    it("enqueue, deque, delete: task ids are the jobs' seq numbers", async () => {
+      const added = await call("POST", "/apps/taskq/work/tasks", {
+        raw: "resize img 42",
+        contentType: "text/plain",
+      });
+      assert.equal(added.status, 200, added.text);
+      assert.equal(typeof added.json.id, "number");
+      assert.deepEqual(added.json, { id: added.json.id, queue: "work", body: "resize img 42" });
+      const json = await call("POST", "/apps/taskq/work/tasks", { json: { a: 1 } });
+      const got = await call("POST", "/apps/taskq/work/tasks/deque");
+      assert.deepEqual(
+        [got.status, got.json],
+        [200, { id: added.json.id, queue: "work", body: "resize img 42" }],
+      );
+      const second = await call("POST", "/apps/taskq/work/tasks/deque");
+      // the body is the request's exact bytes, JSON or not
+      assert.deepEqual(second.json, { id: json.json.id, queue: "work", body: '{"a":1}' });
+      const empty = await call("POST", "/apps/taskq/work/tasks/deque");
+      assert.deepEqual([empty.status, empty.json.error.code], [404, "EMPTY"]);
+      // the task is the job with that seq
+      const shown = await t.server.engine.showBySeq(added.json.id);
+      assert.equal(shown?.state, "active");
+      const del = await call("DELETE", `/apps/taskq/work/tasks/${added.json.id}`);
+      assert.deepEqual([del.status, del.json], [200, { id: added.json.id, queue: "work", acked: true }]);
+      assert.equal(await t.server.engine.showBySeq(added.json.id), null);
+      for (const path of [
+        `/apps/taskq/work/tasks/${added.json.id}`,
+        `/apps/taskq/other/tasks/${json.json.id}`,
+        "/apps/taskq/work/tasks/999999",
+        "/apps/taskq/work/tasks/abc",
+      ]) {
+        const missing = await call("DELETE", path);
+        assert.deepEqual([missing.status, missing.json.error.code], [404, "NOJOB"], path);
+      }
+    });
+
+    it("binary task bodies come back as base64 with encoding", async () => {
+      const bytes = Buffer.from([0xff, 0x00, 0x10]);
+      const added = await call("POST", "/apps/taskq/bin/tasks", { raw: bytes });
+      assert.deepEqual(added.json, {
+        id: added.json.id,
+        queue: "bin",
+        body: bytes.toString("base64"),
+        encoding: "base64",
+      });
+      const got = await call("POST", "/apps/taskq/bin/tasks/deque");
+      assert.deepEqual(Buffer.from(got.json.body, "base64"), bytes);
+    });
+
+    it("tasks carry TaskQ's lease: a 150 s retry", async () => {
+      const added = await call("POST", "/apps/taskq/lease/tasks", { raw: "x" });
+      const info = await t.server.engine.showBySeq(added.json.id);
+      assert.equal(info?.retry, 150);
+    });
+  });
+});
