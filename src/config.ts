@@ -16,6 +16,8 @@ export interface ServerConfig {
   maxMultibulkLength: number;
   /** DEBUG FLUSHALL and friends */
   debugCommands: boolean;
+  /** TaskQ text protocol port; null = off (7979 is TaskQ's conventional port; 0 = ephemeral) */
+  taskqPort: number | null;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -32,6 +34,7 @@ export function defaultConfig(): ServerConfig {
     maxInlineBytes: 64 * 1024,
     maxMultibulkLength: 1024 * 1024,
     debugCommands: true,
+    taskqPort: null,
   };
 }
 
@@ -43,6 +46,12 @@ export function checkConfig(config: ServerConfig): void {
   };
   if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
     throw new Error(`port must be between 0 and 65535, got ${config.port}`);
+  }
+  if (
+    config.taskqPort !== null &&
+    (!Number.isInteger(config.taskqPort) || config.taskqPort < 0 || config.taskqPort > 65535)
+  ) {
+    throw new Error(`taskq-port must be between 0 and 65535, got ${config.taskqPort}`);
   }
   positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
   positive("max-clients", config.maxClients);

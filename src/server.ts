@@ -6,6 +6,7 @@ import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import { respCommandTable } from "./protocols/resp/table.js";
+import { TaskqServer } from "./protocols/taskq/server.js";
 import { Ticker } from "./ticker.js";
 
 export type { ServerConfig } from "./config.js";
@@ -22,6 +23,7 @@ export class DocketServer implements ServerHandle {
   private readonly ticker: Ticker;
   private readonly table: CommandTable<RespContext>;
   private readonly resp: RespServer<RespContext>;
+  private readonly taskq: TaskqServer | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
 
@@ -58,14 +60,27 @@ export class DocketServer implements ServerHandle {
       requirePassword: () => this.config.requirePass,
       logger: this.logger,
     });
+    if (config.taskqPort !== null) {
+      this.taskq = new TaskqServer({
+        host: config.bind,
+        port: config.taskqPort,
+        broker: this.engine,
+        limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
+        logger: this.logger,
+      });
+    }
   }
 
   async start(): Promise<this> {
     const { port } = await this.resp.listen();
     this.config.port = port;
     this.engine.port = port;
+    if (this.taskq) this.config.taskqPort = await this.taskq.listen();
     this.ticker.arm();
-    this.logger.info({ port, bind: this.config.bind, nodeId: this.engine.nodeId }, "docket is ready");
+    this.logger.info(
+      { port, taskqPort: this.config.taskqPort, bind: this.config.bind, nodeId: this.engine.nodeId },
+      "docket is ready",
+    );
     return this;
   }
 
@@ -94,6 +109,7 @@ export class DocketServer implements ServerHandle {
 
   configChanged(): void {
     this.engine.maxJobSize = this.config.maxJobSize;
+    this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
     this.resp.setLimits({
       maxClients: this.config.maxClients,
       maxOutputBytes: this.config.clientOutputLimit,
@@ -114,7 +130,7 @@ export class DocketServer implements ServerHandle {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ticker.stop();
-      await this.resp.close();
+      await Promise.all([this.resp.close(), this.taskq?.close()]);
       this.logger.info("docket stopped");
     })();
     return this.closing;

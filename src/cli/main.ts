@@ -38,6 +38,11 @@ program
     defaults.clientOutputLimit,
   )
   .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
+  .option(
+    "--taskq-port <port>",
+    "serve the TaskQ text protocol on this port (off by default; 7979 is TaskQ's)",
+    integer,
+  )
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
@@ -48,6 +53,7 @@ program
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
       debugCommands: options.debugCommands as boolean,
+      taskqPort: (options.taskqPort as number | undefined) ?? null,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

@@ -14,14 +14,16 @@ import { ErrorReply, type Reply } from "./reply.js";
  * are all driven by it.
  */
 export function respCommandTable(extra: CommandSpec<RespContext>[] = []): CommandTable<RespContext> {
-  return new CommandTable([
-    ...adminCommands,
-    ...disqueCommands,
-    ...okqCommands,
-    ...takeanumberCommands,
-    ...docketCommands,
-    ...extra,
-  ].map(guarded));
+  return new CommandTable(
+    [
+      ...adminCommands,
+      ...disqueCommands,
+      ...okqCommands,
+      ...takeanumberCommands,
+      ...docketCommands,
+      ...extra,
+    ].map(guarded),
+  );
 }
 
 function errorReply(error: unknown): Reply {
