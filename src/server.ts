@@ -56,6 +56,7 @@ export class DocketServer implements ServerHandle {
         maxBulkBytes: config.maxJobSize + 1024 * 1024,
         maxClients: config.maxClients,
         maxOutputBytes: config.clientOutputLimit,
+        verbatimInline: (name) => this.table.lookup(name)?.verbatimInline === true,
       },
       requirePassword: () => this.config.requirePass,
       logger: this.logger,

@@ -93,6 +93,7 @@ export const takeanumberCommands: Spec[] = [
     summary: "Enqueue a body that may be RETRY'd `retries` times; inline, the body is the rest of the line",
     syntax: "ADD queue retries body...",
     handler: add,
+    verbatimInline: true,
   },
   {
     name: "reserve",
