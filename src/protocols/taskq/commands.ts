@@ -91,7 +91,7 @@ export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
   if (req.command === "") return line("error missing command");
   const command = byName.get(req.command);
   if (!command) return line(`error unknown command '${req.command}'`);
-  if (req.args.length !== command.args) {
+  if (req.args.length !== command.args || (command.name === "enq") !== (req.body !== undefined)) {
     return line(`error wrong number of arguments for '${command.name}', expected: ${command.syntax}`);
   }
   try {
