@@ -9,7 +9,7 @@ import type { Job } from "./job.js";
  */
 export type EngineChange =
   | { type: "add"; job: Job }
-  | { type: "delete"; id: string; reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flush" }
+  | { type: "delete"; id: string; reason: "ack" | "fastack" | "deljob" | "expire" | "noack" }
   | { type: "counters"; id: string; nacks: number; additionalDeliveries: number }
   | { type: "pause"; queue: string; state: PauseState }
   | { type: "flushall" }

@@ -98,7 +98,7 @@ export const takeanumberCommands: Spec[] = [
   {
     name: "reserve",
     arity: 2,
-    flags: ["write"],
+    flags: ["fast"],
     group: "takeanumber",
     summary: "Hand out the oldest waiting job as `+<id> <body>`, or null",
     syntax: "RESERVE queue",
