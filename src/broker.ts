@@ -49,6 +49,10 @@ export interface AddJobRequest {
   replicationTimeoutMs?: number;
   /** "front": served before every job already queued (okq QRPUSH). */
   placement?: Placement;
+  /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event id`) */
+  eventId?: string;
+  /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
+  retries?: number;
 }
 
 export interface AddJobResult {
@@ -65,6 +69,10 @@ export interface GetJobsRequest {
   timeoutMs: number;
   /** aborting releases the wait; nothing is taken */
   signal?: AbortSignal;
+  /** seconds before an un-acked delivered job is queued again, instead of the job's RETRY (okq EX) */
+  leaseSeconds?: number;
+  /** fetch-and-delete: the jobs are removed as they are delivered (okq NOACK) */
+  consume?: boolean;
 }
 
 /** One delivered job, as GETJOB returns it. */
@@ -75,6 +83,8 @@ export interface Delivery {
   body: Buffer;
   nacks: number;
   additionalDeliveries: number;
+  /** okq event id, when the job was added with one */
+  eventId?: string | undefined;
 }
 
 /** Everything SHOW reports about a job. Times are ms since the epoch. */
@@ -101,6 +111,37 @@ export interface JobInfo {
   /** the engine's clock when this snapshot was taken: relative times derive from it */
   observedAt: number;
   body: Buffer;
+  /** okq event id, when the job was added with one */
+  eventId?: string | undefined;
+  /** RETRYs left before dead-lettering; -1 = unlimited */
+  retriesLeft?: number;
+}
+
+/** How the dialects name a job inside a queue. */
+export type JobRef = "id" | "event" | "seq";
+
+/** One job that exhausted its retries, kept in its queue's dead-letter list. */
+export interface DeadLetterInfo {
+  id: string;
+  seq: number;
+  queue: string;
+  body: Buffer;
+  eventId?: string | undefined;
+  /** why it was dead-lettered, e.g. "retries exhausted" */
+  reason: string;
+  /** ms since the epoch */
+  at: number;
+}
+
+/** Per-queue counts for takeanumber LEN and okq QSTATUS. */
+export interface QueueCounts {
+  name: string;
+  /** jobs not done: waiting plus reserved (delivered, not acked; delayed) */
+  total: number;
+  waiting: number;
+  processing: number;
+  /** connections registered for QNOTIFY plus blocked fetchers */
+  consumers: number;
 }
 
 export interface QueueStats {
@@ -200,6 +241,32 @@ export interface Broker {
   flushAll(): Awaitable<void>;
   stats(): Awaitable<BrokerStats>;
   nodes(): Awaitable<NodeInfo[]>;
+
+  // ------------------------------------------------ dialects (okq, takeanumber, TaskQ)
+
+  /** Removes the job named `ref` in `queue` (by job id, okq event id or TaskQ seq): 0 or 1. */
+  ackInQueue(queue: string, ref: string, by: JobRef): Awaitable<number>;
+  /**
+   * takeanumber RETRY: the job goes to the tail of its queue with one retry
+   * less, or to the dead-letter list when none is left. null: unknown job.
+   */
+  retryJob(queue: string, id: string): Awaitable<"requeued" | "deadlettered" | null>;
+  /** okq QFLUSH: every job of the queue (queued or in flight) and its dead letters go. */
+  flushQueue(queue: string): Awaitable<number>;
+  /** counts per queue; every known queue (sorted by name) when `names` is absent */
+  queueCounts(names?: string[]): Awaitable<QueueCounts[]>;
+  /** okq QREGISTER: `consumer` now waits on exactly these queues (empty: none) */
+  registerConsumer(consumer: string, queues: string[]): Awaitable<void>;
+  /**
+   * okq QNOTIFY: resolves with the name of a registered queue that has a
+   * waiting job (nothing is taken), or null after `timeoutMs` (0 = forever)
+   * or on abort.
+   */
+  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Awaitable<string | null>;
+  /** oldest first, at most `count` */
+  deadLetters(queue: string, count: number): Awaitable<DeadLetterInfo[]>;
+  /** moves up to `count` oldest dead letters back into the queue as fresh jobs; their count */
+  redrive(queue: string, count: number): Awaitable<number>;
 
   /**
    * Resolves when every change made so far is as durable as the fsync policy

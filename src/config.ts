@@ -21,6 +21,8 @@ export interface ServerConfig {
   http: boolean;
   /** DEBUG FLUSHALL and friends */
   debugCommands: boolean;
+  /** TaskQ text protocol port; null = off (7979 is TaskQ's conventional port; 0 = ephemeral) */
+  taskqPort: number | null;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -40,6 +42,7 @@ export function defaultConfig(): ServerConfig {
     httpBind: "127.0.0.1",
     http: true,
     debugCommands: true,
+    taskqPort: null,
   };
 }
 
@@ -49,12 +52,14 @@ export function checkConfig(config: ServerConfig): void {
       throw new Error(`${name} must be an integer between 1 and ${max}, got ${value}`);
     }
   };
-  if (!Number.isInteger(config.port) || config.port < 0 || config.port > 65535) {
-    throw new Error(`port must be between 0 and 65535, got ${config.port}`);
-  }
-  if (!Number.isInteger(config.httpPort) || config.httpPort < 0 || config.httpPort > 65535) {
-    throw new Error(`http-port must be between 0 and 65535, got ${config.httpPort}`);
-  }
+  const port = (name: string, value: number) => {
+    if (!Number.isInteger(value) || value < 0 || value > 65535) {
+      throw new Error(`${name} must be between 0 and 65535, got ${value}`);
+    }
+  };
+  port("port", config.port);
+  port("http-port", config.httpPort);
+  if (config.taskqPort !== null) port("taskq-port", config.taskqPort);
   positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
   positive("max-clients", config.maxClients);
   positive("client-output-limit", config.clientOutputLimit);

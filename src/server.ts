@@ -7,6 +7,7 @@ import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import { respCommandTable } from "./protocols/resp/table.js";
+import { TaskqServer } from "./protocols/taskq/server.js";
 import { Ticker } from "./ticker.js";
 
 export type { ServerConfig } from "./config.js";
@@ -25,6 +26,7 @@ export class DocketServer implements ServerHandle {
   private readonly resp: RespServer<RespContext>;
   /** the HTTP/JSON door; undefined with --no-http */
   readonly http: HttpDoor | undefined;
+  private readonly taskq: TaskqServer | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
 
@@ -57,6 +59,7 @@ export class DocketServer implements ServerHandle {
         maxBulkBytes: config.maxJobSize + 1024 * 1024,
         maxClients: config.maxClients,
         maxOutputBytes: config.clientOutputLimit,
+        verbatimInline: (name) => this.table.lookup(name)?.verbatimInline === true,
       },
       requirePassword: () => this.config.requirePass,
       logger: this.logger,
@@ -80,6 +83,15 @@ export class DocketServer implements ServerHandle {
       this.http = http;
       this.engine.onDeliver = (queue, createdAt, now) => http.metrics.observeDelivery(queue, createdAt, now);
     }
+    if (config.taskqPort !== null) {
+      this.taskq = new TaskqServer({
+        host: config.bind,
+        port: config.taskqPort,
+        broker: this.engine,
+        limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
+        logger: this.logger,
+      });
+    }
   }
 
   async start(): Promise<this> {
@@ -94,12 +106,14 @@ export class DocketServer implements ServerHandle {
         throw error;
       }
     }
+    if (this.taskq) this.config.taskqPort = await this.taskq.listen();
     this.ticker.arm();
     this.logger.info(
       {
         port,
         bind: this.config.bind,
         httpPort: this.http ? this.config.httpPort : null,
+        taskqPort: this.config.taskqPort,
         nodeId: this.engine.nodeId,
       },
       "docket is ready",
@@ -137,6 +151,7 @@ export class DocketServer implements ServerHandle {
 
   configChanged(): void {
     this.engine.maxJobSize = this.config.maxJobSize;
+    this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
     this.resp.setLimits({
       maxClients: this.config.maxClients,
       maxOutputBytes: this.config.clientOutputLimit,
@@ -157,7 +172,7 @@ export class DocketServer implements ServerHandle {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ticker.stop();
-      await Promise.all([this.resp.close(), this.http?.close()]);
+      await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
       this.logger.info("docket stopped");
     })();
     return this.closing;

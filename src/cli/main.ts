@@ -42,6 +42,11 @@ program
   .option("--http-bind <address>", "address the HTTP door listens on", defaults.httpBind)
   .option("--no-http", "no HTTP door")
   .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
+  .option(
+    "--taskq-port <port>",
+    "serve the TaskQ text protocol on this port (off by default; 7979 is TaskQ's)",
+    integer,
+  )
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
@@ -55,6 +60,7 @@ program
       httpPort: options.httpPort as number,
       httpBind: options.httpBind as string,
       http: options.http as boolean,
+      taskqPort: (options.taskqPort as number | undefined) ?? null,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

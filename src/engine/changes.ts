@@ -9,7 +9,15 @@ import type { Job } from "./job.js";
  */
 export type EngineChange =
   | { type: "add"; job: Job }
-  | { type: "delete"; id: string; reason: "ack" | "fastack" | "deljob" | "expire" }
+  | { type: "delete"; id: string; reason: "ack" | "fastack" | "deljob" | "expire" | "noack" }
   | { type: "counters"; id: string; nacks: number; additionalDeliveries: number }
   | { type: "pause"; queue: string; state: PauseState }
-  | { type: "flushall" };
+  | { type: "flushall" }
+  /** takeanumber RETRY: the job moved to the tail (new rank) with one retry less */
+  | { type: "retry"; id: string; rank: number; retriesLeft: number; nacks: number }
+  /** the job left the live set for its queue's dead-letter list */
+  | { type: "deadletter"; id: string; queue: string; reason: string; at: number }
+  /** a dead letter (deadId) came back as the new live `job` (serialize it before returning) */
+  | { type: "redrive"; queue: string; deadId: string; job: Job }
+  /** okq QFLUSH: every job and dead letter of the queue is gone */
+  | { type: "flushqueue"; queue: string };

@@ -5,6 +5,9 @@ import {
   type AddJobRequest,
   type AddJobResult,
   type Broker,
+  type DeadLetterInfo,
+  type JobRef,
+  type QueueCounts,
   type BrokerStats,
   type Delivery,
   type GetJobsRequest,
@@ -27,6 +30,8 @@ import { Queue } from "./queue.js";
 import { SortedList } from "./sorted-list.js";
 import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
+import { DeadLetters, deadLetterInfo } from "./deadletters.js";
+import { Notifier } from "./notifier.js";
 import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "./validate.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
@@ -86,6 +91,15 @@ export class Engine implements Broker {
   private readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
   /** WAITJOB: who waits for each job to go, told why it went */
   private readonly jobWaiters = new Map<string, Set<(outcome: JobWaitOutcome) => void>>();
+  /** okq event ids: `queue NUL eventId` → live job */
+  private readonly eventIds = new Map<string, Job>();
+  /** live jobs per queue (waiting, delivered or delayed): takeanumber LEN, okq QSTATUS */
+  private readonly liveByQueue = new Map<string, number>();
+  private readonly deadLetterLists = new DeadLetters();
+  /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
+  private readonly registrations = new Map<string, string[]>();
+  /** blocked QNOTIFYs per queue */
+  private readonly notifiers = new Map<string, Set<Notifier>>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -218,6 +232,7 @@ export class Engine implements Broker {
     queue.ready.insert(job);
     queue.jobsIn++;
     queue.touchedAt = now;
+    if (this.notifiers.size > 0 && !queue.pausedOut) this.wakeNotifiers(queue.name);
     if (queue.waiters.size > 0) this.serveWaiters(queue, now);
   }
 
@@ -242,20 +257,22 @@ export class Engine implements Broker {
     job.queued = false;
   }
 
-  private removeJob(job: Job, reason: "ack" | "fastack" | "deljob" | "expire"): void {
-    this.unqueueJob(job);
-    this.jobs.delete(job.id);
-    this.bySeq.remove(job.seq);
-    job.scheduledAt = -Infinity;
+  private removeJob(job: Job, reason: "ack" | "fastack" | "deljob" | "expire" | "noack"): void {
+    this.forget(job);
     this.emit({ type: "delete", id: job.id, reason });
     if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, reason);
   }
 
-  private wakeJobWaiters(id: string, reason: "ack" | "fastack" | "deljob" | "expire" | "flushall"): void {
+  private wakeJobWaiters(
+    id: string,
+    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall",
+  ): void {
     const waiters = this.jobWaiters.get(id);
     if (!waiters) return;
     this.jobWaiters.delete(id);
-    const outcome: JobWaitOutcome = reason === "ack" ? "acked" : reason === "expire" ? "expired" : "deleted";
+    // A job consumed by a NOACK fetch is done, as an acknowledged one is.
+    const outcome: JobWaitOutcome =
+      reason === "ack" || reason === "noack" ? "acked" : reason === "expire" ? "expired" : "deleted";
     for (const notify of waiters) notify(outcome);
   }
 
@@ -270,7 +287,9 @@ export class Engine implements Broker {
     for (const waiter of queue.waiters) {
       const job = this.takeJob(queue, now);
       if (!job) return;
-      this.finishWaiter(waiter, [delivery(job)]);
+      const taken = delivery(job);
+      this.afterTake(job, waiter.leaseSeconds, waiter.consume, now);
+      this.finishWaiter(waiter, [taken]);
     }
   }
 
@@ -306,6 +325,12 @@ export class Engine implements Broker {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
     const now = this.clock.now();
+    if (req.eventId !== undefined && this.eventIds.has(eventKey(req.queue, req.eventId))) {
+      throw new BrokerError("ERR", "duplicate event id");
+    }
+    if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
+      throw new BrokerError("ERR", "retries must be a non negative integer");
+    }
     const existing = this.queues.get(req.queue);
     if (req.maxlen !== undefined && existing && existing.ready.size >= req.maxlen) {
       throw new BrokerError("MAXLEN", "Queue is already longer than the specified MAXLEN count");
@@ -315,8 +340,9 @@ export class Engine implements Broker {
     const seq = this.nextSeq++;
     const job = new Job(this.ids.next(ttl, retry), seq, req.queue, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
-    this.jobs.set(job.id, job);
-    this.bySeq.insert(job);
+    if (req.eventId !== undefined) job.eventId = req.eventId;
+    if (req.retries !== undefined) job.retries = job.retriesLeft = req.retries;
+    this.track(job);
     this.totals.added++;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded before it can be delivered, with its delay already set.
@@ -329,13 +355,18 @@ export class Engine implements Broker {
   getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {
     this.runDue();
     const now = this.clock.now();
-    const taken = this.takeRounds(req.queues, req.count, now);
+    if (req.leaseSeconds !== undefined && (!Number.isSafeInteger(req.leaseSeconds) || req.leaseSeconds < 1)) {
+      throw new BrokerError("ERR", "lease must be a positive number of seconds");
+    }
+    const taken = this.takeRounds(req.queues, req.count, now, req.leaseSeconds, req.consume === true);
     if (taken.length > 0) return taken;
     if (req.nohang) return null;
     if (req.signal?.aborted) return null;
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new Waiter(req.queues, deadline, resolve);
+      waiter.leaseSeconds = req.leaseSeconds;
+      waiter.consume = req.consume === true;
       for (const name of req.queues) this.queueFor(name, now).waiters.add(waiter);
       this.blocked++;
       if (deadline > 0) this.pushTimer(deadline, waiter);
@@ -346,7 +377,13 @@ export class Engine implements Broker {
   }
 
   /** GETJOB's rounds: at most one job per queue per round, left to right. */
-  private takeRounds(names: string[], count: number, now: number): Delivery[] {
+  private takeRounds(
+    names: string[],
+    count: number,
+    now: number,
+    leaseSeconds?: number,
+    consume = false,
+  ): Delivery[] {
     const taken: Delivery[] = [];
     while (taken.length < count) {
       const before = taken.length;
@@ -356,6 +393,7 @@ export class Engine implements Broker {
         const job = this.takeJob(queue, now);
         if (!job) continue;
         taken.push(delivery(job));
+        this.afterTake(job, leaseSeconds, consume, now);
         if (taken.length === count) break;
       }
       if (taken.length === before) break;
@@ -559,6 +597,12 @@ export class Engine implements Broker {
     this.jobs.clear();
     this.bySeq.clear();
     this.timers.clear();
+    this.eventIds.clear();
+    this.liveByQueue.clear();
+    this.deadLetterLists.clear();
+    const notifiers = new Set<Notifier>();
+    for (const set of this.notifiers.values()) for (const n of set) notifiers.add(n);
+    for (const n of notifiers) if (n.deadline > 0) this.pushTimer(n.deadline, n);
     for (const queue of [...this.queues.values()]) {
       if (queue.waiters.size === 0) {
         this.queues.delete(queue.name);
@@ -629,10 +673,209 @@ export class Engine implements Broker {
   whenDurable(): Promise<void> | undefined {
     return this.durability?.();
   }
+
+  // ------------------------------------------- dialects: okq, takeanumber, TaskQ
+
+  /** Registers a new live job in the indexes (jobs, seq, event ids, per-queue counts). */
+  private track(job: Job): void {
+    this.jobs.set(job.id, job);
+    this.bySeq.insert(job);
+    this.liveByQueue.set(job.queue, (this.liveByQueue.get(job.queue) ?? 0) + 1);
+    if (job.eventId !== undefined) this.eventIds.set(eventKey(job.queue, job.eventId), job);
+  }
+
+  /** Takes a job out of every live index without recording anything. */
+  private forget(job: Job): void {
+    this.unqueueJob(job);
+    this.jobs.delete(job.id);
+    this.bySeq.remove(job.seq);
+    job.scheduledAt = -Infinity;
+    const live = (this.liveByQueue.get(job.queue) ?? 1) - 1;
+    if (live > 0) this.liveByQueue.set(job.queue, live);
+    else this.liveByQueue.delete(job.queue);
+    if (job.eventId !== undefined) {
+      const key = eventKey(job.queue, job.eventId);
+      if (this.eventIds.get(key) === job) this.eventIds.delete(key);
+    }
+  }
+
+  /** Per-fetch options: okq EX (lease override) and NOACK (fetch-and-delete). */
+  private afterTake(job: Job, leaseSeconds: number | undefined, consume: boolean, now: number): void {
+    if (consume) {
+      this.removeJob(job, "noack");
+      return;
+    }
+    if (leaseSeconds !== undefined && job.retry > 0) {
+      job.requeueAt = now + leaseSeconds * 1000;
+      this.schedule(job);
+    }
+  }
+
+  private findInQueue(queue: string, ref: string, by: JobRef): Job | undefined {
+    let job: Job | undefined;
+    if (by === "seq") {
+      const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
+      job = Number.isSafeInteger(seq) ? this.bySeq.find(seq) : undefined;
+    } else if (by === "event") {
+      job = this.eventIds.get(eventKey(queue, ref)) ?? this.jobs.get(ref);
+    } else {
+      job = this.jobs.get(ref);
+    }
+    return job && job.queue === queue ? job : undefined;
+  }
+
+  ackInQueue(queue: string, ref: string, by: JobRef): number {
+    this.runDue();
+    const job = this.findInQueue(queue, ref, by);
+    if (!job) return 0;
+    this.totals.acked++;
+    this.removeJob(job, "ack");
+    return 1;
+  }
+
+  retryJob(queue: string, id: string): "requeued" | "deadlettered" | null {
+    this.runDue();
+    const job = this.findInQueue(queue, id, "id");
+    if (!job) return null;
+    const now = this.clock.now();
+    if (job.retriesLeft === 0) {
+      this.forget(job);
+      const reason = "retries exhausted";
+      this.deadLetterLists.add({ job, reason, at: now });
+      this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
+      return "deadlettered";
+    }
+    if (job.retriesLeft > 0) job.retriesLeft--;
+    job.nacks++;
+    this.unqueueJob(job);
+    // The tail: behind every job queued now, ahead of every job created later.
+    job.rank = this.nextSeq++;
+    job.awakeAt = 0;
+    this.emit({ type: "retry", id: job.id, rank: job.rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
+    this.enqueueJob(job, now);
+    this.schedule(job);
+    return "requeued";
+  }
+
+  flushQueue(name: string): number {
+    this.runDue();
+    let removed = 0;
+    for (const job of this.jobs.values()) {
+      if (job.queue !== name) continue;
+      this.forget(job);
+      removed++;
+    }
+    this.deadLetterLists.dropQueue(name);
+    const queue = this.queues.get(name);
+    if (queue && queue.waiters.size === 0) this.queues.delete(name);
+    this.emit({ type: "flushqueue", queue: name });
+    return removed;
+  }
+
+  queueCounts(names?: string[]): QueueCounts[] {
+    this.runDue();
+    let list = names;
+    if (list === undefined) {
+      const all = new Set<string>([...this.queues.keys(), ...this.liveByQueue.keys()]);
+      list = [...all].sort();
+    }
+    return list.map((name) => {
+      const total = this.liveByQueue.get(name) ?? 0;
+      const queue = this.queues.get(name);
+      const waiting = queue?.ready.size ?? 0;
+      let consumers = queue?.waiters.size ?? 0;
+      for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
+      return { name, total, waiting, processing: total - waiting, consumers };
+    });
+  }
+
+  registerConsumer(consumer: string, queues: string[]): void {
+    if (queues.length === 0) this.registrations.delete(consumer);
+    else this.registrations.set(consumer, [...new Set(queues)]);
+  }
+
+  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): string | null | Promise<string | null> {
+    this.runDue();
+    const names = this.registrations.get(consumer);
+    if (!names) throw new BrokerError("ERR", "no queues registered: QREGISTER first");
+    for (const name of names) {
+      const queue = this.queues.get(name);
+      if (queue && queue.ready.size > 0 && !queue.pausedOut) return name;
+    }
+    if (signal?.aborted) return null;
+    const now = this.clock.now();
+    return new Promise((resolve) => {
+      const deadline = timeoutMs > 0 ? now + timeoutMs : 0;
+      const notifier: Notifier = new Notifier(consumer, names, deadline, (name) => {
+        for (const queueName of names) {
+          const set = this.notifiers.get(queueName);
+          if (!set) continue;
+          set.delete(notifier);
+          if (set.size === 0) this.notifiers.delete(queueName);
+        }
+        resolve(name);
+      });
+      for (const name of names) {
+        let set = this.notifiers.get(name);
+        if (!set) this.notifiers.set(name, (set = new Set()));
+        set.add(notifier);
+      }
+      this.blocked++;
+      if (deadline > 0) this.pushTimer(deadline, notifier);
+      signal?.addEventListener("abort", () => {
+        if (!notifier.done) this.finishWaiter(notifier, null);
+      });
+    });
+  }
+
+  private wakeNotifiers(name: string): void {
+    const set = this.notifiers.get(name);
+    if (!set) return;
+    for (const notifier of [...set]) {
+      if (notifier.done) continue;
+      notifier.done = true;
+      this.blocked--;
+      notifier.wake(name);
+    }
+  }
+
+  deadLetters(queue: string, count: number): DeadLetterInfo[] {
+    this.runDue();
+    return this.deadLetterLists.peek(queue, count).map(deadLetterInfo);
+  }
+
+  redrive(queue: string, count: number): number {
+    this.runDue();
+    const now = this.clock.now();
+    const letters = this.deadLetterLists.take(queue, count);
+    for (const { job: old } of letters) {
+      const job = new Job(
+        this.ids.next(old.ttl, old.retry),
+        this.nextSeq++,
+        old.queue,
+        old.body,
+        now,
+        old.ttl,
+        old.retry,
+        0,
+        old.repl,
+      );
+      if (old.eventId !== undefined && !this.eventIds.has(eventKey(old.queue, old.eventId))) {
+        job.eventId = old.eventId;
+      }
+      job.retries = job.retriesLeft = old.retries;
+      this.track(job);
+      this.totals.added++;
+      this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });
+      this.enqueueJob(job, now);
+      this.schedule(job);
+    }
+    return letters.length;
+  }
 }
 
 function delivery(job: Job): Delivery {
-  return {
+  const out: Delivery = {
     queue: job.queue,
     id: job.id,
     seq: job.seq,
@@ -640,6 +883,12 @@ function delivery(job: Job): Delivery {
     nacks: job.nacks,
     additionalDeliveries: job.additionalDeliveries,
   };
+  if (job.eventId !== undefined) out.eventId = job.eventId;
+  return out;
+}
+
+function eventKey(queue: string, eventId: string): string {
+  return `${queue}\u0000${eventId}`;
 }
 
 /** Multi-id commands check every id first and do nothing if one is malformed. */

@@ -18,6 +18,12 @@ export class Job {
   requeueAt = 0;
   /** the earliest time this job has an entry in the timer heap (Infinity: none) */
   scheduledAt = Infinity;
+  /** okq: the client-chosen event id, unique among the queue's live jobs */
+  eventId: string | undefined = undefined;
+  /** takeanumber: RETRY budget given at ADD (-1: unlimited, Disque jobs) */
+  retries = -1;
+  /** RETRYs left before the job goes to the dead-letter list (-1: unlimited) */
+  retriesLeft = -1;
 
   constructor(
     readonly id: string,
@@ -61,7 +67,7 @@ export class Job {
 
   info(now: number): JobInfo {
     const wake = this.wakeAt();
-    return {
+    const info: JobInfo = {
       id: this.id,
       seq: this.seq,
       queue: this.queue,
@@ -79,5 +85,8 @@ export class Job {
       body: this.body,
       observedAt: now,
     };
+    if (this.eventId !== undefined) info.eventId = this.eventId;
+    if (this.retriesLeft >= 0) info.retriesLeft = this.retriesLeft;
+    return info;
   }
 }

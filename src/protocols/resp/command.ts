@@ -25,6 +25,8 @@ export interface CommandSpec<Ctx> {
    * connection's input: copy (`ownBuffer`) what you keep after returning.
    */
   handler: (ctx: Ctx, args: Buffer[], req: Request) => Reply | Promise<Reply>;
+  /** inline, the command reads its last argument verbatim from `req.inlineLine` (takeanumber ADD) */
+  verbatimInline?: boolean;
 }
 
 /** Flag bits, precomputed per command so that dispatch tests a number. */

@@ -1,12 +1,12 @@
 import type { JobWaitOutcome } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
-import { SYNTAX_ERROR, errorOf, timeoutArg } from "./args.js";
+import { SYNTAX_ERROR, errorOf, parseIntArg, str, timeoutArg } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
 import { SimpleString, type Reply } from "./reply.js";
 
-/** docket's own RESP commands, beyond Disque's (docs/client.md). */
+/** docket's own RESP commands, beyond Disque's: WAITJOB (docs/client.md) and dead letters (docs/dialects.md). */
 
 type Spec = CommandSpec<RespContext>;
 
@@ -29,6 +29,25 @@ function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   );
 }
 
+function countArg(arg: Buffer | undefined): number {
+  if (arg === undefined) return Number.MAX_SAFE_INTEGER;
+  const n = parseIntArg(arg);
+  if (n === undefined || n < 1) throw errorOf("count must be a positive integer");
+  return n;
+}
+
+function deadletters(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const count = countArg(args[2]);
+  return andThen(ctx.broker.deadLetters(str(args[1]!), count), (letters) =>
+    letters.map((letter) => [letter.id, letter.body, letter.reason, letter.at]),
+  );
+}
+
+function redrive(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const count = countArg(args[2]);
+  return andThen(ctx.broker.redrive(str(args[1]!), count), (n) => replyWhenDurable(ctx, n, false));
+}
+
 export const docketCommands: Spec[] = [
   {
     name: "waitjob",
@@ -38,5 +57,23 @@ export const docketCommands: Spec[] = [
     summary: "Block until a job is acknowledged, deleted or expired (or the time-out passes)",
     syntax: "WAITJOB id [timeout-ms]",
     handler: waitjob,
+  },
+  {
+    name: "deadletters",
+    arity: -2,
+    flags: ["readonly"],
+    group: "docket",
+    summary: "The queue's dead letters, oldest first: [id, body, reason, ms-time] each",
+    syntax: "DEADLETTERS queue [count]",
+    handler: deadletters,
+  },
+  {
+    name: "redrive",
+    arity: -2,
+    flags: ["write"],
+    group: "docket",
+    summary: "Queue the oldest dead letters again as fresh jobs (all when no count); replies how many",
+    syntax: "REDRIVE queue [count]",
+    handler: redrive,
   },
 ];

@@ -23,6 +23,12 @@ export interface ParserLimits {
   maxMultibulkLength: number;
   /** largest bulk argument */
   maxBulkBytes: number;
+  /**
+   * Commands whose inline form takes the rest of the line verbatim
+   * (takeanumber ADD): when Redis quoting rejects such a line, it is split
+   * on blanks instead of failing, and the handler reads `inlineLine`.
+   */
+  verbatimInline?: (name: Buffer) => boolean;
 }
 
 export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
@@ -207,8 +213,14 @@ export class RequestParser {
       this.consumeLine(lf + 1);
       if (line.length > this.limits.maxInlineBytes)
         return this.fail("Protocol error: too big inline request");
-      const args = splitArgs(line);
-      if (args === null) return this.fail("Protocol error: unbalanced quotes in request");
+      let args = splitArgs(line);
+      if (args === null) {
+        const words = splitBlanks(line);
+        if (words.length === 0 || this.limits.verbatimInline?.(words[0]!) !== true) {
+          return this.fail("Protocol error: unbalanced quotes in request");
+        }
+        args = words;
+      }
       if (args.length === 0) continue; // empty line
       return { args, inlineLine: line };
     }
@@ -325,6 +337,19 @@ function hexValue(c: number | undefined): number {
  * whitespace or the end of the line. A NUL byte ends the line, as in C.
  * Returns null on unbalanced quotes.
  */
+/** The line's words separated by blanks, quotes taken literally. */
+export function splitBlanks(line: Buffer): Buffer[] {
+  const words: Buffer[] = [];
+  let i = 0;
+  while (i < line.length) {
+    while (i < line.length && (line[i] === 32 || line[i] === 9)) i++;
+    const start = i;
+    while (i < line.length && line[i] !== 32 && line[i] !== 9) i++;
+    if (i > start) words.push(line.subarray(start, i));
+  }
+  return words;
+}
+
 export function splitArgs(line: Buffer): Buffer[] | null {
   const args: Buffer[] = [];
   const n = line.length;

@@ -4,6 +4,8 @@ import { CommandTable, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { disqueCommands } from "./disque.js";
 import { docketCommands } from "./docket.js";
+import { okqCommands } from "./okq.js";
+import { takeanumberCommands } from "./takeanumber.js";
 import { ErrorReply, type Reply } from "./reply.js";
 
 /**
@@ -12,7 +14,16 @@ import { ErrorReply, type Reply } from "./reply.js";
  * are all driven by it.
  */
 export function respCommandTable(extra: CommandSpec<RespContext>[] = []): CommandTable<RespContext> {
-  return new CommandTable([...adminCommands, ...disqueCommands, ...docketCommands, ...extra].map(guarded));
+  return new CommandTable(
+    [
+      ...adminCommands,
+      ...disqueCommands,
+      ...okqCommands,
+      ...takeanumberCommands,
+      ...docketCommands,
+      ...extra,
+    ].map(guarded),
+  );
 }
 
 function errorReply(error: unknown): Reply {

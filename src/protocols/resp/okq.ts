@@ -1,0 +1,211 @@
+import type { Delivery, JobInfo } from "../../broker.js";
+import { andThen } from "../../util/awaitable.js";
+import { SYNTAX_ERROR, errorOf, parseIntArg, str, word } from "./args.js";
+import type { CommandSpec } from "./command.js";
+import type { RespContext } from "./context.js";
+import { replyWhenDurable } from "./durable.js";
+import { ownBuffer } from "./parser.js";
+import type { RespClient } from "./server.js";
+import { OK, type Reply } from "./reply.js";
+
+/**
+ * okq's commands (DIALECTS.md section 2): producers push on the left,
+ * consumers pop on the right. Thin: every semantic is the broker's.
+ * Jobs added without an event id (ADDJOB, ADD) show their job id as event id.
+ */
+
+type Spec = CommandSpec<RespContext>;
+
+/** okq QRPOP's default lease (EX), seconds. */
+export const OKQ_DEFAULT_LEASE_SECONDS = 30;
+
+function eventReply(job: Delivery | JobInfo): Reply {
+  return [job.eventId ?? job.id, job.body];
+}
+
+function push(front: boolean): Spec["handler"] {
+  return (ctx, args) => {
+    if (args.length > 5 || (args.length === 5 && word(args[4]!) !== "noblock")) throw errorOf(SYNTAX_ERROR);
+    const noblock = args.length === 5;
+    const result = ctx.broker.addJob({
+      queue: str(args[1]!),
+      eventId: str(args[2]!),
+      body: ownBuffer(args[3]!),
+      placement: front ? "front" : "creation",
+    });
+    return andThen(result, () => replyWhenDurable(ctx, OK, noblock));
+  };
+}
+
+function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  let leaseSeconds = OKQ_DEFAULT_LEASE_SECONDS;
+  let consume = false;
+  for (let i = 2; i < args.length; i++) {
+    const option = word(args[i]!);
+    if (option === "ex" && i + 1 < args.length) {
+      const n = parseIntArg(args[++i]);
+      if (n === undefined || n < 1) throw errorOf("EX must be a positive number of seconds");
+      leaseSeconds = n;
+    } else if (option === "noack") consume = true;
+    else throw errorOf(SYNTAX_ERROR);
+  }
+  const result = ctx.broker.getJobs({
+    queues: [str(args[1]!)],
+    count: 1,
+    nohang: true,
+    timeoutMs: 0,
+    leaseSeconds,
+    consume,
+  });
+  return andThen(result, (jobs) => {
+    const job = jobs?.[0];
+    if (!job) return null;
+    return consume ? replyWhenDurable(ctx, eventReply(job), false) : eventReply(job);
+  });
+}
+
+function qack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.ackInQueue(str(args[1]!), str(args[2]!), "event"), (n) =>
+    replyWhenDurable(ctx, n, false),
+  );
+}
+
+/** left = newest (the producers' end), right = next to be served */
+function peek(right: boolean): Spec["handler"] {
+  return (ctx, args) =>
+    andThen(ctx.broker.qpeek(str(args[1]!), right ? 1 : -1), (jobs) => {
+      const job = jobs[0];
+      return job ? eventReply(job) : null;
+    });
+}
+
+const registered = new WeakSet<RespClient>();
+
+export function consumerId(client: RespClient): string {
+  return `resp:${client.id}`;
+}
+
+function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const client = ctx.client;
+  const queues: string[] = [];
+  for (let i = 1; i < args.length; i++) queues.push(str(args[i]!));
+  if (!registered.has(client)) {
+    registered.add(client);
+    const broker = ctx.broker;
+    client.onClose(() => void broker.registerConsumer(consumerId(client), []));
+  }
+  return andThen(ctx.broker.registerConsumer(consumerId(client), queues), () => OK);
+}
+
+function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const seconds = parseIntArg(args[1]);
+  if (seconds === undefined || seconds < 0) throw errorOf("timeout must be a non negative number of seconds");
+  const abort = new AbortController();
+  const result = ctx.broker.notify(consumerId(ctx.client), seconds * 1000, abort.signal);
+  if (result instanceof Promise) ctx.client.onClose(() => abort.abort());
+  return andThen(result, (name) => name);
+}
+
+function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.flushQueue(str(args[1]!)), () => replyWhenDurable(ctx, OK, false));
+}
+
+function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const names = args.length > 1 ? args.slice(1).map(str) : undefined;
+  return andThen(ctx.broker.queueCounts(names), (counts) =>
+    counts.map((q) => `${q.name} total: ${q.total} processing: ${q.processing} consumers: ${q.consumers}`),
+  );
+}
+
+export const okqCommands: Spec[] = [
+  {
+    name: "qlpush",
+    arity: -4,
+    flags: ["write"],
+    group: "okq",
+    summary: "Add an event at the left (the normal end); its id must be new in the queue",
+    syntax: "QLPUSH queue eventId contents [NOBLOCK]",
+    handler: push(false),
+  },
+  {
+    name: "qrpush",
+    arity: -4,
+    flags: ["write"],
+    group: "okq",
+    summary: "Add an event at the right, so it is consumed next (urgent work)",
+    syntax: "QRPUSH queue eventId contents [NOBLOCK]",
+    handler: push(true),
+  },
+  {
+    name: "qrpop",
+    arity: -2,
+    flags: ["write"],
+    group: "okq",
+    summary: "Take the right-most event; QACK it within EX seconds (default 30) or it returns",
+    syntax: "QRPOP queue [EX seconds] [NOACK]",
+    handler: qrpop,
+  },
+  {
+    name: "qack",
+    arity: 3,
+    flags: ["write", "fast"],
+    group: "okq",
+    summary: "The event is done: remove it (replies how many were removed)",
+    syntax: "QACK queue eventId",
+    handler: qack,
+  },
+  {
+    name: "qlpeek",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    group: "okq",
+    summary: "The left-most (newest) event, without taking it",
+    syntax: "QLPEEK queue",
+    handler: peek(false),
+  },
+  {
+    name: "qrpeek",
+    arity: 2,
+    flags: ["readonly", "fast"],
+    group: "okq",
+    summary: "The right-most event (the next one served), without taking it",
+    syntax: "QRPEEK queue",
+    handler: peek(true),
+  },
+  {
+    name: "qregister",
+    arity: -2,
+    flags: ["fast"],
+    group: "okq",
+    summary: "This connection waits on these queues with QNOTIFY (replaces earlier ones)",
+    syntax: "QREGISTER queue [queue ...]",
+    handler: qregister,
+  },
+  {
+    name: "qnotify",
+    arity: 2,
+    flags: ["blocking"],
+    group: "okq",
+    summary: "Block up to timeout seconds (0 = forever) until a registered queue has an event",
+    syntax: "QNOTIFY timeout",
+    handler: qnotify,
+  },
+  {
+    name: "qflush",
+    arity: 2,
+    flags: ["write"],
+    group: "okq",
+    summary: "Delete every event of the queue, in flight or not",
+    syntax: "QFLUSH queue",
+    handler: qflush,
+  },
+  {
+    name: "qstatus",
+    arity: -1,
+    flags: ["readonly"],
+    group: "okq",
+    summary: "One line per queue: total, processing and consumers",
+    syntax: "QSTATUS [queue ...]",
+    handler: qstatus,
+  },
+];

@@ -1,0 +1,105 @@
+import type { Awaitable, Broker } from "../../broker.js";
+import { BrokerError } from "../../broker.js";
+import { andThen } from "../../util/awaitable.js";
+import type { TaskqRequest } from "./parser.js";
+
+/**
+ * The TaskQ text protocol's command table (DIALECTS.md section 3). Task ids
+ * are the jobs' sequence numbers. Each handler returns the reply line's
+ * bytes after `RID `, without the trailing newline.
+ */
+
+/** seconds a dequeued task may stay un-acked before it is queued again (TaskQ: two minutes) */
+export const TASKQ_LEASE_SECONDS = 120;
+
+export interface TaskqCommand {
+  name: string;
+  /** arguments after the command word (the enq body not counted) */
+  args: number;
+  syntax: string;
+  summary: string;
+  handler: (broker: Broker, req: TaskqRequest) => Awaitable<Buffer | string>;
+}
+
+export class TaskqError extends Error {}
+
+function durable<T>(broker: Broker, value: T): Awaitable<T> {
+  const barrier = broker.whenDurable();
+  return barrier ? barrier.then(() => value) : value;
+}
+
+export const taskqCommands: TaskqCommand[] = [
+  {
+    name: "enq",
+    args: 1,
+    syntax: "RID enq QUEUE LEN BODY",
+    summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
+    handler: (broker, req) => {
+      const queue = req.args[0]!;
+      return andThen(broker.addJob({ queue, body: req.body ?? Buffer.alloc(0) }), (result) =>
+        durable(broker, `enqed ${queue} ${result.seq}`),
+      );
+    },
+  },
+  {
+    name: "deq",
+    args: 1,
+    syntax: "RID deq QUEUE",
+    summary: "dequeue the oldest task; ack it within the lease or it is queued again",
+    handler: (broker, req) => {
+      const queue = req.args[0]!;
+      const result = broker.getJobs({
+        queues: [queue],
+        count: 1,
+        nohang: true,
+        timeoutMs: 0,
+        leaseSeconds: TASKQ_LEASE_SECONDS,
+      });
+      return andThen(result, (jobs) => {
+        const job = jobs?.[0];
+        if (!job) throw new TaskqError("empty");
+        return Buffer.concat([Buffer.from(`deqed ${queue} ${job.seq} ${job.body.length} `), job.body]);
+      });
+    },
+  },
+  {
+    name: "ack",
+    args: 2,
+    syntax: "RID ack QUEUE TASKID",
+    summary: "acknowledge a task: it is done and deleted",
+    handler: (broker, req) => {
+      const [queue, taskId] = req.args as [string, string];
+      return andThen(broker.ackInQueue(queue, taskId, "seq"), (n) => {
+        if (n === 0) throw new TaskqError(`unknown task id '${taskId}'`);
+        return durable(broker, `acked ${queue} ${taskId}`);
+      });
+    },
+  },
+];
+
+const byName = new Map(taskqCommands.map((command) => [command.name, command]));
+
+/** The reply line (with its newline) for one request: never throws, never rejects. */
+export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
+  const line = (text: Buffer | string): Buffer =>
+    Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
+  const fail = (error: unknown): Buffer => {
+    if (error instanceof TaskqError || error instanceof BrokerError) return line(`error ${error.message}`);
+    return line(`error internal error: ${error instanceof Error ? error.message : String(error)}`);
+  };
+  if (req.error !== undefined) return line(`error ${req.error}`);
+  if (req.command === "") return line("error missing command");
+  const command = byName.get(req.command);
+  if (!command) return line(`error unknown command '${req.command}'`);
+  if (req.args.length !== command.args || (command.name === "enq") !== (req.body !== undefined)) {
+    return line(`error wrong number of arguments for '${command.name}', expected: ${command.syntax}`);
+  }
+  try {
+    const reply = command.handler(broker, req);
+    return reply instanceof Promise ? reply.then(line, fail) : line(reply);
+  } catch (error) {
+    return fail(error);
+  }
+}
+
+const NEWLINE = Buffer.from("\n");
