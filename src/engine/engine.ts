@@ -23,6 +23,7 @@ import type { Clock } from "./clock.js";
 import { IdGenerator, newNodeId, type RandomSource } from "./ids.js";
 import { Job } from "./job.js";
 import { Queue } from "./queue.js";
+import type { StoredJob } from "./restore.js";
 import { SortedList } from "./sorted-list.js";
 import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
@@ -547,6 +548,54 @@ export class Engine implements Broker {
 
   whenDurable(): Promise<void> | undefined {
     return this.durability?.();
+  }
+
+  // ------------------------------------------- recovery and snapshots (journal)
+  // Used only by src/journal at start-up and for snapshots; none of them emits a change.
+
+  /** Puts back a job read from the journal: queued, or delayed until `awakeAt`. False if expired. */
+  restoreJob(stored: StoredJob): boolean {
+    const now = this.clock.now();
+    if (stored.createdAt + stored.ttl * 1000 <= now || this.jobs.has(stored.id)) return false;
+    const { id, seq, queue, body, createdAt, ttl, retry, delay, repl } = stored;
+    const job = new Job(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
+    job.rank = stored.rank;
+    job.nacks = stored.nacks;
+    job.additionalDeliveries = stored.additionalDeliveries;
+    if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
+    this.restoreNextSeq(seq + 1);
+    this.jobs.set(id, job);
+    this.bySeq.insert(job);
+    if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
+    else this.enqueueJob(job, now);
+    this.schedule(job);
+    return true;
+  }
+
+  restorePause(queue: string, state: PauseState): void {
+    this.queueFor(queue, this.clock.now()).pause = state;
+  }
+
+  /** Sequence numbers continue after every one handed out before the restart. */
+  restoreNextSeq(next: number): void {
+    if (next > this.nextSeq) this.nextSeq = next;
+  }
+
+  /** The sequence number the next job will get. */
+  peekNextSeq(): number {
+    return this.nextSeq;
+  }
+
+  /** Live jobs in sequence order, from the first with seq >= `fromSeq`: for snapshots. */
+  jobsFrom(fromSeq: number): IterableIterator<Job> {
+    return this.bySeq.from(fromSeq);
+  }
+
+  /** Every queue whose pause state is not `none`: for snapshots. */
+  pausedQueues(): Array<[string, PauseState]> {
+    const out: Array<[string, PauseState]> = [];
+    for (const queue of this.queues.values()) if (queue.pause !== "none") out.push([queue.name, queue.pause]);
+    return out;
   }
 }
 
