@@ -1,0 +1,232 @@
+import type { PauseState } from "../broker.js";
+import type { StoredJob } from "../engine/restore.js";
+import { TMP_SUFFIX, dataFiles, type DataFile } from "./files.js";
+import type { JournalFs } from "./fs.js";
+import { scanFile, type DamagedRange, type ScanResult } from "./reader.js";
+import {
+  FORMAT_VERSION,
+  T_COUNTERS,
+  T_DELETE,
+  T_FLUSHALL,
+  T_HEADER,
+  T_JOB,
+  T_PAUSE,
+  T_SNAPSHOT_END,
+  type FileKind,
+  type JournalRecord,
+} from "./record.js";
+
+/**
+ * Start-up: the newest snapshot, then every journal from its generation
+ * on, replayed in order into plain maps (the engine is filled afterwards).
+ * Every checksum is verified. Only the last journal may end with a damaged
+ * record (a write cut short by a crash): it is cut off. Damage anywhere
+ * else stops start-up unless `repair` is set.
+ */
+
+export interface RecoveryOptions {
+  repair: boolean;
+}
+
+export interface DamageReport extends DamagedRange {
+  path: string;
+}
+
+export interface RecoveryResult {
+  jobs: Map<string, StoredJob>;
+  pauses: Map<string, PauseState>;
+  /** above every sequence number ever used */
+  nextSeq: number;
+  /** records read from every file */
+  records: number;
+  snapshot: { generation: number; path: string; bytes: number; createdAt: number } | undefined;
+  /** the journals replayed, oldest first: the last is appended to next */
+  journals: Array<{ generation: number; path: string; bytes: number; hasHeader: boolean }>;
+  /** the damaged tail cut from the last journal */
+  tail: DamageReport | undefined;
+  /** damaged ranges skipped with repair */
+  skipped: DamageReport[];
+  /** leftovers from an interrupted compaction, deleted */
+  removed: string[];
+}
+
+export class RecoveryError extends Error {
+  override name = "RecoveryError";
+}
+
+/** Applies one record to the state being rebuilt. */
+class Replay {
+  readonly jobs = new Map<string, StoredJob>();
+  readonly pauses = new Map<string, PauseState>();
+  nextSeq = 1;
+  records = 0;
+
+  apply(record: JournalRecord): void {
+    this.records++;
+    switch (record.type) {
+      case T_JOB: {
+        const job = record.job;
+        this.jobs.set(job.id, job);
+        if (job.seq >= this.nextSeq) this.nextSeq = job.seq + 1;
+        break;
+      }
+      case T_DELETE:
+        this.jobs.delete(record.id);
+        break;
+      case T_COUNTERS: {
+        const job = this.jobs.get(record.id);
+        if (job) {
+          job.nacks = record.nacks;
+          job.additionalDeliveries = record.additionalDeliveries;
+          job.awakeAt = 0; // put back in its queue: no longer delayed
+        }
+        break;
+      }
+      case T_PAUSE:
+        if (record.state === "none") this.pauses.delete(record.queue);
+        else this.pauses.set(record.queue, record.state);
+        break;
+      case T_FLUSHALL:
+        this.jobs.clear();
+        this.pauses.clear();
+        break;
+      case T_SNAPSHOT_END:
+        if (record.nextSeq > this.nextSeq) this.nextSeq = record.nextSeq;
+        break;
+      case T_HEADER:
+        break;
+    }
+  }
+}
+
+export async function recover(fs: JournalFs, dir: string, options: RecoveryOptions): Promise<RecoveryResult> {
+  await fs.mkdir(dir);
+  const names = await fs.readdir(dir);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (name.endsWith(TMP_SUFFIX)) {
+      await fs.unlink(`${dir}/${name}`);
+      removed.push(name);
+    }
+  }
+  const files = dataFiles(dir, names);
+  const snapshots = files.filter((f) => f.kind === "snapshot");
+  const base = snapshots[snapshots.length - 1];
+  const journals = files.filter((f) => f.kind === "journal" && (!base || f.generation >= base.generation));
+  checkGenerations(dir, base, journals);
+
+  const replay = new Replay();
+  const result: RecoveryResult = {
+    jobs: replay.jobs,
+    pauses: replay.pauses,
+    nextSeq: 1,
+    records: 0,
+    snapshot: undefined,
+    journals: [],
+    tail: undefined,
+    skipped: [],
+    removed,
+  };
+  const noteSkipped = (scan: ScanResult) => {
+    for (const range of scan.skipped) result.skipped.push({ path: scan.path, ...range });
+  };
+
+  if (base) {
+    let createdAt = 0;
+    let ended = false;
+    let expectedJobs = -1;
+    let jobs = 0;
+    const scan = await scanFile(
+      fs,
+      base.path,
+      { repair: options.repair, tailAllowed: false },
+      (record, at) => {
+        if (at === 0) createdAt = checkHeader(base, record, "snapshot");
+        else if (record.type === T_JOB) jobs++;
+        else if (record.type === T_SNAPSHOT_END) {
+          ended = true;
+          expectedJobs = record.jobs;
+        }
+        replay.apply(record);
+      },
+    );
+    noteSkipped(scan);
+    if (scan.tail) result.skipped.push({ path: scan.path, ...scan.tail });
+    if (!options.repair && (!ended || expectedJobs !== jobs)) {
+      throw new RecoveryError(
+        `${base.path}: incomplete snapshot (${jobs} jobs read, ${expectedJobs} announced); ` +
+          `start with --repair to load what it holds`,
+      );
+    }
+    result.snapshot = { generation: base.generation, path: base.path, bytes: scan.size, createdAt };
+  }
+
+  for (let i = 0; i < journals.length; i++) {
+    const file = journals[i]!;
+    const last = i === journals.length - 1;
+    let hasHeader = false;
+    const scan = await scanFile(
+      fs,
+      file.path,
+      { repair: options.repair, tailAllowed: last },
+      (record, at) => {
+        if (at === 0) {
+          checkHeader(file, record, "journal");
+          hasHeader = true;
+        }
+        replay.apply(record);
+      },
+    );
+    noteSkipped(scan);
+    if (scan.tail) {
+      if (last) result.tail = { path: scan.path, ...scan.tail };
+      else result.skipped.push({ path: scan.path, ...scan.tail });
+    }
+    result.journals.push({ generation: file.generation, path: file.path, bytes: scan.end, hasHeader });
+  }
+
+  // Files older than the snapshot: left by a compaction interrupted before its clean-up.
+  for (const file of files) {
+    if (base && file.generation < base.generation) {
+      await fs.unlink(file.path);
+      removed.push(file.name);
+    }
+  }
+  if (removed.length > 0) await fs.syncDir(dir);
+  result.nextSeq = replay.nextSeq;
+  result.records = replay.records;
+  return result;
+}
+
+/** The journals must follow each other without a gap, starting at the snapshot's generation. */
+function checkGenerations(dir: string, base: DataFile | undefined, journals: DataFile[]): void {
+  let expected = base ? base.generation : journals[0]?.generation;
+  for (const file of journals) {
+    if (file.generation !== expected) {
+      throw new RecoveryError(
+        `${dir}: journal generation ${expected} is missing (found ${file.name}); ` +
+          `the data directory is incomplete`,
+      );
+    }
+    expected++;
+  }
+}
+
+/** The first record of every file says what the file is; returns its creation time. */
+function checkHeader(file: DataFile, record: JournalRecord, kind: FileKind): number {
+  if (record.type !== T_HEADER) {
+    throw new RecoveryError(`${file.path}: does not start with a docket ${kind} header`);
+  }
+  if (record.format > FORMAT_VERSION) {
+    throw new RecoveryError(
+      `${file.path}: written in format ${record.format}, this docket reads up to ${FORMAT_VERSION}`,
+    );
+  }
+  if (record.kind !== kind || record.generation !== file.generation) {
+    throw new RecoveryError(
+      `${file.path}: header says ${record.kind} generation ${record.generation}, ` +
+        `the name says ${kind} ${file.generation}`,
+    );
+  }
+  return record.createdAt;
+}
