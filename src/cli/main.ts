@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { defaultConfig } from "../config.js";
+import { defaultConfig, type ServerConfig } from "../config.js";
 import { startServer } from "../server.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -38,6 +38,18 @@ program
     defaults.clientOutputLimit,
   )
   .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
+  .addOption(
+    new Option("--fsync <policy>", "when write replies wait for the disk")
+      .choices(["always", "everysec", "no"])
+      .default(defaults.fsync),
+  )
+  .option("--repair", "start even if a journal file is damaged in the middle (skips the damage)", false)
+  .option(
+    "--compact-min-bytes <bytes>",
+    "compact the journal once it is this big and twice the live data",
+    integer,
+    defaults.compactMinBytes,
+  )
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
@@ -48,6 +60,9 @@ program
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
       debugCommands: options.debugCommands as boolean,
+      fsync: options.fsync as ServerConfig["fsync"],
+      repair: options.repair as boolean,
+      compactMinBytes: options.compactMinBytes as number,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

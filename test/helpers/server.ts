@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ManualClock } from "../../src/engine/index.js";
+import type { JournalFs } from "../../src/journal/index.js";
 import { createLogger } from "../../src/log.js";
 import { startServer, type DocketServer, type ServerConfig } from "../../src/server.js";
 
@@ -6,22 +10,42 @@ export interface TestServer {
   server: DocketServer;
   port: number;
   clock: ManualClock | undefined;
+  dataDir: string;
   close(): Promise<void>;
+}
+
+/** A fresh, empty data directory under the system temp dir. */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "docket-test-"));
 }
 
 /**
  * A real docket server on an ephemeral loopback port. With `manualClock`,
- * leases, delays and TTLs move only when the test advances the clock.
+ * leases, delays and TTLs move only when the test advances the clock. Its
+ * journal lives in a fresh temp directory (removed on close) unless the
+ * test passes `dataDir` (then the directory is the test's to remove).
  */
 export async function testServer(
   overrides: Partial<ServerConfig> = {},
-  options: { manualClock?: boolean } = {},
+  options: { manualClock?: boolean; clock?: ManualClock; journalFs?: JournalFs } = {},
 ): Promise<TestServer> {
-  const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
+  const clock = options.clock ?? (options.manualClock ? new ManualClock(Date.now()) : undefined);
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? tempDataDir();
   const server = await startServer(
-    { port: 0, bind: "127.0.0.1", ...overrides },
+    { port: 0, bind: "127.0.0.1", ...overrides, dataDir },
     createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
     clock,
+    options.journalFs,
   );
-  return { server, port: server.port, clock, close: () => server.close() };
+  return {
+    server,
+    port: server.port,
+    clock,
+    dataDir,
+    close: async () => {
+      await server.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
