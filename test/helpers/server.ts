@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ManualClock } from "../../src/engine/index.js";
 import type { JournalFs } from "../../src/journal/index.js";
-import { createLogger } from "../../src/log.js";
+import { createLogger, type Logger } from "../../src/log.js";
 import { startServer, type DocketServer, type ServerConfig } from "../../src/server.js";
 
 export interface TestServer {
@@ -27,14 +27,14 @@ export function tempDataDir(): string {
  */
 export async function testServer(
   overrides: Partial<ServerConfig> = {},
-  options: { manualClock?: boolean; clock?: ManualClock; journalFs?: JournalFs } = {},
+  options: { manualClock?: boolean; clock?: ManualClock; journalFs?: JournalFs; logger?: Logger } = {},
 ): Promise<TestServer> {
   const clock = options.clock ?? (options.manualClock ? new ManualClock(Date.now()) : undefined);
   const ownDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? tempDataDir();
   const server = await startServer(
     { port: 0, bind: "127.0.0.1", ...overrides, dataDir },
-    createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
+    options.logger ?? createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
     clock,
     options.journalFs,
   );
