@@ -13,11 +13,19 @@ export interface ServerProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface LaunchedServer {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** resolves once the server logs "docket is ready"; rejects if it exits first */
+  ready: Promise<ServerProcess>;
+}
+
 /**
  * Spawns `node dist/cli/main.js serve` on 127.0.0.1 with a port the kernel
- * picks, and resolves once its "docket is ready" log line gives the port.
+ * picks; its "docket is ready" log line gives the port.
  */
-export function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
+export function launchServer(dataDir: string, args: string[] = []): LaunchedServer {
   const child = spawn(
     process.execPath,
     [CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dataDir, ...args],
@@ -27,7 +35,7 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<ServerProcess>((resolve, reject) => {
     let partial = "";
     child.stderr!.setEncoding("utf8");
     child.stderr!.on("data", (chunk: string) => {
@@ -49,6 +57,11 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
       ),
     );
   });
+  return { child, lines, exited, ready };
+}
+
+export function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
+  return launchServer(dataDir, args).ready;
 }
 
 /** Runs the CLI to its exit; for commands expected to fail. */
