@@ -316,8 +316,9 @@ export class Journal {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.compacting;
+    // The writer first: a compaction may be waiting for it (and stops at its next slice).
     await this.writer.close();
+    await this.compacting;
     if (this.writer.abandonedBytes > 0) {
       this.options.logger.error(
         { dir: this.options.dir, bytes: this.writer.abandonedBytes },

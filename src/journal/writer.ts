@@ -269,11 +269,15 @@ export class JournalWriter {
       if (this.stopping) {
         // Shutting down while the disk fails: give up on what is left.
         for (const item of this.queue) {
-          if (item.kind === "batch") this.abandonedBytes += item.bytes;
-          else if (!item.segment.closed) {
+          if (item.kind === "batch") {
+            this.abandonedBytes += item.bytes;
+            continue;
+          }
+          if (!item.segment.closed) {
             item.segment.closed = true;
             await this.options.fs.close(item.segment.fd).catch(() => {});
           }
+          item.done.reject(this.failure!);
         }
         this.queue = [];
         return false;

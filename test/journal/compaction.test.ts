@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { Redis } from "ioredis";
+import { FreezingFs } from "../helpers/freezing-fs.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 
@@ -153,5 +154,94 @@ describe("journal compaction", () => {
     for (const redis of [...clients, loader]) redis.disconnect();
     await t.close();
     await checkRecovered(dir, model);
+  });
+});
+
+describe("journal compaction: a crash at every file-system step", () => {
+  it("recovers exactly the answered state whichever step the process dies at", async () => {
+    let completedWithoutFreeze = false;
+    let steps = 0;
+    for (let freezeAt = 1; !completedWithoutFreeze; freezeAt++) {
+      assert.ok(freezeAt < 200, "a compaction takes a bounded number of steps");
+      const dir = tempDataDir();
+      const copy = tempDataDir();
+      dirs.push(dir, copy);
+      const fs = new FreezingFs();
+      const t = await testServer({ dataDir: dir }, { journalFs: fs });
+      const redis = await client(t);
+      const model: Model = new Map();
+      const maybe = new Set<string>();
+      const adds = redis.pipeline();
+      for (let i = 0; i < 300; i++) adds.call("ADDJOB", `q${i % 3}`, `job ${i}`, "0");
+      for (const [error, id] of (await adds.exec())!) {
+        assert.equal(error, null);
+        model.set(id as string, { nacks: 0 });
+      }
+      const ids = [...model.keys()];
+      assert.equal(await redis.call("ACKJOB", ...ids.slice(0, 100)), 100);
+      for (const id of ids.slice(0, 100)) model.delete(id);
+      const got = (await redis.call("GETJOB", "COUNT", "20", "FROM", "q1")) as unknown[][];
+      const taken = got.map((job) => String(job[1]));
+      assert.equal(await redis.call("NACK", ...taken), 20);
+      for (const id of taken) model.get(id)!.nacks++;
+      assert.equal(await redis.call("PAUSE", "q2", "out"), "out");
+
+      // The crash point: the freezeAt-th disk operation from the start of the compaction.
+      fs.counting = true;
+      fs.freezeAt = freezeAt;
+      const compaction = t.server.journal!.compact();
+      // Writes during the compaction: those answered before the crash must survive.
+      const during = ids.slice(100, 120).map(async (id, i) => {
+        if (i % 2 === 0) {
+          const added = (await redis.call("ADDJOB", "q0", `during ${i}`, "0")) as string;
+          if (!fs.frozen) model.set(added, { nacks: 0 });
+          else maybe.add(added);
+        } else {
+          model.delete(id); // deleted or not, depending on when the crash comes
+          maybe.add(id);
+          await redis.call("ACKJOB", id);
+        }
+      });
+      const settled = Promise.allSettled(during);
+      let compacted = false;
+      void compaction.then(() => (compacted = true));
+      const deadline = Date.now() + 10_000;
+      while (!fs.frozen && !compacted) {
+        assert.ok(Date.now() < deadline, "the compaction neither finished nor froze");
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      if (!fs.frozen) {
+        await settled;
+        completedWithoutFreeze = true;
+      }
+      steps = Math.max(steps, fs.ops);
+      cpSync(dir, copy, { recursive: true });
+      fs.release();
+      redis.disconnect();
+      await t.close();
+      await settled;
+
+      const t2 = await testServer({ dataDir: copy });
+      const r2 = await client(t2);
+      const [, recovered] = (await r2.call("JSCAN", "0", "BUSYLOOP")) as [string, string[]];
+      const present = new Set(recovered);
+      for (const [id, expected] of model) {
+        assert.ok(present.has(id), `freeze at step ${freezeAt}: ${id} lost`);
+        const flat = (await r2.call("SHOW", id)) as unknown[];
+        assert.equal(flat[flat.indexOf("nacks") + 1], expected.nacks);
+      }
+      for (const id of present) {
+        if (model.has(id) || maybe.has(id)) continue;
+        // an ADDJOB whose record was written but whose reply never came
+        const flat = (await r2.call("SHOW", id)) as unknown[];
+        assert.match(String(flat[flat.length - 1]), /^during /, `freeze at ${freezeAt}: ${id} unknown`);
+      }
+      for (const id of ids.slice(0, 100))
+        assert.ok(!present.has(id), `freeze at ${freezeAt}: acked ${id} back`);
+      assert.equal(await r2.call("PAUSE", "q2", "state"), "out");
+      r2.disconnect();
+      await t2.close();
+    }
+    assert.ok(steps >= 8, `a compaction is several steps, saw ${steps}`);
   });
 });
