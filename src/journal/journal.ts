@@ -84,6 +84,8 @@ export class Journal {
     this.snapshotBytes = recovered.snapshot?.bytes ?? 0;
     this.snapshotAt = recovered.snapshot?.createdAt ?? 0;
     this.liveJobs = startup.jobs;
+    this.jobRecordBytes = recovered.jobRecordBytes;
+    this.jobRecords = recovered.jobRecords;
     const log = options.logger;
     this.writer = new JournalWriter(
       {

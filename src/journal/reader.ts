@@ -141,7 +141,7 @@ export async function scanFile(
   fs: JournalFs,
   path: string,
   options: ScanOptions,
-  onRecord: (record: JournalRecord, offset: number) => void,
+  onRecord: (record: JournalRecord, offset: number, size: number) => void,
 ): Promise<ScanResult> {
   const fd = await fs.open(path, "read");
   try {
@@ -160,7 +160,7 @@ export async function scanFile(
       let frame = frameInWindow(win, offset);
       if (frame === null) frame = await frameAt(win, offset);
       if (frame !== undefined) {
-        onRecord(frame.record, offset);
+        onRecord(frame.record, offset, frame.size);
         result.records++;
         offset += frame.size;
         continue;

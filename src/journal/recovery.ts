@@ -39,6 +39,9 @@ export interface RecoveryResult {
   nextSeq: number;
   /** records read from every file */
   records: number;
+  /** bytes and count of the job records read: the average size estimates the live data */
+  jobRecordBytes: number;
+  jobRecords: number;
   snapshot: { generation: number; path: string; bytes: number; createdAt: number } | undefined;
   /** the journals replayed, oldest first: the last is appended to next */
   journals: Array<{ generation: number; path: string; bytes: number; hasHeader: boolean }>;
@@ -60,12 +63,16 @@ class Replay {
   readonly pauses = new Map<string, PauseState>();
   nextSeq = 1;
   records = 0;
+  jobRecordBytes = 0;
+  jobRecords = 0;
 
-  apply(record: JournalRecord): void {
+  apply(record: JournalRecord, size: number): void {
     this.records++;
     switch (record.type) {
       case T_JOB: {
         const job = record.job;
+        this.jobRecordBytes += size;
+        this.jobRecords++;
         this.jobs.set(job.id, job);
         if (job.seq >= this.nextSeq) this.nextSeq = job.seq + 1;
         break;
@@ -121,6 +128,8 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
     pauses: replay.pauses,
     nextSeq: 1,
     records: 0,
+    jobRecordBytes: 0,
+    jobRecords: 0,
     snapshot: undefined,
     journals: [],
     tail: undefined,
@@ -140,14 +149,14 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
       fs,
       base.path,
       { repair: options.repair, tailAllowed: false },
-      (record, at) => {
+      (record, at, size) => {
         if (at === 0) createdAt = checkHeader(base, record, "snapshot");
         else if (record.type === T_JOB) jobs++;
         else if (record.type === T_SNAPSHOT_END) {
           ended = true;
           expectedJobs = record.jobs;
         }
-        replay.apply(record);
+        replay.apply(record, size);
       },
     );
     noteSkipped(scan);
@@ -169,12 +178,12 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
       fs,
       file.path,
       { repair: options.repair, tailAllowed: last },
-      (record, at) => {
+      (record, at, size) => {
         if (at === 0) {
           checkHeader(file, record, "journal");
           hasHeader = true;
         }
-        replay.apply(record);
+        replay.apply(record, size);
       },
     );
     noteSkipped(scan);
@@ -195,6 +204,8 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
   if (removed.length > 0) await fs.syncDir(dir);
   result.nextSeq = replay.nextSeq;
   result.records = replay.records;
+  result.jobRecordBytes = replay.jobRecordBytes;
+  result.jobRecords = replay.jobRecords;
   return result;
 }
 

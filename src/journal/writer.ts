@@ -230,7 +230,8 @@ export class JournalWriter {
       while (true) {
         this.seal();
         if (this.syncDue && this.unsynced.length > 0 && this.failure === undefined) {
-          if (!(await this.attempt(() => this.syncUnsynced()))) continue;
+          await this.attempt(() => this.syncUnsynced());
+          continue; // records made during the fsync are sealed at the top
         }
         const head = this.queue[0];
         if (head === undefined) break;
@@ -253,6 +254,14 @@ export class JournalWriter {
       }
     } finally {
       this.running = false;
+      // Anything committed while the last step ran gets its own flush.
+      if (this.encoder.pendingBytes > 0 && !this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.kick();
+        });
+      }
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const wake of waiters) wake();
