@@ -76,6 +76,8 @@ export class Engine implements Broker {
   private nextFrontRank = -1;
   private nextGcAt = 0;
   private blocked = 0;
+  /** heap entries allowed beyond twice the live ones before stale entries are dropped */
+  private timerSlack = 1024;
   private readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
 
   constructor(options: EngineOptions) {
@@ -125,14 +127,19 @@ export class Engine implements Broker {
       job.awakeAt = 0;
       this.enqueueJob(job, now);
     } else if (!job.queued && job.requeueAt !== 0 && job.requeueAt <= now) {
-      job.additionalDeliveries++;
-      this.totals.requeued++;
-      this.emit({
-        type: "counters",
-        id: job.id,
-        nacks: job.nacks,
-        additionalDeliveries: job.additionalDeliveries,
-      });
+      // A delayed job postponed by WORKING is queued here: its delay timer is spent, and
+      // as it was never delivered, this is not an additional delivery.
+      job.awakeAt = 0;
+      if (job.everQueued) {
+        job.additionalDeliveries++;
+        this.totals.requeued++;
+        this.emit({
+          type: "counters",
+          id: job.id,
+          nacks: job.nacks,
+          additionalDeliveries: job.additionalDeliveries,
+        });
+      }
       this.enqueueJob(job, now);
     }
     this.schedule(job);
@@ -148,8 +155,25 @@ export class Engine implements Broker {
 
   private pushTimer(at: number, entry: Job | Waiter): void {
     const before = this.timers.peekTime();
+    if (this.timers.size >= 2 * (this.jobs.size + this.blocked) + this.timerSlack) this.compactTimers();
     this.timers.push(at, entry);
     if (at < before) this.onWake?.(at);
+  }
+
+  /**
+   * Drops the entries lazy cancellation left behind (deleted jobs, superseded
+   * times, finished waiters), so the heap follows live jobs and does not keep
+   * acked jobs and their bodies alive until their TTL. Amortized O(1) per push.
+   */
+  private compactTimers(): void {
+    const kept = new Set<Job | Waiter>();
+    this.timers.retain((entry, at) => {
+      if (kept.has(entry)) return false;
+      const live =
+        entry instanceof Waiter ? !entry.done : this.jobs.get(entry.id) === entry && at === entry.scheduledAt;
+      if (live) kept.add(entry);
+      return live;
+    });
   }
 
   private collectIdleQueues(now: number): void {

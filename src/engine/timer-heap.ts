@@ -60,6 +60,42 @@ export class TimerHeap<T> {
     return top;
   }
 
+  /** Keeps only the entries `keep` accepts and restores the heap order: O(n). */
+  retain(keep: (item: T, dueAt: number) => boolean): void {
+    const times: number[] = [];
+    const items: T[] = [];
+    for (let i = 0; i < this.items.length; i++) {
+      if (keep(this.items[i]!, this.dueTimes[i]!)) {
+        times.push(this.dueTimes[i]!);
+        items.push(this.items[i]!);
+      }
+    }
+    this.dueTimes = times;
+    this.items = items;
+    for (let i = (times.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
+  private siftDown(start: number): void {
+    const times = this.dueTimes;
+    const items = this.items;
+    const n = times.length;
+    const time = times[start]!;
+    const item = items[start]!;
+    let i = start;
+    while (true) {
+      const left = 2 * i + 1;
+      if (left >= n) break;
+      const right = left + 1;
+      const child = right < n && times[right]! < times[left]! ? right : left;
+      if (times[child]! >= time) break;
+      times[i] = times[child]!;
+      items[i] = items[child]!;
+      i = child;
+    }
+    times[i] = time;
+    items[i] = item;
+  }
+
   clear(): void {
     this.dueTimes = [];
     this.items = [];
