@@ -577,11 +577,17 @@ export class Engine implements Broker {
   // ------------------------------------------- recovery and snapshots (journal)
   // Used only by src/journal at start-up and for snapshots; none of them emits a change.
 
-  /** Puts back a job read from the journal: queued, or delayed until `awakeAt`. False if expired. */
+  /**
+   * Puts back a job read from the journal: queued, or delayed until `awakeAt`.
+   * Its id must be new (`forgetJob` it first otherwise). False, and nothing
+   * restored, if it has expired.
+   */
   restoreJob(stored: StoredJob): boolean {
     const now = this.clock.now();
-    if (stored.createdAt + stored.ttl * 1000 <= now || this.jobs.has(stored.id)) return false;
-    const { id, seq, queue, body, createdAt, ttl, retry, delay, repl } = stored;
+    if (stored.createdAt + stored.ttl * 1000 <= now) return false;
+    const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
+    // One string per queue name, not one per restored job.
+    const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
     const job = new Job(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
     job.rank = stored.rank;
     job.nacks = stored.nacks;
@@ -596,7 +602,31 @@ export class Engine implements Broker {
     return true;
   }
 
+  /** A job the journal says was deleted later. */
+  forgetJob(id: string): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    this.unqueueJob(job);
+    this.jobs.delete(id);
+    this.bySeq.remove(job.seq);
+    job.scheduledAt = -Infinity;
+  }
+
+  /** Counters set by a NACK, ENQUEUE or re-queue; the job was queued then, so it is no longer delayed. */
+  restoreCounters(id: string, nacks: number, additionalDeliveries: number): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.nacks = nacks;
+    job.additionalDeliveries = additionalDeliveries;
+    if (job.awakeAt !== 0) {
+      job.awakeAt = 0;
+      this.enqueueJob(job, this.clock.now());
+      this.schedule(job);
+    }
+  }
+
   restorePause(queue: string, state: PauseState): void {
+    if (state === "none" && !this.queues.has(queue)) return;
     this.queueFor(queue, this.clock.now()).pause = state;
   }
 

@@ -1,14 +1,12 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { PauseState } from "../broker.js";
 import type { EngineChange } from "../engine/changes.js";
-import type { StoredJob } from "../engine/restore.js";
 import type { Logger } from "../log.js";
 import { dataFiles, journalName } from "./files.js";
 import { nodeFs, type JournalFs } from "./fs.js";
 import { DataDirLock } from "./lock.js";
 import { writeChange, writeHeader, writePause } from "./record.js";
-import { recover, type RecoveryResult } from "./recovery.js";
+import { recover, type RecoveryResult, type RecoveryTarget } from "./recovery.js";
 import { writeSnapshot, type SnapshotSource } from "./snapshot.js";
 import { JournalWriter, Segment, type FsyncPolicy } from "./writer.js";
 
@@ -31,11 +29,7 @@ export interface JournalOptions {
 }
 
 /** What the journal needs from the engine: restoring at start, reading for snapshots. */
-export interface JournalTarget extends SnapshotSource {
-  restoreJob(job: StoredJob): boolean;
-  restorePause(queue: string, state: PauseState): void;
-  restoreNextSeq(next: number): void;
-}
+export interface JournalTarget extends SnapshotSource, RecoveryTarget {}
 
 /** What start-up found, for the log and INFO. */
 export interface StartupReport {
@@ -121,21 +115,14 @@ export class Journal {
       );
     }
     try {
-      const recovered = await recover(fs, options.dir, { repair: options.repair });
+      const recovered = await recover(fs, options.dir, target, { repair: options.repair });
       let jobs = 0;
-      let expired = 0;
-      for (const job of recovered.jobs.values()) {
-        if (target.restoreJob(job)) jobs++;
-        else expired++;
-      }
-      recovered.jobs.clear();
-      for (const [queue, state] of recovered.pauses) target.restorePause(queue, state);
-      target.restoreNextSeq(recovered.nextSeq);
+      for (const _job of target.jobsFrom(0)) jobs++;
       const segment = await openSegment(fs, options.dir, recovered);
       const report: StartupReport = {
         records: recovered.records,
         jobs,
-        expired,
+        expired: recovered.expired,
         ms: Math.round(performance.now() - started),
         tornBytes: recovered.tail?.bytes ?? 0,
         skippedBytes: recovered.skipped.reduce((sum, range) => sum + range.bytes, 0),

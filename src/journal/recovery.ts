@@ -18,14 +18,26 @@ import {
 
 /**
  * Start-up: the newest snapshot, then every journal from its generation
- * on, replayed in order into plain maps (the engine is filled afterwards).
- * Every checksum is verified. Only the last journal may end with a damaged
- * record (a write cut short by a crash): it is cut off. Damage anywhere
- * else stops start-up unless `repair` is set.
+ * on, replayed in order straight into the engine (no copy of the state is
+ * built on the side). Every checksum is verified. Only the last journal may
+ * end with a damaged record (a write cut short by a crash): it is cut off.
+ * Damage anywhere else stops start-up unless `repair` is set.
  */
 
 export interface RecoveryOptions {
   repair: boolean;
+}
+
+/** Where replayed records go: the engine. Nothing here records a change. */
+export interface RecoveryTarget {
+  /** a job with a new id; false when it has expired (it is not restored) */
+  restoreJob(job: StoredJob): boolean;
+  forgetJob(id: string): void;
+  restoreCounters(id: string, nacks: number, additionalDeliveries: number): void;
+  restorePause(queue: string, state: PauseState): void;
+  restoreNextSeq(next: number): void;
+  /** DEBUG FLUSHALL; called before the journal is attached, so the change it reports goes nowhere */
+  flushAll(): void;
 }
 
 export interface DamageReport extends DamagedRange {
@@ -33,12 +45,10 @@ export interface DamageReport extends DamagedRange {
 }
 
 export interface RecoveryResult {
-  jobs: Map<string, StoredJob>;
-  pauses: Map<string, PauseState>;
-  /** above every sequence number ever used */
-  nextSeq: number;
   /** records read from every file */
   records: number;
+  /** job records skipped because the job had expired */
+  expired: number;
   /** bytes and count of the job records read: the average size estimates the live data */
   jobRecordBytes: number;
   jobRecords: number;
@@ -57,14 +67,21 @@ export class RecoveryError extends Error {
   override name = "RecoveryError";
 }
 
-/** Applies one record to the state being rebuilt. */
+/** Applies one record to the engine being rebuilt. */
 class Replay {
-  readonly jobs = new Map<string, StoredJob>();
-  readonly pauses = new Map<string, PauseState>();
+  /**
+   * Jobs below this seq may already be restored: the snapshot is fuzzy, so
+   * the journal after it can hold a job it also holds. Only those need a
+   * lookup before they are restored.
+   */
+  overlapBelow = 0;
   nextSeq = 1;
   records = 0;
+  expired = 0;
   jobRecordBytes = 0;
   jobRecords = 0;
+
+  constructor(private readonly target: RecoveryTarget) {}
 
   apply(record: JournalRecord, size: number): void {
     this.records++;
@@ -73,29 +90,22 @@ class Replay {
         const job = record.job;
         this.jobRecordBytes += size;
         this.jobRecords++;
-        this.jobs.set(job.id, job);
         if (job.seq >= this.nextSeq) this.nextSeq = job.seq + 1;
+        if (job.seq < this.overlapBelow) this.target.forgetJob(job.id);
+        if (!this.target.restoreJob(job)) this.expired++;
         break;
       }
       case T_DELETE:
-        this.jobs.delete(record.id);
+        this.target.forgetJob(record.id);
         break;
-      case T_COUNTERS: {
-        const job = this.jobs.get(record.id);
-        if (job) {
-          job.nacks = record.nacks;
-          job.additionalDeliveries = record.additionalDeliveries;
-          job.awakeAt = 0; // put back in its queue: no longer delayed
-        }
+      case T_COUNTERS:
+        this.target.restoreCounters(record.id, record.nacks, record.additionalDeliveries);
         break;
-      }
       case T_PAUSE:
-        if (record.state === "none") this.pauses.delete(record.queue);
-        else this.pauses.set(record.queue, record.state);
+        this.target.restorePause(record.queue, record.state);
         break;
       case T_FLUSHALL:
-        this.jobs.clear();
-        this.pauses.clear();
+        this.target.flushAll();
         break;
       case T_SNAPSHOT_END:
         if (record.nextSeq > this.nextSeq) this.nextSeq = record.nextSeq;
@@ -106,7 +116,12 @@ class Replay {
   }
 }
 
-export async function recover(fs: JournalFs, dir: string, options: RecoveryOptions): Promise<RecoveryResult> {
+export async function recover(
+  fs: JournalFs,
+  dir: string,
+  target: RecoveryTarget,
+  options: RecoveryOptions,
+): Promise<RecoveryResult> {
   await fs.mkdir(dir);
   const names = await fs.readdir(dir);
   const removed: string[] = [];
@@ -122,12 +137,10 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
   const journals = files.filter((f) => f.kind === "journal" && (!base || f.generation >= base.generation));
   checkGenerations(dir, base, journals);
 
-  const replay = new Replay();
+  const replay = new Replay(target);
   const result: RecoveryResult = {
-    jobs: replay.jobs,
-    pauses: replay.pauses,
-    nextSeq: 1,
     records: 0,
+    expired: 0,
     jobRecordBytes: 0,
     jobRecords: 0,
     snapshot: undefined,
@@ -168,6 +181,8 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
       );
     }
     result.snapshot = { generation: base.generation, path: base.path, bytes: scan.size, createdAt };
+    // (with --repair and no end record, assume any job may overlap)
+    replay.overlapBelow = ended ? replay.nextSeq : Infinity;
   }
 
   for (let i = 0; i < journals.length; i++) {
@@ -202,8 +217,9 @@ export async function recover(fs: JournalFs, dir: string, options: RecoveryOptio
     }
   }
   if (removed.length > 0) await fs.syncDir(dir);
-  result.nextSeq = replay.nextSeq;
+  target.restoreNextSeq(replay.nextSeq);
   result.records = replay.records;
+  result.expired = replay.expired;
   result.jobRecordBytes = replay.jobRecordBytes;
   result.jobRecords = replay.jobRecords;
   return result;
