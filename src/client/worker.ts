@@ -40,7 +40,11 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
-  private readonly running = new Map<string, Promise<void>>();
+  /**
+   * Jobs in hand, one entry per delivery: not keyed by job id, because a
+   * nacked job can be delivered again before its nack has been answered.
+   */
+  private readonly running = new Set<Promise<void>>();
   private readonly stopFetching = new AbortController();
   private loop: Promise<void> | undefined;
   private slotFreed: (() => void) | undefined;
@@ -101,12 +105,12 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
           void this.settle(job, "nack");
           continue;
         }
-        const done = this.handle(job).finally(() => {
-          this.running.delete(job.id);
+        const done: Promise<void> = this.handle(job).finally(() => {
+          this.running.delete(done);
           this.slotFreed?.();
           this.slotFreed = undefined;
         });
-        this.running.set(job.id, done);
+        this.running.add(done);
       }
     }
   }
@@ -172,7 +176,7 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
       this.stopFetching.abort();
       this.slotFreed?.();
       await this.loop;
-      await Promise.all(this.running.values());
+      await Promise.all(this.running);
       if (this.ownsClient) this.client.close();
     })();
     return this.closing;
