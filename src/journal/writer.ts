@@ -2,21 +2,28 @@ import { writeFully, type JournalFs } from "./fs.js";
 import { RecordEncoder } from "./record.js";
 
 /**
- * The journal's write path: group commit.
+ * The journal's write path: group commit, pipelined.
  *
  * Records are encoded into `encoder` as the engine makes changes. The first
  * record of an event-loop turn schedules a flush (setImmediate, so every
  * command read in that turn joins). A flush takes everything encoded so
- * far as one batch: one positional writev and, with `always`, one
- * fdatasync; then every reply waiting on that batch is released. Records
- * made while a flush is in flight form the next batch. Flushes are strictly
- * sequential, so batch N+1 is never durable before batch N.
+ * far as one batch and writes it with one positional writev. Writes are
+ * strictly sequential. With `always`, each write is followed by an
+ * fdatasync; up to MAX_SYNCS of them may be in flight at once (overlapping
+ * fsyncs raise throughput when the disk is slow), and a batch is durable
+ * once an fsync started after its write has completed. Replies are released
+ * strictly in batch order, so a reply never leaves before the changes
+ * before it are durable. With `everysec` and `no`, a batch's replies leave
+ * once it is written; `everysec` fsyncs once a second.
  *
  * On a write or fsync error the writer enters the failed state: every
- * waiting reply is rejected (the RESP door answers -MISCONF), and the same
- * bytes are written again at the same file positions every `retryMs` until
- * it works; then the failure clears by itself.
+ * waiting reply is rejected (the RESP door answers -MISCONF), and every
+ * byte not known to be durable is written again at the same file position
+ * every `retryMs` (after a failed fsync the kernel may have dropped the
+ * pages), then fsynced; once that works, the failure clears by itself.
  */
+
+const MAX_SYNCS = 3;
 
 export type FsyncPolicy = "always" | "everysec" | "no";
 export const FSYNC_POLICIES: readonly FsyncPolicy[] = ["always", "everysec", "no"];
@@ -59,6 +66,10 @@ class Deferred {
 
 interface Batch {
   kind: "batch";
+  /** batches are numbered in file order */
+  n: number;
+  /** its replies were released (durable as the policy promises) */
+  resolved: boolean;
   segment: Segment;
   position: number;
   bytes: number;
@@ -92,19 +103,26 @@ export class JournalWriter {
   private segment: Segment;
   /** the deferred of the records encoded but not yet in a batch */
   private pendingDeferred: Deferred | undefined;
-  /** sealed batches and segment ends, in file order */
+  /** sealed batches and segment ends not yet written, in file order */
   private queue: Array<Batch | SegmentEnd> = [];
-  /** everysec: batches written but not yet synced, kept to be rewritten if the fsync fails */
-  private unsynced: Batch[] = [];
+  /** batches written but not yet known durable (kept to be written again if an fsync fails) */
+  private written: Batch[] = [];
+  private nextBatch = 1;
+  private lastWritten = 0;
   private running = false;
   private scheduled = false;
+  private syncing = 0;
+  /** an fsync is wanted as soon as one of the MAX_SYNCS slots is free */
+  private syncWanted = false;
+  /** bumped by a failed fsync: fsyncs started before it prove nothing */
+  private epoch = 0;
   private syncDue = false;
   /** after a failed fsync, sync after the next write whatever the policy */
   private forceSync = false;
   private stopping = false;
+  private nextAttemptAt = 0;
   private idleWaiters: Array<() => void> = [];
   private syncTimer: NodeJS.Timeout | undefined;
-  private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private readonly retryMs: number;
 
@@ -148,13 +166,7 @@ export class JournalWriter {
   /** After a record was encoded at `offset`: account for it and schedule the flush. */
   committed(size: number): void {
     this.segment.appendPos += size;
-    if (!this.scheduled && !this.running) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.kick();
-      });
-    }
+    if (!this.scheduled && !this.running) this.scheduleKick();
   }
 
   /**
@@ -163,9 +175,17 @@ export class JournalWriter {
    */
   whenDurable(): Promise<void> | undefined {
     if (this.encoder.pendingBytes > 0) return (this.pendingDeferred ??= new Deferred()).promise;
+    const last = this.lastUnresolved();
+    return last ? (last.deferred ??= new Deferred()).promise : undefined;
+  }
+
+  private lastUnresolved(): Batch | undefined {
     for (let i = this.queue.length - 1; i >= 0; i--) {
       const item = this.queue[i]!;
-      if (item.kind === "batch") return (item.deferred ??= new Deferred()).promise;
+      if (item.kind === "batch" && !item.resolved) return item;
+    }
+    for (let i = this.written.length - 1; i >= 0; i--) {
+      if (!this.written[i]!.resolved) return this.written[i];
     }
     return undefined;
   }
@@ -200,8 +220,19 @@ export class JournalWriter {
   }
 
   private idle(): Promise<void> {
-    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return !this.running && this.syncing === 0 && this.queue.length === 0;
+  }
+
+  private wakeIdle(): void {
+    if (!this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   /** Moves the records encoded so far into a batch of their own. */
@@ -210,6 +241,8 @@ export class JournalWriter {
     if (bytes === 0) return;
     this.queue.push({
       kind: "batch",
+      n: this.nextBatch++,
+      resolved: false,
       segment: this.segment,
       position: this.segment.appendPos - bytes,
       bytes,
@@ -219,24 +252,49 @@ export class JournalWriter {
     this.pendingDeferred = undefined;
   }
 
+  private scheduleKick(): void {
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.kick();
+    });
+  }
+
   private kick(): void {
     if (this.running) return;
     this.running = true;
     void this.pump();
   }
 
+  /** The write loop: one step at a time, never two writes at once. */
   private async pump(): Promise<void> {
     try {
       while (true) {
         this.seal();
-        if (this.syncDue && this.unsynced.length > 0 && this.failure === undefined) {
-          await this.attempt(() => this.syncUnsynced());
-          continue; // records made during the fsync are sealed at the top
+        if (this.failure !== undefined) {
+          if (this.stopping) {
+            await this.abandon();
+            break;
+          }
+          const wait = this.nextAttemptAt - Date.now();
+          if (wait > 0) await this.sleep(wait);
+          if (this.failure !== undefined && this.stopping) continue;
+        }
+        if (this.syncDue) {
+          this.syncDue = false;
+          if (this.written.length > 0 && this.failure === undefined) this.requestSync();
         }
         const head = this.queue[0];
         if (head === undefined) break;
         if (head.kind === "end") {
-          if (await this.attempt(() => this.endSegment(head))) this.queue.shift();
+          await this.syncsDone();
+          if (this.failure !== undefined || this.queue[0] !== head) continue;
+          try {
+            await this.endSegment(head);
+            this.queue.shift();
+          } catch (error) {
+            this.fail(error as Error);
+          }
           continue;
         }
         // Group commit: every batch queued for this file goes in one write.
@@ -247,150 +305,202 @@ export class JournalWriter {
           n++;
         }
         const group = this.queue.slice(0, n) as Batch[];
-        if (await this.attempt(() => this.writeGroup(group))) {
-          this.queue.splice(0, n);
-          for (const batch of group) batch.deferred?.resolve();
+        try {
+          await this.writeGroup(group);
+        } catch (error) {
+          this.fail(error as Error);
+          continue;
         }
+        this.queue.splice(0, n);
+        this.afterWrite(group);
       }
     } finally {
       this.running = false;
       // Anything committed while the last step ran gets its own flush.
-      if (this.encoder.pendingBytes > 0 && !this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.kick();
-        });
-      }
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const wake of waiters) wake();
-    }
-  }
-
-  /** Runs one step; on failure enters the failed state and waits before the retry. */
-  private async attempt(step: () => Promise<void>): Promise<boolean> {
-    try {
-      await step();
-      return true;
-    } catch (error) {
-      this.fail(error as Error);
-      if (this.stopping) {
-        // Shutting down while the disk fails: give up on what is left.
-        for (const item of this.queue) {
-          if (item.kind === "batch") {
-            this.abandonedBytes += item.bytes;
-            continue;
-          }
-          if (!item.segment.closed) {
-            item.segment.closed = true;
-            await this.options.fs.close(item.segment.fd).catch(() => {});
-          }
-          item.done.reject(this.failure!);
-        }
-        this.queue = [];
-        return false;
-      }
-      await new Promise<void>((resolve) => {
-        this.wakeRetry = resolve;
-        this.retryTimer = setTimeout(resolve, this.retryMs);
-      });
-      this.wakeRetry = undefined;
-      return false;
+      if (this.encoder.pendingBytes > 0 && !this.scheduled && !this.stopping) this.scheduleKick();
+      this.wakeIdle();
     }
   }
 
   private async writeGroup(group: Batch[]): Promise<void> {
     const segment = group[0]!.segment;
-    const position = group[0]!.position;
     const chunks: Buffer[] = [];
     let bytes = 0;
     for (const batch of group) {
       for (const chunk of batch.chunks) chunks.push(chunk);
       bytes += batch.bytes;
     }
-    await writeFully(this.options.fs, segment.fd, chunks, position);
-    segment.writtenPos = Math.max(segment.writtenPos, position + bytes);
-    if (this.options.policy === "always" || this.forceSync) {
-      await this.sync(segment);
-      this.unsynced = [];
-      this.forceSync = false;
-    } else if (this.options.policy === "everysec") {
-      for (const batch of group) this.unsynced.push(batch);
-    }
-    this.recovered();
+    await writeFully(this.options.fs, segment.fd, chunks, group[0]!.position);
+    segment.writtenPos = Math.max(segment.writtenPos, group[0]!.position + bytes);
     this.options.onWritten?.(segment, bytes);
   }
 
-  private async syncUnsynced(): Promise<void> {
-    this.syncDue = false;
-    const segments = new Set(this.unsynced.map((batch) => batch.segment));
-    try {
-      for (const segment of segments) if (!segment.closed) await this.sync(segment);
-    } catch (error) {
-      // The kernel may have dropped the unsynced pages: write them again, then sync.
-      this.queue.unshift(...this.unsynced);
-      this.unsynced = [];
-      this.forceSync = true;
-      throw error;
+  private afterWrite(group: Batch[]): void {
+    this.lastWritten = group[group.length - 1]!.n;
+    const policy = this.options.policy;
+    if (policy === "no" && !this.forceSync) {
+      for (const batch of group) this.release(batch);
+      this.recovered();
+      return;
     }
-    this.unsynced = [];
+    for (const batch of group) this.written.push(batch);
+    if (policy === "everysec" && !this.forceSync) {
+      for (const batch of group) this.release(batch);
+      this.recovered();
+      return;
+    }
+    this.requestSync();
   }
 
+  private release(batch: Batch): void {
+    if (batch.resolved) return;
+    batch.resolved = true;
+    batch.deferred?.resolve();
+  }
+
+  private requestSync(): void {
+    if (this.syncing < MAX_SYNCS) this.startSync();
+    else this.syncWanted = true;
+  }
+
+  /** An fdatasync covering every batch written so far; runs beside the write loop. */
+  private startSync(): void {
+    const last = this.written[this.written.length - 1];
+    if (last === undefined) return;
+    const segment = last.segment;
+    const upTo = this.lastWritten;
+    const target = segment.writtenPos;
+    const epoch = this.epoch;
+    const started = process.hrtime.bigint();
+    this.syncing++;
+    this.syncWanted = false;
+    this.options.fs.fdatasync(segment.fd).then(
+      () => {
+        this.syncing--;
+        this.lastFsyncMicros = Number((process.hrtime.bigint() - started) / 1000n);
+        this.lastFsyncAt = Date.now();
+        this.fsyncs++;
+        if (epoch === this.epoch) {
+          segment.syncedPos = Math.max(segment.syncedPos, target);
+          // Durable in order: everything written before this fsync started.
+          while (this.written.length > 0 && this.written[0]!.n <= upTo) this.release(this.written.shift()!);
+          if (this.written.length === 0) this.forceSync = false;
+          this.recovered();
+        }
+        if (this.syncWanted && this.written.length > 0) this.startSync();
+        this.wakeIdle();
+        if (this.syncing === 0) this.wakeSyncWaiters();
+      },
+      (error: Error) => {
+        this.syncing--;
+        if (epoch === this.epoch) {
+          this.epoch++;
+          // The kernel may have dropped the unsynced pages: write them all again, then sync.
+          this.queue.unshift(...this.written);
+          this.written = [];
+          this.forceSync = true;
+          this.fail(error);
+        }
+        this.wakeIdle();
+        if (this.syncing === 0) this.wakeSyncWaiters();
+      },
+    );
+  }
+
+  private syncWaiters: Array<() => void> = [];
+
+  private syncsDone(): Promise<void> {
+    if (this.syncing === 0) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  private wakeSyncWaiters(): void {
+    const waiters = this.syncWaiters;
+    this.syncWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Closes a segment once every batch of it is durable. */
   private async endSegment(end: SegmentEnd): Promise<void> {
     const segment = end.segment;
     if (!segment.closed) {
-      if (segment.syncedPos < segment.writtenPos) {
+      const mine = this.written.filter((batch) => batch.segment === segment);
+      if (segment.syncedPos < segment.writtenPos || mine.length > 0) {
+        const target = segment.writtenPos;
         try {
-          await this.sync(segment);
+          await this.options.fs.fdatasync(segment.fd);
         } catch (error) {
-          const mine = this.unsynced.filter((batch) => batch.segment === segment);
-          this.unsynced = this.unsynced.filter((batch) => batch.segment !== segment);
+          this.written = this.written.filter((batch) => batch.segment !== segment);
           this.queue.unshift(...mine);
+          this.epoch++;
           this.forceSync = true;
           throw error;
         }
+        this.fsyncs++;
+        segment.syncedPos = Math.max(segment.syncedPos, target);
+        for (const batch of mine) this.release(batch);
+        this.written = this.written.filter((batch) => batch.segment !== segment);
       }
-      this.unsynced = this.unsynced.filter((batch) => batch.segment !== segment);
       segment.closed = true;
       await this.options.fs.close(segment.fd);
     }
     end.done.resolve();
   }
 
-  private async sync(segment: Segment): Promise<void> {
-    const target = segment.writtenPos;
-    const started = process.hrtime.bigint();
-    await this.options.fs.fdatasync(segment.fd);
-    this.lastFsyncMicros = Number((process.hrtime.bigint() - started) / 1000n);
-    this.lastFsyncAt = Date.now();
-    this.fsyncs++;
-    segment.syncedPos = Math.max(segment.syncedPos, target);
-  }
-
   private fail(error: Error): void {
     const first = this.failure === undefined;
     this.failure = new Error(`Errors writing to the journal: ${error.message}`);
+    this.nextAttemptAt = Date.now() + this.retryMs;
     // Nobody may be told "durable" for records behind the failed ones.
     this.pendingDeferred?.reject(this.failure);
     this.pendingDeferred = undefined;
-    for (const item of this.queue) {
-      if (item.kind === "batch" && item.deferred) {
+    for (const item of [...this.queue, ...this.written]) {
+      if (item.kind === "batch" && !item.resolved && item.deferred) {
         item.deferred.reject(this.failure);
         item.deferred = undefined;
       }
     }
     if (first) this.options.onFailure?.(error);
+    this.kick();
   }
 
   private recovered(): void {
-    if (this.failure === undefined) return;
+    if (this.failure === undefined || this.forceSync) return;
     this.failure = undefined;
+    this.wakeRetry?.();
     this.options.onRecovery?.();
   }
 
-  /** Cancels a pending retry wait (tests and shutdown). */
-  stopRetryTimer(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+  /** Waits before the next attempt; close() cuts it short. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeRetry = () => {
+        this.wakeRetry = undefined;
+        done();
+      };
+    });
+  }
+
+  /** Shutting down while the disk fails: give up on what is left. */
+  private async abandon(): Promise<void> {
+    await this.syncsDone();
+    for (const item of [...this.written, ...this.queue]) {
+      if (item.kind === "batch") {
+        if (!item.resolved) this.abandonedBytes += item.bytes;
+        continue;
+      }
+      if (!item.segment.closed) {
+        item.segment.closed = true;
+        await this.options.fs.close(item.segment.fd).catch(() => {});
+      }
+      item.done.reject(this.failure!);
+    }
+    this.queue = [];
+    this.written = [];
   }
 }

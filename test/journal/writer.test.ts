@@ -21,6 +21,9 @@ class TestFs implements JournalFs {
   failNext = 0;
   /** while set, fdatasync waits for it */
   syncGate: Promise<void> | undefined;
+  /** while true, each fdatasync waits until the test releases it */
+  holdSyncs = false;
+  held: Array<() => void> = [];
   syncStarted: (() => void) | undefined;
 
   mkdir = nodeFs.mkdir;
@@ -52,6 +55,7 @@ class TestFs implements JournalFs {
     this.syncs++;
     this.syncStarted?.();
     if (this.syncGate) await this.syncGate;
+    if (this.holdSyncs) await new Promise<void>((resolve) => this.held.push(resolve));
     return nodeFs.fdatasync(fd);
   };
 }
@@ -87,6 +91,14 @@ async function writerOn(fs: TestFs, policy: FsyncPolicy, options: { retryMs?: nu
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+async function until(check: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!check()) {
+    assert.ok(Date.now() < deadline, "condition not reached");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
 
 describe("journal writer", () => {
   it("group commit: the records of one turn share one write and one fsync", async () => {
@@ -124,6 +136,60 @@ describe("journal writer", () => {
     await second;
     assert.deepEqual(order, ["first", "second"]);
     assert.equal(fs.syncs, 2);
+    assert.deepEqual(numbers(), range(3));
+    await writer.close();
+  });
+
+  it("up to three fsyncs overlap; a later one finishing first still releases replies in order", async () => {
+    const fs = new TestFs();
+    fs.holdSyncs = true;
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    const done: number[] = [];
+    const batches: Array<Promise<void>> = [];
+    for (let i = 0; i < 4; i++) {
+      record();
+      const durable = writer.whenDurable()!;
+      batches.push(durable);
+      void durable.then(() => done.push(i));
+      await until(() => fs.writes === i + 1);
+    }
+    await until(() => fs.syncs === 3);
+    assert.equal(fs.held.length, 3, "the fourth batch waits for a free fsync slot");
+    fs.held[2]!(); // the third fsync covers batches 0, 1, 2
+    await batches[2];
+    assert.deepEqual(done, [0, 1, 2]);
+    fs.held[0]!();
+    fs.held[1]!();
+    await until(() => fs.syncs === 4);
+    assert.deepEqual(done, [0, 1, 2], "batch 3 needs an fsync started after its write");
+    fs.held[3]!();
+    await batches[3];
+    assert.deepEqual(done, [0, 1, 2, 3]);
+    assert.deepEqual(numbers(), range(4));
+    fs.holdSyncs = false;
+    await writer.close();
+  });
+
+  it("a failed fsync writes the unsynced batches again before anything is durable", async () => {
+    const fs = new TestFs();
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    let failSync = true;
+    const realSync = fs.fdatasync;
+    fs.fdatasync = async (fd: number) => {
+      if (failSync) {
+        failSync = false;
+        throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+      }
+      return realSync(fd);
+    };
+    record();
+    record();
+    await assert.rejects(writer.whenDurable()!, /Errors writing to the journal: EIO/);
+    const writesAfterFailure = fs.writes;
+    await until(() => writer.failure === undefined);
+    assert.ok(fs.writes > writesAfterFailure, "written again");
+    record();
+    await writer.whenDurable();
     assert.deepEqual(numbers(), range(3));
     await writer.close();
   });

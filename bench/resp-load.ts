@@ -1,0 +1,141 @@
+import { connect, type Socket } from "node:net";
+
+/**
+ * A load generator for benchmarks: raw sockets and a minimal RESP reply
+ * parser, so that the client costs as little CPU as possible next to the
+ * server it measures.
+ */
+
+export type Value = string | number | null | Value[] | Error;
+
+/** Incremental parser of RESP2 replies. */
+class ReplyParser {
+  private buf: Buffer = Buffer.alloc(0);
+  private pos = 0;
+
+  push(chunk: Buffer): void {
+    this.buf = this.pos < this.buf.length ? Buffer.concat([this.buf.subarray(this.pos), chunk]) : chunk;
+    this.pos = 0;
+  }
+
+  /** The next complete reply, or undefined. */
+  next(): Value | undefined {
+    const start = this.pos;
+    const value = this.parse();
+    if (value === undefined) this.pos = start;
+    return value;
+  }
+
+  private line(): string | undefined {
+    const end = this.buf.indexOf("\r\n", this.pos);
+    if (end < 0) return undefined;
+    const text = this.buf.toString("latin1", this.pos, end);
+    this.pos = end + 2;
+    return text;
+  }
+
+  private parse(): Value | undefined {
+    if (this.pos >= this.buf.length) return undefined;
+    const line = this.line();
+    if (line === undefined) return undefined;
+    const rest = line.slice(1);
+    switch (line[0]) {
+      case "+":
+        return rest;
+      case "-":
+        return new Error(rest);
+      case ":":
+        return Number(rest);
+      case "$": {
+        const n = Number(rest);
+        if (n < 0) return null;
+        if (this.pos + n + 2 > this.buf.length) return undefined;
+        const text = this.buf.toString("latin1", this.pos, this.pos + n);
+        this.pos += n + 2;
+        return text;
+      }
+      case "*": {
+        const n = Number(rest);
+        if (n < 0) return null;
+        const out: Value[] = [];
+        for (let i = 0; i < n; i++) {
+          const item = this.parse();
+          if (item === undefined) return undefined;
+          out.push(item);
+        }
+        return out;
+      }
+      default:
+        throw new Error(`bad reply line ${JSON.stringify(line)}`);
+    }
+  }
+}
+
+export function encodeCommand(args: string[]): Buffer {
+  let out = `*${args.length}\r\n`;
+  for (const arg of args) out += `$${Buffer.byteLength(arg)}\r\n${arg}\r\n`;
+  return Buffer.from(out);
+}
+
+/** One connection that sends a command and waits for its reply (no pipelining unless asked). */
+export class LoadConnection {
+  private readonly parser = new ReplyParser();
+  private waiting: Array<(value: Value) => void> = [];
+
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => {
+      this.parser.push(chunk);
+      let value: Value | undefined;
+      while ((value = this.parser.next()) !== undefined) this.waiting.shift()!(value);
+    });
+    socket.on("error", () => {});
+  }
+
+  static open(port: number): Promise<LoadConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ port, host: "127.0.0.1" }, () => resolve(new LoadConnection(socket)));
+      socket.once("error", reject);
+    });
+  }
+
+  call(...args: string[]): Promise<Value> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.socket.write(encodeCommand(args));
+    });
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/**
+ * Runs `step` in a closed loop on every connection for `ms` after a warm-up,
+ * and returns completed steps per second.
+ */
+export async function closedLoop(
+  connections: LoadConnection[],
+  step: (conn: LoadConnection, i: number) => Promise<void>,
+  ms: number,
+  warmupMs = 1000,
+): Promise<number> {
+  let counting = false;
+  let done = 0;
+  let stop = false;
+  const loops = connections.map(async (conn, i) => {
+    while (!stop) {
+      await step(conn, i);
+      if (counting) done++;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, warmupMs));
+  counting = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const rate = (done / (performance.now() - started)) * 1000;
+  stop = true;
+  await Promise.all(loops);
+  return rate;
+}
