@@ -139,7 +139,10 @@ export async function startDocket(
   const port = await freePort();
   const ownDir = opts.fsync && !opts.dataDir ? mkdtempSync(join(tmpdir(), "docket-bench-")) : undefined;
   const dataDir = opts.dataDir ?? ownDir;
+  // e.g. BENCH_DOCKET_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
+  const nodeArgs = (process.env.BENCH_DOCKET_NODE_ARGS ?? "").split(" ").filter(Boolean);
   const args = [
+    ...nodeArgs,
     join(ROOT, "dist/cli/main.js"),
     "serve",
     "--port",
