@@ -1,3 +1,5 @@
+import { FSYNC_POLICIES, type FsyncPolicy } from "./journal/writer.js";
+
 /** Every server setting, with the defaults of DESIGN.md. */
 export interface ServerConfig {
   /** RESP port (0 = ephemeral, for tests) */
@@ -23,6 +25,12 @@ export interface ServerConfig {
   debugCommands: boolean;
   /** TaskQ text protocol port; null = off (7979 is TaskQ's conventional port; 0 = ephemeral) */
   taskqPort: number | null;
+  /** when write replies wait for the disk: every write (group commit), once a second, or never */
+  fsync: FsyncPolicy;
+  /** start even if a journal file is damaged in the middle, skipping the damaged records */
+  repair: boolean;
+  /** the journal is compacted once it is this big and twice the live data, bytes */
+  compactMinBytes: number;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -43,6 +51,9 @@ export function defaultConfig(): ServerConfig {
     http: true,
     debugCommands: true,
     taskqPort: null,
+    fsync: "always",
+    repair: false,
+    compactMinBytes: 64 * 1024 * 1024,
   };
 }
 
@@ -63,4 +74,9 @@ export function checkConfig(config: ServerConfig): void {
   positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
   positive("max-clients", config.maxClients);
   positive("client-output-limit", config.clientOutputLimit);
+  positive("compact-min-bytes", config.compactMinBytes);
+  if (!FSYNC_POLICIES.includes(config.fsync)) {
+    throw new Error(`fsync must be one of ${FSYNC_POLICIES.join(", ")}, got ${String(config.fsync)}`);
+  }
+  if (config.dataDir === "") throw new Error("data-dir must not be empty");
 }

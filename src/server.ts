@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
 import { Engine, systemClock, type Clock } from "./engine/index.js";
+import { Journal, type JournalFs } from "./journal/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { HttpDoor } from "./protocols/http/index.js";
 import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
@@ -29,12 +30,16 @@ export class DocketServer implements ServerHandle {
   private readonly taskq: TaskqServer | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
+  /** the embedded store's persistence; set by start() */
+  journal: Journal | undefined;
 
   constructor(
     readonly config: ServerConfig,
     logger?: Logger,
     /** tests pass a ManualClock to drive leases, delays and TTLs */
     clock: Clock = systemClock,
+    /** tests pass a file system that can fail (disk full) */
+    private readonly journalFs?: JournalFs,
   ) {
     checkConfig(config);
     this.logger = logger ?? createLogger();
@@ -45,6 +50,7 @@ export class DocketServer implements ServerHandle {
       port: config.port,
       maxJobSize: config.maxJobSize,
       onWake: () => ticker?.arm(),
+      onChange: (change) => this.journal?.append(change),
     });
     this.ticker = ticker = new Ticker(this.engine, clock);
     this.table = respCommandTable();
@@ -95,7 +101,23 @@ export class DocketServer implements ServerHandle {
   }
 
   async start(): Promise<this> {
-    const { port } = await this.resp.listen();
+    const journal = await Journal.open(this.engine, {
+      dir: this.config.dataDir,
+      fsync: this.config.fsync,
+      repair: this.config.repair,
+      compactMinBytes: this.config.compactMinBytes,
+      logger: this.logger,
+      fs: this.journalFs,
+    });
+    this.journal = journal;
+    this.engine.durability = () => journal.whenDurable();
+    let port: number;
+    try {
+      ({ port } = await this.resp.listen());
+    } catch (error) {
+      await journal.close();
+      throw error;
+    }
     this.config.port = port;
     this.engine.port = port;
     if (this.http) {
@@ -146,7 +168,11 @@ export class DocketServer implements ServerHandle {
   }
 
   async infoSections(): Promise<Record<string, Record<string, string | number>>> {
-    return {};
+    return this.journal ? { persistence: this.journal.info() } : {};
+  }
+
+  writeRefusal(): string | undefined {
+    return this.journal?.writeRefusal();
   }
 
   configChanged(): void {
@@ -173,6 +199,7 @@ export class DocketServer implements ServerHandle {
     this.closing ??= (async () => {
       this.ticker.stop();
       await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
+      await this.journal?.close();
       this.logger.info("docket stopped");
     })();
     return this.closing;
@@ -183,6 +210,7 @@ export async function startServer(
   overrides: Partial<ServerConfig> = {},
   logger?: Logger,
   clock?: Clock,
+  journalFs?: JournalFs,
 ): Promise<DocketServer> {
-  return new DocketServer({ ...defaultConfig(), ...overrides }, logger, clock).start();
+  return new DocketServer({ ...defaultConfig(), ...overrides }, logger, clock, journalFs).start();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
-import { defaultConfig } from "../config.js";
+import { defaultConfig, type ServerConfig } from "../config.js";
 import { startServer } from "../server.js";
 import { addClientCommands } from "./client-commands.js";
 
@@ -47,6 +47,18 @@ program
     "serve the TaskQ text protocol on this port (off by default; 7979 is TaskQ's)",
     integer,
   )
+  .addOption(
+    new Option("--fsync <policy>", "when write replies wait for the disk")
+      .choices(["always", "everysec", "no"])
+      .default(defaults.fsync),
+  )
+  .option("--repair", "start even if a journal file is damaged in the middle (skips the damage)", false)
+  .option(
+    "--compact-min-bytes <bytes>",
+    "compact the journal once it is this big and twice the live data",
+    integer,
+    defaults.compactMinBytes,
+  )
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
@@ -61,6 +73,9 @@ program
       httpBind: options.httpBind as string,
       http: options.http as boolean,
       taskqPort: (options.taskqPort as number | undefined) ?? null,
+      fsync: options.fsync as ServerConfig["fsync"],
+      repair: options.repair as boolean,
+      compactMinBytes: options.compactMinBytes as number,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

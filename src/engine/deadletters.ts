@@ -53,6 +53,18 @@ export class DeadLetters {
     this.lists.clear();
   }
 
+  /** Removes one letter by its job id (a redrive replayed from the journal). */
+  remove(queue: string, id: string): void {
+    const list = this.lists.get(queue);
+    const at = list?.findIndex((letter) => letter.job.id === id) ?? -1;
+    if (list && at >= 0) list.splice(at, 1);
+    if (list?.length === 0) this.lists.delete(queue);
+  }
+
+  *all(): IterableIterator<DeadLetter> {
+    for (const list of this.lists.values()) yield* list;
+  }
+
   queues(): IterableIterator<string> {
     return this.lists.keys();
   }

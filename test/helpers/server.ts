@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ManualClock } from "../../src/engine/index.js";
-import { createLogger } from "../../src/log.js";
+import type { JournalFs } from "../../src/journal/index.js";
+import { createLogger, type Logger } from "../../src/log.js";
 import { startServer, type DocketServer, type ServerConfig } from "../../src/server.js";
 
 export interface TestServer {
@@ -10,22 +14,33 @@ export interface TestServer {
   /** http://127.0.0.1:<httpPort> */
   url: string;
   clock: ManualClock | undefined;
+  dataDir: string;
   close(): Promise<void>;
+}
+
+/** A fresh, empty data directory under the system temp dir. */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), "docket-test-"));
 }
 
 /**
  * A real docket server on an ephemeral loopback port. With `manualClock`,
- * leases, delays and TTLs move only when the test advances the clock.
+ * leases, delays and TTLs move only when the test advances the clock. Its
+ * journal lives in a fresh temp directory (removed on close) unless the
+ * test passes `dataDir` (then the directory is the test's to remove).
  */
 export async function testServer(
   overrides: Partial<ServerConfig> = {},
-  options: { manualClock?: boolean } = {},
+  options: { manualClock?: boolean; clock?: ManualClock; journalFs?: JournalFs; logger?: Logger } = {},
 ): Promise<TestServer> {
-  const clock = options.manualClock ? new ManualClock(Date.now()) : undefined;
+  const clock = options.clock ?? (options.manualClock ? new ManualClock(Date.now()) : undefined);
+  const ownDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? tempDataDir();
   const server = await startServer(
-    { port: 0, bind: "127.0.0.1", httpPort: 0, httpBind: "127.0.0.1", ...overrides },
-    createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
+    { port: 0, bind: "127.0.0.1", httpPort: 0, httpBind: "127.0.0.1", ...overrides, dataDir },
+    options.logger ?? createLogger(process.env.DOCKET_TEST_LOG ?? "silent"),
     clock,
+    options.journalFs,
   );
   const httpPort = server.httpPort ?? 0;
   return {
@@ -34,6 +49,10 @@ export async function testServer(
     httpPort,
     url: `http://127.0.0.1:${httpPort}`,
     clock,
-    close: () => server.close(),
+    dataDir,
+    close: async () => {
+      await server.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
 }

@@ -2,6 +2,7 @@ import { andThen } from "../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
+import { replyWhenDurable } from "./durable.js";
 import { infoText } from "./info.js";
 import { ErrorReply, NULL_ARRAY, OK, SimpleString, type Reply } from "./reply.js";
 import { configGet, configSet } from "./settings.js";
@@ -136,7 +137,9 @@ function clientKill(ctx: RespContext, args: Buffer[]): Reply {
 
 function debug(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   if (!ctx.server.config.debugCommands) return new ErrorReply("ERR DEBUG command not allowed.");
-  if (word(args[1]!) === "flushall") return andThen(ctx.broker.flushAll(), () => OK);
+  if (word(args[1]!) === "flushall") {
+    return andThen(ctx.broker.flushAll(), () => replyWhenDurable(ctx, OK, false));
+  }
   return new ErrorReply("ERR unknown DEBUG subcommand; try DEBUG FLUSHALL");
 }
 

@@ -22,6 +22,11 @@ export interface ServerHandle {
   counters(): Record<string, number>;
   /** the RESP command table, for COMMAND */
   commands(): CommandTable<RespContext>;
+  /**
+   * Why write commands are refused right now (the journal cannot write:
+   * disk full, I/O error), or undefined. The door answers `-MISCONF <it>`.
+   */
+  writeRefusal(): string | undefined;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;

@@ -22,6 +22,8 @@ const SETTINGS: Record<string, Setting> = {
   port: { get: (c) => String(c.port) },
   bind: { get: (c) => c.bind },
   dir: { get: (c) => c.dataDir },
+  appendonly: { get: () => "yes" },
+  appendfsync: { get: (c) => c.fsync },
   requirepass: {
     get: (c) => c.requirePass ?? "",
     set: (c, v) => {

@@ -31,12 +31,21 @@ function errorReply(error: unknown): Reply {
   throw error;
 }
 
-/** Wraps a handler so that a BrokerError, thrown or rejected, becomes its error reply. */
+/**
+ * Wraps a handler so that a BrokerError, thrown or rejected, becomes its
+ * error reply, and so that write commands are refused with -MISCONF before
+ * they change anything while the journal cannot write (as Redis does).
+ */
 function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
   const handler = spec.handler;
+  const write = spec.flags.includes("write");
   return {
     ...spec,
     handler: (ctx, args, req) => {
+      if (write) {
+        const refusal = ctx.server.writeRefusal();
+        if (refusal !== undefined) return new ErrorReply(`MISCONF ${refusal}`);
+      }
       try {
         const reply = handler(ctx, args, req);
         return reply instanceof Promise ? reply.catch(errorReply) : reply;

@@ -1,0 +1,75 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** The built CLI (`npm test` builds dist before running the tests). */
+export const CLI = fileURLToPath(new URL("../../dist/cli/main.js", import.meta.url));
+
+export interface ServerProcess {
+  child: ChildProcess;
+  pid: number;
+  port: number;
+  /** every stderr line so far (JSON log lines, or plain text) */
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export interface LaunchedServer {
+  child: ChildProcess;
+  lines: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** resolves once the server logs "docket is ready"; rejects if it exits first */
+  ready: Promise<ServerProcess>;
+}
+
+/**
+ * Spawns `node dist/cli/main.js serve` on 127.0.0.1 with a port the kernel
+ * picks; its "docket is ready" log line gives the port.
+ */
+export function launchServer(dataDir: string, args: string[] = []): LaunchedServer {
+  const child = spawn(
+    process.execPath,
+    [CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dataDir, ...args],
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info" } },
+  );
+  const lines: string[] = [];
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const ready = new Promise<ServerProcess>((resolve, reject) => {
+    let partial = "";
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (chunk: string) => {
+      partial += chunk;
+      let nl: number;
+      while ((nl = partial.indexOf("\n")) >= 0) {
+        const line = partial.slice(0, nl);
+        partial = partial.slice(nl + 1);
+        lines.push(line);
+        if (line.includes('"docket is ready"')) {
+          const { port } = JSON.parse(line) as { port: number };
+          resolve({ child, pid: child.pid!, port, lines, exited });
+        }
+      }
+    });
+    void exited.then(({ code, signal }) =>
+      reject(
+        new Error(`server exited (${code ?? signal}) before it was ready:\n${lines.join("\n")}${partial}`),
+      ),
+    );
+  });
+  return { child, lines, exited, ready };
+}
+
+export function spawnServer(dataDir: string, args: string[] = []): Promise<ServerProcess> {
+  return launchServer(dataDir, args).ready;
+}
+
+/** Runs the CLI to its exit; for commands expected to fail. */
+export async function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.setEncoding("utf8");
+  child.stderr.on("data", (chunk: string) => (stderr += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
+  return { code, stderr };
+}

@@ -1,0 +1,202 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { nodeFs, type JournalFs } from "../../src/journal/fs.js";
+import { FRAME_HEADER, checkFrame, decodeRecord, writeDelete } from "../../src/journal/record.js";
+import { JournalWriter, Segment, type FsyncPolicy } from "../../src/journal/writer.js";
+
+/** The group-commit writer on a real file, through a file system that counts and can misbehave. */
+
+const dir = mkdtempSync(join(tmpdir(), "docket-writer-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+class TestFs implements JournalFs {
+  writes = 0;
+  syncs = 0;
+  /** at most this many bytes per write call */
+  maxWrite = Infinity;
+  failNext = 0;
+  /** while set, fdatasync waits for it */
+  syncGate: Promise<void> | undefined;
+  syncStarted: (() => void) | undefined;
+
+  mkdir = nodeFs.mkdir;
+  readdir = nodeFs.readdir;
+  open = nodeFs.open;
+  size = nodeFs.size;
+  read = nodeFs.read;
+  truncate = nodeFs.truncate;
+  close = nodeFs.close;
+  rename = nodeFs.rename;
+  unlink = nodeFs.unlink;
+  syncDir = nodeFs.syncDir;
+  writev = async (fd: number, buffers: Buffer[], position: number) => {
+    this.writes++;
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
+    let room = this.maxWrite;
+    const cut: Buffer[] = [];
+    for (const buffer of buffers) {
+      if (room <= 0) break;
+      cut.push(buffer.subarray(0, room));
+      room -= buffer.length;
+    }
+    return nodeFs.writev(fd, cut, position);
+  };
+  fdatasync = async (fd: number) => {
+    this.syncs++;
+    this.syncStarted?.();
+    if (this.syncGate) await this.syncGate;
+    return nodeFs.fdatasync(fd);
+  };
+}
+
+async function writerOn(fs: TestFs, policy: FsyncPolicy, options: { retryMs?: number } = {}) {
+  const path = join(dir, `journal-${++files}.log`);
+  const fd = await fs.open(path, "create");
+  const writer = new JournalWriter(
+    { fs, policy, retryMs: options.retryMs ?? 10 },
+    new Segment(path, 1, fd, 0),
+  );
+  let n = 0;
+  /** commits a small record whose id carries its number */
+  const record = () => {
+    const id = `D-00000000-${String(n++).padStart(24, "0")}-0001`;
+    writer.committed(writeDelete(writer.encoder, writer.offset, id, "ack"));
+  };
+  /** the record numbers in the file, in file order */
+  const numbers = () => {
+    const bytes = readFileSync(path);
+    const out: number[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const length = checkFrame(bytes, at, bytes.length, at);
+      assert.ok(length > 0, `valid record at ${at}`);
+      const record = decodeRecord(bytes, at + FRAME_HEADER, at + FRAME_HEADER + length);
+      assert.equal(record.type, 3);
+      if (record.type === 3) out.push(Number(record.id.slice(11, 35)));
+      at += FRAME_HEADER + length;
+    }
+    return out;
+  };
+  return { writer, record, numbers };
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe("journal writer", () => {
+  it("group commit: the records of one turn share one write and one fsync", async () => {
+    const fs = new TestFs();
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    for (let i = 0; i < 100; i++) record();
+    const durable = writer.whenDurable();
+    assert.ok(durable instanceof Promise);
+    await durable;
+    assert.equal(fs.writes, 1);
+    assert.equal(fs.syncs, 1);
+    assert.equal(writer.whenDurable(), undefined, "nothing pending");
+    assert.deepEqual(numbers(), range(100));
+    await writer.close();
+  });
+
+  it("records made while an fsync is in flight form the next batch, durable in order", async () => {
+    const fs = new TestFs();
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    let release!: () => void;
+    fs.syncGate = new Promise((resolve) => (release = resolve));
+    const started = new Promise<void>((resolve) => (fs.syncStarted = resolve));
+    record();
+    const first = writer.whenDurable()!;
+    await started;
+    fs.syncStarted = undefined;
+    record();
+    record();
+    const second = writer.whenDurable()!;
+    const order: string[] = [];
+    void first.then(() => order.push("first"));
+    void second.then(() => order.push("second"));
+    fs.syncGate = undefined;
+    release();
+    await second;
+    assert.deepEqual(order, ["first", "second"]);
+    assert.equal(fs.syncs, 2);
+    assert.deepEqual(numbers(), range(3));
+    await writer.close();
+  });
+
+  it("short writes are continued where they stopped", async () => {
+    const fs = new TestFs();
+    fs.maxWrite = 7;
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    for (let i = 0; i < 20; i++) record();
+    await writer.whenDurable();
+    assert.ok(fs.writes > 20);
+    assert.deepEqual(numbers(), range(20));
+    await writer.close();
+  });
+
+  it("a failed write rejects the waiting records, is retried at the same place, and recovers", async () => {
+    const fs = new TestFs();
+    const failures: Error[] = [];
+    let recoveries = 0;
+    const path = join(dir, `journal-${++files}.log`);
+    const fd = await fs.open(path, "create");
+    const writer = new JournalWriter(
+      {
+        fs,
+        policy: "always",
+        retryMs: 10,
+        onFailure: (error) => failures.push(error),
+        onRecovery: () => recoveries++,
+      },
+      new Segment(path, 1, fd, 0),
+    );
+    fs.failNext = 3;
+    writer.committed(writeDelete(writer.encoder, writer.offset, `D-00000000-${"0".repeat(24)}-0001`, "ack"));
+    await assert.rejects(
+      writer.whenDurable()!,
+      /^Error: Errors writing to the journal: ENOSPC: no space left/,
+    );
+    assert.match(writer.failure?.message ?? "", /ENOSPC/);
+    await new Promise<void>((resolve) => {
+      const poll = () => (writer.failure === undefined ? resolve() : setTimeout(poll, 5));
+      poll();
+    });
+    assert.equal(failures.length, 1, "told once");
+    assert.equal(recoveries, 1);
+    writer.committed(
+      writeDelete(writer.encoder, writer.offset, `D-00000000-${"1".padStart(24, "0")}-0001`, "ack"),
+    );
+    await writer.whenDurable();
+    const bytes = readFileSync(path);
+    assert.equal(checkFrame(bytes, 0, bytes.length, 0) + FRAME_HEADER, bytes.length / 2, "each record once");
+    await writer.close();
+  });
+
+  it("everysec: records made during the periodic fsync do not wait for the next one", async () => {
+    const fs = new TestFs();
+    const { writer, record, numbers } = await writerOn(fs, "everysec");
+    let release!: () => void;
+    fs.syncGate = new Promise((resolve) => (release = resolve));
+    const started = new Promise<void>((resolve) => (fs.syncStarted = resolve));
+    record();
+    await writer.whenDurable(); // written, not yet synced
+    assert.equal(fs.syncs, 0);
+    const keepAlive = setInterval(() => {}, 100); // the writer's own timer does not hold the process
+    await started; // the once-a-second fsync is running
+    clearInterval(keepAlive);
+    record();
+    const durable = writer.whenDurable()!;
+    const since = performance.now();
+    fs.syncGate = undefined;
+    release();
+    await durable;
+    assert.ok(performance.now() - since < 500, `waited ${performance.now() - since} ms`);
+    assert.deepEqual(numbers(), range(2));
+    await writer.close();
+  });
+});
