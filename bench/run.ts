@@ -1,6 +1,6 @@
 // npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e] [--install-peers]
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -171,8 +171,8 @@ for (let run = 0; run < runs; run++) {
 
 /** (e) start docket on a journal holding m jobs; seconds until it answers with QLEN = m. */
 async function recovery(m: number): Promise<number> {
-  const first = await startDocket({ fsync: "no" });
-  const dataDir = first.dataDir!;
+  const dataDir = mkdtempSync(join(os.tmpdir(), "docket-recovery-"));
+  const first = await startDocket({ fsync: "no", dataDir });
   try {
     const cs = await Promise.all([first.connect(), first.connect(), first.connect(), first.connect()]);
     let issued = 0;

@@ -137,7 +137,7 @@ export async function startDocket(
   opts: DocketOptions = {},
 ): Promise<Running & { dataDir: string | undefined }> {
   const port = await freePort();
-  const ownDir = opts.fsync && !opts.dataDir ? mkdtempSync(join(tmpdir(), "docket-bench-")) : undefined;
+  const ownDir = opts.dataDir ? undefined : mkdtempSync(join(tmpdir(), "docket-bench-"));
   const dataDir = opts.dataDir ?? ownDir;
   // e.g. BENCH_DOCKET_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server
   const nodeArgs = (process.env.BENCH_DOCKET_NODE_ARGS ?? "").split(" ").filter(Boolean);
