@@ -45,7 +45,19 @@ function launch(dir: string, args: string[], profileName?: string): Promise<Serv
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...nodeArgs, CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dir, ...args],
+    [
+      ...nodeArgs,
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--bind",
+      "127.0.0.1",
+      "--data-dir",
+      dir,
+      "--no-http",
+      ...args,
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   const lines: string[] = [];

@@ -1,23 +1,224 @@
-/**
- * `npm run bench`: runs every benchmark suite in bench/ (each `*.ts` file
- * with a main, not the helpers), one process each, one after the other.
- * `npm run bench -- journal` runs only the suites whose name contains "journal".
- */
+// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e] [--install-peers]
 import { spawnSync } from "node:child_process";
-import { readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { RespConn } from "./clients.js";
+import {
+  beanstalkdSystem,
+  bullmqSystem,
+  docketSupportsFsync,
+  docketSystems,
+  hasCommand,
+  QUEUE,
+  redisSystem,
+  ROOT,
+  startDocket,
+  versions,
+  type SystemDef,
+} from "./systems.js";
+import { consume, memory, mixed, produce } from "./workloads.js";
+import { ratioRows, renderMarkdown, renderSvg, renderText, targets, type Results } from "./report.js";
 
-const HELPERS = new Set(["run.ts", "resp-load.ts"]);
-const dir = fileURLToPath(new URL(".", import.meta.url));
-const filter = process.argv[2];
-const suites = readdirSync(dir)
-  .filter((name) => name.endsWith(".ts") && !HELPERS.has(name))
-  .filter((name) => filter === undefined || name.includes(filter))
-  .sort();
-let failed = false;
-for (const suite of suites) {
-  console.log(`\n=== bench/${suite}`);
-  const result = spawnSync(process.execPath, ["--import", "tsx", `${dir}${suite}`], { stdio: "inherit" });
-  if (result.status !== 0) failed = true;
+const { values: flags } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "100000" },
+    "mem-jobs": { type: "string", default: "1000000" },
+    runs: { type: "string", default: "3" },
+    conns: { type: "string", default: "50" },
+    window: { type: "string", default: "256" },
+    producers: { type: "string", default: "10" },
+    consumers: { type: "string", default: "50" },
+    systems: { type: "string" },
+    workloads: { type: "string", default: "a,b,c,d,e" },
+    "install-peers": { type: "boolean", default: false },
+    out: { type: "string", default: join(ROOT, "bench/results") },
+    help: { type: "boolean", default: false },
+  },
+});
+if (flags.help) {
+  console.log(
+    "npm run bench -- [--jobs 100000] [--mem-jobs 1000000] [--runs 3] [--conns 50] [--window 256]\n" +
+      "  [--producers 10] [--consumers 50] [--systems docket,beanstalkd,redis,bullmq] [--workloads a,b,c,d,e]\n" +
+      "  [--install-peers] [--out bench/results]",
+  );
+  process.exit(0);
 }
-process.exit(failed ? 1 : 0);
+const num = (name: keyof typeof flags): number => Number(flags[name]);
+const jobs = num("jobs");
+const memJobs = num("mem-jobs");
+const runs = num("runs");
+const workloads = new Set((flags.workloads ?? "").split(","));
+
+if (flags["install-peers"] && (!hasCommand("beanstalkd") || !hasCommand("redis-server"))) {
+  const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
+  const sh = (args: string[]) =>
+    spawnSync(sudo[0] ?? args[0]!, [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
+      stdio: "inherit",
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+  sh(["apt-get", "update"]);
+  sh(["apt-get", "install", "-y", "beanstalkd", "redis-server"]);
+}
+
+const fsync = docketSupportsFsync();
+const docketMem = fsync ? "docket fsync=no" : "docket (memory)";
+const docketDurable = fsync ? "docket fsync=always" : "docket (memory)";
+const all: SystemDef[] = [...docketSystems(fsync)];
+const skipped: Record<string, string> = {};
+if (hasCommand("beanstalkd"))
+  all.push(beanstalkdSystem(false, docketMem), beanstalkdSystem(true, docketDurable));
+else skipped["beanstalkd"] = "beanstalkd not installed (run with --install-peers)";
+if (hasCommand("redis-server")) all.push(redisSystem(false, docketMem), redisSystem(true, docketDurable));
+else skipped["redis"] = "redis-server not installed (run with --install-peers)";
+if (hasCommand("redis-server")) all.push(bullmqSystem(docketMem));
+else skipped["bullmq"] = "needs redis-server (run with --install-peers)";
+const wanted = flags.systems?.split(",");
+const systems = wanted ? all.filter((s) => wanted.some((w) => s.name.startsWith(w))) : all;
+
+const results: Results = {
+  date: new Date().toISOString(),
+  machine: {
+    nproc: os.availableParallelism(),
+    memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    cpu: os.cpus()[0]?.model ?? "?",
+    kernel: os.release(),
+  },
+  versions: versions(),
+  params: {
+    jobs,
+    memJobs,
+    runs,
+    conns: num("conns"),
+    window: num("window"),
+    producers: num("producers"),
+    consumers: num("consumers"),
+  },
+  journal: fsync,
+  systems: systems.map((s) => ({ name: s.name, durable: s.durable, compareWith: s.compareWith ?? null })),
+  skipped,
+  samples: {},
+};
+
+function record(row: string, system: string, value: number): void {
+  ((results.samples[row] ??= {})[system] ??= []).push(value);
+}
+
+async function withServer<T>(
+  sys: SystemDef,
+  fn: (r: Awaited<ReturnType<SystemDef["start"]>>) => Promise<T>,
+): Promise<T> {
+  const running = await sys.start();
+  try {
+    return await fn(running);
+  } finally {
+    await running.stop();
+  }
+}
+
+const log = (s: string) => process.stderr.write(s);
+log(`machine: ${JSON.stringify(results.machine)}\nversions: ${JSON.stringify(results.versions)}\n`);
+log(`journal (--fsync) in docket: ${fsync ? "yes" : "no, benchmarking docket in memory"}\n`);
+for (const [k, v] of Object.entries(skipped)) log(`skipped ${k}: ${v}\n`);
+
+for (let run = 0; run < runs; run++) {
+  // A/B interleaving: every run goes through all systems, starting one further each time
+  const order = systems.map((_, i) => systems[(i + run) % systems.length]!);
+  for (const sys of order) {
+    log(`run ${run + 1}/${runs} ${sys.name}:`);
+    try {
+      if (workloads.has("a")) {
+        const a = await withServer(sys, (r) => produce(r, jobs, num("conns"), 1));
+        record(`a: produce, ${num("conns")} conns (jobs/s)`, sys.name, a.jobsPerSec);
+        const a1 = await withServer(sys, (r) => produce(r, jobs, 1, num("window")));
+        record(`a: produce, 1 pipelined conn (jobs/s)`, sys.name, a1.jobsPerSec);
+        log(` a=${a.jobsPerSec.toFixed(0)} a1=${a1.jobsPerSec.toFixed(0)}`);
+      }
+      if (workloads.has("b")) {
+        const b = await withServer(sys, (r) => consume(r, jobs, num("consumers")));
+        record(`b: consume+ack backlog, ${num("consumers")} consumers (jobs/s)`, sys.name, b.jobsPerSec);
+        log(` b=${b.jobsPerSec.toFixed(0)}`);
+      }
+      if (workloads.has("c")) {
+        const c = await withServer(sys, (r) => mixed(r, jobs, num("producers"), num("consumers")));
+        record(
+          `c: ${num("producers")} producers + ${num("consumers")} consumers (jobs/s)`,
+          sys.name,
+          c.jobsPerSec,
+        );
+        record(`c: add-to-fetch p50 (ms)`, sys.name, c.p50Ms ?? NaN);
+        record(`c: add-to-fetch p99 (ms)`, sys.name, c.p99Ms ?? NaN);
+        log(` c=${c.jobsPerSec.toFixed(0)} p50=${c.p50Ms?.toFixed(2)} p99=${c.p99Ms?.toFixed(2)}`);
+      }
+      if (workloads.has("d") && !sys.name.startsWith("bullmq")) {
+        const d = await withServer(sys, (r) => memory(r, memJobs));
+        record(`d: RSS per queued job beyond body, ${memJobs} jobs (bytes)`, sys.name, d);
+        log(` d=${d.toFixed(0)}B`);
+      }
+      if (workloads.has("e") && fsync && sys.name === "docket fsync=no") {
+        const e = await recovery(memJobs);
+        record(`e: recovery of ${memJobs} jobs (s)`, sys.name, e);
+        log(` e=${e.toFixed(2)}s`);
+      }
+    } catch (error) {
+      log(` FAILED: ${(error as Error).message}`);
+      results.skipped[sys.name] = `failed: ${(error as Error).message.split("\n")[0]}`;
+    }
+    log("\n");
+  }
+}
+
+/** (e) start docket on a journal holding m jobs; seconds until it answers with QLEN = m. */
+async function recovery(m: number): Promise<number> {
+  const dataDir = mkdtempSync(join(os.tmpdir(), "docket-recovery-"));
+  const first = await startDocket({ fsync: "no", dataDir });
+  try {
+    const cs = await Promise.all([first.connect(), first.connect(), first.connect(), first.connect()]);
+    let issued = 0;
+    await Promise.all(
+      cs.map(
+        (c) =>
+          new Promise<void>((resolve, reject) => {
+            const next = (): void => {
+              if (issued >= m) return resolve();
+              issued++;
+              c.add("r".repeat(100), (err) => (err ? reject(err) : next()));
+            };
+            for (let i = 0; i < 64; i++) next();
+          }),
+      ),
+    );
+    for (const c of cs) c.close();
+    await first.stop();
+    const t0 = performance.now();
+    const second = await startDocket({ fsync: "no", dataDir });
+    try {
+      const c = await RespConn.connect(second.port);
+      while (Number(await c.call("QLEN", QUEUE)) < m) await new Promise((r) => setTimeout(r, 5));
+      c.close();
+      return (performance.now() - t0) / 1000;
+    } finally {
+      await second.stop();
+    }
+  } finally {
+    spawnSync("rm", ["-rf", dataDir]);
+  }
+}
+
+mkdirSync(flags.out!, { recursive: true });
+const stamp = results.date.replace(/[:.]/g, "-");
+const rows = ratioRows(results);
+const checks = targets(results);
+writeFileSync(
+  join(flags.out!, `bench-${stamp}.json`),
+  JSON.stringify({ ...results, rows, targets: checks }, null, 2),
+);
+writeFileSync(
+  join(flags.out!, "latest.json"),
+  JSON.stringify({ ...results, rows, targets: checks }, null, 2),
+);
+writeFileSync(join(flags.out!, "latest.svg"), renderSvg(results));
+writeFileSync(join(flags.out!, "latest.md"), renderMarkdown(results, rows, checks));
+console.log(renderText(results, rows, checks));
+console.log(`\nresults: ${join(flags.out!, "latest.json")}, latest.md, latest.svg (and bench-${stamp}.json)`);

@@ -28,7 +28,7 @@ export interface LaunchedServer {
 export function launchServer(dataDir: string, args: string[] = []): LaunchedServer {
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dataDir, ...args],
+    [CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dataDir, "--no-http", ...args],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info" } },
   );
   const lines: string[] = [];

@@ -37,7 +37,7 @@ describe("data directory lock", () => {
     const first = await spawnServer(dir);
     try {
       assert.equal(readFileSync(join(dir, "LOCK"), "latin1").split("\n")[0], String(first.pid));
-      const second = await runCli(["serve", "--port", "0", "--data-dir", dir]);
+      const second = await runCli(["serve", "--port", "0", "--no-http", "--data-dir", dir]);
       assert.equal(second.code, 1);
       assert.match(
         second.stderr,
@@ -85,7 +85,7 @@ describe("data directory lock", () => {
     const dir = newDir();
     // This test process is alive: with this boot's id its lock holds ...
     writeFileSync(join(dir, "LOCK"), `${process.pid}\n${bootId()}\n`);
-    const refused = await runCli(["serve", "--port", "0", "--data-dir", dir]);
+    const refused = await runCli(["serve", "--port", "0", "--no-http", "--data-dir", dir]);
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, new RegExp(`in use by docket process ${process.pid}`));
     // ... but a lock written before a reboot is stale whatever its pid.

@@ -1,0 +1,212 @@
+import net from "node:net";
+
+/** A RESP reply: simple string, error, integer, bulk (as a latin1 string), null or array. */
+export type Reply = string | number | null | Error | Reply[];
+export type ReplyCb = (err: Error | null, reply: Reply) => void;
+
+const INCOMPLETE = Symbol("incomplete");
+type Parsed = { value: Reply; end: number } | typeof INCOMPLETE;
+
+function parse(buf: Buffer, pos: number): Parsed {
+  if (pos >= buf.length) return INCOMPLETE;
+  const lineEnd = buf.indexOf("\r\n", pos, "latin1");
+  if (lineEnd < 0) return INCOMPLETE;
+  const type = buf[pos];
+  const line = buf.toString("latin1", pos + 1, lineEnd);
+  const next = lineEnd + 2;
+  switch (type) {
+    case 43: // +
+      return { value: line, end: next };
+    case 45: // -
+      return { value: new Error(line), end: next };
+    case 58: // :
+      return { value: Number(line), end: next };
+    case 36: {
+      // $
+      const len = Number(line);
+      if (len < 0) return { value: null, end: next };
+      if (buf.length < next + len + 2) return INCOMPLETE;
+      return { value: buf.toString("latin1", next, next + len), end: next + len + 2 };
+    }
+    case 42: {
+      // *
+      const n = Number(line);
+      if (n < 0) return { value: null, end: next };
+      const items: Reply[] = [];
+      let at = next;
+      for (let i = 0; i < n; i++) {
+        const item = parse(buf, at);
+        if (item === INCOMPLETE) return INCOMPLETE;
+        items.push(item.value);
+        at = item.end;
+      }
+      return { value: items, end: at };
+    }
+    default:
+      throw new Error(`bad RESP type byte ${String(type)}`);
+  }
+}
+
+function connectSocket(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ port, host: "127.0.0.1", noDelay: true });
+    socket.once("connect", () => {
+      socket.off("error", reject);
+      resolve(socket);
+    });
+    socket.once("error", reject);
+  });
+}
+
+/**
+ * A minimal pipelining RESP client: commands are written at once (corked until
+ * the next tick) and replies are matched to callbacks in order. No Promise per call.
+ */
+export class RespConn {
+  private readonly callbacks: ReplyCb[] = [];
+  private head = 0;
+  private rest: Buffer | null = null;
+  private corked = false;
+  private closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.failAll(err));
+    socket.on("close", () => this.failAll(new Error("connection closed")));
+  }
+
+  static async connect(port: number): Promise<RespConn> {
+    return new RespConn(await connectSocket(port));
+  }
+
+  send(args: string[], cb: ReplyCb): void {
+    let out = `*${args.length}\r\n`;
+    for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
+    this.callbacks.push(cb);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(out, "latin1");
+  }
+
+  call(...args: string[]): Promise<Reply> {
+    return new Promise((resolve, reject) =>
+      this.send(args, (err, reply) =>
+        err ? reject(err) : reply instanceof Error ? reject(reply) : resolve(reply),
+      ),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let pos = 0;
+    while (pos < buf.length) {
+      const r = parse(buf, pos);
+      if (r === INCOMPLETE) break;
+      pos = r.end;
+      const cb = this.callbacks[this.head++];
+      if (this.head > 4096) {
+        this.callbacks.splice(0, this.head);
+        this.head = 0;
+      }
+      cb?.(null, r.value);
+    }
+    this.rest = pos < buf.length ? buf.subarray(pos) : null;
+  }
+
+  private failAll(err: Error): void {
+    const pending = this.callbacks.splice(this.head);
+    this.callbacks.length = 0;
+    this.head = 0;
+    if (this.closed) return;
+    for (const cb of pending) cb(err, null);
+  }
+}
+
+/** A beanstalkd reply: the first line, and the body for RESERVED. */
+export interface BeanReply {
+  line: string;
+  body?: string;
+}
+export type BeanCb = (err: Error | null, reply: BeanReply) => void;
+
+/** A minimal pipelining beanstalkd text-protocol client (put, reserve-with-timeout, delete). */
+export class BeanConn {
+  private readonly callbacks: BeanCb[] = [];
+  private head = 0;
+  private rest: Buffer | null = null;
+  private corked = false;
+  private closed = false;
+
+  private constructor(private readonly socket: net.Socket) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (err) => this.failAll(err));
+    socket.on("close", () => this.failAll(new Error("connection closed")));
+  }
+
+  static async connect(port: number): Promise<BeanConn> {
+    return new BeanConn(await connectSocket(port));
+  }
+
+  send(command: string, cb: BeanCb): void {
+    this.callbacks.push(cb);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(command, "latin1");
+  }
+
+  close(): void {
+    this.closed = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
+    let pos = 0;
+    while (pos < buf.length) {
+      const lineEnd = buf.indexOf("\r\n", pos, "latin1");
+      if (lineEnd < 0) break;
+      const line = buf.toString("latin1", pos, lineEnd);
+      let end = lineEnd + 2;
+      let body: string | undefined;
+      if (line.startsWith("RESERVED ")) {
+        const bytes = Number(line.slice(line.lastIndexOf(" ") + 1));
+        if (buf.length < end + bytes + 2) break;
+        body = buf.toString("latin1", end, end + bytes);
+        end += bytes + 2;
+      }
+      pos = end;
+      const cb = this.callbacks[this.head++];
+      if (this.head > 4096) {
+        this.callbacks.splice(0, this.head);
+        this.head = 0;
+      }
+      cb?.(null, body === undefined ? { line } : { line, body });
+    }
+    this.rest = pos < buf.length ? buf.subarray(pos) : null;
+  }
+
+  private failAll(err: Error): void {
+    const pending = this.callbacks.splice(this.head);
+    this.callbacks.length = 0;
+    this.head = 0;
+    if (this.closed) return;
+    for (const cb of pending) cb(err, { line: "" });
+  }
+}
