@@ -339,7 +339,9 @@ export class Engine implements Broker {
     if (existing?.pausedIn) throw new BrokerError("PAUSED", "Queue paused in input, try later");
 
     const seq = this.nextSeq++;
-    const job = new Job(this.ids.next(ttl, retry), seq, req.queue, req.body, now, ttl, retry, delay, repl);
+    // The queue's own name string, not the door's copy: one string per queue, not per job.
+    const queueName = existing?.name ?? req.queue;
+    const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (req.eventId !== undefined) job.eventId = req.eventId;
     if (req.retries !== undefined) job.retries = job.retriesLeft = req.retries;
