@@ -181,6 +181,25 @@ describe("Disque job commands over a raw socket", () => {
     assert.equal(await c.call("GETJOB", "NOHANG", "FROM", "q"), array(array(bulk("q"), bulk(id), bulk("x"))));
   });
 
+  it("a worker blocking many times on one connection leaves no close hooks behind", async () => {
+    const worker = await RawClient.connect(t.port);
+    await worker.call("CLIENT", "SETNAME", "hooks");
+    const hooksOf = () => [...t.server.clients()].find((client) => client.name === "hooks")!.closeHooks;
+    for (let round = 0; round < 50; round++) {
+      worker.send("GETJOB", "FROM", "q");
+      await waitFor(async () => (await t.server.engine.stats()).blockedClients === 1);
+      assert.equal(hooksOf(), 1, "one hook while blocked");
+      const id = idOf(await c.call("ADDJOB", "q", `job ${round}`, 0));
+      assert.equal(await worker.reply(), array(array(bulk("q"), bulk(id), bulk(`job ${round}`))));
+      assert.equal(await worker.call("ACKJOB", id), int(1));
+    }
+    assert.equal(hooksOf(), 0);
+    await worker.call("ADDJOB", "q", "ready", 0);
+    await worker.call("GETJOB", "FROM", "q"); // served at once: no hook at all
+    assert.equal(hooksOf(), 0);
+    worker.close();
+  });
+
   it("ACKJOB, FASTACK and DELJOB count known jobs; ACKJOB with no id is 0", async () => {
     const a = idOf(await c.call("ADDJOB", "q", "a", 0));
     const b = idOf(await c.call("ADDJOB", "q", "b", 0));

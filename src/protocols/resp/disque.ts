@@ -1,3 +1,4 @@
+import { ClientWait } from "./wait.js";
 import {
   JOB_STATES,
   type AddJobRequest,
@@ -106,7 +107,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   for (let i = from; i < args.length; i++) queues.push(str(args[i]!));
 
   const client = ctx.client;
-  const abort = nohang ? undefined : new AbortController();
+  const wait = new ClientWait(client);
   const toReply = (jobs: Delivery[] | null): Reply => {
     if (jobs === null) return NULL_ARRAY;
     if (client.closed && jobs.length > 0) {
@@ -116,9 +117,17 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     }
     return jobs.map((job) => jobReply(job, withCounters));
   };
-  const result = ctx.broker.getJobs({ queues, count, nohang, timeoutMs, signal: abort?.signal });
-  if (result instanceof Promise && abort) client.onClose(() => abort.abort());
-  return andThen(result, toReply);
+  const result = ctx.broker.getJobs({
+    queues,
+    count,
+    nohang,
+    timeoutMs,
+    // read by the store only when the call blocks
+    get signal() {
+      return wait.signal;
+    },
+  });
+  return andThen(wait.watch(result), toReply);
 }
 
 // ------------------------------------------------------- id-list commands

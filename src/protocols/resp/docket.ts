@@ -1,3 +1,4 @@
+import { ClientWait } from "./wait.js";
 import type { JobWaitOutcome } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, parseIntArg, str, timeoutArg } from "./args.js";
@@ -19,11 +20,8 @@ function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   if (args.length > 3) throw errorOf(SYNTAX_ERROR);
   const id = args[1]!.toString("latin1");
   const timeoutMs = args.length === 3 ? timeoutArg(args[2]!) : 0;
-  const client = ctx.client;
-  const abort = new AbortController();
-  const result = ctx.broker.waitJob(id, timeoutMs, abort.signal);
-  if (result instanceof Promise) client.onClose(() => abort.abort());
-  return andThen(result, (outcome: JobWaitOutcome) =>
+  const wait = new ClientWait(ctx.client);
+  return andThen(wait.watch(ctx.broker.waitJob(id, timeoutMs, wait.signal)), (outcome: JobWaitOutcome) =>
     // An ack is answered once durable; so is the news that a job was acked.
     replyWhenDurable(ctx, outcome === null ? null : new SimpleString(outcome), false),
   );

@@ -1,3 +1,4 @@
+import { ClientWait } from "./wait.js";
 import type { Delivery, JobInfo } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, parseIntArg, str, word } from "./args.js";
@@ -100,10 +101,11 @@ function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const seconds = parseIntArg(args[1]);
   if (seconds === undefined || seconds < 0) throw errorOf("timeout must be a non negative number of seconds");
-  const abort = new AbortController();
-  const result = ctx.broker.notify(consumerId(ctx.client), seconds * 1000, abort.signal);
-  if (result instanceof Promise) ctx.client.onClose(() => abort.abort());
-  return andThen(result, (name) => name);
+  const wait = new ClientWait(ctx.client);
+  return andThen(
+    wait.watch(ctx.broker.notify(consumerId(ctx.client), seconds * 1000, wait.signal)),
+    (name) => name,
+  );
 }
 
 function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {

@@ -118,9 +118,17 @@ export class RespClient {
     this.laddr = formatAddr(socket.localAddress, socket.localPort);
   }
 
-  /** Runs `fn` once when the connection closes (at once if it already has). */
-  onClose(fn: () => void): void {
-    this.conn.onClose(fn);
+  /**
+   * Runs `fn` once when the connection closes (at once if it already has).
+   * Returns a function that drops the hook, for hooks that outlive their use.
+   */
+  onClose(fn: () => void): () => void {
+    return this.conn.onClose(fn);
+  }
+
+  /** hooks registered with onClose and not dropped: one per pending blocking call at most */
+  get closeHooks(): number {
+    return this.conn.closeHooks;
   }
 
   /** Closes the connection now, dropping unsent output (CLIENT KILL). */
@@ -166,7 +174,7 @@ class Connection<Ctx> {
   private inBatch = false;
   private flushScheduled = false;
   private paused = false;
-  private closeFns: Array<() => void> = [];
+  private closeFns = new Set<() => void>();
 
   constructor(
     private readonly server: RespServer<Ctx>,
@@ -186,9 +194,19 @@ class Connection<Ctx> {
     socket.on("close", () => this.onSocketClose());
   }
 
-  onClose(fn: () => void): void {
-    if (this.client.closed) fn();
-    else this.closeFns.push(fn);
+  get closeHooks(): number {
+    return this.closeFns.size;
+  }
+
+  onClose(fn: () => void): () => void {
+    if (this.client.closed) {
+      fn();
+      return () => {};
+    }
+    // A Set, so that each of many hooks can be dropped in O(1).
+    const hook = () => fn();
+    this.closeFns.add(hook);
+    return () => this.closeFns.delete(hook);
   }
 
   outputBytes(): number {
@@ -249,7 +267,7 @@ class Connection<Ctx> {
     this.writer.take();
     this.server.forget(this);
     const fns = this.closeFns;
-    this.closeFns = [];
+    this.closeFns = new Set();
     for (const fn of fns) {
       try {
         fn();
