@@ -940,6 +940,11 @@ export class Engine implements Broker {
     return this.nextSeq;
   }
 
+  /** Live jobs: what jobsFrom(0) yields. */
+  jobCount(): number {
+    return this.jobs.size;
+  }
+
   /** Live jobs in sequence order, from the first with seq >= `fromSeq`: for snapshots. */
   jobsFrom(fromSeq: number): IterableIterator<Job> {
     return this.bySeq.from(fromSeq);

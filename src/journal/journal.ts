@@ -116,8 +116,7 @@ export class Journal {
     }
     try {
       const recovered = await recover(fs, options.dir, target, { repair: options.repair });
-      let jobs = 0;
-      for (const _job of target.jobsFrom(0)) jobs++;
+      const jobs = target.jobCount();
       const segment = await openSegment(fs, options.dir, recovered);
       const report: StartupReport = {
         records: recovered.records,

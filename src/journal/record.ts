@@ -552,7 +552,9 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
         const from = p + 4;
         p = bytesEnd(buf, p, end);
         // A copy, so the read buffer can be reused; small ones come from Node's pool.
-        job.body = Buffer.from(buf.subarray(from, p));
+        // (allocUnsafe + copy: no intermediate view, which start-up made a million of.)
+        job.body = Buffer.allocUnsafe(p - from);
+        buf.copy(job.body, 0, from, p);
         break;
       }
       default:

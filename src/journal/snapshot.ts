@@ -31,6 +31,8 @@ import {
 /** What a snapshot reads: the engine. */
 export interface SnapshotSource {
   jobsFrom(fromSeq: number): Iterable<StoredJob>;
+  /** how many live jobs there are (what jobsFrom(0) would yield) */
+  jobCount(): number;
   pausedQueues(): Iterable<[string, PauseState]>;
   deadLetterEntries(): Iterable<{ job: StoredJob; reason: string; at: number }>;
   peekNextSeq(): number;
