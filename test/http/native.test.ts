@@ -249,6 +249,41 @@ describe("native HTTP API", () => {
     assertError(await call("POST", jobPath(id, "/working")), 404, "NOJOB");
   });
 
+  it("lists dead letters (retries added over HTTP, spent by takeanumber RETRY) and redrives them", async () => {
+    const id = await add("dl", { body: { task: "resize" }, retries: 0 });
+    const keep = await add("dl", { body: "second", encoding: "utf8", retries: 0 });
+    for (const job of [id, keep]) {
+      assert.match(await resp.call("RESERVE", "dl"), new RegExp(`^\\+${job.replace(/[+/]/g, "\\$&")} `));
+      assert.equal(await resp.call("RETRY", "dl", job), simple("OK"));
+    }
+    const listed = await call("GET", "/v1/queues/dl/deadletters");
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(
+      listed.json.deadLetters.map((d: Record<string, unknown>) => [d.id, d.queue, d.body, d.reason]),
+      [
+        [id, "dl", { task: "resize" }, "retries exhausted"],
+        [keep, "dl", "second", "retries exhausted"],
+      ],
+    );
+    assert.equal(typeof listed.json.deadLetters[0].at, "number");
+    const one = await call("GET", "/v1/queues/dl/deadletters?count=1&encoding=base64");
+    assert.deepEqual(
+      one.json.deadLetters.map((d: { body: string }) => Buffer.from(d.body, "base64").toString()),
+      ['{"task":"resize"}'],
+    );
+    assertError(await call("GET", "/v1/queues/dl/deadletters?count=0"), 400, "BADREQUEST");
+    assertError(await call("POST", "/v1/queues/dl/redrive", { json: { count: "all" } }), 400, "BADREQUEST");
+
+    const redriven = await call("POST", "/v1/queues/dl/redrive", { json: { count: 1 } });
+    assert.deepEqual(redriven.json, { queue: "dl", redriven: 1 });
+    const fetched = await fetchJobs({ queues: ["dl"] });
+    assert.deepEqual(fetched.json.jobs[0].body, { task: "resize" });
+    assert.notEqual(fetched.json.jobs[0].id, id, "a redriven job is a fresh job");
+    assert.deepEqual((await call("POST", "/v1/queues/dl/redrive")).json, { queue: "dl", redriven: 1 });
+    assert.deepEqual((await call("GET", "/v1/queues/dl/deadletters")).json, { deadLetters: [] });
+    assert.deepEqual((await call("GET", "/v1/queues/never/deadletters")).json, { deadLetters: [] });
+  });
+
   it("lists queues with stats, shows one queue, peeks without taking", async () => {
     await add("s1", { body: "a" });
     await add("s1", { body: "b" });
@@ -306,6 +341,8 @@ describe("native HTTP API", () => {
       "/v1/fetch",
       "/v1/queues/{queue}/jobs",
       "/v1/jobs/{id}/ack",
+      "/v1/queues/{queue}/deadletters",
+      "/v1/queues/{queue}/redrive",
       "/wait/",
       "/apps/taskq/{queue}/tasks",
     ]) {

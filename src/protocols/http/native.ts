@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
+import type { DeadLetterInfo, Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
 import {
   checkSize,
   clientGone,
@@ -45,6 +45,11 @@ const addOptions = {
     description: "refuse (MAXLEN) when the queue already holds this many",
   },
   replicate: { type: "integer", minimum: 1, maximum: 65535 },
+  retries: {
+    type: "integer",
+    minimum: 0,
+    description: "retries (takeanumber RETRY) allowed before the job goes to the dead-letter list",
+  },
 } as const;
 
 const addJsonBody = {
@@ -97,6 +102,7 @@ interface AddOptions {
   delay?: number;
   maxlen?: number;
   replicate?: number;
+  retries?: number;
   front?: boolean;
 }
 
@@ -131,6 +137,18 @@ export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
   };
 }
 
+function deadLetterJson(d: DeadLetterInfo, encoding?: BodyEncoding) {
+  return {
+    id: d.id,
+    seq: d.seq,
+    queue: d.queue,
+    ...encodeBody(d.body, encoding),
+    ...(d.eventId === undefined ? {} : { eventId: d.eventId }),
+    reason: d.reason,
+    at: d.at,
+  };
+}
+
 function statsJson(s: QueueStats) {
   return { ...s };
 }
@@ -152,6 +170,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       delay: opts.delay,
       maxlen: opts.maxlen,
       replicate: opts.replicate,
+      retries: opts.retries,
       placement: opts.front ? "front" : "creation",
     });
     await broker.whenDurable();
@@ -354,6 +373,52 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       const jobs = await broker.qpeek(request.params.queue, request.query.count);
       return { jobs: jobs.map((j) => jobJson(j, request.query.encoding)) };
+    },
+  );
+
+  app.get<{ Params: { queue: string }; Querystring: { count?: number; encoding?: BodyEncoding } }>(
+    "/v1/queues/:queue/deadletters",
+    {
+      schema: {
+        summary: "Jobs that exhausted their retries, oldest first, with why and when",
+        params: queueParams,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            count: { type: "integer", minimum: 1, description: "at most this many (default: all)" },
+            encoding: { type: "string", enum: ["json", "utf8", "base64"] },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const count = request.query.count ?? Number.MAX_SAFE_INTEGER;
+      const dead = await broker.deadLetters(request.params.queue, count);
+      return { deadLetters: dead.map((d) => deadLetterJson(d, request.query.encoding)) };
+    },
+  );
+
+  app.post<{ Params: { queue: string }; Body: { count?: number } | undefined }>(
+    "/v1/queues/:queue/redrive",
+    {
+      schema: {
+        summary: "Move the oldest dead letters back into the queue as fresh jobs (new ids)",
+        params: queueParams,
+        body: {
+          type: ["object", "null"],
+          additionalProperties: false,
+          properties: { count: { type: "integer", minimum: 1, description: "default: all" } },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const count = request.body?.count ?? Number.MAX_SAFE_INTEGER;
+      const redriven = await broker.redrive(request.params.queue, count);
+      await broker.whenDurable();
+      return { queue: request.params.queue, redriven };
     },
   );
 
