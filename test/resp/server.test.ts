@@ -5,12 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { CommandTable, type CommandSpec } from "../../src/protocols/resp/command.js";
 import { OK, SimpleString, err, type Reply } from "../../src/protocols/resp/reply.js";
-import {
-  RespServer,
-  type AfterCommand,
-  type RespClient,
-  type ServerLimits,
-} from "../../src/protocols/resp/server.js";
+import { RespServer, type RespClient, type ServerLimits } from "../../src/protocols/resp/server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
 interface Ctx {
@@ -103,7 +98,7 @@ interface Started {
 const servers: RespServer<Ctx>[] = [];
 const clients: RawClient[] = [];
 
-async function start(limits: Partial<ServerLimits> = {}, afterCommand?: AfterCommand<Ctx>): Promise<Started> {
+async function start(limits: Partial<ServerLimits> = {}): Promise<Started> {
   const warnings: string[] = [];
   const errors: string[] = [];
   const server = new RespServer<Ctx>({
@@ -113,7 +108,6 @@ async function start(limits: Partial<ServerLimits> = {}, afterCommand?: AfterCom
     makeContext: (client) => ({ client }),
     limits,
     requirePassword: () => password,
-    afterCommand,
     logger: {
       info() {},
       warn: (_obj, msg) => warnings.push(msg ?? ""),
@@ -203,7 +197,7 @@ describe("RespServer", () => {
   });
 
   it("keeps reply order under pipelining with mixed sync and async replies", async () => {
-    const { port } = await start({}, () => delayed(20, undefined));
+    const { port } = await start();
     const c = await client(port);
     c.write(
       cmd("DELAY", "60", "a") +
@@ -287,38 +281,6 @@ describe("RespServer", () => {
     await waitFor(() => calls.includes("forever"), "forever to start");
     s2.end();
     assert.equal(await all2, "");
-  });
-
-  it("holds a write's reply until the afterCommand barrier, with replacement replies", async () => {
-    let release: (() => void) | undefined;
-    let mode: "gate" | "replace" | "reject" | "sync" = "gate";
-    const { port } = await start({}, (s, _ctx, reply) => {
-      assert.equal(s.name === "set" || s.name === "asyncset", true);
-      assert.deepEqual(reply, OK);
-      if (mode === "sync") return undefined;
-      if (mode === "replace") return Promise.resolve(err("MISCONF disk is full"));
-      if (mode === "reject") return Promise.reject(new Error("fsync failed"));
-      return new Promise<void>((resolve) => (release = resolve));
-    });
-    const c = await client(port);
-    c.write(cmd("SET", "a", "1") + cmd("PING"));
-    await waitFor(() => calls.length === 2, "both handlers");
-    await sleep(30);
-    assert.equal(c.pending(), "", "nothing is sent before the barrier");
-    release!();
-    assert.equal(await c.reply(), "+OK\r\n");
-    assert.equal(await c.reply(), "+PONG\r\n");
-
-    mode = "replace";
-    assert.equal(await c.call("SET", "a", "1"), "-MISCONF disk is full\r\n");
-    assert.equal(await c.call("ASYNCSET", "a", "1"), "-MISCONF disk is full\r\n");
-    mode = "reject";
-    assert.equal(await c.call("SET", "a", "1"), "-MISCONF fsync failed\r\n");
-    mode = "sync";
-    assert.equal(await c.call("SET", "a", "1"), "+OK\r\n");
-    // not a write command: no barrier
-    mode = "gate";
-    assert.equal(await c.call("ECHO", "x"), "$1\r\nx\r\n");
   });
 
   it("requires AUTH when a password is set", async () => {

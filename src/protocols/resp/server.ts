@@ -2,7 +2,6 @@ import { createServer, type Server, type Socket } from "node:net";
 import {
   FLAG_BLOCKING,
   FLAG_NOAUTH,
-  FLAG_WRITE,
   arityMessage,
   arityOk,
   unknownCommandMessage,
@@ -44,19 +43,6 @@ export const DEFAULT_SERVER_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxOutputBytes: 64 * 1024 * 1024,
 });
 
-/**
- * Called after a command flagged `write` returned normally, with its reply.
- * Returning a Promise holds the reply until it settles (the journal's group
- * commit); a Reply it resolves to replaces the command's reply, and a
- * rejection becomes `-MISCONF <message>`. Returning nothing sends the reply
- * at once.
- */
-export type AfterCommand<Ctx> = (
-  spec: CommandSpec<Ctx>,
-  ctx: Ctx,
-  reply: Reply,
-) => Promise<Reply | undefined | void> | undefined | void;
-
 export interface RespServerOptions<Ctx> {
   host?: string;
   /** 0 picks a free port */
@@ -66,7 +52,6 @@ export interface RespServerOptions<Ctx> {
   limits?: Partial<ServerLimits>;
   /** the password clients must AUTH with; undefined or "" when none */
   requirePassword?: () => string | undefined;
-  afterCommand?: AfterCommand<Ctx>;
   logger?: RespLogger;
 }
 
@@ -328,43 +313,12 @@ class Connection<Ctx> {
       const blocking = (entry.mask & FLAG_BLOCKING) !== 0;
       if (blocking) client.blocked = true;
       reply.then(
-        (value) => this.completed(entry, slot, value, blocking, false),
-        (error: unknown) => this.completed(entry, slot, this.handlerError(spec, error), blocking, true),
+        (value) => this.completed(slot, value, blocking),
+        (error: unknown) => this.completed(slot, this.handlerError(spec, error), blocking),
       );
       return;
     }
-    if ((entry.mask & FLAG_WRITE) !== 0 && server.options.afterCommand !== undefined) {
-      const barrier = this.afterCommand(spec, reply);
-      if (barrier !== undefined) {
-        const slot = this.reserve();
-        void barrier.then((final) => this.settle(slot, final));
-        return;
-      }
-    }
     this.emit(reply);
-  }
-
-  /**
-   * Runs the afterCommand hook: undefined when the reply may leave now,
-   * else a Promise of the reply to send (never rejects).
-   */
-  private afterCommand(spec: CommandSpec<Ctx>, reply: Reply): Promise<Reply> | undefined {
-    let result: Promise<Reply | undefined | void> | undefined | void;
-    try {
-      result = this.server.options.afterCommand!(spec, this.ctx, reply);
-    } catch (error) {
-      return Promise.resolve(this.misconf(spec, error));
-    }
-    if (!(result instanceof Promise)) return undefined;
-    return result.then(
-      (replacement) => (replacement === undefined ? reply : replacement),
-      (error: unknown) => this.misconf(spec, error),
-    );
-  }
-
-  private misconf(spec: CommandSpec<Ctx>, error: unknown): Reply {
-    this.server.logger.error({ err: error, command: spec.name }, "afterCommand failed");
-    return new ErrorReply(`MISCONF ${error instanceof Error ? error.message : String(error)}`);
   }
 
   private handlerError(spec: CommandSpec<Ctx>, error: unknown): Reply {
@@ -373,15 +327,9 @@ class Connection<Ctx> {
   }
 
   /** A Promise-returning handler settled. */
-  private completed(
-    entry: CommandEntry<Ctx>,
-    slot: Slot,
-    reply: Reply,
-    blocking: boolean,
-    failed: boolean,
-  ): void {
+  private completed(slot: Slot, reply: Reply, blocking: boolean): void {
     try {
-      this.complete(entry, slot, reply, blocking, failed);
+      this.complete(slot, reply, blocking);
     } catch (error) {
       // never an unhandled rejection: drop the connection, keep the server
       this.server.logger.error({ err: error, client: this.client.id }, "reply handling failed");
@@ -389,20 +337,9 @@ class Connection<Ctx> {
     }
   }
 
-  private complete(
-    entry: CommandEntry<Ctx>,
-    slot: Slot,
-    reply: Reply,
-    blocking: boolean,
-    failed: boolean,
-  ): void {
+  private complete(slot: Slot, reply: Reply, blocking: boolean): void {
     if (this.client.closed) return;
-    let barrier: Promise<Reply> | undefined;
-    if (!failed && (entry.mask & FLAG_WRITE) !== 0 && this.server.options.afterCommand !== undefined) {
-      barrier = this.afterCommand(entry.spec, reply);
-    }
-    if (barrier === undefined) this.settle(slot, reply);
-    else barrier.then((final) => this.settle(slot, final));
+    this.settle(slot, reply);
     if (blocking) {
       this.client.blocked = false;
       // Requests that arrived meanwhile run now.
