@@ -106,6 +106,7 @@ export class DocketServer implements ServerHandle {
       fsync: this.config.fsync,
       repair: this.config.repair,
       compactMinBytes: this.config.compactMinBytes,
+      onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
       logger: this.logger,
       fs: this.journalFs,
     });

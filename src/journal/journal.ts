@@ -26,6 +26,8 @@ export interface JournalOptions {
   fs?: JournalFs;
   /** delay between attempts while writes fail */
   retryMs?: number;
+  /** each fdatasync's duration in seconds */
+  onFsync?: (seconds: number) => void;
 }
 
 /** What the journal needs from the engine: restoring at start, reading for snapshots. */
@@ -89,6 +91,7 @@ export class Journal {
         onFailure: (error) =>
           log.error({ err: error, dir: options.dir }, "journal writes fail: write commands get -MISCONF"),
         onRecovery: () => log.warn({ dir: options.dir }, "journal writes work again"),
+        onFsync: options.onFsync,
         onWritten: (_segment, bytes) => {
           this.journalBytes += bytes;
           this.maybeCompact();

@@ -96,6 +96,8 @@ export interface WriterOptions {
   onRecovery?: () => void;
   /** told after each batch reaches the file */
   onWritten?: (segment: Segment, bytes: number) => void;
+  /** told how long each successful fdatasync took, in seconds (the /metrics histogram) */
+  onFsync?: (seconds: number) => void;
 }
 
 export class JournalWriter {
@@ -380,6 +382,7 @@ export class JournalWriter {
         this.lastFsyncMicros = Number((process.hrtime.bigint() - started) / 1000n);
         this.lastFsyncAt = Date.now();
         this.fsyncs++;
+        this.options.onFsync?.(this.lastFsyncMicros / 1e6);
         if (epoch === this.epoch) {
           segment.syncedPos = Math.max(segment.syncedPos, target);
           // Durable in order: everything written before this fsync started.

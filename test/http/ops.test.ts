@@ -30,6 +30,7 @@ describe("metrics and health", () => {
   it("moves after traffic: totals, depth by state, oldest age, latency, clients", async () => {
     const before = await scrape();
     assert.equal(before.get("docket_jobs_in_total"), 0);
+    const fsyncsBefore = before.get("docket_fsync_seconds_count") ?? 0;
     const resp = await RawClient.connect(t.port);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -57,6 +58,11 @@ describe("metrics and health", () => {
     assert.equal(m.get('docket_add_to_fetch_seconds_bucket{le="5",queue="m"}'), 2);
     assert.equal(m.get('docket_add_to_fetch_seconds_bucket{le="1",queue="m"}'), 0);
     assert.equal(m.get("docket_blocked_clients"), 1);
+    // Every add and ack above waited for an fsync (--fsync always): each one is timed.
+    const fsyncs = m.get("docket_fsync_seconds_count")!;
+    assert.ok(fsyncs >= fsyncsBefore + 5, `fsyncs timed: ${fsyncs} (was ${fsyncsBefore})`);
+    assert.equal(m.get('docket_fsync_seconds_bucket{le="+Inf"}'), fsyncs);
+    assert.ok(m.get("docket_fsync_seconds_sum")! > 0);
     assert.equal(m.get('docket_connected_clients{door="resp"}'), 1);
     assert.ok((m.get('docket_connected_clients{door="http"}') ?? 0) >= 2);
     assert.equal(

@@ -19,6 +19,7 @@ export interface MetricsSources {
 export class Metrics {
   readonly registry = new Registry();
   readonly latency: Histogram<"queue">;
+  private readonly fsyncLatency: Histogram;
   private readonly requests: Counter<"method" | "route" | "status">;
   private httpInFlight = 0;
 
@@ -130,6 +131,17 @@ export class Metrics {
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 60, 300, 3600],
       registers: [registry],
     });
+    this.fsyncLatency = new Histogram({
+      name: "docket_fsync_seconds",
+      help: "duration of the journal's fdatasync calls",
+      buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    });
+  }
+
+  /** the journal's fsync hook */
+  observeFsync(seconds: number): void {
+    this.fsyncLatency.observe(seconds);
   }
 
   /** the engine's delivery hook */
