@@ -83,7 +83,7 @@ export class DocketServer implements ServerHandle {
           for (const _client of this.resp.clients()) n++;
           return n;
         },
-        respCommands: () => this.resp.stats.commandsProcessed,
+        respCommandCalls: () => this.table.callCounts(),
         logger: this.logger,
       });
       this.http = http;

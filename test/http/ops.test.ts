@@ -75,9 +75,13 @@ describe("metrics and health", () => {
     assert.equal((await scrape()).get("docket_jobs_requeued_total"), 1);
     await http(t.url, "POST", "/v1/queues/empty/jobs", { json: { body: 1 } });
     await pending;
-    resp.send("PING");
-    await resp.reply();
-    assert.ok(((await scrape()).get("docket_resp_commands_total") ?? 0) >= 1);
+    const pings = (await scrape()).get('docket_resp_commands_total{command="ping"}') ?? 0;
+    for (let i = 0; i < 3; i++) assert.equal(await resp.call("PING"), "+PONG\r\n");
+    await resp.call("QLEN", "m");
+    const after = await scrape();
+    assert.equal(after.get('docket_resp_commands_total{command="ping"}'), pings + 3);
+    assert.equal(after.get('docket_resp_commands_total{command="qlen"}'), 1);
+    assert.equal(after.get('docket_resp_commands_total{command="addjob"}'), undefined, "never called");
     resp.close();
   });
 });

@@ -20,7 +20,8 @@ export interface HttpDoorOptions {
   maxJobSizeNow(): number;
   password(): string | undefined;
   respClients(): number;
-  respCommands(): number;
+  /** [command name, calls] of the RESP commands called so far */
+  respCommandCalls(): Iterable<[string, number]>;
   logger: Logger;
 }
 
@@ -38,7 +39,7 @@ export class HttpDoor {
     this.metrics = new Metrics({
       broker: options.broker,
       respClients: options.respClients,
-      respCommands: options.respCommands,
+      respCommandCalls: options.respCommandCalls,
     });
     this.ctx = { broker: options.broker, maxJobSize: options.maxJobSizeNow, waits: new Set() };
   }

@@ -7,8 +7,8 @@ export interface MetricsSources {
   broker: Broker;
   /** connected RESP clients */
   respClients(): number;
-  /** RESP commands processed since start */
-  respCommands(): number;
+  /** [command name, calls] of the RESP commands called so far */
+  respCommandCalls(): Iterable<[string, number]>;
 }
 
 /**
@@ -111,11 +111,12 @@ export class Metrics {
     });
     new Counter({
       name: "docket_resp_commands_total",
-      help: "RESP commands processed",
+      help: "RESP commands processed, by command",
+      labelNames: ["command"],
       registers: [registry],
       collect() {
         this.reset();
-        this.inc(sources.respCommands());
+        for (const [command, calls] of sources.respCommandCalls()) this.inc({ command }, calls);
       },
     });
     this.requests = new Counter({

@@ -53,6 +53,8 @@ export interface CommandEntry<Ctx> {
   readonly mask: number;
   /** the name as lower-case ASCII bytes */
   readonly nameBytes: Buffer;
+  /** times dispatched to its handler (as Redis's cmdstat calls) */
+  calls: number;
 }
 
 const MAX_NAME_BYTES = 64;
@@ -102,7 +104,7 @@ export class CommandTable<Ctx> {
       }
       let mask = 0;
       for (const flag of spec.flags) mask |= FLAG_BITS[flag];
-      const entry: CommandEntry<Ctx> = { spec, mask, nameBytes };
+      const entry: CommandEntry<Ctx> = { spec, mask, nameBytes, calls: 0 };
       bucket.push(entry);
       this.byHash.set(hash, bucket);
       this.entries.set(spec, entry);
@@ -124,6 +126,11 @@ export class CommandTable<Ctx> {
       if (equalsLower(nameBuf, entry.nameBytes)) return entry;
     }
     return undefined;
+  }
+
+  /** [name, calls] of every command called at least once, in table order. */
+  *callCounts(): IterableIterator<[string, number]> {
+    for (const entry of this.entries.values()) if (entry.calls > 0) yield [entry.spec.name, entry.calls];
   }
 
   /** Every spec, in table order. */

@@ -299,6 +299,7 @@ class Connection<Ctx> {
       return this.emit(NOAUTH);
     }
     server.stats.commandsProcessed++;
+    entry.calls++;
     client.lastCommand = spec.name;
     client.lastCommandAt = Date.now();
 
