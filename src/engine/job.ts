@@ -1,35 +1,62 @@
 import type { JobInfo } from "../broker.js";
 
+/** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
+const UNSET = -1073741824; // -(2 ** 30)
+
+/**
+ * `at - createdAt` as an int32 when it fits, so V8 stores a Smi (the result of
+ * subtracting two doubles is a heap number even when integral); beyond ±24
+ * days it stays a double, which is correct, only boxed.
+ */
+function offset(at: number, createdAt: number): number {
+  const diff = at - createdAt;
+  return diff === (diff | 0) ? diff | 0 : diff;
+}
+/**
+ * Bodies up to this size are kept as a latin1 string (16 bytes of header)
+ * rather than a Buffer (a ~96-byte object plus a slice of a pool); larger
+ * ones stay Buffers, outside V8's heap.
+ */
+const SMALL_BODY_BYTES = 1024;
+const QUEUED = 1;
+const EVER_QUEUED = 2;
+
+/** okq's and takeanumber's per-job extras: absent on plain Disque jobs. */
+interface DialectFields {
+  eventId: string | undefined;
+  retries: number;
+  retriesLeft: number;
+}
+
 /**
  * One job. Times are absolute ms on the engine's clock; 0 means "not set".
- * Kept as a flat class with a fixed shape so V8 stores it compactly.
+ *
+ * Memory matters here (a million queued jobs is a normal day), so the class
+ * keeps a fixed shape with few fields: the mutable times are stored as small
+ * integer offsets from `createdAt` (V8 would box each absolute ms timestamp
+ * in a 16-byte heap number, as it does `createdAt` itself; offsets stay
+ * unboxed while under ~12 days), the two state booleans share one flags
+ * field, and the dialect extras live in a side object only dialect jobs have.
+ * Small bodies are kept as strings (see SMALL_BODY_BYTES).
+ * Accessors give every reader the plain absolute values and a Buffer body.
  */
 export class Job {
   /** position in the queue's ready list: creation order unless placed otherwise */
   rank: number;
-  queued = false;
-  /** true once the job has been queued at least once (RETRY 0 jobs refuse a second time) */
-  everQueued = false;
   nacks = 0;
   additionalDeliveries = 0;
-  /** when a delayed job becomes queued */
-  awakeAt = 0;
-  /** when an unacknowledged job is queued again */
-  requeueAt = 0;
-  /** the earliest time this job has an entry in the timer heap (Infinity: none) */
-  scheduledAt = Infinity;
-  /** okq: the client-chosen event id, unique among the queue's live jobs */
-  eventId: string | undefined = undefined;
-  /** takeanumber: RETRY budget given at ADD (-1: unlimited, Disque jobs) */
-  retries = -1;
-  /** RETRYs left before the job goes to the dead-letter list (-1: unlimited) */
-  retriesLeft = -1;
+  private flags = 0;
+  private awakeOffset = UNSET;
+  private requeueOffset = UNSET;
+  private scheduledOffset = UNSET;
+  private dialect: DialectFields | undefined = undefined;
+  private readonly payload: string | Buffer;
 
   constructor(
     readonly id: string,
     readonly seq: number,
     readonly queue: string,
-    readonly body: Buffer,
+    body: Buffer,
     readonly createdAt: number,
     /** seconds */
     readonly ttl: number,
@@ -40,6 +67,81 @@ export class Job {
     readonly repl: number,
   ) {
     this.rank = seq;
+    this.payload = body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
+  }
+
+  /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */
+  get body(): Buffer {
+    const payload = this.payload;
+    return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
+  }
+
+  /** in its queue's ready list */
+  get queued(): boolean {
+    return (this.flags & QUEUED) !== 0;
+  }
+  set queued(value: boolean) {
+    this.flags = value ? this.flags | QUEUED : this.flags & ~QUEUED;
+  }
+
+  /** true once the job has been queued at least once (RETRY 0 jobs refuse a second time) */
+  get everQueued(): boolean {
+    return (this.flags & EVER_QUEUED) !== 0;
+  }
+  set everQueued(value: boolean) {
+    this.flags = value ? this.flags | EVER_QUEUED : this.flags & ~EVER_QUEUED;
+  }
+
+  /** when a delayed job becomes queued */
+  get awakeAt(): number {
+    return this.awakeOffset === UNSET ? 0 : this.createdAt + this.awakeOffset;
+  }
+  set awakeAt(at: number) {
+    this.awakeOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** when an unacknowledged job is queued again */
+  get requeueAt(): number {
+    return this.requeueOffset === UNSET ? 0 : this.createdAt + this.requeueOffset;
+  }
+  set requeueAt(at: number) {
+    this.requeueOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** the earliest time this job has an entry in the timer heap (Infinity: none) */
+  get scheduledAt(): number {
+    return this.scheduledOffset === UNSET ? Infinity : this.createdAt + this.scheduledOffset;
+  }
+  set scheduledAt(at: number) {
+    this.scheduledOffset = at === Infinity ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** okq: the client-chosen event id, unique among the queue's live jobs */
+  get eventId(): string | undefined {
+    return this.dialect?.eventId;
+  }
+  set eventId(value: string | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().eventId = value;
+  }
+
+  /** takeanumber: RETRY budget given at ADD (-1: unlimited, Disque jobs) */
+  get retries(): number {
+    return this.dialect?.retries ?? -1;
+  }
+  set retries(value: number) {
+    if (value !== -1 || this.dialect) this.dialectFields().retries = value;
+  }
+
+  /** RETRYs left before the job goes to the dead-letter list (-1: unlimited) */
+  get retriesLeft(): number {
+    return this.dialect?.retriesLeft ?? -1;
+  }
+  set retriesLeft(value: number) {
+    if (value !== -1 || this.dialect) this.dialectFields().retriesLeft = value;
+  }
+
+  private dialectFields(): DialectFields {
+    return (this.dialect ??= { eventId: undefined, retries: -1, retriesLeft: -1 });
   }
 
   get expiresAt(): number {
