@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { bodies } from "../helpers/broker.js";
+import { forEachStore } from "./suite.js";
+
+/** Blocked fetchers: served in arrival order, woken by adds and timers, timed out, aborted. */
+
+forEachStore((open) => {
+  describe("blocked fetchers", () => {
+    it("a blocked fetch with COUNT 5 gets exactly one job when two arrive", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["q"], count: 5 });
+      assert.equal(w.done, false);
+      assert.equal((await h.broker.stats()).blockedClients, 1);
+      const a = await h.add("q", "a");
+      const b = await h.add("q", "b");
+      assert.deepEqual(
+        (await h.answer(w))!.map((d) => d.id),
+        [a],
+      );
+      assert.equal(await h.state(a), "active");
+      assert.deepEqual(await h.peekIds("q"), [b]);
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
+    it("are served in the order they blocked, across the queues they wait on", async () => {
+      const h = await open();
+      const w1 = await h.block({ queues: ["q"] });
+      const w2 = await h.block({ queues: ["other", "q"] });
+      const w3 = await h.block({ queues: ["q"] });
+      assert.equal((await h.broker.qstat("q"))!.blocked, 3);
+      assert.equal((await h.broker.qstat("other"))!.blocked, 1);
+      await h.add("q", "1");
+      assert.deepEqual(bodies(await h.answer(w1)), ["1"]);
+      assert.deepEqual([w2.done, w3.done], [false, false]);
+      await h.add("q", "2");
+      assert.deepEqual(bodies(await h.answer(w2)), ["2"]);
+      assert.equal(w3.done, false);
+      // w2 is gone from "other" too
+      assert.equal((await h.broker.qstat("other"))!.blocked, 0);
+      await h.add("other", "3"); // nobody waits on "other" any more
+      await h.settle();
+      assert.equal(w3.done, false);
+      assert.equal(await h.broker.qlen("other"), 1);
+      await h.add("q", "4");
+      assert.deepEqual(bodies(await h.answer(w3)), ["4"]);
+    });
+
+    it("a fetcher on several queues is served by whichever gets a job first", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["a", "b"], count: 3 });
+      await h.add("b", "from-b");
+      assert.deepEqual(
+        (await h.answer(w))!.map((d) => [d.queue, d.body.toString()]),
+        [["b", "from-b"]],
+      );
+      assert.equal((await h.broker.qstat("a"))!.blocked, 0);
+    });
+
+    it("a job already queued is delivered at once, without blocking", async () => {
+      const h = await open();
+      const id = await h.add("q", "ready");
+      const got = await h.broker.getJobs({ queues: ["q"], count: 1, nohang: false, timeoutMs: 0 });
+      assert.deepEqual(
+        got!.map((d) => d.id),
+        [id],
+      );
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
+    it("times out with null when the clock passes the deadline, not before; nothing is taken", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["q"], timeoutMs: 1000 });
+      await h.advance(999);
+      assert.equal(w.done, false);
+      await h.advance(1);
+      assert.equal(await h.answer(w), null);
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+      await h.add("q");
+      await h.settle();
+      assert.equal(await h.broker.qlen("q"), 1); // nothing was taken by the dead waiter
+    });
+
+    it("timeout 0 blocks forever", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["q"], timeoutMs: 0 });
+      await h.advance(10 * 86_400_000);
+      assert.equal(w.done, false);
+      await h.add("q", "late");
+      assert.deepEqual(bodies(await h.answer(w)), ["late"]);
+    });
+
+    it("an AbortSignal releases the wait and takes nothing", async () => {
+      const h = await open();
+      const ctl = new AbortController();
+      const w = await h.block({ queues: ["q"], signal: ctl.signal });
+      const other = await h.block({ queues: ["q"] });
+      ctl.abort();
+      assert.equal(await h.answer(w), null);
+      assert.equal((await h.broker.stats()).blockedClients, 1);
+      const id = await h.add("q");
+      assert.deepEqual(
+        (await h.answer(other))!.map((d) => d.id),
+        [id],
+      );
+      const id2 = await h.add("q");
+      await h.settle();
+      assert.deepEqual(await h.peekIds("q"), [id2]);
+      // an already aborted signal: nothing to wait for
+      const gone = new AbortController();
+      gone.abort();
+      assert.equal(
+        await h.broker.getJobs({ queues: ["z"], count: 1, nohang: false, timeoutMs: 0, signal: gone.signal }),
+        null,
+      );
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
+    it("a fetcher already served ignores a later abort", async () => {
+      const h = await open();
+      const ctl = new AbortController();
+      const w = await h.block({ queues: ["q"], signal: ctl.signal });
+      const id = await h.add("q");
+      const got = await h.answer(w);
+      ctl.abort();
+      await h.settle();
+      assert.deepEqual(
+        got!.map((d) => d.id),
+        [id],
+      );
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+      assert.equal(await h.state(id), "active");
+    });
+
+    it("a blocked fetcher gets a delayed job when its delay ends, and a re-queued job", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["q"] });
+      const id = await h.add("q", "x", { delay: 3, retry: 5 });
+      await h.settle();
+      assert.equal(w.done, false);
+      await h.advance(3_000);
+      assert.deepEqual(
+        (await h.answer(w))!.map((d) => d.id),
+        [id],
+      );
+      const w2 = await h.block({ queues: ["q"] });
+      await h.advance(5_000);
+      assert.deepEqual(
+        (await h.answer(w2))!.map((d) => [d.id, d.additionalDeliveries]),
+        [[id, 1]],
+      );
+    });
+  });
+});
