@@ -266,7 +266,7 @@ export class Engine implements Broker {
 
   private wakeJobWaiters(
     id: string,
-    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall",
+    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall" | "flushqueue" | "deadletter",
   ): void {
     const waiters = this.jobWaiters.get(id);
     if (!waiters) return;
@@ -744,6 +744,7 @@ export class Engine implements Broker {
       const reason = "retries exhausted";
       this.deadLetterLists.add({ job, reason, at: now });
       this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
+      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "deadletter");
       return "deadlettered";
     }
     if (job.retriesLeft > 0) job.retriesLeft--;
@@ -764,6 +765,7 @@ export class Engine implements Broker {
     for (const job of this.jobs.values()) {
       if (job.queue !== name) continue;
       this.forget(job);
+      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "flushqueue");
       removed++;
     }
     this.deadLetterLists.dropQueue(name);

@@ -40,6 +40,20 @@ forEachStore((open) => {
       assert.equal((await h.broker.stats()).blockedClients, 0);
     });
 
+    it('"deleted" when the job\'s queue is flushed or the job is dead-lettered', async () => {
+      const h = await open();
+      const flushed = await h.add("q", "a");
+      const dead = await h.add("r", "b", { retries: 0 });
+      const onFlush = await h.pending(() => h.broker.waitJob(flushed, 0));
+      const onDeadLetter = await h.pending(() => h.broker.waitJob(dead, 0));
+      assert.equal(await h.broker.retryJob("r", dead), "deadlettered");
+      assert.equal(await h.answer(onDeadLetter), "deleted");
+      assert.equal(onFlush.done, false);
+      assert.equal(await h.broker.flushQueue("q"), 1);
+      assert.equal(await h.answer(onFlush), "deleted");
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
     it('"expired" when the TTL ends during the wait', async () => {
       const h = await open();
       const id = await h.add("q", "x", { ttl: 10 });
