@@ -553,7 +553,11 @@ export class Engine implements Broker {
       queue.pause = state;
       queue.touchedAt = now;
       this.emit({ type: "pause", queue: name, state });
-      if (!queue.pausedOut && queue.waiters.size > 0) this.serveWaiters(queue, now);
+      if (!queue.pausedOut) {
+        // Jobs held back by the pause are available again, as if they had just arrived.
+        if (this.notifiers.size > 0 && queue.ready.size > 0) this.wakeNotifiers(name);
+        if (queue.waiters.size > 0) this.serveWaiters(queue, now);
+      }
     }
     return queue.pause;
   }

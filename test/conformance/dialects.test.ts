@@ -237,6 +237,18 @@ forEachStore((open) => {
       assert.equal(await h.broker.qlen("z"), 1);
     });
 
+    it("skips a queue paused out; a blocked notify wakes when the queue is unpaused", async () => {
+      const h = await open();
+      await h.broker.pause("q", ["out"]);
+      await h.add("q", "held");
+      await h.broker.registerConsumer("c1", ["q"]);
+      const w = await h.pending(() => h.broker.notify("c1", 0));
+      assert.equal(w.done, false);
+      await h.broker.pause("q", ["none"]);
+      assert.equal(await h.answer(w), "q");
+      assert.equal(await h.broker.qlen("q"), 1);
+    });
+
     it("needs a registration; unregistering drops the consumer count", async () => {
       const h = await open();
       await h.expectError(() => h.broker.notify("nobody", 0), "ERR", "no queues registered: QREGISTER first");
