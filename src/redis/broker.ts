@@ -91,6 +91,7 @@ export class RedisBroker implements Broker {
   private nextSweepAt = 0;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
+  private started = false;
 
   constructor(settings: RedisBrokerSettings) {
     this.conns = settings.conns;
@@ -113,6 +114,7 @@ export class RedisBroker implements Broker {
 
   /** Loads the scripts, subscribes to wake-ups, registers this server. */
   async start(): Promise<void> {
+    await this.conns.open();
     await Promise.all(
       this.conns
         .masters()
@@ -129,13 +131,24 @@ export class RedisBroker implements Broker {
     // The safety net for lost wake-ups: blocked clients look again once a second.
     this.safety = setInterval(() => this.recheckAll(), 1000);
     this.safety.unref();
+    this.started = true;
+  }
+
+  /** Writes this server's address into the registry now (the server calls it once it listens). */
+  heartbeat(): Promise<void> {
+    return this.registry.beat();
+  }
+
+  /** "standalone" or "cluster" */
+  get mode(): string {
+    return this.conns.cluster ? "cluster" : "standalone";
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.safety) clearInterval(this.safety);
-    await this.registry.stop().catch(() => undefined);
+    if (this.started) await this.registry.stop().catch(() => undefined);
     await this.dueRun?.catch(() => undefined);
     await this.conns.close();
   }

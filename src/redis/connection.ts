@@ -14,6 +14,8 @@ export interface Connections {
   masters(): Redis[];
   /** a connection of its own to the master owning `slot`, for writes followed by WAIT */
   replicationConnection(slot: number): Redis;
+  /** connects the command connection (the others connect on first use) */
+  open(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -29,8 +31,8 @@ function parseUrl(url: string): { host: string; port: number; password?: string;
   return out;
 }
 
-/** Opens the connections; resolves once the command connection is ready. */
-export async function connect(urls: string[], cluster: boolean, logger?: Logger): Promise<Connections> {
+/** Makes the connections; nothing connects before `open()`. */
+export function connections(urls: string[], cluster: boolean, logger?: Logger): Connections {
   if (urls.length === 0) throw new Error("no Redis URL given");
   const onError = (error: Error) => logger?.warn({ err: error.message }, "redis connection error");
   const common = { enableAutoPipelining: true, maxRetriesPerRequest: 20 } as const;
@@ -38,7 +40,6 @@ export async function connect(urls: string[], cluster: boolean, logger?: Logger)
     const target = parseUrl(urls[0]!);
     const client = new Redis({ ...target, ...common, lazyConnect: true });
     client.on("error", onError);
-    await client.connect();
     const subscriber = client.duplicate();
     subscriber.on("error", onError);
     let repl: Redis | undefined;
@@ -54,6 +55,7 @@ export async function connect(urls: string[], cluster: boolean, logger?: Logger)
         }
         return repl;
       },
+      open: () => client.connect(),
       close: async () => {
         await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
       },
@@ -72,7 +74,6 @@ export async function connect(urls: string[], cluster: boolean, logger?: Logger)
     options,
   );
   client.on("error", onError);
-  await client.connect();
   const subscriber = client.duplicate();
   subscriber.on("error", onError);
   const byNode = new Map<string, Redis>();
@@ -96,6 +97,7 @@ export async function connect(urls: string[], cluster: boolean, logger?: Logger)
       }
       return conn;
     },
+    open: () => client.connect(),
     close: async () => {
       await Promise.allSettled([
         client.quit(),

@@ -2,7 +2,7 @@ import type { Clock } from "../engine/clock.js";
 import { systemClock } from "../engine/clock.js";
 import type { Logger } from "../log.js";
 import { RedisBroker } from "./broker.js";
-import { connect } from "./connection.js";
+import { connections } from "./connection.js";
 
 export { RedisBroker } from "./broker.js";
 
@@ -23,9 +23,21 @@ export interface RedisStoreOptions {
 
 /** Connects, loads the scripts, subscribes to wake-ups and registers this server. */
 export async function openRedisBroker(opts: RedisStoreOptions): Promise<RedisBroker> {
+  const broker = createRedisBroker(opts);
+  try {
+    await broker.start();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  return broker;
+}
+
+/** A broker not yet connected: `start()` it (the server wiring does, once its doors exist). */
+export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
   const cluster = opts.cluster ?? opts.urls.length > 1;
-  const conns = await connect(opts.urls, cluster, opts.logger);
-  const broker = new RedisBroker({
+  const conns = connections(opts.urls, cluster, opts.logger);
+  return new RedisBroker({
     conns,
     clock: opts.clock ?? systemClock,
     prefix: opts.prefix ?? "docket",
@@ -34,11 +46,4 @@ export async function openRedisBroker(opts: RedisStoreOptions): Promise<RedisBro
     maxJobSize: opts.maxJobSize ?? 16 * 1024 * 1024,
     logger: opts.logger,
   });
-  try {
-    await broker.start();
-  } catch (error) {
-    await conns.close();
-    throw error;
-  }
-  return broker;
 }
