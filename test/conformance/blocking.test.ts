@@ -132,6 +132,36 @@ forEachStore((open) => {
       assert.equal(await h.state(id), "active");
     });
 
+    it("is woken by every put-back: NACK, ENQUEUE, retryJob, redrive", async () => {
+      const h = await open();
+      const a = await h.add("q", "a", { retries: 0 });
+      await h.take("q");
+      const byNack = await h.block({ queues: ["q"] });
+      assert.equal(await h.broker.nack([a]), 1);
+      assert.deepEqual(
+        (await h.answer(byNack))!.map((d) => [d.id, d.nacks]),
+        [[a, 1]],
+      );
+      const byEnqueue = await h.block({ queues: ["q"] });
+      assert.equal(await h.broker.enqueue([a]), 1);
+      assert.deepEqual(
+        (await h.answer(byEnqueue))!.map((d) => [d.id, d.additionalDeliveries]),
+        [[a, 1]],
+      );
+      const b = await h.add("r", "b");
+      await h.take("r");
+      const byRetry = await h.block({ queues: ["r"] });
+      assert.equal(await h.broker.retryJob("r", b), "requeued");
+      assert.deepEqual(
+        (await h.answer(byRetry))!.map((d) => d.id),
+        [b],
+      );
+      assert.equal(await h.broker.retryJob("q", a), "deadlettered");
+      const byRedrive = await h.block({ queues: ["q"] });
+      assert.equal(await h.broker.redrive("q", 1), 1);
+      assert.deepEqual(bodies(await h.answer(byRedrive)), ["a"]);
+    });
+
     it("a blocked fetcher gets a delayed job when its delay ends, and a re-queued job", async () => {
       const h = await open();
       const w = await h.block({ queues: ["q"] });

@@ -18,8 +18,28 @@ forEachStore((open) => {
       assert.equal(await h.broker.ackInQueue("q", "e1", "event"), 1);
       assert.equal(await h.broker.ackInQueue("q", "e1", "event"), 0);
       const again = await h.add("q", "again", { eventId: "e1" });
-      assert.equal((await h.broker.qpeek("q", 1))[0]!.eventId, "e1");
       assert.equal((await h.show(again)).eventId, "e1");
+      await h.expectError(() => h.add("q", "dup", { eventId: "e1" }), "ERR", "duplicate event id");
+    });
+
+    it("an event id is free again once its job expires, is flushed or dead-lettered", async () => {
+      const h = await open();
+      await h.add("q", "a", { eventId: "e1", ttl: 10 });
+      await h.advance(10_000);
+      await h.add("q", "b", { eventId: "e1" });
+      assert.equal(await h.broker.flushQueue("q"), 1);
+      const c = await h.add("q", "c", { eventId: "e1", retries: 0 });
+      assert.equal(await h.broker.retryJob("q", c), "deadlettered");
+      const d = await h.add("q", "d", { eventId: "e1" });
+      assert.deepEqual(
+        (await h.broker.qpeek("q", 10)).map((j) => [j.id, j.eventId]),
+        [[d, "e1"]],
+      );
+      // a redriven letter whose event id is taken again comes back without it
+      assert.equal(await h.broker.redrive("q", 1), 1);
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["d", "c"]);
+      assert.equal((await h.broker.qpeek("q", -1))[0]!.eventId, undefined);
+      assert.equal((await h.broker.qpeek("q", 1))[0]!.eventId, "e1");
     });
 
     it("ackInQueue finds jobs by id, event id (falling back to the id) and seq, only in their queue", async () => {
@@ -247,6 +267,23 @@ forEachStore((open) => {
       await h.broker.pause("q", ["none"]);
       assert.equal(await h.answer(w), "q");
       assert.equal(await h.broker.qlen("q"), 1);
+    });
+
+    it("a blocked notify is woken by a put-back (NACK, a lease running out)", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { retry: 10 });
+      await h.take("q");
+      await h.broker.registerConsumer("c1", ["q"]);
+      const byNack = await h.pending(() => h.broker.notify("c1", 0));
+      assert.equal(byNack.done, false);
+      await h.broker.nack([id]);
+      assert.equal(await h.answer(byNack), "q");
+      await h.take("q");
+      const byLease = await h.pending(() => h.broker.notify("c1", 0));
+      await h.advance(9_999);
+      assert.equal(byLease.done, false);
+      await h.advance(1);
+      assert.equal(await h.answer(byLease), "q");
     });
 
     it("needs a registration; unregistering drops the consumer count", async () => {

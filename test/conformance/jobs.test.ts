@@ -90,6 +90,18 @@ forEachStore((open) => {
       assert.equal(got[0]!.queue, "");
     });
 
+    it("UTF-8 queue names and a 1 MiB body round-trip; the name is listed by QSCAN", async () => {
+      const h = await open();
+      const queue = "jobs/ü/队列 {tag} \u0000x";
+      const body = Buffer.alloc(1024 * 1024, "abc\u0000\r\n");
+      const { id } = await h.broker.addJob({ queue, body });
+      assert.equal((await h.show(id)).queue, queue);
+      assert.deepEqual((await h.broker.qscan(0, { count: 100, busyloop: true })).items, [queue]);
+      const [d] = (await h.take(queue))!;
+      assert.equal(d!.queue, queue);
+      assert.ok(d!.body.equals(body));
+    });
+
     it("showBySeq finds a job by its sequence number, null once gone or never known", async () => {
       const h = await open();
       const a = await h.addJob("q", "a");
