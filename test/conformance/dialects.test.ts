@@ -99,7 +99,17 @@ forEachStore((open) => {
       const h = await open();
       await h.add("q");
       await h.expectError(() => h.take("q", 1, { leaseSeconds: 0 }), "ERR");
+      await h.expectError(() => h.take("q", 1, { leaseSeconds: 1.5 }), "ERR");
       assert.equal(await h.broker.qlen("q"), 1);
+    });
+
+    it("a lease on a RETRY 0 job changes nothing: it is never re-queued", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { retry: 0, ttl: 100 });
+      await h.take("q", 1, { leaseSeconds: 5 });
+      await h.advance(50_000);
+      assert.equal(await h.state(id), "active");
+      assert.equal((await h.show(id)).requeueAt, null);
     });
 
     it("consume deletes what it delivers, for immediate and blocked fetches", async () => {
@@ -148,6 +158,19 @@ forEachStore((open) => {
       );
       assert.equal(await h.broker.retryJob("q", a), null);
       assert.equal(await h.broker.retryJob("other", later), null);
+    });
+
+    it("retryJob on a queued or delayed job moves it to the tail at once", async () => {
+      const h = await open();
+      const a = await h.add("q", "a");
+      const delayed = await h.add("q", "d", { delay: 30 });
+      await h.add("q", "b");
+      assert.equal(await h.broker.retryJob("q", a), "requeued");
+      assert.equal(await h.broker.retryJob("q", delayed), "requeued");
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["b", "a", "d"]);
+      await h.advance(30_000); // the old delay does not queue it twice
+      assert.equal(await h.broker.qlen("q"), 3);
+      assert.equal((await h.show(delayed)).nacks, 1);
     });
 
     it("jobs without a budget are retried forever", async () => {
@@ -203,6 +226,27 @@ forEachStore((open) => {
       await h.advance(600_000);
       assert.equal(await h.broker.qlen("q"), 0);
       assert.equal(await h.broker.flushQueue("nothing"), 0);
+    });
+
+    it("queueCounts() lists every known queue sorted by name; names given are kept in order", async () => {
+      const h = await open();
+      for (const q of ["c", "a", "b"]) await h.add(q);
+      assert.deepEqual(
+        (await h.broker.queueCounts()).map((c) => [c.name, c.total]),
+        [
+          ["a", 1],
+          ["b", 1],
+          ["c", 1],
+        ],
+      );
+      assert.deepEqual(
+        (await h.broker.queueCounts(["c", "zz", "a"])).map((c) => [c.name, c.waiting]),
+        [
+          ["c", 1],
+          ["zz", 0],
+          ["a", 1],
+        ],
+      );
     });
 
     it("queueCounts counts delayed jobs as processing and blocked fetchers as consumers", async () => {

@@ -163,6 +163,14 @@ forEachStore((open) => {
       assert.equal(await h.broker.qlen("q"), 2);
     });
 
+    it("MAXLEN does not count delayed jobs", async () => {
+      const h = await open();
+      await h.add("q", "a", { delay: 10 });
+      await h.add("q", "b", { delay: 10 });
+      await h.add("q", "c", { maxlen: 1 });
+      await h.expectError(() => h.add("q", "d", { maxlen: 1 }), "MAXLEN");
+    });
+
     it("errors come in order: MAXLEN, then PAUSED", async () => {
       const h = await open();
       await h.add("q");

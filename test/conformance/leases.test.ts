@@ -104,6 +104,30 @@ forEachStore((open) => {
     });
   });
 
+  describe("SHOW times through a job's life", () => {
+    it("requeueAt and awakeAt follow delivery, NACK and the lease; observedAt is the clock", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { retry: 10, ttl: 100 });
+      await h.advance(2_000);
+      await h.take("q");
+      let info = await h.show(id);
+      assert.deepEqual(
+        [info.state, info.requeueAt, info.awakeAt, info.observedAt],
+        ["active", T0 + 12_000, T0 + 12_000, T0 + 2_000],
+      );
+      await h.advance(3_000);
+      await h.broker.nack([id]);
+      info = await h.show(id);
+      assert.deepEqual(
+        [info.state, info.requeueAt, info.awakeAt, info.nacks],
+        ["queued", T0 + 15_000, T0 + 100_000, 1],
+      );
+      await h.take("q");
+      await h.advance(95_000);
+      assert.equal(await h.broker.show(id), null);
+    });
+  });
+
   describe("WORKING", () => {
     it("postpones the re-queue to now + retry and answers the retry", async () => {
       const h = await open();
