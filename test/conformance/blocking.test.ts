@@ -132,6 +132,59 @@ forEachStore((open) => {
       assert.equal(await h.state(id), "active");
     });
 
+    it("adds racing several blocked fetchers: each fetcher gets one job, none is lost or given twice", async () => {
+      const h = await open();
+      const waiters = [];
+      for (let i = 0; i < 5; i++) waiters.push(await h.block({ queues: ["q"], count: 3 }));
+      const added = await Promise.all(Array.from({ length: 12 }, (_, i) => h.add("q", `j${i}`)));
+      const delivered: string[] = [];
+      for (const w of waiters) {
+        const got = (await h.answer(w))!;
+        assert.equal(got.length, 1);
+        delivered.push(got[0]!.id);
+      }
+      assert.equal(new Set(delivered).size, 5);
+      const queued = await h.peekIds("q");
+      assert.deepEqual([...delivered, ...queued].sort(), [...added].sort());
+      for (const id of delivered) assert.equal(await h.state(id), "active");
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
+    it("an abort racing an add: the job is either delivered to the fetcher or still queued", async () => {
+      const h = await open();
+      for (let round = 0; round < 5; round++) {
+        const ctl = new AbortController();
+        const w = await h.block({ queues: [`q${round}`], signal: ctl.signal });
+        const adding = h.add(`q${round}`, "x");
+        ctl.abort();
+        const id = await adding;
+        const got = await h.answer(w);
+        await h.settle();
+        if (got === null) {
+          assert.deepEqual(await h.peekIds(`q${round}`), [id]);
+        } else {
+          assert.deepEqual(
+            got.map((d) => d.id),
+            [id],
+          );
+          assert.equal(await h.state(id), "active");
+        }
+      }
+      assert.equal((await h.broker.stats()).blockedClients, 0);
+    });
+
+    it("a time-out on several queues releases the fetcher from all of them", async () => {
+      const h = await open();
+      const w = await h.block({ queues: ["a", "b", "c"], timeoutMs: 500 });
+      assert.deepEqual([(await h.broker.qstat("a"))!.blocked, (await h.broker.qstat("c"))!.blocked], [1, 1]);
+      await h.advance(500);
+      assert.equal(await h.answer(w), null);
+      for (const q of ["a", "b", "c"]) assert.equal((await h.broker.qstat(q))!.blocked, 0);
+      await h.add("b");
+      await h.settle();
+      assert.equal(await h.broker.qlen("b"), 1);
+    });
+
     it("is woken by every put-back: NACK, ENQUEUE, retryJob, redrive", async () => {
       const h = await open();
       const a = await h.add("q", "a", { retries: 0 });
