@@ -607,7 +607,8 @@ export class RedisBroker implements Broker {
     let removed = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        removed += num(await this.run("remove", queue, [reason, ...new Set(group)]));
+        const n = num(await this.run("remove", queue, [reason, ...new Set(group)]));
+        removed += n;
         for (const id of group) this.idQueues.delete(id);
       }),
     );
@@ -646,7 +647,8 @@ export class RedisBroker implements Broker {
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        moved += num(await this.run("dequeue", queue, group));
+        const n = num(await this.run("dequeue", queue, group));
+        moved += n;
         await this.noteTimers(queue);
       }),
     );

@@ -59,7 +59,8 @@ describe("a docket server killed under load", () => {
         if (!producing && !viaA && [...added].every((id) => acked.has(id) || unsure.has(id))) return;
         let jobs: Buffer[][] | null;
         try {
-          jobs = (await c.call("GETJOB", "TIMEOUT", "200", "COUNT", "10", "FROM", "work")) as Buffer[][] | null;
+          jobs = (await c.call("GETJOB", "TIMEOUT", "200", "COUNT", "10", "FROM", "work")) as
+            Buffer[][] | null;
         } catch {
           if (viaA) return;
           throw new Error("GETJOB failed on the surviving server");
