@@ -32,7 +32,7 @@ import type { Connections } from "./connection.js";
 import { Keys, idTag, keySlot, makeSeq, queueTag, seqTag } from "./keys.js";
 import { LOOKUP_SCRIPT, queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
 import { NodeRegistry } from "./nodes.js";
-import { deadLetter, delivery, jobInfo } from "./records.js";
+import { deadLetter, delivery, deliveryWakeAt, jobInfo } from "./records.js";
 import { Script, list, num, str, type Reply } from "./script.js";
 import { FetchWaiter, JobWaiter, LocalWaiters, NotifyWaiter } from "./waiters.js";
 
@@ -45,6 +45,8 @@ const SEQ_BLOCK = 1000;
 const SWEEP_INTERVAL_MS = 2_000;
 const DUE_BATCH = 1000;
 const ID_CACHE_MAX = 100_000;
+/** most blocked fetchers served by one script call */
+const SERVE_BATCH = 64;
 
 export interface RedisBrokerSettings {
   conns: Connections;
@@ -292,7 +294,11 @@ export class RedisBroker implements Broker {
     }
   }
 
-  /** Serves the queue's blocked fetchers in arrival order while it has jobs. */
+  /**
+   * Serves the queue's blocked fetchers in arrival order while it has jobs:
+   * one script call takes a job for each of the first waiters that share
+   * fetch options (lease, NOACK). One serving loop per queue at a time.
+   */
   private async serve(queue: string): Promise<void> {
     if (this.serving.has(queue)) {
       this.serving.set(queue, true);
@@ -301,38 +307,35 @@ export class RedisBroker implements Broker {
     this.serving.set(queue, false);
     try {
       for (;;) {
-        const waiter = this.waiters.nextFetcher(queue);
-        if (!waiter) {
+        const batch = this.waiters.nextFetchers(queue, SERVE_BATCH);
+        let got: Delivery[] = [];
+        if (batch.length > 0) {
+          const first = batch[0]!;
+          for (const waiter of batch) waiter.busy = true;
+          try {
+            got = await this.take(queue, batch.length, first.leaseSeconds, first.consume);
+          } finally {
+            for (const waiter of batch) waiter.busy = false;
+          }
+          const unserved: string[] = [];
+          let next = 0;
+          for (const job of got) {
+            while (next < batch.length && (batch[next]!.done || batch[next]!.aborted)) next++;
+            const waiter = batch[next++];
+            if (waiter) this.waiters.finishFetcher(waiter, [job]);
+            else unserved.push(job.id);
+          }
+          // Waiters that went (abort) while the take was in flight: their jobs go back.
+          if (unserved.length > 0) await this.putBack(unserved, "enqueue", true);
+          this.waiters.settle(batch, this.clock.now());
+        }
+        if (got.length < batch.length || batch.length === 0) {
           if (this.serving.get(queue) === true) {
             this.serving.set(queue, false);
             continue;
           }
           break;
         }
-        waiter.busy = true;
-        let got: Delivery[];
-        try {
-          got = await this.take(queue, 1, waiter.leaseSeconds, waiter.consume);
-        } finally {
-          waiter.busy = false;
-        }
-        if (got.length === 0) {
-          if (this.serving.get(queue) === true) {
-            this.serving.set(queue, false);
-            continue;
-          }
-          break;
-        }
-        if (waiter.done) {
-          // Aborted while the take was in flight: the job goes back to its place.
-          await this.putBack(
-            got.map((job) => job.id),
-            "enqueue",
-            true,
-          );
-          continue;
-        }
-        this.waiters.finishFetcher(waiter, got);
       }
     } catch (error) {
       this.logger?.warn({ err: (error as Error).message, queue }, "serving blocked clients failed");
@@ -538,10 +541,7 @@ export class RedisBroker implements Broker {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve);
       this.waiters.addFetcher(waiter);
-      req.signal?.addEventListener("abort", () => {
-        if (!waiter.busy) this.waiters.finishFetcher(waiter, null);
-        else waiter.done = true;
-      });
+      req.signal?.addEventListener("abort", () => this.waiters.abortFetcher(waiter));
       // A job may have come between the first look and now.
       for (const queue of req.queues) void this.serve(queue);
     });
@@ -562,10 +562,7 @@ export class RedisBroker implements Broker {
     if (reply.length === 0) return [];
     const out = reply.map((r) => delivery(queue, r));
     for (const job of out) this.remember(job.id, queue);
-    if (!consume) {
-      const now = this.clock.now();
-      await this.noteTimer(queue, now + Math.max(1, leaseSeconds ?? 1) * 1000);
-    }
+    if (!consume) await this.noteTimer(queue, Math.min(...reply.map(deliveryWakeAt)));
     return out;
   }
 
@@ -607,7 +604,8 @@ export class RedisBroker implements Broker {
     let removed = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        removed += num(await this.run("remove", queue, [reason, ...new Set(group)]));
+        const n = num(await this.run("remove", queue, [reason, ...new Set(group)]));
+        removed += n;
         for (const id of group) this.idQueues.delete(id);
       }),
     );
@@ -646,7 +644,8 @@ export class RedisBroker implements Broker {
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        moved += num(await this.run("dequeue", queue, group));
+        const n = num(await this.run("dequeue", queue, group));
+        moved += n;
         await this.noteTimers(queue);
       }),
     );

@@ -6,7 +6,7 @@
  *   KEYS: 1 meta, 2 ready, 3 timers, 4 all, 5 jobs, 6 bodies, 7 events, 8 dead, 9 ids, 10 seqs
  *   ARGV: 1 queue name, 2 now (ms, from the broker's clock), 3 wake channel, 4… per script
  *
- * A job record (cmsgpack map in the jobs hash): s seq, c createdAt, ttl, r retry,
+ * A job record (cmsgpack map in the jobs hash): s seq (a decimal string), c createdAt, ttl, r retry,
  * dl delay, rp repl, k rank, st state ("q" queued, "a" active, "d" dead letter),
  * n nacks, ad additional deliveries, aw awakeAt, rq requeueAt, eq ever queued,
  * ev okq event id, rs retries, rl retries left, w watched by WAITJOB, dr/da dead
@@ -95,13 +95,14 @@ end
 local function delivery(id, job, body)
   local ev = false
   if job.ev then ev = job.ev end
-  return { id, job.s, body, job.n, job.ad, ev }
+  return { id, job.s, body, job.n, job.ad, ev, wakeAt(job) }
 end
 `;
 
 /** ARGV 4… id, seq, body, ttl, retry, delay, repl, maxlen (0 = none), front (0/1), hasEvent, event, retries (-1 = unlimited) */
 const ADD = `
-local id, seq, body = ARGV[4], tonumber(ARGV[5]), ARGV[6]
+-- seq stays a string: Lua would print large numbers in exponent notation
+local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
 if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event id') end
@@ -389,7 +390,7 @@ for i = 4, #ARGV - 1, 2 do
     local body = redis.call('HGET', B, old) or ''
     redis.call('HDEL', J, old)
     redis.call('HDEL', B, old)
-    local id, seq = ARGV[i], tonumber(ARGV[i + 1])
+    local id, seq = ARGV[i], ARGV[i + 1]
     ensureQueue()
     local job = { s = seq, c = now, ttl = dead.ttl, r = dead.r, dl = 0, rp = dead.rp,
       k = redis.call('HINCRBY', M, 'rank', 1), st = 'a', n = 0, ad = 0, aw = 0, rq = 0, eq = 0,

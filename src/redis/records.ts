@@ -32,6 +32,11 @@ export function jobInfo(queue: string, reply: Reply, now: number): JobInfo {
   return info;
 }
 
+/** the job's next timer, which a delivery reply carries last */
+export function deliveryWakeAt(reply: Reply): number {
+  return num(list(reply)[6]);
+}
+
 export function delivery(queue: string, reply: Reply): Delivery {
   const r = list(reply);
   const out: Delivery = {

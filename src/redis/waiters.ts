@@ -5,6 +5,8 @@ export class FetchWaiter {
   done = false;
   /** a take for it is in flight */
   busy = false;
+  /** aborted while a take for it was in flight */
+  aborted = false;
   constructor(
     readonly queues: string[],
     /** ms on the broker's clock; 0 = never */
@@ -70,12 +72,40 @@ export class LocalWaiters {
     waiter.resolve(jobs);
   }
 
-  /** the first waiter of the queue that is not already being served */
-  nextFetcher(queue: string): FetchWaiter | undefined {
+  /**
+   * The first waiters of the queue not already being served, in arrival
+   * order, as long as they share the first one's fetch options.
+   */
+  nextFetchers(queue: string, max: number): FetchWaiter[] {
     const set = this.fetchers.get(queue);
-    if (!set) return undefined;
-    for (const waiter of set) if (!waiter.done && !waiter.busy) return waiter;
-    return undefined;
+    const out: FetchWaiter[] = [];
+    if (!set) return out;
+    for (const waiter of set) {
+      if (waiter.done || waiter.busy) continue;
+      if (
+        out.length > 0 &&
+        (waiter.leaseSeconds !== out[0]!.leaseSeconds || waiter.consume !== out[0]!.consume)
+      ) {
+        break;
+      }
+      out.push(waiter);
+      if (out.length >= max) break;
+    }
+    return out;
+  }
+
+  /** An aborted fetch: gone at once, or, while a take for it is in flight, once that returns. */
+  abortFetcher(waiter: FetchWaiter): void {
+    if (waiter.busy) waiter.aborted = true;
+    else this.finishFetcher(waiter, null);
+  }
+
+  /** After a take: the batch's waiters aborted or timed out while it was in flight finish now. */
+  settle(batch: FetchWaiter[], now: number): void {
+    for (const waiter of batch) {
+      if (waiter.done) continue;
+      if (waiter.aborted || (waiter.deadline > 0 && waiter.deadline <= now)) this.finishFetcher(waiter, null);
+    }
   }
 
   waitingOn(queue: string): number {
