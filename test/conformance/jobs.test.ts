@@ -218,6 +218,27 @@ forEachStore((open) => {
       assert.equal(await h.broker.show(ids[0]!), null);
     });
 
+    it("multi-id commands count jobs of several queues in one call", async () => {
+      const h = await open();
+      const ids = async () => [await h.add("a", "1"), await h.add("b", "2"), await h.add("c", "3")];
+      const forAck = await ids();
+      assert.equal(await h.broker.ackJobs([...forAck, UNKNOWN_ID]), 3);
+      const forFast = await ids();
+      assert.equal(await h.broker.fastAck(forFast), 3);
+      const forDel = await ids();
+      assert.equal(await h.broker.deleteJobs(forDel), 3);
+      const moved = await ids();
+      assert.equal(await h.broker.dequeue(moved), 3);
+      assert.equal(await h.broker.enqueue(moved), 3);
+      await h.take(["a", "b", "c"], 3);
+      assert.equal(await h.broker.nack([moved[2]!, moved[0]!, moved[1]!]), 3);
+      assert.deepEqual(
+        [await h.broker.qlen("a"), await h.broker.qlen("b"), await h.broker.qlen("c")],
+        [1, 1, 1],
+      );
+      assert.equal((await h.broker.stats()).jobs, 3);
+    });
+
     it("multi-id commands check every id first and do nothing if one is malformed", async () => {
       const h = await open();
       const a = await h.add("q", "a", { retry: 10 });
