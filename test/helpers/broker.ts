@@ -15,12 +15,18 @@ export interface Tracked<T> {
   promise: Promise<T>;
 }
 
+/** A rejection marks the call done too; awaiting `promise` rethrows it. */
 export function trackPromise<T>(promise: Promise<T>): Tracked<T> {
   const state: Tracked<T> = { done: false, value: undefined, promise };
-  void promise.then((value) => {
-    state.done = true;
-    state.value = value;
-  });
+  promise.then(
+    (value) => {
+      state.done = true;
+      state.value = value;
+    },
+    () => {
+      state.done = true;
+    },
+  );
   return state;
 }
 
