@@ -158,6 +158,10 @@ forEachStore((open) => {
       );
       assert.equal(await h.broker.retryJob("q", a), null);
       assert.equal(await h.broker.retryJob("other", later), null);
+      // a dead letter is no live job: no seq, no ack
+      assert.equal(await h.broker.showBySeq(letter!.seq), null);
+      assert.equal(await h.broker.ackInQueue("q", a, "id"), 0);
+      assert.equal((await h.broker.deadLetters("q", 10)).length, 1);
     });
 
     it("retryJob on a queued or delayed job moves it to the tail at once", async () => {
@@ -189,6 +193,8 @@ forEachStore((open) => {
         ids.push(await h.add("q", body, { retries: 0, eventId: `e-${body}` }));
       for (const id of ids) assert.equal(await h.broker.retryJob("q", id), "deadlettered");
       assert.deepEqual(bodies(await h.broker.deadLetters("q", 2)), ["a", "b"]);
+      const [letterA] = await h.broker.deadLetters("q", 1);
+      assert.deepEqual([letterA!.id, letterA!.eventId, letterA!.queue], [ids[0], "e-a", "q"]);
       assert.equal(await h.broker.redrive("q", 2), 2);
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
       const fresh = (await h.broker.qpeek("q", 1))[0]!;

@@ -102,6 +102,16 @@ forEachStore((open) => {
       assert.equal((await h.show(a)).additionalDeliveries, 1);
       assert.deepEqual(await h.peekIds("q"), [a, b]);
     });
+
+    it("DEQUEUE skips delayed and active jobs", async () => {
+      const h = await open();
+      const delayed = await h.add("q", "d", { delay: 5 });
+      const active = await h.add("q", "a");
+      await h.take("q");
+      assert.equal(await h.broker.dequeue([delayed, active]), 0);
+      await h.advance(5_000);
+      assert.deepEqual(await h.peekIds("q"), [delayed]);
+    });
   });
 
   describe("SHOW times through a job's life", () => {

@@ -67,6 +67,33 @@ forEachStore((open) => {
       assert.equal(await h.broker.qlen("q"), 1);
     });
 
+    it("paused out: put-backs, leases and delays queue jobs but serve no blocked fetcher", async () => {
+      const h = await open();
+      const a = await h.add("q", "a", { retry: 5 });
+      const b = await h.add("q", "b", { retry: 5 });
+      await h.take("q", 2);
+      const c = await h.add("q", "c", { delay: 5 });
+      await h.broker.pause("q", ["out"]);
+      const w = await h.block({ queues: ["q"] });
+      assert.equal(await h.broker.nack([a]), 1);
+      await h.advance(5_000); // b's lease ends, c's delay ends
+      assert.equal(w.done, false);
+      assert.deepEqual(await h.peekIds("q"), [a, b, c]);
+      await h.broker.pause("q", ["none"]);
+      assert.deepEqual(
+        (await h.answer(w))!.map((d) => d.id),
+        [a],
+      );
+    });
+
+    it("PAUSE makes the queue known: QSTAT reports it with its state", async () => {
+      const h = await open();
+      assert.equal(await h.broker.qstat("fresh"), null);
+      assert.equal(await h.broker.pause("fresh", ["out"]), "out");
+      const s = (await h.broker.qstat("fresh"))!;
+      assert.deepEqual([s.name, s.len, s.pause, s.jobsIn, s.jobsOut], ["fresh", 0, "out", 0, 0]);
+    });
+
     it("going from all to in also wakes blocked fetchers (output no longer paused)", async () => {
       const h = await open();
       const id = await h.add("q");
