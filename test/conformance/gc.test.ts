@@ -21,6 +21,17 @@ forEachStore((open) => {
       assert.deepEqual((await h.broker.qscan(0, { count: 10, busyloop: false })).items, []);
     });
 
+    it("the totals outlive a collected queue", async () => {
+      const h = await open();
+      const id = await h.add("q");
+      await h.take("q");
+      await h.broker.ackJobs([id]);
+      await h.advance(GC);
+      assert.equal(await h.broker.qstat("q"), null);
+      const s = await h.broker.stats();
+      assert.deepEqual([s.added, s.delivered, s.acked], [1, 1, 1]);
+    });
+
     it("keeps a queue that is non-empty, paused, or has blocked fetchers", async () => {
       const h = await open();
       await h.add("full");

@@ -68,6 +68,21 @@ forEachStore((open) => {
       assert.deepEqual([q.len, q.jobsIn, q.jobsOut], [1, 4, 1]);
     });
 
+    it("flushQueue keeps the totals", async () => {
+      const h = await open();
+      const a = await h.add("q", "a");
+      await h.add("q", "b");
+      await h.add("r", "c");
+      await h.take("q");
+      await h.broker.ackJobs([a]);
+      assert.equal(await h.broker.flushQueue("q"), 1);
+      const s = await h.broker.stats();
+      assert.deepEqual(
+        { jobs: s.jobs, added: s.added, delivered: s.delivered, acked: s.acked },
+        { jobs: 1, added: 3, delivered: 1, acked: 1 },
+      );
+    });
+
     it("flushAll keeps the totals but drops dead letters, event ids and pauses", async () => {
       const h = await open();
       const dead = await h.add("q", "a", { retries: 0 });

@@ -4,8 +4,8 @@ import { openRedisBroker } from "../../src/redis/index.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import type { StoreFactory } from "./harness.js";
 
-/** The in-process engine: synchronous, timers run by `runDue()`. */
-const engineStore: StoreFactory = {
+/** The in-process engine, the reference semantics: synchronous, timers run by `runDue()`. */
+export const engineStore: StoreFactory = {
   name: "engine",
   quietMs: 0,
   open: async (clock) => {
