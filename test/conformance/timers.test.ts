@@ -59,6 +59,19 @@ forEachStore((open) => {
       assert.deepEqual(await h.ids("q"), [id]);
     });
 
+    it("a queue with only delayed jobs is not known yet: QSTAT null until the first job is queued", async () => {
+      const h = await open();
+      await h.add("q", "x", { delay: 5 });
+      assert.equal(await h.broker.qstat("q"), null);
+      assert.equal((await h.broker.stats()).queues, 0);
+      assert.deepEqual((await h.broker.qscan(0, { count: 10, busyloop: true })).items, []);
+      await h.advance(5_000);
+      const s = (await h.broker.qstat("q"))!;
+      assert.deepEqual([s.len, s.age, s.jobsIn], [1, 0, 1]);
+      await h.advance(3_000);
+      assert.equal((await h.broker.qstat("q"))!.age, 3);
+    });
+
     it("NACK on a delayed job queues it at once and cancels the delay", async () => {
       const h = await open();
       const id = await h.add("q", "x", { delay: 50 });
