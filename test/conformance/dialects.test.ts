@@ -81,6 +81,19 @@ forEachStore((open) => {
       assert.equal(await h.state(id), "queued");
     });
 
+    it("a lease shorter than RETRY runs from the delivery, whenever that is", async () => {
+      const h = await open();
+      const id = await h.add("q", "a", { retry: 2, ttl: 30 });
+      await h.advance(1);
+      await h.take("q", 1, { leaseSeconds: 1 });
+      assert.equal((await h.show(id)).requeueAt, T0 + 1_001);
+      await h.advance(999);
+      assert.equal(await h.state(id), "active");
+      await h.advance(1);
+      const info = await h.show(id);
+      assert.deepEqual([info.state, info.additionalDeliveries], ["queued", 1]);
+    });
+
     it("a blocked fetch's leaseSeconds applies to the job it gets", async () => {
       const h = await open();
       const w = await h.block({ queues: ["q"], leaseSeconds: 20 });
