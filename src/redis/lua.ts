@@ -143,24 +143,33 @@ const TAKE = `
 local count, lease, consume = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
 if pausedOut() then return {} end
 local out = {}
-local popped = redis.call('ZPOPMIN', R, count)
-for i = 1, #popped, 2 do
-  local id = popped[i]
-  local job = load(id)
-  if job then
-    job.st = 'a'
-    if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
-    redis.call('HINCRBY', M, 'out', 1)
-    redis.call('HINCRBY', M, 'delivered', 1)
-    out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
-    if consume then
-      remove(id, job, 'acked')
-    else
-      if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
-      save(id, job)
-      schedule(id, job)
+local want = count
+while want > 0 do
+  local popped = redis.call('ZPOPMIN', R, want)
+  if #popped == 0 then break end
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local job = load(id)
+    if job and job.c + job.ttl * 1000 <= now then
+      -- Expired, not yet collected by a timer run: never delivered.
+      redis.call('HINCRBY', M, 'expired', 1)
+      remove(id, job, 'expired')
+    elseif job then
+      job.st = 'a'
+      if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
+      redis.call('HINCRBY', M, 'out', 1)
+      redis.call('HINCRBY', M, 'delivered', 1)
+      out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
+      if consume then
+        remove(id, job, 'acked')
+      else
+        if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
+        save(id, job)
+        schedule(id, job)
+      end
     end
   end
+  want = count - #out
 end
 if #out > 0 then touch() end
 return out
