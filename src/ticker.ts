@@ -57,6 +57,7 @@ export interface DueRunner {
 export class RedisTicker {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private lastErrorAt = 0;
 
   constructor(
     private readonly broker: DueRunner,
@@ -77,7 +78,12 @@ export class RedisTicker {
       this.broker.runDue().then(
         () => this.schedule(),
         (error: Error) => {
-          this.onError(error);
+          // Redis unreachable: one warning per 10 s, not one per tick.
+          const now = Date.now();
+          if (now - this.lastErrorAt >= 10_000) {
+            this.lastErrorAt = now;
+            this.onError(error);
+          }
           this.schedule();
         },
       );

@@ -29,7 +29,7 @@ import { newNodeId, ttlSuffix } from "../engine/ids.js";
 import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "../engine/validate.js";
 import type { Logger } from "../log.js";
 import type { Connections } from "./connection.js";
-import { Keys, idTag, keySlot, makeSeq, queueTag, seqTag } from "./keys.js";
+import { Keys, idTag, keySlot, queueTag } from "./keys.js";
 import { LOOKUP_SCRIPT, queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
 import { NodeRegistry } from "./nodes.js";
 import { deadLetter, delivery, deliveryWakeAt, jobInfo } from "./records.js";
@@ -168,7 +168,11 @@ export class RedisBroker implements Broker {
       ]);
   }
 
-  private async nextSeq(tag: string): Promise<number> {
+  /**
+   * Sequence numbers come from one deployment-wide counter, reserved in
+   * blocks: consecutive on one server, unique across servers.
+   */
+  private async nextSeq(): Promise<number> {
     while (this.seqNext >= this.seqEnd) {
       this.seqRefill ??= (async () => {
         const end = await this.conns.client.incrby(this.keys.seq, SEQ_BLOCK);
@@ -177,7 +181,7 @@ export class RedisBroker implements Broker {
       })().finally(() => (this.seqRefill = undefined));
       await this.seqRefill;
     }
-    return makeSeq(this.seqNext++, tag);
+    return this.seqNext++;
   }
 
   private newJobId(queue: string, ttl: number, retry: number, suffix = ttlSuffix(ttl, retry)): string {
@@ -433,11 +437,24 @@ export class RedisBroker implements Broker {
     );
   }
 
+  /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
+  private async foldTotals(reply: Reply[]): Promise<void> {
+    const names = ["added", "delivered", "acked", "expired", "requeued"];
+    await Promise.all(
+      names.map((name, i) => {
+        const n = num(reply[i + 1]);
+        return n > 0 ? this.conns.client.hincrby(this.keys.totals, name, n) : undefined;
+      }),
+    );
+  }
+
   private async collectIdleQueues(): Promise<void> {
     const client = this.conns.client;
     for (const [queue] of await this.allQueues()) {
       if (this.waiters.waitingOn(queue) > 0) continue;
-      if (num(await this.run("gc", queue, [QUEUE_IDLE_GC_MS])) !== 1) continue;
+      const r = list(await this.run("gc", queue, [QUEUE_IDLE_GC_MS]));
+      if (num(r[0]) !== 2) continue;
+      await this.foldTotals(r);
       await client.zrem(this.keys.queues, queue);
       // Re-created meanwhile by another server: it stays registered.
       if ((await client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
@@ -461,8 +478,7 @@ export class RedisBroker implements Broker {
     if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
       throw new BrokerError("ERR", "retries must be a non negative integer");
     }
-    const tag = queueTag(req.queue);
-    const seq = await this.nextSeq(tag);
+    const seq = await this.nextSeq();
     const id = this.newJobId(req.queue, ttl, retry);
     const args = [
       req.queue,
@@ -669,14 +685,23 @@ export class RedisBroker implements Broker {
     return Array.isArray(reply[0]) ? jobInfo(queue, reply[0], this.clock.now()) : null;
   }
 
+  /**
+   * A sequence number says nothing of its queue: every tag of a known queue
+   * is asked (its seq -> id index). O(queues), for TaskQ's task lookups.
+   */
   async showBySeq(seq: number): Promise<JobInfo | null> {
-    if (!Number.isSafeInteger(seq) || seq < 0) return null;
-    const reply = list(
-      await this.lookupScript.run(this.conns.client, this.keys.index(seqTag(seq)), ["seq", seq]),
+    if (!Number.isSafeInteger(seq) || seq < 1) return null;
+    const tags = new Set((await this.allQueues()).map(([queue]) => queueTag(queue)));
+    const found = await Promise.all(
+      [...tags].map(async (tag) => {
+        const pair = list(
+          await this.lookupScript.run(this.conns.client, this.keys.index(tag), ["seq", seq]),
+        )[0];
+        return Array.isArray(pair) ? str(pair[0]) : undefined;
+      }),
     );
-    const pair = reply[0];
-    if (!Array.isArray(pair)) return null;
-    return this.show(str(pair[0]));
+    const id = found.find((x) => x !== undefined);
+    return id === undefined ? null : this.show(id);
   }
 
   async waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobWaitOutcome> {
@@ -765,14 +790,16 @@ export class RedisBroker implements Broker {
     const queues = (await this.allQueues()).filter(([, serial]) => serial >= cursor);
     const items: string[] = [];
     let examined = 0;
-    for (const [queue, serial] of queues) {
+    const window = opts.busyloop ? queues : queues.slice(0, opts.count + 1);
+    const stats = await Promise.all(window.map(([queue]) => this.run("stat", queue, [])));
+    for (const [i, [queue, serial]] of window.entries()) {
       if (!opts.busyloop && examined >= opts.count) return { cursor: serial, items };
       examined++;
-      if (opts.minlen !== undefined || opts.maxlen !== undefined) {
-        const len = await this.qlen(queue);
-        if (opts.minlen !== undefined && len < opts.minlen) continue;
-        if (opts.maxlen !== undefined && len > opts.maxlen) continue;
-      }
+      const stat = list(stats[i]);
+      if (num(stat[0]) === 0) continue; // hidden or gone
+      const len = num(stat[1]);
+      if (opts.minlen !== undefined && len < opts.minlen) continue;
+      if (opts.maxlen !== undefined && len > opts.maxlen) continue;
       if (opts.importrate !== undefined && opts.importrate > 0) continue;
       items.push(queue);
     }
@@ -784,7 +811,14 @@ export class RedisBroker implements Broker {
     for (const [, set] of [...this.waiters.jobs]) {
       for (const waiter of [...set]) this.waiters.finishJobWaiter(waiter, "deleted");
     }
-    const keep = new Set([this.keys.seq, this.keys.nodes, this.keys.qserial]);
+    // The totals are "since start": they outlive the jobs.
+    await Promise.all(
+      (await this.allQueues()).map(async ([queue]) => {
+        const r = list(await this.run("stat", queue, []));
+        await this.foldTotals([0, r[8]!, r[9]!, r[10]!, r[11]!, r[12]!]);
+      }),
+    );
+    const keep = new Set([this.keys.seq, this.keys.nodes, this.keys.qserial, this.keys.totals]);
     await Promise.all(
       this.conns.masters().map(async (node) => {
         let cursor = "0";
@@ -805,11 +839,21 @@ export class RedisBroker implements Broker {
 
   async stats(): Promise<BrokerStats> {
     const queues = await this.allQueues();
-    const totals = { jobs: 0, queued: 0, added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+    const folded = await this.conns.client.hgetall(this.keys.totals);
+    const totals = {
+      jobs: 0,
+      queued: 0,
+      queues: 0,
+      added: Number(folded.added ?? 0),
+      delivered: Number(folded.delivered ?? 0),
+      acked: Number(folded.acked ?? 0),
+      expired: Number(folded.expired ?? 0),
+      requeued: Number(folded.requeued ?? 0),
+    };
     await Promise.all(
       queues.map(async ([queue]) => {
         const r = list(await this.run("stat", queue, []));
-        if (num(r[0]) === 0) return;
+        totals.queues += num(r[0]);
         totals.queued += num(r[1]);
         totals.jobs += num(r[7]);
         totals.added += num(r[8]);
@@ -821,7 +865,7 @@ export class RedisBroker implements Broker {
     );
     return {
       jobs: totals.jobs,
-      queues: queues.length,
+      queues: totals.queues,
       jobsByState: { "wait-repl": 0, active: totals.jobs - totals.queued, queued: totals.queued, acked: 0 },
       blockedClients: this.waiters.blocked,
       added: totals.added,
@@ -845,7 +889,7 @@ export class RedisBroker implements Broker {
   async ackInQueue(queue: string, ref: string, by: JobRef): Promise<number> {
     if (by === "seq") {
       const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
-      if (!Number.isSafeInteger(seq) || seqTag(seq) !== queueTag(queue)) return 0;
+      if (!Number.isSafeInteger(seq)) return 0;
     }
     return num(await this.run("ackInQueue", queue, [ref, by]));
   }
@@ -862,7 +906,9 @@ export class RedisBroker implements Broker {
   }
 
   async flushQueue(queue: string): Promise<number> {
-    const removed = num(await this.run("flushQueue", queue, []));
+    const r = list(await this.run("flushQueue", queue, []));
+    const removed = num(r[0]);
+    await this.foldTotals(r);
     if (this.waiters.waitingOn(queue) > 0) await this.ensureQueue(queue);
     else {
       await this.conns.client.zrem(this.keys.queues, queue);
@@ -914,12 +960,11 @@ export class RedisBroker implements Broker {
     const waiting = num(await this.conns.client.llen(this.keys.queue(queue)[7]!));
     const n = Math.min(count, waiting);
     if (n === 0) return 0;
-    const tag = queueTag(queue);
     const args: Array<string | number> = [];
     // Ids carry TTL and RETRY in their last four digits: each fresh id takes its letter's.
     const letters = await this.deadLetters(queue, n);
     for (const letter of letters) {
-      args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq(tag));
+      args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq());
     }
     const moved = num(await this.run("redrive", queue, args));
     if (moved > 0) {

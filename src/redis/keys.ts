@@ -17,10 +17,11 @@ import { createHash } from "node:crypto";
  *   <prefix>:{T}:s          hash   sequence number -> job id
  *
  * Deployment-wide keys (one slot each, touched by plain commands only):
- *   <prefix>:queues   zset  queue registry, score = serial (QSCAN cursor)
+ *   <prefix>:queues   zset  queue registry, score = serial (QSCAN cursor); hidden queues stay
  *   <prefix>:qserial  string counter for queue serials
  *   <prefix>:timers   zset  queue -> earliest timer (best effort index, swept)
- *   <prefix>:seq      string counter of sequence blocks
+ *   <prefix>:seq      string sequence counter (servers reserve blocks of it)
+ *   <prefix>:totals   hash  added/delivered/acked/expired/requeued of queues dropped or flushed
  *   <prefix>:nodes    zset  docket server id -> heartbeat deadline (ms)
  *   <prefix>:node:<id> hash host, port of a docket server
  */
@@ -63,21 +64,13 @@ export function idTag(id: string): string | undefined {
   return tag.length === TAG_LENGTH ? tag : undefined;
 }
 
-/** Sequence numbers carry their tag in the low 18 bits: any seq leads to its slot. */
-export function makeSeq(counter: number, tag: string): number {
-  return counter * TAG_COUNT + tagIndex(tag);
-}
-
-export function seqTag(seq: number): string {
-  return tagFromIndex(seq % TAG_COUNT);
-}
-
 export class Keys {
   readonly queues: string;
   readonly qserial: string;
   readonly timers: string;
   readonly seq: string;
   readonly nodes: string;
+  readonly totals: string;
   /** the wake-up channel: payload is a queue name */
   readonly wakeChannel: string;
   /** WAITJOB channel: payload is `<id> <outcome>` */
@@ -89,6 +82,7 @@ export class Keys {
     this.timers = `${prefix}:timers`;
     this.seq = `${prefix}:seq`;
     this.nodes = `${prefix}:nodes`;
+    this.totals = `${prefix}:totals`;
     this.wakeChannel = `${prefix}:wake`;
     this.goneChannel = `${prefix}:wake:gone`;
   }

@@ -36,9 +36,16 @@ local function wakeAt(job)
 end
 local function schedule(id, job) redis.call('ZADD', T, wakeAt(job), id) end
 local function touch() redis.call('HSET', M, 'touched', now) end
+-- A queue exists while its meta does and is not hidden. An idle queue whose
+-- jobs are all delivered is hidden rather than deleted (its rank counters and
+-- live count must survive); queuing a job or naming it again brings it back fresh.
 local function ensureQueue()
-  if redis.call('EXISTS', M) == 1 then return 0 end
-  redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'rank', 0, 'front', 0,
+  if redis.call('EXISTS', M) == 1 then
+    if redis.call('HGET', M, 'hidden') ~= '1' then return 0 end
+    redis.call('HSET', M, 'hidden', 0, 'created', now, 'touched', now, 'pause', 'none', 'in', 0, 'out', 0)
+    return 1
+  end
+  redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'rank', 0, 'front', 0, 'hidden', 0,
     'in', 0, 'out', 0, 'live', 0, 'added', 0, 'delivered', 0, 'acked', 0, 'expired', 0, 'requeued', 0)
   return 1
 end
@@ -47,6 +54,7 @@ local function pausedOut()
   return p == 'out' or p == 'all'
 end
 local function enqueue(id, job)
+  ensureQueue()
   job.st = 'q'
   job.eq = 1
   if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
@@ -135,24 +143,33 @@ const TAKE = `
 local count, lease, consume = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
 if pausedOut() then return {} end
 local out = {}
-local popped = redis.call('ZPOPMIN', R, count)
-for i = 1, #popped, 2 do
-  local id = popped[i]
-  local job = load(id)
-  if job then
-    job.st = 'a'
-    if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
-    redis.call('HINCRBY', M, 'out', 1)
-    redis.call('HINCRBY', M, 'delivered', 1)
-    out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
-    if consume then
-      remove(id, job, 'acked')
-    else
-      if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
-      save(id, job)
-      schedule(id, job)
+local want = count
+while want > 0 do
+  local popped = redis.call('ZPOPMIN', R, want)
+  if #popped == 0 then break end
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local job = load(id)
+    if job and job.c + job.ttl * 1000 <= now then
+      -- Expired, not yet collected by a timer run: never delivered.
+      redis.call('HINCRBY', M, 'expired', 1)
+      remove(id, job, 'expired')
+    elseif job then
+      job.st = 'a'
+      if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
+      redis.call('HINCRBY', M, 'out', 1)
+      redis.call('HINCRBY', M, 'delivered', 1)
+      out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
+      if consume then
+        remove(id, job, 'acked')
+      else
+        if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
+        save(id, job)
+        schedule(id, job)
+      end
     end
   end
+  want = count - #out
 end
 if #out > 0 then touch() end
 return out
@@ -285,11 +302,16 @@ end
 return out
 `;
 
-/** queue stats: { exists, len, created, touched, pause, in, out, live, added, delivered, acked, expired, requeued } */
+/**
+ * queue stats: { visible (0: unknown or hidden), len, created, touched, pause, in, out, live, added,
+ * delivered, acked, expired, requeued }
+ */
 const STAT = `
-if redis.call('EXISTS', M) == 0 then return { 0, 0 } end
-local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued')
-return { 1, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11] }
+if redis.call('EXISTS', M) == 0 then return { 0, 0, 0, 0, 'none', 0, 0, 0, 0, 0, 0, 0, 0 } end
+local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued', 'hidden')
+local visible = 1
+if m[12] == '1' then visible = 0 end
+return { visible, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11] }
 `;
 
 /** ARGV 4 new state or '' (read only): { the state after, 1 if the queue was created } */
@@ -346,8 +368,12 @@ finish()
 return 'requeued'
 `;
 
-/** okq QFLUSH: every job and dead letter of the queue goes; the count of live jobs removed */
+/**
+ * okq QFLUSH: every job and dead letter of the queue goes.
+ * Returns { live jobs removed, added, delivered, acked, expired, requeued } (the totals it drops).
+ */
 const FLUSH_QUEUE = `
+local totals = redis.call('HMGET', M, 'added', 'delivered', 'acked', 'expired', 'requeued')
 local removed = 0
 local all = redis.call('HGETALL', J)
 for i = 1, #all, 2 do
@@ -356,10 +382,11 @@ for i = 1, #all, 2 do
   if job.st ~= 'd' then
     redis.call('HDEL', S, job.s)
     removed = removed + 1
+    if job.w == 1 then redis.call('PUBLISH', chan .. ':gone', all[i] .. ' deleted') end
   end
 end
 redis.call('DEL', M, R, T, A, J, B, E, D)
-return removed
+return { removed, totals[1] or 0, totals[2] or 0, totals[3] or 0, totals[4] or 0, totals[5] or 0 }
 `;
 
 /** ARGV 4 count: the oldest dead letters */
@@ -422,16 +449,25 @@ save(id, job)
 return 1
 `;
 
-/** ARGV 4 idle ms: drops the queue if it is empty, unpaused, without dead letters and idle that long */
+/**
+ * ARGV 4 idle ms: an empty, unpaused queue idle that long goes: deleted when it
+ * has no job and no dead letter, hidden otherwise (see ensureQueue).
+ * Returns { 0 kept | 1 hidden | 2 deleted, added, delivered, acked, expired, requeued }:
+ * the totals of a deleted queue, for the deployment-wide totals.
+ */
 const GC = `
-if redis.call('EXISTS', M) == 0 then return 1 end
-local m = redis.call('HMGET', M, 'touched', 'pause', 'live')
-if tonumber(m[3]) == 0 and m[2] == 'none' and redis.call('ZCARD', R) == 0 and redis.call('LLEN', D) == 0
-  and now - tonumber(m[1]) >= tonumber(ARGV[4]) then
-  redis.call('DEL', M, R, T, A, J, B, E, D)
-  return 1
+if redis.call('EXISTS', M) == 0 then return { 2, 0, 0, 0, 0, 0 } end
+local m = redis.call('HMGET', M, 'touched', 'pause', 'live', 'hidden', 'added', 'delivered', 'acked', 'expired', 'requeued')
+if m[4] == '1' and tonumber(m[3]) > 0 then return { 1, 0, 0, 0, 0, 0 } end
+if not (m[2] == 'none' and redis.call('ZCARD', R) == 0 and now - tonumber(m[1]) >= tonumber(ARGV[4])) then
+  return { 0, 0, 0, 0, 0, 0 }
 end
-return 0
+if tonumber(m[3]) == 0 and redis.call('LLEN', D) == 0 then
+  redis.call('DEL', M, R, T, A, J, B, E, D)
+  return { 2, m[5], m[6], m[7], m[8], m[9] }
+end
+redis.call('HSET', M, 'hidden', 1)
+return { 1, 0, 0, 0, 0, 0 }
 `;
 
 /** ARGV 4 start seq, 5 count: live jobs with seq >= start (JSCAN) */
