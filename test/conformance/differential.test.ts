@@ -11,8 +11,8 @@ import { engineStore, stores } from "./stores.js";
  * run on the engine (the reference) and on every other store, and each answer
  * is compared. Job ids and seqs differ between stores, so both sides are
  * named by creation order (J1, J2, … and 1, 2, …) before comparing. The clock
- * moves at most ~240 s per sequence (no queue garbage collection), and
- * neither flushAll nor redrive is drawn (their cases are in the other files).
+ * moves at most ~240 s per sequence (no queue garbage collection). Jobs a
+ * redrive creates are named by their order in a full JSCAN.
  * Replay one sequence:
  *   DOCKET_SEED=<seed> DOCKET_DIFF_SEQUENCES=1 node --import tsx --test test/conformance/differential.test.ts
  */
@@ -23,6 +23,9 @@ const TRACE = Number(process.env.DOCKET_DIFF_TRACE ?? 12);
 const QUEUES = ["a", "b", "c"];
 const PAUSE_OPS: PauseOp[] = ["in", "out", "all", "none", "state"];
 const REFS: JobRef[] = ["id", "event", "seq"];
+
+/** What a step needs after the call: name the job added, or the jobs redriven. */
+type Kind = "add" | "redrive" | false;
 
 type Outcome = { ok: unknown } | { err: [string, string] };
 
@@ -41,17 +44,26 @@ class Side {
   readonly seqs = new Map<number, number>();
   readonly idOf: string[] = [];
   readonly seqOf: number[] = [];
+  readonly queueOf: string[] = [];
   constructor(readonly h: Harness) {}
 
   get broker(): Broker {
     return this.h.broker;
   }
 
-  learn(id: string, seq: number): void {
+  learn(id: string, seq: number, queue: string): void {
     this.idOf.push(id);
+    this.queueOf.push(queue);
     this.seqOf.push(seq);
     this.ids.set(id, `J${this.idOf.length}`);
     this.seqs.set(seq, this.seqOf.length);
+  }
+
+  /** Learns the jobs a redrive created: live jobs not named yet, in seq order. */
+  async discover(): Promise<void> {
+    const all = (await this.broker.jscan(0, { count: 1, busyloop: true })).items;
+    const fresh = all.filter((job) => !this.ids.has(job.id)).sort((x, y) => x.seq - y.seq);
+    for (const job of fresh) this.learn(job.id, job.seq, job.queue);
   }
 
   /** Names ids and seqs by creation order, everywhere in an answer. */
@@ -76,6 +88,10 @@ class Sequence {
   readonly rng: Rng;
   readonly trace: string[] = [];
   private created = 0;
+  /** the queue of the add being drawn */
+  private addedTo = "";
+  /** queues that got a dead letter, for redrive to aim at */
+  private readonly deadIn = new Set<string>();
 
   constructor(
     readonly seed: number,
@@ -97,6 +113,12 @@ class Sequence {
     return side.idOf[pick - 1]!;
   }
 
+  /** Mostly the picked job's own queue (dialect calls name one), else `other`. */
+  private queueOfPick(pick: IdPick, other: string): string {
+    if (typeof pick !== "number" || this.rng.chance(0.2)) return other;
+    return this.ref.queueOf[pick - 1]!;
+  }
+
   private pickIds(): IdPick[] {
     return Array.from({ length: this.rng.pick([1, 1, 2, 3]) }, () => this.pickId());
   }
@@ -115,21 +137,22 @@ class Sequence {
     if (rng.chance(0.1)) req.placement = "front";
     if (rng.chance(0.1)) req.maxlen = rng.int(1, 4);
     if (rng.chance(0.2)) req.eventId = rng.pick(["e1", "e2", "e3"]);
-    if (rng.chance(0.2)) req.retries = rng.int(0, 2);
+    if (rng.chance(0.4)) req.retries = rng.pick([0, 0, 1]);
     return req;
   }
 
   /** Draws one operation: a label for the trace and the call to make on each side. */
-  private draw(): [string, (side: Side) => unknown, boolean] {
+  private draw(): [string, (side: Side) => unknown, Kind] {
     const rng = this.rng;
     const r = rng.int(0, 99);
     const q = rng.pick(QUEUES);
     if (r < 22) {
       const req = this.addRequest();
+      this.addedTo = req.queue;
       return [
         `add ${JSON.stringify(req)}`,
         (s) => s.broker.addJob({ ...req, body: Buffer.from(req.body) }),
-        true,
+        "add",
       ];
     }
     if (r < 36) {
@@ -172,14 +195,15 @@ class Sequence {
       return [`qpeek ${q} ${n}`, (s) => s.broker.qpeek(q, n), false];
     }
     if (r < 74) return [`qstat ${q}`, (s) => s.broker.qstat(q), false];
-    if (r < 77) {
+    if (r < 76) {
       const ops = [rng.pick(PAUSE_OPS)];
       if (rng.chance(0.3)) ops.push(rng.pick(PAUSE_OPS));
       return [`pause ${q} ${ops.join(" ")}`, (s) => s.broker.pause(q, ops), false];
     }
-    if (r < 80) {
+    if (r < 78) {
       const by = rng.pick(REFS);
       const pick = this.pickId();
+      const inQueue = this.queueOfPick(pick, q);
       const event = rng.pick(["e1", "e2", "e3"]);
       const refFor = (s: Side) =>
         by === "event"
@@ -188,18 +212,33 @@ class Sequence {
             ? String(typeof pick === "number" ? s.seqOf[pick - 1] : 0)
             : this.idFor(s, pick);
       return [
-        `ackInQueue ${q} ${by} ${by === "event" ? event : pick}`,
-        (s) => s.broker.ackInQueue(q, refFor(s), by),
+        `ackInQueue ${inQueue} ${by} ${by === "event" ? event : pick}`,
+        (s) => s.broker.ackInQueue(inQueue, refFor(s), by),
         false,
       ];
     }
     if (r < 84) {
       const pick = this.pickId();
-      return [`retryJob ${q} ${pick}`, (s) => s.broker.retryJob(q, this.idFor(s, pick)), false];
+      const inQueue = this.queueOfPick(pick, q);
+      return [
+        `retryJob ${inQueue} ${pick}`,
+        async (s) => {
+          const answer = await s.broker.retryJob(inQueue, this.idFor(s, pick));
+          if (answer === "deadlettered") this.deadIn.add(inQueue);
+          return answer;
+        },
+        false,
+      ];
     }
     if (r < 85) return [`flushQueue ${q}`, (s) => s.broker.flushQueue(q), false];
-    if (r < 87) return ["queueCounts", (s) => s.broker.queueCounts(), false];
-    if (r < 88) return [`deadLetters ${q}`, (s) => s.broker.deadLetters(q, 10), false];
+    if (r < 86) return ["queueCounts", (s) => s.broker.queueCounts(), false];
+    if (r < 87) return [`deadLetters ${q}`, (s) => s.broker.deadLetters(q, 10), false];
+    if (r < 89) {
+      const n = rng.int(1, 3);
+      const from = this.deadIn.size > 0 && rng.chance(0.8) ? rng.pick([...this.deadIn]) : q;
+      return [`redrive ${from} ${n}`, (s) => s.broker.redrive(from, n), "redrive"];
+    }
+    if (rng.chance(0.1)) return ["flushAll", (s) => s.broker.flushAll(), false];
     if (r < 90) return ["stats", (s) => s.broker.stats(), false];
     if (r < 91) {
       return [
@@ -213,14 +252,19 @@ class Sequence {
   }
 
   async step(n: number): Promise<void> {
-    const [label, call, isAdd] = this.draw();
+    const [label, call, kind] = this.draw();
     this.trace.push(`${n}: ${label}`);
     const expected = await outcome(() => call(this.ref));
     const actual = await outcome(() => call(this.other));
-    if (isAdd && "ok" in expected && "ok" in actual) {
+    if (kind === "redrive") {
+      await this.ref.discover();
+      await this.other.discover();
+      this.created = Math.min(this.ref.idOf.length, this.other.idOf.length);
+    }
+    if (kind === "add" && "ok" in expected && "ok" in actual) {
       const [e, a] = [expected.ok as { id: string; seq: number }, actual.ok as { id: string; seq: number }];
-      this.ref.learn(e.id, e.seq);
-      this.other.learn(a.id, a.seq);
+      this.ref.learn(e.id, e.seq, this.addedTo);
+      this.other.learn(a.id, a.seq, this.addedTo);
       this.created++;
     }
     assert.deepEqual(
