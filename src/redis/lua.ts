@@ -138,11 +138,15 @@ finish()
 return created
 `;
 
-/** ARGV 4 count, 5 lease seconds (0 = the job's RETRY), 6 consume (0/1): up to count deliveries */
+/**
+ * ARGV 4 count, 5 lease seconds (0 = the job's RETRY), 6 consume (0/1), 7 ensure (0/1: when
+ * nothing is taken, make the queue known, as a blocking GETJOB does).
+ * Returns { 1 if the queue was created, delivery, delivery, … } with up to count deliveries.
+ */
 const TAKE = `
-local count, lease, consume = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
-if pausedOut() then return {} end
-local out = {}
+local count, lease, consume, ensure = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7] == '1'
+if pausedOut() then return { 0 } end
+local out = { 0 }
 local want = count
 while want > 0 do
   local popped = redis.call('ZPOPMIN', R, want)
@@ -169,9 +173,9 @@ while want > 0 do
       end
     end
   end
-  want = count - #out
+  want = count - (#out - 1)
 end
-if #out > 0 then touch() end
+if #out > 1 then touch() elseif ensure then out[1] = ensureQueue() end
 return out
 `;
 
