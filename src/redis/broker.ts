@@ -923,18 +923,21 @@ export class RedisBroker implements Broker {
     return removed;
   }
 
+  /** counts per queue; without names, every queue that is known or holds a live job, by name */
   async queueCounts(names?: string[]): Promise<QueueCounts[]> {
-    const list_ = names ?? (await this.allQueues()).map(([q]) => q).sort();
-    return Promise.all(
-      list_.map(async (name) => {
+    const wanted = names ?? (await this.allQueues()).map(([q]) => q).sort();
+    const counts = await Promise.all(
+      wanted.map(async (name) => {
         const r = list(await this.run("counts", name, []));
         const total = num(r[0]);
         const waiting = num(r[1]);
         let consumers = this.waiters.waitingOn(name);
         for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
-        return { name, total, waiting, processing: total - waiting, consumers };
+        const listed = names !== undefined || num(r[3]) === 1 || total > 0;
+        return listed ? { name, total, waiting, processing: total - waiting, consumers } : undefined;
       }),
     );
+    return counts.filter((c): c is QueueCounts => c !== undefined);
   }
 
   registerConsumer(consumer: string, queues: string[]): void {
