@@ -86,6 +86,9 @@ export class RedisBroker implements Broker {
   private readonly indexed = new Map<string, number>();
   /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
   private readonly wakeEpochs = new Map<string, number>();
+  private randomPool = Buffer.alloc(0);
+  private randomOffset = 0;
+  private readonly nodePrefix = this.nodeId.slice(0, 8);
   private seqNext = 0;
   private seqEnd = 0;
   private seqRefill: Promise<void> | undefined;
@@ -186,9 +189,16 @@ export class RedisBroker implements Broker {
     return this.seqNext++;
   }
 
+  /** `D-<node8>-<queue tag (3)><21 random>-<ttl4>`: the tag leads from the id to the queue's slot. */
   private newJobId(queue: string, ttl: number, retry: number, suffix = ttlSuffix(ttl, retry)): string {
-    const random = randomBytes(18).toString("base64").slice(3);
-    return `D-${this.nodeId.slice(0, 8)}-${queueTag(queue)}${random}-${suffix}`;
+    // Random bytes drawn 1024 ids at a time, as the engine's IdGenerator does.
+    if (this.randomOffset + 16 > this.randomPool.length) {
+      this.randomPool = randomBytes(16 * 1024);
+      this.randomOffset = 0;
+    }
+    const random = this.randomPool.toString("base64", this.randomOffset, this.randomOffset + 16).slice(0, 21);
+    this.randomOffset += 16;
+    return `D-${this.nodePrefix}-${queueTag(queue)}${random}-${suffix}`;
   }
 
   private remember(id: string, queue: string): void {
