@@ -84,6 +84,11 @@ export class RedisBroker implements Broker {
   private readonly serving = new Map<string, boolean>();
   /** timer index entries this server wrote lately: queue -> [score, written at] */
   private readonly indexed = new Map<string, number>();
+  /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
+  private readonly wakeEpochs = new Map<string, number>();
+  private randomPool = Buffer.alloc(0);
+  private randomOffset = 0;
+  private readonly nodePrefix = this.nodeId.slice(0, 8);
   private seqNext = 0;
   private seqEnd = 0;
   private seqRefill: Promise<void> | undefined;
@@ -184,9 +189,16 @@ export class RedisBroker implements Broker {
     return this.seqNext++;
   }
 
+  /** `D-<node8>-<queue tag (3)><21 random>-<ttl4>`: the tag leads from the id to the queue's slot. */
   private newJobId(queue: string, ttl: number, retry: number, suffix = ttlSuffix(ttl, retry)): string {
-    const random = randomBytes(18).toString("base64").slice(3);
-    return `D-${this.nodeId.slice(0, 8)}-${queueTag(queue)}${random}-${suffix}`;
+    // Random bytes drawn 1024 ids at a time, as the engine's IdGenerator does.
+    if (this.randomOffset + 16 > this.randomPool.length) {
+      this.randomPool = randomBytes(16 * 1024);
+      this.randomOffset = 0;
+    }
+    const random = this.randomPool.toString("base64", this.randomOffset, this.randomOffset + 16).slice(0, 21);
+    this.randomOffset += 16;
+    return `D-${this.nodePrefix}-${queueTag(queue)}${random}-${suffix}`;
   }
 
   private remember(id: string, queue: string): void {
@@ -268,6 +280,8 @@ export class RedisBroker implements Broker {
 
   private onMessage(channel: string, message: string): void {
     if (channel === this.keys.wakeChannel) {
+      if (this.wakeEpochs.size > 10_000) this.wakeEpochs.clear();
+      this.wakeEpochs.set(message, (this.wakeEpochs.get(message) ?? 0) + 1);
       this.wake(message);
     } else if (channel === this.keys.goneChannel) {
       const space = message.indexOf(" ");
@@ -330,7 +344,7 @@ export class RedisBroker implements Broker {
             else unserved.push(job.id);
           }
           // Waiters that went (abort) while the take was in flight: their jobs go back.
-          if (unserved.length > 0) await this.putBack(unserved, "enqueue", true);
+          if (unserved.length > 0) await this.putBack(unserved, "enqueue");
           this.waiters.settle(batch, this.clock.now());
         }
         if (got.length < batch.length || batch.length === 0) {
@@ -510,7 +524,6 @@ export class RedisBroker implements Broker {
       created === 1 ? this.registerQueue(req.queue) : undefined,
       this.noteTimer(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
     ]);
-    if (delay === 0) this.wake(req.queue);
     return { id, seq };
   }
 
@@ -547,19 +560,22 @@ export class RedisBroker implements Broker {
       throw new BrokerError("ERR", "lease must be a positive number of seconds");
     }
     const consume = req.consume === true;
-    const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume);
+    const epochs = req.queues.map((queue) => this.wakeEpochs.get(queue) ?? 0);
+    // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store.
+    const ensure = !req.nohang;
+    const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure);
     if (taken.length > 0) return taken;
     if (req.nohang || req.signal?.aborted) return null;
-    // A blocked fetch makes its queues known (QSTAT shows them), as on the embedded store.
-    await Promise.all(req.queues.map((queue) => this.ensureQueue(queue)));
     const now = this.clock.now();
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve);
       this.waiters.addFetcher(waiter);
       req.signal?.addEventListener("abort", () => this.waiters.abortFetcher(waiter));
-      // A job may have come between the first look and now.
-      for (const queue of req.queues) void this.serve(queue);
+      // A job may have come between the first look and now: its wake-up came already.
+      req.queues.forEach((queue, i) => {
+        if ((this.wakeEpochs.get(queue) ?? 0) !== epochs[i]) void this.serve(queue);
+      });
     });
   }
 
@@ -573,8 +589,13 @@ export class RedisBroker implements Broker {
     count: number,
     leaseSeconds: number | undefined,
     consume: boolean,
+    ensure = false,
   ): Promise<Delivery[]> {
-    const reply = list(await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0]));
+    const all = list(
+      await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0]),
+    );
+    if (num(all[0]) === 1) await this.registerQueue(queue);
+    const reply = all.slice(1);
     if (reply.length === 0) return [];
     const out = reply.map((r) => delivery(queue, r));
     for (const job of out) this.remember(job.id, queue);
@@ -588,13 +609,15 @@ export class RedisBroker implements Broker {
     count: number,
     leaseSeconds: number | undefined,
     consume: boolean,
+    ensure: boolean,
   ): Promise<Delivery[]> {
-    if (queues.length === 1) return this.take(queues[0]!, count, leaseSeconds, consume);
+    if (queues.length === 1) return this.take(queues[0]!, count, leaseSeconds, consume, ensure);
     const taken: Delivery[] = [];
-    while (taken.length < count) {
+    for (let round = 0; taken.length < count; round++) {
       const before = taken.length;
       for (const queue of queues) {
-        taken.push(...(await this.take(queue, 1, leaseSeconds, consume)));
+        // Only a fetch that took nothing in its first round blocks: that round made each queue known.
+        taken.push(...(await this.take(queue, 1, leaseSeconds, consume, ensure && round === 0)));
         if (taken.length === count) break;
       }
       if (taken.length === before) break;
@@ -638,17 +661,14 @@ export class RedisBroker implements Broker {
     return this.putBack(ids, "enqueue");
   }
 
-  private async putBack(ids: string[], how: "nack" | "enqueue", quiet = false): Promise<number> {
+  private async putBack(ids: string[], how: "nack" | "enqueue"): Promise<number> {
     const groups = await this.groupByQueue(ids);
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("putBack", queue, [how, ...group]));
         moved += n;
-        if (n > 0) {
-          await this.noteTimers(queue);
-          if (!quiet) this.wake(queue);
-        }
+        if (n > 0) await this.noteTimers(queue);
       }),
     );
     return moved;
@@ -758,7 +778,6 @@ export class RedisBroker implements Broker {
     const r = list(await this.run("pause", queue, [state]));
     if (num(r[1]) === 1) await this.registerQueue(queue);
     const after = str(r[0]) as PauseState;
-    if (after !== "out" && after !== "all") this.wake(queue);
     return after;
   }
 
@@ -898,10 +917,7 @@ export class RedisBroker implements Broker {
     const reply = await this.run("retry", queue, [id]);
     if (reply === null) return null;
     const outcome = str(reply) as "requeued" | "deadlettered";
-    if (outcome === "requeued") {
-      await this.noteTimers(queue);
-      this.wake(queue);
-    }
+    if (outcome === "requeued") await this.noteTimers(queue);
     return outcome;
   }
 
@@ -917,18 +933,21 @@ export class RedisBroker implements Broker {
     return removed;
   }
 
+  /** counts per queue; without names, every queue that is known or holds a live job, by name */
   async queueCounts(names?: string[]): Promise<QueueCounts[]> {
-    const list_ = names ?? (await this.allQueues()).map(([q]) => q).sort();
-    return Promise.all(
-      list_.map(async (name) => {
+    const wanted = names ?? (await this.allQueues()).map(([q]) => q).sort();
+    const counts = await Promise.all(
+      wanted.map(async (name) => {
         const r = list(await this.run("counts", name, []));
         const total = num(r[0]);
         const waiting = num(r[1]);
         let consumers = this.waiters.waitingOn(name);
         for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
-        return { name, total, waiting, processing: total - waiting, consumers };
+        const listed = names !== undefined || num(r[3]) === 1 || total > 0;
+        return listed ? { name, total, waiting, processing: total - waiting, consumers } : undefined;
       }),
     );
+    return counts.filter((c): c is QueueCounts => c !== undefined);
   }
 
   registerConsumer(consumer: string, queues: string[]): void {
@@ -967,10 +986,7 @@ export class RedisBroker implements Broker {
       args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq());
     }
     const moved = num(await this.run("redrive", queue, args));
-    if (moved > 0) {
-      await this.noteTimers(queue);
-      this.wake(queue);
-    }
+    if (moved > 0) await this.noteTimers(queue);
     return moved;
   }
 }

@@ -49,6 +49,14 @@ local function ensureQueue()
     'in', 0, 'out', 0, 'live', 0, 'added', 0, 'delivered', 0, 'acked', 0, 'expired', 0, 'requeued', 0)
   return 1
 end
+-- A queue holding only delayed jobs is not known yet (as in Disque, a queue is
+-- created when a job is first queued): its meta is made hidden.
+local function ensureHiddenQueue()
+  if redis.call('EXISTS', M) == 1 then return 0 end
+  ensureQueue()
+  redis.call('HSET', M, 'hidden', 1)
+  return 1
+end
 local function pausedOut()
   local p = redis.call('HGET', M, 'pause')
   return p == 'out' or p == 'all'
@@ -119,7 +127,8 @@ if maxlen > 0 and redis.call('ZCARD', R) >= maxlen then
 end
 local p = redis.call('HGET', M, 'pause')
 if p == 'in' or p == 'all' then return redis.error_reply('PAUSED Queue paused in input, try later') end
-local created = ensureQueue()
+local created
+if delay > 0 then created = ensureHiddenQueue() else created = ensureQueue() end
 local rank
 if front then rank = redis.call('HINCRBY', M, 'front', -1) else rank = redis.call('HINCRBY', M, 'rank', 1) end
 local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k = rank, st = 'a', n = 0, ad = 0,
@@ -138,11 +147,15 @@ finish()
 return created
 `;
 
-/** ARGV 4 count, 5 lease seconds (0 = the job's RETRY), 6 consume (0/1): up to count deliveries */
+/**
+ * ARGV 4 count, 5 lease seconds (0 = the job's RETRY), 6 consume (0/1), 7 ensure (0/1: when
+ * nothing is taken, make the queue known, as a blocking GETJOB does).
+ * Returns { 1 if the queue was created, delivery, delivery, … } with up to count deliveries.
+ */
 const TAKE = `
-local count, lease, consume = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1'
-if pausedOut() then return {} end
-local out = {}
+local count, lease, consume, ensure = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7] == '1'
+if pausedOut() then return { 0 } end
+local out = { 0 }
 local want = count
 while want > 0 do
   local popped = redis.call('ZPOPMIN', R, want)
@@ -159,19 +172,19 @@ while want > 0 do
       if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
       redis.call('HINCRBY', M, 'out', 1)
       redis.call('HINCRBY', M, 'delivered', 1)
+      if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
       out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
       if consume then
         remove(id, job, 'acked')
       else
-        if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
         save(id, job)
         schedule(id, job)
       end
     end
   end
-  want = count - #out
+  want = count - (#out - 1)
 end
-if #out > 0 then touch() end
+if #out > 1 then touch() elseif ensure then out[1] = ensureQueue() end
 return out
 `;
 
@@ -481,12 +494,14 @@ end
 return out
 `;
 
-/** queue counts: { live, ready, pausedOut } */
+/** queue counts: { live, ready, pausedOut, known (exists and not hidden) } */
 const COUNTS = `
-local m = redis.call('HMGET', M, 'live', 'pause')
+local m = redis.call('HMGET', M, 'live', 'pause', 'hidden')
 local p = 0
 if m[2] == 'out' or m[2] == 'all' then p = 1 end
-return { tonumber(m[1] or '0'), redis.call('ZCARD', R), p }
+local known = 0
+if m[1] and m[3] ~= '1' then known = 1 end
+return { tonumber(m[1] or '0'), redis.call('ZCARD', R), p, known }
 `;
 
 /** Per-tag lookups: KEYS 1 ids (id -> queue), 2 seqs (seq -> id). ARGV: 'id' or 'seq', then refs. */

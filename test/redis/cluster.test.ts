@@ -4,7 +4,9 @@ import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../../src/engine/clock.js";
 import { openRedisBroker, type RedisBroker } from "../../src/redis/index.js";
 import { keySlot, Keys } from "../../src/redis/keys.js";
+import { spawnServer } from "../helpers/process.js";
 import { startRedisCluster, uniquePrefix, type RedisCluster } from "../helpers/redis.js";
+import { tempDataDir } from "../helpers/server.js";
 
 /** Two docket brokers over a 3-master Redis Cluster, queues spread over slots. */
 describe("Redis Cluster", () => {
@@ -81,5 +83,23 @@ describe("Redis Cluster", () => {
   it("HELLO lists both servers", async () => {
     const nodes = await one.nodes();
     assert.deepEqual(nodes.map((n) => n.id).sort(), [one.nodeId, two.nodeId].sort());
+  });
+
+  it("docket serve --redis <every master> runs on the Cluster", async () => {
+    const server = await spawnServer(tempDataDir(), ["--redis", ...cluster.urls, "--redis-prefix", prefix]);
+    const client = new Redis({ port: server.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+    try {
+      const id = String(await client.call("ADDJOB", "from-cli", "x", "0"));
+      const jobs = await one.getJobs({ queues: ["from-cli"], count: 1, nohang: true, timeoutMs: 0 });
+      assert.equal(jobs?.[0]?.id, id);
+      assert.equal(await client.call("ACKJOB", id), 1);
+      assert.match(String(await client.call("INFO", "redis")), /redis_mode:cluster/);
+      const hello = (await client.call("HELLO")) as unknown[];
+      assert.equal(hello.length - 2, 3, "this server and the two brokers");
+    } finally {
+      client.disconnect();
+      server.child.kill("SIGKILL");
+      await server.exited;
+    }
   });
 });

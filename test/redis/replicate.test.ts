@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
 import { BrokerError } from "../../src/broker.js";
 import { openRedisBroker, type RedisBroker } from "../../src/redis/index.js";
 import { startRedis, startReplicated, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { testServer } from "../helpers/server.js";
 
 /** REPLICATE n = the write is on n Redis copies (WAIT n-1) before the reply. */
 describe("REPLICATE on the Redis store", () => {
@@ -51,5 +53,27 @@ describe("REPLICATE on the Redis store", () => {
     // REPLICATE 1 needs no replica.
     await withoutReplica.addJob({ queue: "r", body: Buffer.from("x"), replicate: 1 });
     assert.equal(await withoutReplica.qlen("r"), 1);
+  });
+
+  it("over the RESP door: ADDJOB REPLICATE 2 answers an id with a replica, -NOREPL without", async () => {
+    for (const [url, replicas] of [
+      [replicated.master.url, 1],
+      [alone.url, 0],
+    ] as const) {
+      const t = await testServer({ http: false, redis: [url], redisPrefix: uniquePrefix("door") });
+      const client = new Redis({ port: t.port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+      try {
+        const add = client.call("ADDJOB", "q", "body", "1000", "REPLICATE", "2");
+        if (replicas === 1) {
+          assert.match(String(await add), /^D-/);
+        } else {
+          await assert.rejects(add, /^ReplyError: NOREPL Not enough reachable nodes/);
+        }
+        assert.match(String(await client.call("INFO", "server")), /store:redis/);
+      } finally {
+        client.disconnect();
+        await t.close();
+      }
+    }
   });
 });
