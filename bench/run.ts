@@ -9,6 +9,7 @@ import {
   beanstalkdSystem,
   bullmqSystem,
   docketSupportsFsync,
+  docketRedisSystem,
   docketSystems,
   hasCommand,
   QUEUE,
@@ -74,6 +75,8 @@ if (hasCommand("redis-server")) all.push(redisSystem(false, docketMem), redisSys
 else skipped["redis"] = "redis-server not installed (run with --install-peers)";
 if (hasCommand("redis-server")) all.push(bullmqSystem(docketMem));
 else skipped["bullmq"] = "needs redis-server (run with --install-peers)";
+if (hasCommand("redis-server")) all.push(docketRedisSystem(1, docketMem), docketRedisSystem(2, docketMem));
+else skipped["docket redis"] = "needs redis-server (run with --install-peers)";
 const wanted = flags.systems?.split(",");
 const systems = wanted ? all.filter((s) => wanted.some((w) => s.name.startsWith(w))) : all;
 
@@ -151,7 +154,7 @@ for (let run = 0; run < runs; run++) {
         record(`c: add-to-fetch p99 (ms)`, sys.name, c.p99Ms ?? NaN);
         log(` c=${c.jobsPerSec.toFixed(0)} p50=${c.p50Ms?.toFixed(2)} p99=${c.p99Ms?.toFixed(2)}`);
       }
-      if (workloads.has("d") && !sys.name.startsWith("bullmq")) {
+      if (workloads.has("d") && !sys.name.startsWith("bullmq") && !sys.name.startsWith("docket redis")) {
         const d = await withServer(sys, (r) => memory(r, memJobs));
         record(`d: RSS per queued job beyond body, ${memJobs} jobs (bytes)`, sys.name, d);
         log(` d=${d.toFixed(0)}B`);

@@ -131,6 +131,8 @@ type Reply3 = [string, string, string];
 export interface DocketOptions {
   fsync?: "always" | "everysec" | "no";
   dataDir?: string;
+  /** more `serve` flags, e.g. --redis */
+  extraArgs?: string[];
 }
 
 export async function startDocket(
@@ -153,6 +155,7 @@ export async function startDocket(
   ];
   if (opts.fsync) args.push("--fsync", opts.fsync);
   if (dataDir) args.push("--data-dir", dataDir);
+  if (opts.extraArgs) args.push(...opts.extraArgs);
   const child = await spawnServer(process.execPath, args, port);
   return {
     pid: child.pid ?? 0,
@@ -173,6 +176,45 @@ export function docketSystems(fsync: boolean): SystemDef[] {
     durable: mode === "always",
     start: () => startDocket({ fsync: mode }),
   }));
+}
+
+/**
+ * docket on the Redis store: one Redis (no persistence) and `servers` docket
+ * servers over it; connections are spread over the servers round-robin.
+ */
+export function docketRedisSystem(servers: number, compareWith: string): SystemDef {
+  return {
+    name: `docket redis x${servers}`,
+    durable: false,
+    compareWith,
+    start: async () => {
+      const redis = await startRedis(false);
+      const dockets: Array<Running & { dataDir: string | undefined }> = [];
+      try {
+        for (let i = 0; i < servers; i++) {
+          dockets.push(
+            await startDocket({
+              extraArgs: ["--redis", `redis://127.0.0.1:${redis.port}`, "--redis-prefix", "bench"],
+            }),
+          );
+        }
+      } catch (error) {
+        await Promise.all(dockets.map((d) => d.stop()));
+        await redis.stop();
+        throw error;
+      }
+      let next = 0;
+      return {
+        pid: dockets[0]!.pid,
+        port: dockets[0]!.port,
+        connect: () => dockets[next++ % dockets.length]!.connect(),
+        stop: async () => {
+          await Promise.all(dockets.map((d) => d.stop()));
+          await redis.stop();
+        },
+      };
+    },
+  };
 }
 
 // ---- beanstalkd -----------------------------------------------------------

@@ -202,7 +202,8 @@ export interface NodeInfo {
 
 /**
  * How a WAITJOB ended: the job was acked, deleted (FASTACK, DELJOB, DEBUG
- * FLUSHALL) or expired while waited on; "gone" when it was not known when
+ * FLUSHALL, okq QFLUSH, dead-lettered by takeanumber RETRY) or expired while
+ * waited on; "gone" when it was not known when
  * the wait began; null on time-out or abort.
  */
 export type JobWaitOutcome = "acked" | "deleted" | "expired" | "gone" | null;

@@ -31,6 +31,12 @@ export interface ServerConfig {
   repair: boolean;
   /** the journal is compacted once it is this big and twice the live data, bytes */
   compactMinBytes: number;
+  /** Redis store: one URL = standalone Redis, several = Redis Cluster nodes; empty = embedded store */
+  redis: string[];
+  /** treat a single --redis URL as a Redis Cluster node */
+  redisCluster: boolean;
+  /** prefix of every Redis key docket writes (several deployments can share one Redis) */
+  redisPrefix: string;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -54,6 +60,9 @@ export function defaultConfig(): ServerConfig {
     fsync: "always",
     repair: false,
     compactMinBytes: 64 * 1024 * 1024,
+    redis: [],
+    redisCluster: false,
+    redisPrefix: "docket",
   };
 }
 
@@ -79,4 +88,12 @@ export function checkConfig(config: ServerConfig): void {
     throw new Error(`fsync must be one of ${FSYNC_POLICIES.join(", ")}, got ${String(config.fsync)}`);
   }
   if (config.dataDir === "") throw new Error("data-dir must not be empty");
+  for (const url of config.redis) {
+    if (!/^(redis:\/\/)?[^\s/]+(:[0-9]+)?(\/[0-9]*)?$/.test(url)) {
+      throw new Error(`redis must be redis://host:port URLs, got ${url}`);
+    }
+  }
+  if (config.redisPrefix === "" || /[{}\s]/.test(config.redisPrefix)) {
+    throw new Error("redis-prefix must be non-empty, without braces or spaces");
+  }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { Broker } from "./broker.js";
 import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
 import { Engine, systemClock, type Clock } from "./engine/index.js";
 import { Journal, type JournalFs } from "./journal/index.js";
@@ -9,20 +10,27 @@ import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import { respCommandTable } from "./protocols/resp/table.js";
 import { TaskqServer } from "./protocols/taskq/server.js";
-import { Ticker } from "./ticker.js";
+import { createRedisBroker, type RedisBroker } from "./redis/index.js";
+import { RedisTicker, Ticker } from "./ticker.js";
 
 export type { ServerConfig } from "./config.js";
 
 /**
- * A running docket: one engine and its front doors. This is the only place
- * that wires components together; each door stays a thin translator.
+ * A running docket: one store (the embedded engine + journal, or Redis with
+ * --redis) and its front doors. This is the only place that wires components
+ * together; each door stays a thin translator and sees only the Broker.
  */
 export class DocketServer implements ServerHandle {
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString("hex");
-  readonly engine: Engine;
+  /** the store every door talks to */
+  readonly broker: Broker;
   readonly logger: Logger;
-  private readonly ticker: Ticker;
+  /** the embedded store's engine; undefined with --redis */
+  private readonly embedded: Engine | undefined;
+  /** the Redis store; undefined without --redis */
+  readonly redis: RedisBroker | undefined;
+  private readonly ticker: Ticker | RedisTicker;
   private readonly table: CommandTable<RespContext>;
   private readonly resp: RespServer<RespContext>;
   /** the HTTP/JSON door; undefined with --no-http */
@@ -43,22 +51,42 @@ export class DocketServer implements ServerHandle {
   ) {
     checkConfig(config);
     this.logger = logger ?? createLogger();
-    let ticker: Ticker | undefined;
-    this.engine = new Engine({
-      clock,
-      host: config.bind,
-      port: config.port,
-      maxJobSize: config.maxJobSize,
-      onWake: () => ticker?.arm(),
-      onChange: (change) => this.journal?.append(change),
-    });
-    this.ticker = ticker = new Ticker(this.engine, clock);
+    if (config.redis.length > 0) {
+      const redis = createRedisBroker({
+        urls: config.redis,
+        cluster: config.redisCluster || config.redis.length > 1,
+        clock,
+        prefix: config.redisPrefix,
+        host: config.bind,
+        port: config.port,
+        maxJobSize: config.maxJobSize,
+        logger: this.logger,
+      });
+      this.redis = redis;
+      this.broker = redis;
+      this.ticker = new RedisTicker(redis, clock, (error) =>
+        this.logger.warn({ err: error.message }, "redis timers failed"),
+      );
+    } else {
+      let ticker: Ticker | undefined;
+      const engine = new Engine({
+        clock,
+        host: config.bind,
+        port: config.port,
+        maxJobSize: config.maxJobSize,
+        onWake: () => ticker?.arm(),
+        onChange: (change) => this.journal?.append(change),
+      });
+      this.embedded = engine;
+      this.broker = engine;
+      this.ticker = ticker = new Ticker(engine, clock);
+    }
     this.table = respCommandTable();
     this.resp = new RespServer<RespContext>({
       host: config.bind,
       port: config.port,
       table: this.table,
-      makeContext: (client) => ({ client, broker: this.engine, server: this }),
+      makeContext: (client) => ({ client, broker: this.broker, server: this }),
       limits: {
         maxInlineBytes: config.maxInlineBytes,
         maxMultibulkLength: config.maxMultibulkLength,
@@ -72,7 +100,7 @@ export class DocketServer implements ServerHandle {
     });
     if (config.http) {
       const http = new HttpDoor({
-        broker: this.engine,
+        broker: this.broker,
         host: config.httpBind,
         port: config.httpPort,
         maxJobSize: config.maxJobSize,
@@ -87,21 +115,41 @@ export class DocketServer implements ServerHandle {
         logger: this.logger,
       });
       this.http = http;
-      this.engine.onDeliver = (queue, createdAt, now) => http.metrics.observeDelivery(queue, createdAt, now);
+      // The add-to-fetch latency histogram is fed by the embedded engine only.
+      if (this.embedded) {
+        this.embedded.onDeliver = (queue, createdAt, now) =>
+          http.metrics.observeDelivery(queue, createdAt, now);
+      }
     }
     if (config.taskqPort !== null) {
       this.taskq = new TaskqServer({
         host: config.bind,
         port: config.taskqPort,
-        broker: this.engine,
+        broker: this.broker,
         limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
         logger: this.logger,
       });
     }
   }
 
-  async start(): Promise<this> {
-    const journal = await Journal.open(this.engine, {
+  /** the embedded store's engine (tests drive its timers); throws with --redis */
+  get engine(): Engine {
+    if (!this.embedded) throw new Error("this server runs on the Redis store: it has no embedded engine");
+    return this.embedded;
+  }
+
+  /** "embedded" or "redis" */
+  get store(): "embedded" | "redis" {
+    return this.redis ? "redis" : "embedded";
+  }
+
+  private async openStore(): Promise<void> {
+    if (this.redis) {
+      await this.redis.start();
+      return;
+    }
+    const engine = this.engine;
+    const journal = await Journal.open(engine, {
       dir: this.config.dataDir,
       fsync: this.config.fsync,
       repair: this.config.repair,
@@ -111,16 +159,34 @@ export class DocketServer implements ServerHandle {
       fs: this.journalFs,
     });
     this.journal = journal;
-    this.engine.durability = () => journal.whenDurable();
+    engine.durability = () => journal.whenDurable();
+  }
+
+  private async closeStore(): Promise<void> {
+    await this.journal?.close();
+    await this.redis?.close();
+  }
+
+  async start(): Promise<this> {
+    try {
+      await this.openStore();
+    } catch (error) {
+      await this.closeStore();
+      throw error;
+    }
     let port: number;
     try {
       ({ port } = await this.resp.listen());
     } catch (error) {
-      await journal.close();
+      await this.closeStore();
       throw error;
     }
     this.config.port = port;
-    this.engine.port = port;
+    if (this.embedded) this.embedded.port = port;
+    if (this.redis) {
+      this.redis.port = port;
+      await this.redis.heartbeat();
+    }
     if (this.http) {
       try {
         this.config.httpPort = await this.http.listen();
@@ -130,14 +196,16 @@ export class DocketServer implements ServerHandle {
       }
     }
     if (this.taskq) this.config.taskqPort = await this.taskq.listen();
-    this.ticker.arm();
+    if (this.ticker instanceof Ticker) this.ticker.arm();
+    else this.ticker.start();
     this.logger.info(
       {
         port,
         bind: this.config.bind,
         httpPort: this.http ? this.config.httpPort : null,
         taskqPort: this.config.taskqPort,
-        nodeId: this.engine.nodeId,
+        nodeId: this.broker.nodeId,
+        store: this.store,
       },
       "docket is ready",
     );
@@ -169,7 +237,16 @@ export class DocketServer implements ServerHandle {
   }
 
   async infoSections(): Promise<Record<string, Record<string, string | number>>> {
-    return this.journal ? { persistence: this.journal.info() } : {};
+    const sections: Record<string, Record<string, string | number>> = { server: { store: this.store } };
+    if (this.journal) sections.persistence = this.journal.info();
+    if (this.redis) {
+      sections.redis = {
+        redis_mode: this.redis.mode,
+        redis_prefix: this.config.redisPrefix,
+        redis_docket_servers: (await this.redis.nodes()).length,
+      };
+    }
+    return sections;
   }
 
   writeRefusal(): string | undefined {
@@ -177,7 +254,8 @@ export class DocketServer implements ServerHandle {
   }
 
   configChanged(): void {
-    this.engine.maxJobSize = this.config.maxJobSize;
+    if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
+    if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
     this.resp.setLimits({
       maxClients: this.config.maxClients,
@@ -200,7 +278,7 @@ export class DocketServer implements ServerHandle {
     this.closing ??= (async () => {
       this.ticker.stop();
       await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
-      await this.journal?.close();
+      await this.closeStore();
       this.logger.info("docket stopped");
     })();
     return this.closing;

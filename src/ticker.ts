@@ -41,3 +41,58 @@ export class Ticker {
     if (this.timer) clearTimeout(this.timer);
   }
 }
+
+/** What the Redis ticker drives: src/redis's broker. */
+export interface DueRunner {
+  runDue(): Promise<void>;
+  /** the earliest deadline of this server's blocked clients, or Infinity */
+  nextLocalDeadline(): number;
+}
+
+/**
+ * Drives the Redis store's timers: every `periodMs` (or sooner, when a local
+ * blocked client's deadline comes first) it runs `runDue()`, which moves the
+ * deployment's due jobs (any server may) and times out local waiters.
+ */
+export class RedisTicker {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private lastErrorAt = 0;
+
+  constructor(
+    private readonly broker: DueRunner,
+    private readonly clock: Clock,
+    private readonly onError: (error: Error) => void,
+    private readonly periodMs = 100,
+  ) {}
+
+  start(): void {
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    const untilDeadline = this.broker.nextLocalDeadline() - this.clock.now();
+    const delay = Math.max(0, Math.min(this.periodMs, untilDeadline));
+    this.timer = setTimeout(() => {
+      this.broker.runDue().then(
+        () => this.schedule(),
+        (error: Error) => {
+          // Redis unreachable: one warning per 10 s, not one per tick.
+          const now = Date.now();
+          if (now - this.lastErrorAt >= 10_000) {
+            this.lastErrorAt = now;
+            this.onError(error);
+          }
+          this.schedule();
+        },
+      );
+    }, delay);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

@@ -59,6 +59,12 @@ program
     integer,
     defaults.compactMinBytes,
   )
+  .option(
+    "--redis <url...>",
+    "use Redis instead of the embedded store: one URL = standalone Redis, several = Redis Cluster nodes",
+  )
+  .option("--redis-cluster", "the single --redis URL is a node of a Redis Cluster", false)
+  .option("--redis-prefix <prefix>", "prefix of every Redis key docket writes", defaults.redisPrefix)
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
@@ -76,6 +82,9 @@ program
       fsync: options.fsync as ServerConfig["fsync"],
       repair: options.repair as boolean,
       compactMinBytes: options.compactMinBytes as number,
+      redis: (options.redis as string[] | undefined) ?? [],
+      redisCluster: options.redisCluster as boolean,
+      redisPrefix: options.redisPrefix as string,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

@@ -266,7 +266,7 @@ export class Engine implements Broker {
 
   private wakeJobWaiters(
     id: string,
-    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall",
+    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall" | "flushqueue" | "deadletter",
   ): void {
     const waiters = this.jobWaiters.get(id);
     if (!waiters) return;
@@ -555,7 +555,11 @@ export class Engine implements Broker {
       queue.pause = state;
       queue.touchedAt = now;
       this.emit({ type: "pause", queue: name, state });
-      if (!queue.pausedOut && queue.waiters.size > 0) this.serveWaiters(queue, now);
+      if (!queue.pausedOut) {
+        // Jobs held back by the pause are available again, as if they had just arrived.
+        if (this.notifiers.size > 0 && queue.ready.size > 0) this.wakeNotifiers(name);
+        if (queue.waiters.size > 0) this.serveWaiters(queue, now);
+      }
     }
     return queue.pause;
   }
@@ -746,6 +750,7 @@ export class Engine implements Broker {
       const reason = "retries exhausted";
       this.deadLetterLists.add({ job, reason, at: now });
       this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
+      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "deadletter");
       return "deadlettered";
     }
     if (job.retriesLeft > 0) job.retriesLeft--;
@@ -766,6 +771,7 @@ export class Engine implements Broker {
     for (const job of this.jobs.values()) {
       if (job.queue !== name) continue;
       this.forget(job);
+      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "flushqueue");
       removed++;
     }
     this.deadLetterLists.dropQueue(name);

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import { BrokerError, type Delivery, type GetJobsRequest } from "../../src/broker.js";
+import type { Delivery, GetJobsRequest } from "../../src/broker.js";
 import { Engine, ManualClock, type EngineChange, type EngineOptions } from "../../src/engine/index.js";
+import { BAD_ID, T0, UNKNOWN_ID, assertBrokerError, settle } from "../helpers/broker.js";
 
-export const T0 = 1_700_000_000_000;
+export { BAD_ID, T0, UNKNOWN_ID, settle };
 
 /** A value the in-process engine answered synchronously (no Promise). */
 export function sync<T>(value: T | Promise<T>): T {
@@ -21,23 +22,9 @@ export function track<T>(promise: T | Promise<T>): { done: boolean; value: T | u
   return state;
 }
 
-/** Lets pending promise callbacks run (no timers involved). */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
 export function expectError(fn: () => unknown, code: string, message?: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof BrokerError, `expected a BrokerError, got ${String(err)}`);
-    assert.equal(err.code, code);
-    if (message !== undefined) assert.equal(err.message, message);
-    return true;
-  });
+  assert.throws(fn, (err: unknown) => assertBrokerError(err, code, message));
 }
-
-/** A malformed id (39 characters) and a well-formed one no engine knows. */
-export const BAD_ID = "D-00000000-AAAAAAAAAAAAAAAAAAAAAAAA-05a";
-export const UNKNOWN_ID = "D-00000000-AAAAAAAAAAAAAAAAAAAAAAAA-05a1";
 
 export interface Harness {
   clock: ManualClock;

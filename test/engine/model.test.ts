@@ -5,7 +5,7 @@ import { ttlSuffix } from "../../src/engine/ids.js";
 import { Engine, ManualClock } from "../../src/engine/index.js";
 import { BAD_ID, T0, UNKNOWN_ID, sync } from "./helpers.js";
 import { Model, ModelError, type ModelAdd } from "./model.js";
-import { Rng, baseSeed } from "./prng.js";
+import { Rng, baseSeed } from "../helpers/prng.js";
 
 /**
  * Randomized model test: seeded operation sequences run against the Engine

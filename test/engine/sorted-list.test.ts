@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { SortedList } from "../../src/engine/sorted-list.js";
-import { Rng, baseSeed } from "./prng.js";
+import { Rng, baseSeed } from "../helpers/prng.js";
 
 interface Item {
   key: number;

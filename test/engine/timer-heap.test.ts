@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TimerHeap } from "../../src/engine/timer-heap.js";
-import { Rng, baseSeed } from "./prng.js";
+import { Rng, baseSeed } from "../helpers/prng.js";
 
 describe("TimerHeap against a sorted array", () => {
   it("is empty at first: peekTime Infinity, popDue undefined", () => {

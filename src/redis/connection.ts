@@ -1,0 +1,109 @@
+import { Cluster, Redis } from "ioredis";
+import type { Logger } from "../log.js";
+
+/** Either a standalone Redis or a Redis Cluster: both run scripts and commands alike. */
+export type Client = Redis | Cluster;
+
+export interface Connections {
+  /** commands and scripts (auto-pipelined) */
+  client: Client;
+  /** SUBSCRIBE only: wake-ups and WAITJOB outcomes */
+  subscriber: Client;
+  cluster: boolean;
+  /** every master (SCRIPT LOAD, SCAN for FLUSHALL) */
+  masters(): Redis[];
+  /** a connection of its own to the master owning `slot`, for writes followed by WAIT */
+  replicationConnection(slot: number): Redis;
+  /** connects the command connection (the others connect on first use) */
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function parseUrl(url: string): { host: string; port: number; password?: string; db?: number } {
+  const parsed = new URL(url.includes("://") ? url : `redis://${url}`);
+  const out: { host: string; port: number; password?: string; db?: number } = {
+    host: parsed.hostname || "127.0.0.1",
+    port: parsed.port ? Number(parsed.port) : 6379,
+  };
+  if (parsed.password) out.password = decodeURIComponent(parsed.password);
+  const db = parsed.pathname.replace(/^\//, "");
+  if (db) out.db = Number(db);
+  return out;
+}
+
+/** Makes the connections; nothing connects before `open()`. */
+export function connections(urls: string[], cluster: boolean, logger?: Logger): Connections {
+  if (urls.length === 0) throw new Error("no Redis URL given");
+  const onError = (error: Error) => logger?.warn({ err: error.message }, "redis connection error");
+  const common = { enableAutoPipelining: true, maxRetriesPerRequest: 20 } as const;
+  if (!cluster) {
+    const target = parseUrl(urls[0]!);
+    const client = new Redis({ ...target, ...common, lazyConnect: true });
+    client.on("error", onError);
+    const subscriber = client.duplicate();
+    subscriber.on("error", onError);
+    let repl: Redis | undefined;
+    return {
+      client,
+      subscriber,
+      cluster: false,
+      masters: () => [client],
+      replicationConnection: () => {
+        if (!repl) {
+          repl = client.duplicate({ enableAutoPipelining: false });
+          repl.on("error", onError);
+        }
+        return repl;
+      },
+      open: () => client.connect(),
+      close: async () => {
+        await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
+      },
+    };
+  }
+  const nodes = urls.map(parseUrl);
+  const password = nodes.find((n) => n.password)?.password;
+  const options = {
+    ...common,
+    lazyConnect: true,
+    scaleReads: "master" as const,
+    redisOptions: password ? { password } : {},
+  };
+  const client = new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    options,
+  );
+  client.on("error", onError);
+  const subscriber = client.duplicate();
+  subscriber.on("error", onError);
+  const byNode = new Map<string, Redis>();
+  return {
+    client,
+    subscriber,
+    cluster: true,
+    masters: () => client.nodes("master"),
+    replicationConnection: (slot) => {
+      const key = client.slots[slot]?.[0];
+      if (!key) throw new Error(`no Redis Cluster node owns slot ${slot}`);
+      let conn = byNode.get(key);
+      if (!conn) {
+        const [host, port] = [
+          key.slice(0, key.lastIndexOf(":")),
+          Number(key.slice(key.lastIndexOf(":") + 1)),
+        ];
+        conn = new Redis({ host, port, ...(password ? { password } : {}) });
+        conn.on("error", onError);
+        byNode.set(key, conn);
+      }
+      return conn;
+    },
+    open: () => client.connect(),
+    close: async () => {
+      await Promise.allSettled([
+        client.quit(),
+        subscriber.quit(),
+        ...[...byNode.values()].map((conn) => conn.quit()),
+      ]);
+    },
+  };
+}

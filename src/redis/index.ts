@@ -1,0 +1,49 @@
+import type { Clock } from "../engine/clock.js";
+import { systemClock } from "../engine/clock.js";
+import type { Logger } from "../log.js";
+import { RedisBroker } from "./broker.js";
+import { connections } from "./connection.js";
+
+export { RedisBroker } from "./broker.js";
+
+export interface RedisStoreOptions {
+  /** "redis://127.0.0.1:6379"; several => Cluster unless cluster: false */
+  urls: string[];
+  cluster?: boolean;
+  /** all time comes from it (passed into scripts as ARGV); default systemClock */
+  clock?: Clock;
+  /** key prefix, default "docket"; tests use a unique prefix per test for isolation */
+  prefix?: string;
+  /** what HELLO reports for this server */
+  host?: string;
+  port?: number;
+  maxJobSize?: number;
+  logger?: Logger;
+}
+
+/** Connects, loads the scripts, subscribes to wake-ups and registers this server. */
+export async function openRedisBroker(opts: RedisStoreOptions): Promise<RedisBroker> {
+  const broker = createRedisBroker(opts);
+  try {
+    await broker.start();
+  } catch (error) {
+    await broker.close();
+    throw error;
+  }
+  return broker;
+}
+
+/** A broker not yet connected: `start()` it (the server wiring does, once its doors exist). */
+export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
+  const cluster = opts.cluster ?? opts.urls.length > 1;
+  const conns = connections(opts.urls, cluster, opts.logger);
+  return new RedisBroker({
+    conns,
+    clock: opts.clock ?? systemClock,
+    prefix: opts.prefix ?? "docket",
+    host: opts.host ?? "127.0.0.1",
+    port: opts.port ?? 7711,
+    maxJobSize: opts.maxJobSize ?? 16 * 1024 * 1024,
+    logger: opts.logger,
+  });
+}

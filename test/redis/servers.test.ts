@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { Redis } from "ioredis";
+import { after, before, describe, it } from "node:test";
+import { spawnServer, type ServerProcess } from "../helpers/process.js";
+import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { tempDataDir } from "../helpers/server.js";
+import { waitFor } from "../helpers/wait.js";
+
+function client(port: number): Redis {
+  return new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+}
+
+/** Three docket server processes over one Redis: every server serves every queue. */
+describe("three docket servers on one Redis", () => {
+  let redis: RedisProcess;
+  const servers: ServerProcess[] = [];
+  const clients: Redis[] = [];
+
+  before(async () => {
+    redis = await startRedis();
+    const prefix = uniquePrefix("servers");
+    for (let i = 0; i < 3; i++) {
+      servers.push(await spawnServer(tempDataDir(), ["--redis", redis.url, "--redis-prefix", prefix]));
+      clients.push(client(servers[i]!.port));
+    }
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    for (const s of servers) s.child.kill("SIGKILL");
+    await Promise.all(servers.map((s) => s.exited));
+    await redis.stop();
+  });
+
+  it("add on one, fetch on another, ack on a third", async () => {
+    const [a, b, c] = clients as [Redis, Redis, Redis];
+    const id = (await a.call("ADDJOB", "mail", "to bob", "0", "RETRY", "60")) as string;
+    assert.equal(await b.call("QLEN", "mail"), 1);
+    const jobs = (await b.call("GETJOB", "NOHANG", "FROM", "mail")) as Buffer[][];
+    assert.deepEqual(
+      jobs.map((job) => job.map(String)),
+      [["mail", id, "to bob"]],
+    );
+    const shown = (await c.call("SHOW", id)) as unknown[];
+    assert.equal(String(shown[shown.indexOf("state") + 1]), "active");
+    assert.equal(await c.call("ACKJOB", id), 1);
+    assert.equal(await a.call("SHOW", id), null);
+    assert.equal(await b.call("QLEN", "mail"), 0);
+  });
+
+  it("a blocked GETJOB on one server is woken by an ADDJOB on another within milliseconds", async () => {
+    const [a, b] = clients as [Redis, Redis];
+    const started = Date.now();
+    const fetched = b.call("GETJOB", "TIMEOUT", "5000", "FROM", "wake") as Promise<Buffer[][]>;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const addedAt = Date.now();
+    const id = (await a.call("ADDJOB", "wake", "now", "0")) as string;
+    const jobs = await fetched;
+    const latency = Date.now() - addedAt;
+    assert.equal(String(jobs[0]![1]), id);
+    assert.ok(latency < 200, `woken after ${latency} ms`);
+    assert.ok(Date.now() - started < 1000);
+  });
+
+  it("HELLO lists every live server; INFO says which store is in use", async () => {
+    const hello = (await clients[0]!.call("HELLO")) as unknown[];
+    const nodes = hello.slice(2) as Buffer[][];
+    assert.equal(nodes.length, 3);
+    const ports = nodes.map((node) => Number(String(node[2]))).sort();
+    assert.deepEqual(ports, servers.map((s) => s.port).sort());
+    const info = String(await clients[1]!.call("INFO", "server"));
+    assert.match(info, /store:redis/);
+  });
+
+  it("a killed server drops out of HELLO", async () => {
+    const victim = servers.pop()!;
+    clients.pop()!.disconnect();
+    victim.child.kill("SIGKILL");
+    await victim.exited;
+    await waitFor(async () => ((await clients[0]!.call("HELLO")) as unknown[]).length === 2 + 2, 10_000);
+  });
+});
