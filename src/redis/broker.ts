@@ -121,7 +121,11 @@ export class RedisBroker implements Broker {
 
   /** Loads the scripts, subscribes to wake-ups, registers this server. */
   async start(): Promise<void> {
-    await this.conns.open();
+    try {
+      await this.conns.open();
+    } catch (error) {
+      throw new Error(`cannot connect to Redis (${this.conns.describe()}): ${(error as Error).message}`);
+    }
     await Promise.all(
       this.conns
         .masters()
