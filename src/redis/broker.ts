@@ -415,8 +415,9 @@ export class RedisBroker implements Broker {
     const client = this.conns.client;
     let now = this.clock.now();
     if (now >= this.nextSweepAt) {
-      this.nextSweepAt = now + SWEEP_INTERVAL_MS;
-      await this.sweepTimers();
+      // Every 2 s, or 2 ms per queue when there are many: bounded work per server.
+      const queues = await this.sweepTimers();
+      this.nextSweepAt = now + Math.max(SWEEP_INTERVAL_MS, queues * 2);
     }
     for (;;) {
       const due = await client.zrangebyscore(this.keys.timers, "-inf", now, "LIMIT", 0, 100);
@@ -438,21 +439,20 @@ export class RedisBroker implements Broker {
     }
     this.waiters.expire(this.clock.now());
     if (now >= this.nextGcAt) {
-      this.nextGcAt = now + GC_INTERVAL_MS;
-      await this.collectIdleQueues();
+      const queues = await this.collectIdleQueues();
+      this.nextGcAt = now + Math.max(GC_INTERVAL_MS, queues * 2);
     }
   }
 
-  /** Rebuilds the timer index entry of every queue from its own timers. */
-  private async sweepTimers(): Promise<void> {
+  /** Rebuilds the timer index entry of every queue from its own timers; the number of queues. */
+  private async sweepTimers(): Promise<number> {
     const client = this.conns.client;
     const queues = await this.allQueues();
-    await Promise.all(
-      queues.map(async ([queue]) => {
-        const first = await client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
-        if (first.length === 2) await client.zadd(this.keys.timers, "LT", Number(first[1]), queue);
-      }),
-    );
+    await inChunks(queues, async ([queue]) => {
+      const first = await client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
+      if (first.length === 2) await client.zadd(this.keys.timers, "LT", Number(first[1]), queue);
+    });
+    return queues.length;
   }
 
   /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
@@ -466,17 +466,20 @@ export class RedisBroker implements Broker {
     );
   }
 
-  private async collectIdleQueues(): Promise<void> {
+  /** Drops (or hides) idle queues; the number of queues looked at. */
+  private async collectIdleQueues(): Promise<number> {
     const client = this.conns.client;
-    for (const [queue] of await this.allQueues()) {
-      if (this.waiters.waitingOn(queue) > 0) continue;
+    const queues = await this.allQueues();
+    await inChunks(queues, async ([queue]) => {
+      if (this.waiters.waitingOn(queue) > 0) return;
       const r = list(await this.run("gc", queue, [QUEUE_IDLE_GC_MS]));
-      if (num(r[0]) !== 2) continue;
+      if (num(r[0]) !== 2) return;
       await this.foldTotals(r);
       await client.zrem(this.keys.queues, queue);
       // Re-created meanwhile by another server: it stays registered.
       if ((await client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
-    }
+    });
+    return queues.length;
   }
 
   // ------------------------------------------------------------ jobs
@@ -993,6 +996,11 @@ export class RedisBroker implements Broker {
     if (moved > 0) await this.noteTimers(queue);
     return moved;
   }
+}
+
+/** Runs `fn` on every item, at most 256 at a time. */
+async function inChunks<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
+  for (let i = 0; i < items.length; i += 256) await Promise.all(items.slice(i, i + 256).map(fn));
 }
 
 /** Multi-id commands check every id first and do nothing if one is malformed. */
