@@ -543,7 +543,7 @@ export class RedisBroker implements Broker {
   private async addReplicated(
     id: string,
     req: AddJobRequest,
-    keys: string[],
+    keys: readonly string[],
     args: Array<string | Buffer | number>,
     repl: number,
   ): Promise<number> {
