@@ -32,18 +32,16 @@ import type { Connections } from "./connection.js";
 import { Keys, idTag, keySlot, queueTag } from "./keys.js";
 import { LOOKUP_SCRIPT, queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
 import { NodeRegistry } from "./nodes.js";
+import { QueueRegistry } from "./queues.js";
+import { Timers } from "./timers.js";
 import { deadLetter, delivery, deliveryWakeAt, jobInfo } from "./records.js";
 import { Script, list, num, str, type Reply } from "./script.js";
 import { FetchWaiter, JobWaiter, LocalWaiters, NotifyWaiter } from "./waiters.js";
 
-/** An empty queue unused this long is dropped (as the embedded engine does). */
-export const QUEUE_IDLE_GC_MS = 300_000;
-const GC_INTERVAL_MS = 10_000;
+export { QUEUE_IDLE_GC_MS } from "./timers.js";
+
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
-/** the timer index is rebuilt from every queue's timers this often (covers lost updates) */
-const SWEEP_INTERVAL_MS = 2_000;
-const DUE_BATCH = 1000;
 const ID_CACHE_MAX = 100_000;
 /** most blocked fetchers served by one script call */
 const SERVE_BATCH = 64;
@@ -76,14 +74,14 @@ export class RedisBroker implements Broker {
   private readonly lookupScript = new Script(LOOKUP_SCRIPT);
   private readonly waiters = new LocalWaiters();
   private readonly registry: NodeRegistry;
+  private readonly queues: QueueRegistry;
+  private readonly timers: Timers;
   /** job id -> queue, for ids this server has seen (a job never changes queue) */
   private readonly idQueues = new Map<string, string>();
   /** okq QREGISTER: consumer -> queues */
   private readonly registrations = new Map<string, string[]>();
   /** queues whose waiters are being served, and whether to go again */
   private readonly serving = new Map<string, boolean>();
-  /** timer index entries this server wrote lately: queue -> [score, written at] */
-  private readonly indexed = new Map<string, number>();
   /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
   private readonly wakeEpochs = new Map<string, number>();
   private randomPool = Buffer.alloc(0);
@@ -92,10 +90,6 @@ export class RedisBroker implements Broker {
   private seqNext = 0;
   private seqEnd = 0;
   private seqRefill: Promise<void> | undefined;
-  private dueRun: Promise<void> | undefined;
-  private dueAgain = false;
-  private nextGcAt = 0;
-  private nextSweepAt = 0;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
@@ -117,6 +111,15 @@ export class RedisBroker implements Broker {
       port: this.port,
       priority: 1,
     }));
+    this.queues = new QueueRegistry(this.conns.client, this.keys);
+    this.timers = new Timers({
+      client: this.conns.client,
+      keys: this.keys,
+      clock: this.clock,
+      waiters: this.waiters,
+      queues: this.queues,
+      run: (name, queue, args) => this.run(name, queue, args),
+    });
   }
 
   /** Loads the scripts, subscribes to wake-ups, registers this server. */
@@ -160,7 +163,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     if (this.safety) clearInterval(this.safety);
     if (this.started) await this.registry.stop().catch(() => undefined);
-    await this.dueRun?.catch(() => undefined);
+    await this.timers.settled();
     await this.conns.close();
   }
 
@@ -251,33 +254,6 @@ export class RedisBroker implements Broker {
       else groups.set(queue, [id]);
     });
     return groups;
-  }
-
-  private async registerQueue(queue: string): Promise<void> {
-    const client = this.conns.client;
-    const serial = await client.incr(this.keys.qserial);
-    await client.zadd(this.keys.queues, "NX", serial, queue);
-  }
-
-  private async allQueues(): Promise<Array<[string, number]>> {
-    const flat = await this.conns.client.zrange(this.keys.queues, "0", "-1", "WITHSCORES");
-    const out: Array<[string, number]> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-    return out;
-  }
-
-  /** Keeps the deployment-wide timer index no later than this queue's next timer. */
-  private async noteTimer(queue: string, at: number): Promise<void> {
-    const known = this.indexed.get(queue);
-    if (known !== undefined && known <= at) return;
-    if (this.indexed.size > 10_000) this.indexed.clear();
-    this.indexed.set(queue, at);
-    await this.conns.client.zadd(this.keys.timers, "LT", at, queue);
-  }
-
-  private async noteTimers(queue: string): Promise<void> {
-    const first = await this.conns.client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
-    if (first.length === 2) await this.noteTimer(queue, Number(first[1]));
   }
 
   // ------------------------------------------------------------ wake-ups
@@ -389,97 +365,12 @@ export class RedisBroker implements Broker {
    * server's blocked clients. Concurrent calls run one after the other.
    */
   runDue(): Promise<void> {
-    if (this.dueRun) {
-      this.dueAgain = true;
-      return this.dueRun;
-    }
-    this.dueRun = (async () => {
-      try {
-        do {
-          this.dueAgain = false;
-          await this.runDueOnce();
-        } while (this.dueAgain);
-      } finally {
-        this.dueRun = undefined;
-      }
-    })();
-    return this.dueRun;
+    return this.timers.runDue();
   }
 
   /** the earliest deadline of this server's blocked clients (ms on the clock), or Infinity */
   nextLocalDeadline(): number {
     return this.waiters.nextDeadline();
-  }
-
-  private async runDueOnce(): Promise<void> {
-    const client = this.conns.client;
-    let now = this.clock.now();
-    if (now >= this.nextSweepAt) {
-      // Every 2 s, or 2 ms per queue when there are many: bounded work per server.
-      const queues = await this.sweepTimers();
-      this.nextSweepAt = now + Math.max(SWEEP_INTERVAL_MS, queues * 2);
-    }
-    for (;;) {
-      const due = await client.zrangebyscore(this.keys.timers, "-inf", now, "LIMIT", 0, 100);
-      if (due.length === 0) break;
-      await Promise.all(
-        due.map(async (queue) => {
-          let more = true;
-          while (more) {
-            const r = list(await this.run("due", queue, [DUE_BATCH]));
-            more = num(r[0]) >= DUE_BATCH;
-            const next = num(r[1]);
-            this.indexed.delete(queue);
-            if (next < 0) await client.zrem(this.keys.timers, queue);
-            else await client.zadd(this.keys.timers, next, queue);
-          }
-        }),
-      );
-      now = this.clock.now();
-    }
-    this.waiters.expire(this.clock.now());
-    if (now >= this.nextGcAt) {
-      const queues = await this.collectIdleQueues();
-      this.nextGcAt = now + Math.max(GC_INTERVAL_MS, queues * 2);
-    }
-  }
-
-  /** Rebuilds the timer index entry of every queue from its own timers; the number of queues. */
-  private async sweepTimers(): Promise<number> {
-    const client = this.conns.client;
-    const queues = await this.allQueues();
-    await inChunks(queues, async ([queue]) => {
-      const first = await client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
-      if (first.length === 2) await client.zadd(this.keys.timers, "LT", Number(first[1]), queue);
-    });
-    return queues.length;
-  }
-
-  /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
-  private async foldTotals(reply: Reply[]): Promise<void> {
-    const names = ["added", "delivered", "acked", "expired", "requeued"];
-    await Promise.all(
-      names.map((name, i) => {
-        const n = num(reply[i + 1]);
-        return n > 0 ? this.conns.client.hincrby(this.keys.totals, name, n) : undefined;
-      }),
-    );
-  }
-
-  /** Drops (or hides) idle queues; the number of queues looked at. */
-  private async collectIdleQueues(): Promise<number> {
-    const client = this.conns.client;
-    const queues = await this.allQueues();
-    await inChunks(queues, async ([queue]) => {
-      if (this.waiters.waitingOn(queue) > 0) return;
-      const r = list(await this.run("gc", queue, [QUEUE_IDLE_GC_MS]));
-      if (num(r[0]) !== 2) return;
-      await this.foldTotals(r);
-      await client.zrem(this.keys.queues, queue);
-      // Re-created meanwhile by another server: it stays registered.
-      if ((await client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
-    });
-    return queues.length;
   }
 
   // ------------------------------------------------------------ jobs
@@ -528,8 +419,8 @@ export class RedisBroker implements Broker {
     this.remember(id, req.queue);
     const now = this.clock.now();
     await Promise.all([
-      created === 1 ? this.registerQueue(req.queue) : undefined,
-      this.noteTimer(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
+      created === 1 ? this.queues.register(req.queue) : undefined,
+      this.timers.note(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
     ]);
     return { id, seq };
   }
@@ -588,7 +479,7 @@ export class RedisBroker implements Broker {
 
   private async ensureQueue(queue: string): Promise<void> {
     const r = list(await this.run("pause", queue, [""]));
-    if (num(r[1]) === 1) await this.registerQueue(queue);
+    if (num(r[1]) === 1) await this.queues.register(queue);
   }
 
   private async take(
@@ -601,12 +492,12 @@ export class RedisBroker implements Broker {
     const all = list(
       await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0]),
     );
-    if (num(all[0]) === 1) await this.registerQueue(queue);
+    if (num(all[0]) === 1) await this.queues.register(queue);
     const reply = all.slice(1);
     if (reply.length === 0) return [];
     const out = reply.map((r) => delivery(queue, r));
     for (const job of out) this.remember(job.id, queue);
-    if (!consume) await this.noteTimer(queue, Math.min(...reply.map(deliveryWakeAt)));
+    if (!consume) await this.timers.note(queue, Math.min(...reply.map(deliveryWakeAt)));
     return out;
   }
 
@@ -675,7 +566,7 @@ export class RedisBroker implements Broker {
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("putBack", queue, [how, ...group]));
         moved += n;
-        if (n > 0) await this.noteTimers(queue);
+        if (n > 0) await this.timers.noteEarliest(queue);
       }),
     );
     return moved;
@@ -689,7 +580,7 @@ export class RedisBroker implements Broker {
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("dequeue", queue, group));
         moved += n;
-        await this.noteTimers(queue);
+        await this.timers.noteEarliest(queue);
       }),
     );
     return moved;
@@ -700,7 +591,7 @@ export class RedisBroker implements Broker {
     const [queue] = await this.queuesOf([id]);
     if (queue === undefined) throw new BrokerError("NOJOB", "Job not known in the context of this node.");
     const seconds = num(await this.run("working", queue, [id]));
-    await this.noteTimers(queue);
+    await this.timers.noteEarliest(queue);
     return seconds;
   }
 
@@ -718,7 +609,7 @@ export class RedisBroker implements Broker {
    */
   async showBySeq(seq: number): Promise<JobInfo | null> {
     if (!Number.isSafeInteger(seq) || seq < 1) return null;
-    const tags = new Set((await this.allQueues()).map(([queue]) => queueTag(queue)));
+    const tags = new Set((await this.queues.all()).map(([queue]) => queueTag(queue)));
     const found = await Promise.all(
       [...tags].map(async (tag) => {
         const pair = list(
@@ -783,13 +674,13 @@ export class RedisBroker implements Broker {
     let state = "";
     for (const op of ops) if (op !== "state" && op !== "bcast") state = op;
     const r = list(await this.run("pause", queue, [state]));
-    if (num(r[1]) === 1) await this.registerQueue(queue);
+    if (num(r[1]) === 1) await this.queues.register(queue);
     const after = str(r[0]) as PauseState;
     return after;
   }
 
   async jscan(cursor: number, opts: JobScanOptions): Promise<ScanResult<JobInfo>> {
-    const names = opts.queue !== undefined ? [opts.queue] : (await this.allQueues()).map(([q]) => q);
+    const names = opts.queue !== undefined ? [opts.queue] : (await this.queues.all()).map(([q]) => q);
     const limit = opts.busyloop ? 1_000_000_000 : opts.count + 1;
     const now = this.clock.now();
     const all: JobInfo[] = [];
@@ -813,7 +704,7 @@ export class RedisBroker implements Broker {
   }
 
   async qscan(cursor: number, opts: QueueScanOptions): Promise<ScanResult<string>> {
-    const queues = (await this.allQueues()).filter(([, serial]) => serial >= cursor);
+    const queues = (await this.queues.all()).filter(([, serial]) => serial >= cursor);
     const items: string[] = [];
     let examined = 0;
     const window = opts.busyloop ? queues : queues.slice(0, opts.count + 1);
@@ -839,9 +730,9 @@ export class RedisBroker implements Broker {
     }
     // The totals are "since start": they outlive the jobs.
     await Promise.all(
-      (await this.allQueues()).map(async ([queue]) => {
+      (await this.queues.all()).map(async ([queue]) => {
         const r = list(await this.run("stat", queue, []));
-        await this.foldTotals([0, r[8]!, r[9]!, r[10]!, r[11]!, r[12]!]);
+        await this.queues.foldTotals([0, r[8]!, r[9]!, r[10]!, r[11]!, r[12]!]);
       }),
     );
     const keep = new Set([this.keys.seq, this.keys.nodes, this.keys.qserial, this.keys.totals]);
@@ -858,14 +749,14 @@ export class RedisBroker implements Broker {
       }),
     );
     this.idQueues.clear();
-    this.indexed.clear();
+    this.timers.reset();
     // Blocked fetchers keep their queues known, as on the embedded store.
     await Promise.all([...this.waiters.fetchers.keys()].map((queue) => this.ensureQueue(queue)));
   }
 
   async stats(): Promise<BrokerStats> {
-    const queues = await this.allQueues();
-    const folded = await this.conns.client.hgetall(this.keys.totals);
+    const queues = await this.queues.all();
+    const folded = await this.queues.totals();
     const totals = {
       jobs: 0,
       queued: 0,
@@ -924,25 +815,26 @@ export class RedisBroker implements Broker {
     const reply = await this.run("retry", queue, [id]);
     if (reply === null) return null;
     const outcome = str(reply) as "requeued" | "deadlettered";
-    if (outcome === "requeued") await this.noteTimers(queue);
+    if (outcome === "requeued") await this.timers.noteEarliest(queue);
     return outcome;
   }
 
   async flushQueue(queue: string): Promise<number> {
     const r = list(await this.run("flushQueue", queue, []));
     const removed = num(r[0]);
-    await this.foldTotals(r);
+    await this.queues.foldTotals(r);
     if (this.waiters.waitingOn(queue) > 0) await this.ensureQueue(queue);
     else {
       await this.conns.client.zrem(this.keys.queues, queue);
-      if ((await this.conns.client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
+      if ((await this.conns.client.exists(this.keys.queue(queue)[0]!)) === 1)
+        await this.queues.register(queue);
     }
     return removed;
   }
 
   /** counts per queue; without names, every queue that is known or holds a live job, by name */
   async queueCounts(names?: string[]): Promise<QueueCounts[]> {
-    const wanted = names ?? (await this.allQueues()).map(([q]) => q).sort();
+    const wanted = names ?? (await this.queues.all()).map(([q]) => q).sort();
     const counts = await Promise.all(
       wanted.map(async (name) => {
         const r = list(await this.run("counts", name, []));
@@ -993,14 +885,9 @@ export class RedisBroker implements Broker {
       args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq());
     }
     const moved = num(await this.run("redrive", queue, args));
-    if (moved > 0) await this.noteTimers(queue);
+    if (moved > 0) await this.timers.noteEarliest(queue);
     return moved;
   }
-}
-
-/** Runs `fn` on every item, at most 256 at a time. */
-async function inChunks<T>(items: T[], fn: (item: T) => Promise<void>): Promise<void> {
-  for (let i = 0; i < items.length; i += 256) await Promise.all(items.slice(i, i + 256).map(fn));
 }
 
 /** Multi-id commands check every id first and do nothing if one is malformed. */
