@@ -29,8 +29,9 @@ import { newNodeId, ttlSuffix } from "../engine/ids.js";
 import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "../engine/validate.js";
 import type { Logger } from "../log.js";
 import type { Connections } from "./connection.js";
-import { Keys, idTag, keySlot, queueTag } from "./keys.js";
-import { LOOKUP_SCRIPT, queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
+import { Keys, keySlot, queueTag } from "./keys.js";
+import { queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
+import { JobDirectory } from "./directory.js";
 import { NodeRegistry } from "./nodes.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
@@ -42,7 +43,6 @@ export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
-const ID_CACHE_MAX = 100_000;
 /** most blocked fetchers served by one script call */
 const SERVE_BATCH = 64;
 
@@ -71,13 +71,11 @@ export class RedisBroker implements Broker {
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
   private readonly scripts = new Map<QueueScriptName, Script>();
-  private readonly lookupScript = new Script(LOOKUP_SCRIPT);
   private readonly waiters = new LocalWaiters();
   private readonly registry: NodeRegistry;
   private readonly queues: QueueRegistry;
   private readonly timers: Timers;
-  /** job id -> queue, for ids this server has seen (a job never changes queue) */
-  private readonly idQueues = new Map<string, string>();
+  private readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
   private readonly registrations = new Map<string, string[]>();
   /** queues whose waiters are being served, and whether to go again */
@@ -112,6 +110,7 @@ export class RedisBroker implements Broker {
       priority: 1,
     }));
     this.queues = new QueueRegistry(this.conns.client, this.keys);
+    this.directory = new JobDirectory(this.conns.client, this.keys);
     this.timers = new Timers({
       client: this.conns.client,
       keys: this.keys,
@@ -134,7 +133,7 @@ export class RedisBroker implements Broker {
         .masters()
         .flatMap((node) => [
           ...[...this.scripts.values()].map((s) => s.load(node)),
-          this.lookupScript.load(node),
+          this.directory.load(node),
         ]),
     );
     const sub = this.conns.subscriber;
@@ -206,54 +205,6 @@ export class RedisBroker implements Broker {
     const random = this.randomPool.toString("base64", this.randomOffset, this.randomOffset + 16).slice(0, 21);
     this.randomOffset += 16;
     return `D-${this.nodePrefix}-${queueTag(queue)}${random}-${suffix}`;
-  }
-
-  private remember(id: string, queue: string): void {
-    if (this.idQueues.size >= ID_CACHE_MAX) this.idQueues.clear();
-    this.idQueues.set(id, queue);
-  }
-
-  /** The queue of each id (undefined: unknown job), from the cache or the per-tag index. */
-  private async queuesOf(ids: string[]): Promise<Array<string | undefined>> {
-    const out: Array<string | undefined> = ids.map((id) => this.idQueues.get(id));
-    const byTag = new Map<string, number[]>();
-    ids.forEach((id, i) => {
-      if (out[i] !== undefined) return;
-      const tag = idTag(id);
-      if (tag === undefined) return;
-      const at = byTag.get(tag);
-      if (at) at.push(i);
-      else byTag.set(tag, [i]);
-    });
-    await Promise.all(
-      [...byTag].map(async ([tag, at]) => {
-        const reply = list(
-          await this.lookupScript.run(this.conns.client, this.keys.index(tag), [
-            "id",
-            ...at.map((i) => ids[i]!),
-          ]),
-        );
-        at.forEach((i, k) => {
-          const pair = reply[k];
-          if (Array.isArray(pair)) out[i] = str(pair[1]);
-        });
-      }),
-    );
-    return out;
-  }
-
-  /** ids grouped by queue, in first-seen order; unknown ids dropped */
-  private async groupByQueue(ids: string[]): Promise<Map<string, string[]>> {
-    const queues = await this.queuesOf(ids);
-    const groups = new Map<string, string[]>();
-    ids.forEach((id, i) => {
-      const queue = queues[i];
-      if (queue === undefined) return;
-      const group = groups.get(queue);
-      if (group) group.push(id);
-      else groups.set(queue, [id]);
-    });
-    return groups;
   }
 
   // ------------------------------------------------------------ wake-ups
@@ -416,7 +367,7 @@ export class RedisBroker implements Broker {
     } else {
       created = num(await this.scripts.get("add")!.run(this.conns.client, keys, args));
     }
-    this.remember(id, req.queue);
+    this.directory.remember(id, req.queue);
     const now = this.clock.now();
     await Promise.all([
       created === 1 ? this.queues.register(req.queue) : undefined,
@@ -496,7 +447,7 @@ export class RedisBroker implements Broker {
     const reply = all.slice(1);
     if (reply.length === 0) return [];
     const out = reply.map((r) => delivery(queue, r));
-    for (const job of out) this.remember(job.id, queue);
+    for (const job of out) this.directory.remember(job.id, queue);
     if (!consume) await this.timers.note(queue, Math.min(...reply.map(deliveryWakeAt)));
     return out;
   }
@@ -537,13 +488,13 @@ export class RedisBroker implements Broker {
 
   private async removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): Promise<number> {
     checkIds(ids);
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let removed = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("remove", queue, [reason, ...new Set(group)]));
         removed += n;
-        for (const id of group) this.idQueues.delete(id);
+        for (const id of group) this.directory.forget(id);
       }),
     );
     return removed;
@@ -560,7 +511,7 @@ export class RedisBroker implements Broker {
   }
 
   private async putBack(ids: string[], how: "nack" | "enqueue"): Promise<number> {
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
@@ -574,7 +525,7 @@ export class RedisBroker implements Broker {
 
   async dequeue(ids: string[]): Promise<number> {
     checkIds(ids);
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
@@ -588,7 +539,7 @@ export class RedisBroker implements Broker {
 
   async working(id: string): Promise<number> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) throw new BrokerError("NOJOB", "Job not known in the context of this node.");
     const seconds = num(await this.run("working", queue, [id]));
     await this.timers.noteEarliest(queue);
@@ -597,7 +548,7 @@ export class RedisBroker implements Broker {
 
   async show(id: string): Promise<JobInfo | null> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) return null;
     const reply = list(await this.run("show", queue, [id]));
     return Array.isArray(reply[0]) ? jobInfo(queue, reply[0], this.clock.now()) : null;
@@ -610,21 +561,13 @@ export class RedisBroker implements Broker {
   async showBySeq(seq: number): Promise<JobInfo | null> {
     if (!Number.isSafeInteger(seq) || seq < 1) return null;
     const tags = new Set((await this.queues.all()).map(([queue]) => queueTag(queue)));
-    const found = await Promise.all(
-      [...tags].map(async (tag) => {
-        const pair = list(
-          await this.lookupScript.run(this.conns.client, this.keys.index(tag), ["seq", seq]),
-        )[0];
-        return Array.isArray(pair) ? str(pair[0]) : undefined;
-      }),
-    );
-    const id = found.find((x) => x !== undefined);
+    const id = await this.directory.idOfSeq(seq, tags);
     return id === undefined ? null : this.show(id);
   }
 
   async waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobWaitOutcome> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) return "gone";
     if (signal?.aborted) return null;
     const now = this.clock.now();
@@ -748,7 +691,7 @@ export class RedisBroker implements Broker {
         } while (cursor !== "0");
       }),
     );
-    this.idQueues.clear();
+    this.directory.clear();
     this.timers.reset();
     // Blocked fetchers keep their queues known, as on the embedded store.
     await Promise.all([...this.waiters.fetchers.keys()].map((queue) => this.ensureQueue(queue)));
