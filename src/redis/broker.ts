@@ -29,22 +29,20 @@ import { newNodeId, ttlSuffix } from "../engine/ids.js";
 import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "../engine/validate.js";
 import type { Logger } from "../log.js";
 import type { Connections } from "./connection.js";
-import { Keys, idTag, keySlot, queueTag } from "./keys.js";
-import { LOOKUP_SCRIPT, queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
+import { Keys, keySlot, queueTag } from "./keys.js";
+import { queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
+import { JobDirectory } from "./directory.js";
 import { NodeRegistry } from "./nodes.js";
+import { QueueRegistry } from "./queues.js";
+import { Timers } from "./timers.js";
 import { deadLetter, delivery, deliveryWakeAt, jobInfo } from "./records.js";
 import { Script, list, num, str, type Reply } from "./script.js";
 import { FetchWaiter, JobWaiter, LocalWaiters, NotifyWaiter } from "./waiters.js";
 
-/** An empty queue unused this long is dropped (as the embedded engine does). */
-export const QUEUE_IDLE_GC_MS = 300_000;
-const GC_INTERVAL_MS = 10_000;
+export { QUEUE_IDLE_GC_MS } from "./timers.js";
+
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
-/** the timer index is rebuilt from every queue's timers this often (covers lost updates) */
-const SWEEP_INTERVAL_MS = 2_000;
-const DUE_BATCH = 1000;
-const ID_CACHE_MAX = 100_000;
 /** most blocked fetchers served by one script call */
 const SERVE_BATCH = 64;
 
@@ -73,17 +71,15 @@ export class RedisBroker implements Broker {
   private readonly clock: Clock;
   private readonly logger: Logger | undefined;
   private readonly scripts = new Map<QueueScriptName, Script>();
-  private readonly lookupScript = new Script(LOOKUP_SCRIPT);
   private readonly waiters = new LocalWaiters();
   private readonly registry: NodeRegistry;
-  /** job id -> queue, for ids this server has seen (a job never changes queue) */
-  private readonly idQueues = new Map<string, string>();
+  private readonly queues: QueueRegistry;
+  private readonly timers: Timers;
+  private readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
   private readonly registrations = new Map<string, string[]>();
   /** queues whose waiters are being served, and whether to go again */
   private readonly serving = new Map<string, boolean>();
-  /** timer index entries this server wrote lately: queue -> [score, written at] */
-  private readonly indexed = new Map<string, number>();
   /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
   private readonly wakeEpochs = new Map<string, number>();
   private randomPool = Buffer.alloc(0);
@@ -92,10 +88,6 @@ export class RedisBroker implements Broker {
   private seqNext = 0;
   private seqEnd = 0;
   private seqRefill: Promise<void> | undefined;
-  private dueRun: Promise<void> | undefined;
-  private dueAgain = false;
-  private nextGcAt = 0;
-  private nextSweepAt = 0;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
@@ -117,17 +109,31 @@ export class RedisBroker implements Broker {
       port: this.port,
       priority: 1,
     }));
+    this.queues = new QueueRegistry(this.conns.client, this.keys);
+    this.directory = new JobDirectory(this.conns.client, this.keys);
+    this.timers = new Timers({
+      client: this.conns.client,
+      keys: this.keys,
+      clock: this.clock,
+      waiters: this.waiters,
+      queues: this.queues,
+      run: (name, queue, args) => this.run(name, queue, args),
+    });
   }
 
   /** Loads the scripts, subscribes to wake-ups, registers this server. */
   async start(): Promise<void> {
-    await this.conns.open();
+    try {
+      await this.conns.open();
+    } catch (error) {
+      throw new Error(`cannot connect to Redis (${this.conns.describe()}): ${(error as Error).message}`);
+    }
     await Promise.all(
       this.conns
         .masters()
         .flatMap((node) => [
           ...[...this.scripts.values()].map((s) => s.load(node)),
-          this.lookupScript.load(node),
+          this.directory.load(node),
         ]),
     );
     const sub = this.conns.subscriber;
@@ -156,7 +162,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     if (this.safety) clearInterval(this.safety);
     if (this.started) await this.registry.stop().catch(() => undefined);
-    await this.dueRun?.catch(() => undefined);
+    await this.timers.settled();
     await this.conns.close();
   }
 
@@ -199,81 +205,6 @@ export class RedisBroker implements Broker {
     const random = this.randomPool.toString("base64", this.randomOffset, this.randomOffset + 16).slice(0, 21);
     this.randomOffset += 16;
     return `D-${this.nodePrefix}-${queueTag(queue)}${random}-${suffix}`;
-  }
-
-  private remember(id: string, queue: string): void {
-    if (this.idQueues.size >= ID_CACHE_MAX) this.idQueues.clear();
-    this.idQueues.set(id, queue);
-  }
-
-  /** The queue of each id (undefined: unknown job), from the cache or the per-tag index. */
-  private async queuesOf(ids: string[]): Promise<Array<string | undefined>> {
-    const out: Array<string | undefined> = ids.map((id) => this.idQueues.get(id));
-    const byTag = new Map<string, number[]>();
-    ids.forEach((id, i) => {
-      if (out[i] !== undefined) return;
-      const tag = idTag(id);
-      if (tag === undefined) return;
-      const at = byTag.get(tag);
-      if (at) at.push(i);
-      else byTag.set(tag, [i]);
-    });
-    await Promise.all(
-      [...byTag].map(async ([tag, at]) => {
-        const reply = list(
-          await this.lookupScript.run(this.conns.client, this.keys.index(tag), [
-            "id",
-            ...at.map((i) => ids[i]!),
-          ]),
-        );
-        at.forEach((i, k) => {
-          const pair = reply[k];
-          if (Array.isArray(pair)) out[i] = str(pair[1]);
-        });
-      }),
-    );
-    return out;
-  }
-
-  /** ids grouped by queue, in first-seen order; unknown ids dropped */
-  private async groupByQueue(ids: string[]): Promise<Map<string, string[]>> {
-    const queues = await this.queuesOf(ids);
-    const groups = new Map<string, string[]>();
-    ids.forEach((id, i) => {
-      const queue = queues[i];
-      if (queue === undefined) return;
-      const group = groups.get(queue);
-      if (group) group.push(id);
-      else groups.set(queue, [id]);
-    });
-    return groups;
-  }
-
-  private async registerQueue(queue: string): Promise<void> {
-    const client = this.conns.client;
-    const serial = await client.incr(this.keys.qserial);
-    await client.zadd(this.keys.queues, "NX", serial, queue);
-  }
-
-  private async allQueues(): Promise<Array<[string, number]>> {
-    const flat = await this.conns.client.zrange(this.keys.queues, "0", "-1", "WITHSCORES");
-    const out: Array<[string, number]> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-    return out;
-  }
-
-  /** Keeps the deployment-wide timer index no later than this queue's next timer. */
-  private async noteTimer(queue: string, at: number): Promise<void> {
-    const known = this.indexed.get(queue);
-    if (known !== undefined && known <= at) return;
-    if (this.indexed.size > 10_000) this.indexed.clear();
-    this.indexed.set(queue, at);
-    await this.conns.client.zadd(this.keys.timers, "LT", at, queue);
-  }
-
-  private async noteTimers(queue: string): Promise<void> {
-    const first = await this.conns.client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
-    if (first.length === 2) await this.noteTimer(queue, Number(first[1]));
   }
 
   // ------------------------------------------------------------ wake-ups
@@ -385,94 +316,12 @@ export class RedisBroker implements Broker {
    * server's blocked clients. Concurrent calls run one after the other.
    */
   runDue(): Promise<void> {
-    if (this.dueRun) {
-      this.dueAgain = true;
-      return this.dueRun;
-    }
-    this.dueRun = (async () => {
-      try {
-        do {
-          this.dueAgain = false;
-          await this.runDueOnce();
-        } while (this.dueAgain);
-      } finally {
-        this.dueRun = undefined;
-      }
-    })();
-    return this.dueRun;
+    return this.timers.runDue();
   }
 
   /** the earliest deadline of this server's blocked clients (ms on the clock), or Infinity */
   nextLocalDeadline(): number {
     return this.waiters.nextDeadline();
-  }
-
-  private async runDueOnce(): Promise<void> {
-    const client = this.conns.client;
-    let now = this.clock.now();
-    if (now >= this.nextSweepAt) {
-      this.nextSweepAt = now + SWEEP_INTERVAL_MS;
-      await this.sweepTimers();
-    }
-    for (;;) {
-      const due = await client.zrangebyscore(this.keys.timers, "-inf", now, "LIMIT", 0, 100);
-      if (due.length === 0) break;
-      await Promise.all(
-        due.map(async (queue) => {
-          let more = true;
-          while (more) {
-            const r = list(await this.run("due", queue, [DUE_BATCH]));
-            more = num(r[0]) >= DUE_BATCH;
-            const next = num(r[1]);
-            this.indexed.delete(queue);
-            if (next < 0) await client.zrem(this.keys.timers, queue);
-            else await client.zadd(this.keys.timers, next, queue);
-          }
-        }),
-      );
-      now = this.clock.now();
-    }
-    this.waiters.expire(this.clock.now());
-    if (now >= this.nextGcAt) {
-      this.nextGcAt = now + GC_INTERVAL_MS;
-      await this.collectIdleQueues();
-    }
-  }
-
-  /** Rebuilds the timer index entry of every queue from its own timers. */
-  private async sweepTimers(): Promise<void> {
-    const client = this.conns.client;
-    const queues = await this.allQueues();
-    await Promise.all(
-      queues.map(async ([queue]) => {
-        const first = await client.zrange(this.keys.queue(queue)[2]!, "0", "0", "WITHSCORES");
-        if (first.length === 2) await client.zadd(this.keys.timers, "LT", Number(first[1]), queue);
-      }),
-    );
-  }
-
-  /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
-  private async foldTotals(reply: Reply[]): Promise<void> {
-    const names = ["added", "delivered", "acked", "expired", "requeued"];
-    await Promise.all(
-      names.map((name, i) => {
-        const n = num(reply[i + 1]);
-        return n > 0 ? this.conns.client.hincrby(this.keys.totals, name, n) : undefined;
-      }),
-    );
-  }
-
-  private async collectIdleQueues(): Promise<void> {
-    const client = this.conns.client;
-    for (const [queue] of await this.allQueues()) {
-      if (this.waiters.waitingOn(queue) > 0) continue;
-      const r = list(await this.run("gc", queue, [QUEUE_IDLE_GC_MS]));
-      if (num(r[0]) !== 2) continue;
-      await this.foldTotals(r);
-      await client.zrem(this.keys.queues, queue);
-      // Re-created meanwhile by another server: it stays registered.
-      if ((await client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
-    }
   }
 
   // ------------------------------------------------------------ jobs
@@ -518,11 +367,11 @@ export class RedisBroker implements Broker {
     } else {
       created = num(await this.scripts.get("add")!.run(this.conns.client, keys, args));
     }
-    this.remember(id, req.queue);
+    this.directory.remember(id, req.queue);
     const now = this.clock.now();
     await Promise.all([
-      created === 1 ? this.registerQueue(req.queue) : undefined,
-      this.noteTimer(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
+      created === 1 ? this.queues.register(req.queue) : undefined,
+      this.timers.note(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
     ]);
     return { id, seq };
   }
@@ -536,7 +385,7 @@ export class RedisBroker implements Broker {
   private async addReplicated(
     id: string,
     req: AddJobRequest,
-    keys: string[],
+    keys: readonly string[],
     args: Array<string | Buffer | number>,
     repl: number,
   ): Promise<number> {
@@ -581,7 +430,7 @@ export class RedisBroker implements Broker {
 
   private async ensureQueue(queue: string): Promise<void> {
     const r = list(await this.run("pause", queue, [""]));
-    if (num(r[1]) === 1) await this.registerQueue(queue);
+    if (num(r[1]) === 1) await this.queues.register(queue);
   }
 
   private async take(
@@ -594,12 +443,12 @@ export class RedisBroker implements Broker {
     const all = list(
       await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0]),
     );
-    if (num(all[0]) === 1) await this.registerQueue(queue);
+    if (num(all[0]) === 1) await this.queues.register(queue);
     const reply = all.slice(1);
     if (reply.length === 0) return [];
     const out = reply.map((r) => delivery(queue, r));
-    for (const job of out) this.remember(job.id, queue);
-    if (!consume) await this.noteTimer(queue, Math.min(...reply.map(deliveryWakeAt)));
+    for (const job of out) this.directory.remember(job.id, queue);
+    if (!consume) await this.timers.note(queue, Math.min(...reply.map(deliveryWakeAt)));
     return out;
   }
 
@@ -639,13 +488,13 @@ export class RedisBroker implements Broker {
 
   private async removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): Promise<number> {
     checkIds(ids);
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let removed = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("remove", queue, [reason, ...new Set(group)]));
         removed += n;
-        for (const id of group) this.idQueues.delete(id);
+        for (const id of group) this.directory.forget(id);
       }),
     );
     return removed;
@@ -662,13 +511,13 @@ export class RedisBroker implements Broker {
   }
 
   private async putBack(ids: string[], how: "nack" | "enqueue"): Promise<number> {
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("putBack", queue, [how, ...group]));
         moved += n;
-        if (n > 0) await this.noteTimers(queue);
+        if (n > 0) await this.timers.noteEarliest(queue);
       }),
     );
     return moved;
@@ -676,13 +525,13 @@ export class RedisBroker implements Broker {
 
   async dequeue(ids: string[]): Promise<number> {
     checkIds(ids);
-    const groups = await this.groupByQueue(ids);
+    const groups = await this.directory.groupByQueue(ids);
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const n = num(await this.run("dequeue", queue, group));
         moved += n;
-        await this.noteTimers(queue);
+        await this.timers.noteEarliest(queue);
       }),
     );
     return moved;
@@ -690,16 +539,16 @@ export class RedisBroker implements Broker {
 
   async working(id: string): Promise<number> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) throw new BrokerError("NOJOB", "Job not known in the context of this node.");
     const seconds = num(await this.run("working", queue, [id]));
-    await this.noteTimers(queue);
+    await this.timers.noteEarliest(queue);
     return seconds;
   }
 
   async show(id: string): Promise<JobInfo | null> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) return null;
     const reply = list(await this.run("show", queue, [id]));
     return Array.isArray(reply[0]) ? jobInfo(queue, reply[0], this.clock.now()) : null;
@@ -711,22 +560,14 @@ export class RedisBroker implements Broker {
    */
   async showBySeq(seq: number): Promise<JobInfo | null> {
     if (!Number.isSafeInteger(seq) || seq < 1) return null;
-    const tags = new Set((await this.allQueues()).map(([queue]) => queueTag(queue)));
-    const found = await Promise.all(
-      [...tags].map(async (tag) => {
-        const pair = list(
-          await this.lookupScript.run(this.conns.client, this.keys.index(tag), ["seq", seq]),
-        )[0];
-        return Array.isArray(pair) ? str(pair[0]) : undefined;
-      }),
-    );
-    const id = found.find((x) => x !== undefined);
+    const tags = new Set((await this.queues.all()).map(([queue]) => queueTag(queue)));
+    const id = await this.directory.idOfSeq(seq, tags);
     return id === undefined ? null : this.show(id);
   }
 
   async waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobWaitOutcome> {
     checkIds([id]);
-    const [queue] = await this.queuesOf([id]);
+    const [queue] = await this.directory.queuesOf([id]);
     if (queue === undefined) return "gone";
     if (signal?.aborted) return null;
     const now = this.clock.now();
@@ -776,13 +617,13 @@ export class RedisBroker implements Broker {
     let state = "";
     for (const op of ops) if (op !== "state" && op !== "bcast") state = op;
     const r = list(await this.run("pause", queue, [state]));
-    if (num(r[1]) === 1) await this.registerQueue(queue);
+    if (num(r[1]) === 1) await this.queues.register(queue);
     const after = str(r[0]) as PauseState;
     return after;
   }
 
   async jscan(cursor: number, opts: JobScanOptions): Promise<ScanResult<JobInfo>> {
-    const names = opts.queue !== undefined ? [opts.queue] : (await this.allQueues()).map(([q]) => q);
+    const names = opts.queue !== undefined ? [opts.queue] : (await this.queues.all()).map(([q]) => q);
     const limit = opts.busyloop ? 1_000_000_000 : opts.count + 1;
     const now = this.clock.now();
     const all: JobInfo[] = [];
@@ -806,7 +647,7 @@ export class RedisBroker implements Broker {
   }
 
   async qscan(cursor: number, opts: QueueScanOptions): Promise<ScanResult<string>> {
-    const queues = (await this.allQueues()).filter(([, serial]) => serial >= cursor);
+    const queues = (await this.queues.all()).filter(([, serial]) => serial >= cursor);
     const items: string[] = [];
     let examined = 0;
     const window = opts.busyloop ? queues : queues.slice(0, opts.count + 1);
@@ -832,9 +673,9 @@ export class RedisBroker implements Broker {
     }
     // The totals are "since start": they outlive the jobs.
     await Promise.all(
-      (await this.allQueues()).map(async ([queue]) => {
+      (await this.queues.all()).map(async ([queue]) => {
         const r = list(await this.run("stat", queue, []));
-        await this.foldTotals([0, r[8]!, r[9]!, r[10]!, r[11]!, r[12]!]);
+        await this.queues.foldTotals([0, r[8]!, r[9]!, r[10]!, r[11]!, r[12]!]);
       }),
     );
     const keep = new Set([this.keys.seq, this.keys.nodes, this.keys.qserial, this.keys.totals]);
@@ -850,15 +691,15 @@ export class RedisBroker implements Broker {
         } while (cursor !== "0");
       }),
     );
-    this.idQueues.clear();
-    this.indexed.clear();
+    this.directory.clear();
+    this.timers.reset();
     // Blocked fetchers keep their queues known, as on the embedded store.
     await Promise.all([...this.waiters.fetchers.keys()].map((queue) => this.ensureQueue(queue)));
   }
 
   async stats(): Promise<BrokerStats> {
-    const queues = await this.allQueues();
-    const folded = await this.conns.client.hgetall(this.keys.totals);
+    const queues = await this.queues.all();
+    const folded = await this.queues.totals();
     const totals = {
       jobs: 0,
       queued: 0,
@@ -917,25 +758,26 @@ export class RedisBroker implements Broker {
     const reply = await this.run("retry", queue, [id]);
     if (reply === null) return null;
     const outcome = str(reply) as "requeued" | "deadlettered";
-    if (outcome === "requeued") await this.noteTimers(queue);
+    if (outcome === "requeued") await this.timers.noteEarliest(queue);
     return outcome;
   }
 
   async flushQueue(queue: string): Promise<number> {
     const r = list(await this.run("flushQueue", queue, []));
     const removed = num(r[0]);
-    await this.foldTotals(r);
+    await this.queues.foldTotals(r);
     if (this.waiters.waitingOn(queue) > 0) await this.ensureQueue(queue);
     else {
       await this.conns.client.zrem(this.keys.queues, queue);
-      if ((await this.conns.client.exists(this.keys.queue(queue)[0]!)) === 1) await this.registerQueue(queue);
+      if ((await this.conns.client.exists(this.keys.queue(queue)[0]!)) === 1)
+        await this.queues.register(queue);
     }
     return removed;
   }
 
   /** counts per queue; without names, every queue that is known or holds a live job, by name */
   async queueCounts(names?: string[]): Promise<QueueCounts[]> {
-    const wanted = names ?? (await this.allQueues()).map(([q]) => q).sort();
+    const wanted = names ?? (await this.queues.all()).map(([q]) => q).sort();
     const counts = await Promise.all(
       wanted.map(async (name) => {
         const r = list(await this.run("counts", name, []));
@@ -986,7 +828,7 @@ export class RedisBroker implements Broker {
       args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq());
     }
     const moved = num(await this.run("redrive", queue, args));
-    if (moved > 0) await this.noteTimers(queue);
+    if (moved > 0) await this.timers.noteEarliest(queue);
     return moved;
   }
 }

@@ -16,6 +16,8 @@ export interface Connections {
   replicationConnection(slot: number): Redis;
   /** connects the command connection (the others connect on first use) */
   open(): Promise<void>;
+  /** the URLs, for messages (without passwords) */
+  describe(): string;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
         return repl;
       },
       open: () => client.connect(),
+      describe: () => `${target.host}:${target.port}`,
       close: async () => {
         await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
       },
@@ -98,6 +101,7 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
       return conn;
     },
     open: () => client.connect(),
+    describe: () => `Cluster ${nodes.map((n) => `${n.host}:${n.port}`).join(", ")}`,
     close: async () => {
       await Promise.allSettled([
         client.quit(),

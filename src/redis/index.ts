@@ -35,12 +35,16 @@ export async function openRedisBroker(opts: RedisStoreOptions): Promise<RedisBro
 
 /** A broker not yet connected: `start()` it (the server wiring does, once its doors exist). */
 export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
+  const prefix = opts.prefix ?? "docket";
+  // A brace in the prefix would become the keys' hash tag and put every queue in one slot.
+  if (prefix === "" || /[{}]/.test(prefix))
+    throw new Error("the Redis key prefix must be non-empty, without braces");
   const cluster = opts.cluster ?? opts.urls.length > 1;
   const conns = connections(opts.urls, cluster, opts.logger);
   return new RedisBroker({
     conns,
     clock: opts.clock ?? systemClock,
-    prefix: opts.prefix ?? "docket",
+    prefix,
     host: opts.host ?? "127.0.0.1",
     port: opts.port ?? 7711,
     maxJobSize: opts.maxJobSize ?? 16 * 1024 * 1024,

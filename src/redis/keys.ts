@@ -91,8 +91,20 @@ export class Keys {
     return `${this.prefix}:node:${id}`;
   }
 
-  /** the ten keys every queue script declares, in the order the scripts expect */
-  queue(queue: string): string[] {
+  private readonly queueKeys = new Map<string, readonly string[]>();
+
+  /** the ten keys every queue script declares, in the order the scripts expect (cached) */
+  queue(queue: string): readonly string[] {
+    let keys = this.queueKeys.get(queue);
+    if (keys === undefined) {
+      if (this.queueKeys.size > 10_000) this.queueKeys.clear();
+      keys = this.makeQueueKeys(queue);
+      this.queueKeys.set(queue, keys);
+    }
+    return keys;
+  }
+
+  private makeQueueKeys(queue: string): string[] {
     const base = `${this.prefix}:{${queueTag(queue)}}:`;
     return [
       `${base}q:${queue}`,

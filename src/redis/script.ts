@@ -39,7 +39,11 @@ export class Script {
     await node.script("LOAD", this.source);
   }
 
-  async run(client: Client | Redis, keys: string[], args: Array<string | Buffer | number>): Promise<Reply> {
+  async run(
+    client: Client | Redis,
+    keys: readonly string[],
+    args: Array<string | Buffer | number>,
+  ): Promise<Reply> {
     // ioredis's callBuffer drops the command name under auto-pipelining; the typed
     // Buffer variants of EVALSHA/EVAL exist at run time but not in its .d.ts.
     const buffers = client as unknown as BufferScripting;

@@ -80,6 +80,24 @@ describe("Redis Cluster", () => {
     assert.equal(await two.deleteJobs([id]), 1);
   });
 
+  it("keySlot agrees with CLUSTER KEYSLOT; every key of a queue is in one slot", async () => {
+    const admin = new Redis(cluster.nodes[0]!.port, "127.0.0.1");
+    try {
+      const keys = new Keys(prefix);
+      for (const queue of ["", "q", "emails", "a{b}c", "日本語", "x".repeat(300)]) {
+        const slots = new Set<number>();
+        for (const key of keys.queue(queue)) {
+          assert.equal(keySlot(key), Number(await admin.cluster("KEYSLOT", key)), key);
+          slots.add(keySlot(key));
+        }
+        assert.equal(slots.size, 1, `one slot for every key of queue ${JSON.stringify(queue)}`);
+      }
+      assert.equal(keySlot("no-tag"), Number(await admin.cluster("KEYSLOT", "no-tag")));
+    } finally {
+      admin.disconnect();
+    }
+  });
+
   it("HELLO lists both servers", async () => {
     const nodes = await one.nodes();
     assert.deepEqual(nodes.map((n) => n.id).sort(), [one.nodeId, two.nodeId].sort());

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
-import { spawnServer, type ServerProcess } from "../helpers/process.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { runCli, spawnServer, type ServerProcess } from "../helpers/process.js";
+import { freePort, startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { tempDataDir } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -77,5 +77,21 @@ describe("three docket servers on one Redis", () => {
     victim.child.kill("SIGKILL");
     await victim.exited;
     await waitFor(async () => ((await clients[0]!.call("HELLO")) as unknown[]).length === 2 + 2, 10_000);
+  });
+
+  it("a server whose Redis cannot be reached says so and exits non-zero", async () => {
+    const port = await freePort();
+    const { code, stderr } = await runCli([
+      "serve",
+      "--port",
+      "0",
+      "--no-http",
+      "--data-dir",
+      tempDataDir(),
+      "--redis",
+      `redis://127.0.0.1:${port}`,
+    ]);
+    assert.equal(code, 1);
+    assert.match(stderr, new RegExp(`docket: cannot connect to Redis \\(127\\.0\\.0\\.1:${port}\\)`));
   });
 });

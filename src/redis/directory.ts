@@ -1,0 +1,91 @@
+import type { Redis } from "ioredis";
+import type { Client } from "./connection.js";
+import { idTag, type Keys } from "./keys.js";
+import { LOOKUP_SCRIPT } from "./lua.js";
+import { Script, list, str } from "./script.js";
+
+const CACHE_MAX = 100_000;
+
+/**
+ * Which queue a job belongs to, from its id alone (ACKJOB, SHOW, WORKING …)
+ * or its sequence number: the id carries its queue's hash tag, and each tag
+ * has an id -> queue and a seq -> id hash. A job never changes queue, so the
+ * answers for ids this server has seen are cached; a stale entry only names
+ * the queue of a job that is gone, which the queue's script then finds out.
+ */
+export class JobDirectory {
+  private readonly cache = new Map<string, string>();
+  private readonly lookup = new Script(LOOKUP_SCRIPT);
+
+  constructor(
+    private readonly client: Client,
+    private readonly keys: Keys,
+  ) {}
+
+  load(node: Redis): Promise<void> {
+    return this.lookup.load(node);
+  }
+
+  remember(id: string, queue: string): void {
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(id, queue);
+  }
+
+  forget(id: string): void {
+    this.cache.delete(id);
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  /** The queue of each id (undefined: unknown job), from the cache or the per-tag index. */
+  async queuesOf(ids: string[]): Promise<Array<string | undefined>> {
+    const out: Array<string | undefined> = ids.map((id) => this.cache.get(id));
+    const byTag = new Map<string, number[]>();
+    ids.forEach((id, i) => {
+      if (out[i] !== undefined) return;
+      const tag = idTag(id);
+      if (tag === undefined) return;
+      const at = byTag.get(tag);
+      if (at) at.push(i);
+      else byTag.set(tag, [i]);
+    });
+    await Promise.all(
+      [...byTag].map(async ([tag, at]) => {
+        const args = ["id", ...at.map((i) => ids[i]!)];
+        const reply = list(await this.lookup.run(this.client, this.keys.index(tag), args));
+        at.forEach((i, k) => {
+          const pair = reply[k];
+          if (Array.isArray(pair)) out[i] = str(pair[1]);
+        });
+      }),
+    );
+    return out;
+  }
+
+  /** ids grouped by queue, in first-seen order; unknown ids dropped */
+  async groupByQueue(ids: string[]): Promise<Map<string, string[]>> {
+    const queues = await this.queuesOf(ids);
+    const groups = new Map<string, string[]>();
+    ids.forEach((id, i) => {
+      const queue = queues[i];
+      if (queue === undefined) return;
+      const group = groups.get(queue);
+      if (group) group.push(id);
+      else groups.set(queue, [id]);
+    });
+    return groups;
+  }
+
+  /** The id of the job with this sequence number, asking each of these tags' indexes. */
+  async idOfSeq(seq: number, tags: Iterable<string>): Promise<string | undefined> {
+    const found = await Promise.all(
+      [...tags].map(async (tag) => {
+        const pair = list(await this.lookup.run(this.client, this.keys.index(tag), ["seq", seq]))[0];
+        return Array.isArray(pair) ? str(pair[0]) : undefined;
+      }),
+    );
+    return found.find((id) => id !== undefined);
+  }
+}

@@ -1,0 +1,56 @@
+import type { Client } from "./connection.js";
+import type { Keys } from "./keys.js";
+import { num, type Reply } from "./script.js";
+
+/**
+ * The deployment-wide registry of queues (QSCAN, stats, the timer sweep) and
+ * the totals of queues that are gone. Plain single-key commands: the
+ * registry is one key in one slot, kept in step with the queues' own keys
+ * on a best-effort basis (a queue re-created while it was being dropped is
+ * registered again).
+ */
+export class QueueRegistry {
+  constructor(
+    private readonly client: Client,
+    private readonly keys: Keys,
+  ) {}
+
+  /** A queue a script just created gets the next serial (its QSCAN cursor), unless it has one. */
+  async register(queue: string): Promise<void> {
+    const serial = await this.client.incr(this.keys.qserial);
+    await this.client.zadd(this.keys.queues, "NX", serial, queue);
+  }
+
+  /** A queue whose keys were deleted leaves, unless its meta came back meanwhile. */
+  async unregister(queue: string): Promise<void> {
+    await this.client.zrem(this.keys.queues, queue);
+    if ((await this.client.exists(this.keys.queue(queue)[0]!)) === 1) await this.register(queue);
+  }
+
+  /** every registered queue with its serial, by serial */
+  async all(): Promise<Array<[string, number]>> {
+    const flat = await this.client.zrange(this.keys.queues, "0", "-1", "WITHSCORES");
+    const out: Array<[string, number]> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+    return out;
+  }
+
+  /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
+  async foldTotals(reply: Reply[]): Promise<void> {
+    const names = ["added", "delivered", "acked", "expired", "requeued"];
+    await Promise.all(
+      names.map((name, i) => {
+        const n = num(reply[i + 1]);
+        return n > 0 ? this.client.hincrby(this.keys.totals, name, n) : undefined;
+      }),
+    );
+  }
+
+  /** the totals folded in so far */
+  async totals(): Promise<Record<string, number>> {
+    const raw = await this.client.hgetall(this.keys.totals);
+    const out: Record<string, number> = {};
+    for (const [name, value] of Object.entries(raw)) out[name] = Number(value);
+    return out;
+  }
+}
