@@ -33,7 +33,7 @@ import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
 import { Notifier } from "./notifier.js";
-import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "./validate.js";
+import { addJobSettings } from "./validate.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -311,26 +311,13 @@ export class Engine implements Broker {
 
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
-    const ttl = req.ttl ?? DEFAULT_TTL_SECONDS;
-    const retry = req.retry ?? defaultRetrySeconds(ttl);
-    const delay = req.delay ?? 0;
-    const repl = req.replicate ?? 1;
-    validateAddJob(ttl, retry, delay, repl);
-    if (req.body.length > this.maxJobSize) {
-      throw new BrokerError(
-        "ERR",
-        `job body too big: ${req.body.length} bytes, the limit is ${this.maxJobSize}`,
-      );
-    }
+    const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     if (repl > 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
     const now = this.clock.now();
     if (req.eventId !== undefined && this.eventIds.has(eventKey(req.queue, req.eventId))) {
       throw new BrokerError("ERR", "duplicate event id");
-    }
-    if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
-      throw new BrokerError("ERR", "retries must be a non negative integer");
     }
     const existing = this.queues.get(req.queue);
     if (req.maxlen !== undefined && existing && existing.ready.size >= req.maxlen) {

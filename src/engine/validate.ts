@@ -1,4 +1,4 @@
-import { BrokerError } from "../broker.js";
+import { BrokerError, type AddJobRequest } from "../broker.js";
 
 export const DEFAULT_TTL_SECONDS = 86_400;
 
@@ -22,4 +22,34 @@ export function validateAddJob(ttl: number, retry: number, delay: number, repl: 
   }
   if (delay >= ttl)
     fail("The specified DELAY is greater than TTL. Job refused since would never be delivered");
+}
+
+/** An ADDJOB's settings once defaults are applied. */
+export interface AddJobSettings {
+  /** seconds */
+  ttl: number;
+  /** seconds */
+  retry: number;
+  /** seconds */
+  delay: number;
+  repl: number;
+}
+
+/**
+ * ADDJOB's defaults and the checks that need no store state, shared by every
+ * store so that both refuse the same requests with the same errors.
+ */
+export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSettings {
+  const ttl = req.ttl ?? DEFAULT_TTL_SECONDS;
+  const retry = req.retry ?? defaultRetrySeconds(ttl);
+  const delay = req.delay ?? 0;
+  const repl = req.replicate ?? 1;
+  validateAddJob(ttl, retry, delay, repl);
+  if (req.body.length > maxJobSize) {
+    fail(`job body too big: ${req.body.length} bytes, the limit is ${maxJobSize}`);
+  }
+  if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
+    fail("retries must be a non negative integer");
+  }
+  return { ttl, retry, delay, repl };
 }

@@ -26,7 +26,7 @@ import {
 } from "../broker.js";
 import type { Clock } from "../engine/clock.js";
 import { newNodeId, ttlSuffix } from "../engine/ids.js";
-import { DEFAULT_TTL_SECONDS, defaultRetrySeconds, validateAddJob } from "../engine/validate.js";
+import { addJobSettings } from "../engine/validate.js";
 import type { Logger } from "../log.js";
 import type { Connections } from "./connection.js";
 import { Keys, keySlot, queueTag } from "./keys.js";
@@ -327,20 +327,7 @@ export class RedisBroker implements Broker {
   // ------------------------------------------------------------ jobs
 
   async addJob(req: AddJobRequest): Promise<AddJobResult> {
-    const ttl = req.ttl ?? DEFAULT_TTL_SECONDS;
-    const retry = req.retry ?? defaultRetrySeconds(ttl);
-    const delay = req.delay ?? 0;
-    const repl = req.replicate ?? 1;
-    validateAddJob(ttl, retry, delay, repl);
-    if (req.body.length > this.maxJobSize) {
-      throw new BrokerError(
-        "ERR",
-        `job body too big: ${req.body.length} bytes, the limit is ${this.maxJobSize}`,
-      );
-    }
-    if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
-      throw new BrokerError("ERR", "retries must be a non negative integer");
-    }
+    const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     const seq = await this.nextSeq();
     const id = this.newJobId(req.queue, ttl, retry);
     const args = [

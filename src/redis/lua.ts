@@ -108,6 +108,15 @@ local function info(id, job)
   return { id, job.s, job.st, job.rp, job.ttl, job.c, job.dl, job.r, job.n, job.ad,
     nextRequeueAt(job), at, redis.call('HGET', B, id) or '', ev, job.rl }
 end
+-- SHOW entries of the ids that are still live jobs, in order (QPEEK, JSCAN)
+local function infos(ids)
+  local out = {}
+  for _, id in ipairs(ids) do
+    local job = load(id)
+    if job then out[#out + 1] = info(id, job) end
+  end
+  return out
+end
 local function delivery(id, job, body)
   local ev = false
   if job.ev then ev = job.ev end
@@ -307,12 +316,7 @@ const PEEK = `
 local count = tonumber(ARGV[4])
 local ids
 if count > 0 then ids = redis.call('ZRANGE', R, 0, count - 1) else ids = redis.call('ZRANGE', R, 0, -count - 1, 'REV') end
-local out = {}
-for _, id in ipairs(ids) do
-  local job = load(id)
-  if job then out[#out + 1] = info(id, job) end
-end
-return out
+return infos(ids)
 `;
 
 /**
@@ -485,13 +489,7 @@ return { 1, 0, 0, 0, 0, 0 }
 
 /** ARGV 4 start seq, 5 count: live jobs with seq >= start (JSCAN) */
 const SCAN = `
-local ids = redis.call('ZRANGE', A, ARGV[4], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[5]))
-local out = {}
-for _, id in ipairs(ids) do
-  local job = load(id)
-  if job then out[#out + 1] = info(id, job) end
-end
-return out
+return infos(redis.call('ZRANGE', A, ARGV[4], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[5])))
 `;
 
 /** queue counts: { live, ready, pausedOut, known (exists and not hidden) } */
