@@ -5,13 +5,15 @@ const UNSET = -1073741824; // -(2 ** 30)
 
 /**
  * `at - createdAt` as an int32 when it fits, so V8 stores a Smi (the result of
- * subtracting two doubles is a heap number even when integral); beyond ±24
- * days it stays a double, which is correct, only boxed.
+ * subtracting two doubles is a heap number even when integral); beyond what
+ * a Smi holds (±12 days with 31-bit Smis, ±24 with 32-bit) it is a double:
+ * still correct, only boxed.
  */
 function offset(at: number, createdAt: number): number {
   const diff = at - createdAt;
   return diff === (diff | 0) ? diff | 0 : diff;
 }
+
 /**
  * Bodies up to this size are kept as a latin1 string (16 bytes of header)
  * rather than a Buffer (a ~96-byte object plus a slice of a pool); larger
@@ -34,8 +36,8 @@ interface DialectFields {
  * Memory matters here (a million queued jobs is a normal day), so the class
  * keeps a fixed shape with few fields: the mutable times are stored as small
  * integer offsets from `createdAt` (V8 would box each absolute ms timestamp
- * in a 16-byte heap number, as it does `createdAt` itself; offsets stay
- * unboxed while under ~12 days), the two state booleans share one flags
+ * in a 16-byte heap number, as it does `createdAt` itself; small offsets
+ * are Smis), the two state booleans share one flags
  * field, and the dialect extras live in a side object only dialect jobs have.
  * Small bodies are kept as strings (see SMALL_BODY_BYTES).
  * Accessors give every reader the plain absolute values and a Buffer body.
