@@ -61,6 +61,22 @@ describe("three docket servers on one Redis", () => {
     assert.ok(Date.now() - started < 1000);
   });
 
+  it("a client that vanishes while blocked takes nothing with it", async () => {
+    const [a, b] = clients as [Redis, Redis];
+    const blockedOnB = async () =>
+      Number(/blocked_clients:(\d+)/.exec(String(await b.call("INFO", "clients")))![1]);
+    const gone = client(servers[1]!.port);
+    void (gone.call("GETJOB", "FROM", "vanish") as Promise<unknown>).catch(() => {});
+    await waitFor(async () => (await blockedOnB()) === 1);
+    gone.disconnect();
+    await waitFor(async () => (await blockedOnB()) === 0);
+    const id = (await a.call("ADDJOB", "vanish", "kept", "0")) as string;
+    const jobs = (await b.call("GETJOB", "NOHANG", "WITHCOUNTERS", "FROM", "vanish")) as unknown[][];
+    assert.equal(String(jobs[0]![1]), id, "the job went to the live client, not the vanished one");
+    assert.equal(String(jobs[0]![6]), "0", "never delivered before");
+    assert.equal(await b.call("ACKJOB", id), 1);
+  });
+
   it("HELLO lists every live server; INFO says which store is in use", async () => {
     const hello = (await clients[0]!.call("HELLO")) as unknown[];
     const nodes = hello.slice(2) as Buffer[][];

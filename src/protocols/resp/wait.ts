@@ -13,18 +13,25 @@ import type { RespClient } from "./server.js";
  */
 export class ClientWait {
   private controller: AbortController | undefined;
+  private detach: (() => void) | undefined;
 
   constructor(private readonly client: RespClient) {}
 
+  /** Made on first use, with the close hook that aborts it (a store may ask late, after an await). */
   get signal(): AbortSignal {
-    return (this.controller ??= new AbortController()).signal;
+    if (this.controller === undefined) {
+      const controller = (this.controller = new AbortController());
+      this.detach = this.client.onClose(() => controller.abort());
+    }
+    return this.controller.signal;
   }
 
-  /** Ties `result` to the client's life: aborted if the client goes first. */
+  /** Drops the close hook once `result` settles. */
   watch<T>(result: T | Promise<T>): T | Promise<T> {
-    const controller = this.controller;
-    if (!(result instanceof Promise) || controller === undefined) return result;
-    const detach = this.client.onClose(() => controller.abort());
-    return result.finally(detach);
+    if (!(result instanceof Promise)) {
+      this.detach?.();
+      return result;
+    }
+    return result.finally(() => this.detach?.());
   }
 }
