@@ -19,7 +19,7 @@ function offset(at: number, createdAt: number): number {
  * rather than a Buffer (a ~96-byte object plus a slice of a pool); larger
  * ones stay Buffers, outside V8's heap.
  */
-const SMALL_BODY_BYTES = 1024;
+export const SMALL_BODY_BYTES = 1024;
 const QUEUED = 1;
 const EVER_QUEUED = 2;
 
@@ -58,7 +58,8 @@ export class Job {
     readonly id: string,
     readonly seq: number,
     readonly queue: string,
-    body: Buffer,
+    /** a string holds the bytes as latin1 */
+    body: Buffer | string,
     readonly createdAt: number,
     /** seconds */
     readonly ttl: number,
@@ -69,7 +70,9 @@ export class Job {
     readonly repl: number,
   ) {
     this.rank = seq;
-    this.payload = body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
+    if (typeof body === "string")
+      this.payload = body.length <= SMALL_BODY_BYTES ? body : Buffer.from(body, "latin1");
+    else this.payload = body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
   }
 
   /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */

@@ -8,7 +8,8 @@ export interface StoredJob {
   id: string;
   seq: number;
   queue: string;
-  body: Buffer;
+  /** the bytes; a string holds them as latin1 (small bodies decoded at start-up, as Job keeps them) */
+  body: Buffer | string;
   /** ms since the epoch */
   createdAt: number;
   /** seconds */

@@ -1,6 +1,7 @@
 import type { PauseState } from "../broker.js";
 import type { EngineChange } from "../engine/changes.js";
 import type { StoredJob } from "../engine/restore.js";
+import { SMALL_BODY_BYTES } from "../engine/job.js";
 import { crc32 } from "./checksum.js";
 
 /**
@@ -264,7 +265,8 @@ function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
   if (job.eventId !== undefined) enc.string(F_EVENT_ID, job.eventId, "utf8");
   if (job.retries !== undefined && job.retries >= 0) enc.u32(F_RETRIES, job.retries);
   if (job.retriesLeft !== undefined && job.retriesLeft >= 0) enc.u32(F_RETRIES_LEFT, job.retriesLeft);
-  enc.bytes(F_BODY, job.body);
+  if (typeof job.body === "string") enc.string(F_BODY, job.body, "latin1");
+  else enc.bytes(F_BODY, job.body);
 }
 
 /** A snapshot's dead letter: the job, why and when. */
@@ -551,10 +553,14 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
       case F_BODY: {
         const from = p + 4;
         p = bytesEnd(buf, p, end);
-        // A copy, so the read buffer can be reused; small ones come from Node's pool.
-        // (allocUnsafe + copy: no intermediate view, which start-up made a million of.)
-        job.body = Buffer.allocUnsafe(p - from);
-        buf.copy(job.body, 0, from, p);
+        // A copy, so the read buffer can be reused. Small bodies become the
+        // latin1 string Job keeps them as, with no Buffer on the way.
+        if (p - from <= SMALL_BODY_BYTES) job.body = buf.toString("latin1", from, p);
+        else {
+          const body = Buffer.allocUnsafe(p - from);
+          buf.copy(body, 0, from, p);
+          job.body = body;
+        }
         break;
       }
       default:

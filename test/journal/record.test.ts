@@ -24,6 +24,8 @@ import {
   writeSnapshotEnd,
   type JournalRecord,
 } from "../../src/journal/record.js";
+import { SMALL_BODY_BYTES } from "../../src/engine/job.js";
+import type { StoredJob } from "../../src/engine/restore.js";
 import { storedJob } from "../helpers/journal.js";
 
 /** Encodes records back to back from file offset 0 into one Buffer. */
@@ -34,8 +36,18 @@ function encodeFile(write: (enc: RecordEncoder, offset: number) => number, count
   return Buffer.concat(enc.take());
 }
 
-/** Checks and decodes every frame of `file`. */
+/** Checks and decodes every frame of `file` (job bodies as Buffers: see bodyForms). */
 function decodeAll(file: Buffer): JournalRecord[] {
+  return decodeRaw(file).map((record) => {
+    if ("job" in record && typeof record.job.body === "string") {
+      return { ...record, job: { ...record.job, body: Buffer.from(record.job.body, "latin1") } };
+    }
+    return record;
+  });
+}
+
+/** As decodeAll, bodies as decoded: small ones are latin1 strings, as Job keeps them. */
+function decodeRaw(file: Buffer): JournalRecord[] {
   const out: JournalRecord[] = [];
   let at = 0;
   while (at < file.length) {
@@ -48,6 +60,22 @@ function decodeAll(file: Buffer): JournalRecord[] {
 }
 
 describe("journal record format", () => {
+  it("decodes bodies up to SMALL_BODY_BYTES as latin1 strings, bigger ones as Buffers, bytes intact", () => {
+    const small = randomBytes(SMALL_BODY_BYTES);
+    const big = randomBytes(SMALL_BODY_BYTES + 1);
+    const file = encodeFile((enc, offset) => {
+      let size = writeJob(enc, offset, storedJob({ body: small, seq: 1 }));
+      size += writeJob(enc, offset + size, storedJob({ body: small.toString("latin1"), seq: 2 }));
+      size += writeJob(enc, offset + size, storedJob({ body: big, seq: 3 }));
+      return size;
+    });
+    const bodies = decodeRaw(file).map((record) => (record as { job: StoredJob }).job.body);
+    assert.equal(typeof bodies[0], "string");
+    assert.ok(Buffer.from(bodies[0] as string, "latin1").equals(small));
+    assert.equal(bodies[1], bodies[0], "a string body is written as the same bytes");
+    assert.ok(Buffer.isBuffer(bodies[2]) && bodies[2].equals(big));
+  });
+
   it("crc32: native and table-driven agree, standard check value", () => {
     assert.equal(crc32Table(Buffer.from("123456789")), 0xcbf43926);
     assert.equal(crc32(Buffer.from("123456789")), 0xcbf43926);
@@ -161,7 +189,7 @@ describe("journal record format", () => {
     enc.f64(0x22, job.createdAt);
     enc.u32(0x41, job.ttl);
     enc.u32(0x42, job.retry);
-    enc.bytes(0x63, job.body);
+    enc.bytes(0x63, typeof job.body === "string" ? Buffer.from(job.body, "latin1") : job.body);
     enc.end();
     const [record] = decodeAll(Buffer.concat(enc.take()));
     assert.deepEqual(record, { type: T_JOB, job });
