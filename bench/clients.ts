@@ -59,29 +59,31 @@ function connectSocket(port: number): Promise<net.Socket> {
 }
 
 /**
- * A minimal pipelining RESP client: commands are written at once (corked until
- * the next tick) and replies are matched to callbacks in order. No Promise per call.
+ * What the two clients share: commands are written at once (corked until the
+ * next tick) and replies, cut out of the input by `parseReply`, are matched to
+ * callbacks in order. No Promise per call.
  */
-export class RespConn {
-  private readonly callbacks: ReplyCb[] = [];
+abstract class PipelinedConn<R> {
+  private readonly callbacks: Array<(err: Error | null, reply: R) => void> = [];
   private head = 0;
   private rest: Buffer | null = null;
   private corked = false;
   private closed = false;
 
-  private constructor(private readonly socket: net.Socket) {
+  protected constructor(
+    private readonly socket: net.Socket,
+    /** what a failed call's callback gets beside its error */
+    private readonly failedReply: R,
+  ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", (err) => this.failAll(err));
     socket.on("close", () => this.failAll(new Error("connection closed")));
   }
 
-  static async connect(port: number): Promise<RespConn> {
-    return new RespConn(await connectSocket(port));
-  }
+  /** The reply starting at `pos` and where it ends, or undefined when it is not all here yet. */
+  protected abstract parseReply(buf: Buffer, pos: number): { value: R; end: number } | undefined;
 
-  send(args: string[], cb: ReplyCb): void {
-    let out = `*${args.length}\r\n`;
-    for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
+  protected write(data: string, cb: (err: Error | null, reply: R) => void): void {
     this.callbacks.push(cb);
     if (!this.corked) {
       this.corked = true;
@@ -91,15 +93,7 @@ export class RespConn {
         this.socket.uncork();
       });
     }
-    this.socket.write(out, "latin1");
-  }
-
-  call(...args: string[]): Promise<Reply> {
-    return new Promise((resolve, reject) =>
-      this.send(args, (err, reply) =>
-        err ? reject(err) : reply instanceof Error ? reject(reply) : resolve(reply),
-      ),
-    );
+    this.socket.write(data, "latin1");
   }
 
   close(): void {
@@ -111,8 +105,8 @@ export class RespConn {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     let pos = 0;
     while (pos < buf.length) {
-      const r = parse(buf, pos);
-      if (r === INCOMPLETE) break;
+      const r = this.parseReply(buf, pos);
+      if (r === undefined) break;
       pos = r.end;
       const cb = this.callbacks[this.head++];
       if (this.head > 4096) {
@@ -129,7 +123,33 @@ export class RespConn {
     this.callbacks.length = 0;
     this.head = 0;
     if (this.closed) return;
-    for (const cb of pending) cb(err, null);
+    for (const cb of pending) cb(err, this.failedReply);
+  }
+}
+
+/** A minimal pipelining RESP client. */
+export class RespConn extends PipelinedConn<Reply> {
+  static async connect(port: number): Promise<RespConn> {
+    return new RespConn(await connectSocket(port), null);
+  }
+
+  protected parseReply(buf: Buffer, pos: number): { value: Reply; end: number } | undefined {
+    const r = parse(buf, pos);
+    return r === INCOMPLETE ? undefined : r;
+  }
+
+  send(args: string[], cb: ReplyCb): void {
+    let out = `*${args.length}\r\n`;
+    for (const a of args) out += `$${Buffer.byteLength(a, "latin1")}\r\n${a}\r\n`;
+    this.write(out, cb);
+  }
+
+  call(...args: string[]): Promise<Reply> {
+    return new Promise((resolve, reject) =>
+      this.send(args, (err, reply) =>
+        err ? reject(err) : reply instanceof Error ? reject(reply) : resolve(reply),
+      ),
+    );
   }
 }
 
@@ -141,72 +161,23 @@ export interface BeanReply {
 export type BeanCb = (err: Error | null, reply: BeanReply) => void;
 
 /** A minimal pipelining beanstalkd text-protocol client (put, reserve-with-timeout, delete). */
-export class BeanConn {
-  private readonly callbacks: BeanCb[] = [];
-  private head = 0;
-  private rest: Buffer | null = null;
-  private corked = false;
-  private closed = false;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (err) => this.failAll(err));
-    socket.on("close", () => this.failAll(new Error("connection closed")));
+export class BeanConn extends PipelinedConn<BeanReply> {
+  static async connect(port: number): Promise<BeanConn> {
+    return new BeanConn(await connectSocket(port), { line: "" });
   }
 
-  static async connect(port: number): Promise<BeanConn> {
-    return new BeanConn(await connectSocket(port));
+  protected parseReply(buf: Buffer, pos: number): { value: BeanReply; end: number } | undefined {
+    const lineEnd = buf.indexOf("\r\n", pos, "latin1");
+    if (lineEnd < 0) return undefined;
+    const line = buf.toString("latin1", pos, lineEnd);
+    const end = lineEnd + 2;
+    if (!line.startsWith("RESERVED ")) return { value: { line }, end };
+    const bytes = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (buf.length < end + bytes + 2) return undefined;
+    return { value: { line, body: buf.toString("latin1", end, end + bytes) }, end: end + bytes + 2 };
   }
 
   send(command: string, cb: BeanCb): void {
-    this.callbacks.push(cb);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(command, "latin1");
-  }
-
-  close(): void {
-    this.closed = true;
-    this.socket.destroy();
-  }
-
-  private onData(chunk: Buffer): void {
-    const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
-    let pos = 0;
-    while (pos < buf.length) {
-      const lineEnd = buf.indexOf("\r\n", pos, "latin1");
-      if (lineEnd < 0) break;
-      const line = buf.toString("latin1", pos, lineEnd);
-      let end = lineEnd + 2;
-      let body: string | undefined;
-      if (line.startsWith("RESERVED ")) {
-        const bytes = Number(line.slice(line.lastIndexOf(" ") + 1));
-        if (buf.length < end + bytes + 2) break;
-        body = buf.toString("latin1", end, end + bytes);
-        end += bytes + 2;
-      }
-      pos = end;
-      const cb = this.callbacks[this.head++];
-      if (this.head > 4096) {
-        this.callbacks.splice(0, this.head);
-        this.head = 0;
-      }
-      cb?.(null, body === undefined ? { line } : { line, body });
-    }
-    this.rest = pos < buf.length ? buf.subarray(pos) : null;
-  }
-
-  private failAll(err: Error): void {
-    const pending = this.callbacks.splice(this.head);
-    this.callbacks.length = 0;
-    this.head = 0;
-    if (this.closed) return;
-    for (const cb of pending) cb(err, { line: "" });
+    this.write(command, cb);
   }
 }
