@@ -13,17 +13,17 @@
  * recovery size, BENCH_PROFILE=1 writes the server's CPU profiles to
  * bench/results/. Results are printed and saved to bench/results/journal.json.
  */
-import { execSync, spawn, type ChildProcess } from "node:child_process";
+import { execSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writevSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RecordEncoder, writeHeader, writeJob, writeSnapshotEnd } from "../src/journal/record.js";
+import { launchServer } from "../test/helpers/process.js";
 import { closedLoop, LoadConnection, type Value } from "./resp-load.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const CLI = join(ROOT, "dist/cli/main.js");
 const RESULTS = join(ROOT, "bench/results");
 const CONNECTIONS = 50;
 const MS = Number(process.env.BENCH_MS ?? 5000);
@@ -37,52 +37,20 @@ interface Server {
   readyMs: number;
 }
 
-function launch(dir: string, args: string[], profileName?: string): Promise<Server> {
+/** The built CLI in its own process (test/helpers/process.ts), timed from spawn to "docket is ready". */
+async function launch(dir: string, args: string[], profileName?: string): Promise<Server> {
   const nodeArgs =
     PROFILE && profileName
       ? ["--cpu-prof", `--cpu-prof-dir=${RESULTS}`, `--cpu-prof-name=${profileName}.cpuprofile`]
       : [];
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      CLI,
-      "serve",
-      "--port",
-      "0",
-      "--bind",
-      "127.0.0.1",
-      "--data-dir",
-      dir,
-      "--no-http",
-      ...args,
-    ],
-    { stdio: ["ignore", "ignore", "pipe"] },
-  );
-  const lines: string[] = [];
-  return new Promise((resolve, reject) => {
-    let partial = "";
-    child.stderr!.setEncoding("utf8");
-    child.stderr!.on("data", (chunk: string) => {
-      partial += chunk;
-      let nl: number;
-      while ((nl = partial.indexOf("\n")) >= 0) {
-        const line = partial.slice(0, nl);
-        partial = partial.slice(nl + 1);
-        lines.push(line);
-        if (line.includes('"docket is ready"')) {
-          resolve({
-            child,
-            port: (JSON.parse(line) as { port: number }).port,
-            lines,
-            readyMs: performance.now() - started,
-          });
-        }
-      }
-    });
-    child.once("exit", (code) => reject(new Error(`server exited with ${code}:\n${lines.join("\n")}`)));
-  });
+  const server = await launchServer(dir, args, nodeArgs).ready;
+  return {
+    child: server.child,
+    port: server.port,
+    lines: server.lines,
+    readyMs: performance.now() - started,
+  };
 }
 
 async function stop(server: Server): Promise<void> {

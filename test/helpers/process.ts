@@ -25,10 +25,27 @@ export interface LaunchedServer {
  * Spawns `node dist/cli/main.js serve` on 127.0.0.1 with a port the kernel
  * picks; its "docket is ready" log line gives the port.
  */
-export function launchServer(dataDir: string, args: string[] = []): LaunchedServer {
+export function launchServer(
+  dataDir: string,
+  args: string[] = [],
+  /** flags for node itself, e.g. --cpu-prof (the journal bench) */
+  nodeArgs: string[] = [],
+): LaunchedServer {
   const child = spawn(
     process.execPath,
-    [CLI, "serve", "--port", "0", "--bind", "127.0.0.1", "--data-dir", dataDir, "--no-http", ...args],
+    [
+      ...nodeArgs,
+      CLI,
+      "serve",
+      "--port",
+      "0",
+      "--bind",
+      "127.0.0.1",
+      "--data-dir",
+      dataDir,
+      "--no-http",
+      ...args,
+    ],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info" } },
   );
   const lines: string[] = [];
