@@ -1,38 +1,13 @@
-import { connect, type Socket } from "node:net";
+import { ByteSocket, openSocket } from "./byte-socket.js";
 
 /**
  * A RESP client that keeps the exact bytes of every reply, so tests can
  * compare replies byte for byte. Written for the tests: it parses replies
  * only far enough to know where each one ends.
  */
-export class RawClient {
-  private buffer = Buffer.alloc(0);
-  private waiting: Array<() => void> = [];
-  private ended = false;
-
-  private constructor(readonly socket: Socket) {
-    socket.on("data", (chunk: Buffer) => {
-      this.buffer = Buffer.concat([this.buffer, chunk]);
-      this.wake();
-    });
-    socket.on("close", () => {
-      this.ended = true;
-      this.wake();
-    });
-    socket.on("error", () => {});
-  }
-
-  static connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = connect({ port, host }, () => resolve(new RawClient(socket)));
-      socket.once("error", reject);
-    });
-  }
-
-  private wake(): void {
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const fn of waiting) fn();
+export class RawClient extends ByteSocket {
+  static async connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
+    return new RawClient(await openSocket(port, host));
   }
 
   /** Sends a command as a multibulk array. */
@@ -45,67 +20,15 @@ export class RawClient {
     this.socket.write(Buffer.concat(parts));
   }
 
-  /** Sends raw bytes: inline commands, malformed input. */
-  write(bytes: string | Buffer): void {
-    this.socket.write(bytes);
-  }
-
   /** The exact bytes of the next complete reply. */
-  async reply(timeoutMs = 5000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (true) {
-      const end = replyEnd(this.buffer, 0);
-      if (end > 0) {
-        const raw = this.buffer.subarray(0, end).toString("latin1");
-        this.buffer = this.buffer.subarray(end);
-        return raw;
-      }
-      if (this.ended)
-        throw new Error(`connection closed; pending bytes: ${JSON.stringify(this.buffer.toString())}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no reply within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+  reply(timeoutMs = 5000): Promise<string> {
+    return this.take((buffer) => replyEnd(buffer, 0), timeoutMs, "reply");
   }
 
   /** Sends a command and returns the exact bytes of its reply. */
   async call(...args: Array<string | Buffer | number>): Promise<string> {
     this.send(...args);
     return this.reply();
-  }
-
-  /** Resolves once the server has closed the connection. */
-  async closed(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.ended) {
-      if (Date.now() > deadline) throw new Error("connection still open");
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 50);
-        this.waiting.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
-  }
-
-  get isClosed(): boolean {
-    return this.ended;
-  }
-
-  /** Bytes received but not yet read as a reply. */
-  pending(): string {
-    return this.buffer.toString("latin1");
-  }
-
-  close(): void {
-    this.socket.destroy();
   }
 }
 
