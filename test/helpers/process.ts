@@ -30,6 +30,8 @@ export function launchServer(
   args: string[] = [],
   /** flags for node itself, e.g. --cpu-prof (the journal bench) */
   nodeArgs: string[] = [],
+  /** environment variables added to the test's own */
+  env: Record<string, string> = {},
 ): LaunchedServer {
   const child = spawn(
     process.execPath,
@@ -46,7 +48,7 @@ export function launchServer(
       "--no-http",
       ...args,
     ],
-    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info" } },
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info", ...env } },
   );
   const lines: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
