@@ -84,8 +84,15 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
 }
 
 /** Runs the CLI to its exit; for commands expected to fail. */
-export async function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+export async function runCli(
+  args: string[],
+  /** environment variables added to the test's own */
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => (stderr += chunk));

@@ -49,6 +49,16 @@ describe("password sources", () => {
     }
   });
 
+  it("the client commands take DOCKET_PASSWORD too", async () => {
+    await withServer([], { DOCKET_PASSWORD: "from-env" }, async (port) => {
+      const add = ["add", "q", "body", "--port", String(port)];
+      const ok = await runCli(add, { DOCKET_PASSWORD: "from-env" });
+      assert.equal(ok.code, 0, ok.stderr);
+      const none = await runCli(add, { DOCKET_PASSWORD: "" });
+      assert.match(none.stderr, /NOAUTH/);
+    });
+  });
+
   it("--requirepass wins over DOCKET_PASSWORD", async () => {
     await withServer(["--requirepass", "flag"], { DOCKET_PASSWORD: "env" }, (port) =>
       expectPassword(port, "flag"),
