@@ -1,8 +1,6 @@
 import { createServer, type Server, type ServerOpts, type Socket } from "node:net";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
 
-/** a TLS client must finish its handshake in this time (node's default is two minutes) */
-const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** after close(), how long connections get to end before the listener destroys them */
 const CLOSE_DEADLINE_MS = 1000;
 
@@ -17,9 +15,7 @@ export class Listener {
   private readonly connections = new Set<Socket>();
 
   constructor(options: ServerOpts, tls: TlsOptions | undefined, onSocket: (socket: Socket) => void) {
-    this.server = tls
-      ? createTlsServer({ ...options, ...tls, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onSocket)
-      : createServer(options, onSocket);
+    this.server = tls ? createTlsServer({ ...options, ...tls }, onSocket) : createServer(options, onSocket);
     this.server.on("connection", (socket: Socket) => {
       this.connections.add(socket);
       socket.once("close", () => this.connections.delete(socket));

@@ -17,10 +17,14 @@ function readPem(flag: string, path: string): Buffer {
   }
 }
 
+/** a TLS client must finish its handshake in this time (node's default is two minutes) */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 /** The TLS settings every door shares: one certificate; client certificates required with a CA. */
 export function loadTls(files: TlsFiles): TlsOptions {
   const ca = files.ca === undefined ? undefined : readPem("tls-ca", files.ca);
   return {
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     cert: readPem("tls-cert", files.cert),
     key: readPem("tls-key", files.key),
     ...(ca ? { ca, requestCert: true, rejectUnauthorized: true } : {}),

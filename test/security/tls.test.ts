@@ -5,7 +5,7 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "n
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { TaskqClient } from "../dialects/taskq-client.js";
-import { launchServer } from "../helpers/process.js";
+import { launchServer, runCli } from "../helpers/process.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 import { makeCertificate, type TestCertificate } from "../helpers/tls.js";
@@ -178,6 +178,27 @@ describe("client certificates with --tls-ca", () => {
 });
 
 describe("TLS through the CLI", () => {
+  it("refuses TLS ports without a certificate, half a certificate, and unreadable files", async () => {
+    const dir = tempDataDir();
+    const cert = makeCertificate();
+    try {
+      const serve = ["serve", "--port", "0", "--no-http", "--data-dir", dir];
+      const cases: Array<[string[], RegExp]> = [
+        [["--tls-port", "0"], /tls-port, taskq-tls-port and tls-ca need tls-cert and tls-key/],
+        [["--tls-cert", cert.certPath], /tls-cert and tls-key go together/],
+        [["--tls-cert", `${dir}/none.pem`, "--tls-key", cert.keyPath], /tls-cert: cannot read .*none\.pem/],
+      ];
+      for (const [args, message] of cases) {
+        const { code, stderr } = await runCli([...serve, ...args]);
+        assert.equal(code, 1, stderr);
+        assert.match(stderr, message);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      cert.remove();
+    }
+  });
+
   it("--tls-port, --tls-cert and --tls-key start a TLS listener", async () => {
     const cert = makeCertificate();
     const dir = tempDataDir();
