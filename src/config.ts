@@ -37,6 +37,15 @@ export interface ServerConfig {
   redisCluster: boolean;
   /** prefix of every Redis key docket writes (several deployments can share one Redis) */
   redisPrefix: string;
+  /** PEM certificate and key: with both, the TLS ports listen and the HTTP door speaks HTTPS only */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** PEM CA: clients of every TLS door must present a certificate it signed */
+  tlsCa: string | undefined;
+  /** RESP over TLS, besides the plain --port (Redis 6's scheme); null = off */
+  tlsPort: number | null;
+  /** TaskQ over TLS (with or without the plain --taskq-port); null = off */
+  taskqTlsPort: number | null;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -63,6 +72,11 @@ export function defaultConfig(): ServerConfig {
     redis: [],
     redisCluster: false,
     redisPrefix: "docket",
+    tlsCert: undefined,
+    tlsKey: undefined,
+    tlsCa: undefined,
+    tlsPort: null,
+    taskqTlsPort: null,
   };
 }
 
@@ -80,6 +94,9 @@ export function checkConfig(config: ServerConfig): void {
   port("port", config.port);
   port("http-port", config.httpPort);
   if (config.taskqPort !== null) port("taskq-port", config.taskqPort);
+  if (config.tlsPort !== null) port("tls-port", config.tlsPort);
+  if (config.taskqTlsPort !== null) port("taskq-tls-port", config.taskqTlsPort);
+  checkTls(config);
   positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
   positive("max-clients", config.maxClients);
   positive("client-output-limit", config.clientOutputLimit);
@@ -95,5 +112,15 @@ export function checkConfig(config: ServerConfig): void {
   }
   if (config.redisPrefix === "" || /[{}\s]/.test(config.redisPrefix)) {
     throw new Error("redis-prefix must be non-empty, without braces or spaces");
+  }
+}
+
+function checkTls(config: ServerConfig): void {
+  const certified = config.tlsCert !== undefined && config.tlsKey !== undefined;
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new Error("tls-cert and tls-key go together");
+  }
+  if (!certified && (config.tlsPort !== null || config.taskqTlsPort !== null || config.tlsCa !== undefined)) {
+    throw new Error("tls-port, taskq-tls-port and tls-ca need tls-cert and tls-key");
   }
 }

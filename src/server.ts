@@ -12,6 +12,7 @@ import { respCommandTable } from "./protocols/resp/table.js";
 import { TaskqServer } from "./protocols/taskq/server.js";
 import { createRedisBroker, type RedisBroker } from "./redis/index.js";
 import { RedisTicker, Ticker } from "./ticker.js";
+import { loadTls } from "./util/tls.js";
 
 export type { ServerConfig } from "./config.js";
 
@@ -81,10 +82,16 @@ export class DocketServer implements ServerHandle {
       this.broker = engine;
       this.ticker = ticker = new Ticker(engine, clock);
     }
+    // One certificate for every door; read now, so a bad path stops the start.
+    const tls =
+      config.tlsCert !== undefined && config.tlsKey !== undefined
+        ? loadTls({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
+        : undefined;
     this.table = respCommandTable();
     this.resp = new RespServer<RespContext>({
       host: config.bind,
       port: config.port,
+      tls: tls && config.tlsPort !== null ? { port: config.tlsPort, options: tls } : undefined,
       table: this.table,
       makeContext: (client) => ({ client, broker: this.broker, server: this }),
       limits: {
@@ -106,6 +113,7 @@ export class DocketServer implements ServerHandle {
         maxJobSize: config.maxJobSize,
         maxJobSizeNow: () => this.config.maxJobSize,
         password: () => this.config.requirePass,
+        tls,
         respClients: () => {
           let n = 0;
           for (const _client of this.resp.clients()) n++;
@@ -121,13 +129,17 @@ export class DocketServer implements ServerHandle {
           http.metrics.observeDelivery(queue, createdAt, now);
       }
     }
-    if (config.taskqPort !== null) {
+    if (config.taskqPort !== null || (tls && config.taskqTlsPort !== null)) {
       this.taskq = new TaskqServer({
         host: config.bind,
         port: config.taskqPort,
         broker: this.broker,
         limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
         logger: this.logger,
+        tls: tls && config.taskqTlsPort !== null ? { port: config.taskqTlsPort, options: tls } : undefined,
+        password: () => this.config.requirePass,
+        maxClients: () => this.config.maxClients,
+        maxOutputBytes: () => this.config.clientOutputLimit,
       });
     }
   }
@@ -175,13 +187,15 @@ export class DocketServer implements ServerHandle {
       throw error;
     }
     let port: number;
+    let tlsPort: number | undefined;
     try {
-      ({ port } = await this.resp.listen());
+      ({ port, tlsPort } = await this.resp.listen());
     } catch (error) {
       await this.closeStore();
       throw error;
     }
     this.config.port = port;
+    this.config.tlsPort = tlsPort ?? null;
     if (this.embedded) this.embedded.port = port;
     if (this.redis) {
       this.redis.port = port;
@@ -195,7 +209,11 @@ export class DocketServer implements ServerHandle {
         throw error;
       }
     }
-    if (this.taskq) this.config.taskqPort = await this.taskq.listen();
+    if (this.taskq) {
+      const taskq = await this.taskq.listen();
+      this.config.taskqPort = taskq.port;
+      this.config.taskqTlsPort = taskq.tlsPort;
+    }
     if (this.ticker instanceof Ticker) this.ticker.arm();
     else this.ticker.start();
     this.logger.info(
@@ -204,6 +222,9 @@ export class DocketServer implements ServerHandle {
         bind: this.config.bind,
         httpPort: this.http ? this.config.httpPort : null,
         taskqPort: this.config.taskqPort,
+        tlsPort: this.config.tlsPort,
+        taskqTlsPort: this.config.taskqTlsPort,
+        https: this.http?.https ?? false,
         nodeId: this.broker.nodeId,
         store: this.store,
       },

@@ -24,12 +24,13 @@ function withConnection(cmd: Command): Command {
   return cmd
     .option("--host <host>", "server address", "127.0.0.1")
     .option("--port <port>", "server RESP port", integer, 7711)
-    .option("--password <password>", "password to AUTH with");
+    .option("--password <password>", "password to AUTH with (default: $DOCKET_PASSWORD)");
 }
 
 async function run(options: ConnOptions, fn: (client: Client) => Promise<void>): Promise<void> {
   const client = connect(`${options.host}:${options.port}`, {
-    password: options.password,
+    // the variable keeps the password out of `ps`, as for `docket serve`
+    password: options.password ?? (process.env.DOCKET_PASSWORD || undefined),
     failoverTimeout: 0,
     connectTimeout: 2000,
     decode: "string",

@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { defaultConfig, type ServerConfig } from "../config.js";
 import { startServer } from "../server.js";
+import { readPasswordFile } from "../util/password.js";
 import { addClientCommands } from "./client-commands.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -17,6 +18,20 @@ function integer(value: string): number {
   return n;
 }
 
+/**
+ * The password: --requirepass, else --requirepass-file, else DOCKET_PASSWORD
+ * (empty = none). The file and the variable keep it out of `ps`.
+ */
+function password(options: Record<string, unknown>): string | undefined {
+  const flag = options.requirepass as string | undefined;
+  const file = options.requirepassFile as string | undefined;
+  if (flag !== undefined && file !== undefined) {
+    throw new Error("give either --requirepass or --requirepass-file, not both");
+  }
+  if (file !== undefined) return readPasswordFile(file);
+  return flag ?? (process.env.DOCKET_PASSWORD || undefined);
+}
+
 const program = new Command()
   .name("docket")
   .description("A job-queue server that speaks Disque, okq, takeanumber, TaskQ and emq")
@@ -29,7 +44,8 @@ program
   .option("--port <port>", "RESP port", integer, defaults.port)
   .option("--bind <address>", "address to listen on", defaults.bind)
   .option("--data-dir <dir>", "where the journal lives", defaults.dataDir)
-  .option("--requirepass <password>", "password clients must AUTH with")
+  .option("--requirepass <password>", "password clients must AUTH with (also: DOCKET_PASSWORD)")
+  .option("--requirepass-file <path>", "read the password from this file's first line")
   .option("--max-job-size <bytes>", "largest job body accepted", integer, defaults.maxJobSize)
   .option("--max-clients <n>", "most simultaneous connections", integer, defaults.maxClients)
   .option(
@@ -65,12 +81,17 @@ program
   )
   .option("--redis-cluster", "the single --redis URL is a node of a Redis Cluster", false)
   .option("--redis-prefix <prefix>", "prefix of every Redis key docket writes", defaults.redisPrefix)
+  .option("--tls-cert <path>", "PEM certificate for the TLS ports and HTTPS")
+  .option("--tls-key <path>", "PEM private key of --tls-cert")
+  .option("--tls-ca <path>", "PEM CA: TLS clients must present a certificate it signed")
+  .option("--tls-port <port>", "serve RESP over TLS on this port too", integer)
+  .option("--taskq-tls-port <port>", "serve the TaskQ text protocol over TLS on this port too", integer)
   .action(async (options: Record<string, unknown>) => {
     const server = await startServer({
       port: options.port as number,
       bind: options.bind as string,
       dataDir: options.dataDir as string,
-      requirePass: options.requirepass as string | undefined,
+      requirePass: password(options),
       maxJobSize: options.maxJobSize as number,
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
@@ -85,6 +106,11 @@ program
       redis: (options.redis as string[] | undefined) ?? [],
       redisCluster: options.redisCluster as boolean,
       redisPrefix: options.redisPrefix as string,
+      tlsCert: options.tlsCert as string | undefined,
+      tlsKey: options.tlsKey as string | undefined,
+      tlsCa: options.tlsCa as string | undefined,
+      tlsPort: (options.tlsPort as number | undefined) ?? null,
+      taskqTlsPort: (options.taskqTlsPort as number | undefined) ?? null,
     });
     const stop = (signal: string) => {
       server.logger.info({ signal }, "shutting down");

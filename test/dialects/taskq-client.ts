@@ -1,9 +1,15 @@
+import type { Socket } from "node:net";
 import { ByteSocket, openSocket } from "../helpers/byte-socket.js";
 
 /** A raw TaskQ text-protocol client that keeps the exact bytes it receives. */
 export class TaskqClient extends ByteSocket {
   static async connect(port: number): Promise<TaskqClient> {
     return new TaskqClient(await openSocket(port));
+  }
+
+  /** A client over a socket the test opened itself (a TLS socket, say). */
+  static over(socket: Socket): TaskqClient {
+    return new TaskqClient(socket);
   }
 
   /** Waits for `bytes` more bytes and returns them as latin1 text. */

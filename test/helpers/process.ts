@@ -30,6 +30,8 @@ export function launchServer(
   args: string[] = [],
   /** flags for node itself, e.g. --cpu-prof (the journal bench) */
   nodeArgs: string[] = [],
+  /** environment variables added to the test's own */
+  env: Record<string, string> = {},
 ): LaunchedServer {
   const child = spawn(
     process.execPath,
@@ -46,7 +48,7 @@ export function launchServer(
       "--no-http",
       ...args,
     ],
-    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info" } },
+    { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info", ...env } },
   );
   const lines: string[] = [];
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -82,8 +84,15 @@ export function spawnServer(dataDir: string, args: string[] = []): Promise<Serve
 }
 
 /** Runs the CLI to its exit; for commands expected to fail. */
-export async function runCli(args: string[]): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "ignore", "pipe"] });
+export async function runCli(
+  args: string[],
+  /** environment variables added to the test's own */
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+    env: { ...process.env, ...env },
+  });
   let stderr = "";
   child.stderr.setEncoding("utf8");
   child.stderr.on("data", (chunk: string) => (stderr += chunk));

@@ -1,5 +1,5 @@
-import { timingSafeEqual } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import { afterFailureDelay, passwordMatches } from "../../util/password.js";
 import { errorBody } from "./errors.js";
 
 /** Paths reachable without a password. */
@@ -9,6 +9,8 @@ const OPEN_PATHS = new Set(["/healthz"]);
  * With `--requirepass`, every route but /healthz needs
  * `Authorization: Bearer <password>`; anything else answers 401.
  * The password is read per request, so CONFIG SET requirepass applies at once.
+ * A wrong password (any Authorization header that does not match) is
+ * answered after AUTH_FAILURE_DELAY_MS; a missing one at once.
  */
 export function installAuth(app: FastifyInstance, password: () => string | undefined): void {
   app.addHook("onRequest", async (request, reply) => {
@@ -17,17 +19,12 @@ export function installAuth(app: FastifyInstance, password: () => string | undef
     if (OPEN_PATHS.has(request.url.split("?")[0]!)) return;
     const header = request.headers.authorization ?? "";
     const match = /^Bearer (.*)$/.exec(header);
-    if (match && safeEqual(match[1]!, expected)) return;
+    if (match && passwordMatches(match[1]!, expected)) return;
+    if (header !== "") await afterFailureDelay(undefined);
     return reply
       .code(401)
       .header("www-authenticate", 'Bearer realm="docket"')
       .type("application/json")
       .send(errorBody("UNAUTHORIZED", "Authentication required: send Authorization: Bearer <password>"));
   });
-}
-
-function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

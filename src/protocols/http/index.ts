@@ -1,5 +1,6 @@
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { TlsOptions } from "node:tls";
 import type { Broker } from "../../broker.js";
 import type { Logger } from "../../log.js";
 import { installAuth } from "./auth.js";
@@ -19,6 +20,8 @@ export interface HttpDoorOptions {
   /** read per request */
   maxJobSizeNow(): number;
   password(): string | undefined;
+  /** --tls-cert/--tls-key: the door speaks HTTPS only (with --tls-ca, client certificates required) */
+  tls?: TlsOptions;
   respClients(): number;
   /** [command name, calls] of the RESP commands called so far */
   respCommandCalls(): Iterable<[string, number]>;
@@ -34,6 +37,8 @@ export class HttpDoor {
   private readonly ctx: HttpContext;
   private app: FastifyInstance | undefined;
   port = 0;
+  /** true when the door speaks HTTPS */
+  readonly https: boolean;
 
   constructor(private readonly options: HttpDoorOptions) {
     this.metrics = new Metrics({
@@ -41,6 +46,7 @@ export class HttpDoor {
       respClients: options.respClients,
       respCommandCalls: options.respCommandCalls,
     });
+    this.https = options.tls !== undefined;
     this.ctx = { broker: options.broker, maxJobSize: options.maxJobSizeNow, waits: new Set() };
   }
 
@@ -49,7 +55,8 @@ export class HttpDoor {
     const { maxJobSize } = this.options;
     // A JSON body may carry the job as base64 (4/3 of its size) plus the envelope.
     const jsonLimit = Math.ceil((maxJobSize * 4) / 3) + 64 * 1024;
-    const app: FastifyInstance = Fastify({
+    const app = Fastify({
+      https: this.options.tls ?? null,
       // fastify logs each request at info: kept only when the server logs at debug or trace
       loggerInstance: this.options.logger.child(
         { door: "http" },
@@ -62,7 +69,7 @@ export class HttpDoor {
       // a client must finish sending its request in this time (slow uploads); long polls wait after it
       requestTimeout: 120_000,
       ajv: { customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true } },
-    });
+    }) as unknown as FastifyInstance; // the routes do not care whether the server is http or https
     installErrorHandling(app);
     this.metrics.install(app);
     installAuth(app, this.options.password);

@@ -1,4 +1,5 @@
 import { andThen } from "../../util/awaitable.js";
+import { afterFailureDelay, passwordMatches } from "../../util/password.js";
 import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
@@ -15,12 +16,16 @@ function ping(_ctx: RespContext, args: Buffer[]): Reply {
   return args.length > 1 ? args[1]! : new SimpleString("PONG");
 }
 
-function auth(ctx: RespContext, args: Buffer[]): Reply {
+const INVALID_PASSWORD = new ErrorReply("ERR invalid password");
+
+/** A wrong password is answered late, and the last one a connection may send closes it (util/password.ts). */
+function auth(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const password = ctx.server.config.requirePass;
   if (password === undefined) return new ErrorReply("ERR Client sent AUTH, but no password is set");
-  if (str(args[args.length - 1]!) !== password) {
+  if (!passwordMatches(args[args.length - 1]!, password)) {
     ctx.client.authenticated = false;
-    return new ErrorReply("ERR invalid password");
+    if (ctx.client.authFailures.failed()) ctx.client.closeAfterReply();
+    return afterFailureDelay(INVALID_PASSWORD);
   }
   ctx.client.authenticated = true;
   return OK;

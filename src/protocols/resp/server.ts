@@ -1,4 +1,5 @@
-import { createServer, type Server, type Socket } from "node:net";
+import type { Socket } from "node:net";
+import type { TlsOptions } from "node:tls";
 import {
   FLAG_BLOCKING,
   FLAG_NOAUTH,
@@ -17,6 +18,8 @@ import {
   type ParserLimits,
   type Request,
 } from "./parser.js";
+import { Listener } from "../../util/listen.js";
+import { AuthFailures } from "../../util/password.js";
 import { ErrorReply, type Reply } from "./reply.js";
 
 /**
@@ -50,6 +53,8 @@ export interface RespServerOptions<Ctx> {
   table: CommandTable<Ctx>;
   makeContext(client: RespClient): Ctx;
   limits?: Partial<ServerLimits>;
+  /** a second listener serving the same commands over TLS (Redis 6's --tls-port) */
+  tls?: { port: number; options: TlsOptions };
   /** the password clients must AUTH with; undefined or "" when none */
   requirePassword?: () => string | undefined;
   logger?: RespLogger;
@@ -91,6 +96,8 @@ export class RespClient {
   lastCommand = "NULL";
   /** set by AUTH */
   authenticated = false;
+  /** wrong AUTHs so far: the connection closes when they run out */
+  readonly authFailures = new AuthFailures();
   /** true while a `blocking` command awaits */
   blocked = false;
   /** true once the socket has closed */
@@ -445,15 +452,19 @@ export class RespServer<Ctx> {
   readonly limits: ServerLimits;
   readonly logger: RespLogger;
   readonly stats: RespServerStats = { connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0 };
-  private readonly net: Server;
+  private readonly net: Listener;
+  /** the TLS listener, when options.tls is set */
+  private readonly secure: Listener | undefined;
   private readonly conns = new Set<Connection<Ctx>>();
-  private listening = false;
 
   constructor(readonly options: RespServerOptions<Ctx>) {
     this.table = options.table;
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? noopLogger;
-    this.net = createServer({ allowHalfOpen: true, noDelay: true }, (socket) => this.accept(socket));
+    const accept = (socket: Socket) => this.accept(socket);
+    this.net = new Listener({ allowHalfOpen: true, noDelay: true }, undefined, accept);
+    if (options.tls)
+      this.secure = new Listener({ allowHalfOpen: true, noDelay: true }, options.tls.options, accept);
   }
 
   /** Changes limits; parser limits apply to every connection at once. */
@@ -461,26 +472,18 @@ export class RespServer<Ctx> {
     Object.assign(this.limits, limits);
   }
 
-  listen(): Promise<{ port: number }> {
-    return new Promise((resolve, reject) => {
-      const onError = (error: Error) => reject(error);
-      this.net.once("error", onError);
-      this.net.listen(this.options.port, this.options.host ?? "127.0.0.1", () => {
-        this.net.off("error", onError);
-        this.net.on("error", (error) => this.logger.error({ err: error }, "RESP server error"));
-        this.listening = true;
-        const address = this.net.address();
-        resolve({ port: typeof address === "object" && address !== null ? address.port : this.options.port });
-      });
-    });
+  /** Listens on the plain port, and on the TLS port when configured. */
+  async listen(): Promise<{ port: number; tlsPort?: number }> {
+    const host = this.options.host ?? "127.0.0.1";
+    const onError = (error: Error) => this.logger.error({ err: error }, "RESP server error");
+    const port = await this.net.listen(this.options.port, host, onError);
+    if (!this.secure || !this.options.tls) return { port };
+    return { port, tlsPort: await this.secure.listen(this.options.tls.port, host, onError) };
   }
 
   /** Stops accepting, writes pending replies, ends every client (destroyed after a grace period). */
   async close(): Promise<void> {
-    const closed = this.listening
-      ? new Promise<void>((resolve) => this.net.close(() => resolve()))
-      : Promise.resolve();
-    this.listening = false;
+    const closed = Promise.all([this.net.close(), this.secure?.close()]);
     for (const conn of this.conns) conn.shutdown();
     const deadline = setTimeout(() => {
       for (const conn of this.conns) conn.destroy();

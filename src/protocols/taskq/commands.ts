@@ -1,6 +1,7 @@
 import type { Awaitable, Broker } from "../../broker.js";
 import { BrokerError } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
+import { afterFailureDelay, passwordMatches, type AuthFailures } from "../../util/password.js";
 import type { TaskqRequest } from "./parser.js";
 
 /**
@@ -12,13 +13,25 @@ import type { TaskqRequest } from "./parser.js";
 /** seconds a dequeued task may stay un-acked before it is queued again (TaskQ: two minutes) */
 export const TASKQ_LEASE_SECONDS = 120;
 
+/** One connection's state, as the commands see it. */
+export interface TaskqSession {
+  /** set by `auth` */
+  authenticated: boolean;
+  /** wrong passwords so far: the connection closes when they run out */
+  readonly authFailures: AuthFailures;
+  /** the password now (CONFIG SET requirepass applies at once); undefined or "" when none */
+  password(): string | undefined;
+  /** the connection ends once this request's reply is written */
+  closeAfterReply(): void;
+}
+
 export interface TaskqCommand {
   name: string;
   /** arguments after the command word (the enq body not counted) */
   args: number;
   syntax: string;
   summary: string;
-  handler: (broker: Broker, req: TaskqRequest) => Awaitable<Buffer | string>;
+  handler: (broker: Broker, req: TaskqRequest, session: TaskqSession) => Awaitable<Buffer | string>;
 }
 
 export class TaskqError extends Error {}
@@ -28,7 +41,34 @@ function durable<T>(broker: Broker, value: T): Awaitable<T> {
   return barrier ? barrier.then(() => value) : value;
 }
 
+function passwordSet(session: TaskqSession): string | undefined {
+  const password = session.password();
+  return password === undefined || password === "" ? undefined : password;
+}
+
+/** `RID auth PASSWORD` (the password is the rest of the line): as RESP's AUTH, a wrong one answered late. */
+function auth(_broker: Broker, req: TaskqRequest, session: TaskqSession): Awaitable<string> {
+  const password = passwordSet(session);
+  if (password === undefined) throw new TaskqError("Client sent AUTH, but no password is set");
+  if (!passwordMatches(req.args[0]!, password)) {
+    session.authenticated = false;
+    if (session.authFailures.failed()) session.closeAfterReply();
+    return afterFailureDelay(undefined).then(() => {
+      throw new TaskqError("invalid password");
+    });
+  }
+  session.authenticated = true;
+  return "authed";
+}
+
 export const taskqCommands: TaskqCommand[] = [
+  {
+    name: "auth",
+    args: 1,
+    syntax: "RID auth PASSWORD",
+    summary: "authenticate (with --requirepass every other request needs it first)",
+    handler: auth,
+  },
   {
     name: "enq",
     args: 1,
@@ -80,7 +120,7 @@ export const taskqCommands: TaskqCommand[] = [
 const byName = new Map(taskqCommands.map((command) => [command.name, command]));
 
 /** The reply line (with its newline) for one request: never throws, never rejects. */
-export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
+export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSession): Awaitable<Buffer> {
   const line = (text: Buffer | string): Buffer =>
     Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
   const fail = (error: unknown): Buffer => {
@@ -88,6 +128,9 @@ export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
     return line(`error internal error: ${error instanceof Error ? error.message : String(error)}`);
   };
   if (req.error !== undefined) return line(`error ${req.error}`);
+  if (req.command !== "auth" && !session.authenticated && passwordSet(session) !== undefined) {
+    return line(`error ${NOAUTH}`);
+  }
   if (req.command === "") return line("error missing command");
   const command = byName.get(req.command);
   if (!command) return line(`error unknown command '${req.command}'`);
@@ -95,7 +138,7 @@ export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
     return line(`error wrong number of arguments for '${command.name}', expected: ${command.syntax}`);
   }
   try {
-    const reply = command.handler(broker, req);
+    const reply = command.handler(broker, req, session);
     return reply instanceof Promise ? reply.then(line, fail) : line(reply);
   } catch (error) {
     return fail(error);
@@ -103,3 +146,4 @@ export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
 }
 
 const NEWLINE = Buffer.from("\n");
+const NOAUTH = "NOAUTH Authentication required.";

@@ -130,6 +130,11 @@ export class TaskqParser {
       const body = Buffer.from(line.subarray(Math.min(after + 1, line.length)));
       return { rid: words[0]!, command: "enq", args: [words[2]!], body };
     }
+    if (words.length >= 2 && words[1]!.toLowerCase() === "auth") {
+      // The password is the rest of the line: it may hold spaces.
+      const password = line.toString("utf8", Math.min(ends[1]! + 1, line.length));
+      return { rid: words[0]!, command: "auth", args: password === "" ? [] : [password] };
+    }
     const all = line
       .toString("utf8")
       .split(" ")
