@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { defaultConfig, type ServerConfig } from "../config.js";
 import { startServer } from "../server.js";
+import { humanBytes, parseBytes } from "../util/memory.js";
 import { addClientCommands } from "./client-commands.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -14,6 +15,12 @@ function integer(value: string): number {
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError("not a whole number");
   }
+  return n;
+}
+
+function bytes(value: string): number {
+  const n = parseBytes(value);
+  if (Number.isNaN(n)) throw new InvalidArgumentError("not a size (e.g. 1073741824, 512mb, 2gb)");
   return n;
 }
 
@@ -37,6 +44,12 @@ program
     "unsent output per client before it is dropped",
     integer,
     defaults.clientOutputLimit,
+  )
+  .option(
+    "--maxmemory <bytes>",
+    `memory bound for job data and client buffers, 0 = none (default: ${humanBytes(defaults.maxMemory)}, see docs/resp.md)`,
+    bytes,
+    defaults.maxMemory,
   )
   .option("--http-port <port>", "HTTP/JSON port", integer, defaults.httpPort)
   .option("--http-bind <address>", "address the HTTP door listens on", defaults.httpBind)
@@ -74,6 +87,7 @@ program
       maxJobSize: options.maxJobSize as number,
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
+      maxMemory: options.maxmemory as number,
       debugCommands: options.debugCommands as boolean,
       httpPort: options.httpPort as number,
       httpBind: options.httpBind as string,

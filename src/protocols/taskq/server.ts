@@ -2,13 +2,16 @@ import { createServer, type Server, type Socket } from "node:net";
 import type { Broker } from "../../broker.js";
 import type { Logger } from "../../log.js";
 import { runTaskq } from "./commands.js";
-import { TaskqFatal, TaskqParser, type TaskqLimits } from "./parser.js";
+import { TaskqFatal, TaskqParser, type TaskqLimits, type TaskqRequest } from "./parser.js";
+import { OOM_MESSAGE, type MemoryBudget } from "../../util/memory.js";
 
 export interface TaskqServerOptions {
   host: string;
   port: number;
   broker: Broker;
   limits: TaskqLimits;
+  /** the server-wide memory bound: `enq` is refused above it; each client's buffers count */
+  budget?: MemoryBudget;
   logger: Logger;
 }
 
@@ -44,11 +47,16 @@ export class TaskqServer {
     this.sockets.add(socket);
     socket.setNoDelay(true);
     const parser = new TaskqParser(this.options.limits);
+    const budget = this.options.budget;
+    const account = budget?.open(() => socket.destroy());
+    const report = () => {
+      if (account) budget!.report(account, parser.bufferedBytes() + socket.writableLength);
+    };
     /** the replies not yet written, in request order, as a chain */
     let behind: Promise<void> | undefined;
     let ended = false;
     const write = (bytes: Buffer) => {
-      if (!socket.destroyed) socket.write(bytes);
+      if (!socket.destroyed) socket.write(bytes, report);
     };
     socket.on("data", (chunk: Buffer) => {
       if (ended) return;
@@ -69,7 +77,7 @@ export class TaskqServer {
             else finish();
             break;
           }
-          const reply = runTaskq(this.options.broker, item);
+          const reply = this.refusal(item) ?? runTaskq(this.options.broker, item);
           if (behind === undefined && !(reply instanceof Promise)) {
             write(reply);
             continue;
@@ -87,10 +95,20 @@ export class TaskqServer {
         }
       } finally {
         socket.uncork();
+        report();
       }
     });
     socket.on("error", () => {});
-    socket.on("close", () => this.sockets.delete(socket));
+    socket.on("close", () => {
+      this.sockets.delete(socket);
+      if (account) budget!.close(account);
+    });
+  }
+
+  /** `RID error OOM …` for an enq above --maxmemory (as RESP's denyoom). */
+  private refusal(req: TaskqRequest): Buffer | undefined {
+    if (req.command !== "enq" || req.error !== undefined || !this.options.budget?.full()) return undefined;
+    return Buffer.from(`${req.rid} error OOM ${OOM_MESSAGE}\n`);
   }
 
   close(): Promise<void> {
