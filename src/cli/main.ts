@@ -47,7 +47,7 @@ program
   )
   .option(
     "--maxmemory <bytes>",
-    `memory bound for job data and client buffers, 0 = none (default: ${humanBytes(defaults.maxMemory)}, see docs/resp.md)`,
+    `memory bound for job data and client buffers (100mb, 2gb… accepted; 0 = none; the default, ${humanBytes(defaults.maxMemory)}, is a safe share of the memory: docs/resp.md)`,
     bytes,
     defaults.maxMemory,
   )
