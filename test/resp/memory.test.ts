@@ -124,6 +124,18 @@ describe("maxmemory: writes that add data are refused above the bound", () => {
     await restore(c);
   });
 
+  it("counts HTTP request bodies in flight until the request ends", async () => {
+    const socket = await openSocket(t.httpPort);
+    socket.on("error", () => {});
+    socket.write(
+      "POST /v1/queues/up/jobs HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n" +
+        `Content-Length: ${MIB / 2}\r\n\r\nabc`,
+    );
+    await waitFor(async () => (await infoField(c, "used_memory_clients")) >= MIB / 2);
+    socket.destroy();
+    await waitFor(async () => (await infoField(c, "used_memory_clients")) < 1024);
+  });
+
   it("TaskQ answers enq with RID error OOM; deq still works", async () => {
     await overTheBound(c, "tq");
     const q = await TaskqClient.connect(t.server.config.taskqPort!);
