@@ -1,4 +1,5 @@
 import { FSYNC_POLICIES, type FsyncPolicy } from "./journal/writer.js";
+import { defaultMaxMemory } from "./util/memory.js";
 
 /** Every server setting, with the defaults of DESIGN.md. */
 export interface ServerConfig {
@@ -12,6 +13,8 @@ export interface ServerConfig {
   maxClients: number;
   /** unsent output a client may accumulate before it is disconnected, bytes */
   clientOutputLimit: number;
+  /** the server-wide memory bound (job data + client buffers), bytes; 0 = none (docs/resp.md) */
+  maxMemory: number;
   /** longest inline (telnet) request line, bytes */
   maxInlineBytes: number;
   /** most arguments in one request */
@@ -59,6 +62,7 @@ export function defaultConfig(): ServerConfig {
     maxJobSize: 16 * 1024 * 1024,
     maxClients: 10_000,
     clientOutputLimit: 64 * 1024 * 1024,
+    maxMemory: defaultMaxMemory(),
     maxInlineBytes: 64 * 1024,
     maxMultibulkLength: 1024 * 1024,
     httpPort: 7712,
@@ -101,6 +105,9 @@ export function checkConfig(config: ServerConfig): void {
   positive("max-clients", config.maxClients);
   positive("client-output-limit", config.clientOutputLimit);
   positive("compact-min-bytes", config.compactMinBytes);
+  if (!Number.isSafeInteger(config.maxMemory) || config.maxMemory < 0) {
+    throw new Error(`maxmemory must be a whole number of bytes (0 = no bound), got ${config.maxMemory}`);
+  }
   if (!FSYNC_POLICIES.includes(config.fsync)) {
     throw new Error(`fsync must be one of ${FSYNC_POLICIES.join(", ")}, got ${String(config.fsync)}`);
   }

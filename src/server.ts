@@ -5,7 +5,7 @@ import { Engine, systemClock, type Clock } from "./engine/index.js";
 import { Journal, type JournalFs } from "./journal/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { HttpDoor } from "./protocols/http/index.js";
-import type { RespContext, ServerHandle } from "./protocols/resp/context.js";
+import type { MemoryInfo, RespContext, ServerHandle } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import { respCommandTable } from "./protocols/resp/table.js";
@@ -13,6 +13,7 @@ import { TaskqServer } from "./protocols/taskq/server.js";
 import { createRedisBroker, type RedisBroker } from "./redis/index.js";
 import { RedisTicker, Ticker } from "./ticker.js";
 import { loadTls } from "./util/tls.js";
+import { MemoryBudget } from "./util/memory.js";
 
 export type { ServerConfig } from "./config.js";
 
@@ -32,6 +33,8 @@ export class DocketServer implements ServerHandle {
   /** the Redis store; undefined without --redis */
   readonly redis: RedisBroker | undefined;
   private readonly ticker: Ticker | RedisTicker;
+  /** --maxmemory: job data (embedded store only) plus every door's client buffers */
+  readonly memory: MemoryBudget;
   private readonly table: CommandTable<RespContext>;
   private readonly resp: RespServer<RespContext>;
   /** the HTTP/JSON door; undefined with --no-http */
@@ -87,6 +90,8 @@ export class DocketServer implements ServerHandle {
       config.tlsCert !== undefined && config.tlsKey !== undefined
         ? loadTls({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
         : undefined;
+    // With --redis the jobs live in Redis: only client buffers count here.
+    this.memory = new MemoryBudget(config.maxMemory, () => this.embedded?.dataBytes() ?? 0);
     this.table = respCommandTable();
     this.resp = new RespServer<RespContext>({
       host: config.bind,
@@ -103,6 +108,7 @@ export class DocketServer implements ServerHandle {
         verbatimInline: (name) => this.table.lookup(name)?.verbatimInline === true,
       },
       requirePassword: () => this.config.requirePass,
+      budget: this.memory,
       logger: this.logger,
     });
     if (config.http) {
@@ -120,6 +126,7 @@ export class DocketServer implements ServerHandle {
           return n;
         },
         respCommandCalls: () => this.table.callCounts(),
+        budget: this.memory,
         logger: this.logger,
       });
       this.http = http;
@@ -135,6 +142,7 @@ export class DocketServer implements ServerHandle {
         port: config.taskqPort,
         broker: this.broker,
         limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
+        budget: this.memory,
         logger: this.logger,
         tls: tls && config.taskqTlsPort !== null ? { port: config.taskqTlsPort, options: tls } : undefined,
         password: () => this.config.requirePass,
@@ -274,7 +282,22 @@ export class DocketServer implements ServerHandle {
     return this.journal?.writeRefusal();
   }
 
+  memoryFull(): boolean {
+    return this.memory.full();
+  }
+
+  memoryInfo(): MemoryInfo {
+    const memory = this.memory;
+    return {
+      used: memory.used(),
+      clients: memory.clientBytes(),
+      max: memory.maxBytes,
+      evictedClients: memory.evictedClients,
+    };
+  }
+
   configChanged(): void {
+    this.memory.maxBytes = this.config.maxMemory;
     if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
     if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { defaultConfig, type ServerConfig } from "../config.js";
 import { startServer } from "../server.js";
 import { readPasswordFile } from "../util/password.js";
+import { humanBytes, parseBytes } from "../util/memory.js";
 import { addClientCommands } from "./client-commands.js";
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -32,6 +33,12 @@ function password(options: Record<string, unknown>): string | undefined {
   return flag ?? (process.env.DOCKET_PASSWORD || undefined);
 }
 
+function bytes(value: string): number {
+  const n = parseBytes(value);
+  if (Number.isNaN(n)) throw new InvalidArgumentError("not a size (e.g. 1073741824, 512mb, 2gb)");
+  return n;
+}
+
 const program = new Command()
   .name("docket")
   .description("A job-queue server that speaks Disque, okq, takeanumber, TaskQ and emq")
@@ -53,6 +60,12 @@ program
     "unsent output per client before it is dropped",
     integer,
     defaults.clientOutputLimit,
+  )
+  .option(
+    "--maxmemory <bytes>",
+    `memory bound for job data and client buffers (100mb, 2gb… accepted; 0 = none; the default, ${humanBytes(defaults.maxMemory)}, is a safe share of the memory: docs/resp.md)`,
+    bytes,
+    defaults.maxMemory,
   )
   .option("--http-port <port>", "HTTP/JSON port", integer, defaults.httpPort)
   .option("--http-bind <address>", "address the HTTP door listens on", defaults.httpBind)
@@ -95,6 +108,7 @@ program
       maxJobSize: options.maxJobSize as number,
       maxClients: options.maxClients as number,
       clientOutputLimit: options.clientOutputLimit as number,
+      maxMemory: options.maxmemory as number,
       debugCommands: options.debugCommands as boolean,
       httpPort: options.httpPort as number,
       httpBind: options.httpBind as string,

@@ -1,5 +1,6 @@
 import type { DeadLetterInfo } from "../broker.js";
 import type { Job } from "./job.js";
+import { jobBytes } from "./memory.js";
 
 /** One dead-lettered job: the job as it was, why and when it left the live set. */
 export interface DeadLetter {
@@ -15,6 +16,8 @@ export interface DeadLetter {
  */
 export class DeadLetters {
   private readonly lists = new Map<string, DeadLetter[]>();
+  /** what the letters' jobs are counted for against --maxmemory (see memory.ts) */
+  bytes = 0;
 
   get size(): number {
     let n = 0;
@@ -23,6 +26,7 @@ export class DeadLetters {
   }
 
   add(letter: DeadLetter): void {
+    this.bytes += jobBytes(letter.job);
     const list = this.lists.get(letter.job.queue);
     if (list) list.push(letter);
     else this.lists.set(letter.job.queue, [letter]);
@@ -41,23 +45,30 @@ export class DeadLetters {
     const list = this.lists.get(queue);
     if (!list) return [];
     const taken = list.splice(0, Math.max(0, count));
+    this.release(taken);
     if (list.length === 0) this.lists.delete(queue);
     return taken;
   }
 
   dropQueue(queue: string): void {
+    this.release(this.lists.get(queue) ?? []);
     this.lists.delete(queue);
   }
 
   clear(): void {
     this.lists.clear();
+    this.bytes = 0;
+  }
+
+  private release(letters: DeadLetter[]): void {
+    for (const letter of letters) this.bytes -= jobBytes(letter.job);
   }
 
   /** Removes one letter by its job id (a redrive replayed from the journal). */
   remove(queue: string, id: string): void {
     const list = this.lists.get(queue);
     const at = list?.findIndex((letter) => letter.job.id === id) ?? -1;
-    if (list && at >= 0) list.splice(at, 1);
+    if (list && at >= 0) this.release(list.splice(at, 1));
     if (list?.length === 0) this.lists.delete(queue);
   }
 

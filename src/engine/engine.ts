@@ -34,6 +34,7 @@ import { Waiter } from "./waiter.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
 import { Notifier } from "./notifier.js";
 import { addJobSettings } from "./validate.js";
+import { jobBytes } from "./memory.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -97,6 +98,8 @@ export class Engine implements Broker {
   /** live jobs per queue (waiting, delivered or delayed): takeanumber LEN, okq QSTATUS */
   private readonly liveByQueue = new Map<string, number>();
   private readonly deadLetterLists = new DeadLetters();
+  /** what the live jobs are counted for against --maxmemory: a running total (see memory.ts) */
+  private liveJobBytes = 0;
   /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
   private readonly registrations = new Map<string, string[]>();
   /** blocked QNOTIFYs per queue */
@@ -589,6 +592,7 @@ export class Engine implements Broker {
   flushAll(): void {
     for (const id of [...this.jobWaiters.keys()]) this.wakeJobWaiters(id, "flushall");
     this.jobs.clear();
+    this.liveJobBytes = 0;
     this.bySeq.clear();
     this.timers.clear();
     this.eventIds.clear();
@@ -673,6 +677,7 @@ export class Engine implements Broker {
   /** Registers a new live job in the indexes (jobs, seq, event ids, per-queue counts). */
   private track(job: Job): void {
     this.jobs.set(job.id, job);
+    this.liveJobBytes += jobBytes(job);
     this.bySeq.insert(job);
     this.liveByQueue.set(job.queue, (this.liveByQueue.get(job.queue) ?? 0) + 1);
     if (job.eventId !== undefined) this.eventIds.set(eventKey(job.queue, job.eventId), job);
@@ -681,7 +686,7 @@ export class Engine implements Broker {
   /** Takes a job out of every live index without recording anything. */
   private forget(job: Job): void {
     this.unqueueJob(job);
-    this.jobs.delete(job.id);
+    if (this.jobs.delete(job.id)) this.liveJobBytes -= jobBytes(job);
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
     const live = (this.liveByQueue.get(job.queue) ?? 1) - 1;
@@ -931,6 +936,11 @@ export class Engine implements Broker {
   /** The sequence number the next job will get. */
   peekNextSeq(): number {
     return this.nextSeq;
+  }
+
+  /** Bytes of job data held (live jobs and dead letters, bodies plus an estimated overhead): O(1). */
+  dataBytes(): number {
+    return this.liveJobBytes + this.deadLetterLists.bytes;
   }
 
   /** Live jobs: what jobsFrom(0) yields. */

@@ -81,6 +81,11 @@ export class Job {
     return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
   }
 
+  /** the body's length without copying it (a string holds one byte per character) */
+  get bodyBytes(): number {
+    return this.payload.length;
+  }
+
   /** in its queue's ready list */
   get queued(): boolean {
     return (this.flags & QUEUED) !== 0;

@@ -92,7 +92,17 @@ describe("server commands", () => {
     assert.ok(all.startsWith(`*${count}\r\n`));
     assert.equal(
       await c.call("COMMAND", "INFO", "addjob", "nosuch"),
-      array(array(bulk("addjob"), int(-4), array(simple("write")), int(0), int(0), int(0)), "*-1\r\n"),
+      array(
+        array(
+          bulk("addjob"),
+          int(-4),
+          array(simple("write"), simple("denyoom"), simple("fast")),
+          int(0),
+          int(0),
+          int(0),
+        ),
+        "*-1\r\n",
+      ),
     );
     assert.match(await c.call("COMMAND", "DOCS", "getjob"), /GETJOB \[NOHANG\]/);
     c.close();
@@ -104,7 +114,14 @@ describe("server commands", () => {
     assert.equal(await c.call("CONFIG", "SET", "maxclients", "500"), simple("OK"));
     assert.equal(
       await c.call("CONFIG", "GET", "max*"),
-      array(bulk("maxclients"), bulk("500"), bulk("max-job-size"), bulk(String(16 * 1024 * 1024))),
+      array(
+        bulk("maxclients"),
+        bulk("500"),
+        bulk("max-job-size"),
+        bulk(String(16 * 1024 * 1024)),
+        bulk("maxmemory"),
+        bulk(String(t.server.config.maxMemory)),
+      ),
     );
     assert.equal(
       await c.call("CONFIG", "SET", "maxclients", "many"),

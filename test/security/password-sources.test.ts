@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { launchServer, runCli } from "../helpers/process.js";
@@ -70,20 +70,17 @@ describe("password sources", () => {
     try {
       const empty = join(dir, "empty");
       writeFileSync(empty, "\n");
+      // a directory cannot be read as a file, whoever runs the test (root reads any mode bits)
       const unreadable = join(dir, "unreadable");
-      writeFileSync(unreadable, "pw\n");
-      chmodSync(unreadable, 0o000);
+      mkdirSync(unreadable);
       const data = join(dir, "data");
       const serve = ["serve", "--port", "0", "--no-http", "--data-dir", data];
       const cases: Array<[string[], RegExp]> = [
         [["--requirepass-file", empty], /requirepass-file .*empty.* is empty/],
         [["--requirepass-file", join(dir, "missing")], /requirepass-file: cannot read .*missing/],
         [["--requirepass", "a", "--requirepass-file", empty], /either --requirepass or --requirepass-file/],
+        [["--requirepass-file", unreadable], /requirepass-file: cannot read .*unreadable/],
       ];
-      // root reads any file: the unreadable case only means something for other users
-      if (process.getuid?.() !== 0) {
-        cases.push([["--requirepass-file", unreadable], /requirepass-file: cannot read .*unreadable/]);
-      }
       for (const [args, message] of cases) {
         const { code, stderr } = await runCli([...serve, ...args]);
         assert.equal(code, 1, stderr);

@@ -10,6 +10,8 @@ import { installErrorHandling } from "./errors.js";
 import { Metrics } from "./metrics.js";
 import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
+import { installMemoryBound } from "./memory.js";
+import type { MemoryBudget } from "../../util/memory.js";
 
 export interface HttpDoorOptions {
   broker: Broker;
@@ -25,6 +27,8 @@ export interface HttpDoorOptions {
   respClients(): number;
   /** [command name, calls] of the RESP commands called so far */
   respCommandCalls(): Iterable<[string, number]>;
+  /** the server-wide memory bound (--maxmemory) */
+  budget?: MemoryBudget;
   logger: Logger;
 }
 
@@ -73,6 +77,7 @@ export class HttpDoor {
     installErrorHandling(app);
     this.metrics.install(app);
     installAuth(app, this.options.password);
+    if (this.options.budget) installMemoryBound(app, this.options.budget);
     await app.register(swagger, {
       openapi: {
         openapi: "3.0.3",

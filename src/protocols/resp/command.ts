@@ -6,7 +6,8 @@ import { SimpleString, type Reply } from "./reply.js";
  * COMMAND and the docs, as in Redis.
  */
 
-export type CommandFlag = "write" | "readonly" | "blocking" | "admin" | "noauth" | "fast";
+/** `denyoom`: adds data, so it is refused above --maxmemory (as Redis and Disque mark commands). */
+export type CommandFlag = "write" | "readonly" | "blocking" | "admin" | "noauth" | "fast" | "denyoom";
 
 export interface CommandSpec<Ctx> {
   /** lower-case */
@@ -36,6 +37,7 @@ export const FLAG_BLOCKING = 4;
 export const FLAG_ADMIN = 8;
 export const FLAG_NOAUTH = 16;
 export const FLAG_FAST = 32;
+export const FLAG_DENYOOM = 64;
 
 const FLAG_BITS: Record<CommandFlag, number> = {
   write: FLAG_WRITE,
@@ -44,6 +46,7 @@ const FLAG_BITS: Record<CommandFlag, number> = {
   admin: FLAG_ADMIN,
   noauth: FLAG_NOAUTH,
   fast: FLAG_FAST,
+  denyoom: FLAG_DENYOOM,
 };
 
 /** A spec with what dispatch needs precomputed. */

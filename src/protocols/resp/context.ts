@@ -10,6 +10,17 @@ export interface RespContext {
   server: ServerHandle;
 }
 
+export interface MemoryInfo {
+  /** job data plus client buffers, bytes */
+  used: number;
+  /** client buffers alone */
+  clients: number;
+  /** 0 = no bound */
+  max: number;
+  /** clients disconnected to stay under the bound */
+  evictedClients: number;
+}
+
 /** The parts of the running server that admin commands (INFO, CONFIG, CLIENT…) need. */
 export interface ServerHandle {
   readonly config: ServerConfig;
@@ -27,6 +38,10 @@ export interface ServerHandle {
    * disk full, I/O error), or undefined. The door answers `-MISCONF <it>`.
    */
   writeRefusal(): string | undefined;
+  /** true while memory is over --maxmemory: `denyoom` commands answer `-OOM …` */
+  memoryFull(): boolean;
+  /** what INFO's memory section reports about the bound */
+  memoryInfo(): MemoryInfo;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;

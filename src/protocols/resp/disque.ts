@@ -330,7 +330,7 @@ export const disqueCommands: Spec[] = [
   {
     name: "addjob",
     arity: -4,
-    flags: ["write"],
+    flags: ["write", "denyoom", "fast"],
     group: "disque",
     summary: "Add a job to a queue; replies with its id once it is durable",
     syntax: "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC]",

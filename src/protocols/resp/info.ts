@@ -1,5 +1,6 @@
 import type { BrokerStats } from "../../broker.js";
 import type { RespContext } from "./context.js";
+import { humanBytes } from "../../util/memory.js";
 
 type Section = Record<string, string | number>;
 
@@ -10,6 +11,7 @@ export async function infoText(ctx: RespContext, wanted: string | undefined): Pr
   const server = ctx.server;
   const stats: BrokerStats = await ctx.broker.stats();
   const memory = process.memoryUsage();
+  const bound = server.memoryInfo();
   const now = Date.now();
   let connected = 0;
   for (const _client of server.clients()) connected++;
@@ -30,9 +32,15 @@ export async function infoText(ctx: RespContext, wanted: string | undefined): Pr
       maxclients: server.config.maxClients,
     },
     memory: {
-      used_memory: memory.heapUsed + memory.external,
+      // what --maxmemory is compared with: job data plus client buffers (docs/resp.md)
+      used_memory: bound.used,
+      used_memory_human: humanBytes(bound.used),
+      used_memory_clients: bound.clients,
       used_memory_rss: memory.rss,
       used_memory_heap: memory.heapUsed,
+      used_memory_external: memory.external,
+      maxmemory: bound.max,
+      maxmemory_human: humanBytes(bound.max),
     },
     jobs: {
       registered_jobs: stats.jobs,
@@ -47,6 +55,7 @@ export async function infoText(ctx: RespContext, wanted: string | undefined): Pr
       total_jobs_acked: stats.acked,
       total_jobs_expired: stats.expired,
       total_jobs_requeued: stats.requeued,
+      evicted_clients: bound.evictedClients,
     },
   };
   for (const [name, extra] of Object.entries(await server.infoSections())) {

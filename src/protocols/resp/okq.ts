@@ -123,7 +123,7 @@ export const okqCommands: Spec[] = [
   {
     name: "qlpush",
     arity: -4,
-    flags: ["write"],
+    flags: ["write", "denyoom"],
     group: "okq",
     summary: "Add an event at the left (the normal end); its id must be new in the queue",
     syntax: "QLPUSH queue eventId contents [NOBLOCK]",
@@ -132,7 +132,7 @@ export const okqCommands: Spec[] = [
   {
     name: "qrpush",
     arity: -4,
-    flags: ["write"],
+    flags: ["write", "denyoom"],
     group: "okq",
     summary: "Add an event at the right, so it is consumed next (urgent work)",
     syntax: "QRPUSH queue eventId contents [NOBLOCK]",

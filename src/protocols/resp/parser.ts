@@ -5,7 +5,11 @@
  * - Bytes are never re-scanned: the search for a line end resumes where the
  *   previous one stopped, and a complete element is consumed at once.
  * - Arguments are views (`subarray`) into the parser's input buffer, never
- *   copies. Bytes once handed out are never overwritten: when the buffer
+ *   copies. Until its request is complete an argument is only two numbers
+ *   (where it starts, how long it is): a Buffer object costs ~100 bytes of
+ *   heap, so a client trickling a `*1048576` request of tiny arguments would
+ *   otherwise hold ~100 MiB with 6 MiB sent. The bytes of a request stay in
+ *   the input buffer until it is complete. Bytes once handed out are never overwritten: when the buffer
  *   must grow, a new one is allocated. Code that keeps an argument beyond
  *   the command (e.g. a job body) should store `ownBuffer(arg)`, so that a
  *   small argument does not pin a whole input chunk in memory.
@@ -51,6 +55,10 @@ export class ProtocolError {
 export const BIG_BULK = 32 * 1024;
 const BIG_INITIAL_CAPACITY = 4 * 1024 * 1024;
 const MIN_BUFFER = 16 * 1024;
+/** span slots kept between requests (a wider request's are dropped when it completes) */
+const SPANS_CAPACITY = 64;
+/** a span's offset meaning "a big bulk": its length slot is the index in `bigs` */
+const BIG_SPAN = 0xffffffff;
 
 const CR = 13;
 const LF = 10;
@@ -72,8 +80,17 @@ export class RequestParser {
   private scanned = 0;
   /** bytes still to discard (the CRLF after a big bulk) */
   private skip = 0;
-  /** inside a multibulk request: the arguments so far, and how many are missing */
-  private args: Buffer[] = [];
+  /**
+   * Inside a multibulk request: its arguments so far as (offset from
+   * reqStart, length) pairs, or (BIG_SPAN, index in `bigs`) for a big bulk,
+   * in spans[0, spanEnd); and how many are missing.
+   */
+  private spans = new Uint32Array(SPANS_CAPACITY);
+  private spanEnd = 0;
+  private bigs: Buffer[] = [];
+  private bigBytes = 0;
+  /** where the current multibulk request's arguments start in buf */
+  private reqStart = 0;
   private inMultibulk = false;
   private remaining = 0;
   /** length of the announced small bulk, -1 while expecting a `$` header */
@@ -94,6 +111,12 @@ export class RequestParser {
     return this.end - this.pos + (this.big ? this.big.filled : 0);
   }
 
+  /** What this parser holds for unfinished requests (arguments so far included): for the memory bound. */
+  heldBytes(): number {
+    const from = this.inMultibulk ? this.reqStart : this.pos;
+    return this.end - from + this.bigBytes + this.spans.byteLength + (this.big ? this.big.filled : 0);
+  }
+
   /** Adds input. The parser takes ownership of `chunk`: the caller must not modify it. */
   feed(chunk: Buffer): void {
     if (this.error !== null || chunk.length === 0) return;
@@ -104,11 +127,13 @@ export class RequestParser {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
-    const unread = this.end - this.pos;
+    // bytes from `keep` on are still needed: unread input, and a pending request's arguments
+    const keep = this.inMultibulk ? this.reqStart : this.pos;
+    const unread = this.end - keep;
     if (unread === 0) {
       // Common case: nothing pending, adopt the chunk without copying.
       this.buf = chunk;
-      this.pos = 0;
+      this.pos = this.reqStart = 0;
       this.end = chunk.length;
       return;
     }
@@ -119,10 +144,11 @@ export class RequestParser {
     }
     const size = unread + chunk.length;
     const next = Buffer.allocUnsafe(Math.max(MIN_BUFFER, size * 2));
-    this.buf.copy(next, 0, this.pos, this.end);
+    this.buf.copy(next, 0, keep, this.end);
     chunk.copy(next, unread);
     this.buf = next;
-    this.pos = 0;
+    this.pos -= keep;
+    this.reqStart = this.inMultibulk ? this.reqStart - keep : 0;
     this.end = size;
   }
 
@@ -139,14 +165,12 @@ export class RequestParser {
       }
       if (this.inMultibulk) {
         if (this.remaining === 0) {
-          const args = this.args;
-          this.args = [];
           this.inMultibulk = false;
-          return { args };
+          return { args: this.takeArgs() };
         }
         if (this.bulkLen >= 0) {
           if (this.end - this.pos < this.bulkLen + 2) return null;
-          this.args.push(this.buf.subarray(this.pos, this.pos + this.bulkLen));
+          this.addSpan(this.pos - this.reqStart, this.bulkLen);
           this.pos += this.bulkLen + 2;
           this.bulkLen = -1;
           this.remaining--;
@@ -195,6 +219,7 @@ export class RequestParser {
         }
         if (n <= 0) continue; // `*0` and `*-1` are skipped, as Redis does
         this.inMultibulk = true;
+        this.reqStart = this.pos;
         this.remaining = n;
         continue;
       }
@@ -230,10 +255,14 @@ export class RequestParser {
 
   private fail(message: string): ProtocolError {
     this.error = new ProtocolError(`ERR ${message}`);
-    this.args = [];
+    this.spans = new Uint32Array(0);
+    this.spanEnd = 0;
+    this.bigs = [];
+    this.bigBytes = 0;
+    this.inMultibulk = false;
     this.big = null;
     this.buf = Buffer.alloc(0);
-    this.pos = this.end = 0;
+    this.pos = this.end = this.reqStart = 0;
     return this.error;
   }
 
@@ -255,6 +284,37 @@ export class RequestParser {
       return -1;
     }
     return at;
+  }
+
+  /** The complete request's arguments, as views into buf (or big bulks' own Buffers). */
+  private takeArgs(): Buffer[] {
+    const spans = this.spans;
+    const buf = this.buf;
+    const base = this.reqStart;
+    const args: Buffer[] = [];
+    for (let i = 0; i < this.spanEnd; i += 2) {
+      const at = spans[i]!;
+      args.push(
+        at === BIG_SPAN ? this.bigs[spans[i + 1]!]! : buf.subarray(base + at, base + at + spans[i + 1]!),
+      );
+    }
+    this.spanEnd = 0;
+    if (spans.length > SPANS_CAPACITY) this.spans = new Uint32Array(SPANS_CAPACITY);
+    if (this.bigs.length > 0) {
+      this.bigs = [];
+      this.bigBytes = 0;
+    }
+    return args;
+  }
+
+  private addSpan(at: number, len: number): void {
+    if (this.spanEnd === this.spans.length) {
+      const grown = new Uint32Array(this.spans.length * 2);
+      grown.set(this.spans);
+      this.spans = grown;
+    }
+    this.spans[this.spanEnd++] = at;
+    this.spans[this.spanEnd++] = len;
   }
 
   private consumeLine(next: number): void {
@@ -281,7 +341,9 @@ export class RequestParser {
     src.copy(big.buf, big.filled, from, from + n);
     big.filled = need;
     if (big.filled === big.len) {
-      this.args.push(big.buf);
+      this.addSpan(BIG_SPAN, this.bigs.length);
+      this.bigs.push(big.buf);
+      this.bigBytes += big.len;
       this.big = null;
       this.remaining--;
       this.skip = 2;

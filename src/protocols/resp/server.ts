@@ -21,6 +21,7 @@ import {
 import { Listener } from "../../util/listen.js";
 import { AuthFailures } from "../../util/password.js";
 import { ErrorReply, type Reply } from "./reply.js";
+import type { ClientAccount, MemoryBudget } from "../../util/memory.js";
 
 /**
  * The RESP server: sockets, parsing, dispatch through the command table,
@@ -57,6 +58,8 @@ export interface RespServerOptions<Ctx> {
   tls?: { port: number; options: TlsOptions };
   /** the password clients must AUTH with; undefined or "" when none */
   requirePassword?: () => string | undefined;
+  /** the server-wide memory bound: each client's buffers are reported to it */
+  budget?: MemoryBudget;
   logger?: RespLogger;
 }
 
@@ -167,6 +170,8 @@ class Connection<Ctx> {
   private flushScheduled = false;
   private paused = false;
   private closeFns = new Set<() => void>();
+  /** this client's buffers in the server-wide memory budget */
+  private readonly account: ClientAccount | undefined;
 
   constructor(
     private readonly server: RespServer<Ctx>,
@@ -175,6 +180,7 @@ class Connection<Ctx> {
     this.parser = new RequestParser(server.limits);
     this.client = new RespClient(this as Connection<unknown>);
     this.ctx = server.options.makeContext(this.client);
+    this.account = server.budget?.open(() => this.evict());
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("end", () => this.onEnd());
@@ -232,12 +238,14 @@ class Connection<Ctx> {
         this.paused = true;
         this.socket.pause();
       }
+      this.report();
       return;
     }
     this.inBatch = true;
     this.run();
     this.inBatch = false;
     this.flush();
+    this.report();
   }
 
   private inputPauseBytes(): number {
@@ -252,6 +260,7 @@ class Connection<Ctx> {
   }
 
   private onSocketClose(): void {
+    if (this.account) this.server.budget?.close(this.account);
     this.client.closed = true;
     this.client.blocked = false;
     this.queue = [];
@@ -406,10 +415,12 @@ class Connection<Ctx> {
     if (this.client.closed || this.socket.destroyed) return;
     if (this.writer.length > 0) {
       const chunks = this.writer.take();
-      if (chunks.length === 1) this.socket.write(chunks[0]!);
+      // the last write's callback runs once the kernel has it: the budget then hears of it
+      if (chunks.length === 1) this.socket.write(chunks[0]!, this.written);
       else {
         this.socket.cork();
-        for (const chunk of chunks) this.socket.write(chunk);
+        for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+        this.socket.write(chunks[chunks.length - 1]!, this.written);
         this.socket.uncork();
       }
       if (this.overOutputLimit()) return;
@@ -417,15 +428,37 @@ class Connection<Ctx> {
     this.maybeEnd();
   }
 
+  /** Checks this client's output limit, and reports its buffers to the server-wide budget (which may evict it). */
   private overOutputLimit(): boolean {
     const bytes = this.outputBytes();
-    if (bytes <= this.server.limits.maxOutputBytes) return false;
+    if (bytes <= this.server.limits.maxOutputBytes) {
+      this.report(bytes);
+      return this.socket.destroyed;
+    }
     this.server.logger.warn(
       { client: this.client.id, addr: this.client.addr, bytes, limit: this.server.limits.maxOutputBytes },
       "client output limit exceeded, disconnecting",
     );
     this.destroy();
     return true;
+  }
+
+  private readonly written = (): void => this.report();
+
+  /** Tells the memory budget what this client's input and output buffers hold now: O(1). */
+  private report(output = this.outputBytes()): void {
+    if (this.account && !this.client.closed) {
+      this.server.budget!.report(this.account, output + this.parser.heldBytes());
+    }
+  }
+
+  /** The memory budget needs this client's buffers: drop it (Redis's client eviction). */
+  private evict(): void {
+    this.server.logger.warn(
+      { client: this.client.id, addr: this.client.addr, bytes: this.account?.bytes },
+      "server memory bound reached: disconnecting the client with the largest buffers",
+    );
+    this.destroy();
   }
 
   /** Ends the socket once a QUIT, protocol error or half-close has nothing left to send. */
@@ -451,6 +484,7 @@ export class RespServer<Ctx> {
   readonly table: CommandTable<Ctx>;
   readonly limits: ServerLimits;
   readonly logger: RespLogger;
+  readonly budget: MemoryBudget | undefined;
   readonly stats: RespServerStats = { connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0 };
   private readonly net: Listener;
   /** the TLS listener, when options.tls is set */
@@ -461,6 +495,7 @@ export class RespServer<Ctx> {
     this.table = options.table;
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? noopLogger;
+    this.budget = options.budget;
     const accept = (socket: Socket) => this.accept(socket);
     this.net = new Listener({ allowHalfOpen: true, noDelay: true }, undefined, accept);
     if (options.tls)

@@ -1,4 +1,5 @@
 import { MAX_JOB_SIZE_LIMIT, type ServerConfig } from "../../config.js";
+import { parseBytes } from "../../util/memory.js";
 import { errorOf } from "./args.js";
 import type { RespContext } from "./context.js";
 import type { Reply } from "./reply.js";
@@ -40,6 +41,14 @@ const SETTINGS: Record<string, Setting> = {
     get: (c) => String(c.maxJobSize),
     set: (c, v) => {
       c.maxJobSize = positiveInt(v, MAX_JOB_SIZE_LIMIT);
+    },
+  },
+  maxmemory: {
+    get: (c) => String(c.maxMemory),
+    set: (c, v) => {
+      const n = parseBytes(v);
+      if (Number.isNaN(n)) throw errorOf(`Invalid argument '${v}' for CONFIG SET`);
+      c.maxMemory = n;
     },
   },
   "client-output-limit": {

@@ -7,6 +7,7 @@ import { docketCommands } from "./docket.js";
 import { okqCommands } from "./okq.js";
 import { takeanumberCommands } from "./takeanumber.js";
 import { ErrorReply, type Reply } from "./reply.js";
+import { OOM_MESSAGE } from "../../util/memory.js";
 
 /**
  * The one RESP command table: every dialect's specs, with broker errors
@@ -26,6 +27,8 @@ export function respCommandTable(extra: CommandSpec<RespContext>[] = []): Comman
   );
 }
 
+const OOM = new ErrorReply(`OOM ${OOM_MESSAGE}`);
+
 function errorReply(error: unknown): Reply {
   if (error instanceof BrokerError) return new ErrorReply(`${error.code} ${error.message}`);
   throw error;
@@ -34,11 +37,13 @@ function errorReply(error: unknown): Reply {
 /**
  * Wraps a handler so that a BrokerError, thrown or rejected, becomes its
  * error reply, and so that write commands are refused with -MISCONF before
- * they change anything while the journal cannot write (as Redis does).
+ * they change anything while the journal cannot write (as Redis does), and
+ * `denyoom` ones with -OOM while memory is over --maxmemory.
  */
 function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
   const handler = spec.handler;
   const write = spec.flags.includes("write");
+  const denyoom = spec.flags.includes("denyoom");
   return {
     ...spec,
     handler: (ctx, args, req) => {
@@ -46,6 +51,7 @@ function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
         const refusal = ctx.server.writeRefusal();
         if (refusal !== undefined) return new ErrorReply(`MISCONF ${refusal}`);
       }
+      if (denyoom && ctx.server.memoryFull()) return OOM;
       try {
         const reply = handler(ctx, args, req);
         return reply instanceof Promise ? reply.catch(errorReply) : reply;

@@ -88,7 +88,7 @@ export const takeanumberCommands: Spec[] = [
   {
     name: "add",
     arity: -4,
-    flags: ["write"],
+    flags: ["write", "denyoom"],
     group: "takeanumber",
     summary: "Enqueue a body that may be RETRY'd `retries` times; inline, the body is the rest of the line",
     syntax: "ADD queue retries body...",

@@ -45,6 +45,11 @@ export class TaskqParser {
 
   constructor(private readonly limits: TaskqLimits) {}
 
+  /** Bytes received and not yet returned as requests (for the memory bound). */
+  bufferedBytes(): number {
+    return this.buf.length;
+  }
+
   feed(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
   }

@@ -5,7 +5,8 @@ import type { Logger } from "../../log.js";
 import { Listener } from "../../util/listen.js";
 import { AuthFailures } from "../../util/password.js";
 import { runTaskq, type TaskqSession } from "./commands.js";
-import { TaskqFatal, TaskqParser, type TaskqLimits } from "./parser.js";
+import { TaskqFatal, TaskqParser, type TaskqLimits, type TaskqRequest } from "./parser.js";
+import { OOM_MESSAGE, type MemoryBudget } from "../../util/memory.js";
 
 export interface TaskqServerOptions {
   host: string;
@@ -15,6 +16,8 @@ export interface TaskqServerOptions {
   tls?: { port: number; options: TlsOptions };
   broker: Broker;
   limits: TaskqLimits;
+  /** the server-wide memory bound: `enq` is refused above it; each client's buffers count */
+  budget?: MemoryBudget;
   logger: Logger;
   /** read per request: CONFIG SET requirepass applies at once */
   password(): string | undefined;
@@ -79,13 +82,21 @@ export class TaskqServer {
       password: this.options.password,
       closeAfterReply: () => (closing = true),
     };
+    const budget = this.options.budget;
+    const account = budget?.open(() => socket.destroy());
+    socket.on("close", () => {
+      if (account) budget!.close(account);
+    });
+    const report = () => {
+      if (account) budget!.report(account, parser.bufferedBytes() + socket.writableLength);
+    };
     /** the replies not yet written, in request order, as a chain */
     let behind: Promise<void> | undefined;
     /** no more requests: the connection ends once the replies are written */
     let ended = false;
     const write = (bytes: Buffer) => {
       if (socket.destroyed) return;
-      socket.write(bytes);
+      socket.write(bytes, report);
       const unsent = socket.writableLength;
       const limit = this.options.maxOutputBytes();
       if (unsent > limit) {
@@ -131,7 +142,7 @@ export class TaskqServer {
             finish();
             break;
           }
-          send(runTaskq(this.options.broker, item, session));
+          send(this.refusal(item, session) ?? runTaskq(this.options.broker, item, session));
           if (closing) {
             finish();
             break;
@@ -139,8 +150,16 @@ export class TaskqServer {
         }
       } finally {
         socket.uncork();
+        report();
       }
     });
+  }
+
+  /** `RID error OOM …` for an authenticated enq above --maxmemory (as RESP's denyoom). */
+  private refusal(req: TaskqRequest, session: TaskqSession): Buffer | undefined {
+    if (req.command !== "enq" || req.error !== undefined || !this.options.budget?.full()) return undefined;
+    if (!session.authenticated && this.options.password()) return undefined; // NOAUTH comes first
+    return Buffer.from(`${req.rid} error OOM ${OOM_MESSAGE}\n`);
   }
 
   close(): Promise<void> {

@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { JOB_OVERHEAD_BYTES } from "../../src/engine/memory.js";
+import { harness, sync } from "./helpers.js";
+
+/** The engine's running total of job data, which --maxmemory counts (src/engine/memory.ts). */
+describe("engine data bytes", () => {
+  it("follow every way a job comes and goes, dead letters included", () => {
+    const h = harness();
+    const cost = (body: number) => JOB_OVERHEAD_BYTES + body;
+    assert.equal(h.engine.dataBytes(), 0);
+    const small = h.add("q", "x".repeat(10));
+    const big = h.add("q", "y".repeat(5000)); // kept as a Buffer, not a string
+    const dead = h.add("q", "z", { retries: 0 });
+    assert.equal(h.engine.dataBytes(), cost(10) + cost(5000) + cost(1));
+
+    assert.equal(sync(h.engine.ackJobs([small])), 1);
+    assert.equal(h.engine.dataBytes(), cost(5000) + cost(1));
+    assert.equal(sync(h.engine.retryJob("q", dead)), "deadlettered");
+    assert.equal(h.engine.dataBytes(), cost(5000) + cost(1), "a dead letter still holds its job");
+    assert.equal(sync(h.engine.redrive("q", 10)), 1);
+    assert.equal(h.engine.dataBytes(), cost(5000) + cost(1));
+    assert.equal(sync(h.engine.deleteJobs([big])), 1);
+    assert.equal(h.engine.dataBytes(), cost(1));
+    assert.equal(sync(h.engine.flushQueue("q")), 1);
+    assert.equal(h.engine.dataBytes(), 0);
+
+    h.add("t", "a", { ttl: 1 });
+    const letter = h.add("t", "b", { retries: 0 });
+    sync(h.engine.retryJob("t", letter));
+    h.advance(2000); // the first expires
+    assert.equal(h.engine.dataBytes(), cost(1));
+    h.engine.flushAll();
+    assert.equal(h.engine.dataBytes(), 0);
+  });
+});
