@@ -113,6 +113,7 @@ export class DocketServer implements ServerHandle {
         },
         respCommandCalls: () => this.table.callCounts(),
         logger: this.logger,
+        writeRefusal: () => this.writeRefusal(),
       });
       this.http = http;
       // The add-to-fetch latency histogram is fed by the embedded engine only.
@@ -128,6 +129,7 @@ export class DocketServer implements ServerHandle {
         broker: this.broker,
         limits: { maxLineBytes: config.maxInlineBytes, maxBodyBytes: config.maxJobSize },
         logger: this.logger,
+        writeRefusal: () => this.writeRefusal(),
       });
     }
   }

@@ -36,6 +36,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { queue: string } }>(
     "/apps/taskq/:queue/tasks",
     {
+      config: { write: true },
       schema: {
         tags: ["taskq"],
         summary: "TaskQ: enqueue; the request body is the task",
@@ -74,6 +75,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   app.delete<{ Params: { queue: string; id: string } }>(
     "/apps/taskq/:queue/tasks/:id",
     {
+      config: { write: true },
       schema: {
         tags: ["taskq"],
         summary: "TaskQ: acknowledge task ID (404 when unknown)",

@@ -1,5 +1,6 @@
 import type { Awaitable, Broker } from "../../broker.js";
 import { BrokerError } from "../../broker.js";
+import { checkQueueName } from "../../engine/limits.js";
 import { andThen } from "../../util/awaitable.js";
 import type { TaskqRequest } from "./parser.js";
 
@@ -16,6 +17,8 @@ export interface TaskqCommand {
   name: string;
   /** arguments after the command word (the enq body not counted) */
   args: number;
+  /** changes jobs: refused while the journal cannot write */
+  write: boolean;
   syntax: string;
   summary: string;
   handler: (broker: Broker, req: TaskqRequest) => Awaitable<Buffer | string>;
@@ -32,6 +35,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "enq",
     args: 1,
+    write: true,
     syntax: "RID enq QUEUE LEN BODY",
     summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
     handler: (broker, req) => {
@@ -44,6 +48,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "deq",
     args: 1,
+    write: false,
     syntax: "RID deq QUEUE",
     summary: "dequeue the oldest task; ack it within the lease or it is queued again",
     handler: (broker, req) => {
@@ -65,6 +70,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "ack",
     args: 2,
+    write: true,
     syntax: "RID ack QUEUE TASKID",
     summary: "acknowledge a task: it is done and deleted",
     handler: (broker, req) => {
@@ -79,8 +85,17 @@ export const taskqCommands: TaskqCommand[] = [
 
 const byName = new Map(taskqCommands.map((command) => [command.name, command]));
 
-/** The reply line (with its newline) for one request: never throws, never rejects. */
-export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
+/**
+ * The reply line (with its newline) for one request: never throws, never
+ * rejects. `writeRefusal` says why writes are refused right now (the journal
+ * cannot write): enq and ack are then answered `RID error MISCONF …` before
+ * they change anything, as RESP does.
+ */
+export function runTaskq(
+  broker: Broker,
+  req: TaskqRequest,
+  writeRefusal: () => string | undefined = () => undefined,
+): Awaitable<Buffer> {
   const line = (text: Buffer | string): Buffer =>
     Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
   const fail = (error: unknown): Buffer => {
@@ -95,6 +110,10 @@ export function runTaskq(broker: Broker, req: TaskqRequest): Awaitable<Buffer> {
     return line(`error wrong number of arguments for '${command.name}', expected: ${command.syntax}`);
   }
   try {
+    // Every command's first argument is its queue.
+    checkQueueName(req.args[0]!);
+    const refusal = command.write ? writeRefusal() : undefined;
+    if (refusal !== undefined) return line(`error MISCONF ${refusal}`);
     const reply = command.handler(broker, req);
     return reply instanceof Promise ? reply.then(line, fail) : line(reply);
   } catch (error) {

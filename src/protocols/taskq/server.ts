@@ -10,6 +10,8 @@ export interface TaskqServerOptions {
   broker: Broker;
   limits: TaskqLimits;
   logger: Logger;
+  /** why writes are refused right now (the journal cannot write), or undefined */
+  writeRefusal?: () => string | undefined;
 }
 
 /**
@@ -69,7 +71,7 @@ export class TaskqServer {
             else finish();
             break;
           }
-          const reply = runTaskq(this.options.broker, item);
+          const reply = runTaskq(this.options.broker, item, this.options.writeRefusal);
           if (behind === undefined && !(reply instanceof Promise)) {
             write(reply);
             continue;
