@@ -56,7 +56,11 @@ export function badQueueName(): BrokerError {
   return new BrokerError("ERR", `invalid queue name: ${QUEUE_NAME_RULE}`);
 }
 
-/** Refuses an empty, overlong or NUL-bearing queue name, with the rule in the error. */
+/**
+ * Refuses an empty, overlong or NUL-bearing queue name, with the rule in the
+ * error. The doors apply it to what clients send; the stores themselves take
+ * any name (the journal can hold any), so the rule is a door's policy.
+ */
 export function checkQueueName(name: string): void {
   // A UTF-8 byte is at least a third of a UTF-16 unit's worth: only long names need counting.
   const tooLong =

@@ -1,5 +1,5 @@
 import { BrokerError, type AddJobRequest } from "../broker.js";
-import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, checkQueueName, inRange } from "./limits.js";
+import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, inRange } from "./limits.js";
 
 export const DEFAULT_TTL_SECONDS = 86_400;
 
@@ -46,7 +46,6 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   const retry = req.retry ?? defaultRetrySeconds(ttl);
   const delay = req.delay ?? 0;
   const repl = req.replicate ?? 1;
-  checkQueueName(req.queue);
   validateAddJob(ttl, retry, delay, repl);
   if (req.body.length > maxJobSize) {
     fail(`job body too big: ${req.body.length} bytes, the limit is ${maxJobSize}`);
