@@ -42,8 +42,11 @@ describe("writes while the journal cannot write", () => {
     const seq = /^1 enqed q ([0-9]+)$/.exec(await taskq.line())![1]!;
 
     fs.failWrites = "ENOSPC";
-    // The write in flight when the disk fills: applied in memory, answered with an error.
-    assert.match(await resp.call("ADDJOB", "q", "during", 0), /^-MISCONF /);
+    // The write in flight when the disk fills: applied in memory, answered 500 MISCONF naming the failure.
+    const during = await http(t.url, "POST", "/v1/queues/q/jobs", { raw: "during" });
+    assert.equal(during.status, 500, during.text);
+    assert.equal(during.json.error.code, "MISCONF");
+    assert.match(during.json.error.message, MISCONF);
     assert.equal(await resp.call("QLEN", "q"), int(3));
 
     const writes: Array<[string, string, object | undefined]> = [

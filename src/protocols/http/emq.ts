@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Delivery } from "../../broker.js";
-import { checkSize, clientGone, encodeBody, type HttpContext } from "./context.js";
+import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from "./context.js";
 import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
 import { errorSchema } from "./errors.js";
 import { parseJsonBody } from "./json.js";
@@ -76,7 +76,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         ttl: expiry,
         retry: request.body.retry ?? Math.min(DEFAULT_RETRY_S, expiry),
       });
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { id: result.id };
     },
   );
@@ -145,7 +145,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       { config: { write: true }, schema: { tags: ["emq"], summary, body: idsBody, response: errors } },
       async (request) => {
         const n = await op(request.body.ids);
-        await broker.whenDurable();
+        await whenDurable(ctx);
         return { [key]: n };
       },
     );

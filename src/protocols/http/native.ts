@@ -7,6 +7,7 @@ import {
   encodeBody,
   type BodyEncoding,
   type HttpContext,
+  whenDurable,
 } from "./context.js";
 import {
   MAX_COUNT,
@@ -195,7 +196,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       retries: opts.retries,
       placement: opts.front ? "front" : "creation",
     });
-    await broker.whenDurable();
+    await whenDurable(ctx);
     return { id: result.id, seq: result.seq, queue };
   };
 
@@ -304,7 +305,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       await existing(request.params.id);
       const acked = await broker.ackJobs([request.params.id]);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { acked };
     },
   );
@@ -323,7 +324,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       await existing(request.params.id);
       const nacked = await broker.nack([request.params.id]);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { nacked };
     },
   );
@@ -339,7 +340,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request) => {
       const retry = await broker.working(request.params.id);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { retry };
     },
   );
@@ -353,7 +354,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       const deleted = await broker.deleteJobs([request.params.id]);
       if (deleted === 0) throw noJob(request.params.id);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { deleted };
     },
   );
@@ -457,14 +458,14 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       const count = request.body?.count ?? Number.MAX_SAFE_INTEGER;
       const redriven = await broker.redrive(request.params.queue, count);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { queue: request.params.queue, redriven };
     },
   );
 
   const pause = async (queue: string, op: PauseOp) => {
     const state = await broker.pause(queue, [op]);
-    await broker.whenDurable();
+    await whenDurable(ctx);
     return { queue, pause: state };
   };
 
