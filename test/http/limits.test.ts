@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { nestsDeeperThan } from "../../src/protocols/http/json.js";
 import { http, type HttpReply } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
@@ -47,6 +48,16 @@ describe("HTTP input limits", () => {
     const ok = await http(t.url, "POST", "/v1/queues/q/jobs", { json: { body: nested } });
     assert.equal(ok.status, 201, ok.text);
     assert.equal(await queueLength("q"), 1);
+  });
+
+  it("the depth scan counts brackets outside strings only, escapes included", () => {
+    assert.equal(nestsDeeperThan("[[1]]", 2), false);
+    assert.equal(nestsDeeperThan("[[[1]]]", 2), true);
+    assert.equal(nestsDeeperThan('["[[[", {"a": "]]]"}]', 2), false);
+    assert.equal(nestsDeeperThan('["\\"", [["\\\\"]]]', 2), true);
+    assert.equal(nestsDeeperThan('[{"k\\"[": [1]}]', 3), false);
+    // An escaped quote does not end the string; an escaped backslash does not escape the quote after it.
+    assert.equal(nestsDeeperThan('["\\"]"]', 1), false);
   });
 
   it("numbers beyond their range are a 400 naming the field", async () => {
