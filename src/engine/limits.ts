@@ -28,8 +28,8 @@ export const QUEUE_NAME_RULE = `a queue name is 1 to ${MAX_QUEUE_NAME_BYTES} byt
 export const MAX_JSON_DEPTH = 64;
 
 const INTEGER_TEXT = /^-?(0|[1-9][0-9]*)$/;
-/** longer integer text is not read at all (it is far out of every range anyway) */
-const MAX_INTEGER_TEXT = 400;
+/** longer integer text is not read at all: "not an integer" (it is far out of every range anyway) */
+export const MAX_INTEGER_TEXT = 400;
 
 /**
  * Reads integer text as strictly as Redis's string2ll: an optional "-",
@@ -62,7 +62,7 @@ export function badQueueName(): BrokerError {
  * any name (the journal can hold any), so the rule is a door's policy.
  */
 export function checkQueueName(name: string): void {
-  // A UTF-8 byte is at least a third of a UTF-16 unit's worth: only long names need counting.
+  // A UTF-16 unit is at most 3 bytes of UTF-8: names under a third of the limit need no counting.
   const tooLong =
     name.length > MAX_QUEUE_NAME_BYTES ||
     (name.length * 3 > MAX_QUEUE_NAME_BYTES && Buffer.byteLength(name, "utf8") > MAX_QUEUE_NAME_BYTES);

@@ -53,7 +53,8 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   if (req.retries !== undefined) {
     inRange(req.retries, "retries", 0, MAX_COUNT, "retries must be a non negative integer");
   }
-  if (req.maxlen !== undefined)
+  if (req.maxlen !== undefined) {
     inRange(req.maxlen, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
+  }
   return { ttl, retry, delay, repl };
 }

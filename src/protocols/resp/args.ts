@@ -1,5 +1,6 @@
 import { BrokerError } from "../../broker.js";
 import {
+  MAX_INTEGER_TEXT,
   MAX_QUEUE_NAME_BYTES,
   MAX_TIMEOUT_MS,
   badQueueName,
@@ -53,7 +54,7 @@ export function boundedArg(
   notInteger = tooLow,
   tooHigh?: string,
 ): number {
-  const value = arg === undefined ? undefined : integerText(arg.toString("latin1", 0, 401));
+  const value = arg === undefined ? undefined : integerText(arg.toString("latin1", 0, MAX_INTEGER_TEXT + 1));
   if (value === undefined) throw errorOf(notInteger);
   return inRange(value, name, min, max, tooLow, tooHigh);
 }
