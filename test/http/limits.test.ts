@@ -97,6 +97,12 @@ describe("HTTP input limits", () => {
         "expiry is not an integer or out of range",
       );
     }
+    for (const value of [true, null, [5], { n: 5 }]) {
+      badRequest(
+        await http(t.url, "POST", "/v1/queues/s/jobs", { json: { body: 1, ttl: value } }),
+        "ttl is not an integer or out of range",
+      );
+    }
     assert.equal(await queueLength("s"), 0);
     const ok = await http(t.url, "POST", "/v1/queues/s/jobs?ttl=2147483647&retry=0", { raw: "x" });
     assert.equal(ok.status, 201, ok.text);

@@ -22,9 +22,9 @@ function checkIntegers(request: FastifyRequest, names: readonly string[]): void 
     const fields = source as Record<string, unknown>;
     for (const name of names) {
       const value = fields[name];
-      // Numbers are left to the schema (integer, minimum, maximum); text must be a plain integer,
-      // not "1e3", "0x10" or "NaN", which the schema's type coercion would accept.
-      if (typeof value === "string" && integerText(value) === undefined) {
+      if (value === undefined || typeof value === "number") continue; // the schema checks its range
+      // Text must be a plain integer: the schema's type coercion would take "1e3", "0x10", true or [5].
+      if (typeof value !== "string" || integerText(value) === undefined) {
         throw new HttpError("BADREQUEST", `${name} is not an integer or out of range`);
       }
     }
