@@ -128,6 +128,7 @@ export class DocketServer implements ServerHandle {
         respCommandCalls: () => this.table.callCounts(),
         budget: this.memory,
         logger: this.logger,
+        writeRefusal: () => this.writeRefusal(),
       });
       this.http = http;
       // The add-to-fetch latency histogram is fed by the embedded engine only.
@@ -148,6 +149,7 @@ export class DocketServer implements ServerHandle {
         password: () => this.config.requirePass,
         maxClients: () => this.config.maxClients,
         maxOutputBytes: () => this.config.clientOutputLimit,
+        writeRefusal: () => this.writeRefusal(),
       });
     }
   }

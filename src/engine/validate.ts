@@ -1,4 +1,5 @@
 import { BrokerError, type AddJobRequest } from "../broker.js";
+import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, inRange } from "./limits.js";
 
 export const DEFAULT_TTL_SECONDS = 86_400;
 
@@ -14,9 +15,10 @@ function fail(message: string): never {
 /** The value checks of ADDJOB that every door shares, in Disque's order. */
 export function validateAddJob(ttl: number, retry: number, delay: number, repl: number): void {
   if (!Number.isInteger(repl) || repl < 1 || repl > 65535) fail("REPLICATE must be between 1 and 65535");
-  if (!Number.isInteger(ttl) || ttl <= 0) fail("TTL must be a number > 0");
-  if (!Number.isInteger(retry) || retry < 0) fail("RETRY time must be a non negative number");
-  if (!Number.isInteger(delay) || delay < 0) fail("DELAY time must be a non negative number");
+  inRange(ttl, "TTL", 1, MAX_TTL_SECONDS, "TTL must be a number > 0");
+  inRange(retry, "RETRY", 0, MAX_RETRY_SECONDS, "RETRY time must be a non negative number");
+  // below TTL (checked last, as Disque does), so within its range too
+  inRange(delay, "DELAY", 0, MAX_TTL_SECONDS, "DELAY time must be a non negative number");
   if (retry === 0 && repl > 1) {
     fail("With RETRY set to 0 please explicitly set  REPLICATE to 1 (at-most-once delivery)");
   }
@@ -48,8 +50,11 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   if (req.body.length > maxJobSize) {
     fail(`job body too big: ${req.body.length} bytes, the limit is ${maxJobSize}`);
   }
-  if (req.retries !== undefined && (!Number.isSafeInteger(req.retries) || req.retries < 0)) {
-    fail("retries must be a non negative integer");
+  if (req.retries !== undefined) {
+    inRange(req.retries, "retries", 0, MAX_COUNT, "retries must be a non negative integer");
+  }
+  if (req.maxlen !== undefined) {
+    inRange(req.maxlen, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
   }
   return { ttl, retry, delay, repl };
 }

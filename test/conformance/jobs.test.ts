@@ -135,6 +135,14 @@ forEachStore((open) => {
       ],
       ["replicate before ttl", { replicate: 0, ttl: 0 }, "REPLICATE must be between 1 and 65535"],
       ["ttl before retry", { ttl: 0, retry: -1 }, "TTL must be a number > 0"],
+      // Both stores bound what the journal's u32 fields and safe-integer times can hold (issue 11).
+      ["ttl 2^32", { ttl: 2 ** 32 }, "TTL must be at most 2147483647"],
+      ["ttl 1e300", { ttl: 1e300 }, "TTL must be at most 2147483647"],
+      ["ttl NaN", { ttl: NaN }, "TTL must be a number > 0"],
+      ["retry 2^31", { retry: 2 ** 31 }, "RETRY must be at most 2147483647"],
+      ["delay 2^32", { ttl: 2 ** 31 - 1, delay: 2 ** 32 }, "DELAY must be at most 2147483647"],
+      ["retries 2^32", { retries: 2 ** 32 }, "retries must be at most 2147483647"],
+      ["maxlen 2^53", { maxlen: 2 ** 53 }, "MAXLEN must be at most 2147483647"],
     ];
     for (const [name, extra, message] of cases) {
       it(`${name} → ERR ${message}; nothing is added`, async () => {

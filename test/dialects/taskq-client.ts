@@ -17,6 +17,12 @@ export class TaskqClient extends ByteSocket {
     return this.take((buffer) => (buffer.length >= bytes ? bytes : 0), timeoutMs, `${bytes} bytes`);
   }
 
+  /** The next reply line, without its newline. */
+  async line(timeoutMs = 5000): Promise<string> {
+    const text = await this.take((buffer) => buffer.indexOf(10) + 1, timeoutMs, "line");
+    return text.slice(0, -1);
+  }
+
   /** Reads exactly as many bytes as `expected` has, to compare them. */
   expect(expected: string): Promise<string> {
     return this.read(Buffer.byteLength(expected, "latin1"));

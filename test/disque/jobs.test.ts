@@ -40,10 +40,17 @@ describe("Disque job commands over a raw socket", () => {
     assert.equal(await c.call("QLEN", "q"), int(3));
   });
 
-  it("ADDJOB accepts an empty queue name and an empty body, binary-safe", async () => {
+  it("ADDJOB accepts an empty body, binary-safe; not an empty queue name (docket's rule)", async () => {
     const body = Buffer.from([0, 13, 10, 255, 36]);
-    const id = idOf(await c.call("ADDJOB", "", body, 0));
-    assert.equal(await c.call("GETJOB", "FROM", ""), array(array(bulk(""), bulk(id), bulk(body))));
+    const id = idOf(await c.call("ADDJOB", "binary", body, 0));
+    assert.equal(
+      await c.call("GETJOB", "FROM", "binary"),
+      array(array(bulk("binary"), bulk(id), bulk(body))),
+    );
+    assert.match(await c.call("ADDJOB", "empty-body", "", 0), /^\+D-/);
+    const rule = "-ERR invalid queue name: a queue name is 1 to 1024 bytes, without NUL\r\n";
+    assert.equal(await c.call("ADDJOB", "", "x", 0), rule);
+    assert.equal(await c.call("GETJOB", "FROM", ""), rule);
   });
 
   it("ADDJOB validates options left to right with Disque's messages", async () => {

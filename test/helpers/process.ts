@@ -8,6 +8,10 @@ export interface ServerProcess {
   child: ChildProcess;
   pid: number;
   port: number;
+  /** the HTTP door's port (null unless started with --http-port) */
+  httpPort: number | null;
+  /** the TaskQ text door's port (null unless started with --taskq-port) */
+  taskqPort: number | null;
   /** every stderr line so far (JSON log lines, or plain text) */
   lines: string[];
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -23,7 +27,8 @@ export interface LaunchedServer {
 
 /**
  * Spawns `node dist/cli/main.js serve` on 127.0.0.1 with a port the kernel
- * picks; its "docket is ready" log line gives the port.
+ * picks; its "docket is ready" log line gives the port. The HTTP door is
+ * off unless `args` give `--http-port`.
  */
 export function launchServer(
   dataDir: string,
@@ -45,7 +50,7 @@ export function launchServer(
       "127.0.0.1",
       "--data-dir",
       dataDir,
-      "--no-http",
+      ...(args.includes("--http-port") ? ["--http-bind", "127.0.0.1"] : ["--no-http"]),
       ...args,
     ],
     { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, DOCKET_LOG_LEVEL: "info", ...env } },
@@ -65,8 +70,13 @@ export function launchServer(
         partial = partial.slice(nl + 1);
         lines.push(line);
         if (line.includes('"docket is ready"')) {
-          const { port } = JSON.parse(line) as { port: number };
-          resolve({ child, pid: child.pid!, port, lines, exited });
+          const ready = JSON.parse(line) as {
+            port: number;
+            httpPort: number | null;
+            taskqPort: number | null;
+          };
+          const { port, httpPort, taskqPort } = ready;
+          resolve({ child, pid: child.pid!, port, httpPort, taskqPort, lines, exited });
         }
       }
     });

@@ -53,6 +53,20 @@ export function decodeBody(body: unknown, encoding: BodyEncoding = "json"): Buff
   return Buffer.from(body, "base64");
 }
 
+/**
+ * Waits until the request's change is as durable as the fsync policy
+ * promises. Should the journal fail after the change was made (a write in
+ * flight when the disk filled; later writes are refused before any change),
+ * the answer is a 500 MISCONF naming the failure, as RESP's -MISCONF.
+ */
+export async function whenDurable(ctx: HttpContext): Promise<void> {
+  try {
+    await ctx.broker.whenDurable();
+  } catch (error) {
+    throw new HttpError("MISCONF", (error as Error).message, 500);
+  }
+}
+
 export function checkSize(ctx: HttpContext, bytes: Buffer): void {
   const limit = ctx.maxJobSize();
   if (bytes.length > limit) {

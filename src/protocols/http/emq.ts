@@ -1,7 +1,9 @@
 import type { FastifyInstance } from "fastify";
 import type { Delivery } from "../../broker.js";
-import { checkSize, clientGone, encodeBody, type HttpContext } from "./context.js";
-import { HttpError, errorSchema } from "./errors.js";
+import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from "./context.js";
+import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
+import { errorSchema } from "./errors.js";
+import { parseJsonBody } from "./json.js";
 
 /**
  * emq's HTTP/JSON routes (DIALECTS.md section 4). Request bodies are JSON
@@ -39,15 +41,16 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
   app.addContentTypeParser("*", { parseAs: "string" }, (_request, text, done) => {
     if (text === "") return done(null, undefined);
     try {
-      done(null, JSON.parse(text as string));
-    } catch {
-      done(new HttpError("BADREQUEST", "request body is not valid JSON"), undefined);
+      done(null, parseJsonBody(text as string));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 
   app.post<{ Params: { queue: string }; Body: { content?: unknown; retry?: number; expiry?: number } }>(
     "/enqueue/:queue",
     {
+      config: { write: true, integers: ["retry", "expiry"] },
       schema: {
         tags: ["emq"],
         summary: "emq: enqueue a task",
@@ -56,8 +59,8 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
           type: "object",
           properties: {
             content: {},
-            retry: { type: "integer", minimum: 0 },
-            expiry: { type: "integer", minimum: 1 },
+            retry: { type: "integer", minimum: 0, maximum: MAX_RETRY_SECONDS },
+            expiry: { type: "integer", minimum: 1, maximum: MAX_TTL_SECONDS },
           },
         },
         response: errors,
@@ -73,7 +76,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         ttl: expiry,
         retry: request.body.retry ?? Math.min(DEFAULT_RETRY_S, expiry),
       });
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { id: result.id };
     },
   );
@@ -81,6 +84,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Body: { timeout?: number; queues: string[] } }>(
     "/wait/",
     {
+      config: { integers: ["timeout"] },
       schema: {
         tags: ["emq"],
         summary: "emq: one task per listed queue, waiting up to timeout ms",
@@ -88,7 +92,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
           type: "object",
           required: ["queues"],
           properties: {
-            timeout: { type: "integer", minimum: 0 },
+            timeout: { type: "integer", minimum: 0, maximum: MAX_TIMEOUT_MS },
             queues: { type: "array", items: { type: "string" } },
           },
         },
@@ -97,6 +101,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { queues } = request.body;
+      queues.forEach(checkQueueName);
       const timeout = request.body.timeout ?? 0;
       const out: Array<Task | null> = queues.map(() => null);
       const fill = async () => {
@@ -137,10 +142,10 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
   const byIds = (path: string, summary: string, op: (ids: string[]) => Promise<number>, key: string) =>
     app.post<{ Body: { ids: string[] } }>(
       path,
-      { schema: { tags: ["emq"], summary, body: idsBody, response: errors } },
+      { config: { write: true }, schema: { tags: ["emq"], summary, body: idsBody, response: errors } },
       async (request) => {
         const n = await op(request.body.ids);
-        await broker.whenDurable();
+        await whenDurable(ctx);
         return { [key]: n };
       },
     );

@@ -16,7 +16,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   DUPLICATE: 409,
   NOREPL: 503,
   OOM: 507,
-  MISCONF: 500,
+  // the journal cannot write (disk full, I/O error): nothing changed, try again later
+  MISCONF: 503,
   // HTTP door only
   BADREQUEST: 400,
   UNAUTHORIZED: 401,

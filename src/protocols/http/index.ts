@@ -2,11 +2,14 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TlsOptions } from "node:tls";
 import type { Broker } from "../../broker.js";
+import { MAX_QUEUE_NAME_BYTES } from "../../engine/limits.js";
 import type { Logger } from "../../log.js";
 import { installAuth } from "./auth.js";
 import type { HttpContext } from "./context.js";
 import { registerEmq } from "./emq.js";
 import { installErrorHandling } from "./errors.js";
+import { installGuards } from "./guards.js";
+import { installJsonParser } from "./json.js";
 import { Metrics } from "./metrics.js";
 import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
@@ -30,6 +33,8 @@ export interface HttpDoorOptions {
   /** the server-wide memory bound (--maxmemory) */
   budget?: MemoryBudget;
   logger: Logger;
+  /** why writes are refused right now (the journal cannot write), or undefined */
+  writeRefusal(): string | undefined;
 }
 
 /**
@@ -69,12 +74,16 @@ export class HttpDoor {
         },
       ) as FastifyBaseLogger,
       bodyLimit: jsonLimit,
+      // queue names are checked by the guards (up to 1024 bytes, URL-encoded: 3 characters a byte)
+      maxParamLength: 4 * MAX_QUEUE_NAME_BYTES,
       forceCloseConnections: true,
       // a client must finish sending its request in this time (slow uploads); long polls wait after it
       requestTimeout: 120_000,
       ajv: { customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true } },
     }) as unknown as FastifyInstance; // the routes do not care whether the server is http or https
     installErrorHandling(app);
+    installJsonParser(app);
+    installGuards(app, this.options.writeRefusal);
     this.metrics.install(app);
     installAuth(app, this.options.password);
     if (this.options.budget) installMemoryBound(app, this.options.budget);

@@ -7,7 +7,15 @@ import {
   encodeBody,
   type BodyEncoding,
   type HttpContext,
+  whenDurable,
 } from "./context.js";
+import {
+  MAX_COUNT,
+  MAX_RETRY_SECONDS,
+  MAX_TIMEOUT_MS,
+  MAX_TTL_SECONDS,
+  checkQueueName,
+} from "../../engine/limits.js";
 import { HttpError, errorSchema } from "./errors.js";
 
 /**
@@ -32,25 +40,39 @@ const encodingQuery = {
 } as const;
 
 const addOptions = {
-  ttl: { type: "integer", minimum: 1, description: "seconds the job may live (default 86400)" },
+  ttl: {
+    type: "integer",
+    minimum: 1,
+    maximum: MAX_TTL_SECONDS,
+    description: "seconds the job may live (default 86400)",
+  },
   retry: {
     type: "integer",
     minimum: 0,
+    maximum: MAX_RETRY_SECONDS,
     description: "seconds of lease before re-delivery; 0 = at most once",
   },
-  delay: { type: "integer", minimum: 0, description: "seconds before the job is first queued" },
+  delay: {
+    type: "integer",
+    minimum: 0,
+    maximum: MAX_TTL_SECONDS,
+    description: "seconds before the job is first queued",
+  },
   maxlen: {
     type: "integer",
     minimum: 1,
+    maximum: MAX_COUNT,
     description: "refuse (MAXLEN) when the queue already holds this many",
   },
   replicate: { type: "integer", minimum: 1, maximum: 65535 },
   retries: {
     type: "integer",
     minimum: 0,
+    maximum: MAX_COUNT,
     description: "retries (takeanumber RETRY) allowed before the job goes to the dead-letter list",
   },
 } as const;
+const addIntegers = Object.keys(addOptions);
 
 const addJsonBody = {
   type: "object",
@@ -76,10 +98,11 @@ const fetchBody = {
   additionalProperties: false,
   properties: {
     queues: { type: "array", minItems: 1, items: { type: "string" }, description: "in priority order" },
-    count: { type: "integer", minimum: 1, default: 1 },
+    count: { type: "integer", minimum: 1, maximum: MAX_COUNT, default: 1 },
     timeout: {
       type: "integer",
       minimum: 0,
+      maximum: MAX_TIMEOUT_MS,
       default: 0,
       description: "ms to wait when nothing is available; 0 = answer at once",
     },
@@ -173,13 +196,14 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       retries: opts.retries,
       placement: opts.front ? "front" : "creation",
     });
-    await broker.whenDurable();
+    await whenDurable(ctx);
     return { id: result.id, seq: result.seq, queue };
   };
 
   app.post<{ Params: { queue: string }; Querystring: AddOptions; Body: unknown }>(
     "/v1/queues/:queue/jobs",
     {
+      config: { write: true, integers: addIntegers },
       schema: {
         summary: "Add a job",
         description:
@@ -216,6 +240,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Body: { queues: string[]; count: number; timeout: number; encoding?: BodyEncoding } }>(
     "/v1/fetch",
     {
+      config: { integers: ["count", "timeout"] },
       schema: {
         summary: "Fetch jobs from several queues (long poll)",
         description:
@@ -227,6 +252,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request, reply) => {
       const { queues, count, timeout, encoding } = request.body;
+      for (const queue of queues) checkQueueName(queue);
       const gone = clientGone(ctx, reply);
       try {
         const jobs = await broker.getJobs({
@@ -272,11 +298,14 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
 
   app.post<{ Params: { id: string } }>(
     "/v1/jobs/:id/ack",
-    { schema: { summary: "Acknowledge a job (it is done and removed)", params: idParams, response: errors } },
+    {
+      config: { write: true },
+      schema: { summary: "Acknowledge a job (it is done and removed)", params: idParams, response: errors },
+    },
     async (request) => {
       await existing(request.params.id);
       const acked = await broker.ackJobs([request.params.id]);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { acked };
     },
   );
@@ -284,6 +313,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { id: string } }>(
     "/v1/jobs/:id/nack",
     {
+      config: { write: true },
       schema: {
         summary: "Negative acknowledge: put a delivered job back in its queue now",
         description: "nacked is 0 when the job was not delivered (queued, delayed, or RETRY 0).",
@@ -294,7 +324,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       await existing(request.params.id);
       const nacked = await broker.nack([request.params.id]);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { nacked };
     },
   );
@@ -310,18 +340,21 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     },
     async (request) => {
       const retry = await broker.working(request.params.id);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { retry };
     },
   );
 
   app.delete<{ Params: { id: string } }>(
     "/v1/jobs/:id",
-    { schema: { summary: "Delete a job, whatever its state", params: idParams, response: errors } },
+    {
+      config: { write: true },
+      schema: { summary: "Delete a job, whatever its state", params: idParams, response: errors },
+    },
     async (request) => {
       const deleted = await broker.deleteJobs([request.params.id]);
       if (deleted === 0) throw noJob(request.params.id);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { deleted };
     },
   );
@@ -386,7 +419,12 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
           type: "object",
           additionalProperties: false,
           properties: {
-            count: { type: "integer", minimum: 1, description: "at most this many (default: all)" },
+            count: {
+              type: "integer",
+              minimum: 1,
+              maximum: MAX_COUNT,
+              description: "at most this many (default: all)",
+            },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
         },
@@ -403,13 +441,16 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { queue: string }; Body: { count?: number } | undefined }>(
     "/v1/queues/:queue/redrive",
     {
+      config: { write: true, integers: ["count"] },
       schema: {
         summary: "Move the oldest dead letters back into the queue as fresh jobs (new ids)",
         params: queueParams,
         body: {
           type: ["object", "null"],
           additionalProperties: false,
-          properties: { count: { type: "integer", minimum: 1, description: "default: all" } },
+          properties: {
+            count: { type: "integer", minimum: 1, maximum: MAX_COUNT, description: "default: all" },
+          },
         },
         response: errors,
       },
@@ -417,20 +458,21 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     async (request) => {
       const count = request.body?.count ?? Number.MAX_SAFE_INTEGER;
       const redriven = await broker.redrive(request.params.queue, count);
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { queue: request.params.queue, redriven };
     },
   );
 
   const pause = async (queue: string, op: PauseOp) => {
     const state = await broker.pause(queue, [op]);
-    await broker.whenDurable();
+    await whenDurable(ctx);
     return { queue, pause: state };
   };
 
   app.post<{ Params: { queue: string }; Body: { state: PauseOp } }>(
     "/v1/queues/:queue/pause",
     {
+      config: { write: true },
       schema: {
         summary: "Pause a queue: in (refuse adds), out (stop fetches), all, or none",
         params: queueParams,
@@ -443,7 +485,10 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
 
   app.post<{ Params: { queue: string } }>(
     "/v1/queues/:queue/resume",
-    { schema: { summary: "Unpause a queue (pause none)", params: queueParams, response: errors } },
+    {
+      config: { write: true },
+      schema: { summary: "Unpause a queue (pause none)", params: queueParams, response: errors },
+    },
     async (request) => pause(request.params.queue, "none"),
   );
 }

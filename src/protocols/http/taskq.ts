@@ -1,7 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyInstance } from "fastify";
 import type { JobInfo } from "../../broker.js";
-import { checkSize, type HttpContext } from "./context.js";
+import { checkSize, type HttpContext, whenDurable } from "./context.js";
 import { HttpError, errorSchema } from "./errors.js";
 
 /**
@@ -36,6 +36,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { queue: string } }>(
     "/apps/taskq/:queue/tasks",
     {
+      config: { write: true },
       schema: {
         tags: ["taskq"],
         summary: "TaskQ: enqueue; the request body is the task",
@@ -47,7 +48,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       checkSize(ctx, body);
       const { seq } = await broker.addJob({ queue: request.params.queue, body, retry: TASKQ_LEASE_S });
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return taskJson(seq, request.params.queue, body);
     },
   );
@@ -74,6 +75,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   app.delete<{ Params: { queue: string; id: string } }>(
     "/apps/taskq/:queue/tasks/:id",
     {
+      config: { write: true },
       schema: {
         tags: ["taskq"],
         summary: "TaskQ: acknowledge task ID (404 when unknown)",
@@ -93,7 +95,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
       if (!info || info.queue !== queue) throw notFound();
       const acked = await broker.ackJobs([info.id]);
       if (acked === 0) throw notFound();
-      await broker.whenDurable();
+      await whenDurable(ctx);
       return { id: Number(id), queue, acked: true };
     },
   );

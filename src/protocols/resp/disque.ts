@@ -11,13 +11,16 @@ import {
   type ScanResult,
 } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
+import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../engine/limits.js";
 import {
   NOT_INTEGER,
   SYNTAX_ERROR,
+  boundedArg,
   errorOf,
   idsOf,
   intOrFail,
   parseIntArg,
+  queueArg,
   str,
   timeoutArg,
   word,
@@ -37,26 +40,24 @@ type Spec = CommandSpec<RespContext>;
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
 function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
   // Arguments are views into the connection's input buffer: keep only the body's own bytes.
-  const req: AddJobRequest = { queue: str(args[1]!), body: ownBuffer(args[2]!) };
+  const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!) };
   let async = false;
-  const value = (i: number, message: string, min: number, max = Number.MAX_SAFE_INTEGER): number => {
-    const n = parseIntArg(args[i]);
-    if (n === undefined || n < min || n > max) throw errorOf(message);
-    return n;
-  };
   for (let i = 4; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
     if (option === "replicate" && hasValue) {
-      req.replicate = value(++i, "REPLICATE must be between 1 and 65535", 1, 65535);
+      const message = "REPLICATE must be between 1 and 65535";
+      req.replicate = boundedArg(args[++i], "REPLICATE", 1, 65535, message, message, message);
     } else if (option === "ttl" && hasValue) {
-      req.ttl = value(++i, "TTL must be a number > 0", 1);
+      req.ttl = boundedArg(args[++i], "TTL", 1, MAX_TTL_SECONDS, "TTL must be a number > 0");
     } else if (option === "retry" && hasValue) {
-      req.retry = value(++i, "RETRY time must be a non negative number", 0);
+      const message = "RETRY time must be a non negative number";
+      req.retry = boundedArg(args[++i], "RETRY", 0, MAX_RETRY_SECONDS, message);
     } else if (option === "delay" && hasValue) {
-      req.delay = value(++i, "DELAY time must be a non negative number", 0);
+      const message = "DELAY time must be a non negative number";
+      req.delay = boundedArg(args[++i], "DELAY", 0, MAX_TTL_SECONDS, message);
     } else if (option === "maxlen" && hasValue) {
-      req.maxlen = value(++i, "MAXLEN must be a positive number", 1);
+      req.maxlen = boundedArg(args[++i], "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
     } else if (option === "async") {
       async = true;
     } else {
@@ -94,9 +95,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     else if (option === "withcounters") withCounters = true;
     else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args[++i]!);
     else if (option === "count" && hasValue) {
-      const n = parseIntArg(args[++i]);
-      if (n === undefined || n < 1) throw errorOf("COUNT must be a number greater than zero");
-      count = n;
+      count = boundedArg(args[++i], "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
     } else if (option === "from") {
       from = i + 1;
       break;
@@ -104,7 +103,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   }
   if (from < 0 || from >= args.length) throw errorOf(SYNTAX_ERROR);
   const queues: string[] = [];
-  for (let i = from; i < args.length; i++) queues.push(str(args[i]!));
+  for (let i = from; i < args.length; i++) queues.push(queueArg(args[i]!));
 
   const client = ctx.client;
   const wait = new ClientWait(client);
@@ -193,18 +192,18 @@ function show(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qlen(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return ctx.broker.qlen(str(args[1]!));
+  return ctx.broker.qlen(queueArg(args[1]!));
 }
 
 function qpeek(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const count = intOrFail(args[2]);
-  return andThen(ctx.broker.qpeek(str(args[1]!), count), (jobs) =>
+  return andThen(ctx.broker.qpeek(queueArg(args[1]!), count), (jobs) =>
     jobs.map((job) => [job.queue, job.id, job.body]),
   );
 }
 
 function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.qstat(str(args[1]!)), (stats) => {
+  return andThen(ctx.broker.qstat(queueArg(args[1]!)), (stats) => {
     if (!stats) return NULL_ARRAY;
     return [
       "name",
@@ -319,7 +318,7 @@ function pause(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     if (!PAUSE_OPS.has(op)) throw errorOf(SYNTAX_ERROR);
     ops.push(op as PauseOp);
   }
-  return andThen(ctx.broker.pause(str(args[1]!), ops), (state) =>
+  return andThen(ctx.broker.pause(queueArg(args[1]!), ops), (state) =>
     replyWhenDurable(ctx, new SimpleString(state), false),
   );
 }

@@ -1,7 +1,8 @@
 import { ClientWait } from "./wait.js";
 import type { JobWaitOutcome } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
-import { SYNTAX_ERROR, errorOf, parseIntArg, str, timeoutArg } from "./args.js";
+import { MAX_COUNT } from "../../engine/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, timeoutArg } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
@@ -29,21 +30,19 @@ function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 
 function countArg(arg: Buffer | undefined): number {
   if (arg === undefined) return Number.MAX_SAFE_INTEGER;
-  const n = parseIntArg(arg);
-  if (n === undefined || n < 1) throw errorOf("count must be a positive integer");
-  return n;
+  return boundedArg(arg, "count", 1, MAX_COUNT, "count must be a positive integer");
 }
 
 function deadletters(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const count = countArg(args[2]);
-  return andThen(ctx.broker.deadLetters(str(args[1]!), count), (letters) =>
+  return andThen(ctx.broker.deadLetters(queueArg(args[1]!), count), (letters) =>
     letters.map((letter) => [letter.id, letter.body, letter.reason, letter.at]),
   );
 }
 
 function redrive(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const count = countArg(args[2]);
-  return andThen(ctx.broker.redrive(str(args[1]!), count), (n) => replyWhenDurable(ctx, n, false));
+  return andThen(ctx.broker.redrive(queueArg(args[1]!), count), (n) => replyWhenDurable(ctx, n, false));
 }
 
 export const docketCommands: Spec[] = [

@@ -1,7 +1,8 @@
 import { ClientWait } from "./wait.js";
 import type { Delivery, JobInfo } from "../../broker.js";
 import { andThen } from "../../util/awaitable.js";
-import { SYNTAX_ERROR, errorOf, parseIntArg, str, word } from "./args.js";
+import { MAX_COUNT, MAX_TTL_SECONDS } from "../../engine/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
@@ -29,7 +30,7 @@ function push(front: boolean): Spec["handler"] {
     if (args.length > 5 || (args.length === 5 && word(args[4]!) !== "noblock")) throw errorOf(SYNTAX_ERROR);
     const noblock = args.length === 5;
     const result = ctx.broker.addJob({
-      queue: str(args[1]!),
+      queue: queueArg(args[1]!),
       eventId: str(args[2]!),
       body: ownBuffer(args[3]!),
       placement: front ? "front" : "creation",
@@ -44,14 +45,12 @@ function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   for (let i = 2; i < args.length; i++) {
     const option = word(args[i]!);
     if (option === "ex" && i + 1 < args.length) {
-      const n = parseIntArg(args[++i]);
-      if (n === undefined || n < 1) throw errorOf("EX must be a positive number of seconds");
-      leaseSeconds = n;
+      leaseSeconds = boundedArg(args[++i], "EX", 1, MAX_COUNT, "EX must be a positive number of seconds");
     } else if (option === "noack") consume = true;
     else throw errorOf(SYNTAX_ERROR);
   }
   const result = ctx.broker.getJobs({
-    queues: [str(args[1]!)],
+    queues: [queueArg(args[1]!)],
     count: 1,
     nohang: true,
     timeoutMs: 0,
@@ -66,7 +65,7 @@ function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.ackInQueue(str(args[1]!), str(args[2]!), "event"), (n) =>
+  return andThen(ctx.broker.ackInQueue(queueArg(args[1]!), str(args[2]!), "event"), (n) =>
     replyWhenDurable(ctx, n, false),
   );
 }
@@ -74,7 +73,7 @@ function qack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 /** left = newest (the producers' end), right = next to be served */
 function peek(right: boolean): Spec["handler"] {
   return (ctx, args) =>
-    andThen(ctx.broker.qpeek(str(args[1]!), right ? 1 : -1), (jobs) => {
+    andThen(ctx.broker.qpeek(queueArg(args[1]!), right ? 1 : -1), (jobs) => {
       const job = jobs[0];
       return job ? eventReply(job) : null;
     });
@@ -89,7 +88,7 @@ export function consumerId(client: RespClient): string {
 function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const client = ctx.client;
   const queues: string[] = [];
-  for (let i = 1; i < args.length; i++) queues.push(str(args[i]!));
+  for (let i = 1; i < args.length; i++) queues.push(queueArg(args[i]!));
   if (!registered.has(client)) {
     registered.add(client);
     const broker = ctx.broker;
@@ -99,8 +98,8 @@ function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const seconds = parseIntArg(args[1]);
-  if (seconds === undefined || seconds < 0) throw errorOf("timeout must be a non negative number of seconds");
+  const message = "timeout must be a non negative number of seconds";
+  const seconds = boundedArg(args[1], "timeout", 0, MAX_TTL_SECONDS, message);
   const wait = new ClientWait(ctx.client);
   return andThen(
     wait.watch(ctx.broker.notify(consumerId(ctx.client), seconds * 1000, wait.signal)),
@@ -109,11 +108,11 @@ function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.flushQueue(str(args[1]!)), () => replyWhenDurable(ctx, OK, false));
+  return andThen(ctx.broker.flushQueue(queueArg(args[1]!)), () => replyWhenDurable(ctx, OK, false));
 }
 
 function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const names = args.length > 1 ? args.slice(1).map(str) : undefined;
+  const names = args.length > 1 ? args.slice(1).map(queueArg) : undefined;
   return andThen(ctx.broker.queueCounts(names), (counts) =>
     counts.map((q) => `${q.name} total: ${q.total} processing: ${q.processing} consumers: ${q.consumers}`),
   );

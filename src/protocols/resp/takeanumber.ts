@@ -1,5 +1,6 @@
 import { andThen } from "../../util/awaitable.js";
-import { errorOf, parseIntArg, str } from "./args.js";
+import { MAX_COUNT } from "../../engine/limits.js";
+import { boundedArg, errorOf, queueArg } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
@@ -31,25 +32,25 @@ export function inlineBody(line: Buffer): Buffer {
 }
 
 function len(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.queueCounts([str(args[1]!)]), (counts) => counts[0]?.total ?? 0);
+  return andThen(ctx.broker.queueCounts([queueArg(args[1]!)]), (counts) => counts[0]?.total ?? 0);
 }
 
 function add(ctx: RespContext, args: Buffer[], req: Request): Reply | Promise<Reply> {
-  const retries = parseIntArg(args[2]);
-  if (retries === undefined || retries < 0) throw errorOf("retries must be a non negative integer");
+  const queue = queueArg(args[1]!);
+  const retries = boundedArg(args[2], "retries", 0, MAX_COUNT, "retries must be a non negative integer");
   const body =
     req.inlineLine !== undefined
       ? inlineBody(req.inlineLine)
       : args.length === 4
         ? Buffer.from(args[3]!)
         : Buffer.concat(args.slice(3).flatMap((arg, i) => (i === 0 ? [arg] : [Buffer.from(" "), arg])));
-  return andThen(ctx.broker.addJob({ queue: str(args[1]!), body, retries }), (result) =>
+  return andThen(ctx.broker.addJob({ queue, body, retries }), (result) =>
     replyWhenDurable(ctx, new SimpleString(result.id), false),
   );
 }
 
 function reserve(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const result = ctx.broker.getJobs({ queues: [str(args[1]!)], count: 1, nohang: true, timeoutMs: 0 });
+  const result = ctx.broker.getJobs({ queues: [queueArg(args[1]!)], count: 1, nohang: true, timeoutMs: 0 });
   return andThen(result, (jobs) => {
     const job = jobs?.[0];
     return job ? new SimpleString(`${job.id} ${job.body.toString("utf8")}`) : null;
@@ -57,14 +58,14 @@ function reserve(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function done(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.ackInQueue(str(args[1]!), args[2]!.toString("latin1"), "id"), (n) => {
+  return andThen(ctx.broker.ackInQueue(queueArg(args[1]!), args[2]!.toString("latin1"), "id"), (n) => {
     if (n === 0) throw errorOf(UNKNOWN_JOB_ID);
     return replyWhenDurable(ctx, OK, false);
   });
 }
 
 function retry(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.retryJob(str(args[1]!), args[2]!.toString("latin1")), (outcome) => {
+  return andThen(ctx.broker.retryJob(queueArg(args[1]!), args[2]!.toString("latin1")), (outcome) => {
     if (outcome === null) throw errorOf(UNKNOWN_JOB_ID);
     return replyWhenDurable(ctx, OK, false);
   });

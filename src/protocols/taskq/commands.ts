@@ -1,5 +1,6 @@
 import type { Awaitable, Broker } from "../../broker.js";
 import { BrokerError } from "../../broker.js";
+import { checkQueueName } from "../../engine/limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches, type AuthFailures } from "../../util/password.js";
 import type { TaskqRequest } from "./parser.js";
@@ -23,12 +24,16 @@ export interface TaskqSession {
   password(): string | undefined;
   /** the connection ends once this request's reply is written */
   closeAfterReply(): void;
+  /** why writes are refused right now (the journal cannot write), or undefined */
+  writeRefusal?: () => string | undefined;
 }
 
 export interface TaskqCommand {
   name: string;
   /** arguments after the command word (the enq body not counted) */
   args: number;
+  /** changes jobs: refused while the journal cannot write */
+  write: boolean;
   syntax: string;
   summary: string;
   handler: (broker: Broker, req: TaskqRequest, session: TaskqSession) => Awaitable<Buffer | string>;
@@ -65,6 +70,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "auth",
     args: 1,
+    write: false,
     syntax: "RID auth PASSWORD",
     summary: "authenticate (with --requirepass every other request needs it first)",
     handler: auth,
@@ -72,6 +78,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "enq",
     args: 1,
+    write: true,
     syntax: "RID enq QUEUE LEN BODY",
     summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
     handler: (broker, req) => {
@@ -84,6 +91,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "deq",
     args: 1,
+    write: false,
     syntax: "RID deq QUEUE",
     summary: "dequeue the oldest task; ack it within the lease or it is queued again",
     handler: (broker, req) => {
@@ -105,6 +113,7 @@ export const taskqCommands: TaskqCommand[] = [
   {
     name: "ack",
     args: 2,
+    write: true,
     syntax: "RID ack QUEUE TASKID",
     summary: "acknowledge a task: it is done and deleted",
     handler: (broker, req) => {
@@ -119,7 +128,11 @@ export const taskqCommands: TaskqCommand[] = [
 
 const byName = new Map(taskqCommands.map((command) => [command.name, command]));
 
-/** The reply line (with its newline) for one request: never throws, never rejects. */
+/**
+ * The reply line (with its newline) for one request: never throws, never
+ * rejects. While the journal cannot write (`session.writeRefusal`), enq and
+ * ack are answered `RID error MISCONF …` before they change anything, as RESP does.
+ */
 export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSession): Awaitable<Buffer> {
   const line = (text: Buffer | string): Buffer =>
     Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
@@ -138,6 +151,10 @@ export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSessio
     return line(`error wrong number of arguments for '${command.name}', expected: ${command.syntax}`);
   }
   try {
+    // Every command's first argument is its queue, but auth's (the password).
+    if (command.name !== "auth") checkQueueName(req.args[0]!);
+    const refusal = command.write ? session.writeRefusal?.() : undefined;
+    if (refusal !== undefined) return line(`error MISCONF ${refusal}`);
     const reply = command.handler(broker, req, session);
     return reply instanceof Promise ? reply.then(line, fail) : line(reply);
   } catch (error) {

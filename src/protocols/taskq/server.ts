@@ -24,6 +24,8 @@ export interface TaskqServerOptions {
   /** read per connection / per write, as RESP's (CONFIG SET maxclients, client-output-limit) */
   maxClients(): number;
   maxOutputBytes(): number;
+  /** why writes are refused right now (the journal cannot write), or undefined */
+  writeRefusal?: () => string | undefined;
 }
 
 /** after the last reply, how long the peer gets to close before we destroy the socket */
@@ -81,6 +83,7 @@ export class TaskqServer {
       authFailures: new AuthFailures(),
       password: this.options.password,
       closeAfterReply: () => (closing = true),
+      writeRefusal: this.options.writeRefusal,
     };
     const budget = this.options.budget;
     const account = budget?.open(() => socket.destroy());
