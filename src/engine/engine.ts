@@ -22,6 +22,7 @@ import {
   type QueueStats,
   type ScanResult,
 } from "../broker.js";
+import { MAX_LISTING_COUNT, scanBudget } from "../listing-limits.js";
 import type { EngineChange } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { IdGenerator, newNodeId, type RandomSource } from "./ids.js";
@@ -502,7 +503,7 @@ export class Engine implements Broker {
     if (!queue || count === 0) return [];
     const now = this.clock.now();
     const out: JobInfo[] = [];
-    const limit = Math.abs(count);
+    const limit = Math.min(Math.abs(count), MAX_LISTING_COUNT);
     for (const job of count > 0 ? queue.ready : queue.ready.reversed()) {
       if (out.length >= limit) break;
       out.push(job.info(now));
@@ -556,9 +557,10 @@ export class Engine implements Broker {
     const now = this.clock.now();
     const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
     const items: JobInfo[] = [];
+    const budget = scanBudget(opts);
     let examined = 0;
     for (const job of this.bySeq.from(cursor)) {
-      if (!opts.busyloop && examined >= opts.count) return { cursor: job.seq, items };
+      if (examined >= budget) return { cursor: job.seq, items };
       examined++;
       if (opts.queue !== undefined && job.queue !== opts.queue) continue;
       const info = job.info(now);
@@ -571,10 +573,11 @@ export class Engine implements Broker {
   qscan(cursor: number, opts: QueueScanOptions): ScanResult<string> {
     this.runDue();
     const items: string[] = [];
+    const budget = scanBudget(opts);
     let examined = 0;
     for (const queue of this.queues.values()) {
       if (queue.serial < cursor) continue;
-      if (!opts.busyloop && examined >= opts.count) return { cursor: queue.serial, items };
+      if (examined >= budget) return { cursor: queue.serial, items };
       examined++;
       const len = queue.ready.size;
       if (opts.minlen !== undefined && len < opts.minlen) continue;
@@ -837,7 +840,7 @@ export class Engine implements Broker {
 
   deadLetters(queue: string, count: number): DeadLetterInfo[] {
     this.runDue();
-    return this.deadLetterLists.peek(queue, count).map(deadLetterInfo);
+    return this.deadLetterLists.peek(queue, Math.min(count, MAX_LISTING_COUNT)).map(deadLetterInfo);
   }
 
   redrive(queue: string, count: number): number {

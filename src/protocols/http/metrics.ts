@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Broker } from "../../broker.js";
+import type { Broker, QueueCounts } from "../../broker.js";
 import { JOB_STATES } from "../../broker.js";
 
 export interface MetricsSources {
@@ -9,6 +9,23 @@ export interface MetricsSources {
   respClients(): number;
   /** [command name, calls] of the RESP commands called so far */
   respCommandCalls(): Iterable<[string, number]>;
+  /** per-queue series at most (default MAX_QUEUE_SERIES) */
+  maxQueueSeries?: number;
+}
+
+/**
+ * Per-queue series are kept for this many queues at most, the largest by
+ * live jobs; the rest are summed under the label queue="" (an empty name is
+ * no queue's). A scrape costs O(live queues), whatever happened before.
+ */
+export const MAX_QUEUE_SERIES = 1000;
+const OTHER_QUEUES = "";
+
+/** What one scrape knows of the queues: the live ones, the largest labelled, the rest summed. */
+interface QueueView {
+  live: Set<string>;
+  labelled: QueueCounts[];
+  rest: { waiting: number; processing: number };
 }
 
 /**
@@ -22,10 +39,17 @@ export class Metrics {
   private readonly fsyncLatency: Histogram;
   private readonly requests: Counter<"method" | "route" | "status">;
   private httpInFlight = 0;
+  private readonly maxQueueSeries: number;
+  /** queues with a latency series of their own (at most maxQueueSeries) */
+  private readonly latencyQueues = new Set<string>();
+  /** the queues as this scrape sees them */
+  private view: QueueView | undefined;
 
-  constructor(sources: MetricsSources) {
+  constructor(private readonly sources: MetricsSources) {
     const { broker } = sources;
     const registry = this.registry;
+    this.maxQueueSeries = sources.maxQueueSeries ?? MAX_QUEUE_SERIES;
+    const view = async () => this.view ?? (await this.queueView());
     const totals: Array<[string, string, "added" | "delivered" | "acked" | "expired" | "requeued"]> = [
       ["docket_jobs_in_total", "jobs added", "added"],
       ["docket_jobs_out_total", "job deliveries (fetches)", "delivered"],
@@ -63,7 +87,8 @@ export class Metrics {
       async collect() {
         this.reset();
         // Counts the broker keeps per queue: O(queues) per scrape, not O(jobs).
-        for (const row of await broker.queueCounts()) {
+        const { labelled, rest } = await view();
+        for (const row of [...labelled, { name: OTHER_QUEUES, ...rest }]) {
           this.set({ queue: row.name, state: "queued" }, row.waiting);
           this.set({ queue: row.name, state: "active" }, row.processing);
         }
@@ -71,12 +96,12 @@ export class Metrics {
     });
     new Gauge({
       name: "docket_queue_oldest_job_age_seconds",
-      help: "age of the job at the head of each queue (0 when empty)",
+      help: "age of the job at the head of each queue with a series (0 when empty)",
       labelNames: ["queue"],
       registers: [registry],
       async collect() {
         this.reset();
-        for (const name of await queueNames(broker)) {
+        for (const { name } of (await view()).labelled) {
           const [head] = await broker.qpeek(name, 1);
           this.set({ queue: name }, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
         }
@@ -145,9 +170,44 @@ export class Metrics {
     this.fsyncLatency.observe(seconds);
   }
 
-  /** the engine's delivery hook */
+  /** the engine's delivery hook: a queue past the series cap counts under queue="" */
   observeDelivery(queue: string, createdAt: number, now: number): void {
-    this.latency.observe({ queue }, Math.max(0, now - createdAt) / 1000);
+    let label = queue;
+    if (!this.latencyQueues.has(queue)) {
+      if (this.latencyQueues.size < this.maxQueueSeries) this.latencyQueues.add(queue);
+      else label = OTHER_QUEUES;
+    }
+    this.latency.observe({ queue: label }, Math.max(0, now - createdAt) / 1000);
+  }
+
+  /** The Prometheus text: the queues are read once, and series of queues gone are dropped. */
+  async scrape(): Promise<string> {
+    this.view = await this.queueView();
+    try {
+      for (const queue of this.latencyQueues) {
+        if (this.view.live.has(queue)) continue;
+        this.latency.remove({ queue });
+        this.latencyQueues.delete(queue);
+      }
+      return await this.registry.metrics();
+    } finally {
+      this.view = undefined;
+    }
+  }
+
+  private async queueView(): Promise<QueueView> {
+    const rows = await this.sources.broker.queueCounts();
+    const labelled = largest(rows, this.maxQueueSeries);
+    const rest = { waiting: 0, processing: 0 };
+    if (labelled.length < rows.length) {
+      const kept = new Set(labelled);
+      for (const row of rows) {
+        if (kept.has(row)) continue;
+        rest.waiting += row.waiting;
+        rest.processing += row.processing;
+      }
+    }
+    return { live: new Set(rows.map((row) => row.name)), labelled, rest };
   }
 
   install(app: FastifyInstance): void {
@@ -166,20 +226,19 @@ export class Metrics {
       "/metrics",
       { schema: { tags: ["ops"], summary: "Prometheus metrics (text format)" } },
       async (_request, reply) => {
-        const text = await this.registry.metrics();
+        const text = await this.scrape();
         return reply.type(this.registry.contentType).send(text);
       },
     );
   }
 }
 
-async function queueNames(broker: Broker): Promise<string[]> {
-  const names: string[] = [];
-  let cursor = 0;
-  do {
-    const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
-    names.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== 0);
-  return names;
+/** The `n` rows with the most live jobs (ties: the first met): one typed-array sort of the totals, no object sort. */
+function largest(rows: QueueCounts[], n: number): QueueCounts[] {
+  if (rows.length <= n) return rows;
+  if (n <= 0) return [];
+  const totals = Float64Array.from(rows, (row) => row.total).sort();
+  const threshold = totals[totals.length - n]!;
+  let ties = n - totals.filter((total) => total > threshold).length;
+  return rows.filter((row) => row.total > threshold || (row.total === threshold && ties-- > 0));
 }

@@ -1,5 +1,7 @@
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { DeadLetterInfo, Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../listing-limits.js";
 import {
   checkSize,
   clientGone,
@@ -9,6 +11,7 @@ import {
   type HttpContext,
 } from "./context.js";
 import { HttpError, errorSchema } from "./errors.js";
+import { allQueueNames } from "./queue-names.js";
 
 /**
  * The native JSON API under /v1 (docs/http.md). Every handler translates
@@ -327,17 +330,12 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   );
 
   app.get("/v1/queues", { schema: { summary: "Every queue with its stats", response: errors } }, async () => {
-    const names: string[] = [];
-    let cursor = 0;
-    do {
-      const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
-      names.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor !== 0);
+    const names = await allQueueNames(broker);
     const queues = [];
-    for (const name of names.sort()) {
+    for (const [i, name] of names.sort().entries()) {
       const stats = await broker.qstat(name);
       if (stats) queues.push(statsJson(stats));
+      if (i % MAX_SCAN_COUNT === MAX_SCAN_COUNT - 1) await yieldToLoop(); // the others get a turn
     }
     return { queues };
   });
@@ -357,13 +355,13 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     {
       schema: {
         summary: "Look at queued jobs without taking them",
-        description: "count > 0: oldest first; count < 0: newest first.",
+        description: `count > 0: oldest first; count < 0: newest first; at most ${MAX_LISTING_COUNT} either way.`,
         params: queueParams,
         querystring: {
           type: "object",
           additionalProperties: false,
           properties: {
-            count: { type: "integer", default: 10 },
+            count: { type: "integer", default: 10, minimum: -MAX_LISTING_COUNT, maximum: MAX_LISTING_COUNT },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
         },
@@ -386,7 +384,12 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
           type: "object",
           additionalProperties: false,
           properties: {
-            count: { type: "integer", minimum: 1, description: "at most this many (default: all)" },
+            count: {
+              type: "integer",
+              minimum: 1,
+              maximum: MAX_LISTING_COUNT,
+              description: `at most this many (default and cap: ${MAX_LISTING_COUNT})`,
+            },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
         },
@@ -394,7 +397,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request) => {
-      const count = request.query.count ?? Number.MAX_SAFE_INTEGER;
+      const count = request.query.count ?? MAX_LISTING_COUNT;
       const dead = await broker.deadLetters(request.params.queue, count);
       return { deadLetters: dead.map((d) => deadLetterJson(d, request.query.encoding)) };
     },

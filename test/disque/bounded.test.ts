@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { rmSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { MAX_BUSYLOOP_ITEMS, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { spawnServer, type ServerProcess } from "../helpers/process.js";
+import { RawClient, array, bulk, simple } from "../helpers/raw-client.js";
+import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
+
+/** No one request holds the server: CONFIG GET's matcher, scans and peeks do bounded work. */
+
+/** The cursor and the number of elements of a scan reply. */
+function scanPage(reply: string): { cursor: string; size: number } {
+  const m = /^\*2\r\n\$\d+\r\n(\d+)\r\n\*(\d+)\r\n/.exec(reply);
+  assert.ok(m, `not a scan reply: ${reply.slice(0, 80)}`);
+  return { cursor: m[1]!, size: Number(m[2]) };
+}
+
+/** Adds `n` jobs to `queue` in one pipelined write. */
+async function addJobs(c: RawClient, queue: string, n: number): Promise<void> {
+  const command = `*4\r\n$6\r\nADDJOB\r\n$${queue.length}\r\n${queue}\r\n$1\r\nx\r\n$1\r\n0\r\n`;
+  c.socket.write(command.repeat(n));
+  for (let i = 0; i < n; i++) assert.match(await c.reply(), /^\+D-/);
+}
+
+describe("CONFIG GET with a hostile glob", () => {
+  // In its own process: on a backtracking matcher the test must fail, not freeze the test runner.
+  let server: ServerProcess;
+  const dir = tempDataDir();
+  before(async () => {
+    server = await spawnServer(dir);
+  });
+  after(async () => {
+    server.child.kill("SIGKILL");
+    await server.exited;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("answers `CONFIG GET ****************!` at once, and the others meanwhile", async () => {
+    const c = await RawClient.connect(server.port);
+    const other = await RawClient.connect(server.port);
+    const started = performance.now();
+    c.send("CONFIG", "GET", `${"*".repeat(16)}!`);
+    assert.equal(await other.call("PING"), simple("PONG"));
+    assert.equal(await c.reply(2000), array());
+    assert.ok(performance.now() - started < 1000);
+    assert.equal(await c.call("CONFIG", "GET", "*clients"), array(bulk("maxclients"), bulk("10000")));
+    c.close();
+    other.close();
+  });
+});
+
+describe("scans and peeks over RESP", () => {
+  let t: TestServer;
+  before(async () => {
+    t = await testServer();
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it("JSCAN/QSCAN: COUNT 0 and negative counts are the default (100), a huge COUNT is capped", async () => {
+    const c = await RawClient.connect(t.port);
+    await addJobs(c, "counts", MAX_SCAN_COUNT + 50);
+    for (const count of ["0", "-5"]) {
+      assert.equal(scanPage(await c.call("JSCAN", "COUNT", count)).size, 100);
+      assert.equal(scanPage(await c.call("QSCAN", "COUNT", count)).cursor, "0");
+    }
+    const huge = scanPage(await c.call("JSCAN", "0", "COUNT", "100000000", "REPLY", "all"));
+    assert.equal(huge.size, MAX_SCAN_COUNT);
+    assert.notEqual(huge.cursor, "0");
+    c.close();
+  });
+
+  it("JSCAN BUSYLOOP walks to the end in slices, and stops with a cursor past MAX_BUSYLOOP_ITEMS", async () => {
+    const c = await RawClient.connect(t.port);
+    await c.call("DEBUG", "FLUSHALL");
+    await addJobs(c, "busy", MAX_SCAN_COUNT * 2 + 1);
+    assert.deepEqual(scanPage(await c.call("JSCAN", "BUSYLOOP")), {
+      cursor: "0",
+      size: MAX_SCAN_COUNT * 2 + 1,
+    });
+    await addJobs(c, "busy", MAX_BUSYLOOP_ITEMS);
+    const capped = scanPage(await c.call("JSCAN", "BUSYLOOP", "QUEUE", "busy"));
+    assert.equal(capped.size, MAX_BUSYLOOP_ITEMS);
+    assert.notEqual(capped.cursor, "0");
+    const rest = scanPage(await c.call("JSCAN", capped.cursor, "BUSYLOOP"));
+    assert.deepEqual(rest, { cursor: "0", size: MAX_SCAN_COUNT * 2 + 1 });
+    c.close();
+  });
+});
