@@ -71,6 +71,18 @@ describe("scans and peeks over RESP", () => {
     c.close();
   });
 
+  it("DEBUG LOOPDELAY reports the event-loop delay since the last call", async () => {
+    const c = await RawClient.connect(t.port);
+    await c.call("DEBUG", "LOOPDELAY");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const reply = await c.call("DEBUG", "LOOPDELAY");
+    assert.match(
+      reply,
+      /^\*8\r\n\$6\r\np50-ms\r\n\$\d+\r\n[\d.]+\r\n\$6\r\np99-ms\r\n.*max-ms.*samples\r\n:[1-9]\d*\r\n$/s,
+    );
+    c.close();
+  });
+
   it("JSCAN BUSYLOOP walks to the end in slices, and stops with a cursor past MAX_BUSYLOOP_ITEMS", async () => {
     const c = await RawClient.connect(t.port);
     await c.call("DEBUG", "FLUSHALL");

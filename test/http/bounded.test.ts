@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
-import { MAX_LISTING_COUNT } from "../../src/listing-limits.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import { MAX_QUEUE_SERIES } from "../../src/protocols/http/metrics.js";
 import { http } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
@@ -35,6 +35,26 @@ describe("HTTP listings are capped", () => {
     assert.deepEqual([peek.status, peek.json.jobs.length], [200, 1]);
     const dead = await http(t.url, "GET", `/v1/queues/q/deadletters?count=${MAX_LISTING_COUNT}`);
     assert.deepEqual([dead.status, dead.json], [200, { deadLetters: [] }]);
+  });
+
+  it(`GET /v1/queues answers a page of at most ${MAX_SCAN_COUNT} queues and a cursor`, async () => {
+    for (const queue of ["page-a", "page-b"])
+      await http(t.url, "POST", `/v1/queues/${queue}/jobs`, { json: { body: 1 } });
+    const names: string[] = [];
+    let cursor = 0;
+    for (let pages = 1; ; pages++) {
+      const reply = await http(t.url, "GET", `/v1/queues?count=2&cursor=${cursor}`);
+      assert.equal(reply.status, 200);
+      assert.ok(reply.json.queues.length <= 2);
+      names.push(...reply.json.queues.map((q: { name: string }) => q.name));
+      cursor = reply.json.cursor;
+      if (cursor === 0) break;
+      assert.ok(pages < 10, "the pages must end");
+    }
+    assert.deepEqual(names.sort(), ["page-a", "page-b", "q"]);
+    const first = await http(t.url, "GET", "/v1/queues");
+    assert.deepEqual([first.json.queues.length, first.json.cursor], [3, 0]);
+    assert.equal((await http(t.url, "GET", `/v1/queues?count=${MAX_SCAN_COUNT + 1}`)).status, 400);
   });
 });
 

@@ -1,7 +1,10 @@
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Broker, QueueCounts } from "../../broker.js";
+import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { JOB_STATES } from "../../broker.js";
+import { allQueueNames } from "./queue-names.js";
 
 export interface MetricsSources {
   broker: Broker;
@@ -195,8 +198,15 @@ export class Metrics {
     }
   }
 
+  /** The queues' counts, a QSCAN page at a time with the other clients served in between. */
   private async queueView(): Promise<QueueView> {
-    const rows = await this.sources.broker.queueCounts();
+    const { broker } = this.sources;
+    const names = await allQueueNames(broker);
+    const rows: QueueCounts[] = [];
+    for (let i = 0; i < names.length; i += MAX_SCAN_COUNT) {
+      for (const row of await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT))) rows.push(row);
+      await yieldToLoop();
+    }
     const labelled = largest(rows, this.maxQueueSeries);
     const rest = { waiting: 0, processing: 0 };
     if (labelled.length < rows.length) {

@@ -1,4 +1,3 @@
-import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import type { DeadLetterInfo, Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
 import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../listing-limits.js";
@@ -11,7 +10,6 @@ import {
   type HttpContext,
 } from "./context.js";
 import { HttpError, errorSchema } from "./errors.js";
-import { allQueueNames } from "./queue-names.js";
 
 /**
  * The native JSON API under /v1 (docs/http.md). Every handler translates
@@ -329,16 +327,36 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     },
   );
 
-  app.get("/v1/queues", { schema: { summary: "Every queue with its stats", response: errors } }, async () => {
-    const names = await allQueueNames(broker);
-    const queues = [];
-    for (const [i, name] of names.sort().entries()) {
-      const stats = await broker.qstat(name);
-      if (stats) queues.push(statsJson(stats));
-      if (i % MAX_SCAN_COUNT === MAX_SCAN_COUNT - 1) await yieldToLoop(); // the others get a turn
-    }
-    return { queues };
-  });
+  app.get<{ Querystring: { cursor: number; count: number } }>(
+    "/v1/queues",
+    {
+      schema: {
+        summary: "The queues with their stats, a page at a time",
+        description:
+          `QSCAN's order and cursor: pass the reply's cursor to get the next page (0: the last one). ` +
+          `At most count (default and cap ${MAX_SCAN_COUNT}) queues per page, by name within it.`,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            cursor: { type: "integer", minimum: 0, default: 0 },
+            count: { type: "integer", minimum: 1, maximum: MAX_SCAN_COUNT, default: MAX_SCAN_COUNT },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { cursor, count } = request.query;
+      const page = await broker.qscan(cursor, { count, busyloop: false });
+      const queues = [];
+      for (const name of page.items.sort()) {
+        const stats = await broker.qstat(name);
+        if (stats) queues.push(statsJson(stats));
+      }
+      return { queues, cursor: page.cursor };
+    },
+  );
 
   app.get<{ Params: { queue: string } }>(
     "/v1/queues/:queue",
