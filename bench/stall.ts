@@ -3,7 +3,7 @@
  * event loop. A docket server (the built CLI, its own process, --fsync no)
  * is loaded with --jobs jobs (default 10^6): half in one queue `big`, half
  * spread over --queues queues (default 10^5). Then each heavy request runs
- * alone while a second connection PINGs every 2 ms; per request we print
+ * --rounds times, alone, while a second connection PINGs every 2 ms; per request we print
  *
  * - the server's own event-loop delay while it ran (perf_hooks
  *   monitorEventLoopDelay, read and reset with DEBUG LOOPDELAY): p99, max;
@@ -12,7 +12,7 @@
  *
  * Target: max loop delay < 50 ms for every request.
  *
- *   npm run build && npm run bench:stall [-- --jobs 1000000 --queues 100000]
+ *   npm run build && npm run bench:stall [-- --jobs 1000000 --queues 100000 --rounds 3]
  *
  * DOCKET_CLI=/path/to/dist/cli/main.js benches another build (e.g. before a change).
  * Results are printed and saved to bench/results/stall.json.
@@ -21,19 +21,22 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LoadConnection, type Value } from "./resp-load.js";
+import { connect } from "node:net";
+import { encodeCommand, LoadConnection, type Value } from "./resp-load.js";
 import { freePort, ROOT, spawnServer, stopChild } from "./systems.js";
 
 const { values: flags } = parseArgs({
   options: {
     jobs: { type: "string", default: "1000000" },
     queues: { type: "string", default: "100000" },
+    rounds: { type: "string", default: "3" },
     "timeout-ms": { type: "string", default: "60000" },
   },
 });
 const JOBS = Number(flags.jobs);
 const QUEUES = Number(flags.queues);
 const TIMEOUT_MS = Number(flags["timeout-ms"]);
+const ROUNDS = Number(flags.rounds);
 const TARGET_MAX_MS = 50;
 const CLI = process.env.DOCKET_CLI ?? join(ROOT, "dist/cli/main.js");
 
@@ -45,13 +48,6 @@ interface Row {
   loopMaxMs: number;
   pingMaxMs: number;
   note?: string;
-}
-
-/** Bytes of a parsed RESP reply, roughly (the payload, not the framing). */
-function sizeOf(value: Value): number {
-  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + sizeOf(v), 0);
-  if (value instanceof Error) return value.message.length;
-  return value === null ? 0 : String(value).length;
 }
 
 async function load(port: number): Promise<void> {
@@ -76,6 +72,39 @@ async function load(port: number): Promise<void> {
   console.log(`loaded ${JOBS} jobs over ${QUEUES + 1} queues in ${secs.toFixed(1)} s`);
 }
 
+/**
+ * Sends `command` then PING on a fresh connection and waits for the PONG: the
+ * reply's size without parsing it, so the bench's own loop stays free for the
+ * PING prober (a parser re-reading a megabyte reply would delay it).
+ */
+function rawCall(port: number, command: string[]): Promise<{ bytes: number; note?: string }> {
+  const PONG = "+PONG\r\n";
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: "127.0.0.1" }, () => {
+      socket.write(Buffer.concat([encodeCommand(command), encodeCommand(["PING"])]));
+    });
+    let bytes = 0;
+    let error = "";
+    let last = ""; // the last bytes received, where the PONG shows up
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no reply in ${TIMEOUT_MS} ms`));
+    }, TIMEOUT_MS);
+    socket.on("data", (chunk: Buffer) => {
+      if (bytes === 0 && chunk[0] === 0x2d /* - */)
+        error = chunk.toString("latin1", 1, chunk.indexOf("\r\n"));
+      bytes += chunk.length;
+      last = (last + chunk.toString("latin1", Math.max(0, chunk.length - PONG.length))).slice(-PONG.length);
+      if (last === PONG) {
+        clearTimeout(timer);
+        socket.destroy();
+        resolve({ bytes: bytes - PONG.length, ...(error ? { note: error } : {}) });
+      }
+    });
+    socket.on("error", reject);
+  });
+}
+
 /** PINGs every 2 ms until stopped: the slowest round trip. */
 function pinger(conn: LoadConnection): { stop(): Promise<number> } {
   let stopped = false;
@@ -97,7 +126,9 @@ function pinger(conn: LoadConnection): { stop(): Promise<number> } {
   };
 }
 
+/** DEBUG LOOPDELAY's figures (NaN from a server without it). */
 function loopDelay(reply: Value): { p99: number; max: number } {
+  if (!Array.isArray(reply)) return { p99: NaN, max: NaN };
   const fields = reply as string[];
   const get = (name: string) => Number(fields[fields.indexOf(name) + 1]);
   return { p99: get("p99-ms"), max: get("max-ms") };
@@ -144,20 +175,7 @@ async function main(): Promise<void> {
           `ping max ${pingMaxMs.toFixed(1).padStart(6)} ms${row.note ? `  (${row.note})` : ""}`,
       );
     };
-    const resp = async (...command: string[]) => {
-      const conn = await LoadConnection.open(port);
-      try {
-        const reply = await Promise.race([
-          conn.call(...command),
-          new Promise<never>((_, reject) =>
-            setTimeout(() => reject(new Error(`no reply in ${TIMEOUT_MS} ms`)), TIMEOUT_MS),
-          ),
-        ]);
-        return { bytes: sizeOf(reply), note: reply instanceof Error ? reply.message : undefined };
-      } finally {
-        conn.close();
-      }
-    };
+    const resp = (...command: string[]) => rawCall(port, command);
     const get = async (path: string) => {
       const res = await fetch(`http://127.0.0.1:${httpPort}${path}`, {
         signal: AbortSignal.timeout(TIMEOUT_MS),
@@ -166,25 +184,24 @@ async function main(): Promise<void> {
       return { bytes: body.byteLength, note: res.status === 200 ? undefined : `HTTP ${res.status}` };
     };
 
-    await measure("(idle: PINGs only, 1 s)", async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      return { bytes: 0 };
-    });
-    await measure("JSCAN COUNT 100000000 REPLY all", () =>
-      resp("JSCAN", "COUNT", "100000000", "REPLY", "all"),
-    );
-    await measure("JSCAN BUSYLOOP REPLY all", () => resp("JSCAN", "BUSYLOOP", "REPLY", "all"));
-    await measure("QSCAN COUNT 100000000", () => resp("QSCAN", "COUNT", "100000000"));
-    await measure("QPEEK big 1000000000", () => resp("QPEEK", "big", "1000000000"));
-    await measure("QPEEK big -1000000000", () => resp("QPEEK", "big", "-1000000000"));
-    await measure("GET /v1/queues/big/peek?count=1000000000", () =>
-      get("/v1/queues/big/peek?count=1000000000"),
-    );
-    await measure("GET /v1/queues/big/peek?count=1000", () => get("/v1/queues/big/peek?count=1000"));
-    await measure("GET /v1/queues/big/deadletters", () => get("/v1/queues/big/deadletters"));
-    await measure(`GET /metrics (${QUEUES + 1} queues)`, () => get("/metrics"));
-    await measure(`GET /v1/queues (${QUEUES + 1} queues)`, () => get("/v1/queues"));
-    await measure(`CONFIG GET ${"*".repeat(16)}!`, () => resp("CONFIG", "GET", `${"*".repeat(16)}!`));
+    const requests: Array<[string, () => Promise<{ bytes: number; note?: string }>]> = [
+      [
+        "(idle: PINGs only, 1 s)",
+        () => new Promise((resolve) => setTimeout(() => resolve({ bytes: 0 }), 1000)),
+      ],
+      ["JSCAN COUNT 100000000 REPLY all", () => resp("JSCAN", "COUNT", "100000000", "REPLY", "all")],
+      ["JSCAN BUSYLOOP REPLY all", () => resp("JSCAN", "BUSYLOOP", "REPLY", "all")],
+      ["QSCAN COUNT 100000000", () => resp("QSCAN", "COUNT", "100000000")],
+      ["QPEEK big 1000000000", () => resp("QPEEK", "big", "1000000000")],
+      ["QPEEK big -1000000000", () => resp("QPEEK", "big", "-1000000000")],
+      ["GET /v1/queues/big/peek?count=1000000000", () => get("/v1/queues/big/peek?count=1000000000")],
+      ["GET /v1/queues/big/peek?count=1000", () => get("/v1/queues/big/peek?count=1000")],
+      ["GET /v1/queues/big/deadletters", () => get("/v1/queues/big/deadletters")],
+      [`GET /metrics (${QUEUES + 1} queues)`, () => get("/metrics")],
+      [`GET /v1/queues (${QUEUES + 1} queues)`, () => get("/v1/queues")],
+      [`CONFIG GET ${"*".repeat(16)}!`, () => resp("CONFIG", "GET", `${"*".repeat(16)}!`)],
+    ];
+    for (const [request, run] of requests) for (let r = 0; r < ROUNDS; r++) await measure(request, run);
     probe.close();
   } finally {
     await stopChild(child);
