@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { FastifyInstance } from "fastify";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { Broker, QueueCounts } from "../../broker.js";
+import type { Broker, BrokerStats, QueueCounts } from "../../broker.js";
 import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { JOB_STATES } from "../../broker.js";
 import { allQueueNames } from "./queue-names.js";
@@ -26,6 +26,8 @@ const OTHER_QUEUES = "";
 
 /** What one scrape knows of the queues: the live ones, the largest labelled, the rest summed. */
 interface QueueView {
+  /** the broker's stats, read once per scrape (each read is O(queues)) */
+  stats: BrokerStats;
   live: Set<string>;
   labelled: QueueCounts[];
   rest: { waiting: number; processing: number };
@@ -66,7 +68,7 @@ export class Metrics {
         help,
         registers: [registry],
         async collect() {
-          const stats = await broker.stats();
+          const { stats } = await view();
           this.reset();
           this.inc(stats[key]);
         },
@@ -78,7 +80,7 @@ export class Metrics {
       labelNames: ["state"],
       registers: [registry],
       async collect() {
-        const stats = await broker.stats();
+        const { stats } = await view();
         for (const state of JOB_STATES) this.set({ state }, stats.jobsByState[state]);
       },
     });
@@ -115,7 +117,7 @@ export class Metrics {
       help: "queues known",
       registers: [registry],
       async collect() {
-        this.set((await broker.stats()).queues);
+        this.set((await view()).stats.queues);
       },
     });
     new Gauge({
@@ -123,7 +125,7 @@ export class Metrics {
       help: "fetches waiting for a job (RESP and HTTP long polls)",
       registers: [registry],
       async collect() {
-        this.set((await broker.stats()).blockedClients);
+        this.set((await view()).stats.blockedClients);
       },
     });
     const httpInFlight = () => this.httpInFlight;
@@ -192,22 +194,32 @@ export class Metrics {
         this.latency.remove({ queue });
         this.latencyQueues.delete(queue);
       }
+      await yieldToLoop();
       return await this.registry.metrics();
     } finally {
       this.view = undefined;
     }
   }
 
-  /** The queues' counts, a QSCAN page at a time with the other clients served in between. */
+  /**
+   * The queues' counts, a QSCAN page at a time, the other clients served
+   * between pages and steps: no step costs more than O(MAX_SCAN_COUNT),
+   * but the sort of the totals (a typed array of one number per queue).
+   */
   private async queueView(): Promise<QueueView> {
     const { broker } = this.sources;
     const names = await allQueueNames(broker);
     const rows: QueueCounts[] = [];
+    const live = new Set<string>();
     for (let i = 0; i < names.length; i += MAX_SCAN_COUNT) {
-      for (const row of await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT))) rows.push(row);
+      for (const row of await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT))) {
+        rows.push(row);
+        live.add(row.name);
+      }
       await yieldToLoop();
     }
     const labelled = largest(rows, this.maxQueueSeries);
+    await yieldToLoop();
     const rest = { waiting: 0, processing: 0 };
     if (labelled.length < rows.length) {
       const kept = new Set(labelled);
@@ -217,7 +229,8 @@ export class Metrics {
         rest.processing += row.processing;
       }
     }
-    return { live: new Set(rows.map((row) => row.name)), labelled, rest };
+    const stats = await broker.stats();
+    return { stats, live, labelled, rest };
   }
 
   install(app: FastifyInstance): void {
