@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { MAX_BUSYLOOP_ITEMS, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { MAX_BUSYLOOP_ITEMS, MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { RawClient, array, bulk, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
@@ -15,10 +15,12 @@ function scanPage(reply: string): { cursor: string; size: number } {
   return { cursor: m[1]!, size: Number(m[2]) };
 }
 
-/** Adds `n` jobs to `queue` in one pipelined write. */
-async function addJobs(c: RawClient, queue: string, n: number): Promise<void> {
-  const command = `*4\r\n$6\r\nADDJOB\r\n$${queue.length}\r\n${queue}\r\n$1\r\nx\r\n$1\r\n0\r\n`;
-  c.socket.write(command.repeat(n));
+/** Adds `n` jobs to `queue` (or the queue `queue(i)` names) in one pipelined write. */
+async function addJobs(c: RawClient, queue: string | ((i: number) => string), n: number): Promise<void> {
+  const command = (q: string) => `*4\r\n$6\r\nADDJOB\r\n$${q.length}\r\n${q}\r\n$1\r\nx\r\n$1\r\n0\r\n`;
+  const commands: string[] = [];
+  for (let i = 0; i < n; i++) commands.push(command(typeof queue === "string" ? queue : queue(i)));
+  c.socket.write(commands.join(""));
   for (let i = 0; i < n; i++) assert.match(await c.reply(), /^\+D-/);
 }
 
@@ -49,7 +51,7 @@ describe("CONFIG GET with a hostile glob", () => {
   });
 });
 
-describe("scans and peeks over RESP", () => {
+describe("scans and listings over RESP", () => {
   let t: TestServer;
   before(async () => {
     t = await testServer();
@@ -68,6 +70,19 @@ describe("scans and peeks over RESP", () => {
     const huge = scanPage(await c.call("JSCAN", "0", "COUNT", "100000000", "REPLY", "all"));
     assert.equal(huge.size, MAX_SCAN_COUNT);
     assert.notEqual(huge.cursor, "0");
+    c.close();
+  });
+
+  it(`okq QSTATUS without names lists at most ${MAX_LISTING_COUNT} queues, by name`, async () => {
+    const c = await RawClient.connect(t.port);
+    await c.call("DEBUG", "FLUSHALL");
+    await addJobs(c, (i) => `status-${String(i).padStart(4, "0")}`, MAX_LISTING_COUNT + 5);
+    const reply = await c.call("QSTATUS");
+    assert.match(reply, new RegExp(`^\\*${MAX_LISTING_COUNT}\\r\\n\\$\\d+\\r\\nstatus-0000 total: 1 `));
+    assert.equal(
+      await c.call("QSTATUS", "status-1004"),
+      array(bulk("status-1004 total: 1 processing: 0 consumers: 0")),
+    );
     c.close();
   });
 
