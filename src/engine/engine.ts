@@ -73,6 +73,8 @@ export class Engine implements Broker {
   /** every job by sequence number: JSCAN cursors and TaskQ ids */
   private readonly bySeq = new SortedList<Job>((job) => job.seq);
   private readonly queues = new Map<string, Queue>();
+  /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
+  private readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
   private readonly timers = new TimerHeap<Job | Waiter>();
   private readonly onChange: ((change: EngineChange) => void) | undefined;
   private readonly onWake: ((at: number) => void) | undefined;
@@ -200,6 +202,11 @@ export class Engine implements Broker {
     });
   }
 
+  private forgetQueue(queue: Queue): void {
+    this.queues.delete(queue.name);
+    this.queuesBySerial.remove(queue.serial);
+  }
+
   private collectIdleQueues(now: number): void {
     for (const queue of this.queues.values()) {
       if (
@@ -208,7 +215,7 @@ export class Engine implements Broker {
         queue.pause === "none" &&
         now - queue.touchedAt >= QUEUE_IDLE_GC_MS
       ) {
-        this.queues.delete(queue.name);
+        this.forgetQueue(queue);
       }
     }
   }
@@ -220,6 +227,7 @@ export class Engine implements Broker {
     if (!queue) {
       queue = new Queue(name, this.nextQueueSerial++, now, now);
       this.queues.set(name, queue);
+      this.queuesBySerial.insert(queue);
       if (this.queues.size === 1) this.nextGcAt = now + GC_INTERVAL_MS;
     }
     return queue;
@@ -575,8 +583,7 @@ export class Engine implements Broker {
     const items: string[] = [];
     const budget = scanBudget(opts);
     let examined = 0;
-    for (const queue of this.queues.values()) {
-      if (queue.serial < cursor) continue;
+    for (const queue of this.queuesBySerial.from(cursor)) {
       if (examined >= budget) return { cursor: queue.serial, items };
       examined++;
       const len = queue.ready.size;
@@ -602,7 +609,7 @@ export class Engine implements Broker {
     for (const n of notifiers) if (n.deadline > 0) this.pushTimer(n.deadline, n);
     for (const queue of [...this.queues.values()]) {
       if (queue.waiters.size === 0) {
-        this.queues.delete(queue.name);
+        this.forgetQueue(queue);
         continue;
       }
       queue.ready.clear();
@@ -766,7 +773,7 @@ export class Engine implements Broker {
     }
     this.deadLetterLists.dropQueue(name);
     const queue = this.queues.get(name);
-    if (queue && queue.waiters.size === 0) this.queues.delete(name);
+    if (queue && queue.waiters.size === 0) this.forgetQueue(queue);
     this.emit({ type: "flushqueue", queue: name });
     return removed;
   }
