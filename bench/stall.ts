@@ -2,7 +2,9 @@
  * Stall bench (issue 11): how long one heavy request holds the server's
  * event loop. A docket server (the built CLI, its own process, --fsync no)
  * is loaded with --jobs jobs (default 10^6): half in one queue `big`, half
- * spread over --queues queues (default 10^5). Then each heavy request runs
+ * spread over --queues queues (default 10^5), and one job of each of the
+ * first 1,000 of them delivered (so /metrics has latency histograms to
+ * write). Then each heavy request runs
  * --rounds times, alone, while a second connection PINGs every 2 ms; per request we print
  *
  * - the server's own event-loop delay while it ran (perf_hooks
@@ -67,6 +69,10 @@ async function load(port: number): Promise<void> {
       }
     }),
   );
+  // One delivery from each of the first 1,000 queues: /metrics has latency histograms to write.
+  const queues = Array.from({ length: Math.min(QUEUES, 1000) }, (_, i) => `q${i}`);
+  const taken = await conns[0]!.call("GETJOB", "NOHANG", "COUNT", String(queues.length), "FROM", ...queues);
+  if (taken instanceof Error) throw taken;
   for (const conn of conns) conn.close();
   const secs = (performance.now() - started) / 1000;
   console.log(`loaded ${JOBS} jobs over ${QUEUES + 1} queues in ${secs.toFixed(1)} s`);

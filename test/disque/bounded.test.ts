@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { MAX_BUSYLOOP_ITEMS, MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { RawClient, array, bulk, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
@@ -73,12 +73,12 @@ describe("scans and listings over RESP", () => {
     c.close();
   });
 
-  it(`okq QSTATUS without names lists at most ${MAX_LISTING_COUNT} queues, by name`, async () => {
+  it(`okq QSTATUS without names lists at most ${MAX_SCAN_COUNT} queues, by name`, async () => {
     const c = await RawClient.connect(t.port);
     await c.call("DEBUG", "FLUSHALL");
-    await addJobs(c, (i) => `status-${String(i).padStart(4, "0")}`, MAX_LISTING_COUNT + 5);
+    await addJobs(c, (i) => `status-${String(i).padStart(4, "0")}`, MAX_SCAN_COUNT + 5);
     const reply = await c.call("QSTATUS");
-    assert.match(reply, new RegExp(`^\\*${MAX_LISTING_COUNT}\\r\\n\\$\\d+\\r\\nstatus-0000 total: 1 `));
+    assert.match(reply, new RegExp(`^\\*${MAX_SCAN_COUNT}\\r\\n\\$\\d+\\r\\nstatus-0000 total: 1 `));
     assert.equal(
       await c.call("QSTATUS", "status-1004"),
       array(bulk("status-1004 total: 1 processing: 0 consumers: 0")),
@@ -98,20 +98,30 @@ describe("scans and listings over RESP", () => {
     c.close();
   });
 
-  it("JSCAN BUSYLOOP walks to the end in slices, and stops with a cursor past MAX_BUSYLOOP_ITEMS", async () => {
+  it("JSCAN BUSYLOOP walks to the end in slices, and stops with a cursor past its cap", async () => {
     const c = await RawClient.connect(t.port);
     await c.call("DEBUG", "FLUSHALL");
-    await addJobs(c, "busy", MAX_SCAN_COUNT * 2 + 1);
+    await addJobs(c, "busy", MAX_BUSYLOOP_JOBS + 1);
     assert.deepEqual(scanPage(await c.call("JSCAN", "BUSYLOOP")), {
       cursor: "0",
-      size: MAX_SCAN_COUNT * 2 + 1,
+      size: MAX_BUSYLOOP_JOBS + 1,
     });
-    await addJobs(c, "busy", MAX_BUSYLOOP_ITEMS);
-    const capped = scanPage(await c.call("JSCAN", "BUSYLOOP", "QUEUE", "busy"));
-    assert.equal(capped.size, MAX_BUSYLOOP_ITEMS);
-    assert.notEqual(capped.cursor, "0");
-    const rest = scanPage(await c.call("JSCAN", capped.cursor, "BUSYLOOP"));
-    assert.deepEqual(rest, { cursor: "0", size: MAX_SCAN_COUNT * 2 + 1 });
+    // SHOW replies cost more to encode than ids: REPLY all stops sooner
+    const jobs = scanPage(await c.call("JSCAN", "BUSYLOOP", "REPLY", "all"));
+    assert.equal(jobs.size, MAX_BUSYLOOP_JOBS);
+    assert.notEqual(jobs.cursor, "0");
+    assert.deepEqual(scanPage(await c.call("JSCAN", jobs.cursor, "BUSYLOOP", "REPLY", "all")), {
+      cursor: "0",
+      size: 1,
+    });
+    await addJobs(c, "more", MAX_BUSYLOOP_NAMES);
+    const ids = scanPage(await c.call("JSCAN", "BUSYLOOP"));
+    assert.equal(ids.size, MAX_BUSYLOOP_NAMES);
+    assert.notEqual(ids.cursor, "0");
+    assert.deepEqual(scanPage(await c.call("JSCAN", ids.cursor, "BUSYLOOP")), {
+      cursor: "0",
+      size: MAX_BUSYLOOP_JOBS + 1,
+    });
     c.close();
   });
 });

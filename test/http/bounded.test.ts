@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
-import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { MAX_HTTP_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import { MAX_QUEUE_SERIES } from "../../src/protocols/http/metrics.js";
 import { http } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
@@ -18,22 +18,22 @@ describe("HTTP listings are capped", () => {
     await t.close();
   });
 
-  it(`peek, emq peek and dead letters answer 400 above ${MAX_LISTING_COUNT}`, async () => {
+  it(`peek, emq peek and dead letters answer 400 above ${MAX_HTTP_LISTING_COUNT}`, async () => {
     await http(t.url, "POST", "/v1/queues/q/jobs", { json: { body: 1 } });
     for (const path of [
-      `/v1/queues/q/peek?count=${MAX_LISTING_COUNT + 1}`,
-      `/v1/queues/q/peek?count=-${MAX_LISTING_COUNT + 1}`,
+      `/v1/queues/q/peek?count=${MAX_HTTP_LISTING_COUNT + 1}`,
+      `/v1/queues/q/peek?count=-${MAX_HTTP_LISTING_COUNT + 1}`,
       "/v1/queues/q/peek?count=1000000000",
-      `/v1/queues/q/deadletters?count=${MAX_LISTING_COUNT + 1}`,
-      `/peek/q?n=${MAX_LISTING_COUNT + 1}`,
+      `/v1/queues/q/deadletters?count=${MAX_HTTP_LISTING_COUNT + 1}`,
+      `/peek/q?n=${MAX_HTTP_LISTING_COUNT + 1}`,
     ]) {
       const reply = await http(t.url, "GET", path);
       assert.equal(reply.status, 400, path);
       assert.match(reply.text, /must be [<>]= -?1000/, path);
     }
-    const peek = await http(t.url, "GET", `/v1/queues/q/peek?count=-${MAX_LISTING_COUNT}`);
+    const peek = await http(t.url, "GET", `/v1/queues/q/peek?count=-${MAX_HTTP_LISTING_COUNT}`);
     assert.deepEqual([peek.status, peek.json.jobs.length], [200, 1]);
-    const dead = await http(t.url, "GET", `/v1/queues/q/deadletters?count=${MAX_LISTING_COUNT}`);
+    const dead = await http(t.url, "GET", `/v1/queues/q/deadletters?count=${MAX_HTTP_LISTING_COUNT}`);
     assert.deepEqual([dead.status, dead.json], [200, { deadLetters: [] }]);
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { Delivery } from "../../broker.js";
-import { MAX_LISTING_COUNT } from "../../listing-limits.js";
+import { MAX_HTTP_LISTING_COUNT } from "../../listing-limits.js";
 import { checkSize, clientGone, encodeBody, type HttpContext } from "./context.js";
 import { HttpError, errorSchema } from "./errors.js";
 import { allQueueNames } from "./queue-names.js";
@@ -158,7 +158,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         params: { type: "object", properties: { queue: { type: "string" } } },
         querystring: {
           type: "object",
-          properties: { n: { type: "integer", minimum: 0, maximum: MAX_LISTING_COUNT, default: 1 } },
+          properties: { n: { type: "integer", minimum: 0, maximum: MAX_HTTP_LISTING_COUNT, default: 1 } },
         },
         response: errors,
       },

@@ -21,16 +21,19 @@ export interface MetricsSources {
  * live jobs; the rest are summed under the label queue="" (an empty name is
  * no queue's). A scrape costs O(live queues), whatever happened before.
  */
-export const MAX_QUEUE_SERIES = 1000;
+export const MAX_QUEUE_SERIES = 200;
 const OTHER_QUEUES = "";
 
 /** What one scrape knows of the queues: the live ones, the largest labelled, the rest summed. */
 interface QueueView {
   /** the broker's stats, read once per scrape (each read is O(queues)) */
   stats: BrokerStats;
+  /** the queues with a latency series that still exist */
   live: Set<string>;
   labelled: QueueCounts[];
   rest: { waiting: number; processing: number };
+  /** seconds since the head job of each labelled queue was created (0 when empty) */
+  ages: Map<string, number>;
 }
 
 /**
@@ -51,7 +54,6 @@ export class Metrics {
   private view: QueueView | undefined;
 
   constructor(private readonly sources: MetricsSources) {
-    const { broker } = sources;
     const registry = this.registry;
     this.maxQueueSeries = sources.maxQueueSeries ?? MAX_QUEUE_SERIES;
     const view = async () => this.view ?? (await this.queueView());
@@ -106,10 +108,7 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const { name } of (await view()).labelled) {
-          const [head] = await broker.qpeek(name, 1);
-          this.set({ queue: name }, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
-        }
+        for (const [queue, age] of (await view()).ages) this.set({ queue }, age);
       },
     });
     new Gauge({
@@ -187,9 +186,11 @@ export class Metrics {
 
   /** The Prometheus text: the queues are read once, and series of queues gone are dropped. */
   async scrape(): Promise<string> {
+    // only series that existed when the walk began: one added meanwhile may not have been seen
+    const tracked = [...this.latencyQueues];
     this.view = await this.queueView();
     try {
-      for (const queue of this.latencyQueues) {
+      for (const queue of tracked) {
         if (this.view.live.has(queue)) continue;
         this.latency.remove({ queue });
         this.latencyQueues.delete(queue);
@@ -202,35 +203,39 @@ export class Metrics {
   }
 
   /**
-   * The queues' counts, a QSCAN page at a time, the other clients served
-   * between pages and steps: no step costs more than O(MAX_SCAN_COUNT),
-   * but the sort of the totals (a typed array of one number per queue).
+   * The queues' counts, a QSCAN page at a time with the other clients served
+   * in between: each step is O(MAX_SCAN_COUNT + maxQueueSeries), and only the
+   * largest queues are kept (the others are summed as they pass).
    */
   private async queueView(): Promise<QueueView> {
     const { broker } = this.sources;
     const names = await allQueueNames(broker);
-    const rows: QueueCounts[] = [];
-    const live = new Set<string>();
+    let labelled: QueueCounts[] = [];
+    const sum = { waiting: 0, processing: 0 };
+    const live = new Set<string>(); // of the queues with a latency series only
     for (let i = 0; i < names.length; i += MAX_SCAN_COUNT) {
-      for (const row of await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT))) {
-        rows.push(row);
-        live.add(row.name);
+      const rows = await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT));
+      for (const row of rows) {
+        sum.waiting += row.waiting;
+        sum.processing += row.processing;
+        if (this.latencyQueues.has(row.name)) live.add(row.name);
       }
+      labelled = largest(labelled.concat(rows), this.maxQueueSeries);
       await yieldToLoop();
     }
-    const labelled = largest(rows, this.maxQueueSeries);
-    await yieldToLoop();
-    const rest = { waiting: 0, processing: 0 };
-    if (labelled.length < rows.length) {
-      const kept = new Set(labelled);
-      for (const row of rows) {
-        if (kept.has(row)) continue;
-        rest.waiting += row.waiting;
-        rest.processing += row.processing;
-      }
+    const rest = { waiting: sum.waiting, processing: sum.processing };
+    for (const row of labelled) {
+      rest.waiting -= row.waiting;
+      rest.processing -= row.processing;
     }
+    const ages = new Map<string, number>();
+    for (const { name } of labelled) {
+      const [head] = await broker.qpeek(name, 1);
+      ages.set(name, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
+    }
+    await yieldToLoop();
     const stats = await broker.stats();
-    return { stats, live, labelled, rest };
+    return { stats, live, labelled, rest, ages };
   }
 
   install(app: FastifyInstance): void {
@@ -256,12 +261,7 @@ export class Metrics {
   }
 }
 
-/** The `n` rows with the most live jobs (ties: the first met): one typed-array sort of the totals, no object sort. */
+/** The `n` rows with the most live jobs, the first met first among equals (the sort is stable). */
 function largest(rows: QueueCounts[], n: number): QueueCounts[] {
-  if (rows.length <= n) return rows;
-  if (n <= 0) return [];
-  const totals = Float64Array.from(rows, (row) => row.total).sort();
-  const threshold = totals[totals.length - n]!;
-  let ties = n - totals.filter((total) => total > threshold).length;
-  return rows.filter((row) => row.total > threshold || (row.total === threshold && ties-- > 0));
+  return rows.length <= n ? rows : rows.sort((a, b) => b.total - a.total).slice(0, n);
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { DeadLetterInfo, Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
-import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../listing-limits.js";
+import { MAX_HTTP_LISTING_COUNT, MAX_SCAN_COUNT } from "../../listing-limits.js";
 import {
   checkSize,
   clientGone,
@@ -373,13 +373,18 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     {
       schema: {
         summary: "Look at queued jobs without taking them",
-        description: `count > 0: oldest first; count < 0: newest first; at most ${MAX_LISTING_COUNT} either way.`,
+        description: `count > 0: oldest first; count < 0: newest first; at most ${MAX_HTTP_LISTING_COUNT} either way.`,
         params: queueParams,
         querystring: {
           type: "object",
           additionalProperties: false,
           properties: {
-            count: { type: "integer", default: 10, minimum: -MAX_LISTING_COUNT, maximum: MAX_LISTING_COUNT },
+            count: {
+              type: "integer",
+              default: 10,
+              minimum: -MAX_HTTP_LISTING_COUNT,
+              maximum: MAX_HTTP_LISTING_COUNT,
+            },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
         },
@@ -405,8 +410,8 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
             count: {
               type: "integer",
               minimum: 1,
-              maximum: MAX_LISTING_COUNT,
-              description: `at most this many (default and cap: ${MAX_LISTING_COUNT})`,
+              maximum: MAX_HTTP_LISTING_COUNT,
+              description: `at most this many (default and cap: ${MAX_HTTP_LISTING_COUNT})`,
             },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
@@ -415,7 +420,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request) => {
-      const count = request.query.count ?? MAX_LISTING_COUNT;
+      const count = request.query.count ?? MAX_HTTP_LISTING_COUNT;
       const dead = await broker.deadLetters(request.params.queue, count);
       return { deadLetters: dead.map((d) => deadLetterJson(d, request.query.encoding)) };
     },

@@ -12,7 +12,7 @@ import {
   type QueueScanOptions,
   type ScanResult,
 } from "../../broker.js";
-import { MAX_BUSYLOOP_ITEMS } from "../../listing-limits.js";
+import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES } from "../../listing-limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, idsOf, intOrFail, parseIntArg, str, timeoutArg, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
@@ -257,18 +257,19 @@ function scanCommonOption(
   return i + 1;
 }
 
-/** One call of a scan, or with BUSYLOOP every call to the end (or MAX_BUSYLOOP_ITEMS). */
+/** One call of a scan, or with BUSYLOOP (`maxItems` given) every call to the end or to `maxItems`. */
 function runScan<T>(
   cursor: number,
-  busyloop: boolean,
+  maxItems: number | undefined,
   scan: (cursor: number) => Awaitable<ScanResult<T>>,
 ): Awaitable<ScanResult<T>> {
-  return busyloop ? scanToEnd(cursor, scan) : scan(cursor);
+  return maxItems !== undefined ? scanToEnd(cursor, maxItems, scan) : scan(cursor);
 }
 
 /** Slice after slice, serving the other clients in between: no single call holds the loop. */
 async function scanToEnd<T>(
   cursor: number,
+  maxItems: number,
   scan: (cursor: number) => Awaitable<ScanResult<T>>,
 ): Promise<ScanResult<T>> {
   const items: T[] = [];
@@ -276,7 +277,7 @@ async function scanToEnd<T>(
     const page = await scan(cursor);
     for (const item of page.items) items.push(item);
     cursor = page.cursor;
-    if (cursor === 0 || items.length >= MAX_BUSYLOOP_ITEMS) return { cursor, items };
+    if (cursor === 0 || items.length >= maxItems) return { cursor, items };
     await yieldToLoop();
   }
 }
@@ -307,7 +308,8 @@ function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   }
   const nodeId = ctx.broker.nodeId;
   const scan = (from: number) => ctx.broker.jscan(from, opts);
-  return andThen(runScan(cursor, opts.busyloop, scan), (result) =>
+  const maxItems = opts.busyloop ? (replyAll ? MAX_BUSYLOOP_JOBS : MAX_BUSYLOOP_NAMES) : undefined;
+  return andThen(runScan(cursor, maxItems, scan), (result) =>
     scanReply(result, (job) => (replyAll ? showReply(job, nodeId) : new SimpleString(job.id))),
   );
 }
@@ -326,7 +328,8 @@ function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     else throw errorOf(SCAN_ERROR);
   }
   const scan = (from: number) => ctx.broker.qscan(from, opts);
-  return andThen(runScan(cursor, opts.busyloop, scan), (result) => scanReply(result, (name) => name));
+  const maxItems = opts.busyloop ? MAX_BUSYLOOP_NAMES : undefined;
+  return andThen(runScan(cursor, maxItems, scan), (result) => scanReply(result, (name) => name));
 }
 
 // ------------------------------------------------------------------ PAUSE

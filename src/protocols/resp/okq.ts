@@ -1,6 +1,6 @@
 import { ClientWait } from "./wait.js";
 import type { Delivery, JobInfo } from "../../broker.js";
-import { MAX_LISTING_COUNT } from "../../listing-limits.js";
+import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, parseIntArg, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
@@ -120,7 +120,7 @@ function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     );
   if (args.length > 1) return counts(args.slice(1).map(str));
   // Every queue would be O(queues) in one go: one QSCAN page of them, by name.
-  const page = ctx.broker.qscan(0, { count: MAX_LISTING_COUNT, busyloop: false });
+  const page = ctx.broker.qscan(0, { count: MAX_SCAN_COUNT, busyloop: false });
   return andThen(page, ({ items }) => counts(items.sort()));
 }
 
