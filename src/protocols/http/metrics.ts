@@ -4,7 +4,6 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Broker, BrokerStats, QueueCounts } from "../../broker.js";
 import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { JOB_STATES } from "../../broker.js";
-import { allQueueNames } from "./queue-names.js";
 
 export interface MetricsSources {
   broker: Broker;
@@ -209,20 +208,22 @@ export class Metrics {
    */
   private async queueView(): Promise<QueueView> {
     const { broker } = this.sources;
-    const names = await allQueueNames(broker);
     let labelled: QueueCounts[] = [];
     const sum = { waiting: 0, processing: 0 };
     const live = new Set<string>(); // of the queues with a latency series only
-    for (let i = 0; i < names.length; i += MAX_SCAN_COUNT) {
-      const rows = await broker.queueCounts(names.slice(i, i + MAX_SCAN_COUNT));
+    let cursor = 0;
+    do {
+      const page = await broker.qscan(cursor, { count: MAX_SCAN_COUNT, busyloop: false });
+      const rows = await broker.queueCounts(page.items);
       for (const row of rows) {
         sum.waiting += row.waiting;
         sum.processing += row.processing;
         if (this.latencyQueues.has(row.name)) live.add(row.name);
       }
       labelled = largest(labelled.concat(rows), this.maxQueueSeries);
+      cursor = page.cursor;
       await yieldToLoop();
-    }
+    } while (cursor !== 0);
     const rest = { waiting: sum.waiting, processing: sum.processing };
     for (const row of labelled) {
       rest.waiting -= row.waiting;
