@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import {
   BrokerError,
@@ -28,7 +29,7 @@ import type { Clock } from "../engine/clock.js";
 import { newNodeId, ttlSuffix } from "../engine/ids.js";
 import { addJobSettings } from "../engine/validate.js";
 import type { Logger } from "../log.js";
-import { MAX_LISTING_COUNT, scanBudget } from "../listing-limits.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT, scanBudget } from "../listing-limits.js";
 import type { Connections } from "./connection.js";
 import { Keys, keySlot, queueTag } from "./keys.js";
 import { queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
@@ -615,7 +616,6 @@ export class RedisBroker implements Broker {
   }
 
   async jscan(cursor: number, opts: JobScanOptions): Promise<ScanResult<JobInfo>> {
-    const names = opts.queue !== undefined ? [opts.queue] : (await this.queues.all()).map(([q]) => q);
     const budget = scanBudget(opts);
     // A window of sequence numbers bounds the jobs fetched whatever the number of queues.
     const from = Math.max(cursor, 1);
@@ -623,20 +623,38 @@ export class RedisBroker implements Broker {
     const now = this.clock.now();
     const all: JobInfo[] = [];
     let beyond = 0;
-    await Promise.all(
-      names.map(async (queue) => {
-        const [infos, next] = list(await this.run("scan", queue, [from, to, budget + 1]));
-        for (const r of list(infos)) all.push(jobInfo(queue, r, now));
-        const seq = num(next);
-        if (seq > 0 && (beyond === 0 || seq < beyond)) beyond = seq;
-      }),
-    );
+    for await (const names of this.queueBatches(opts.queue)) {
+      await Promise.all(
+        names.map(async (queue) => {
+          const [infos, next] = list(await this.run("scan", queue, [from, to, budget + 1]));
+          for (const r of list(infos)) all.push(jobInfo(queue, r, now));
+          const seq = num(next);
+          if (seq > 0 && (beyond === 0 || seq < beyond)) beyond = seq;
+        }),
+      );
+    }
     all.sort((a, b) => a.seq - b.seq);
     // Each queue gave its first budget + 1 of the window: every seq before the cut is here.
     const page = all.length > budget ? all.slice(0, budget) : all;
     const next = all.length > budget ? all[budget]!.seq : beyond;
     const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
     return { cursor: next, items: states ? page.filter((info) => states.has(info.state)) : page };
+  }
+
+  /** `queue` alone, or every registered queue a registry page at a time, the other clients served in between. */
+  private async *queueBatches(queue: string | undefined): AsyncGenerator<string[]> {
+    if (queue !== undefined) {
+      yield [queue];
+      return;
+    }
+    let serial = 0;
+    for (;;) {
+      const page = await this.queues.from(serial, MAX_SCAN_COUNT);
+      if (page.length > 0) yield page.map(([name]) => name);
+      if (page.length < MAX_SCAN_COUNT) return;
+      serial = page[page.length - 1]![1] + 1;
+      await yieldToLoop();
+    }
   }
 
   async qscan(cursor: number, opts: QueueScanOptions): Promise<ScanResult<string>> {
