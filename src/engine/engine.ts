@@ -22,6 +22,7 @@ import {
   type QueueStats,
   type ScanResult,
 } from "../broker.js";
+import { MAX_LISTING_COUNT, scanBudget } from "../listing-limits.js";
 import type { EngineChange } from "./changes.js";
 import type { Clock } from "./clock.js";
 import { IdGenerator, newNodeId, type RandomSource } from "./ids.js";
@@ -73,6 +74,8 @@ export class Engine implements Broker {
   /** every job by sequence number: JSCAN cursors and TaskQ ids */
   private readonly bySeq = new SortedList<Job>((job) => job.seq);
   private readonly queues = new Map<string, Queue>();
+  /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
+  private readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
   private readonly timers = new TimerHeap<Job | Waiter>();
   private readonly onChange: ((change: EngineChange) => void) | undefined;
   private readonly onWake: ((at: number) => void) | undefined;
@@ -202,6 +205,11 @@ export class Engine implements Broker {
     });
   }
 
+  private forgetQueue(queue: Queue): void {
+    this.queues.delete(queue.name);
+    this.queuesBySerial.remove(queue.serial);
+  }
+
   private collectIdleQueues(now: number): void {
     for (const queue of this.queues.values()) {
       if (
@@ -210,7 +218,7 @@ export class Engine implements Broker {
         queue.pause === "none" &&
         now - queue.touchedAt >= QUEUE_IDLE_GC_MS
       ) {
-        this.queues.delete(queue.name);
+        this.forgetQueue(queue);
       }
     }
   }
@@ -222,6 +230,7 @@ export class Engine implements Broker {
     if (!queue) {
       queue = new Queue(name, this.nextQueueSerial++, now, now);
       this.queues.set(name, queue);
+      this.queuesBySerial.insert(queue);
       if (this.queues.size === 1) this.nextGcAt = now + GC_INTERVAL_MS;
     }
     return queue;
@@ -505,7 +514,7 @@ export class Engine implements Broker {
     if (!queue || count === 0) return [];
     const now = this.clock.now();
     const out: JobInfo[] = [];
-    const limit = Math.abs(count);
+    const limit = Math.min(Math.abs(count), MAX_LISTING_COUNT);
     for (const job of count > 0 ? queue.ready : queue.ready.reversed()) {
       if (out.length >= limit) break;
       out.push(job.info(now));
@@ -559,9 +568,10 @@ export class Engine implements Broker {
     const now = this.clock.now();
     const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
     const items: JobInfo[] = [];
+    const budget = scanBudget(opts);
     let examined = 0;
     for (const job of this.bySeq.from(cursor)) {
-      if (!opts.busyloop && examined >= opts.count) return { cursor: job.seq, items };
+      if (examined >= budget) return { cursor: job.seq, items };
       examined++;
       if (opts.queue !== undefined && job.queue !== opts.queue) continue;
       const info = job.info(now);
@@ -574,10 +584,10 @@ export class Engine implements Broker {
   qscan(cursor: number, opts: QueueScanOptions): ScanResult<string> {
     this.runDue();
     const items: string[] = [];
+    const budget = scanBudget(opts);
     let examined = 0;
-    for (const queue of this.queues.values()) {
-      if (queue.serial < cursor) continue;
-      if (!opts.busyloop && examined >= opts.count) return { cursor: queue.serial, items };
+    for (const queue of this.queuesBySerial.from(cursor)) {
+      if (examined >= budget) return { cursor: queue.serial, items };
       examined++;
       const len = queue.ready.size;
       if (opts.minlen !== undefined && len < opts.minlen) continue;
@@ -603,7 +613,7 @@ export class Engine implements Broker {
     for (const n of notifiers) if (n.deadline > 0) this.pushTimer(n.deadline, n);
     for (const queue of [...this.queues.values()]) {
       if (queue.waiters.size === 0) {
-        this.queues.delete(queue.name);
+        this.forgetQueue(queue);
         continue;
       }
       queue.ready.clear();
@@ -768,7 +778,7 @@ export class Engine implements Broker {
     }
     this.deadLetterLists.dropQueue(name);
     const queue = this.queues.get(name);
-    if (queue && queue.waiters.size === 0) this.queues.delete(name);
+    if (queue && queue.waiters.size === 0) this.forgetQueue(queue);
     this.emit({ type: "flushqueue", queue: name });
     return removed;
   }
@@ -842,7 +852,7 @@ export class Engine implements Broker {
 
   deadLetters(queue: string, count: number): DeadLetterInfo[] {
     this.runDue();
-    return this.deadLetterLists.peek(queue, count).map(deadLetterInfo);
+    return this.deadLetterLists.peek(queue, Math.min(count, MAX_LISTING_COUNT)).map(deadLetterInfo);
   }
 
   redrive(queue: string, count: number): number {

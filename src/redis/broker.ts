@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import type { Redis } from "ioredis";
 import {
   BrokerError,
@@ -28,6 +29,7 @@ import type { Clock } from "../engine/clock.js";
 import { newNodeId, ttlSuffix } from "../engine/ids.js";
 import { addJobSettings } from "../engine/validate.js";
 import type { Logger } from "../log.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT, scanBudget } from "../listing-limits.js";
 import type { Connections } from "./connection.js";
 import { Keys, keySlot, queueTag } from "./keys.js";
 import { queueScriptSource, QUEUE_SCRIPTS, type QueueScriptName } from "./lua.js";
@@ -43,6 +45,9 @@ export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
+
+/** JSCAN reads sequence numbers [cursor, cursor + SCAN_WINDOW × budget) of every queue per call */
+const SCAN_WINDOW = 4;
 /** most blocked fetchers served by one script call */
 const SERVE_BATCH = 64;
 
@@ -581,7 +586,8 @@ export class RedisBroker implements Broker {
   async qpeek(queue: string, count: number): Promise<JobInfo[]> {
     if (count === 0) return [];
     const now = this.clock.now();
-    return list(await this.run("peek", queue, [count])).map((r) => jobInfo(queue, r, now));
+    const capped = Math.sign(count) * Math.min(Math.abs(count), MAX_LISTING_COUNT);
+    return list(await this.run("peek", queue, [capped])).map((r) => jobInfo(queue, r, now));
   }
 
   async qstat(queue: string): Promise<QueueStats | null> {
@@ -610,38 +616,54 @@ export class RedisBroker implements Broker {
   }
 
   async jscan(cursor: number, opts: JobScanOptions): Promise<ScanResult<JobInfo>> {
-    const names = opts.queue !== undefined ? [opts.queue] : (await this.queues.all()).map(([q]) => q);
-    const limit = opts.busyloop ? 1_000_000_000 : opts.count + 1;
+    const budget = scanBudget(opts);
+    // A window of sequence numbers bounds the jobs fetched whatever the number of queues.
+    const from = Math.max(cursor, 1);
+    const to = from + SCAN_WINDOW * budget;
     const now = this.clock.now();
     const all: JobInfo[] = [];
-    await Promise.all(
-      names.map(async (queue) => {
-        const reply = list(await this.run("scan", queue, [cursor, limit]));
-        for (const r of reply) all.push(jobInfo(queue, r, now));
-      }),
-    );
-    all.sort((a, b) => a.seq - b.seq);
-    const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
-    const items: JobInfo[] = [];
-    let examined = 0;
-    for (const info of all) {
-      if (!opts.busyloop && examined >= opts.count) return { cursor: info.seq, items };
-      examined++;
-      if (states && !states.has(info.state)) continue;
-      items.push(info);
+    let beyond = 0;
+    for await (const names of this.queueBatches(opts.queue)) {
+      await Promise.all(
+        names.map(async (queue) => {
+          const [infos, next] = list(await this.run("scan", queue, [from, to, budget + 1]));
+          for (const r of list(infos)) all.push(jobInfo(queue, r, now));
+          const seq = num(next);
+          if (seq > 0 && (beyond === 0 || seq < beyond)) beyond = seq;
+        }),
+      );
     }
-    return { cursor: 0, items };
+    all.sort((a, b) => a.seq - b.seq);
+    // Each queue gave its first budget + 1 of the window: every seq before the cut is here.
+    const page = all.length > budget ? all.slice(0, budget) : all;
+    const next = all.length > budget ? all[budget]!.seq : beyond;
+    const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
+    return { cursor: next, items: states ? page.filter((info) => states.has(info.state)) : page };
+  }
+
+  /** `queue` alone, or every registered queue a registry page at a time, the other clients served in between. */
+  private async *queueBatches(queue: string | undefined): AsyncGenerator<string[]> {
+    if (queue !== undefined) {
+      yield [queue];
+      return;
+    }
+    let serial = 0;
+    for (;;) {
+      const page = await this.queues.from(serial, MAX_SCAN_COUNT);
+      if (page.length > 0) yield page.map(([name]) => name);
+      if (page.length < MAX_SCAN_COUNT) return;
+      serial = page[page.length - 1]![1] + 1;
+      await yieldToLoop();
+    }
   }
 
   async qscan(cursor: number, opts: QueueScanOptions): Promise<ScanResult<string>> {
-    const queues = (await this.queues.all()).filter(([, serial]) => serial >= cursor);
-    const items: string[] = [];
-    let examined = 0;
-    const window = opts.busyloop ? queues : queues.slice(0, opts.count + 1);
+    const budget = scanBudget(opts);
+    const window = await this.queues.from(cursor, budget + 1);
     const stats = await Promise.all(window.map(([queue]) => this.run("stat", queue, [])));
+    const items: string[] = [];
     for (const [i, [queue, serial]] of window.entries()) {
-      if (!opts.busyloop && examined >= opts.count) return { cursor: serial, items };
-      examined++;
+      if (i >= budget) return { cursor: serial, items };
       const stat = list(stats[i]);
       if (num(stat[0]) === 0) continue; // hidden or gone
       const len = num(stat[1]);
@@ -798,7 +820,12 @@ export class RedisBroker implements Broker {
     });
   }
 
-  async deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
+  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
+    return this.oldestDeadLetters(queue, Math.min(count, MAX_LISTING_COUNT));
+  }
+
+  /** uncapped: REDRIVE moves as many as it is asked */
+  private async oldestDeadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
     if (count <= 0) return [];
     return list(await this.run("deadLetters", queue, [count])).map((r) => deadLetter(queue, r));
   }
@@ -810,7 +837,7 @@ export class RedisBroker implements Broker {
     if (n === 0) return 0;
     const args: Array<string | number> = [];
     // Ids carry TTL and RETRY in their last four digits: each fresh id takes its letter's.
-    const letters = await this.deadLetters(queue, n);
+    const letters = await this.oldestDeadLetters(queue, n);
     for (const letter of letters) {
       args.push(this.newJobId(queue, 0, 0, letter.id.slice(36)), await this.nextSeq());
     }

@@ -487,9 +487,17 @@ redis.call('HSET', M, 'hidden', 1)
 return { 1, 0, 0, 0, 0, 0 }
 `;
 
-/** ARGV 4 start seq, 5 count: live jobs with seq >= start (JSCAN) */
+/**
+ * JSCAN: ARGV 4 from, 5 to (excluded), 6 limit: { the first `limit` live jobs with from <= seq < to,
+ * the first seq >= to (0: none) }
+ */
 const SCAN = `
-return infos(redis.call('ZRANGE', A, ARGV[4], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[5])))
+local before = '(' .. ARGV[5]
+local ids = redis.call('ZRANGE', A, ARGV[4], before, 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[6]))
+local after = redis.call('ZRANGE', A, ARGV[5], '+inf', 'BYSCORE', 'LIMIT', 0, 1, 'WITHSCORES')
+local beyond = 0
+if after[2] then beyond = tonumber(after[2]) end
+return { infos(ids), beyond }
 `;
 
 /** queue counts: { live, ready, pausedOut, known (exists and not hidden) } */

@@ -29,10 +29,22 @@ export class QueueRegistry {
 
   /** every registered queue with its serial, by serial */
   async all(): Promise<Array<[string, number]>> {
-    const flat = await this.client.zrange(this.keys.queues, "0", "-1", "WITHSCORES");
-    const out: Array<[string, number]> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
-    return out;
+    return pairs(await this.client.zrange(this.keys.queues, "0", "-1", "WITHSCORES"));
+  }
+
+  /** up to `limit` registered queues with a serial >= `from`, by serial (QSCAN) */
+  async from(from: number, limit: number): Promise<Array<[string, number]>> {
+    const flat = await this.client.zrange(
+      this.keys.queues,
+      from,
+      "+inf",
+      "BYSCORE",
+      "LIMIT",
+      0,
+      limit,
+      "WITHSCORES",
+    );
+    return pairs(flat);
   }
 
   /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
@@ -53,4 +65,11 @@ export class QueueRegistry {
     for (const [name, value] of Object.entries(raw)) out[name] = Number(value);
     return out;
   }
+}
+
+/** a WITHSCORES reply as [member, score] pairs */
+function pairs(flat: string[]): Array<[string, number]> {
+  const out: Array<[string, number]> = [];
+  for (let i = 0; i < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+  return out;
 }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { JobScanOptions, QueueScanOptions } from "../../src/broker.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import type { Harness } from "./harness.js";
 import { forEachStore } from "./suite.js";
 
@@ -142,6 +143,51 @@ forEachStore((open) => {
       assertNoRepeats(seen);
       const seenSet = new Set(seen);
       for (const q of stable) assert.ok(seenSet.has(q), q);
+    });
+  });
+
+  describe("bounded work per call", () => {
+    const HUGE = 100_000_000;
+
+    it("JSCAN and QSCAN visit at most MAX_SCAN_COUNT per call whatever COUNT says; the cursor carries the rest", async () => {
+      const h = await open();
+      const ids: string[] = [];
+      for (let i = 0; i < MAX_SCAN_COUNT + 200; i++) ids.push(await h.add(`q${i % 1300}`));
+      for (const busyloop of [false, true]) {
+        const page = await h.broker.jscan(0, { count: HUGE, busyloop });
+        assert.equal(page.items.length, MAX_SCAN_COUNT);
+        assert.notEqual(page.cursor, 0);
+        const rest = await h.broker.jscan(page.cursor, { count: HUGE, busyloop });
+        assert.equal(rest.cursor, 0);
+        assert.deepEqual(sorted([...page.items, ...rest.items].map((j) => j.id)), sorted(ids));
+        const queues = await h.broker.qscan(0, { count: HUGE, busyloop });
+        assert.equal(queues.items.length, MAX_SCAN_COUNT);
+        assert.notEqual(queues.cursor, 0);
+      }
+    });
+
+    it("QPEEK and dead-letter listings show at most MAX_LISTING_COUNT jobs", async () => {
+      const h = await open();
+      const ids: string[] = [];
+      for (let i = 0; i < MAX_LISTING_COUNT + 5; i++) ids.push(await h.add("q", String(i), { retries: 0 }));
+      const oldest = await h.broker.qpeek("q", HUGE);
+      assert.deepEqual(
+        oldest.map((j) => j.id),
+        ids.slice(0, MAX_LISTING_COUNT),
+      );
+      const newest = await h.broker.qpeek("q", -HUGE);
+      assert.deepEqual(
+        newest.map((j) => j.id),
+        ids.slice(-MAX_LISTING_COUNT).reverse(),
+      );
+      for (const id of ids) assert.equal(await h.broker.retryJob("q", id), "deadlettered");
+      const dead = await h.broker.deadLetters("q", HUGE);
+      assert.deepEqual(
+        dead.map((d) => d.id),
+        ids.slice(0, MAX_LISTING_COUNT),
+      );
+      // REDRIVE is a write, not a listing: it still moves all it is asked for
+      assert.equal(await h.broker.redrive("q", HUGE), ids.length);
     });
   });
 });

@@ -1,9 +1,11 @@
 import type { FastifyInstance } from "fastify";
 import type { Delivery } from "../../broker.js";
+import { MAX_HTTP_LISTING_COUNT } from "../../listing-limits.js";
 import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from "./context.js";
 import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
 import { errorSchema } from "./errors.js";
 import { parseJsonBody } from "./json.js";
+import { allQueueNames } from "./queue-names.js";
 
 /**
  * emq's HTTP/JSON routes (DIALECTS.md section 4). Request bodies are JSON
@@ -159,7 +161,10 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         tags: ["emq"],
         summary: "emq: up to n queued tasks, not dispatched",
         params: { type: "object", properties: { queue: { type: "string" } } },
-        querystring: { type: "object", properties: { n: { type: "integer", minimum: 0, default: 1 } } },
+        querystring: {
+          type: "object",
+          properties: { n: { type: "integer", minimum: 0, maximum: MAX_HTTP_LISTING_COUNT, default: 1 } },
+        },
         response: errors,
       },
     },
@@ -173,14 +178,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
     "/queues/",
     { schema: { tags: ["emq"], summary: "emq: names of the current queues" } },
     async () => {
-      const names: string[] = [];
-      let cursor = 0;
-      do {
-        const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
-        names.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor !== 0);
-      return names.sort();
+      return (await allQueueNames(broker)).sort();
     },
   );
 }

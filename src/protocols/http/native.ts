@@ -1,5 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { DeadLetterInfo, Delivery, JobInfo, PauseOp, QueueStats } from "../../broker.js";
+import { MAX_HTTP_LISTING_COUNT, MAX_SCAN_COUNT } from "../../listing-limits.js";
 import {
   checkSize,
   clientGone,
@@ -359,21 +360,36 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     },
   );
 
-  app.get("/v1/queues", { schema: { summary: "Every queue with its stats", response: errors } }, async () => {
-    const names: string[] = [];
-    let cursor = 0;
-    do {
-      const page = await broker.qscan(cursor, { count: 1000, busyloop: false });
-      names.push(...page.items);
-      cursor = page.cursor;
-    } while (cursor !== 0);
-    const queues = [];
-    for (const name of names.sort()) {
-      const stats = await broker.qstat(name);
-      if (stats) queues.push(statsJson(stats));
-    }
-    return { queues };
-  });
+  app.get<{ Querystring: { cursor: number; count: number } }>(
+    "/v1/queues",
+    {
+      schema: {
+        summary: "The queues with their stats, a page at a time",
+        description:
+          `QSCAN's order and cursor: pass the reply's cursor to get the next page (0: the last one). ` +
+          `At most count (default and cap ${MAX_SCAN_COUNT}) queues per page, by name within it.`,
+        querystring: {
+          type: "object",
+          additionalProperties: false,
+          properties: {
+            cursor: { type: "integer", minimum: 0, default: 0 },
+            count: { type: "integer", minimum: 1, maximum: MAX_SCAN_COUNT, default: MAX_SCAN_COUNT },
+          },
+        },
+        response: errors,
+      },
+    },
+    async (request) => {
+      const { cursor, count } = request.query;
+      const page = await broker.qscan(cursor, { count, busyloop: false });
+      const queues = [];
+      for (const name of page.items.sort()) {
+        const stats = await broker.qstat(name);
+        if (stats) queues.push(statsJson(stats));
+      }
+      return { queues, cursor: page.cursor };
+    },
+  );
 
   app.get<{ Params: { queue: string } }>(
     "/v1/queues/:queue",
@@ -390,13 +406,18 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
     {
       schema: {
         summary: "Look at queued jobs without taking them",
-        description: "count > 0: oldest first; count < 0: newest first.",
+        description: `count > 0: oldest first; count < 0: newest first; at most ${MAX_HTTP_LISTING_COUNT} either way.`,
         params: queueParams,
         querystring: {
           type: "object",
           additionalProperties: false,
           properties: {
-            count: { type: "integer", default: 10 },
+            count: {
+              type: "integer",
+              default: 10,
+              minimum: -MAX_HTTP_LISTING_COUNT,
+              maximum: MAX_HTTP_LISTING_COUNT,
+            },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
         },
@@ -422,8 +443,8 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
             count: {
               type: "integer",
               minimum: 1,
-              maximum: MAX_COUNT,
-              description: "at most this many (default: all)",
+              maximum: MAX_HTTP_LISTING_COUNT,
+              description: `at most this many (default and cap: ${MAX_HTTP_LISTING_COUNT})`,
             },
             encoding: { type: "string", enum: ["json", "utf8", "base64"] },
           },
@@ -432,7 +453,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       },
     },
     async (request) => {
-      const count = request.query.count ?? Number.MAX_SAFE_INTEGER;
+      const count = request.query.count ?? MAX_HTTP_LISTING_COUNT;
       const dead = await broker.deadLetters(request.params.queue, count);
       return { deadLetters: dead.map((d) => deadLetterJson(d, request.query.encoding)) };
     },

@@ -1,5 +1,6 @@
 import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches } from "../../util/password.js";
+import { takeLoopDelay } from "../../util/loop-delay.js";
 import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
@@ -145,7 +146,20 @@ function debug(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   if (word(args[1]!) === "flushall") {
     return andThen(ctx.broker.flushAll(), () => replyWhenDurable(ctx, OK, false));
   }
-  return new ErrorReply("ERR unknown DEBUG subcommand; try DEBUG FLUSHALL");
+  if (word(args[1]!) === "loopdelay") {
+    const d = takeLoopDelay();
+    return [
+      "p50-ms",
+      String(d.p50Ms),
+      "p99-ms",
+      String(d.p99Ms),
+      "max-ms",
+      String(d.maxMs),
+      "samples",
+      d.samples,
+    ];
+  }
+  return new ErrorReply("ERR unknown DEBUG subcommand; try DEBUG FLUSHALL or DEBUG LOOPDELAY");
 }
 
 function time(): Reply {
@@ -263,8 +277,9 @@ export const adminCommands: Spec[] = [
     arity: -2,
     flags: ["admin", "write"],
     group: "server",
-    summary: "DEBUG FLUSHALL deletes every job and queue",
-    syntax: "DEBUG FLUSHALL",
+    summary:
+      "DEBUG FLUSHALL deletes every job and queue; DEBUG LOOPDELAY: event-loop delay since the last call",
+    syntax: "DEBUG FLUSHALL|LOOPDELAY",
     handler: debug,
   },
   {

@@ -1,7 +1,9 @@
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { ClientWait } from "./wait.js";
 import {
   JOB_STATES,
   type AddJobRequest,
+  type Awaitable,
   type Delivery,
   type JobInfo,
   type JobScanOptions,
@@ -10,10 +12,10 @@ import {
   type QueueScanOptions,
   type ScanResult,
 } from "../../broker.js";
+import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES } from "../../listing-limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../engine/limits.js";
 import {
-  NOT_INTEGER,
   SYNTAX_ERROR,
   boundedArg,
   errorOf,
@@ -233,6 +235,7 @@ function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 // ------------------------------------------------------------------ scans
 
 const SCAN_ERROR = "invalid cursor or option name";
+const DEFAULT_SCAN_COUNT = 100;
 
 /** The cursor is optional: a leading integer is the cursor, anything else an option. */
 function scanStart(args: Buffer[]): { cursor: number; next: number } {
@@ -256,9 +259,35 @@ function scanCommonOption(
     return i;
   }
   if (option !== "count" || i + 1 >= args.length) return -1;
-  opts.count = intOrFail(args[i + 1]);
-  if (opts.count < 1) throw errorOf(NOT_INTEGER);
+  const count = intOrFail(args[i + 1]);
+  // As Disque: 0 and negative mean the default. The broker caps it (MAX_SCAN_COUNT).
+  opts.count = count < 1 ? DEFAULT_SCAN_COUNT : count;
   return i + 1;
+}
+
+/** One call of a scan, or with BUSYLOOP (`maxItems` given) every call to the end or to `maxItems`. */
+function runScan<T>(
+  cursor: number,
+  maxItems: number | undefined,
+  scan: (cursor: number) => Awaitable<ScanResult<T>>,
+): Awaitable<ScanResult<T>> {
+  return maxItems !== undefined ? scanToEnd(cursor, maxItems, scan) : scan(cursor);
+}
+
+/** Slice after slice, serving the other clients in between: no single call holds the loop. */
+async function scanToEnd<T>(
+  cursor: number,
+  maxItems: number,
+  scan: (cursor: number) => Awaitable<ScanResult<T>>,
+): Promise<ScanResult<T>> {
+  const items: T[] = [];
+  for (;;) {
+    const page = await scan(cursor);
+    for (const item of page.items) items.push(item);
+    cursor = page.cursor;
+    if (cursor === 0 || items.length >= maxItems) return { cursor, items };
+    await yieldToLoop();
+  }
 }
 
 function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
@@ -267,7 +296,7 @@ function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
 
 function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const { cursor, next } = scanStart(args);
-  const opts: JobScanOptions = { count: 100, busyloop: false };
+  const opts: JobScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
   let replyAll = false;
   for (let i = next; i < args.length; i++) {
     const option = word(args[i]!);
@@ -286,14 +315,16 @@ function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     } else throw errorOf(SCAN_ERROR);
   }
   const nodeId = ctx.broker.nodeId;
-  return andThen(ctx.broker.jscan(cursor, opts), (result) =>
+  const scan = (from: number) => ctx.broker.jscan(from, opts);
+  const maxItems = opts.busyloop ? (replyAll ? MAX_BUSYLOOP_JOBS : MAX_BUSYLOOP_NAMES) : undefined;
+  return andThen(runScan(cursor, maxItems, scan), (result) =>
     scanReply(result, (job) => (replyAll ? showReply(job, nodeId) : new SimpleString(job.id))),
   );
 }
 
 function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const { cursor, next } = scanStart(args);
-  const opts: QueueScanOptions = { count: 100, busyloop: false };
+  const opts: QueueScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
   for (let i = next; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
@@ -304,7 +335,9 @@ function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args[++i]);
     else throw errorOf(SCAN_ERROR);
   }
-  return andThen(ctx.broker.qscan(cursor, opts), (result) => scanReply(result, (name) => name));
+  const scan = (from: number) => ctx.broker.qscan(from, opts);
+  const maxItems = opts.busyloop ? MAX_BUSYLOOP_NAMES : undefined;
+  return andThen(runScan(cursor, maxItems, scan), (result) => scanReply(result, (name) => name));
 }
 
 // ------------------------------------------------------------------ PAUSE

@@ -1,5 +1,6 @@
 import { ClientWait } from "./wait.js";
 import type { Delivery, JobInfo } from "../../broker.js";
+import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { MAX_COUNT, MAX_TTL_SECONDS } from "../../engine/limits.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "./args.js";
@@ -112,10 +113,14 @@ function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const names = args.length > 1 ? args.slice(1).map(queueArg) : undefined;
-  return andThen(ctx.broker.queueCounts(names), (counts) =>
-    counts.map((q) => `${q.name} total: ${q.total} processing: ${q.processing} consumers: ${q.consumers}`),
-  );
+  const counts = (names: string[]) =>
+    andThen(ctx.broker.queueCounts(names), (rows) =>
+      rows.map((q) => `${q.name} total: ${q.total} processing: ${q.processing} consumers: ${q.consumers}`),
+    );
+  if (args.length > 1) return counts(args.slice(1).map(queueArg));
+  // Every queue would be O(queues) in one go: one QSCAN page of them, by name.
+  const page = ctx.broker.qscan(0, { count: MAX_SCAN_COUNT, busyloop: false });
+  return andThen(page, ({ items }) => counts(items.sort()));
 }
 
 export const okqCommands: Spec[] = [

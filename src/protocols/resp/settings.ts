@@ -1,5 +1,6 @@
 import { MAX_JOB_SIZE_LIMIT, type ServerConfig } from "../../config.js";
 import { parseBytes } from "../../util/memory.js";
+import { Glob } from "../../util/glob.js";
 import { errorOf } from "./args.js";
 import type { RespContext } from "./context.js";
 import type { Reply } from "./reply.js";
@@ -59,19 +60,12 @@ const SETTINGS: Record<string, Setting> = {
   },
 };
 
-function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern
-    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-    .replace(/\*/g, ".*")
-    .replace(/\?/g, ".");
-  return new RegExp(`^${escaped}$`, "i");
-}
-
 export function configGet(config: ServerConfig, pattern: string): Reply {
-  const matcher = globToRegExp(pattern);
+  // Redis's matcher, linear: a regex would backtrack for seconds on "**************!"
+  const matcher = new Glob(pattern, true);
   const out: Reply[] = [];
   for (const [name, setting] of Object.entries(SETTINGS)) {
-    if (matcher.test(name)) out.push(name, setting.get(config));
+    if (matcher.matches(name)) out.push(name, setting.get(config));
   }
   return out;
 }
