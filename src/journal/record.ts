@@ -76,6 +76,8 @@ const F_FORMAT = 0x49;
 const F_KIND = 0x4a;
 const F_RETRIES = 0x4b;
 const F_RETRIES_LEFT = 0x4c;
+/** header: 1 when the data directory keeps a MANIFEST (so a missing one is noticed) */
+const F_MANIFEST = 0x4d;
 // byte fields
 const F_ID = 0x61;
 const F_QUEUE = 0x62;
@@ -98,6 +100,7 @@ const U32_NAMES: Record<number, string> = {
   [F_KIND]: "file kind",
   [F_RETRIES]: "retries",
   [F_RETRIES_LEFT]: "retries left",
+  [F_MANIFEST]: "manifest",
 };
 
 function fieldName(tag: number): string {
@@ -113,7 +116,15 @@ const PAUSES: PauseState[] = ["none", "in", "out", "all"];
 const KINDS: FileKind[] = ["journal", "snapshot"];
 
 export type JournalRecord =
-  | { type: typeof T_HEADER; format: number; kind: FileKind; generation: number; createdAt: number }
+  | {
+      type: typeof T_HEADER;
+      format: number;
+      kind: FileKind;
+      generation: number;
+      createdAt: number;
+      /** written by a docket that keeps a MANIFEST */
+      manifest: boolean;
+    }
   | { type: typeof T_JOB; job: StoredJob }
   | { type: typeof T_DELETE; id: string; reason: DeleteReason }
   | { type: typeof T_COUNTERS; id: string; nacks: number; additionalDeliveries: number }
@@ -284,12 +295,15 @@ export function writeHeader(
   kind: FileKind,
   generation: number,
   createdAt: number,
+  manifest = true,
 ): number {
   return enc.record(T_HEADER, offset, () => {
     enc.u32(F_FORMAT, FORMAT_VERSION);
     enc.u32(F_KIND, KINDS.indexOf(kind));
     enc.f64(F_GENERATION, generation);
     enc.f64(F_WALL_TIME, createdAt);
+    // An unknown field to older readers: they skip it.
+    if (manifest) enc.u32(F_MANIFEST, 1);
   });
 }
 
@@ -484,6 +498,7 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
         kind: pick(KINDS, f.kind, "file kind"),
         generation: f.generation,
         createdAt: f.wallTime,
+        manifest: f.manifest === 1,
       };
     }
     case T_SNAPSHOT_END: {
@@ -637,6 +652,7 @@ class Fields {
   reasonText = "";
   at = 0;
   deadId = "";
+  manifest = 0;
 }
 
 function decodeFields(buf: Buffer, p: number, end: number): Fields {
@@ -707,6 +723,10 @@ function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_DEAD_ID:
         f.deadId = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_MANIFEST:
+        f.manifest = u32(buf, p, end);
+        p += 4;
         break;
       default:
         p = skipField(buf, tag, p, end);

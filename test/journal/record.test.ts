@@ -107,7 +107,14 @@ describe("journal record format", () => {
       return size;
     });
     assert.deepEqual(decodeAll(file), [
-      { type: T_HEADER, format: 1, kind: "journal", generation: 4, createdAt: 1_700_000_000_000 },
+      {
+        type: T_HEADER,
+        format: 1,
+        kind: "journal",
+        generation: 4,
+        createdAt: 1_700_000_000_000,
+        manifest: true,
+      },
       { type: T_JOB, job },
       { type: T_DELETE, id: job.id, reason: "fastack" },
       { type: T_COUNTERS, id: job.id, nacks: 5, additionalDeliveries: 6 },
