@@ -81,7 +81,11 @@ program
       .choices(["always", "everysec", "no"])
       .default(defaults.fsync),
   )
-  .option("--repair", "start even if a journal file is damaged in the middle (skips the damage)", false)
+  .option(
+    "--repair",
+    "start even if a data file is missing, truncated or damaged (logs what is dropped)",
+    false,
+  )
   .option(
     "--compact-min-bytes <bytes>",
     "compact the journal once it is this big and twice the live data",

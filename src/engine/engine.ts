@@ -344,11 +344,11 @@ export class Engine implements Broker {
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (req.eventId !== undefined) job.eventId = req.eventId;
     if (req.retries !== undefined) job.retries = job.retriesLeft = req.retries;
+    if (delay > 0) job.awakeAt = now + delay * 1000;
+    // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
+    this.emit({ type: "add", job });
     this.track(job);
     this.totals.added++;
-    if (delay > 0) job.awakeAt = now + delay * 1000;
-    // Recorded before it can be delivered, with its delay already set.
-    this.emit({ type: "add", job });
     if (delay === 0) this.enqueueJob(job, now);
     this.schedule(job);
     return { id: job.id, seq };

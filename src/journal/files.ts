@@ -7,12 +7,14 @@ import { join } from "node:path";
  * snapshot is complete.
  *
  *   LOCK               the running server's pid
+ *   MANIFEST           which files the directory must hold, and their durable sizes
  *   snapshot-G.snap    live jobs and paused queues
  *   journal-G.log      changes after snapshot G was started
  *   *.tmp              a snapshot being written (deleted at start-up)
  */
 
 export const LOCK_FILE = "LOCK";
+export const MANIFEST_FILE = "MANIFEST";
 export const TMP_SUFFIX = ".tmp";
 
 export type DataFileKind = "journal" | "snapshot";

@@ -1,10 +1,11 @@
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { EngineChange } from "../engine/changes.js";
 import type { Logger } from "../log.js";
-import { dataFiles, journalName } from "./files.js";
+import { dataFiles, journalName, snapshotName } from "./files.js";
 import { nodeFs, type JournalFs } from "./fs.js";
 import { DataDirLock } from "./lock.js";
+import { ManifestKeeper, type Manifest } from "./manifest.js";
 import { writeChange, writeHeader, writePause } from "./record.js";
 import { recover, type RecoveryResult, type RecoveryTarget } from "./recovery.js";
 import { writeSnapshot, type SnapshotSource } from "./snapshot.js";
@@ -28,6 +29,8 @@ export interface JournalOptions {
   retryMs?: number;
   /** each fdatasync's duration in seconds */
   onFsync?: (seconds: number) => void;
+  /** how long a journal's new durable length may wait before the MANIFEST records it (1 s) */
+  manifestIntervalMs?: number;
 }
 
 /** What the journal needs from the engine: restoring at start, reading for snapshots. */
@@ -49,6 +52,7 @@ const COMPACTION_RETRY_MS = 30_000;
 export class Journal {
   private readonly fs: JournalFs;
   private readonly writer: JournalWriter;
+  private readonly manifest: ManifestKeeper;
   private generation: number;
   /** bytes in every journal file since the snapshot */
   private journalBytes: number;
@@ -71,6 +75,7 @@ export class Journal {
     private readonly lock: DataDirLock,
     recovered: RecoveryResult,
     segment: Segment,
+    manifest: Manifest,
     readonly startup: StartupReport,
   ) {
     this.fs = options.fs ?? nodeFs;
@@ -83,6 +88,13 @@ export class Journal {
     this.jobRecordBytes = recovered.jobRecordBytes;
     this.jobRecords = recovered.jobRecords;
     const log = options.logger;
+    this.manifest = new ManifestKeeper(
+      this.fs,
+      options.dir,
+      manifest,
+      options.manifestIntervalMs ?? 1000,
+      (error) => log.error({ err: error, dir: options.dir }, "could not update the MANIFEST"),
+    );
     this.writer = new JournalWriter(
       {
         fs: this.fs,
@@ -92,6 +104,7 @@ export class Journal {
           log.error({ err: error, dir: options.dir }, "journal writes fail: write commands get -MISCONF"),
         onRecovery: () => log.warn({ dir: options.dir }, "journal writes work again"),
         onFsync: options.onFsync,
+        onSynced: (synced) => this.manifest.durable(basename(synced.path), synced.syncedPos),
         onWritten: (_segment, bytes) => {
           this.journalBytes += bytes;
           this.maybeCompact();
@@ -121,6 +134,7 @@ export class Journal {
       const recovered = await recover(fs, options.dir, target, { repair: options.repair });
       const jobs = target.jobCount();
       const segment = await openSegment(fs, options.dir, recovered);
+      const manifest = await recordFiles(fs, recovered, segment);
       const report: StartupReport = {
         records: recovered.records,
         jobs,
@@ -129,10 +143,11 @@ export class Journal {
         tornBytes: recovered.tail?.bytes ?? 0,
         skippedBytes: recovered.skipped.reduce((sum, range) => sum + range.bytes, 0),
       };
-      const journal = new Journal(options, target, lock, recovered, segment, report);
+      const journal = new Journal(options, target, lock, recovered, segment, manifest, report);
+      await journal.manifest.save();
       if (segment.appendPos === 0) journal.appendHeader();
       logRecovery(log, options.dir, recovered, report);
-      if (recovered.skipped.length > 0) {
+      if (recovered.skipped.length > 0 || recovered.dropped.length > 0) {
         // Repaired: rewrite everything so that no damaged file is left behind.
         await journal.compact();
       }
@@ -258,6 +273,18 @@ export class Journal {
         await this.fs.unlink(path);
         return;
       }
+      // Listed before any record goes to it, so that from now on it cannot go missing unnoticed.
+      const listed = this.manifest.current;
+      const name = journalName(generation);
+      try {
+        await this.manifest.set({
+          snapshot: listed.snapshot,
+          journals: [...listed.journals.filter((j) => j.name !== name), { name, bytes: 0 }],
+        });
+      } catch (error) {
+        await this.fs.close(fd);
+        throw error;
+      }
       const segment = new Segment(path, generation, fd, 0);
       const previousClosed = this.writer.rotate(segment);
       this.generation = generation;
@@ -271,6 +298,10 @@ export class Journal {
       });
       if (!result) return;
       await previousClosed;
+      await this.manifest.set({
+        snapshot: { name: snapshotName(generation), bytes: result.bytes },
+        journals: [{ name, bytes: segment.syncedPos }],
+      });
       const names = await this.fs.readdir(dir);
       for (const file of dataFiles(dir, names)) {
         if (file.generation < generation) await this.fs.unlink(file.path);
@@ -313,6 +344,13 @@ export class Journal {
     // The writer first: a compaction may be waiting for it (and stops at its next slice).
     await this.writer.close();
     await this.compacting;
+    // The exact durable sizes, so that the next start notices any byte missing.
+    const segment = this.writer.current;
+    this.manifest.durable(basename(segment.path), segment.syncedPos);
+    this.manifest.stop();
+    await this.manifest.save().catch((error: Error) => {
+      this.options.logger.error({ err: error, dir: this.options.dir }, "could not update the MANIFEST");
+    });
     if (this.writer.abandonedBytes > 0) {
       this.options.logger.error(
         { dir: this.options.dir, bytes: this.writer.abandonedBytes },
@@ -330,10 +368,9 @@ async function openSegment(fs: JournalFs, dir: string, recovered: RecoveryResult
     const fd = await fs.open(last.path, "append");
     const size = await fs.size(fd);
     const end = last.hasHeader ? last.bytes : 0;
-    if (size > end) {
-      await fs.truncate(fd, end);
-      await fs.fdatasync(fd);
-    }
+    if (size > end) await fs.truncate(fd, end);
+    // What is kept is recorded as durable next: make it so (a killed process's writes may be unsynced).
+    await fs.fdatasync(fd);
     return new Segment(last.path, last.generation, fd, end);
   }
   const generation = recovered.snapshot?.generation ?? 1;
@@ -343,12 +380,41 @@ async function openSegment(fs: JournalFs, dir: string, recovered: RecoveryResult
   return new Segment(path, generation, fd, 0);
 }
 
+/** The files start-up kept, as the MANIFEST will list them; every byte of them made durable first. */
+async function recordFiles(fs: JournalFs, recovered: RecoveryResult, segment: Segment): Promise<Manifest> {
+  const journals = recovered.journals.map((j) => ({ name: basename(j.path), bytes: j.bytes }));
+  for (const journal of recovered.journals.slice(0, -1)) {
+    const fd = await fs.open(journal.path, "read");
+    try {
+      await fs.fdatasync(fd);
+    } finally {
+      await fs.close(fd);
+    }
+  }
+  const current = basename(segment.path);
+  const last = journals[journals.length - 1];
+  if (last?.name === current) last.bytes = segment.syncedPos;
+  else journals.push({ name: current, bytes: segment.syncedPos });
+  const snapshot = recovered.snapshot;
+  return { snapshot: snapshot && { name: basename(snapshot.path), bytes: snapshot.bytes }, journals };
+}
+
 function logRecovery(log: Logger, dir: string, recovered: RecoveryResult, report: StartupReport): void {
   if (recovered.tail) {
     log.warn(
       { file: recovered.tail.path, offset: recovered.tail.offset, bytes: recovered.tail.bytes },
       "cut a torn or damaged record at the end of the journal (a write interrupted by a crash)",
     );
+  }
+  if (recovered.legacy) {
+    log.warn(
+      { dir },
+      "no MANIFEST in the data directory (written by an older docket): missing or truncated files " +
+        "could not be checked this time; one is written now",
+    );
+  }
+  for (const drop of recovered.dropped) {
+    log.error(drop, `--repair: ${drop.detail}; started without it`);
   }
   for (const range of recovered.skipped) {
     log.error(

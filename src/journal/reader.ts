@@ -168,7 +168,12 @@ export async function scanFile(
       const next = await resync(win, offset + 1);
       if (next < 0) {
         if (!options.tailAllowed && !options.repair) {
-          throw new CorruptFileError(path, offset, "the file ends with a damaged record");
+          throw new CorruptFileError(
+            path,
+            offset,
+            `the file ends with a damaged record (${win.size - offset} bytes); ` +
+              `start with --repair to cut them`,
+          );
         }
         result.tail = { offset, bytes: win.size - offset };
         result.end = offset;

@@ -76,6 +76,8 @@ const F_FORMAT = 0x49;
 const F_KIND = 0x4a;
 const F_RETRIES = 0x4b;
 const F_RETRIES_LEFT = 0x4c;
+/** header: 1 when the data directory keeps a MANIFEST (so a missing one is noticed) */
+const F_MANIFEST = 0x4d;
 // byte fields
 const F_ID = 0x61;
 const F_QUEUE = 0x62;
@@ -83,6 +85,27 @@ const F_BODY = 0x63;
 const F_EVENT_ID = 0x64;
 const F_DEAD_ID = 0x65;
 const F_REASON_TEXT = 0x66;
+
+/** u32 fields by name, for the error when a value does not fit */
+const U32_NAMES: Record<number, string> = {
+  [F_TTL]: "ttl",
+  [F_RETRY]: "retry",
+  [F_DELAY]: "delay",
+  [F_REPL]: "repl",
+  [F_NACKS]: "nacks",
+  [F_ADDITIONAL]: "additional-deliveries",
+  [F_REASON]: "delete reason",
+  [F_PAUSE]: "pause state",
+  [F_FORMAT]: "format",
+  [F_KIND]: "file kind",
+  [F_RETRIES]: "retries",
+  [F_RETRIES_LEFT]: "retries left",
+  [F_MANIFEST]: "manifest",
+};
+
+function fieldName(tag: number): string {
+  return U32_NAMES[tag] ?? `field ${tag}`;
+}
 
 export type FileKind = "journal" | "snapshot";
 export type DeleteReason = "ack" | "fastack" | "deljob" | "expire" | "noack";
@@ -93,7 +116,15 @@ const PAUSES: PauseState[] = ["none", "in", "out", "all"];
 const KINDS: FileKind[] = ["journal", "snapshot"];
 
 export type JournalRecord =
-  | { type: typeof T_HEADER; format: number; kind: FileKind; generation: number; createdAt: number }
+  | {
+      type: typeof T_HEADER;
+      format: number;
+      kind: FileKind;
+      generation: number;
+      createdAt: number;
+      /** written by a docket that keeps a MANIFEST */
+      manifest: boolean;
+    }
   | { type: typeof T_JOB; job: StoredJob }
   | { type: typeof T_DELETE; id: string; reason: DeleteReason }
   | { type: typeof T_COUNTERS; id: string; nacks: number; additionalDeliveries: number }
@@ -135,8 +166,33 @@ export class RecordEncoder {
   private crc = 0;
   private bodyDone = 0;
 
+  /**
+   * Encodes one whole record at file `offset` (`fields` encodes its fields)
+   * and returns its size. All or nothing: if `fields` throws (a value the
+   * format cannot hold), the encoder is put back exactly as it was before
+   * the record, so no byte of it is ever written, and the error goes on.
+   */
+  record(type: number, offset: number, fields: () => void): number {
+    const slab = this.slab;
+    const pos = this.pos;
+    const takenFrom = this.takenFrom;
+    const chunks = this.chunks.length;
+    try {
+      this.begin(type, offset);
+      fields();
+      return this.end();
+    } catch (error) {
+      // The slab's bytes before `pos` are untouched: only what this record added goes.
+      this.slab = slab;
+      this.pos = pos;
+      this.takenFrom = takenFrom;
+      this.chunks.length = chunks;
+      throw error;
+    }
+  }
+
   /** Opens a frame that will sit at `offset` in its file. */
-  begin(type: number, offset: number): void {
+  private begin(type: number, offset: number): void {
     this.ensure(FRAME_HEADER + 1);
     this.frameSlab = this.slab;
     this.frameAt = this.pos;
@@ -148,7 +204,7 @@ export class RecordEncoder {
   }
 
   /** Closes the frame: writes its length and checksum; returns its size in bytes. */
-  end(): number {
+  private end(): number {
     this.crc = crc32(this.slab.subarray(this.crcFrom, this.pos), this.crc);
     const bodyLength = this.bodyDone + this.pos - this.crcFrom;
     this.frameSlab.writeUInt32LE(bodyLength, this.frameAt);
@@ -166,6 +222,12 @@ export class RecordEncoder {
   }
 
   u32(tag: number, value: number): void {
+    // writeUInt32LE would throw on 2^32 or -1 but silently store NaN as 0.
+    if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+      throw new RangeError(
+        `the journal cannot record ${fieldName(tag)} ${value}: it must be 0 to 4294967295`,
+      );
+    }
     this.ensure(5);
     this.slab[this.pos] = tag;
     this.slab.writeUInt32LE(value, this.pos + 1);
@@ -233,20 +295,21 @@ export function writeHeader(
   kind: FileKind,
   generation: number,
   createdAt: number,
+  manifest = true,
 ): number {
-  enc.begin(T_HEADER, offset);
-  enc.u32(F_FORMAT, FORMAT_VERSION);
-  enc.u32(F_KIND, KINDS.indexOf(kind));
-  enc.f64(F_GENERATION, generation);
-  enc.f64(F_WALL_TIME, createdAt);
-  return enc.end();
+  return enc.record(T_HEADER, offset, () => {
+    enc.u32(F_FORMAT, FORMAT_VERSION);
+    enc.u32(F_KIND, KINDS.indexOf(kind));
+    enc.f64(F_GENERATION, generation);
+    enc.f64(F_WALL_TIME, createdAt);
+    // An unknown field to older readers: they skip it.
+    if (manifest) enc.u32(F_MANIFEST, 1);
+  });
 }
 
 /** A whole job: on ADDJOB, and for each live job in a snapshot. Default values are left out. */
 export function writeJob(enc: RecordEncoder, offset: number, job: StoredJob, type = T_JOB): number {
-  enc.begin(type, offset);
-  writeJobFields(enc, job);
-  return enc.end();
+  return enc.record(type, offset, () => writeJobFields(enc, job));
 }
 
 function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
@@ -277,18 +340,18 @@ export function writeDeadJob(
   reason: string,
   at: number,
 ): number {
-  enc.begin(T_DEAD_JOB, offset);
-  writeJobFields(enc, job);
-  enc.string(F_REASON_TEXT, reason, "utf8");
-  enc.f64(F_AT, at);
-  return enc.end();
+  return enc.record(T_DEAD_JOB, offset, () => {
+    writeJobFields(enc, job);
+    enc.string(F_REASON_TEXT, reason, "utf8");
+    enc.f64(F_AT, at);
+  });
 }
 
 export function writeDelete(enc: RecordEncoder, offset: number, id: string, reason: DeleteReason): number {
-  enc.begin(T_DELETE, offset);
-  enc.string(F_ID, id, "latin1");
-  enc.u32(F_REASON, REASONS.indexOf(reason));
-  return enc.end();
+  return enc.record(T_DELETE, offset, () => {
+    enc.string(F_ID, id, "latin1");
+    enc.u32(F_REASON, REASONS.indexOf(reason));
+  });
 }
 
 export function writeCounters(
@@ -298,30 +361,29 @@ export function writeCounters(
   nacks: number,
   additionalDeliveries: number,
 ): number {
-  enc.begin(T_COUNTERS, offset);
-  enc.string(F_ID, id, "latin1");
-  enc.u32(F_NACKS, nacks);
-  enc.u32(F_ADDITIONAL, additionalDeliveries);
-  return enc.end();
+  return enc.record(T_COUNTERS, offset, () => {
+    enc.string(F_ID, id, "latin1");
+    enc.u32(F_NACKS, nacks);
+    enc.u32(F_ADDITIONAL, additionalDeliveries);
+  });
 }
 
 export function writePause(enc: RecordEncoder, offset: number, queue: string, state: PauseState): number {
-  enc.begin(T_PAUSE, offset);
-  enc.string(F_QUEUE, queue, "utf8");
-  enc.u32(F_PAUSE, PAUSES.indexOf(state));
-  return enc.end();
+  return enc.record(T_PAUSE, offset, () => {
+    enc.string(F_QUEUE, queue, "utf8");
+    enc.u32(F_PAUSE, PAUSES.indexOf(state));
+  });
 }
 
 export function writeFlushAll(enc: RecordEncoder, offset: number): number {
-  enc.begin(T_FLUSHALL, offset);
-  return enc.end();
+  return enc.record(T_FLUSHALL, offset, () => {});
 }
 
 export function writeSnapshotEnd(enc: RecordEncoder, offset: number, jobs: number, nextSeq: number): number {
-  enc.begin(T_SNAPSHOT_END, offset);
-  enc.f64(F_COUNT, jobs);
-  enc.f64(F_NEXT_SEQ, nextSeq);
-  return enc.end();
+  return enc.record(T_SNAPSHOT_END, offset, () => {
+    enc.f64(F_COUNT, jobs);
+    enc.f64(F_NEXT_SEQ, nextSeq);
+  });
 }
 
 /** One engine change as one record. */
@@ -342,28 +404,26 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
     case "flushall":
       return writeFlushAll(enc, offset);
     case "retry":
-      enc.begin(T_RETRY, offset);
-      enc.string(F_ID, change.id, "latin1");
-      enc.f64(F_RANK, change.rank);
-      // -1 (no budget) is stored as absent
-      if (change.retriesLeft >= 0) enc.u32(F_RETRIES_LEFT, change.retriesLeft);
-      enc.u32(F_NACKS, change.nacks);
-      return enc.end();
+      return enc.record(T_RETRY, offset, () => {
+        enc.string(F_ID, change.id, "latin1");
+        enc.f64(F_RANK, change.rank);
+        // -1 (no budget) is stored as absent
+        if (change.retriesLeft >= 0) enc.u32(F_RETRIES_LEFT, change.retriesLeft);
+        enc.u32(F_NACKS, change.nacks);
+      });
     case "deadletter":
-      enc.begin(T_DEADLETTER, offset);
-      enc.string(F_ID, change.id, "latin1");
-      enc.string(F_REASON_TEXT, change.reason, "utf8");
-      enc.f64(F_AT, change.at);
-      return enc.end();
+      return enc.record(T_DEADLETTER, offset, () => {
+        enc.string(F_ID, change.id, "latin1");
+        enc.string(F_REASON_TEXT, change.reason, "utf8");
+        enc.f64(F_AT, change.at);
+      });
     case "redrive":
-      enc.begin(T_REDRIVE, offset);
-      writeJobFields(enc, change.job);
-      enc.string(F_DEAD_ID, change.deadId, "latin1");
-      return enc.end();
+      return enc.record(T_REDRIVE, offset, () => {
+        writeJobFields(enc, change.job);
+        enc.string(F_DEAD_ID, change.deadId, "latin1");
+      });
     case "flushqueue":
-      enc.begin(T_FLUSHQUEUE, offset);
-      enc.string(F_QUEUE, change.queue, "utf8");
-      return enc.end();
+      return enc.record(T_FLUSHQUEUE, offset, () => enc.string(F_QUEUE, change.queue, "utf8"));
     default:
       change satisfies never;
       throw new Error(`no journal record for change ${JSON.stringify(change)}`);
@@ -438,6 +498,7 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
         kind: pick(KINDS, f.kind, "file kind"),
         generation: f.generation,
         createdAt: f.wallTime,
+        manifest: f.manifest === 1,
       };
     }
     case T_SNAPSHOT_END: {
@@ -591,6 +652,7 @@ class Fields {
   reasonText = "";
   at = 0;
   deadId = "";
+  manifest = 0;
 }
 
 function decodeFields(buf: Buffer, p: number, end: number): Fields {
@@ -661,6 +723,10 @@ function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_DEAD_ID:
         f.deadId = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_MANIFEST:
+        f.manifest = u32(buf, p, end);
+        p += 4;
         break;
       default:
         p = skipField(buf, tag, p, end);

@@ -98,6 +98,8 @@ export interface WriterOptions {
   onWritten?: (segment: Segment, bytes: number) => void;
   /** told how long each successful fdatasync took, in seconds (the /metrics histogram) */
   onFsync?: (seconds: number) => void;
+  /** told when more of a segment is durable (`syncedPos` grew) */
+  onSynced?: (segment: Segment) => void;
 }
 
 export class JournalWriter {
@@ -385,6 +387,7 @@ export class JournalWriter {
         this.options.onFsync?.(this.lastFsyncMicros / 1e6);
         if (epoch === this.epoch) {
           segment.syncedPos = Math.max(segment.syncedPos, target);
+          this.options.onSynced?.(segment);
           // Durable in order: everything written before this fsync started.
           while (this.written.length > 0 && this.written[0]!.n <= upTo) this.release(this.written.shift()!);
           if (this.written.length === 0) this.forceSync = false;
@@ -441,6 +444,7 @@ export class JournalWriter {
         }
         this.fsyncs++;
         segment.syncedPos = Math.max(segment.syncedPos, target);
+        this.options.onSynced?.(segment);
         for (const batch of mine) this.release(batch);
         this.written = this.written.filter((batch) => batch.segment !== segment);
       }

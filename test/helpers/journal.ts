@@ -1,4 +1,7 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { StoredJob } from "../../src/engine/index.js";
+import { formatManifest, parseManifest } from "../../src/journal/manifest.js";
 
 /** A job as the journal stores it, with test defaults. */
 export function storedJob(overrides: Partial<StoredJob> = {}): StoredJob {
@@ -18,4 +21,16 @@ export function storedJob(overrides: Partial<StoredJob> = {}): StoredJob {
     awakeAt: 0,
     ...overrides,
   };
+}
+
+/**
+ * Sets the durable length the MANIFEST records for the newest journal, as
+ * if the server had been killed before it recorded its latest fsyncs: the
+ * bytes after it are then a tail a crash may have torn.
+ */
+export function setRecordedDurable(dir: string, bytes: number): void {
+  const path = join(dir, "MANIFEST");
+  const manifest = parseManifest(path, readFileSync(path, "utf8"));
+  manifest.journals[manifest.journals.length - 1]!.bytes = bytes;
+  writeFileSync(path, formatManifest(manifest));
 }

@@ -107,7 +107,14 @@ describe("journal record format", () => {
       return size;
     });
     assert.deepEqual(decodeAll(file), [
-      { type: T_HEADER, format: 1, kind: "journal", generation: 4, createdAt: 1_700_000_000_000 },
+      {
+        type: T_HEADER,
+        format: 1,
+        kind: "journal",
+        generation: 4,
+        createdAt: 1_700_000_000_000,
+        manifest: true,
+      },
       { type: T_JOB, job },
       { type: T_DELETE, id: job.id, reason: "fastack" },
       { type: T_COUNTERS, id: job.id, nacks: 5, additionalDeliveries: 6 },
@@ -179,19 +186,71 @@ describe("journal record format", () => {
   it("fields a newer version added are skipped by their wire kind", () => {
     const enc = new RecordEncoder();
     const job = storedJob();
-    enc.begin(T_JOB, 0);
-    enc.string(0x61, job.id, "latin1");
-    enc.f64(0x3f, 1.5); // unknown f64
-    enc.u32(0x5f, 77); // unknown u32
-    enc.bytes(0x7f, Buffer.from("future")); // unknown bytes
-    enc.f64(0x21, job.seq);
-    enc.string(0x62, job.queue, "utf8");
-    enc.f64(0x22, job.createdAt);
-    enc.u32(0x41, job.ttl);
-    enc.u32(0x42, job.retry);
-    enc.bytes(0x63, typeof job.body === "string" ? Buffer.from(job.body, "latin1") : job.body);
-    enc.end();
+    enc.record(T_JOB, 0, () => {
+      enc.string(0x61, job.id, "latin1");
+      enc.f64(0x3f, 1.5); // unknown f64
+      enc.u32(0x5f, 77); // unknown u32
+      enc.bytes(0x7f, Buffer.from("future")); // unknown bytes
+      enc.f64(0x21, job.seq);
+      enc.string(0x62, job.queue, "utf8");
+      enc.f64(0x22, job.createdAt);
+      enc.u32(0x41, job.ttl);
+      enc.u32(0x42, job.retry);
+      enc.bytes(0x63, typeof job.body === "string" ? Buffer.from(job.body, "latin1") : job.body);
+    });
     const [record] = decodeAll(Buffer.concat(enc.take()));
     assert.deepEqual(record, { type: T_JOB, job });
+  });
+
+  it("a record that cannot be encoded leaves the encoder exactly as it was, and says which field", () => {
+    // Out of a u32's range, or not an integer: each must be refused before any byte is kept.
+    const absurd = [2 ** 32, 1e300, NaN, -1, 1.5, Infinity];
+    // A queue name bigger than a slab: the failing record has cut the slab before it throws.
+    const queues = ["emails", "q".repeat(300 * 1024)];
+    for (const queue of queues) {
+      for (const ttl of absurd) {
+        const enc = new RecordEncoder();
+        let offset = 0;
+        // fill most of the first slab so the failing record straddles a slab boundary
+        for (let i = 0; i < 1800; i++)
+          offset += writeJob(enc, offset, storedJob({ seq: i + 1, rank: i + 1 }));
+        const pending = enc.pendingBytes;
+        assert.throws(
+          () => writeJob(enc, offset, storedJob({ queue, ttl })),
+          (error: Error) => error instanceof RangeError && /ttl/.test(error.message),
+          `ttl ${ttl}`,
+        );
+        assert.equal(enc.pendingBytes, pending);
+        offset += writeJob(enc, offset, storedJob({ seq: 5000, rank: 5000, body: Buffer.from("after") }));
+        const file = Buffer.concat(enc.take());
+        assert.equal(file.length, offset, `ttl ${ttl}, queue of ${queue.length}: no stray bytes`);
+        const records = decodeAll(file);
+        assert.equal(records.length, 1801);
+        assert.deepEqual(records[1800], {
+          type: T_JOB,
+          job: storedJob({ seq: 5000, rank: 5000, body: Buffer.from("after") }),
+        });
+      }
+    }
+  });
+
+  it("a big body handed over by reference, then a field that does not fit: neither is kept", () => {
+    const enc = new RecordEncoder();
+    const first = writeJob(enc, 0, storedJob());
+    assert.throws(
+      () =>
+        enc.record(T_JOB, first, () => {
+          enc.bytes(0x63, randomBytes(100 * 1024));
+          enc.u32(0x45, -1);
+        }),
+      /nacks -1/,
+    );
+    const size = writeJob(enc, first, storedJob({ seq: 8, rank: 8 }));
+    const file = Buffer.concat(enc.take());
+    assert.equal(file.length, first + size);
+    assert.deepEqual(
+      decodeAll(file).map((record) => (record.type === T_JOB ? record.job.seq : 0)),
+      [7, 8],
+    );
   });
 });
