@@ -1,6 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
+import { Redis } from "ioredis";
 import { ManualClock } from "../../src/engine/index.js";
 import type { JournalFs } from "../../src/journal/index.js";
 import { createLogger, type Logger } from "../../src/log.js";
@@ -21,6 +23,26 @@ export interface TestServer {
 /** A fresh, empty data directory under the system temp dir. */
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), "docket-test-"));
+}
+
+/** Makes fresh data directories (tempDataDir), every one removed after the calling file's tests. */
+export function dataDirs(): () => string {
+  const dirs: string[] = [];
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = tempDataDir();
+    dirs.push(dir);
+    return dir;
+  };
+}
+
+/** An ioredis client connected to a docket on `port`, failing fast instead of retrying. */
+export async function ioredisClient(port: number): Promise<Redis> {
+  const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
+  await redis.connect();
+  return redis;
 }
 
 /**

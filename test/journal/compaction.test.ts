@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { cpSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { FreezingFs } from "../helpers/freezing-fs.js";
 import { capturingLogger } from "../helpers/logs.js";
-import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
+import { ioredisClient, tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 
 /** Compaction under load: every live job kept, the files shrink to the live data. */
 
@@ -20,11 +20,7 @@ function dirBytes(dir: string): number {
   return total;
 }
 
-async function client(t: TestServer): Promise<Redis> {
-  const redis = new Redis({ port: t.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-  return redis;
-}
+const client = (t: TestServer): Promise<Redis> => ioredisClient(t.port);
 
 async function infoField(redis: Redis, field: string): Promise<number> {
   const text = (await redis.call("INFO", "persistence")) as string;

@@ -1,25 +1,16 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { DataDirInUseError } from "../../src/journal/index.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import { runCli, spawnServer } from "../helpers/process.js";
-import { tempDataDir, testServer } from "../helpers/server.js";
+import { dataDirs, testServer } from "../helpers/server.js";
 
 /** One server per data directory. */
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
-
-function newDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
+const newDir = dataDirs();
 
 function bootId(): string {
   return readFileSync("/proc/sys/kernel/random/boot_id", "latin1").trim();

@@ -1,32 +1,19 @@
 import assert from "node:assert/strict";
-import { appendFileSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, readdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
-import { Redis } from "ioredis";
+import { describe, it } from "node:test";
+import type { Redis } from "ioredis";
 import { ManualClock } from "../../src/engine/index.js";
 import { CorruptFileError } from "../../src/journal/index.js";
 import { setRecordedDurable } from "../helpers/journal.js";
 import { capturingLogger } from "../helpers/logs.js";
-import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
+import { dataDirs, ioredisClient, testServer, type TestServer } from "../helpers/server.js";
 
 /** Restarts on the same data directory, over real sockets. */
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDir = dataDirs();
 
-function newDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
-
-async function client(t: TestServer): Promise<Redis> {
-  const redis = new Redis({ port: t.port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-  return redis;
-}
+const client = (t: TestServer): Promise<Redis> => ioredisClient(t.port);
 
 /** SHOW as an object, or null. */
 async function show(redis: Redis, id: string): Promise<Record<string, unknown> | null> {

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { cpSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
-import { Redis } from "ioredis";
+import { describe, it } from "node:test";
+import type { Redis } from "ioredis";
 import { Job } from "../../src/engine/job.js";
 import { nodeFs } from "../../src/journal/index.js";
 import { scanFile } from "../../src/journal/reader.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { spawnServer } from "../helpers/process.js";
-import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
+import { dataDirs, ioredisClient, testServer, type TestServer } from "../helpers/server.js";
 
 /**
  * A change whose values the record format cannot hold (issue 11, finding 1)
@@ -20,22 +20,9 @@ import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 
 const ABSURD = [2 ** 32, 1e300, NaN, -1];
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDir = dataDirs();
 
-function newDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
-
-async function client(port: number): Promise<Redis> {
-  const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-  return redis;
-}
+const client = ioredisClient;
 
 async function bodies(redis: Redis, queue: string): Promise<string[]> {
   const peek = (await redis.call("QPEEK", queue, "100")) as unknown[][];

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import { Redis } from "ioredis";
+import { before, describe, it } from "node:test";
 import { RecordEncoder, writeHeader, writeJob } from "../../src/journal/record.js";
 import { storedJob } from "../helpers/journal.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { launchServer, spawnServer } from "../helpers/process.js";
-import { tempDataDir, testServer } from "../helpers/server.js";
+import { dataDirs, ioredisClient, testServer } from "../helpers/server.js";
 
 /**
  * Start-up never guesses (issue 11, item 6): each file of a data directory
@@ -17,22 +16,9 @@ import { tempDataDir, testServer } from "../helpers/server.js";
  * starts normally.
  */
 
-const dirs: string[] = [];
-after(() => {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-});
+const newDir = dataDirs();
 
-function newDir(): string {
-  const dir = tempDataDir();
-  dirs.push(dir);
-  return dir;
-}
-
-async function client(port: number): Promise<Redis> {
-  const redis = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0 });
-  await redis.connect();
-  return redis;
-}
+const client = ioredisClient;
 
 const DAMAGE: Record<string, (path: string) => void> = {
   deleted: (path) => rmSync(path),
