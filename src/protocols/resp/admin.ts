@@ -229,7 +229,8 @@ export const adminCommands: Spec[] = [
   },
   {
     name: "hello",
-    arity: -1,
+    // As Disque: no argument (`HELLO 3` is an arity error there too).
+    arity: 1,
     flags: ["fast"],
     group: "disque",
     summary: "This node's id and every node of the deployment",
