@@ -229,8 +229,8 @@ export const adminCommands: Spec[] = [
   },
   {
     name: "hello",
-    // As Disque: no argument (`HELLO 3` is an arity error there too).
-    arity: 1,
+    // Disque takes no argument, but ioredis opens with `HELLO 3`: docket ignores arguments.
+    arity: -1,
     flags: ["fast"],
     group: "disque",
     summary: "This node's id and every node of the deployment",
