@@ -229,6 +229,7 @@ export const adminCommands: Spec[] = [
   },
   {
     name: "hello",
+    // Disque takes no argument, but ioredis opens with `HELLO 3`: docket ignores arguments.
     arity: -1,
     flags: ["fast"],
     group: "disque",
