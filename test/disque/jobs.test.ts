@@ -397,7 +397,21 @@ describe("Disque job commands over a raw socket", () => {
       array(bulk("0"), array(bulk("q0"), bulk("q1"), bulk("q2"))),
     );
     assert.equal(await c.call("QSCAN", "BUSYLOOP", "MINLEN", 9), array(bulk("0"), array(bulk("q0"))));
-    assert.equal(await c.call("QSCAN", "0", "FOO"), error("ERR invalid cursor or option name"));
+    assert.equal(await c.call("QSCAN", "0", "FOO"), error("ERR syntax error"));
+  });
+
+  it("JSCAN and QSCAN read their options in any order, the cursor anywhere (as Disque)", async () => {
+    for (let i = 0; i < 3; i++) await c.call("ADDJOB", `q${i}`, "x", 0);
+    const all = array(bulk("0"), array(bulk("q0"), bulk("q1"), bulk("q2")));
+    // disqueue-node sends the cursor last.
+    assert.equal(await c.call("QSCAN", "COUNT", 10, "BUSYLOOP", 0), all);
+    assert.equal(await c.call("QSCAN", "MINLEN", 1, "0", "COUNT", 0), all);
+    assert.equal(await c.call("QSCAN", "COUNT", -5), all);
+    assert.equal(await c.call("QSCAN", "0", "0"), error("ERR syntax error"));
+    assert.equal(await c.call("QSCAN", "COUNT", 10, "abc"), error("ERR invalid cursor or option name"));
+    assert.equal(await c.call("QSCAN", "COUNT"), error("ERR invalid cursor or option name"));
+    assert.equal(await c.call("JSCAN", "COUNT", 10, "0", "BUSYLOOP"), await c.call("JSCAN", "BUSYLOOP"));
+    assert.equal(await c.call("JSCAN", "0", "0"), error("ERR syntax error"));
   });
 
   it("WORKING answers the retry time; NOJOB for unknown ids; 0 for at-most-once jobs", async () => {

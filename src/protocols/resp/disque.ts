@@ -237,14 +237,22 @@ function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 const SCAN_ERROR = "invalid cursor or option name";
 const DEFAULT_SCAN_COUNT = 100;
 
-/** The cursor is optional: a leading integer is the cursor, anything else an option. */
-function scanStart(args: Buffer[]): { cursor: number; next: number } {
-  const cursor = parseIntArg(args[1]);
-  if (cursor !== undefined) {
-    if (cursor < 0) throw errorOf(SCAN_ERROR);
-    return { cursor, next: 2 };
+/**
+ * The cursor, as Disque reads it: options may come in any order, and the one
+ * argument that is not an option is the cursor, wherever it stands
+ * (disqueue-node sends it last). A second non-option is a syntax error.
+ */
+class ScanCursor {
+  value = 0;
+  private given = false;
+
+  take(arg: Buffer): void {
+    if (this.given) throw errorOf("syntax error");
+    const cursor = parseIntArg(arg);
+    if (cursor === undefined || cursor < 0) throw errorOf(SCAN_ERROR);
+    this.value = cursor;
+    this.given = true;
   }
-  return { cursor: 0, next: 1 };
 }
 
 /** COUNT and BUSYLOOP, shared by both scans: the last index read, or -1 when `option` is neither. */
@@ -295,10 +303,10 @@ function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
 }
 
 function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const { cursor, next } = scanStart(args);
+  const cursor = new ScanCursor();
   const opts: JobScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
   let replyAll = false;
-  for (let i = next; i < args.length; i++) {
+  for (let i = 1; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
     const consumed = scanCommonOption(opts, option, args, i);
@@ -312,20 +320,20 @@ function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
       const type = word(args[++i]!);
       if (type !== "all" && type !== "id") throw errorOf("Invalid REPLY type, try ID or ALL");
       replyAll = type === "all";
-    } else throw errorOf(SCAN_ERROR);
+    } else cursor.take(args[i]!);
   }
   const nodeId = ctx.broker.nodeId;
   const scan = (from: number) => ctx.broker.jscan(from, opts);
   const maxItems = opts.busyloop ? (replyAll ? MAX_BUSYLOOP_JOBS : MAX_BUSYLOOP_NAMES) : undefined;
-  return andThen(runScan(cursor, maxItems, scan), (result) =>
+  return andThen(runScan(cursor.value, maxItems, scan), (result) =>
     scanReply(result, (job) => (replyAll ? showReply(job, nodeId) : new SimpleString(job.id))),
   );
 }
 
 function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const { cursor, next } = scanStart(args);
+  const cursor = new ScanCursor();
   const opts: QueueScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
-  for (let i = next; i < args.length; i++) {
+  for (let i = 1; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
     const consumed = scanCommonOption(opts, option, args, i);
@@ -333,11 +341,11 @@ function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     else if (option === "minlen" && hasValue) opts.minlen = intOrFail(args[++i]);
     else if (option === "maxlen" && hasValue) opts.maxlen = intOrFail(args[++i]);
     else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args[++i]);
-    else throw errorOf(SCAN_ERROR);
+    else cursor.take(args[i]!);
   }
   const scan = (from: number) => ctx.broker.qscan(from, opts);
   const maxItems = opts.busyloop ? MAX_BUSYLOOP_NAMES : undefined;
-  return andThen(runScan(cursor, maxItems, scan), (result) => scanReply(result, (name) => name));
+  return andThen(runScan(cursor.value, maxItems, scan), (result) => scanReply(result, (name) => name));
 }
 
 // ------------------------------------------------------------------ PAUSE
