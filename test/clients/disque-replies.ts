@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 
-/** What Disque 1.0-rc1 answers, as both npm clients see it (measured on ../shared/tools/disque-1.0-rc1). */
+/** What Disque 1.0-rc1 answers, as both npm clients see it. */
 
 /** D-<node id's first 8 hex>-<24 chars>-<4 hex>, e.g. D-9b67199f-9O5cXPzCAsmZGZdo6Hd3N7Y0-0079 */
 export const JOB_ID = /^D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}$/;
@@ -35,4 +35,10 @@ export function assertCtime(ctime: unknown, before: number): void {
   assert.equal(typeof ctime, "number");
   const ms = (ctime as number) / 1e6;
   assert.ok(ms >= before - 1000 && ms <= Date.now() + 2, `ctime ${String(ctime)}`);
+}
+
+/** A timer in ms about `ms` from now: Disque counts from the clock it caches, so it can be a little over. */
+export function assertAbout(value: unknown, ms: number): void {
+  assert.equal(typeof value, "number");
+  assert.ok(Math.abs((value as number) - ms) < 1000, `${String(value)} is not about ${ms}`);
 }
