@@ -28,6 +28,11 @@ declare module "thunk-disque" {
     deljob: Command;
     info: Command;
     time: Command;
+    auth: Command;
+    client: Command;
+    cluster: Command;
+    config: Command;
+    command: Command;
   }
   export function createClient(
     port: number,

@@ -235,6 +235,20 @@ for (const target of targets()) {
       assert.match(micros!, /^\d+$/);
     });
 
+    it("AUTH, CLIENT, CLUSTER MYID, CONFIG GET, COMMAND COUNT", async () => {
+      await refused(client.auth("x"), "ERR Client sent AUTH, but no password is set");
+      assert.equal(await client.client("SETNAME", "worker-1"), "OK");
+      assert.equal(await client.client("GETNAME"), "worker-1");
+      assert.equal(await client.cluster("MYID"), nodeId);
+      const [name, appendonly] = (await client.config("GET", "appendonly")) as string[];
+      assert.equal(name, "appendonly");
+      assert.match(appendonly!, /^(yes|no)$/);
+      const [, maxmemory] = (await client.config("GET", "maxmemory")) as string[];
+      assert.match(maxmemory!, /^\d+$/);
+      // Disque has 32 commands; docket adds its own (WAITJOB, the dialects).
+      assert.ok(((await client.command("COUNT")) as number) >= 32);
+    });
+
     /** Queues of exactly one job, by QSCAN one page at a time (COUNT 1): the same set BUSYLOOP must give. */
     async function queuesOfLength1(): Promise<string[]> {
       const found: string[] = [];
