@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+
+/** What Disque 1.0-rc1 answers, as both npm clients see it. */
+
+/** D-<node id's first 8 hex>-<24 chars>-<4 hex>, e.g. D-9b67199f-9O5cXPzCAsmZGZdo6Hd3N7Y0-0079 */
+export const JOB_ID = /^D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}$/;
+export const NODE_ID = /^[0-9a-f]{40}$/;
+/** A job id of the right form that no server knows. */
+export const UNKNOWN_ID = "D-00000000-000000000000000000000000-0000";
+
+/** SHOW's fields, in Disque's order. */
+export const SHOW_FIELDS = [
+  "id",
+  "queue",
+  "state",
+  "repl",
+  "ttl",
+  "ctime",
+  "delay",
+  "retry",
+  "nacks",
+  "additional-deliveries",
+  "nodes-delivered",
+  "nodes-confirmed",
+  "next-requeue-within",
+  "next-awake-within",
+  "body",
+];
+
+/**
+ * Disque's ctime: the creation time in ms times 10^6 (a JavaScript number
+ * loses the low digits). Disque reads a clock it caches for up to a second.
+ */
+export function assertCtime(ctime: unknown, before: number): void {
+  assert.equal(typeof ctime, "number");
+  const ms = (ctime as number) / 1e6;
+  assert.ok(ms >= before - 1000 && ms <= Date.now() + 2, `ctime ${String(ctime)}`);
+}
+
+/** A timer in ms about `ms` from now: Disque counts from the clock it caches, so it can be a little over. */
+export function assertAbout(value: unknown, ms: number): void {
+  assert.equal(typeof value, "number");
+  assert.ok(Math.abs((value as number) - ms) < 1000, `${String(value)} is not about ${ms}`);
+}
