@@ -248,7 +248,8 @@ export interface Broker {
   /** Removes the job named `ref` in `queue` (by job id, okq event id or TaskQ seq): 0 or 1. */
   ackInQueue(queue: string, ref: string, by: JobRef): Awaitable<number>;
   /**
-   * takeanumber RETRY: the job goes to the tail of its queue with one retry
+   * takeanumber RETRY: the job goes back to its own place in its queue
+   * (served before the jobs queued behind it) with one retry
    * less, or to the dead-letter list when none is left. null: unknown job.
    */
   retryJob(queue: string, id: string): Awaitable<"requeued" | "deadlettered" | null>;

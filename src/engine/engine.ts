@@ -758,8 +758,7 @@ export class Engine implements Broker {
     if (job.retriesLeft > 0) job.retriesLeft--;
     job.nacks++;
     this.unqueueJob(job);
-    // The tail: behind every job queued now, ahead of every job created later.
-    job.rank = this.nextSeq++;
+    // Back at its own place (its rank is kept): served before the jobs queued behind it.
     job.awakeAt = 0;
     this.emit({ type: "retry", id: job.id, rank: job.rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
     this.enqueueJob(job, now);

@@ -376,7 +376,6 @@ end
 if job.rl > 0 then job.rl = job.rl - 1 end
 job.n = job.n + 1
 unqueue(id, job)
-job.k = redis.call('HINCRBY', M, 'rank', 1)
 job.aw = 0
 enqueue(id, job)
 save(id, job)

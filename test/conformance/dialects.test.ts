@@ -139,16 +139,16 @@ forEachStore((open) => {
   });
 
   describe("retries budget and dead letters (takeanumber)", () => {
-    it("retryJob moves the job to the tail and counts down; with none left it is dead-lettered", async () => {
+    it("retryJob puts the job back at its own place and counts down; with none left it is dead-lettered", async () => {
       const h = await open();
       const a = await h.add("q", "a", { retries: 1 });
       await h.add("q", "b");
       assert.equal((await h.show(a)).retriesLeft, 1);
       assert.deepEqual(await h.ids("q"), [a]);
       assert.equal(await h.broker.retryJob("q", a), "requeued");
-      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["b", "a"]);
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
       const later = await h.add("q", "c");
-      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["b", "a", "c"]);
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b", "c"]);
       assert.equal((await h.show(a)).retriesLeft, 0);
       assert.equal((await h.show(a)).nacks, 1);
 
@@ -177,14 +177,14 @@ forEachStore((open) => {
       assert.equal((await h.broker.deadLetters("q", 10)).length, 1);
     });
 
-    it("retryJob on a queued or delayed job moves it to the tail at once", async () => {
+    it("retryJob on a queued or delayed job queues it at its own place at once", async () => {
       const h = await open();
       const a = await h.add("q", "a");
       const delayed = await h.add("q", "d", { delay: 30 });
       await h.add("q", "b");
       assert.equal(await h.broker.retryJob("q", a), "requeued");
       assert.equal(await h.broker.retryJob("q", delayed), "requeued");
-      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["b", "a", "d"]);
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "d", "b"]);
       await h.advance(30_000); // the old delay does not queue it twice
       assert.equal(await h.broker.qlen("q"), 3);
       assert.equal((await h.show(delayed)).nacks, 1);
@@ -362,14 +362,14 @@ forEachStore((open) => {
   });
 
   describe("front placement with dialect methods", () => {
-    it("a front job is served before older ones; a retried job goes behind them", async () => {
+    it("a front job is served before older ones; a retried job keeps its place", async () => {
       const h = await open();
-      const a = await h.add("q", "a");
-      await h.add("q", "urgent", { placement: "front" });
+      await h.add("q", "a");
+      const urgent = await h.add("q", "urgent", { placement: "front" });
       assert.deepEqual(bodies(await h.take("q")), ["urgent"]);
-      assert.equal(await h.broker.retryJob("q", a), "requeued");
       await h.add("q", "b");
-      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
+      assert.equal(await h.broker.retryJob("q", urgent), "requeued");
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["urgent", "a", "b"]);
     });
   });
 });

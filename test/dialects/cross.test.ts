@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { NULL_BULK, RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
+import { NULL_BULK, RawClient, array, bulk, error, int, simple } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { TaskqClient } from "./taskq-client.js";
 
@@ -72,7 +72,7 @@ describe("dialects share one engine", () => {
     assert.equal(await c.call("RESERVE", "q"), simple(`${a} disque job`));
     assert.equal(await c.call("DONE", "q", a), simple("OK"));
     assert.equal(await c.call("DONE", "q", urgentId), simple("OK"));
-    assert.equal(await c.call("RESERVE", "q"), NULL_BULK);
+    assert.equal(await c.call("RESERVE", "q"), error("ERR No items available to reserve."));
   });
 
   it("TaskQ enq → GETJOB; ADDJOB → TaskQ deq/ack with the job's sequence number", async () => {
@@ -98,7 +98,7 @@ describe("dialects share one engine", () => {
   it("dead letters from takeanumber RETRY, listed and redriven, consumed by okq", async () => {
     const id = idOf(await c.call("ADD", "q", "0", "fragile"));
     assert.equal(await c.call("RESERVE", "q"), simple(`${id} fragile`));
-    assert.equal(await c.call("RETRY", "q", id), simple("OK"));
+    assert.equal(await c.call("RETRY", "q", id), error("ERR No retries remaining."));
     assert.equal(await c.call("QLEN", "q"), int(0));
     const at = t.clock!.now();
     assert.equal(

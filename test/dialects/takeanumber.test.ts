@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { NULL_BULK, RawClient, array, bulk, error, int, simple } from "../helpers/raw-client.js";
+import { RawClient, array, bulk, error, int, simple } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
 /** takeanumber over a raw socket, typed as a human would in telnet (DIALECTS.md section 1). */
@@ -38,46 +38,66 @@ describe("takeanumber over a raw socket", () => {
     const id = idOf(await line('ADD my_queue 3 {"user_id": 5}'));
     assert.equal(await line("LEN my_queue"), int(1));
     assert.equal(await line("RESERVE my_queue"), simple(`${id} {"user_id": 5}`));
-    assert.equal(await line("LEN my_queue"), int(1), "a reserved job is not done");
-    assert.equal(await line("RESERVE my_queue"), NULL_BULK);
+    assert.equal(await line("LEN my_queue"), int(0), "measured: a reserved job is not counted");
+    assert.equal(await line("RESERVE my_queue"), error("ERR No items available to reserve."));
     assert.equal(await line(`RETRY my_queue ${id}`), simple("OK"));
     assert.equal(await line("RESERVE my_queue"), simple(`${id} {"user_id": 5}`));
     assert.equal(await line(`DONE my_queue ${id}`), simple("OK"));
     assert.equal(await line("LEN my_queue"), int(0));
-    assert.equal(await line("CLOSE"), simple("OK"));
+    c.write("CLOSE\r\n");
     await c.closed();
+    assert.equal(c.pending(), "", "measured: CLOSE sends no reply");
   });
 
   it("keeps spaces, tabs and quotes of an inline body; joins array arguments with one space", async () => {
-    const a = idOf(await line('add q 0   two  spaces\tand "quotes"  '));
+    const a = idOf(await line('add q 0   two  spaces\tand "quotes" \r in  \t '));
     const b = idOf(await c.call("ADD", "q", "1", "several", "words", "here"));
     const d = idOf(await c.call("ADD", "q", "1", "one arg with  spaces"));
-    assert.equal(await c.call("RESERVE", "q"), simple(`${a} two  spaces\tand "quotes"  `));
+    assert.equal(
+      await c.call("RESERVE", "q"),
+      simple(`${a} two  spaces\tand "quotes"   in`),
+      "the CR is kept, sent as a space",
+    );
     assert.equal(await c.call("RESERVE", "q"), simple(`${b} several words here`));
     assert.equal(await c.call("RESERVE", "q"), simple(`${d} one arg with  spaces`));
   });
 
-  it("RETRY puts the job at the tail; with its budget spent it goes to the dead-letter list", async () => {
+  it("RETRY keeps the job's place; a job with no retries left is dead-lettered with an error", async () => {
     const a = idOf(await line("ADD q 1 first"));
     const b = idOf(await line("ADD q 1 second"));
     assert.equal(await line("RESERVE q"), simple(`${a} first`));
     assert.equal(await line(`RETRY q ${a}`), simple("OK"));
+    assert.equal(await line("RESERVE q"), simple(`${a} first`), "measured: a retried job is served next");
+    assert.equal(await line(`RETRY q ${a}`), error("ERR No retries remaining."));
+    assert.equal(await line("LEN q"), int(1), "measured: the exhausted job left the queue");
     assert.equal(await line("RESERVE q"), simple(`${b} second`));
-    assert.equal(await line("RESERVE q"), simple(`${a} first`));
-    assert.equal(await line(`RETRY q ${a}`), simple("OK"));
-    assert.equal(await line("LEN q"), int(1));
-    assert.equal(await line("RESERVE q"), NULL_BULK);
+    assert.equal(await line("RESERVE q"), error("ERR No items available to reserve."));
     const at = t.clock!.now();
     assert.equal(
       await line("DEADLETTERS q"),
       array(array(bulk(a), bulk("first"), bulk("retries exhausted"), int(at))),
     );
-    assert.equal(await line("REDRIVE q"), int(1));
-    assert.equal(await line("DEADLETTERS q"), array());
-    assert.equal(await line("LEN q"), int(2));
+    assert.equal(await line(`RETRY q ${a}`), error("ERR No retries remaining."), "unknown id");
+    const zero = idOf(await line("ADD q 0 never"));
+    assert.equal(await line(`RETRY q ${zero}`), error("ERR No retries remaining."), "added with 0");
+    assert.equal(await line("LEN q"), int(0));
+    assert.equal(await line(`DONE q ${b}`), simple("OK"));
+    assert.equal(await line("REDRIVE q 1"), int(1));
+    assert.equal(
+      await line("DEADLETTERS q"),
+      array(array(bulk(zero), bulk("never"), bulk("retries exhausted"), int(at))),
+    );
+    assert.equal(await line("LEN q"), int(1));
     const reserved = await line("RESERVE q");
     assert.match(reserved, /^\+D-\S+ first\r\n$/);
     assert.notEqual(reserved, simple(`${a} first`), "a redriven job is a fresh job with a new id");
+  });
+
+  it("an inline body may hold any byte but LF; RESERVE gives the bytes back", async () => {
+    const body = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0x41, 0x09, 0x22]);
+    c.write(Buffer.concat([Buffer.from("ADD bin 0 "), body, Buffer.from("\r\n")]));
+    const id = idOf(await c.reply());
+    assert.equal(await line("RESERVE bin"), `+${id} ${body.toString("latin1")}\r\n`);
   });
 
   it("a reserved job that is never finished comes back after docket's default lease", async () => {
@@ -85,28 +105,34 @@ describe("takeanumber over a raw socket", () => {
     assert.equal(await line("RESERVE q"), simple(`${a} work`));
     t.clock!.advance(299_999);
     t.server.engine.runDue();
-    assert.equal(await line("RESERVE q"), NULL_BULK);
+    assert.equal(await line("RESERVE q"), error("ERR No items available to reserve."));
     t.clock!.advance(1);
     t.server.engine.runDue();
     assert.equal(await line("RESERVE q"), simple(`${a} work`));
   });
 
-  it("bad input gets a clear error and the connection keeps working; nothing is lost", async () => {
+  it("bad input gets the original's errors and the connection keeps working; nothing is lost", async () => {
     const a = idOf(await line("ADD q 2 keep me"));
-    assert.equal(await line("ADD q"), error("ERR wrong number of arguments for 'add' command"));
-    assert.equal(await line("ADD q 3"), error("ERR wrong number of arguments for 'add' command"));
-    assert.equal(await line("ADD q many body"), error("ERR retries must be a non negative integer"));
-    assert.equal(await line("ADD q -1 body"), error("ERR retries must be a non negative integer"));
+    assert.equal(await line("ADD q"), error("ERR Missing ADD parameters."));
+    assert.equal(await line("ADD q 3"), error("ERR Missing ADD parameters."));
+    assert.equal(await line("ADD q 3    "), error("ERR Missing ADD parameters."), "blanks only");
+    assert.equal(await c.call("ADD", "q", "3", "  "), error("ERR Missing ADD parameters."));
+    assert.equal(await line("ADD q many body"), error("ERR Invalid number of retries."));
+    assert.equal(await line("ADD q -1 body"), error("ERR Invalid number of retries."), "docket's choice");
+    assert.equal(await line("ADD q 2147483648 body"), error("ERR retries must be at most 2147483647"));
+    assert.equal(await line("ADD"), error("ERR wrong number of arguments for 'add' command"));
     assert.equal(await line("LEN"), error("ERR wrong number of arguments for 'len' command"));
     assert.equal(await line("RESERVE"), error("ERR wrong number of arguments for 'reserve' command"));
     assert.equal(await line("DONE q"), error("ERR wrong number of arguments for 'done' command"));
-    assert.equal(await line("DONE q nope"), error("ERR unknown job id"));
-    assert.equal(await line("RETRY q nope"), error("ERR unknown job id"));
-    assert.equal(await line("DONE q D-00000000-AAAAAAAAAAAAAAAAAAAAAAAA-05a1"), error("ERR unknown job id"));
-    assert.equal(await line(`DONE other ${a}`), error("ERR unknown job id"), "the id belongs to q");
+    assert.equal(await line("DONE q nope"), error("ERR No such Id."));
+    assert.equal(await line("RETRY q nope"), error("ERR No retries remaining."));
+    assert.equal(await line("DONE q D-00000000-AAAAAAAAAAAAAAAAAAAAAAAA-05a1"), error("ERR No such Id."));
+    assert.equal(await line(`DONE other ${a}`), error("ERR No such Id."), "the id belongs to q");
     assert.equal(await line("DEADLETTERS q zero"), error("ERR count must be a positive integer"));
     assert.equal(await line("REDRIVE q 0"), error("ERR count must be a positive integer"));
     assert.equal(await line("LEN q"), int(1));
     assert.equal(await line("RESERVE q"), simple(`${a} keep me`));
+    assert.equal(await line(`DONE q ${a}`), simple("OK"));
+    assert.equal(await line(`DONE q ${a}`), error("ERR No such Id."), "already done");
   });
 });

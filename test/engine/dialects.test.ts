@@ -86,15 +86,15 @@ describe("per-fetch lease and consume", () => {
 });
 
 describe("retries budget and dead letters (takeanumber)", () => {
-  it("RETRY moves the job to the tail and counts down; with none left it is dead-lettered", () => {
+  it("RETRY puts the job back at its own place and counts down; with none left it is dead-lettered", () => {
     const h = harness();
     const a = h.add("q", "a", { retries: 1 });
     h.add("q", "b");
     assert.deepEqual(h.ids("q"), [a]);
     assert.equal(sync(h.engine.retryJob("q", a)), "requeued");
-    assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["b", "a"]);
+    assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b"]);
     const later = h.add("q", "c");
-    assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["b", "a", "c"]);
+    assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b", "c"]);
     assert.equal(sync(h.engine.show(a))!.retriesLeft, 0);
     assert.equal(sync(h.engine.show(a))!.nacks, 1);
     const retry = h.changes.find((c) => c.type === "retry");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { http, jobPath, type HttpReply } from "../helpers/http.js";
-import { RawClient, simple } from "../helpers/raw-client.js";
+import { RawClient, error, simple } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -254,7 +254,7 @@ describe("native HTTP API", () => {
     const keep = await add("dl", { body: "second", encoding: "utf8", retries: 0 });
     for (const job of [id, keep]) {
       assert.match(await resp.call("RESERVE", "dl"), new RegExp(`^\\+${job.replace(/[+/]/g, "\\$&")} `));
-      assert.equal(await resp.call("RETRY", "dl", job), simple("OK"));
+      assert.equal(await resp.call("RETRY", "dl", job), error("ERR No retries remaining."));
     }
     const listed = await call("GET", "/v1/queues/dl/deadletters");
     assert.equal(listed.status, 200, listed.text);

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
-import { RawClient, NULL_BULK, array, bulk, int, simple } from "../helpers/raw-client.js";
+import { RawClient, NULL_BULK, array, bulk, error, int, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer } from "../helpers/server.js";
 
 /**
  * The dialects' state survives a restart: okq event ids, takeanumber retry
- * budgets and tail placement, dead letters, redrives and QFLUSH; replayed from
+ * budgets and retry placement, dead letters, redrives and QFLUSH; replayed from
  * the journal, and from a snapshot after a compaction.
  */
 
@@ -32,11 +32,10 @@ async function roundTrip(compact: boolean): Promise<void> {
   const a = idOf(await c.call("ADD", "tickets", "1", "job-a"));
   const b = idOf(await c.call("ADD", "tickets", "0", "job-b"));
   idOf(await c.call("ADD", "tickets", "0", "job-c"));
-  // a goes to the tail with its one retry spent; b has none left: dead-lettered.
+  // a goes back to its place with its one retry spent; b has none left: dead-lettered.
   assert.match(await c.call("RESERVE", "tickets"), new RegExp(`^\\+${a.replace(/[+/]/g, "\\$&")} job-a`));
   assert.equal(await c.call("RETRY", "tickets", a), simple("OK"));
-  await c.call("RESERVE", "tickets");
-  assert.equal(await c.call("RETRY", "tickets", b), simple("OK"));
+  assert.equal(await c.call("RETRY", "tickets", b), error("ERR No retries remaining."));
   const c2 = idOf(await c.call("ADD", "redriven", "0", "x"));
   await c.call("RESERVE", "redriven");
   await c.call("RETRY", "redriven", c2);
@@ -52,10 +51,10 @@ async function roundTrip(compact: boolean): Promise<void> {
   // okq: the event id is still taken, and the events keep their order.
   assert.match(await d.call("QLPUSH", "events", "ev-1", "again"), /^-ERR duplicate event id/);
   assert.equal(await d.call("QRPEEK", "events"), array(bulk("ev-1"), bulk("first")));
-  // takeanumber: c first, then a at the tail with no retry left.
+  // takeanumber: a first (it kept its place) with no retry left, then c.
   assert.equal(await d.call("LEN", "tickets"), int(2));
-  assert.match(await d.call("RESERVE", "tickets"), / job-c\r\n$/);
   assert.match(await d.call("RESERVE", "tickets"), / job-a\r\n$/);
+  assert.match(await d.call("RESERVE", "tickets"), / job-c\r\n$/);
   await d.call("RETRY", "tickets", a);
   const dead = await d.call("DEADLETTERS", "tickets");
   assert.ok(dead.startsWith("*2\r\n"), dead);

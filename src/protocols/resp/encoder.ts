@@ -1,4 +1,4 @@
-import { ErrorReply, NULL_ARRAY, SimpleString, type Reply } from "./reply.js";
+import { ErrorReply, NO_REPLY, NULL_ARRAY, SimpleString, StatusBytes, type Reply } from "./reply.js";
 
 /**
  * RESP2 reply encoding into a shared slab.
@@ -74,6 +74,8 @@ export class ReplyWriter {
     if (reply instanceof ErrorReply) return this.writeLine(45 /* - */, reply.message);
     if (reply === NULL_ARRAY) return this.writeAscii("*-1\r\n");
     if (typeof reply === "bigint") return this.writeAscii(`:${reply}\r\n`);
+    if (reply instanceof StatusBytes) return this.writeStatusBytes(reply.bytes);
+    if (reply === NO_REPLY) return;
     // Not a Reply (a handler bug): keep the framing valid with an error element.
     this.writeLine(45, `ERR internal error: unsupported reply type ${typeof reply}`);
   }
@@ -149,6 +151,15 @@ export class ReplyWriter {
     const at = this.reserve(len + 3);
     slab[at] = type;
     const end = at + 1 + slab.write(text, at + 1, len, "utf8");
+    slab.writeUInt16LE(CRLF, end);
+    this.commit(end + 2);
+  }
+
+  private writeStatusBytes(b: Buffer): void {
+    const at = this.reserve(b.length + 3);
+    slab[at] = 43; /* + */
+    const end = at + 1 + b.copy(slab, at + 1);
+    for (let i = at + 1; i < end; i++) if (slab[i] === 13 || slab[i] === 10) slab[i] = 32;
     slab.writeUInt16LE(CRLF, end);
     this.commit(end + 2);
   }

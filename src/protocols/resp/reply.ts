@@ -12,6 +12,8 @@
  * | `Buffer`              | bulk, binary-safe          |
  * | `null`                | null bulk `$-1\r\n`        |
  * | `NULL_ARRAY`          | null array `*-1\r\n`       |
+ * | `StatusBytes`         | `+bytes\r\n`               |
+ * | `NO_REPLY`            | nothing                    |
  * | `Reply[]`             | `*n\r\n` then each element |
  *
  * A non-integer `number` (e.g. 1.5, NaN) is sent as a bulk string of its
@@ -22,6 +24,14 @@
 export class SimpleString {
   constructor(readonly value: string) {}
 }
+
+/** `+bytes\r\n` for a status line that carries raw bytes (takeanumber RESERVE): CR and LF as spaces. */
+export class StatusBytes {
+  constructor(readonly bytes: Buffer) {}
+}
+
+/** Nothing at all: the command answers by closing (takeanumber CLOSE). */
+export const NO_REPLY: { readonly kind: "no-reply" } = Object.freeze({ kind: "no-reply" as const });
 
 /**
  * `-message\r\n`. The message starts with the error code:
@@ -36,7 +46,17 @@ export class ErrorReply {
 export const NULL_ARRAY: { readonly kind: "null-array" } = Object.freeze({ kind: "null-array" as const });
 
 export type Reply =
-  SimpleString | ErrorReply | number | bigint | string | Buffer | null | typeof NULL_ARRAY | Reply[];
+  | SimpleString
+  | StatusBytes
+  | ErrorReply
+  | number
+  | bigint
+  | string
+  | Buffer
+  | null
+  | typeof NULL_ARRAY
+  | typeof NO_REPLY
+  | Reply[];
 
 export const OK = new SimpleString("OK");
 
