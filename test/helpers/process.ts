@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
@@ -108,4 +109,11 @@ export async function runCli(
   child.stderr.on("data", (chunk: string) => (stderr += chunk));
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)));
   return { code, stderr };
+}
+
+/** Runs the CLI and asserts that it exits 1 with `message` on stderr (a refused start or command). */
+export async function assertCliRefuses(args: string[], message: RegExp): Promise<void> {
+  const { code, stderr } = await runCli(args);
+  assert.equal(code, 1, stderr);
+  assert.match(stderr, message);
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
-import { runCli, spawnServer, type ServerProcess } from "../helpers/process.js";
+import { assertCliRefuses, spawnServer, type ServerProcess } from "../helpers/process.js";
 import { freePort, startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { tempDataDir } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
@@ -97,17 +97,18 @@ describe("three docket servers on one Redis", () => {
 
   it("a server whose Redis cannot be reached says so and exits non-zero", async () => {
     const port = await freePort();
-    const { code, stderr } = await runCli([
-      "serve",
-      "--port",
-      "0",
-      "--no-http",
-      "--data-dir",
-      tempDataDir(),
-      "--redis",
-      `redis://127.0.0.1:${port}`,
-    ]);
-    assert.equal(code, 1);
-    assert.match(stderr, new RegExp(`docket: cannot connect to Redis \\(127\\.0\\.0\\.1:${port}\\)`));
+    await assertCliRefuses(
+      [
+        "serve",
+        "--port",
+        "0",
+        "--no-http",
+        "--data-dir",
+        tempDataDir(),
+        "--redis",
+        `redis://127.0.0.1:${port}`,
+      ],
+      new RegExp(`docket: cannot connect to Redis \\(127\\.0\\.0\\.1:${port}\\)`),
+    );
   });
 });

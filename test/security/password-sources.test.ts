@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { launchServer, runCli } from "../helpers/process.js";
+import { assertCliRefuses, launchServer, runCli } from "../helpers/process.js";
 import { RawClient, error, simple } from "../helpers/raw-client.js";
 import { tempDataDir } from "../helpers/server.js";
 
@@ -81,11 +81,7 @@ describe("password sources", () => {
         [["--requirepass", "a", "--requirepass-file", empty], /either --requirepass or --requirepass-file/],
         [["--requirepass-file", unreadable], /requirepass-file: cannot read .*unreadable/],
       ];
-      for (const [args, message] of cases) {
-        const { code, stderr } = await runCli([...serve, ...args]);
-        assert.equal(code, 1, stderr);
-        assert.match(stderr, message);
-      }
+      for (const [args, message] of cases) await assertCliRefuses([...serve, ...args], message);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -5,7 +5,7 @@ import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "n
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
 import { TaskqClient } from "../dialects/taskq-client.js";
-import { launchServer, runCli } from "../helpers/process.js";
+import { assertCliRefuses, launchServer } from "../helpers/process.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 import { makeCertificate, type TestCertificate } from "../helpers/tls.js";
@@ -188,11 +188,7 @@ describe("TLS through the CLI", () => {
         [["--tls-cert", cert.certPath], /tls-cert and tls-key go together/],
         [["--tls-cert", `${dir}/none.pem`, "--tls-key", cert.keyPath], /tls-cert: cannot read .*none\.pem/],
       ];
-      for (const [args, message] of cases) {
-        const { code, stderr } = await runCli([...serve, ...args]);
-        assert.equal(code, 1, stderr);
-        assert.match(stderr, message);
-      }
+      for (const [args, message] of cases) await assertCliRefuses([...serve, ...args], message);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       cert.remove();
