@@ -763,6 +763,12 @@ export class RedisBroker implements Broker {
     return num(await this.run("ackInQueue", queue, [ref, by]));
   }
 
+  async requeueFirst(queue: string, ref: string, by: JobRef): Promise<number> {
+    const moved = num(await this.run("requeueFirst", queue, [ref, by]));
+    if (moved === 1) await this.timers.noteEarliest(queue);
+    return moved;
+  }
+
   async retryJob(queue: string, id: string): Promise<"requeued" | "deadlettered" | null> {
     const reply = await this.run("retry", queue, [id]);
     if (reply === null) return null;
@@ -807,8 +813,8 @@ export class RedisBroker implements Broker {
   }
 
   async notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Promise<string | null> {
-    const names = this.registrations.get(consumer);
-    if (!names) throw new BrokerError("ERR", "no queues registered: QREGISTER first");
+    // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
+    const names = this.registrations.get(consumer) ?? [];
     for (const name of names) if (await this.hasReady(name)) return name;
     if (signal?.aborted) return null;
     const now = this.clock.now();
