@@ -34,6 +34,7 @@ import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
 import { Notifier } from "./notifier.js";
+import { ConsumerRegistrations } from "./registrations.js";
 import { addJobSettings } from "./validate.js";
 import { jobBytes } from "./memory.js";
 
@@ -104,7 +105,7 @@ export class Engine implements Broker {
   /** what the live jobs are counted for against --maxmemory: a running total (see memory.ts) */
   private liveJobBytes = 0;
   /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
-  private readonly registrations = new Map<string, string[]>();
+  private readonly registrations = new ConsumerRegistrations();
   /** blocked QNOTIFYs per queue */
   private readonly notifiers = new Map<string, Set<Notifier>>();
 
@@ -807,21 +808,19 @@ export class Engine implements Broker {
       const total = this.liveByQueue.get(name) ?? 0;
       const queue = this.queues.get(name);
       const waiting = queue?.ready.size ?? 0;
-      let consumers = queue?.waiters.size ?? 0;
-      for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
+      const consumers = (queue?.waiters.size ?? 0) + this.registrations.consumersOf(name);
       return { name, total, waiting, processing: total - waiting, consumers };
     });
   }
 
   registerConsumer(consumer: string, queues: string[]): void {
-    if (queues.length === 0) this.registrations.delete(consumer);
-    else this.registrations.set(consumer, [...new Set(queues)]);
+    this.registrations.set(consumer, queues);
   }
 
   notify(consumer: string, timeoutMs: number, signal?: AbortSignal): string | null | Promise<string | null> {
     this.runDue();
     // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
-    const names = this.registrations.get(consumer) ?? [];
+    const names = [...this.registrations.queuesOf(consumer)];
     for (const name of names) {
       const queue = this.queues.get(name);
       if (queue && queue.ready.size > 0 && !queue.pausedOut) return name;

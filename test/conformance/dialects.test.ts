@@ -356,6 +356,13 @@ forEachStore((open) => {
       assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 2);
       await h.broker.registerConsumer("c1", []);
       assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 1);
+      // a new registration replaces the old one: its counts move with it
+      await h.broker.registerConsumer("c2", ["r"]);
+      await h.broker.registerConsumer("c1", []);
+      assert.deepEqual(
+        (await h.broker.queueCounts(["q", "r"])).map((c) => c.consumers),
+        [0, 1],
+      );
     });
 
     it("a consumer registered on nothing (never, or no longer) waits for its time-out", async () => {

@@ -227,6 +227,21 @@ describe("QNOTIFY waits", () => {
     assert.equal(sync(h.engine.qlen("z")), 1);
   });
 
+  it("consumer counts cost O(1) per queue, however many connections are registered", () => {
+    // 20,000 registered connections and a 1,000-name QSTATUS: counting by walking every
+    // registration for every name took ~0.5 s here, one event-loop stall.
+    const h = harness();
+    for (let i = 0; i < 20_000; i++) {
+      h.engine.registerConsumer(`c${i}`, [`q${i % 1000}`, `q${(i + 1) % 1000}`, `own${i}`]);
+    }
+    const names = Array.from({ length: 1000 }, (_, i) => `q${i}`);
+    const started = performance.now();
+    const counts = sync(h.engine.queueCounts(names));
+    const ms = performance.now() - started;
+    assert.deepEqual(new Set(counts.map((c) => c.consumers)), new Set([40]));
+    assert.ok(ms < 100, `${ms.toFixed(1)} ms`);
+  });
+
   it("unregistering drops the consumer count", () => {
     const h = harness();
     h.engine.registerConsumer("c1", ["q"]);
