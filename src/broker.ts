@@ -49,7 +49,7 @@ export interface AddJobRequest {
   replicationTimeoutMs?: number;
   /** "front": served before every job already queued (okq QRPUSH). */
   placement?: Placement;
-  /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event id`) */
+  /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event <eventId>`) */
   eventId?: string;
   /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
   retries?: number;
@@ -253,6 +253,11 @@ export interface Broker {
    * less, or to the dead-letter list when none is left. null: unknown job.
    */
   retryJob(queue: string, id: string): Awaitable<"requeued" | "deadlettered" | null>;
+  /**
+   * okq QACK … REDO: the job named `ref` in `queue` (in flight or waiting) is
+   * queued again ahead of every job queued, so it is served next: 0 or 1.
+   */
+  requeueFirst(queue: string, ref: string, by: JobRef): Awaitable<number>;
   /** okq QFLUSH: every job of the queue (queued or in flight) and its dead letters go. */
   flushQueue(queue: string): Awaitable<number>;
   /** counts per queue; every known queue (sorted by name) when `names` is absent */
@@ -262,7 +267,7 @@ export interface Broker {
   /**
    * okq QNOTIFY: resolves with the name of a registered queue that has a
    * waiting job (nothing is taken), or null after `timeoutMs` (0 = forever)
-   * or on abort.
+   * or on abort. A consumer registered on nothing just waits.
    */
   notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Awaitable<string | null>;
   /** oldest first, at most `count` */

@@ -13,7 +13,7 @@ export type EngineChange =
   | { type: "counters"; id: string; nacks: number; additionalDeliveries: number }
   | { type: "pause"; queue: string; state: PauseState }
   | { type: "flushall" }
-  /** takeanumber RETRY: the job moved to the tail (new rank) with one retry less */
+  /** takeanumber RETRY (same rank, one retry less) or okq QACK REDO (a front rank): the job is queued again at `rank` */
   | { type: "retry"; id: string; rank: number; retriesLeft: number; nacks: number }
   /** the job left the live set for its queue's dead-letter list */
   | { type: "deadletter"; id: string; queue: string; reason: string; at: number }

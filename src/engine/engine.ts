@@ -34,6 +34,7 @@ import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
 import { Notifier } from "./notifier.js";
+import { ConsumerRegistrations } from "./registrations.js";
 import { addJobSettings } from "./validate.js";
 import { jobBytes } from "./memory.js";
 
@@ -104,7 +105,7 @@ export class Engine implements Broker {
   /** what the live jobs are counted for against --maxmemory: a running total (see memory.ts) */
   private liveJobBytes = 0;
   /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
-  private readonly registrations = new Map<string, string[]>();
+  private readonly registrations = new ConsumerRegistrations();
   /** blocked QNOTIFYs per queue */
   private readonly notifiers = new Map<string, Set<Notifier>>();
 
@@ -329,7 +330,7 @@ export class Engine implements Broker {
     }
     const now = this.clock.now();
     if (req.eventId !== undefined && this.eventIds.has(eventKey(req.queue, req.eventId))) {
-      throw new BrokerError("ERR", "duplicate event id");
+      throw new BrokerError("ERR", `duplicate event ${req.eventId}`);
     }
     const existing = this.queues.get(req.queue);
     if (req.maxlen !== undefined && existing && existing.ready.size >= req.maxlen) {
@@ -756,14 +757,28 @@ export class Engine implements Broker {
       return "deadlettered";
     }
     if (job.retriesLeft > 0) job.retriesLeft--;
+    // Back at its own place (its rank is kept): served before the jobs queued behind it.
+    this.requeueAt(job, job.rank, now);
+    return "requeued";
+  }
+
+  requeueFirst(queue: string, ref: string, by: JobRef): number {
+    this.runDue();
+    const job = this.findInQueue(queue, ref, by);
+    if (!job) return 0;
+    this.requeueAt(job, this.nextFrontRank--, this.clock.now());
+    return 1;
+  }
+
+  /** A negative acknowledgement that places the job: queued now at `rank`, one more NACK. */
+  private requeueAt(job: Job, rank: number, now: number): void {
     job.nacks++;
     this.unqueueJob(job);
-    // Back at its own place (its rank is kept): served before the jobs queued behind it.
+    job.rank = rank;
     job.awakeAt = 0;
-    this.emit({ type: "retry", id: job.id, rank: job.rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
+    this.emit({ type: "retry", id: job.id, rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
     this.enqueueJob(job, now);
     this.schedule(job);
-    return "requeued";
   }
 
   flushQueue(name: string): number {
@@ -793,21 +808,19 @@ export class Engine implements Broker {
       const total = this.liveByQueue.get(name) ?? 0;
       const queue = this.queues.get(name);
       const waiting = queue?.ready.size ?? 0;
-      let consumers = queue?.waiters.size ?? 0;
-      for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
+      const consumers = (queue?.waiters.size ?? 0) + this.registrations.consumersOf(name);
       return { name, total, waiting, processing: total - waiting, consumers };
     });
   }
 
   registerConsumer(consumer: string, queues: string[]): void {
-    if (queues.length === 0) this.registrations.delete(consumer);
-    else this.registrations.set(consumer, [...new Set(queues)]);
+    this.registrations.set(consumer, queues);
   }
 
   notify(consumer: string, timeoutMs: number, signal?: AbortSignal): string | null | Promise<string | null> {
     this.runDue();
-    const names = this.registrations.get(consumer);
-    if (!names) throw new BrokerError("ERR", "no queues registered: QREGISTER first");
+    // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
+    const names = [...this.registrations.queuesOf(consumer)];
     for (const name of names) {
       const queue = this.queues.get(name);
       if (queue && queue.ready.size > 0 && !queue.pausedOut) return name;
@@ -962,7 +975,7 @@ export class Engine implements Broker {
     return this.bySeq.from(fromSeq);
   }
 
-  /** takeanumber RETRY replayed: the job moves to its new place with its budget. */
+  /** takeanumber RETRY or okq QACK REDO replayed: the job moves to its new place with its budget. */
   restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
@@ -972,6 +985,7 @@ export class Engine implements Broker {
     job.retriesLeft = retriesLeft;
     job.nacks = nacks;
     if (rank >= this.nextSeq) this.nextSeq = rank + 1;
+    if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
     if (queued || job.awakeAt === 0) this.enqueueJob(job, this.clock.now());
   }
 

@@ -27,6 +27,7 @@ import {
 } from "../broker.js";
 import type { Clock } from "../engine/clock.js";
 import { newNodeId, ttlSuffix } from "../engine/ids.js";
+import { ConsumerRegistrations } from "../engine/registrations.js";
 import { addJobSettings } from "../engine/validate.js";
 import type { Logger } from "../log.js";
 import { MAX_LISTING_COUNT, MAX_SCAN_COUNT, scanBudget } from "../listing-limits.js";
@@ -82,7 +83,7 @@ export class RedisBroker implements Broker {
   private readonly timers: Timers;
   private readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
-  private readonly registrations = new Map<string, string[]>();
+  private readonly registrations = new ConsumerRegistrations();
   /** queues whose waiters are being served, and whether to go again */
   private readonly serving = new Map<string, boolean>();
   /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
@@ -763,6 +764,12 @@ export class RedisBroker implements Broker {
     return num(await this.run("ackInQueue", queue, [ref, by]));
   }
 
+  async requeueFirst(queue: string, ref: string, by: JobRef): Promise<number> {
+    const moved = num(await this.run("requeueFirst", queue, [ref, by]));
+    if (moved === 1) await this.timers.noteEarliest(queue);
+    return moved;
+  }
+
   async retryJob(queue: string, id: string): Promise<"requeued" | "deadlettered" | null> {
     const reply = await this.run("retry", queue, [id]);
     if (reply === null) return null;
@@ -792,8 +799,7 @@ export class RedisBroker implements Broker {
         const r = list(await this.run("counts", name, []));
         const total = num(r[0]);
         const waiting = num(r[1]);
-        let consumers = this.waiters.waitingOn(name);
-        for (const queues of this.registrations.values()) if (queues.includes(name)) consumers++;
+        const consumers = this.waiters.waitingOn(name) + this.registrations.consumersOf(name);
         const listed = names !== undefined || num(r[3]) === 1 || total > 0;
         return listed ? { name, total, waiting, processing: total - waiting, consumers } : undefined;
       }),
@@ -802,13 +808,12 @@ export class RedisBroker implements Broker {
   }
 
   registerConsumer(consumer: string, queues: string[]): void {
-    if (queues.length === 0) this.registrations.delete(consumer);
-    else this.registrations.set(consumer, [...new Set(queues)]);
+    this.registrations.set(consumer, queues);
   }
 
   async notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Promise<string | null> {
-    const names = this.registrations.get(consumer);
-    if (!names) throw new BrokerError("ERR", "no queues registered: QREGISTER first");
+    // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
+    const names = [...this.registrations.queuesOf(consumer)];
     for (const name of names) if (await this.hasReady(name)) return name;
     if (signal?.aborted) return null;
     const now = this.clock.now();

@@ -117,6 +117,12 @@ local function infos(ids)
   end
   return out
 end
+-- the job id an okq/takeanumber/TaskQ reference names in this queue (by job id, event id or seq)
+local function refId(ref, by)
+  if by == 'event' then return redis.call('HGET', E, ref) or ref end
+  if by == 'seq' then return redis.call('HGET', S, ref) or '' end
+  return ref
+end
 local function delivery(id, job, body)
   local ev = false
   if job.ev then ev = job.ev end
@@ -130,7 +136,7 @@ const ADD = `
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
-if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event id') end
+if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event ' .. event) end
 if maxlen > 0 and redis.call('ZCARD', R) >= maxlen then
   return redis.error_reply('MAXLEN Queue is already longer than the specified MAXLEN count')
 end
@@ -347,14 +353,28 @@ return { redis.call('HGET', M, 'pause'), created }
 
 /** ARGV 4 ref, 5 by (id, event, seq): removes the job (acked), 0 or 1 */
 const ACK_IN_QUEUE = `
-local ref, by = ARGV[4], ARGV[5]
-local id = ref
-if by == 'event' then id = redis.call('HGET', E, ref) or ref
-elseif by == 'seq' then id = redis.call('HGET', S, ref) or '' end
+local id = refId(ARGV[4], ARGV[5])
 local job = load(id)
 if not job then return 0 end
 redis.call('HINCRBY', M, 'acked', 1)
 remove(id, job, 'acked')
+return 1
+`;
+
+/** ARGV 4 ref, 5 by (id, event, seq): okq QACK … REDO, the job is queued ahead of every other one; 0 or 1 */
+const REQUEUE_FIRST = `
+local id = refId(ARGV[4], ARGV[5])
+local job = load(id)
+if not job then return 0 end
+job.n = job.n + 1
+unqueue(id, job)
+ensureQueue()
+job.k = redis.call('HINCRBY', M, 'front', -1)
+job.aw = 0
+enqueue(id, job)
+save(id, job)
+schedule(id, job)
+finish()
 return 1
 `;
 
@@ -538,6 +558,7 @@ export const QUEUE_SCRIPTS = {
   stat: STAT,
   pause: PAUSE,
   ackInQueue: ACK_IN_QUEUE,
+  requeueFirst: REQUEUE_FIRST,
   retry: RETRY,
   flushQueue: FLUSH_QUEUE,
   deadLetters: DEAD_LETTERS,

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
 import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
-import { RawClient, array, bulk, simple } from "../helpers/raw-client.js";
+import { RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";
 
 /** No one request holds the server: CONFIG GET's matcher, scans and peeks do bounded work. */
@@ -78,10 +78,13 @@ describe("scans and listings over RESP", () => {
     await c.call("DEBUG", "FLUSHALL");
     await addJobs(c, (i) => `status-${String(i).padStart(4, "0")}`, MAX_SCAN_COUNT + 5);
     const reply = await c.call("QSTATUS");
-    assert.match(reply, new RegExp(`^\\*${MAX_SCAN_COUNT}\\r\\n\\$\\d+\\r\\nstatus-0000 total: 1 `));
+    assert.match(
+      reply,
+      new RegExp(`^\\*${MAX_SCAN_COUNT}\\r\\n\\*4\\r\\n\\$11\\r\\nstatus-0000\\r\\n:1\\r\\n`),
+    );
     assert.equal(
       await c.call("QSTATUS", "status-1004"),
-      array(bulk("status-1004 total: 1 processing: 0 consumers: 0")),
+      array(array(bulk("status-1004"), int(1), int(0), int(0))),
     );
     c.close();
   });

@@ -215,7 +215,8 @@ describe("boundary values on every door, then kill -9", () => {
         make: (_n, body) => job(body, { retry: 300 }),
       };
       add("ADD retries", retries, value, false, (q, body) => respCall("ADD", q, text, body));
-      const ex: Argument = { name: /EX/, min: 1, max: MAX, make: () => null };
+      // EX 0 is valid: at-most-once (the event goes as it is popped).
+      const ex: Argument = { name: /EX/, min: 0, max: MAX, make: () => null };
       add("QRPOP EX", ex, value, false, (q) => respCall("QRPOP", q, "EX", text));
       const count: Argument = { name: /count/i, min: 1, max: MAX, make: () => null };
       add("REDRIVE count", count, value, false, (q) => respCall("REDRIVE", q, text));

@@ -99,6 +99,7 @@ describe("RESP argument limits", () => {
         ["QREGISTER", bad],
         ["QFLUSH", bad],
         ["QSTATUS", bad],
+        ["QINFO", bad],
         ["LEN", bad],
         ["ADD", bad, 1, "x"],
         ["RESERVE", bad],

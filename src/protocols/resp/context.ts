@@ -8,6 +8,8 @@ export interface RespContext {
   client: RespClient;
   broker: Broker;
   server: ServerHandle;
+  /** okq: set by this connection's first QREGISTER, whose close hook then drops the registration */
+  okqRegistered?: boolean;
 }
 
 export interface MemoryInfo {

@@ -1,14 +1,13 @@
 import { ClientWait } from "./wait.js";
 import type { Delivery, JobInfo } from "../../broker.js";
-import { MAX_SCAN_COUNT } from "../../listing-limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { MAX_COUNT, MAX_TTL_SECONDS } from "../../engine/limits.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
+import { qinfo, qstatus } from "./okq-status.js";
 import { ownBuffer } from "./parser.js";
-import type { RespClient } from "./server.js";
 import { OK, type Reply } from "./reply.js";
 
 /**
@@ -42,20 +41,23 @@ function push(front: boolean): Spec["handler"] {
 
 function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   let leaseSeconds = OKQ_DEFAULT_LEASE_SECONDS;
-  let consume = false;
+  let noack = false;
   for (let i = 2; i < args.length; i++) {
     const option = word(args[i]!);
     if (option === "ex" && i + 1 < args.length) {
-      leaseSeconds = boundedArg(args[++i], "EX", 1, MAX_COUNT, "EX must be a positive number of seconds");
-    } else if (option === "noack") consume = true;
+      leaseSeconds = boundedArg(args[++i], "EX", 0, MAX_COUNT, "EX must be a non negative number of seconds");
+    } else if (option === "noack") noack = true;
     else throw errorOf(SYNTAX_ERROR);
   }
+  // EX 0: no ack is expected (okq-go's unsafe consumer sends EX 0 NOACK), so the
+  // event goes as it is popped: at most once, like NOACK.
+  const consume = noack || leaseSeconds === 0;
   const result = ctx.broker.getJobs({
     queues: [queueArg(args[1]!)],
     count: 1,
     nohang: true,
     timeoutMs: 0,
-    leaseSeconds,
+    leaseSeconds: consume ? undefined : leaseSeconds,
     consume,
   });
   return andThen(result, (jobs) => {
@@ -66,9 +68,14 @@ function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 function qack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.ackInQueue(queueArg(args[1]!), str(args[2]!), "event"), (n) =>
-    replyWhenDurable(ctx, n, false),
-  );
+  if (args.length > 4 || (args.length === 4 && word(args[3]!) !== "redo")) throw errorOf(SYNTAX_ERROR);
+  const queue = queueArg(args[1]!);
+  const eventId = str(args[2]!);
+  const done =
+    args.length === 4
+      ? ctx.broker.requeueFirst(queue, eventId, "event")
+      : ctx.broker.ackInQueue(queue, eventId, "event");
+  return andThen(done, (n) => replyWhenDurable(ctx, n, false));
 }
 
 /** left = newest (the producers' end), right = next to be served */
@@ -80,47 +87,33 @@ function peek(right: boolean): Spec["handler"] {
     });
 }
 
-const registered = new WeakSet<RespClient>();
-
-export function consumerId(client: RespClient): string {
-  return `resp:${client.id}`;
+/** The broker's consumer id of this connection (QREGISTER, QNOTIFY). */
+function consumerOf(ctx: RespContext): string {
+  return `resp:${ctx.client.id}`;
 }
 
+/** No queue: the connection's registration is cleared (consumers back to 0). */
 function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const client = ctx.client;
   const queues: string[] = [];
   for (let i = 1; i < args.length; i++) queues.push(queueArg(args[i]!));
-  if (!registered.has(client)) {
-    registered.add(client);
+  const consumer = consumerOf(ctx);
+  if (!ctx.okqRegistered && queues.length > 0) {
+    ctx.okqRegistered = true;
     const broker = ctx.broker;
-    client.onClose(() => void broker.registerConsumer(consumerId(client), []));
+    ctx.client.onClose(() => void broker.registerConsumer(consumer, []));
   }
-  return andThen(ctx.broker.registerConsumer(consumerId(client), queues), () => OK);
+  return andThen(ctx.broker.registerConsumer(consumer, queues), () => OK);
 }
 
 function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const message = "timeout must be a non negative number of seconds";
   const seconds = boundedArg(args[1], "timeout", 0, MAX_TTL_SECONDS, message);
   const wait = new ClientWait(ctx.client);
-  return andThen(
-    wait.watch(ctx.broker.notify(consumerId(ctx.client), seconds * 1000, wait.signal)),
-    (name) => name,
-  );
+  return andThen(wait.watch(ctx.broker.notify(consumerOf(ctx), seconds * 1000, wait.signal)), (name) => name);
 }
 
 function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   return andThen(ctx.broker.flushQueue(queueArg(args[1]!)), () => replyWhenDurable(ctx, OK, false));
-}
-
-function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const counts = (names: string[]) =>
-    andThen(ctx.broker.queueCounts(names), (rows) =>
-      rows.map((q) => `${q.name} total: ${q.total} processing: ${q.processing} consumers: ${q.consumers}`),
-    );
-  if (args.length > 1) return counts(args.slice(1).map(queueArg));
-  // Every queue would be O(queues) in one go: one QSCAN page of them, by name.
-  const page = ctx.broker.qscan(0, { count: MAX_SCAN_COUNT, busyloop: false });
-  return andThen(page, ({ items }) => counts(items.sort()));
 }
 
 export const okqCommands: Spec[] = [
@@ -147,17 +140,18 @@ export const okqCommands: Spec[] = [
     arity: -2,
     flags: ["write"],
     group: "okq",
-    summary: "Take the right-most event; QACK it within EX seconds (default 30) or it returns",
+    summary:
+      "Take the right-most event; QACK it within EX seconds (default 30) or it returns; EX 0 or NOACK: removed at once",
     syntax: "QRPOP queue [EX seconds] [NOACK]",
     handler: qrpop,
   },
   {
     name: "qack",
-    arity: 3,
+    arity: -3,
     flags: ["write", "fast"],
     group: "okq",
-    summary: "The event is done: remove it (replies how many were removed)",
-    syntax: "QACK queue eventId",
+    summary: "The event is done: remove it; with REDO, queue it again to be consumed next (replies 1 or 0)",
+    syntax: "QACK queue eventId [REDO]",
     handler: qack,
   },
   {
@@ -180,11 +174,11 @@ export const okqCommands: Spec[] = [
   },
   {
     name: "qregister",
-    arity: -2,
+    arity: -1,
     flags: ["fast"],
     group: "okq",
-    summary: "This connection waits on these queues with QNOTIFY (replaces earlier ones)",
-    syntax: "QREGISTER queue [queue ...]",
+    summary: "This connection waits on these queues with QNOTIFY (replaces earlier ones; none: clears)",
+    syntax: "QREGISTER [queue ...]",
     handler: qregister,
   },
   {
@@ -210,8 +204,17 @@ export const okqCommands: Spec[] = [
     arity: -1,
     flags: ["readonly"],
     group: "okq",
-    summary: "One line per queue: total, processing and consumers",
+    summary: "Per queue (every known one when none is named): [name, total, processing, consumers]",
     syntax: "QSTATUS [queue ...]",
     handler: qstatus,
+  },
+  {
+    name: "qinfo",
+    arity: -1,
+    flags: ["readonly"],
+    group: "okq",
+    summary: "QSTATUS's counts as one line per queue: <queue> total: N processing: M consumers: K",
+    syntax: "QINFO [queue ...]",
+    handler: qinfo,
   },
 ];
