@@ -178,8 +178,8 @@ for (const store of stores) {
         const done = await emq.enqueue("emptied", {});
         const busy = await emq.enqueue("busy", {});
         assert.deepEqual(await emq.wait({ queues: ["emptied", "busy"] }), [
-          { id: done, content: {} },
-          { id: busy, content: {} },
+          { id: done, content: null },
+          { id: busy, content: null },
         ]);
         assert.deepEqual((await call("POST", "/ack/", { json: { ids: [done] } })).json, { acked: 1 });
         // A dispatched task still belongs to its queue until it is acked (as in emq).

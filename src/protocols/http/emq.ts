@@ -5,7 +5,7 @@ import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from
 import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
 import { errorSchema } from "./errors.js";
 import { parseJsonBody } from "./json.js";
-import { allQueueNames } from "./queue-names.js";
+import { queuesHoldingJobs } from "./queue-names.js";
 
 /**
  * emq's HTTP/JSON routes (DIALECTS.md section 4). Request bodies are JSON
@@ -182,9 +182,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get(
     "/queues/",
-    { schema: { tags: ["emq"], summary: "emq: names of the current queues" } },
-    async () => {
-      return (await allQueueNames(broker)).sort();
-    },
+    { schema: { tags: ["emq"], summary: "emq: names of the queues that hold tasks" } },
+    async () => (await queuesHoldingJobs(broker)).sort(),
   );
 }
