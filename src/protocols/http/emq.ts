@@ -156,7 +156,13 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       },
     );
   byIds("/ack/", "emq: the tasks are done and deleted", async (ids) => broker.ackJobs(ids), "acked");
-  byIds("/nak/", "emq: the tasks failed; they are queued again", async (ids) => broker.nack(ids), "nacked");
+  // Each nak'ed task goes to the back of its queue (measured), not to its own place as Disque's NACK.
+  byIds(
+    "/nak/",
+    "emq: the tasks failed; each goes to the back of its queue",
+    async (ids) => broker.nack(ids, "back"),
+    "nacked",
+  );
 
   app.get<{ Params: { queue: string }; Querystring: { n: number } }>(
     "/peek/:queue",
