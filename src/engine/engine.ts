@@ -916,7 +916,7 @@ export class Engine implements Broker {
     job.nacks = stored.nacks;
     job.additionalDeliveries = stored.additionalDeliveries;
     if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
-    this.restoreNextSeq(Math.max(seq, job.rank) + 1);
+    this.restoreNextSeq(seq + 1);
     if (stored.eventId !== undefined) job.eventId = stored.eventId;
     if (stored.retries !== undefined) job.retries = stored.retries;
     if (stored.retriesLeft !== undefined) job.retriesLeft = stored.retriesLeft;

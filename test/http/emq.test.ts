@@ -244,10 +244,31 @@ for (const store of stores) {
   });
 }
 
-describe("emq on the embedded journal, across kill -9", () => {
+describe("emq on the embedded journal, across restarts", () => {
   const dir = dataDirs();
 
-  it("a nak'ed task keeps its place at the back after a restart", async () => {
+  it("a nak'ed task keeps its place at the back in a snapshot", async () => {
+    const dataDir = dir();
+    const first = await testServer({ dataDir });
+    const before = emqClient((method, path, options) => http(first.url, method, path, options));
+    const a = await before.enqueue("sq", { content: "A" });
+    const b = await before.enqueue("sq", { content: "B" });
+    await before.wait({ queues: ["sq"] });
+    assert.deepEqual((await http(first.url, "POST", "/nak/", { json: { ids: [a] } })).json, { nacked: 1 });
+    await first.server.journal!.compact();
+    await first.close();
+    const second = await testServer({ dataDir });
+    try {
+      const after = emqClient((method, path, options) => http(second.url, method, path, options));
+      assert.deepEqual(await after.peekIds("sq"), [b, a]);
+      const c = await after.enqueue("sq", { content: "C" });
+      assert.deepEqual(await after.peekIds("sq"), [b, a, c]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a nak'ed task keeps its place at the back after kill -9", async () => {
     const dataDir = dir();
     let server = await spawnServer(dataDir, ["--http-port", "0"]);
     let url = `http://127.0.0.1:${server.httpPort}`;

@@ -3,6 +3,7 @@ import type { Delivery } from "../../broker.js";
 import { MAX_HTTP_LISTING_COUNT } from "../../listing-limits.js";
 import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from "./context.js";
 import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
+import { waitForEntries } from "./emq-wait.js";
 import { errorSchema } from "./errors.js";
 import { parseJsonBody } from "./json.js";
 import { queuesHoldingJobs } from "./queue-names.js";
@@ -92,7 +93,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       config: { integers: ["timeout"] },
       schema: {
         tags: ["emq"],
-        summary: "emq: one task per listed queue, waiting up to timeout ms",
+        summary: "emq: one task per listed queue, answered when all are filled or after timeout ms",
         body: {
           type: "object",
           additionalProperties: false,
@@ -108,40 +109,14 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
     async (request, reply) => {
       const { queues } = request.body;
       queues.forEach(checkQueueName);
-      const timeout = request.body.timeout ?? 0;
-      const out: Array<Task | null> = queues.map(() => null);
-      const fill = async () => {
-        let filled = 0;
-        for (let i = 0; i < queues.length; i++) {
-          if (out[i] !== null) continue;
-          const got = await broker.getJobs({ queues: [queues[i]!], count: 1, nohang: true, timeoutMs: 0 });
-          if (got && got[0]) {
-            out[i] = taskOf(got[0]);
-            filled++;
-          }
-        }
-        return filled;
-      };
-      if ((await fill()) === 0 && timeout > 0 && queues.length > 0) {
-        const gone = clientGone(ctx, reply);
-        try {
-          const got = await broker.getJobs({
-            queues: [...new Set(queues)],
-            count: 1,
-            nohang: false,
-            timeoutMs: timeout,
-            signal: gone.signal,
-          });
-          if (got && got[0]) {
-            const first = got[0];
-            out[queues.indexOf(first.queue)] = taskOf(first);
-            await fill();
-          }
-        } finally {
-          gone.done();
-        }
+      const gone = clientGone(ctx, reply);
+      try {
+        const tasks = await waitForEntries(broker, queues, request.body.timeout ?? 0, gone.signal);
+        // null: the client went away and what was taken went back; this reply reaches no one.
+        return (tasks ?? []).map((d) => (d === null ? null : taskOf(d)));
+      } finally {
+        gone.done();
       }
-      return out;
     },
   );
 
