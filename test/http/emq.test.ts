@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { MAX_HTTP_LISTING_COUNT } from "../../src/listing-limits.js";
 import { http } from "../helpers/http.js";
 import { spawnServer } from "../helpers/process.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
@@ -207,6 +208,15 @@ for (const store of stores) {
 
       it("a negative timeout is 400", async () => {
         badRequest(await call("POST", "/wait/", { json: { queues: ["u"], timeout: -1 } }), "timeout -1");
+      });
+
+      it(`a wait lists at most ${MAX_HTTP_LISTING_COUNT} entries (docket's bound)`, async () => {
+        const many = Array.from({ length: MAX_HTTP_LISTING_COUNT + 1 }, () => "u");
+        const refused = await call("POST", "/wait/", { json: { queues: many } });
+        badRequest(refused, "too many entries");
+        assert.match(refused.text, /must NOT have more than 1000 items/);
+        const most = (await emq.wait({ queues: many.slice(1) })) as unknown[];
+        assert.equal(most.length, MAX_HTTP_LISTING_COUNT);
       });
 
       it("GET /peek/<queue> with n missing or not a number is 400", async () => {

@@ -38,8 +38,11 @@ export async function waitForEntries(
         signal,
       });
       if (!got) break; // timed out, or aborted
-      for (const task of got) place(queues, slots, task);
-      await takeWhatIsThere(broker, queues, slots);
+      for (const task of got) {
+        place(queues, slots, task);
+        // The other queues were empty while the fetch blocked; the woken one may hold more.
+        await takeWhatIsThere(broker, queues, slots, task.queue);
+      }
     }
   } catch (error) {
     await releaseAll(broker, slots);
@@ -52,15 +55,18 @@ export async function waitForEntries(
   return slots;
 }
 
-/** Fills the empty entries from what their queues hold now, without blocking. */
+/** Fills the empty entries (of queue `only`, when given) from what their queues hold now, without blocking. */
 async function takeWhatIsThere(
   broker: Broker,
   queues: string[],
   slots: Array<Delivery | null>,
+  only?: string,
 ): Promise<void> {
   const wanted = new Map<string, number>();
   queues.forEach((queue, i) => {
-    if (slots[i] === null) wanted.set(queue, (wanted.get(queue) ?? 0) + 1);
+    if (slots[i] === null && (only === undefined || queue === only)) {
+      wanted.set(queue, (wanted.get(queue) ?? 0) + 1);
+    }
   });
   for (const [queue, count] of wanted) {
     const got = await broker.getJobs({ queues: [queue], count, nohang: true, timeoutMs: 0 });

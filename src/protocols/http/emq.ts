@@ -100,7 +100,8 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
           required: ["queues"],
           properties: {
             timeout: { type: "integer", minimum: 0, maximum: MAX_TIMEOUT_MS },
-            queues: { type: "array", items: { type: "string" } },
+            // At most one reply's worth of tasks, as a peek: each wake-up walks the entries.
+            queues: { type: "array", maxItems: MAX_HTTP_LISTING_COUNT, items: { type: "string" } },
           },
         },
         response: errors,
