@@ -42,12 +42,13 @@ function emqClient(call: Call) {
 
 const stores: Array<{ name: string; start(): Promise<TestServer> }> = [];
 let redis: RedisProcess | undefined;
-stores.push({ name: "embedded journal", start: () => testServer() });
+// A manual clock: the tests move time for the waits' time-outs and the tasks' expiry.
+stores.push({ name: "embedded journal", start: () => testServer({}, { manualClock: true }) });
 stores.push({
   name: "Redis store",
   start: async () => {
     redis ??= await startRedis();
-    return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("emq") });
+    return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("emq") }, { manualClock: true });
   },
 });
 after(async () => {
@@ -96,13 +97,23 @@ for (const store of stores) {
       });
 
       it("with an entry still empty, runs out its timeout and answers null for it (measured)", async () => {
+        let settled = false;
+        const pending = emq.wait({ queues: ["w2a", "w2b"], timeout: 300 }).finally(() => (settled = true));
+        await waitFor(async () => (await blocked()) === 1);
+        t.clock!.advance(200);
         const ready = await emq.enqueue("w2a", { content: { n: 1 } });
-        const started = Date.now();
-        assert.deepEqual(await emq.wait({ queues: ["w2a", "w2b"], timeout: 300 }), [
-          { id: ready, content: { n: 1 } },
-          null,
-        ]);
-        assert.ok(Date.now() - started >= 290, `answered after ${Date.now() - started} ms`);
+        await waitFor(async () => (await emq.peekIds("w2a")).length === 0); // taken, and held
+        await waitFor(async () => (await blocked()) === 1); // waiting on for w2b
+        // The timeout counts from the request, not from the last task's arrival.
+        t.clock!.advance(99);
+        await emq.peekIds("w2b"); // the embedded store runs what is due
+        assert.equal(settled, false, "1 ms is left");
+        t.clock!.advance(1);
+        await waitFor(async () => {
+          await emq.peekIds("w2b");
+          return settled;
+        });
+        assert.deepEqual(await pending, [{ id: ready, content: { n: 1 } }, null]);
         assert.deepEqual(await emq.peekIds("w2a"), [], "the task answered is dispatched");
         assert.equal(await blocked(), 0);
       });
@@ -164,6 +175,18 @@ for (const store of stores) {
         assert.match(shown, /\$5\r\nnacks\r\n:2\r\n/);
       });
 
+      it("is served again after each nak, until its expiry", async () => {
+        const id = await emq.enqueue("exp", { content: "x", expiry: 10 });
+        for (let round = 0; round < 3; round++) {
+          assert.deepEqual(await emq.wait({ queues: ["exp"] }), [{ id, content: "x" }]);
+          assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 1 });
+        }
+        t.clock!.advance(10_000);
+        await waitFor(async () => (await emq.peekIds("exp")).length === 0);
+        assert.deepEqual(await emq.wait({ queues: ["exp"] }), [null]);
+        assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 0 });
+      });
+
       it("a queued task is not moved", async () => {
         const a = await emq.enqueue("still", {});
         const b = await emq.enqueue("still", {});
@@ -174,7 +197,14 @@ for (const store of stores) {
 
     describe("GET /queues/", () => {
       it("lists only the queues that hold tasks now", async () => {
-        assert.deepEqual(await emq.wait({ queues: ["ghost"], timeout: 20 }), [null]);
+        const ghost = emq.wait({ queues: ["ghost"], timeout: 20 });
+        await waitFor(async () => (await blocked()) === 1);
+        t.clock!.advance(20);
+        await waitFor(async () => {
+          await emq.peekIds("ghost"); // the embedded store runs what is due
+          return (await blocked()) === 0;
+        });
+        assert.deepEqual(await ghost, [null]);
         await emq.enqueue("full", {});
         const done = await emq.enqueue("emptied", {});
         const busy = await emq.enqueue("busy", {});

@@ -1,5 +1,5 @@
-import { performance } from "node:perf_hooks";
 import type { Broker, Delivery } from "../../broker.js";
+import type { Clock } from "../../engine/clock.js";
 
 /**
  * emq's POST /wait/: one task per entry of `queues` (a queue may be listed
@@ -19,16 +19,17 @@ import type { Broker, Delivery } from "../../broker.js";
  */
 export async function waitForEntries(
   broker: Broker,
+  clock: Clock,
   queues: string[],
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<Array<Delivery | null> | null> {
   const slots: Array<Delivery | null> = queues.map(() => null);
-  const deadline = performance.now() + timeoutMs;
+  const deadline = clock.now() + timeoutMs;
   try {
     await takeWhatIsThere(broker, queues, slots);
     while (timeoutMs > 0 && slots.includes(null) && !signal.aborted) {
-      const left = Math.ceil(deadline - performance.now());
+      const left = deadline - clock.now();
       if (left <= 0) break;
       const got = await broker.getJobs({
         queues: [...new Set(queues.filter((_, i) => slots[i] === null))],

@@ -112,7 +112,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       queues.forEach(checkQueueName);
       const gone = clientGone(ctx, reply);
       try {
-        const tasks = await waitForEntries(broker, queues, request.body.timeout ?? 0, gone.signal);
+        const tasks = await waitForEntries(broker, ctx.clock, queues, request.body.timeout ?? 0, gone.signal);
         // null: the client went away and what was taken went back; this reply reaches no one.
         return (tasks ?? []).map((d) => (d === null ? null : taskOf(d)));
       } finally {
