@@ -129,6 +129,29 @@ for (const store of stores) {
         assert.equal(await blocked(), 0);
       });
 
+      it("a wait woken many times leaves no abort listener behind", async () => {
+        const warnings: string[] = [];
+        const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+        process.on("warning", onWarning);
+        try {
+          const entries = Array.from({ length: 15 }, () => "woken");
+          const pending = emq.wait({ queues: entries, timeout: 20_000 });
+          for (let i = 0; i < entries.length; i++) {
+            await waitFor(async () => (await blocked()) === 1);
+            await emq.enqueue("woken", { content: i });
+            await waitFor(async () => (await emq.peekIds("woken")).length === 0);
+          }
+          assert.equal(((await pending) as unknown[]).length, entries.length);
+          await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+          assert.deepEqual(
+            warnings.filter((w) => w.startsWith("MaxListenersExceededWarning")),
+            [],
+          );
+        } finally {
+          process.off("warning", onWarning);
+        }
+      });
+
       it("a client that goes away gets what the wait took put back untouched, and leaves no waiter", async () => {
         const gone = new AbortController();
         const pending = emq.wait({ queues: ["held", "never"], timeout: 30_000 }, gone.signal);

@@ -31,13 +31,12 @@ export async function waitForEntries(
     while (timeoutMs > 0 && slots.includes(null) && !signal.aborted) {
       const left = deadline - clock.now();
       if (left <= 0) break;
-      const got = await broker.getJobs({
-        queues: [...new Set(queues.filter((_, i) => slots[i] === null))],
-        count: 1,
-        nohang: false,
-        timeoutMs: left,
+      const got = await blockOnce(
+        broker,
+        [...new Set(queues.filter((_, i) => slots[i] === null))],
+        left,
         signal,
-      });
+      );
       if (!got) break; // timed out, or aborted
       for (const task of got) {
         place(queues, slots, task);
@@ -54,6 +53,27 @@ export async function waitForEntries(
     return null;
   }
   return slots;
+}
+
+/**
+ * One blocking fetch of one task. It gets a signal of its own, tied to the
+ * wait's only while it lasts: the store keeps its abort listener, and a wait
+ * woken many times would otherwise pile them up on the request's signal.
+ */
+async function blockOnce(
+  broker: Broker,
+  queues: string[],
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<Delivery[] | null> {
+  const step = new AbortController();
+  const abort = () => step.abort();
+  signal.addEventListener("abort", abort);
+  try {
+    return await broker.getJobs({ queues, count: 1, nohang: false, timeoutMs, signal: step.signal });
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
 }
 
 /** Fills the empty entries (of queue `only`, when given) from what their queues hold now, without blocking. */
