@@ -34,6 +34,9 @@ export class BrokerError extends Error {
 /** Where a job is placed in its queue relative to the others. */
 export type Placement = "creation" | "front";
 
+/** Where NACK puts a job: back at its own place (Disque), or behind every job queued now (emq's /nak/). */
+export type NackPlacement = "own" | "back";
+
 export interface AddJobRequest {
   queue: string;
   body: Buffer;
@@ -218,7 +221,13 @@ export interface Broker {
   ackJobs(ids: string[]): Awaitable<number>;
   /** FASTACK: count deleted */
   fastAck(ids: string[]): Awaitable<number>;
-  nack(ids: string[]): Awaitable<number>;
+  nack(ids: string[], placement?: NackPlacement): Awaitable<number>;
+  /**
+   * Delivered jobs a door took but never handed over (its client went away
+   * first): back at their own place with no counter changed, as if they had
+   * not been taken. Their count.
+   */
+  release(ids: string[]): Awaitable<number>;
   enqueue(ids: string[]): Awaitable<number>;
   dequeue(ids: string[]): Awaitable<number>;
   /** WORKING: seconds the re-queue was postponed by; throws NOJOB/TOOLATE */

@@ -114,6 +114,7 @@ export class DocketServer implements ServerHandle {
     if (config.http) {
       const http = new HttpDoor({
         broker: this.broker,
+        clock,
         host: config.httpBind,
         port: config.httpPort,
         maxJobSize: config.maxJobSize,

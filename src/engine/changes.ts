@@ -13,7 +13,11 @@ export type EngineChange =
   | { type: "counters"; id: string; nacks: number; additionalDeliveries: number }
   | { type: "pause"; queue: string; state: PauseState }
   | { type: "flushall" }
-  /** takeanumber RETRY (same rank, one retry less) or okq QACK REDO (a front rank): the job is queued again at `rank` */
+  /**
+   * The job is queued again at `rank` with this RETRY budget and nack count:
+   * takeanumber RETRY (its own rank, one retry less), okq QACK REDO (a front
+   * rank) and emq's nak (a new rank, at the back)
+   */
   | { type: "retry"; id: string; rank: number; retriesLeft: number; nacks: number }
   /** the job left the live set for its queue's dead-letter list */
   | { type: "deadletter"; id: string; queue: string; reason: string; at: number }

@@ -7,6 +7,7 @@ import {
   type Broker,
   type DeadLetterInfo,
   type JobRef,
+  type NackPlacement,
   type QueueCounts,
   type BrokerStats,
   type Delivery,
@@ -430,15 +431,19 @@ export class Engine implements Broker {
     return removed;
   }
 
-  nack(ids: string[]): number {
-    return this.putBack(ids, "nack");
+  nack(ids: string[], placement: NackPlacement = "own"): number {
+    return this.putBack(ids, placement === "back" ? "nack-to-back" : "nack");
   }
 
   enqueue(ids: string[]): number {
     return this.putBack(ids, "enqueue");
   }
 
-  private putBack(ids: string[], how: "nack" | "enqueue"): number {
+  release(ids: string[]): number {
+    return this.putBack(ids, "release");
+  }
+
+  private putBack(ids: string[], how: "nack" | "nack-to-back" | "enqueue" | "release"): number {
     this.runDue();
     checkIds(ids);
     const now = this.clock.now();
@@ -446,11 +451,20 @@ export class Engine implements Broker {
     for (const id of ids) {
       const job = this.jobs.get(id);
       if (!job || job.queued) continue;
-      if (job.retry === 0 && job.everQueued) continue; // at-most-once: never a second delivery
-      if (how === "nack") job.nacks++;
-      else if (job.everQueued) job.additionalDeliveries++;
+      // at-most-once: never a second delivery (a released job was never handed over)
+      if (job.retry === 0 && job.everQueued && how !== "release") continue;
       job.awakeAt = 0;
-      this.emit({ type: "counters", id, nacks: job.nacks, additionalDeliveries: job.additionalDeliveries });
+      if (how === "nack-to-back") {
+        // Behind every job queued now, ahead of every job added later: the next sequence number.
+        job.rank = this.nextSeq++;
+        job.nacks++;
+        this.emit({ type: "retry", id, rank: job.rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
+      } else if (how !== "release") {
+        if (how === "nack") job.nacks++;
+        else if (job.everQueued) job.additionalDeliveries++;
+        this.emit({ type: "counters", id, nacks: job.nacks, additionalDeliveries: job.additionalDeliveries });
+      }
+      // A release records nothing: after a restart every delivered job is queued again anyway.
       this.enqueueJob(job, now);
       this.schedule(job);
       moved++;

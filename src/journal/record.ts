@@ -36,7 +36,7 @@ export const T_COUNTERS = 4;
 export const T_PAUSE = 5;
 export const T_FLUSHALL = 6;
 export const T_SNAPSHOT_END = 7;
-/** takeanumber RETRY: the job's new place, budget and nacks */
+/** takeanumber RETRY and emq's nak: the job's place, budget and nacks */
 export const T_RETRY = 8;
 /** a live job moved to its queue's dead-letter list */
 export const T_DEADLETTER = 9;

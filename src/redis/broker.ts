@@ -15,6 +15,7 @@ import {
   type JobInfo,
   type JobRef,
   type JobScanOptions,
+  type NackPlacement,
   type JobState,
   type JobWaitOutcome,
   type NodeInfo,
@@ -493,9 +494,9 @@ export class RedisBroker implements Broker {
     return removed;
   }
 
-  nack(ids: string[]): Promise<number> {
+  nack(ids: string[], placement: NackPlacement = "own"): Promise<number> {
     checkIds(ids);
-    return this.putBack(ids, "nack");
+    return this.putBack(ids, placement === "back" ? "nack-to-back" : "nack");
   }
 
   enqueue(ids: string[]): Promise<number> {
@@ -503,7 +504,15 @@ export class RedisBroker implements Broker {
     return this.putBack(ids, "enqueue");
   }
 
-  private async putBack(ids: string[], how: "nack" | "enqueue"): Promise<number> {
+  release(ids: string[]): Promise<number> {
+    checkIds(ids);
+    return this.putBack(ids, "release");
+  }
+
+  private async putBack(
+    ids: string[],
+    how: "nack" | "nack-to-back" | "enqueue" | "release",
+  ): Promise<number> {
     const groups = await this.directory.groupByQueue(ids);
     let moved = 0;
     await Promise.all(

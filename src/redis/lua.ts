@@ -221,15 +221,21 @@ end
 return removed
 `;
 
-/** ARGV 4 how (nack, enqueue), 5… ids: how many went back to the queue */
+/**
+ * ARGV 4 how (nack, nack-to-back, enqueue, release), 5… ids: how many went back to the queue.
+ * nack-to-back gives the job the queue's next rank (behind every job queued now); release
+ * (a job taken but never handed over) changes no counter and may requeue an at-most-once job.
+ */
 const PUT_BACK = `
 local how = ARGV[4]
 local moved = 0
 for i = 5, #ARGV do
   local id = ARGV[i]
   local job = load(id)
-  if job and job.st ~= 'q' and not (job.r == 0 and job.eq == 1) then
-    if how == 'nack' then job.n = job.n + 1 elseif job.eq == 1 then job.ad = job.ad + 1 end
+  if job and job.st ~= 'q' and (how == 'release' or not (job.r == 0 and job.eq == 1)) then
+    if how == 'nack' or how == 'nack-to-back' then job.n = job.n + 1
+    elseif how == 'enqueue' and job.eq == 1 then job.ad = job.ad + 1 end
+    if how == 'nack-to-back' then job.k = redis.call('HINCRBY', M, 'rank', 1) end
     job.aw = 0
     enqueue(id, job)
     save(id, job)

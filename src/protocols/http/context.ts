@@ -1,11 +1,14 @@
 import { isUtf8 } from "node:buffer";
 import type { FastifyReply } from "fastify";
 import type { Broker } from "../../broker.js";
+import type { Clock } from "../../engine/clock.js";
 import { HttpError } from "./errors.js";
 
 /** What every route family needs from the server. */
 export interface HttpContext {
   broker: Broker;
+  /** the store's clock: a long poll's deadline is on the clock of the store's own time-outs */
+  clock: Clock;
   /** largest job body, read per request (CONFIG SET may change it) */
   maxJobSize(): number;
   /** one controller per long poll in flight; closing the door aborts them all */

@@ -3,9 +3,10 @@ import type { Delivery } from "../../broker.js";
 import { MAX_HTTP_LISTING_COUNT } from "../../listing-limits.js";
 import { checkSize, clientGone, encodeBody, type HttpContext, whenDurable } from "./context.js";
 import { MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS, checkQueueName } from "../../engine/limits.js";
+import { waitForEntries } from "./emq-wait.js";
 import { errorSchema } from "./errors.js";
 import { parseJsonBody } from "./json.js";
-import { allQueueNames } from "./queue-names.js";
+import { queuesHoldingJobs } from "./queue-names.js";
 
 /**
  * emq's HTTP/JSON routes (DIALECTS.md section 4). Request bodies are JSON
@@ -15,8 +16,10 @@ import { allQueueNames } from "./queue-names.js";
 const DEFAULT_RETRY_S = 300;
 const DEFAULT_EXPIRY_S = 86400;
 
+// Every body refuses fields it does not know (measured: emq answers 400).
 const idsBody = {
   type: "object",
+  additionalProperties: false,
   required: ["ids"],
   properties: { ids: { type: "array", items: { type: "string" } } },
 } as const;
@@ -59,6 +62,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         params: { type: "object", properties: { queue: { type: "string" } } },
         body: {
           type: "object",
+          additionalProperties: false,
           properties: {
             content: {},
             retry: { type: "integer", minimum: 0, maximum: MAX_RETRY_SECONDS },
@@ -89,13 +93,15 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       config: { integers: ["timeout"] },
       schema: {
         tags: ["emq"],
-        summary: "emq: one task per listed queue, waiting up to timeout ms",
+        summary: "emq: one task per listed queue, answered when all are filled or after timeout ms",
         body: {
           type: "object",
+          additionalProperties: false,
           required: ["queues"],
           properties: {
             timeout: { type: "integer", minimum: 0, maximum: MAX_TIMEOUT_MS },
-            queues: { type: "array", items: { type: "string" } },
+            // At most one reply's worth of tasks, as a peek: each wake-up walks the entries.
+            queues: { type: "array", maxItems: MAX_HTTP_LISTING_COUNT, items: { type: "string" } },
           },
         },
         response: errors,
@@ -104,40 +110,14 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
     async (request, reply) => {
       const { queues } = request.body;
       queues.forEach(checkQueueName);
-      const timeout = request.body.timeout ?? 0;
-      const out: Array<Task | null> = queues.map(() => null);
-      const fill = async () => {
-        let filled = 0;
-        for (let i = 0; i < queues.length; i++) {
-          if (out[i] !== null) continue;
-          const got = await broker.getJobs({ queues: [queues[i]!], count: 1, nohang: true, timeoutMs: 0 });
-          if (got && got[0]) {
-            out[i] = taskOf(got[0]);
-            filled++;
-          }
-        }
-        return filled;
-      };
-      if ((await fill()) === 0 && timeout > 0 && queues.length > 0) {
-        const gone = clientGone(ctx, reply);
-        try {
-          const got = await broker.getJobs({
-            queues: [...new Set(queues)],
-            count: 1,
-            nohang: false,
-            timeoutMs: timeout,
-            signal: gone.signal,
-          });
-          if (got && got[0]) {
-            const first = got[0];
-            out[queues.indexOf(first.queue)] = taskOf(first);
-            await fill();
-          }
-        } finally {
-          gone.done();
-        }
+      const gone = clientGone(ctx, reply);
+      try {
+        const tasks = await waitForEntries(broker, ctx.clock, queues, request.body.timeout ?? 0, gone.signal);
+        // null: the client went away and what was taken went back; this reply reaches no one.
+        return (tasks ?? []).map((d) => (d === null ? null : taskOf(d)));
+      } finally {
+        gone.done();
       }
-      return out;
     },
   );
 
@@ -152,7 +132,13 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
       },
     );
   byIds("/ack/", "emq: the tasks are done and deleted", async (ids) => broker.ackJobs(ids), "acked");
-  byIds("/nak/", "emq: the tasks failed; they are queued again", async (ids) => broker.nack(ids), "nacked");
+  // Each nak'ed task goes to the back of its queue (measured), not to its own place as Disque's NACK.
+  byIds(
+    "/nak/",
+    "emq: the tasks failed; each goes to the back of its queue",
+    async (ids) => broker.nack(ids, "back"),
+    "nacked",
+  );
 
   app.get<{ Params: { queue: string }; Querystring: { n: number } }>(
     "/peek/:queue",
@@ -161,9 +147,11 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         tags: ["emq"],
         summary: "emq: up to n queued tasks, not dispatched",
         params: { type: "object", properties: { queue: { type: "string" } } },
+        // n missing or not a number: 400 (measured).
         querystring: {
           type: "object",
-          properties: { n: { type: "integer", minimum: 0, maximum: MAX_HTTP_LISTING_COUNT, default: 1 } },
+          required: ["n"],
+          properties: { n: { type: "integer", minimum: 0, maximum: MAX_HTTP_LISTING_COUNT } },
         },
         response: errors,
       },
@@ -176,9 +164,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
 
   app.get(
     "/queues/",
-    { schema: { tags: ["emq"], summary: "emq: names of the current queues" } },
-    async () => {
-      return (await allQueueNames(broker)).sort();
-    },
+    { schema: { tags: ["emq"], summary: "emq: names of the queues that hold tasks" } },
+    async () => (await queuesHoldingJobs(broker)).sort(),
   );
 }

@@ -2,6 +2,7 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TlsOptions } from "node:tls";
 import type { Broker } from "../../broker.js";
+import type { Clock } from "../../engine/clock.js";
 import { MAX_QUEUE_NAME_BYTES } from "../../engine/limits.js";
 import type { Logger } from "../../log.js";
 import { installAuth } from "./auth.js";
@@ -18,6 +19,8 @@ import type { MemoryBudget } from "../../util/memory.js";
 
 export interface HttpDoorOptions {
   broker: Broker;
+  /** the store's clock (tests drive a ManualClock) */
+  clock: Clock;
   host: string;
   port: number;
   /** largest job body at start: fixes the request size limits */
@@ -56,7 +59,12 @@ export class HttpDoor {
       respCommandCalls: options.respCommandCalls,
     });
     this.https = options.tls !== undefined;
-    this.ctx = { broker: options.broker, maxJobSize: options.maxJobSizeNow, waits: new Set() };
+    this.ctx = {
+      broker: options.broker,
+      clock: options.clock,
+      maxJobSize: options.maxJobSizeNow,
+      waits: new Set(),
+    };
   }
 
   /** Builds the routes; exposed for the OpenAPI document and tests. */
