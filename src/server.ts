@@ -112,8 +112,7 @@ export class DocketServer implements ServerHandle {
       budget: this.memory,
       logger: this.logger,
     });
-    this.resp.slowlog.slowerThanMicros = config.slowlogLogSlowerThan;
-    this.resp.slowlog.setMaxLen(config.slowlogMaxLen);
+    this.applySlowlogSettings();
     if (config.http) {
       const http = new HttpDoor({
         broker: this.broker,
@@ -287,6 +286,11 @@ export class DocketServer implements ServerHandle {
     return this.journal?.writeRefusal();
   }
 
+  private applySlowlogSettings(): void {
+    this.resp.slowlog.slowerThanMicros = this.config.slowlogLogSlowerThan;
+    this.resp.slowlog.setMaxLen(this.config.slowlogMaxLen);
+  }
+
   get slowlog(): SlowLog {
     return this.resp.slowlog;
   }
@@ -314,8 +318,7 @@ export class DocketServer implements ServerHandle {
 
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
-    this.resp.slowlog.slowerThanMicros = this.config.slowlogLogSlowerThan;
-    this.resp.slowlog.setMaxLen(this.config.slowlogMaxLen);
+    this.applySlowlogSettings();
     if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
     if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);

@@ -232,7 +232,7 @@ class Connection<Ctx> {
 
   /** A line that answers no request (MONITOR's feed): behind the replies already due, within the output limit. */
   private push(line: SimpleString): void {
-    if (this.client.closed) return;
+    if (this.client.closed || this.socket.destroyed) return;
     this.emit(line);
     if (this.overOutputLimit()) return;
     this.scheduleFlush();
