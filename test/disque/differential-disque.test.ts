@@ -357,6 +357,43 @@ describe("docket against a real Disque 1.0-rc1", { skip: !haveDisque }, () => {
     await docket?.close();
   });
 
+  it("MONITOR shows the same lines, times and client ports aside; docket hides AUTH's password", async () => {
+    const MONITORED = [
+      ["PING"],
+      ["ADDJOB", "mq", 'a b"\n\r\t\x07\x08\x01\xff\\', "0"],
+      ["FOO"], // unknown: not shown
+      ["QLEN"], // arity error: not shown
+      ["QLEN", "mq"],
+      ["CONFIG", "GET", "nosuch"],
+      ["AUTH", "hunter2"],
+      ["PING", "x"],
+    ];
+    const linesOf = async (port: number): Promise<string[]> => {
+      const monitor = await RawClient.connect(port);
+      const client = await RawClient.connect(port);
+      try {
+        assert.equal(await monitor.call("MONITOR"), "+OK\r\n");
+        for (const cmd of MONITORED) await client.call(...cmd);
+        const lines: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          lines.push((await monitor.reply()).replace(/^\+\d+\.\d{6} \[127\.0\.0\.1:\d+\] /, "+T [ADDR] "));
+        }
+        return lines;
+      } finally {
+        monitor.close();
+        client.close();
+      }
+    };
+    const expected = await linesOf(disque.port);
+    const actual = await linesOf(docket.port);
+    assert.equal(expected[4], '+T [ADDR] "AUTH" "hunter2"\r\n');
+    assert.equal(actual[4], '+T [ADDR] "AUTH" "(redacted)"\r\n', "docs/disque.md: MONITOR hides passwords");
+    assert.deepEqual(
+      actual.filter((_, i) => i !== 4),
+      expected.filter((_, i) => i !== 4),
+    );
+  });
+
   for (const [name, steps] of Object.entries(SEQUENCES)) {
     it(name, async () => {
       const ref = new Side(await RawClient.connect(disque.port), disque.port);
