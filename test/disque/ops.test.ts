@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { connect } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { RawClient, array, bulk, error, int, simple } from "../helpers/raw-client.js";
+import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
 /**
@@ -115,5 +116,28 @@ describe("MONITOR, SLOWLOG, BGREWRITEAOF", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     assert.equal(await persistenceField(c, "aof_rewrites"), before + 1);
+  });
+});
+
+describe("BGREWRITEAOF on the Redis store", () => {
+  let redis: RedisProcess;
+  let t: TestServer;
+
+  before(async () => {
+    redis = await startRedis();
+    t = await testServer({ redis: [redis.url], redisPrefix: uniquePrefix("ops") });
+  });
+  after(async () => {
+    await t?.close();
+    await redis?.stop();
+  });
+
+  it("is an error: there is no journal to rewrite", async () => {
+    const c = await RawClient.connect(t.port);
+    assert.equal(
+      await c.call("BGREWRITEAOF"),
+      error("ERR BGREWRITEAOF: the Redis store has no journal to rewrite (Redis keeps its own persistence)"),
+    );
+    c.close();
   });
 });
