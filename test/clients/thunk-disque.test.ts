@@ -250,6 +250,38 @@ for (const target of targets()) {
       assert.ok(((await client.command("COUNT")) as number) >= 32);
     });
 
+    it("MONITOR, SLOWLOG, LATENCY, BGREWRITEAOF, LOADJOB: Disque's answers", async () => {
+      const watcher = createClient(t.port, "127.0.0.1", { usePromise: true, maxAttempts: 0 });
+      try {
+        await new Promise<void>((resolve) => watcher.once("connect", resolve));
+        const lines: string[] = [];
+        watcher.on("monitor", (line) => lines.push(String(line)));
+        // Its promise settles only when the watcher ends (rejected): thunk-disque hands
+        // MONITOR's own +OK to the "monitor" listeners.
+        watcher.monitor().catch(() => {});
+        const deadline = Date.now() + 5000;
+        while (!lines.includes("OK") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await client.qlen("tq-monitored");
+        while (!lines.some((line) => line.endsWith('"qlen" "tq-monitored"')) && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        assert.ok(
+          lines.some((line) => /^\d+\.\d{6} \[127\.0\.0\.1:\d+\] "qlen" "tq-monitored"$/.test(line)),
+          lines.join("\n"),
+        );
+      } finally {
+        watcher.clientEnd();
+      }
+      assert.equal(await client.slowlog("RESET"), "OK");
+      assert.equal(typeof (await client.slowlog("LEN")), "number");
+      assert.ok(Array.isArray(await client.slowlog("GET")));
+      assert.deepEqual(await client.latency("LATEST"), []);
+      assert.equal(await client.latency("RESET"), 0);
+      assert.match(String(await client.latency("DOCTOR")), /^I'm sorry, Dave, I can't do that\./);
+      await refused(client.loadjob("x"), "ERR LOADJOB is a special command only processed from AOF");
+      assert.equal(await client.bgrewriteaof(), "Background append only file rewriting started");
+    });
+
     /** Queues of exactly one job, by QSCAN one page at a time (COUNT 1): the same set BUSYLOOP must give. */
     async function queuesOfLength1(): Promise<string[]> {
       const found: string[] = [];
