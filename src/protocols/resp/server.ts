@@ -12,7 +12,7 @@ import {
   type CommandTable,
 } from "./command.js";
 import { ReplyWriter } from "./encoder.js";
-import { Monitors } from "./monitor.js";
+import { Monitors, type MonitorSink } from "./monitor.js";
 import { SlowLog } from "./slowlog.js";
 import {
   DEFAULT_PARSER_LIMITS,
@@ -181,7 +181,7 @@ class Connection<Ctx> {
   /** this client's buffers in the server-wide memory budget */
   private readonly account: ClientAccount | undefined;
   /** set once the client sent MONITOR */
-  private monitorSink: { push(line: SimpleString): void } | undefined;
+  private monitorSink: MonitorSink | undefined;
 
   constructor(
     private readonly server: RespServer<Ctx>,
@@ -224,7 +224,7 @@ class Connection<Ctx> {
   monitor(): void {
     const monitors = this.server.monitors;
     if (this.monitorSink || this.client.closed) return;
-    const sink = { push: (line: SimpleString) => this.push(line) };
+    const sink: MonitorSink = { push: (line) => this.push(line) };
     this.monitorSink = sink;
     monitors.add(sink);
     this.onClose(() => monitors.delete(sink));
