@@ -76,6 +76,12 @@ export interface GetJobsRequest {
   leaseSeconds?: number;
   /** fetch-and-delete: the jobs are removed as they are delivered (okq NOACK) */
   consume?: boolean;
+  /**
+   * Disque's GETJOB: each queue the fetch looks at is created if missing
+   * (QSCAN then lists it), even when the fetch does not block. A fetch that
+   * blocks creates its queues anyway.
+   */
+  createQueues?: boolean;
 }
 
 /** One delivered job, as GETJOB returns it. */
@@ -111,6 +117,8 @@ export interface JobInfo {
   requeueAt: number | null;
   /** absolute ms of the job's next timer event (delay end, re-queue, expiry), or null */
   awakeAt: number | null;
+  /** absolute ms when a delayed job is first queued, null once it has been (or had no delay) */
+  delayedUntil: number | null;
   /** the engine's clock when this snapshot was taken: relative times derive from it */
   observedAt: number;
   body: Buffer;

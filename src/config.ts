@@ -15,6 +15,10 @@ export interface ServerConfig {
   clientOutputLimit: number;
   /** the server-wide memory bound (job data + client buffers), bytes; 0 = none (docs/resp.md) */
   maxMemory: number;
+  /** SLOWLOG keeps commands that ran at least this long, µs (negative: none, 0: all) */
+  slowlogLogSlowerThan: number;
+  /** SLOWLOG keeps at most this many commands */
+  slowlogMaxLen: number;
   /** longest inline (telnet) request line, bytes */
   maxInlineBytes: number;
   /** most arguments in one request */
@@ -63,6 +67,8 @@ export function defaultConfig(): ServerConfig {
     maxClients: 10_000,
     clientOutputLimit: 64 * 1024 * 1024,
     maxMemory: defaultMaxMemory(),
+    slowlogLogSlowerThan: 10_000,
+    slowlogMaxLen: 128,
     maxInlineBytes: 64 * 1024,
     maxMultibulkLength: 1024 * 1024,
     httpPort: 7712,

@@ -8,6 +8,7 @@ import { HttpDoor } from "./protocols/http/index.js";
 import type { MemoryInfo, RespContext, ServerHandle } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
+import type { SlowLog } from "./protocols/resp/slowlog.js";
 import { respCommandTable } from "./protocols/resp/table.js";
 import { TaskqServer } from "./protocols/taskq/server.js";
 import { createRedisBroker, type RedisBroker } from "./redis/index.js";
@@ -111,6 +112,7 @@ export class DocketServer implements ServerHandle {
       budget: this.memory,
       logger: this.logger,
     });
+    this.applySlowlogSettings();
     if (config.http) {
       const http = new HttpDoor({
         broker: this.broker,
@@ -285,6 +287,22 @@ export class DocketServer implements ServerHandle {
     return this.journal?.writeRefusal();
   }
 
+  private applySlowlogSettings(): void {
+    this.resp.slowlog.slowerThanMicros = this.config.slowlogLogSlowerThan;
+    this.resp.slowlog.setMaxLen(this.config.slowlogMaxLen);
+  }
+
+  get slowlog(): SlowLog {
+    return this.resp.slowlog;
+  }
+
+  compactJournal(): "started" | "in-progress" | undefined {
+    if (!this.journal) return undefined;
+    if (this.journal.compactionRunning) return "in-progress";
+    void this.journal.compact();
+    return "started";
+  }
+
   memoryFull(): boolean {
     return this.memory.full();
   }
@@ -301,6 +319,7 @@ export class DocketServer implements ServerHandle {
 
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
+    this.applySlowlogSettings();
     if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
     if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);

@@ -362,7 +362,7 @@ export class Engine implements Broker {
     if (req.leaseSeconds !== undefined && (!Number.isSafeInteger(req.leaseSeconds) || req.leaseSeconds < 1)) {
       throw new BrokerError("ERR", "lease must be a positive number of seconds");
     }
-    const taken = this.takeRounds(req.queues, req.count, now, req.leaseSeconds, req.consume === true);
+    const taken = this.takeRounds(req, now);
     if (taken.length > 0) return taken;
     if (req.nohang) return null;
     if (req.signal?.aborted) return null;
@@ -381,18 +381,15 @@ export class Engine implements Broker {
   }
 
   /** GETJOB's rounds: at most one job per queue per round, left to right. */
-  private takeRounds(
-    names: string[],
-    count: number,
-    now: number,
-    leaseSeconds?: number,
-    consume = false,
-  ): Delivery[] {
+  private takeRounds(req: GetJobsRequest, now: number): Delivery[] {
+    const { queues: names, count, leaseSeconds } = req;
+    const consume = req.consume === true;
+    const create = req.createQueues === true;
     const taken: Delivery[] = [];
     while (taken.length < count) {
       const before = taken.length;
       for (const name of names) {
-        const queue = this.queues.get(name);
+        const queue = create ? this.queueFor(name, now) : this.queues.get(name);
         if (!queue || queue.pausedOut) continue;
         const job = this.takeJob(queue, now);
         if (!job) continue;

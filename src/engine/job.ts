@@ -194,6 +194,7 @@ export class Job {
       additionalDeliveries: this.additionalDeliveries,
       requeueAt: this.requeueAt === 0 ? null : this.nextRequeueAt(now),
       awakeAt: Number.isFinite(wake) ? wake : null,
+      delayedUntil: this.awakeAt === 0 ? null : this.awakeAt,
       body: this.body,
       observedAt: now,
     };

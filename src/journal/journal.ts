@@ -247,6 +247,11 @@ export class Journal {
     void this.compact();
   }
 
+  /** whether a compaction is running (BGREWRITEAOF answers "already in progress") */
+  get compactionRunning(): boolean {
+    return this.compacting !== undefined;
+  }
+
   /**
    * Switches to a new journal generation, writes a snapshot of the live
    * jobs in slices, then deletes the older files. Never rejects: a failure

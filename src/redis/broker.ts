@@ -404,8 +404,9 @@ export class RedisBroker implements Broker {
     }
     const consume = req.consume === true;
     const epochs = req.queues.map((queue) => this.wakeEpochs.get(queue) ?? 0);
-    // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store.
-    const ensure = !req.nohang;
+    // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store;
+    // so does Disque's GETJOB that does not block.
+    const ensure = !req.nohang || req.createQueues === true;
     const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure);
     if (taken.length > 0) return taken;
     if (req.nohang || req.signal?.aborted) return null;

@@ -106,7 +106,7 @@ local function info(id, job)
   if job.ev then ev = job.ev end
   local at = wakeAt(job)
   return { id, job.s, job.st, job.rp, job.ttl, job.c, job.dl, job.r, job.n, job.ad,
-    nextRequeueAt(job), at, redis.call('HGET', B, id) or '', ev, job.rl }
+    nextRequeueAt(job), at, redis.call('HGET', B, id) or '', ev, job.rl, job.aw or 0 }
 end
 -- SHOW entries of the ids that are still live jobs, in order (QPEEK, JSCAN)
 local function infos(ids)

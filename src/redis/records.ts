@@ -23,6 +23,7 @@ export function jobInfo(queue: string, reply: Reply, now: number): JobInfo {
     additionalDeliveries: num(r[9]),
     requeueAt: requeueAt === 0 ? null : requeueAt,
     awakeAt: num(r[11]),
+    delayedUntil: num(r[15]) === 0 ? null : num(r[15]),
     body: buf(r[12]),
     observedAt: now,
   };

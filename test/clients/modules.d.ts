@@ -7,6 +7,8 @@ declare module "thunk-disque" {
     on(event: "connect" | "close", listener: () => void): this;
     on(event: "error" | "warn", listener: (error: Error) => void): this;
     once(event: "connect" | "close", listener: () => void): this;
+    /** after monitor(): each line the server feeds */
+    on(event: "monitor", listener: (line: string) => void): this;
     clientEnd(): void;
     ping: Command;
     hello: Command;
@@ -33,6 +35,11 @@ declare module "thunk-disque" {
     cluster: Command;
     config: Command;
     command: Command;
+    monitor: Command;
+    slowlog: Command;
+    latency: Command;
+    bgrewriteaof: Command;
+    loadjob: Command;
   }
   export function createClient(
     port: number,

@@ -190,4 +190,21 @@ forEachStore((open) => {
       assert.equal(await h.broker.redrive("q", HUGE), ids.length);
     });
   });
+
+  describe("Disque's GETJOB creates the queues it looks at", () => {
+    it("a fetch that does not block makes each queue it looked at known, and only those", async () => {
+      const h = await open();
+      await h.add("has", "x");
+      const fetch = (queues: string[], createQueues: boolean) =>
+        h.broker.getJobs({ queues, count: 1, nohang: true, timeoutMs: 0, createQueues });
+      assert.equal(await fetch(["plain"], false), null);
+      assert.equal(await fetch(["fresh"], true), null);
+      // COUNT 1 is reached at "has": "unseen" is never looked at
+      assert.equal((await fetch(["has", "unseen"], true))?.length, 1);
+      assert.equal(await fetch(["seen", "has"], true), null);
+      assert.deepEqual((await scanQueues(h, {})).sort(), ["fresh", "has", "seen"]);
+      assert.equal((await h.broker.qstat("fresh"))?.len, 0);
+      assert.equal(await h.broker.qstat("plain"), null);
+    });
+  });
 });

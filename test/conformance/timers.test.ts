@@ -83,4 +83,19 @@ forEachStore((open) => {
       assert.equal(await h.state(id), "active");
     });
   });
+
+  describe("SHOW's queue time", () => {
+    it("a delayed job says when it is first queued; once queued it says nothing more", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { delay: 5, retry: 30 });
+      const delayed = await h.broker.show(id);
+      assert.equal(delayed?.delayedUntil, T0 + 5_000);
+      assert.equal(delayed?.requeueAt, null);
+      await h.advance(5_000);
+      const queued = await h.broker.show(id);
+      assert.equal(queued?.state, "queued");
+      assert.equal(queued?.delayedUntil, null);
+      assert.equal(queued?.requeueAt, T0 + 35_000);
+    });
+  });
 });

@@ -101,7 +101,7 @@ describe("server commands", () => {
           int(0),
           int(0),
         ),
-        "*-1\r\n",
+        "$-1\r\n", // as Disque: a null bulk for an unknown name
       ),
     );
     assert.match(await c.call("COMMAND", "DOCS", "getjob"), /GETJOB \[NOHANG\]/);

@@ -3,6 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { DISQUE_SERVER, disqueAvailable, startDisque, type DisqueProcess } from "../helpers/disque.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
+import { LATENCY_DOCTOR } from "../../src/protocols/resp/ops.js";
+import { respCommandTable } from "../../src/protocols/resp/table.js";
 
 /**
  * The same commands sent to a real Disque 1.0-rc1 and to docket over raw
@@ -19,9 +21,15 @@ interface Step {
 
 const ID = /D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}/g;
 const TIMES = /(\r\n(?:ttl|ctime|next-requeue-within|next-awake-within|age|idle)\r\n):-?\d+/g;
+/** SLOWLOG GET entries: [id, unix time, µs, args] */
+const SLOW_ENTRY = /\*4\r\n:\d+\r\n:\d+\r\n:\d+\r\n/g;
+
+/** `$J1`, `$J2`…: the first, second… job id seen on that side, so that a sequence can drive live jobs. */
+const JOB_REF = /\$J(\d+)/g;
 
 class Side {
   private ids = new Map<string, string>();
+  private seen: string[] = [];
   constructor(
     readonly client: RawClient,
     readonly port: number,
@@ -30,21 +38,110 @@ class Side {
   normalise(reply: string): string {
     return reply
       .replace(ID, (id) => {
-        if (!this.ids.has(id)) this.ids.set(id, `J${this.ids.size + 1}`.padEnd(24, "_"));
+        if (!this.ids.has(id)) {
+          this.seen.push(id);
+          this.ids.set(id, `J${this.ids.size + 1}`.padEnd(24, "_"));
+        }
         return `D-nnnnnnnn-${this.ids.get(id)!}-${id.slice(-4)}`;
       })
       .replace(/[0-9a-f]{40}/g, "n".repeat(40))
       .replace(TIMES, "$1:T")
+      .replace(SLOW_ENTRY, "*4\r\n:N\r\n:T\r\n:T\r\n")
       .replaceAll(`$${String(this.port).length}\r\n${this.port}\r\n`, "$4\r\nPORT\r\n");
   }
 
+  /** `$Jn` in an argument becomes this side's n-th job id. */
+  private resolve(arg: string): string {
+    return arg.replace(JOB_REF, (ref, n: string) => {
+      const id = this.seen[Number(n) - 1];
+      if (id === undefined) throw new Error(`${ref}: no such job seen yet`);
+      return id;
+    });
+  }
+
   async call(cmd: string[]): Promise<string> {
-    return this.normalise(await this.client.call(...cmd));
+    return this.normalise(await this.client.call(...cmd.map((arg) => this.resolve(arg))));
   }
 }
 
 const w = (line: string): string[] => line.split(" ");
 const FAKE = "D-00000000-AAAAAAAAAAAAAAAAAAAAAAAA-05a1";
+
+/** Disque 1.0-rc1's commands (its COMMAND COUNT is 32), bar those whose COMMAND INFO differs on purpose. */
+const SAME_INFO = [
+  "addjob",
+  "getjob",
+  "ackjob",
+  "fastack",
+  "nack",
+  "enqueue",
+  "dequeue",
+  "working",
+  "deljob",
+  "show",
+  "qlen",
+  "qpeek",
+  "qstat",
+  "jscan",
+  "qscan",
+  "ping",
+  "auth",
+  "info",
+  "command",
+  "config",
+  "client",
+  "cluster",
+  "time",
+  "shutdown",
+  "monitor",
+  "slowlog",
+  "latency",
+  "bgrewriteaof",
+  "loadjob",
+];
+
+/** a COMMAND INFO entry as Disque and docket encode it */
+function infoEntry(name: string, arity: number, flags: string[]): string {
+  const flagBytes = flags.map((flag) => `+${flag}\r\n`).join("");
+  return `*1\r\n*6\r\n$${name.length}\r\n${name}\r\n:${arity}\r\n*${flags.length}\r\n${flagBytes}:0\r\n:0\r\n:0\r\n`;
+}
+
+/** Each command with too few or too many arguments (arity 0 or -1 ones: what Disque answers). */
+const ARITY_STEPS: Step[] = [
+  "ADDJOB q x",
+  "GETJOB",
+  "ACKJOB",
+  "FASTACK",
+  "NACK",
+  "ENQUEUE",
+  "DEQUEUE",
+  "DELJOB",
+  "WORKING",
+  "WORKING a b",
+  "SHOW",
+  "SHOW a b",
+  "QLEN",
+  "QPEEK q",
+  "QSTAT",
+  "PAUSE q",
+  "INFO a b",
+  "CONFIG",
+  "CLIENT",
+  "CLUSTER",
+  "DEBUG",
+  "AUTH",
+  "AUTH a b",
+  "TIME x",
+  "PING a b",
+  "SHUTDOWN x y",
+  "SHUTDOWN foo",
+  "MONITOR x",
+  "SLOWLOG",
+  "LATENCY",
+  "BGREWRITEAOF x",
+  "LOADJOB",
+  "LOADJOB a b",
+].map((line) => ({ cmd: w(line) }));
 
 const SEQUENCES: Record<string, Step[]> = {
   "ADDJOB, its options and errors": [
@@ -115,6 +212,130 @@ const SEQUENCES: Record<string, Step[]> = {
       },
     },
   ],
+  "live jobs: ACKJOB, FASTACK, NACK, ENQUEUE, DEQUEUE, WORKING, DELJOB, SHOW in each state": [
+    { cmd: w("ADDJOB lq a 0 RETRY 30") },
+    { cmd: w("ADDJOB lq b 0 RETRY 30") },
+    { cmd: w("ADDJOB lq c 0 RETRY 30 DELAY 60") },
+    { cmd: w("ADDJOB lq d 0 RETRY 30") },
+    { cmd: w("SHOW $J1") },
+    { cmd: w("SHOW $J3") },
+    { cmd: w("QLEN lq") },
+    { cmd: w("QSTAT lq") },
+    { cmd: w("QPEEK lq 10") },
+    { cmd: w("QPEEK lq -1") },
+    { cmd: w("GETJOB NOHANG FROM lq") },
+    { cmd: w("SHOW $J1") },
+    { cmd: w("WORKING $J1") },
+    { cmd: w("NACK $J1") },
+    { cmd: w("SHOW $J1") },
+    { cmd: w("DEQUEUE $J2") },
+    { cmd: w("SHOW $J2") },
+    { cmd: w("ENQUEUE $J2") },
+    { cmd: w("GETJOB NOHANG WITHCOUNTERS FROM lq") },
+    { cmd: w("ACKJOB $J1") },
+    { cmd: w("ACKJOB $J1") },
+    { cmd: w("SHOW $J1") },
+    { cmd: w("FASTACK $J2") },
+    { cmd: w("NACK $J3") },
+    { cmd: w("SHOW $J3") },
+    { cmd: w("DELJOB $J3") },
+    { cmd: w("SHOW $J3") },
+    { cmd: w("WORKING $J4") },
+    { cmd: w("SHOW $J4") },
+    { cmd: w("QLEN lq") },
+    { cmd: w("JSCAN REPLY all") },
+    { cmd: w("JSCAN STATE active REPLY id") },
+    { cmd: w("QSTAT lq") },
+    { cmd: w("DELJOB $J4 $J4") },
+  ],
+  "GETJOB NOHANG creates the queues it looks at": [
+    { cmd: w("GETJOB NOHANG FROM fresh") },
+    { cmd: w("QSCAN") },
+    { cmd: w("QSTAT fresh") },
+    { cmd: w("ADDJOB has x 0") },
+    { cmd: w("GETJOB NOHANG FROM has unseen") },
+    { cmd: w("QSTAT unseen") },
+    { cmd: w("GETJOB NOHANG FROM seen has") },
+    { cmd: w("QSTAT seen") },
+  ],
+  COMMAND: [
+    { cmd: ["COMMAND", "INFO", ...SAME_INFO] },
+    {
+      cmd: w("COMMAND INFO hello"),
+      docket: {
+        reply: infoEntry("hello", -1, ["readonly", "fast"]),
+        why: "ioredis opens every connection with HELLO 3 and gives up on an arity error",
+      },
+    },
+    {
+      cmd: w("COMMAND INFO debug"),
+      docket: {
+        reply: infoEntry("debug", -2, ["admin", "write"]),
+        why: "DEBUG FLUSHALL is journaled, so it is refused with -MISCONF while the journal cannot write",
+      },
+    },
+    {
+      cmd: w("COMMAND INFO pause"),
+      docket: {
+        reply: infoEntry("pause", -3, ["write", "fast"]),
+        why: "docket journals a queue's pause state, so PAUSE is refused with -MISCONF while the journal cannot write",
+      },
+    },
+    {
+      cmd: w("COMMAND INFO quit"),
+      docket: {
+        reply: infoEntry("quit", 1, ["fast"]),
+        why: "QUIT is in docket's command table; Disque handles it before its table",
+      },
+    },
+    { cmd: w("COMMAND INFO nosuch") },
+    { cmd: w("COMMAND INFO") },
+    {
+      cmd: w("COMMAND COUNT"),
+      docket: {
+        reply: `:${respCommandTable().all().length}\r\n`,
+        why: "docket's table also has QUIT, the okq, takeanumber and docket commands",
+      },
+    },
+    { cmd: w("COMMAND COUNT x") },
+    { cmd: w("COMMAND foo") },
+  ],
+  "arity errors": ARITY_STEPS,
+  "SLOWLOG, LATENCY, BGREWRITEAOF, LOADJOB, CONFIG GET": [
+    { cmd: w("CONFIG GET slowlog*") },
+    { cmd: w("CONFIG GET latency*") },
+    { cmd: w("CONFIG GET nosuch") },
+    { cmd: w("SLOWLOG RESET") },
+    { cmd: w("SLOWLOG LEN") },
+    { cmd: w("SLOWLOG GET 0") },
+    { cmd: w("SLOWLOG GET x") },
+    { cmd: w("SLOWLOG foo") },
+    { cmd: w("SLOWLOG RESET x") },
+    { cmd: w("SLOWLOG GET 1 2") },
+    { cmd: w("CONFIG SET slowlog-log-slower-than 0") },
+    { cmd: w("PING") },
+    { cmd: w("SLOWLOG GET 1") },
+    { cmd: w("SLOWLOG GET 2") },
+    { cmd: w("CONFIG SET slowlog-log-slower-than 10000") },
+    { cmd: w("SLOWLOG RESET") },
+    { cmd: w("LATENCY LATEST") },
+    { cmd: w("LATENCY HISTORY command") },
+    { cmd: w("LATENCY RESET") },
+    { cmd: w("LATENCY RESET a b") },
+    { cmd: w("LATENCY GRAPH command") },
+    { cmd: w("LATENCY GRAPH") },
+    { cmd: w("LATENCY LATEST x") },
+    { cmd: w("LATENCY foo") },
+    {
+      cmd: w("LATENCY DOCTOR"),
+      docket: {
+        reply: `$${Buffer.byteLength(LATENCY_DOCTOR)}\r\n${LATENCY_DOCTOR}\r\n`,
+        why: "docket has no latency monitor to enable: its text says so and names what it has instead",
+      },
+    },
+    { cmd: w("LOADJOB x") },
+    { cmd: w("BGREWRITEAOF") },
+  ],
 };
 
 const haveDisque = disqueAvailable();
@@ -134,6 +355,43 @@ describe("docket against a real Disque 1.0-rc1", { skip: !haveDisque }, () => {
   after(async () => {
     await disque?.close();
     await docket?.close();
+  });
+
+  it("MONITOR shows the same lines, times and client ports aside; docket hides AUTH's password", async () => {
+    const MONITORED = [
+      ["PING"],
+      ["ADDJOB", "mq", 'a b"\n\r\t\x07\x08\x01\xff\\', "0"],
+      ["FOO"], // unknown: not shown
+      ["QLEN"], // arity error: not shown
+      ["QLEN", "mq"],
+      ["CONFIG", "GET", "nosuch"],
+      ["AUTH", "hunter2"],
+      ["PING", "x"],
+    ];
+    const linesOf = async (port: number): Promise<string[]> => {
+      const monitor = await RawClient.connect(port);
+      const client = await RawClient.connect(port);
+      try {
+        assert.equal(await monitor.call("MONITOR"), "+OK\r\n");
+        for (const cmd of MONITORED) await client.call(...cmd);
+        const lines: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          lines.push((await monitor.reply()).replace(/^\+\d+\.\d{6} \[127\.0\.0\.1:\d+\] /, "+T [ADDR] "));
+        }
+        return lines;
+      } finally {
+        monitor.close();
+        client.close();
+      }
+    };
+    const expected = await linesOf(disque.port);
+    const actual = await linesOf(docket.port);
+    assert.equal(expected[4], '+T [ADDR] "AUTH" "hunter2"\r\n');
+    assert.equal(actual[4], '+T [ADDR] "AUTH" "(redacted)"\r\n', "docs/disque.md: MONITOR hides passwords");
+    assert.deepEqual(
+      actual.filter((_, i) => i !== 4),
+      expected.filter((_, i) => i !== 4),
+    );
   });
 
   for (const [name, steps] of Object.entries(SEQUENCES)) {

@@ -336,8 +336,9 @@ describe("Disque job commands over a raw socket", () => {
         "*0\r\n",
         bulk("next-requeue-within"),
         int(8000),
+        // the next re-queue check (Disque's qtime), not the TTL
         bulk("next-awake-within"),
-        int(98000),
+        int(8000),
         bulk("body"),
         bulk("body"),
       ),

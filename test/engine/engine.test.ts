@@ -29,6 +29,7 @@ describe("addJob and show", () => {
       additionalDeliveries: 0,
       requeueAt: T0 + 300_000,
       awakeAt: T0 + 86_400_000,
+      delayedUntil: null,
       observedAt: T0,
       body: Buffer.from("hello"),
     } satisfies JobInfo);

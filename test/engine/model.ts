@@ -282,6 +282,7 @@ export class Model {
       additionalDeliveries: job.additionalDeliveries,
       requeueAt: job.requeueAt === 0 ? null : this.rollForward(job),
       awakeAt: Math.min(...candidates),
+      delayedUntil: job.awakeAt === 0 ? null : job.awakeAt,
       observedAt: this.now,
       body: job.body,
     };

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { FaultyFs } from "../helpers/faulty-fs.js";
 import { capturingLogger } from "../helpers/logs.js";
-import { RawClient, NULL_ARRAY, int, simple } from "../helpers/raw-client.js";
+import { RawClient, int, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -52,11 +52,11 @@ for (const fault of [
       c.send("ACKJOB", before);
       c.send("NACK", before);
       c.send("PAUSE", "q", "in");
-      for (let i = 0; i < 4; i++) assert.match(await c.reply(), /^-MISCONF Errors writing to the journal: /);
+      c.send("GETJOB", "NOHANG", "FROM", "empty"); // a write, as Disque flags it: it changes the job
+      for (let i = 0; i < 5; i++) assert.match(await c.reply(), /^-MISCONF Errors writing to the journal: /);
       // Reads work.
       assert.equal(await c.call("QLEN", "q"), int(2)); // "during" was applied in memory before its write failed
       assert.match(await c.call("SHOW", before), /^\*30\r\n/);
-      assert.equal(await c.call("GETJOB", "NOHANG", "FROM", "empty"), NULL_ARRAY);
       assert.match(await c.call("QPEEK", "q", 5), /before/);
       const info = await c.call("INFO", "persistence");
       assert.equal(persistenceField(info, "aof_last_write_status"), "err");

@@ -2,11 +2,11 @@ import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches } from "../../util/password.js";
 import { takeLoopDelay } from "../../util/loop-delay.js";
 import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
-import type { CommandSpec } from "./command.js";
+import { arityMessage, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
 import { infoText } from "./info.js";
-import { ErrorReply, NULL_ARRAY, OK, SimpleString, type Reply } from "./reply.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
 import { configGet, configSet } from "./settings.js";
 
 /** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */
@@ -14,6 +14,7 @@ import { configGet, configSet } from "./settings.js";
 type Spec = CommandSpec<RespContext>;
 
 function ping(_ctx: RespContext, args: Buffer[]): Reply {
+  if (args.length > 2) return new ErrorReply(arityMessage("ping"));
   return args.length > 1 ? args[1]! : new SimpleString("PONG");
 }
 
@@ -46,18 +47,22 @@ function hello(ctx: RespContext): Reply | Promise<Reply> {
 }
 
 async function info(ctx: RespContext, args: Buffer[]): Promise<Reply> {
+  if (args.length > 2) throw errorOf(SYNTAX_ERROR);
   return Buffer.from(await infoText(ctx, args[1] ? str(args[1]) : undefined));
 }
+
+/** Disque's answer to any other COMMAND form (COMMAND DOCS is docket's own) */
+const COMMAND_USAGE = new ErrorReply("ERR Unknown subcommand or wrong number of arguments.");
 
 function command(ctx: RespContext, args: Buffer[]): Reply {
   const table = ctx.server.commands();
   if (args.length === 1) return table.all().map((spec) => table.commandInfo(spec));
   const sub = word(args[1]!);
-  if (sub === "count") return table.all().length;
+  if (sub === "count" && args.length === 2) return table.all().length;
   if (sub === "info") {
     return args.slice(2).map((name) => {
       const spec = table.lookup(name);
-      return spec ? table.commandInfo(spec) : NULL_ARRAY;
+      return spec ? table.commandInfo(spec) : null;
     });
   }
   if (sub === "docs") {
@@ -69,7 +74,7 @@ function command(ctx: RespContext, args: Buffer[]): Reply {
     }
     return out;
   }
-  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try COMMAND COUNT|INFO|DOCS.`);
+  return COMMAND_USAGE;
 }
 
 function config(ctx: RespContext, args: Buffer[]): Reply {
@@ -167,7 +172,13 @@ function time(): Reply {
   return [String(micros / 1_000_000n), String(micros % 1_000_000n)];
 }
 
-function shutdown(ctx: RespContext): Reply {
+/** Disque's SHUTDOWN options; docket always saves what it has (the journal) */
+const SHUTDOWN_OPTIONS = new Set(["save", "nosave"]);
+
+function shutdown(ctx: RespContext, args: Buffer[]): Reply {
+  if (args.length > 2 || (args.length === 2 && !SHUTDOWN_OPTIONS.has(word(args[1]!)))) {
+    throw errorOf(SYNTAX_ERROR);
+  }
   ctx.server.shutdown();
   ctx.client.closeAfterReply();
   return OK;
@@ -203,7 +214,7 @@ export const adminCommands: Spec[] = [
   {
     name: "ping",
     arity: -1,
-    flags: ["fast"],
+    flags: ["readonly", "fast"],
     group: "server",
     summary: "Answers PONG, or echoes its argument",
     syntax: "PING [message]",
@@ -211,11 +222,12 @@ export const adminCommands: Spec[] = [
   },
   {
     name: "auth",
-    arity: -2,
-    flags: ["noauth", "fast"],
+    arity: 2,
+    flags: ["readonly", "loading", "fast", "noauth"],
     group: "server",
     summary: "Authenticate with the server password",
     syntax: "AUTH password",
+    secretFrom: () => 1,
     handler: auth,
   },
   {
@@ -231,7 +243,7 @@ export const adminCommands: Spec[] = [
     name: "hello",
     // Disque takes no argument, but ioredis opens with `HELLO 3`: docket ignores arguments.
     arity: -1,
-    flags: ["fast"],
+    flags: ["readonly", "fast"],
     group: "disque",
     summary: "This node's id and every node of the deployment",
     syntax: "HELLO",
@@ -240,7 +252,7 @@ export const adminCommands: Spec[] = [
   {
     name: "info",
     arity: -1,
-    flags: [],
+    flags: ["readonly", "loading"],
     group: "server",
     summary: "Server information and statistics",
     syntax: "INFO [section]",
@@ -248,8 +260,8 @@ export const adminCommands: Spec[] = [
   },
   {
     name: "command",
-    arity: -1,
-    flags: [],
+    arity: 0,
+    flags: ["readonly", "loading"],
     group: "server",
     summary: "Describe the command table",
     syntax: "COMMAND [COUNT|INFO name ...|DOCS [name ...]]",
@@ -258,16 +270,18 @@ export const adminCommands: Spec[] = [
   {
     name: "config",
     arity: -2,
-    flags: ["admin"],
+    flags: ["readonly", "admin"],
     group: "server",
     summary: "Read or change settings",
     syntax: "CONFIG GET pattern | CONFIG SET name value",
+    // CONFIG SET requirepass: the new password
+    secretFrom: (args) => (args.length > 3 && word(args[2]!) === "requirepass" ? 3 : undefined),
     handler: config,
   },
   {
     name: "client",
     arity: -2,
-    flags: ["admin"],
+    flags: ["readonly", "admin"],
     group: "server",
     summary: "Inspect and manage connections",
     syntax: "CLIENT LIST|SETNAME name|GETNAME|ID|KILL addr|KILL ID id",
@@ -276,6 +290,7 @@ export const adminCommands: Spec[] = [
   {
     name: "debug",
     arity: -2,
+    // Disque: `admin` alone; docket journals DEBUG FLUSHALL, so it is a write (-MISCONF).
     flags: ["admin", "write"],
     group: "server",
     summary:
@@ -286,7 +301,7 @@ export const adminCommands: Spec[] = [
   {
     name: "time",
     arity: 1,
-    flags: ["fast"],
+    flags: ["readonly", "fast"],
     group: "server",
     summary: "Server time: seconds and microseconds",
     syntax: "TIME",
@@ -295,7 +310,7 @@ export const adminCommands: Spec[] = [
   {
     name: "shutdown",
     arity: -1,
-    flags: ["admin"],
+    flags: ["readonly", "admin", "loading"],
     group: "server",
     summary: "Stop the server cleanly",
     syntax: "SHUTDOWN",
@@ -304,7 +319,7 @@ export const adminCommands: Spec[] = [
   {
     name: "cluster",
     arity: -2,
-    flags: ["admin"],
+    flags: ["readonly", "admin"],
     group: "disque",
     summary: "One-node cluster answers",
     syntax: "CLUSTER MYID|INFO|NODES",

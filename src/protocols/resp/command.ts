@@ -6,13 +6,25 @@ import { SimpleString, type Reply } from "./reply.js";
  * COMMAND and the docs, as in Redis.
  */
 
-/** `denyoom`: adds data, so it is refused above --maxmemory (as Redis and Disque mark commands). */
-export type CommandFlag = "write" | "readonly" | "blocking" | "admin" | "noauth" | "fast" | "denyoom";
+/**
+ * Redis's and Disque's flags, shown by COMMAND: `write` is refused with
+ * -MISCONF while the journal cannot write, `denyoom` with -OOM above
+ * --maxmemory; `loading` (allowed while the data loads) is descriptive, as
+ * docket listens only once its data is loaded. Two more steer dispatch and
+ * are not shown (Disque's dispatcher knows AUTH and GETJOB by name):
+ * `blocking` (the reply may wait for other clients) and `noauth` (allowed
+ * before AUTH).
+ */
+export type CommandFlag =
+  "write" | "readonly" | "denyoom" | "admin" | "loading" | "fast" | "blocking" | "noauth";
+
+/** the flags COMMAND does not list */
+const DISPATCH_ONLY_FLAGS: ReadonlySet<CommandFlag> = new Set<CommandFlag>(["blocking", "noauth"]);
 
 export interface CommandSpec<Ctx> {
   /** lower-case */
   name: string;
-  /** Redis convention, counting the command name: > 0 exactly, < 0 at least -arity */
+  /** Redis convention, counting the command name: > 0 exactly, < 0 at least -arity, 0 any (Disque's COMMAND) */
   arity: number;
   flags: CommandFlag[];
   /** "disque" | "server" | "okq" | "takeanumber" | "docket" … */
@@ -26,6 +38,11 @@ export interface CommandSpec<Ctx> {
    * connection's input: copy (`ownBuffer`) what you keep after returning.
    */
   handler: (ctx: Ctx, args: Buffer[], req: Request) => Reply | Promise<Reply>;
+  /**
+   * The index of the first argument MONITOR and SLOWLOG show as `(redacted)`
+   * (AUTH's password), or undefined when every argument may be shown.
+   */
+  secretFrom?: (args: Buffer[]) => number | undefined;
   /** inline, the command reads its last argument verbatim from `req.inlineLine` (takeanumber ADD) */
   verbatimInline?: boolean;
 }
@@ -38,6 +55,7 @@ export const FLAG_ADMIN = 8;
 export const FLAG_NOAUTH = 16;
 export const FLAG_FAST = 32;
 export const FLAG_DENYOOM = 64;
+export const FLAG_LOADING = 128;
 
 const FLAG_BITS: Record<CommandFlag, number> = {
   write: FLAG_WRITE,
@@ -47,6 +65,7 @@ const FLAG_BITS: Record<CommandFlag, number> = {
   noauth: FLAG_NOAUTH,
   fast: FLAG_FAST,
   denyoom: FLAG_DENYOOM,
+  loading: FLAG_LOADING,
 };
 
 /** A spec with what dispatch needs precomputed. */
@@ -96,7 +115,7 @@ export class CommandTable<Ctx> {
         throw new Error(`command name must be lower-case printable ASCII: '${spec.name}'`);
       }
       if (spec.name.length > MAX_NAME_BYTES) throw new Error(`command name too long: '${spec.name}'`);
-      if (!Number.isInteger(spec.arity) || spec.arity === 0) {
+      if (!Number.isInteger(spec.arity)) {
         throw new Error(`bad arity ${spec.arity} for '${spec.name}'`);
       }
       const nameBytes = Buffer.from(spec.name, "latin1");
@@ -141,15 +160,25 @@ export class CommandTable<Ctx> {
     return this.specs;
   }
 
-  /** Redis's COMMAND INFO entry: [name, arity, [flags…], first key 0, last key 0, step 0]. */
+  /** Disque's COMMAND INFO entry: [name, arity, [flags…], first key 0, last key 0, step 0]. */
   commandInfo(spec: CommandSpec<Ctx>): Reply {
     let info = this.infos.get(spec);
     if (info === undefined) {
-      info = [spec.name, spec.arity, spec.flags.map((flag) => new SimpleString(flag)), 0, 0, 0];
+      const shown = spec.flags.filter((flag) => !DISPATCH_ONLY_FLAGS.has(flag));
+      info = [spec.name, spec.arity, shown.map((flag) => new SimpleString(flag)), 0, 0, 0];
       this.infos.set(spec, info);
     }
     return info;
   }
+}
+
+const REDACTED = Buffer.from("(redacted)");
+
+/** The arguments as MONITOR and SLOWLOG may show them: secrets replaced by `(redacted)`. */
+export function shownArgs<Ctx>(spec: CommandSpec<Ctx>, args: Buffer[]): Buffer[] {
+  const from = spec.secretFrom?.(args);
+  if (from === undefined) return args;
+  return args.map((arg, i) => (i >= from ? REDACTED : arg));
 }
 
 /** `-ERR unknown command 'FOO'`, the name as sent (at most 128 characters, as Redis). */
@@ -164,5 +193,5 @@ export function arityMessage(name: string): string {
 
 /** Whether `argc` (command name included) fits `arity`. */
 export function arityOk(arity: number, argc: number): boolean {
-  return arity > 0 ? argc === arity : argc >= -arity;
+  return arity > 0 ? argc === arity : argc >= -arity; // arity 0: any argc
 }

@@ -1,6 +1,7 @@
 import type { Broker } from "../../broker.js";
 import type { ServerConfig } from "../../config.js";
 import type { CommandTable } from "./command.js";
+import type { SlowLog } from "./slowlog.js";
 import type { RespClient } from "./server.js";
 
 /** What a RESP command handler can reach: its client, the broker, the server. */
@@ -44,6 +45,13 @@ export interface ServerHandle {
   memoryFull(): boolean;
   /** what INFO's memory section reports about the bound */
   memoryInfo(): MemoryInfo;
+  /** the commands that ran longer than slowlog-log-slower-than */
+  readonly slowlog: SlowLog;
+  /**
+   * BGREWRITEAOF: starts a journal compaction; "in-progress" when one runs
+   * already, undefined on the Redis store (no journal).
+   */
+  compactJournal(): "started" | "in-progress" | undefined;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;

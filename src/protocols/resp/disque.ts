@@ -123,6 +123,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     count,
     nohang,
     timeoutMs,
+    createQueues: true,
     // read by the store only when the call blocks
     get signal() {
       return wait.signal;
@@ -152,6 +153,10 @@ function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 /** SHOW's flat 30-element array. */
 export function showReply(job: JobInfo, nodeId: string): Reply {
   const now = job.observedAt;
+  // Disque's queue time: when a delayed job is first queued, else its next re-queue.
+  const queueAt = job.delayedUntil ?? job.requeueAt;
+  // The next time the server looks at the job of its own: that, or its expiry when sooner.
+  const awakeAt = queueAt === null ? job.expiresAt : Math.min(queueAt, job.expiresAt);
   return [
     "id",
     job.id,
@@ -179,9 +184,9 @@ export function showReply(job: JobInfo, nodeId: string): Reply {
     "nodes-confirmed",
     [],
     "next-requeue-within",
-    job.requeueAt === null ? null : Math.max(0, job.requeueAt - now),
+    queueAt === null ? null : Math.max(0, queueAt - now),
     "next-awake-within",
-    job.awakeAt === null ? null : Math.max(0, job.awakeAt - now),
+    Math.max(0, awakeAt - now),
     "body",
     job.body,
   ];
@@ -379,7 +384,7 @@ export const disqueCommands: Spec[] = [
   {
     name: "getjob",
     arity: -2,
-    flags: ["blocking"],
+    flags: ["write", "fast", "blocking"],
     group: "disque",
     summary: "Take jobs from the first queues that have them, blocking until one arrives",
     syntax: "GETJOB [NOHANG] [TIMEOUT ms] [COUNT n] [WITHCOUNTERS] FROM queue [queue ...]",
@@ -405,8 +410,8 @@ export const disqueCommands: Spec[] = [
   },
   {
     name: "nack",
-    arity: -2,
-    flags: ["write", "fast"],
+    arity: -1,
+    flags: ["write", "denyoom", "fast"],
     group: "disque",
     summary: "Put delivered jobs back in their queue at once, counting a nack",
     syntax: "NACK id [id ...]",
@@ -414,8 +419,8 @@ export const disqueCommands: Spec[] = [
   },
   {
     name: "enqueue",
-    arity: -2,
-    flags: ["write", "fast"],
+    arity: -1,
+    flags: ["write", "denyoom", "fast"],
     group: "disque",
     summary: "Put active jobs back in their queue at once",
     syntax: "ENQUEUE id [id ...]",
@@ -423,7 +428,7 @@ export const disqueCommands: Spec[] = [
   },
   {
     name: "dequeue",
-    arity: -2,
+    arity: -1,
     flags: ["write", "fast"],
     group: "disque",
     summary: "Take queued jobs out of their queue without delivering them",
@@ -433,7 +438,7 @@ export const disqueCommands: Spec[] = [
   {
     name: "working",
     arity: 2,
-    flags: ["fast"],
+    flags: ["write", "fast"],
     group: "disque",
     summary: "Postpone a job's next re-queue by its retry time",
     syntax: "WORKING id",
@@ -441,7 +446,7 @@ export const disqueCommands: Spec[] = [
   },
   {
     name: "deljob",
-    arity: -2,
+    arity: -1,
     flags: ["write", "fast"],
     group: "disque",
     summary: "Delete jobs whatever their state",
@@ -505,6 +510,7 @@ export const disqueCommands: Spec[] = [
   {
     name: "pause",
     arity: -3,
+    // Disque: `readonly,fast`; docket journals the pause state, so PAUSE is a write (-MISCONF).
     flags: ["write", "fast"],
     group: "disque",
     summary: "Pause a queue for input, output or both, or report its state",

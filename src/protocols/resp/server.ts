@@ -5,12 +5,15 @@ import {
   FLAG_NOAUTH,
   arityMessage,
   arityOk,
+  shownArgs,
   unknownCommandMessage,
   type CommandEntry,
   type CommandSpec,
   type CommandTable,
 } from "./command.js";
 import { ReplyWriter } from "./encoder.js";
+import { Monitors, type MonitorSink } from "./monitor.js";
+import { SlowLog } from "./slowlog.js";
 import {
   DEFAULT_PARSER_LIMITS,
   ProtocolError,
@@ -20,7 +23,7 @@ import {
 } from "./parser.js";
 import { Listener } from "../../util/listen.js";
 import { AuthFailures } from "../../util/password.js";
-import { ErrorReply, type Reply } from "./reply.js";
+import { ErrorReply, type Reply, type SimpleString } from "./reply.js";
 import type { ClientAccount, MemoryBudget } from "../../util/memory.js";
 
 /**
@@ -143,6 +146,11 @@ export class RespClient {
   outputBytes(): number {
     return this.conn.outputBytes();
   }
+
+  /** MONITOR: from now on this client is shown every command the server runs. */
+  monitor(): void {
+    this.conn.monitor();
+  }
 }
 
 /** A reply waiting for a Promise, or behind one. */
@@ -172,6 +180,8 @@ class Connection<Ctx> {
   private closeFns = new Set<() => void>();
   /** this client's buffers in the server-wide memory budget */
   private readonly account: ClientAccount | undefined;
+  /** set once the client sent MONITOR */
+  private monitorSink: MonitorSink | undefined;
 
   constructor(
     private readonly server: RespServer<Ctx>,
@@ -209,6 +219,23 @@ class Connection<Ctx> {
 
   outputBytes(): number {
     return this.writer.length + (this.socket.destroyed ? 0 : this.socket.writableLength);
+  }
+
+  monitor(): void {
+    const monitors = this.server.monitors;
+    if (this.monitorSink || this.client.closed) return;
+    const sink: MonitorSink = { push: (line) => this.push(line) };
+    this.monitorSink = sink;
+    monitors.add(sink);
+    this.onClose(() => monitors.delete(sink));
+  }
+
+  /** A line that answers no request (MONITOR's feed): behind the replies already due, within the output limit. */
+  private push(line: SimpleString): void {
+    if (this.client.closed || this.socket.destroyed) return;
+    this.emit(line);
+    if (this.overOutputLimit()) return;
+    this.scheduleFlush();
   }
 
   destroy(): void {
@@ -319,11 +346,19 @@ class Connection<Ctx> {
     client.lastCommand = spec.name;
     client.lastCommandAt = Date.now();
 
+    if (server.monitors.size > 0) server.monitors.feed(client.addr, shownArgs(spec, args));
+
+    const slowlog = server.slowlog;
+    const started = slowlog.slowerThanMicros >= 0 ? performance.now() : -1;
     let reply: Reply | Promise<Reply>;
     try {
       reply = spec.handler(this.ctx, args, req);
     } catch (error) {
-      return this.emit(this.handlerError(spec, error));
+      reply = this.handlerError(spec, error);
+    }
+    if (started >= 0) {
+      const micros = Math.floor((performance.now() - started) * 1000);
+      if (slowlog.logs(micros)) slowlog.add(shownArgs(spec, args), micros);
     }
     if (reply instanceof Promise) {
       const slot = this.reserve();
@@ -486,6 +521,9 @@ export class RespServer<Ctx> {
   readonly logger: RespLogger;
   readonly budget: MemoryBudget | undefined;
   readonly stats: RespServerStats = { connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0 };
+  /** the clients that sent MONITOR */
+  readonly monitors = new Monitors();
+  readonly slowlog = new SlowLog();
   private readonly net: Listener;
   /** the TLS listener, when options.tls is set */
   private readonly secure: Listener | undefined;

@@ -52,6 +52,20 @@ const SETTINGS: Record<string, Setting> = {
       c.maxMemory = n;
     },
   },
+  "slowlog-log-slower-than": {
+    get: (c) => String(c.slowlogLogSlowerThan),
+    set: (c, v) => {
+      c.slowlogLogSlowerThan = integer(v, Number.MIN_SAFE_INTEGER);
+    },
+  },
+  "slowlog-max-len": {
+    get: (c) => String(c.slowlogMaxLen),
+    set: (c, v) => {
+      c.slowlogMaxLen = integer(v, 0);
+    },
+  },
+  // docket has no latency monitor: LATENCY answers as Disque does with it off
+  "latency-monitor-threshold": { get: () => "0" },
   "client-output-limit": {
     get: (c) => String(c.clientOutputLimit),
     set: (c, v) => {
@@ -59,6 +73,15 @@ const SETTINGS: Record<string, Setting> = {
     },
   },
 };
+
+/** a whole number in [min, max] */
+function integer(value: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(value);
+  if (!/^-?[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw errorOf(`Invalid argument '${value}' for CONFIG SET`);
+  }
+  return n;
+}
 
 export function configGet(config: ServerConfig, pattern: string): Reply {
   // Redis's matcher, linear: a regex would backtrack for seconds on "**************!"

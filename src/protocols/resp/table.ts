@@ -5,6 +5,7 @@ import type { RespContext } from "./context.js";
 import { disqueCommands } from "./disque.js";
 import { docketCommands } from "./docket.js";
 import { okqCommands } from "./okq.js";
+import { opsCommands } from "./ops.js";
 import { takeanumberCommands } from "./takeanumber.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { OOM_MESSAGE } from "../../util/memory.js";
@@ -19,6 +20,7 @@ export function respCommandTable(extra: CommandSpec<RespContext>[] = []): Comman
     [
       ...adminCommands,
       ...disqueCommands,
+      ...opsCommands,
       ...okqCommands,
       ...takeanumberCommands,
       ...docketCommands,
