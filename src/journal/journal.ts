@@ -6,6 +6,7 @@ import { dataFiles, journalName, snapshotName } from "./files.js";
 import { nodeFs, type JournalFs } from "./fs.js";
 import { DataDirLock } from "./lock.js";
 import { ManifestKeeper, type Manifest } from "./manifest.js";
+import { keepNodeId } from "./node-id.js";
 import { writeChange, writeHeader, writePause } from "./record.js";
 import { recover, type RecoveryResult, type RecoveryTarget } from "./recovery.js";
 import { writeSnapshot, type SnapshotSource } from "./snapshot.js";
@@ -33,8 +34,13 @@ export interface JournalOptions {
   manifestIntervalMs?: number;
 }
 
-/** What the journal needs from the engine: restoring at start, reading for snapshots. */
-export interface JournalTarget extends SnapshotSource, RecoveryTarget {}
+/** What the journal needs from the engine: its node id, restoring at start, reading for snapshots. */
+export interface JournalTarget extends SnapshotSource, RecoveryTarget {
+  /** a fresh id until the data directory's is adopted */
+  readonly nodeId: string;
+  /** takes the data directory's node id (node-id.ts), before any job is restored */
+  adoptNodeId(id: string): void;
+}
 
 /** What start-up found, for the log and INFO. */
 export interface StartupReport {
@@ -131,6 +137,7 @@ export class Journal {
       );
     }
     try {
+      target.adoptNodeId(await keepNodeId(fs, options.dir, target.nodeId));
       const recovered = await recover(fs, options.dir, target, { repair: options.repair });
       const jobs = target.jobCount();
       const segment = await openSegment(fs, options.dir, recovered);
