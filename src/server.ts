@@ -42,6 +42,7 @@ export class DocketServer implements ServerHandle {
   private readonly taskq: TaskqServer | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
+  private readonly leaveListeners = new Set<() => void>();
   /** the embedded store's persistence; set by start() */
   journal: Journal | undefined;
 
@@ -307,6 +308,24 @@ export class DocketServer implements ServerHandle {
       maxClients: this.config.maxClients,
       maxOutputBytes: this.config.clientOutputLimit,
     });
+  }
+
+  get leaving(): boolean {
+    return this.broker.leaving;
+  }
+
+  setLeaving(leaving: boolean): void {
+    this.broker.leaving = leaving;
+    if (leaving) for (const listener of [...this.leaveListeners]) listener();
+    // The other servers of a Redis deployment see the new priority now, not at the next heartbeat.
+    void this.redis
+      ?.heartbeat()
+      .catch((error: Error) => this.logger.warn({ err: error.message }, "redis heartbeat failed"));
+  }
+
+  onLeaving(listener: () => void): () => void {
+    this.leaveListeners.add(listener);
+    return () => this.leaveListeners.delete(listener);
   }
 
   /** Called by SHUTDOWN; the CLI exits once the server has closed. */

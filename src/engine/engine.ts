@@ -15,6 +15,7 @@ import {
   type JobScanOptions,
   type JobState,
   type JobWaitOutcome,
+  nodePriority,
   type NodeInfo,
   type PauseOp,
   type PauseState,
@@ -86,6 +87,7 @@ export class Engine implements Broker {
   host: string;
   port: number;
   maxJobSize: number;
+  leaving = false;
   private nextSeq = 1;
   private nextQueueSerial = 1;
   /** ranks below every creation rank, for jobs placed at the front */
@@ -688,7 +690,7 @@ export class Engine implements Broker {
   }
 
   nodes(): NodeInfo[] {
-    return [{ id: this.nodeId, host: this.host, port: this.port, priority: 1 }];
+    return [{ id: this.nodeId, host: this.host, port: this.port, priority: nodePriority(this.leaving) }];
   }
 
   whenDurable(): Promise<void> | undefined {

@@ -42,6 +42,12 @@ export interface ServerHandle {
   memoryFull(): boolean;
   /** what INFO's memory section reports about the bound */
   memoryInfo(): MemoryInfo;
+  /** CLUSTER LEAVING: whether this node is leaving the cluster */
+  readonly leaving: boolean;
+  /** sets it; GETJOBs blocked when it becomes true are woken (their listeners called) */
+  setLeaving(leaving: boolean): void;
+  /** calls `listener` when this node starts leaving; returns the unsubscribe */
+  onLeaving(listener: () => void): () => void;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;
