@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "./broker.js";
-import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
+import { checkConfig, defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
 import { Engine, systemClock, type Clock } from "./engine/index.js";
 import { Journal, type JournalFs } from "./journal/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { HttpDoor } from "./protocols/http/index.js";
-import type { MemoryInfo, RespContext, ServerHandle } from "./protocols/resp/context.js";
+import type { MemoryInfo, RespContext, ServerHandle, TransportStats } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import { respCommandTable } from "./protocols/resp/table.js";
@@ -14,6 +14,7 @@ import { createRedisBroker, type RedisBroker } from "./redis/index.js";
 import { RedisTicker, Ticker } from "./ticker.js";
 import { loadTls } from "./util/tls.js";
 import { MemoryBudget } from "./util/memory.js";
+import { RateSampler } from "./util/rates.js";
 
 export type { ServerConfig } from "./config.js";
 
@@ -43,6 +44,8 @@ export class DocketServer implements ServerHandle {
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
   private readonly leaveListeners = new Set<() => void>();
+  /** INFO's instantaneous_* rates, of the RESP door's totals */
+  private readonly rates: RateSampler<"commands" | "input" | "output">;
   /** the embedded store's persistence; set by start() */
   journal: Journal | undefined;
 
@@ -112,6 +115,12 @@ export class DocketServer implements ServerHandle {
       budget: this.memory,
       logger: this.logger,
     });
+    const respStats = this.resp.stats;
+    this.rates = new RateSampler(() => ({
+      commands: respStats.commandsProcessed,
+      input: respStats.netInputBytes,
+      output: respStats.netOutputBytes,
+    }));
     if (config.http) {
       const http = new HttpDoor({
         broker: this.broker,
@@ -174,7 +183,7 @@ export class DocketServer implements ServerHandle {
     const engine = this.engine;
     const journal = await Journal.open(engine, {
       dir: this.config.dataDir,
-      fsync: this.config.fsync,
+      fsync: effectiveFsync(this.config),
       repair: this.config.repair,
       compactMinBytes: this.config.compactMinBytes,
       onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
@@ -261,10 +270,14 @@ export class DocketServer implements ServerHandle {
     return this.table;
   }
 
-  counters(): Record<string, number> {
+  transport(): TransportStats {
+    const stats = this.resp.stats;
+    const rates = this.rates.perSecond();
     return {
-      total_connections_received: this.resp.stats.connectionsReceived,
-      total_commands_processed: this.resp.stats.commandsProcessed,
+      ...stats,
+      commandsPerSecond: rates.commands,
+      inputBytesPerSecond: rates.input,
+      outputBytesPerSecond: rates.output,
     };
   }
 
@@ -295,12 +308,14 @@ export class DocketServer implements ServerHandle {
       used: memory.used(),
       clients: memory.clientBytes(),
       max: memory.maxBytes,
+      peak: memory.peakBytes,
       evictedClients: memory.evictedClients,
     };
   }
 
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
+    this.journal?.setFsync(effectiveFsync(this.config));
     if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
     if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
@@ -342,6 +357,7 @@ export class DocketServer implements ServerHandle {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ticker.stop();
+      this.rates.stop();
       await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
       await this.closeStore();
       this.logger.info("docket stopped");

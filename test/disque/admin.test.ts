@@ -125,7 +125,7 @@ describe("server commands", () => {
     );
     assert.equal(
       await c.call("CONFIG", "SET", "maxclients", "many"),
-      error("ERR Invalid argument 'many' for CONFIG SET"),
+      error("ERR Invalid argument 'many' for CONFIG SET 'maxclients'"),
     );
     assert.equal(
       await c.call("CONFIG", "SET", "nosuch", "1"),

@@ -7,7 +7,7 @@ import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
-import { infoText } from "./info.js";
+import { infoReply } from "./info.js";
 import { ErrorReply, NULL_ARRAY, OK, SimpleString, type Reply } from "./reply.js";
 import { configGet, configSet } from "./settings.js";
 
@@ -68,10 +68,6 @@ function hello(ctx: RespContext): Reply | Promise<Reply> {
   ]);
 }
 
-async function info(ctx: RespContext, args: Buffer[]): Promise<Reply> {
-  return Buffer.from(await infoText(ctx, args[1] ? str(args[1]) : undefined));
-}
-
 function command(ctx: RespContext, args: Buffer[]): Reply {
   const table = ctx.server.commands();
   if (args.length === 1) return table.all().map((spec) => table.commandInfo(spec));
@@ -95,18 +91,26 @@ function command(ctx: RespContext, args: Buffer[]): Reply {
   return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try COMMAND COUNT|INFO|DOCS.`);
 }
 
+/** CONFIG's subcommands and their argument counts, with Disque's errors. */
+const CONFIG_ARGS: Record<string, number> = { get: 3, set: 4, resetstat: 2, rewrite: 2 };
+
 function config(ctx: RespContext, args: Buffer[]): Reply {
   const sub = word(args[1]!);
-  if (sub === "get" && args.length === 3) return configGet(ctx.server.config, str(args[2]!));
-  if (sub === "set" && args.length === 4) {
+  const wanted = CONFIG_ARGS[sub];
+  if (wanted === undefined) {
+    return new ErrorReply("ERR CONFIG subcommand must be one of GET, SET, RESETSTAT, REWRITE");
+  }
+  if (args.length !== wanted) {
+    return new ErrorReply(`ERR Wrong number of arguments for CONFIG ${sub.toUpperCase()}`);
+  }
+  if (sub === "get") return configGet(ctx.server.config, str(args[2]!));
+  if (sub === "set") {
     configSet(ctx, str(args[2]!), str(args[3]!));
     return OK;
   }
-  if (sub === "resetstat" && args.length === 2) return OK;
-  if (sub === "get" || sub === "set") {
-    return new ErrorReply(`ERR wrong number of arguments for 'config|${sub}' command`);
-  }
-  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try CONFIG GET|SET.`);
+  // docket takes its settings from the command line only
+  if (sub === "rewrite") return new ErrorReply("ERR The server is running without a config file");
+  return OK;
 }
 
 const VALID_NAME = /^[\x21-\x7e]*$/;
@@ -283,7 +287,7 @@ export const adminCommands: Spec[] = [
     group: "server",
     summary: "Server information and statistics",
     syntax: "INFO [section]",
-    handler: info,
+    handler: infoReply,
   },
   {
     name: "command",
@@ -300,7 +304,7 @@ export const adminCommands: Spec[] = [
     flags: ["admin"],
     group: "server",
     summary: "Read or change settings",
-    syntax: "CONFIG GET pattern | CONFIG SET name value",
+    syntax: "CONFIG GET pattern | CONFIG SET name value | CONFIG RESETSTAT | CONFIG REWRITE",
     handler: config,
   },
   {

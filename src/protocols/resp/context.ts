@@ -1,7 +1,7 @@
 import type { Broker } from "../../broker.js";
 import type { ServerConfig } from "../../config.js";
 import type { CommandTable } from "./command.js";
-import type { RespClient } from "./server.js";
+import type { RespClient, RespServerStats } from "./server.js";
 
 /** What a RESP command handler can reach: its client, the broker, the server. */
 export interface RespContext {
@@ -17,8 +17,17 @@ export interface MemoryInfo {
   clients: number;
   /** 0 = no bound */
   max: number;
+  /** the most `used` seen so far */
+  peak: number;
   /** clients disconnected to stay under the bound */
   evictedClients: number;
+}
+
+export interface TransportStats extends RespServerStats {
+  /** over the last second */
+  commandsPerSecond: number;
+  inputBytesPerSecond: number;
+  outputBytesPerSecond: number;
 }
 
 /** The parts of the running server that admin commands (INFO, CONFIG, CLIENT…) need. */
@@ -26,11 +35,13 @@ export interface ServerHandle {
   readonly config: ServerConfig;
   readonly startedAt: number;
   readonly runId: string;
+  /** which store holds the jobs */
+  readonly store: "embedded" | "redis";
   clients(): Iterable<RespClient>;
   /** INFO sections beyond the RESP door's own, e.g. persistence from the journal */
   infoSections(): Promise<Record<string, Record<string, string | number>>>;
-  /** transport totals for INFO: total_connections_received, total_commands_processed */
-  counters(): Record<string, number>;
+  /** the RESP door's totals and rates, for INFO's stats */
+  transport(): TransportStats;
   /** the RESP command table, for COMMAND */
   commands(): CommandTable<RespContext>;
   /**
