@@ -208,7 +208,17 @@ export interface NodeInfo {
   id: string;
   host: string;
   port: number;
+  /** Disque's: NODE_PRIORITY_OK, or NODE_PRIORITY_LEAVING while the node leaves */
   priority: number;
+}
+
+/** HELLO's priority of a healthy node, and of one leaving the cluster (Disque's values). */
+export const NODE_PRIORITY_OK = 1;
+export const NODE_PRIORITY_LEAVING = 100;
+
+/** A node's HELLO priority. */
+export function nodePriority(leaving: boolean): number {
+  return leaving ? NODE_PRIORITY_LEAVING : NODE_PRIORITY_OK;
 }
 
 /**
@@ -222,6 +232,11 @@ export type JobWaitOutcome = "acked" | "deleted" | "expired" | "gone" | null;
 export interface Broker {
   /** 40 hex characters; its first 8 are embedded in every job id */
   readonly nodeId: string;
+  /**
+   * CLUSTER LEAVING: this node is leaving (HELLO gives it priority 100). Not
+   * job state: a restarted node is not leaving, and it is not journaled.
+   */
+  leaving: boolean;
 
   addJob(req: AddJobRequest): Awaitable<AddJobResult>;
   getJobs(req: GetJobsRequest): Awaitable<Delivery[] | null>;

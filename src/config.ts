@@ -34,6 +34,11 @@ export interface ServerConfig {
   taskqPort: number | null;
   /** when write replies wait for the disk: every write (group commit), once a second, or never */
   fsync: FsyncPolicy;
+  /**
+   * Disque's `appendonly` (CONFIG SET at run time): false = the journal is
+   * still written but never fsynced, as with fsync "no" (docs/disque.md)
+   */
+  appendOnly: boolean;
   /** start even if a journal file is damaged in the middle, skipping the damaged records */
   repair: boolean;
   /** the journal is compacted once it is this big and twice the live data, bytes */
@@ -77,6 +82,7 @@ export function defaultConfig(): ServerConfig {
     debugCommands: true,
     taskqPort: null,
     fsync: "always",
+    appendOnly: true,
     repair: false,
     compactMinBytes: 64 * 1024 * 1024,
     redis: [],
@@ -88,6 +94,11 @@ export function defaultConfig(): ServerConfig {
     tlsPort: null,
     taskqTlsPort: null,
   };
+}
+
+/** The journal's fsync policy in force: the configured one, or none while appendonly is off. */
+export function effectiveFsync(config: ServerConfig): FsyncPolicy {
+  return config.appendOnly ? config.fsync : "no";
 }
 
 export function checkConfig(config: ServerConfig): void {

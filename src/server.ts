@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "./broker.js";
-import { checkConfig, defaultConfig, type ServerConfig } from "./config.js";
+import { checkConfig, defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
 import { Engine, systemClock, type Clock } from "./engine/index.js";
 import { Journal, type JournalFs } from "./journal/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { HttpDoor } from "./protocols/http/index.js";
-import type { MemoryInfo, RespContext, ServerHandle } from "./protocols/resp/context.js";
+import type { MemoryInfo, RespContext, ServerHandle, TransportStats } from "./protocols/resp/context.js";
 import type { CommandTable } from "./protocols/resp/command.js";
 import { RespServer, type RespClient } from "./protocols/resp/server.js";
 import type { SlowLog } from "./protocols/resp/slowlog.js";
@@ -15,6 +15,7 @@ import { createRedisBroker, type RedisBroker } from "./redis/index.js";
 import { RedisTicker, Ticker } from "./ticker.js";
 import { loadTls } from "./util/tls.js";
 import { MemoryBudget } from "./util/memory.js";
+import { RateSampler } from "./util/rates.js";
 
 export type { ServerConfig } from "./config.js";
 
@@ -43,6 +44,9 @@ export class DocketServer implements ServerHandle {
   private readonly taskq: TaskqServer | undefined;
   private closing: Promise<void> | undefined;
   private readonly shutdownListeners: Array<() => void> = [];
+  private readonly leaveListeners = new Set<() => void>();
+  /** INFO's instantaneous_* rates, of the RESP door's totals */
+  private readonly rates: RateSampler<"commands" | "input" | "output">;
   /** the embedded store's persistence; set by start() */
   journal: Journal | undefined;
 
@@ -113,6 +117,12 @@ export class DocketServer implements ServerHandle {
       logger: this.logger,
     });
     this.applySlowlogSettings();
+    const respStats = this.resp.stats;
+    this.rates = new RateSampler(() => ({
+      commands: respStats.commandsProcessed,
+      input: respStats.netInputBytes,
+      output: respStats.netOutputBytes,
+    }));
     if (config.http) {
       const http = new HttpDoor({
         broker: this.broker,
@@ -176,7 +186,7 @@ export class DocketServer implements ServerHandle {
     const engine = this.engine;
     const journal = await Journal.open(engine, {
       dir: this.config.dataDir,
-      fsync: this.config.fsync,
+      fsync: effectiveFsync(this.config),
       repair: this.config.repair,
       compactMinBytes: this.config.compactMinBytes,
       onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
@@ -263,10 +273,14 @@ export class DocketServer implements ServerHandle {
     return this.table;
   }
 
-  counters(): Record<string, number> {
+  transport(): TransportStats {
+    const stats = this.resp.stats;
+    const rates = this.rates.perSecond();
     return {
-      total_connections_received: this.resp.stats.connectionsReceived,
-      total_commands_processed: this.resp.stats.commandsProcessed,
+      ...stats,
+      commandsPerSecond: rates.commands,
+      inputBytesPerSecond: rates.input,
+      outputBytesPerSecond: rates.output,
     };
   }
 
@@ -313,6 +327,7 @@ export class DocketServer implements ServerHandle {
       used: memory.used(),
       clients: memory.clientBytes(),
       max: memory.maxBytes,
+      peak: memory.peakBytes,
       evictedClients: memory.evictedClients,
     };
   }
@@ -320,6 +335,7 @@ export class DocketServer implements ServerHandle {
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
     this.applySlowlogSettings();
+    this.journal?.setFsync(effectiveFsync(this.config));
     if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
     if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
@@ -327,6 +343,24 @@ export class DocketServer implements ServerHandle {
       maxClients: this.config.maxClients,
       maxOutputBytes: this.config.clientOutputLimit,
     });
+  }
+
+  get leaving(): boolean {
+    return this.broker.leaving;
+  }
+
+  setLeaving(leaving: boolean): void {
+    this.broker.leaving = leaving;
+    if (leaving) for (const listener of [...this.leaveListeners]) listener();
+    // The other servers of a Redis deployment see the new priority now, not at the next heartbeat.
+    void this.redis
+      ?.heartbeat()
+      .catch((error: Error) => this.logger.warn({ err: error.message }, "redis heartbeat failed"));
+  }
+
+  onLeaving(listener: () => void): () => void {
+    this.leaveListeners.add(listener);
+    return () => this.leaveListeners.delete(listener);
   }
 
   /** Called by SHUTDOWN; the CLI exits once the server has closed. */
@@ -343,6 +377,7 @@ export class DocketServer implements ServerHandle {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.ticker.stop();
+      this.rates.stop();
       await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
       await this.closeStore();
       this.logger.info("docket stopped");

@@ -16,6 +16,7 @@ import {
   type JobScanOptions,
   type JobState,
   type JobWaitOutcome,
+  nodePriority,
   type NodeInfo,
   type PauseOp,
   type PauseState,
@@ -66,12 +67,13 @@ export interface EngineOptions {
  * injected clock, and a driver calls `runDue()` when `nextWakeAt()` comes.
  */
 export class Engine implements Broker {
-  readonly nodeId: string;
+  private ownNodeId: string;
   /** a write barrier installed by the journal; undefined when nothing is pending */
   durability: (() => Promise<void> | undefined) | undefined;
 
   private readonly clock: Clock;
-  private readonly ids: IdGenerator;
+  private readonly random: RandomSource | undefined;
+  private ids: IdGenerator;
   private readonly jobs = new Map<string, Job>();
   /** every job by sequence number: JSCAN cursors and TaskQ ids */
   private readonly bySeq = new SortedList<Job>((job) => job.seq);
@@ -87,6 +89,7 @@ export class Engine implements Broker {
   host: string;
   port: number;
   maxJobSize: number;
+  leaving = false;
   private nextSeq = 1;
   private nextQueueSerial = 1;
   /** ranks below every creation rank, for jobs placed at the front */
@@ -112,14 +115,26 @@ export class Engine implements Broker {
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
-    this.nodeId = options.nodeId ?? newNodeId(options.random);
-    this.ids = new IdGenerator(this.nodeId.slice(0, 8), options.random);
+    this.random = options.random;
+    this.ownNodeId = options.nodeId ?? newNodeId(options.random);
+    this.ids = new IdGenerator(this.ownNodeId.slice(0, 8), options.random);
     this.onChange = options.onChange;
     this.onWake = options.onWake;
     this.onDeliver = options.onDeliver;
     this.host = options.host ?? "127.0.0.1";
     this.port = options.port ?? 7711;
     this.maxJobSize = options.maxJobSize ?? 16 * 1024 * 1024;
+  }
+
+  get nodeId(): string {
+    return this.ownNodeId;
+  }
+
+  /** The data directory's node id (journal/node-id.ts): taken at start-up, before any job exists. */
+  adoptNodeId(id: string): void {
+    if (this.jobs.size > 0) throw new Error("a node id can only be adopted before any job exists");
+    this.ownNodeId = id;
+    this.ids = new IdGenerator(id.slice(0, 8), this.random);
   }
 
   // ---------------------------------------------------------------- timers
@@ -687,7 +702,7 @@ export class Engine implements Broker {
   }
 
   nodes(): NodeInfo[] {
-    return [{ id: this.nodeId, host: this.host, port: this.port, priority: 1 }];
+    return [{ id: this.nodeId, host: this.host, port: this.port, priority: nodePriority(this.leaving) }];
   }
 
   whenDurable(): Promise<void> | undefined {

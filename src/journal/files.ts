@@ -8,6 +8,7 @@ import { join } from "node:path";
  *
  *   LOCK               the running server's pid
  *   MANIFEST           which files the directory must hold, and their durable sizes
+ *   NODE_ID            this node's id (40 hex digits), kept across restarts
  *   snapshot-G.snap    live jobs and paused queues
  *   journal-G.log      changes after snapshot G was started
  *   *.tmp              a snapshot being written (deleted at start-up)
@@ -15,6 +16,7 @@ import { join } from "node:path";
 
 export const LOCK_FILE = "LOCK";
 export const MANIFEST_FILE = "MANIFEST";
+export const NODE_ID_FILE = "NODE_ID";
 export const TMP_SUFFIX = ".tmp";
 
 export type DataFileKind = "journal" | "snapshot";

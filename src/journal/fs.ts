@@ -1,4 +1,6 @@
 import * as fs from "node:fs";
+import { join } from "node:path";
+import { TMP_SUFFIX } from "./files.js";
 
 /**
  * The file operations the journal uses, behind an interface so that a test
@@ -95,4 +97,41 @@ function skipBytes(chunks: Buffer[], n: number): Buffer[] {
   const rest = chunks.slice(i);
   if (n > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(n);
   return rest;
+}
+
+/** A small file's text (at most `limit` bytes of it); undefined when the directory has no such file. */
+export async function readSmallFile(
+  fs: JournalFs,
+  dir: string,
+  name: string,
+  limit = 1024 * 1024,
+): Promise<string | undefined> {
+  if (!(await fs.readdir(dir)).includes(name)) return undefined;
+  const fd = await fs.open(join(dir, name), "read");
+  try {
+    const buf = Buffer.alloc(Math.min(await fs.size(fd), limit));
+    const n = await fs.read(fd, buf, 0, buf.length, 0);
+    return buf.toString("utf8", 0, n);
+  } finally {
+    await fs.close(fd);
+  }
+}
+
+/**
+ * Replaces a small file atomically: write `name.tmp`, fsync, rename, fsync
+ * the directory. A crash leaves the old file or the new one, never a part
+ * (start-up deletes a leftover `.tmp`).
+ */
+export async function replaceFile(fs: JournalFs, dir: string, name: string, text: string): Promise<void> {
+  const path = join(dir, name);
+  const tmp = path + TMP_SUFFIX;
+  const fd = await fs.open(tmp, "create");
+  try {
+    await writeFully(fs, fd, [Buffer.from(text)], 0);
+    await fs.fdatasync(fd);
+  } finally {
+    await fs.close(fd);
+  }
+  await fs.rename(tmp, path);
+  await fs.syncDir(dir);
 }

@@ -6,6 +6,7 @@ import { dataFiles, journalName, snapshotName } from "./files.js";
 import { nodeFs, type JournalFs } from "./fs.js";
 import { DataDirLock } from "./lock.js";
 import { ManifestKeeper, type Manifest } from "./manifest.js";
+import { keepNodeId } from "./node-id.js";
 import { writeChange, writeHeader, writePause } from "./record.js";
 import { recover, type RecoveryResult, type RecoveryTarget } from "./recovery.js";
 import { writeSnapshot, type SnapshotSource } from "./snapshot.js";
@@ -33,8 +34,13 @@ export interface JournalOptions {
   manifestIntervalMs?: number;
 }
 
-/** What the journal needs from the engine: restoring at start, reading for snapshots. */
-export interface JournalTarget extends SnapshotSource, RecoveryTarget {}
+/** What the journal needs from the engine: its node id, restoring at start, reading for snapshots. */
+export interface JournalTarget extends SnapshotSource, RecoveryTarget {
+  /** a fresh id until the data directory's is adopted */
+  readonly nodeId: string;
+  /** takes the data directory's node id (node-id.ts), before any job is restored */
+  adoptNodeId(id: string): void;
+}
 
 /** What start-up found, for the log and INFO. */
 export interface StartupReport {
@@ -67,6 +73,9 @@ export class Journal {
   private nextCompactionAt = 0;
   private compactions = 0;
   private lastCompaction: { ms: number; longestSliceMs: number } | undefined;
+  /** when the running compaction started (Date.now()), 0 when none runs */
+  private compactionStartedAt = 0;
+  private lastCompactionFailed = false;
   private closed = false;
 
   private constructor(
@@ -131,6 +140,7 @@ export class Journal {
       );
     }
     try {
+      target.adoptNodeId(await keepNodeId(fs, options.dir, target.nodeId));
       const recovered = await recover(fs, options.dir, target, { repair: options.repair });
       const jobs = target.jobCount();
       const segment = await openSegment(fs, options.dir, recovered);
@@ -200,12 +210,34 @@ export class Journal {
     return this.options.dir;
   }
 
+  /** CONFIG SET appendonly / appendfsync: the fsync policy from now on (see the writer's setPolicy). */
+  setFsync(policy: FsyncPolicy): void {
+    this.writer.setPolicy(policy);
+  }
+
+  /**
+   * INFO's persistence fields: Disque's AOF fields first, in Disque's order
+   * (compaction is docket's AOF rewrite), then docket's own.
+   */
   info(): Record<string, string | number> {
     const writer = this.writer;
     const now = Date.now();
-    const policy = this.options.fsync;
+    const policy = writer.policy;
+    const compacting = this.compacting !== undefined;
     return {
-      aof_enabled: 1,
+      aof_rewrite_in_progress: compacting ? 1 : 0,
+      aof_rewrite_scheduled: 0,
+      aof_last_rewrite_time_sec: this.lastCompaction ? Math.round(this.lastCompaction.ms / 1000) : -1,
+      aof_current_rewrite_time_sec: compacting ? Math.floor((now - this.compactionStartedAt) / 1000) : -1,
+      aof_last_bgrewrite_status: this.lastCompactionFailed ? "err" : "ok",
+      aof_last_write_status: writer.failure ? "err" : "ok",
+      aof_current_size: this.journalBytes + this.snapshotBytes,
+      aof_base_size: this.snapshotBytes,
+      aof_pending_rewrite: 0,
+      aof_buffer_length: writer.unwrittenBytes(),
+      aof_rewrite_buffer_length: 0,
+      aof_pending_bio_fsync: writer.syncsInFlight,
+      aof_delayed_fsync: 0,
       fsync_policy: policy,
       // what an acknowledged write can lose on power loss or an OS crash (a killed process loses nothing)
       fsync_loss_window: policy === "always" ? "none" : policy === "everysec" ? "1s" : "os-writeback",
@@ -218,9 +250,7 @@ export class Journal {
       last_fsync_latency_us: writer.lastFsyncMicros,
       last_fsync_age_ms: writer.lastFsyncAt > 0 ? now - writer.lastFsyncAt : -1,
       total_fsyncs: writer.fsyncs,
-      aof_last_write_status: writer.failure ? "err" : "ok",
       aof_last_write_error: writer.failure?.message ?? "",
-      aof_rewrite_in_progress: this.compacting ? 1 : 0,
       aof_rewrites: this.compactions,
       aof_last_rewrite_time_ms: this.lastCompaction ? Math.round(this.lastCompaction.ms) : -1,
       aof_last_rewrite_longest_slice_ms: this.lastCompaction
@@ -268,6 +298,7 @@ export class Journal {
     const log = this.options.logger;
     const dir = this.options.dir;
     const before = this.journalBytes + this.snapshotBytes;
+    this.compactionStartedAt = Date.now();
     try {
       const generation = this.generation + 1;
       const path = join(dir, journalName(generation));
@@ -318,6 +349,7 @@ export class Journal {
       this.snapshotAt = Date.now();
       this.compactions++;
       this.lastCompaction = { ms: result.ms, longestSliceMs: result.longestSliceMs };
+      this.lastCompactionFailed = false;
       log.info(
         {
           generation,
@@ -332,6 +364,7 @@ export class Journal {
         "journal compacted",
       );
     } catch (error) {
+      this.lastCompactionFailed = true;
       this.nextCompactionAt = Date.now() + COMPACTION_RETRY_MS;
       log.error({ err: error, dir }, "journal compaction failed; the previous files remain in use");
     }

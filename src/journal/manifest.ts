@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { crc32 } from "./checksum.js";
-import { MANIFEST_FILE, TMP_SUFFIX } from "./files.js";
-import { writeFully, type JournalFs } from "./fs.js";
+import { MANIFEST_FILE } from "./files.js";
+import { readSmallFile, replaceFile, type JournalFs } from "./fs.js";
 
 /**
  * The data directory's record of what it must hold: the snapshot (with its
@@ -67,32 +67,13 @@ export function parseManifest(path: string, text: string): Manifest {
 
 /** The directory's manifest; undefined when it has none (a new directory, or one an older docket wrote). */
 export async function readManifest(fs: JournalFs, dir: string): Promise<Manifest | undefined> {
-  const path = join(dir, MANIFEST_FILE);
-  if (!(await fs.readdir(dir)).includes(MANIFEST_FILE)) return undefined;
-  const fd = await fs.open(path, "read");
-  try {
-    const size = await fs.size(fd);
-    const buf = Buffer.alloc(Math.min(size, 1024 * 1024));
-    const n = await fs.read(fd, buf, 0, buf.length, 0);
-    return parseManifest(path, buf.toString("utf8", 0, n));
-  } finally {
-    await fs.close(fd);
-  }
+  const text = await readSmallFile(fs, dir, MANIFEST_FILE);
+  return text === undefined ? undefined : parseManifest(join(dir, MANIFEST_FILE), text);
 }
 
-/** Replaces the manifest atomically: write a temporary file, fsync, rename, fsync the directory. */
-export async function writeManifest(fs: JournalFs, dir: string, manifest: Manifest): Promise<void> {
-  const path = join(dir, MANIFEST_FILE);
-  const tmp = path + TMP_SUFFIX;
-  const fd = await fs.open(tmp, "create");
-  try {
-    await writeFully(fs, fd, [Buffer.from(formatManifest(manifest))], 0);
-    await fs.fdatasync(fd);
-  } finally {
-    await fs.close(fd);
-  }
-  await fs.rename(tmp, path);
-  await fs.syncDir(dir);
+/** Replaces the manifest atomically (fs.ts replaceFile). */
+export function writeManifest(fs: JournalFs, dir: string, manifest: Manifest): Promise<void> {
+  return replaceFile(fs, dir, MANIFEST_FILE, formatManifest(manifest));
 }
 
 /** The running server's manifest: changes saved one at a time, durable lengths lazily. */

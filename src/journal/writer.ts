@@ -129,6 +129,7 @@ export class JournalWriter {
   private syncTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
   private readonly retryMs: number;
+  private currentPolicy: FsyncPolicy;
 
   /** the error writes fail with, while they do */
   failure: Error | undefined;
@@ -144,17 +145,43 @@ export class JournalWriter {
   ) {
     this.segment = segment;
     this.retryMs = options.retryMs ?? 1000;
-    if (options.policy === "everysec") {
-      this.syncTimer = setInterval(() => {
-        this.syncDue = true;
-        this.kick();
-      }, options.syncIntervalMs ?? 1000);
-      this.syncTimer.unref();
-    }
+    this.currentPolicy = options.policy;
+    this.armSyncTimer();
   }
 
   get policy(): FsyncPolicy {
-    return this.options.policy;
+    return this.currentPolicy;
+  }
+
+  /** fdatasyncs running now (INFO aof_pending_bio_fsync) */
+  get syncsInFlight(): number {
+    return this.syncing;
+  }
+
+  /**
+   * Changes the policy at run time (CONFIG SET appendonly / appendfsync).
+   * Batches written under the old one and not yet synced get one fsync, so
+   * that none is left waiting for a policy that no longer syncs.
+   */
+  setPolicy(policy: FsyncPolicy): void {
+    if (policy === this.currentPolicy) return;
+    this.currentPolicy = policy;
+    this.armSyncTimer();
+    if (this.written.length > 0 && this.failure === undefined) this.requestSync();
+  }
+
+  /** everysec's once-a-second fsync timer: running exactly while the policy is everysec */
+  private armSyncTimer(): void {
+    if (this.currentPolicy === "everysec" && this.syncTimer === undefined && !this.stopping) {
+      this.syncTimer = setInterval(() => {
+        this.syncDue = true;
+        this.kick();
+      }, this.options.syncIntervalMs ?? 1000);
+      this.syncTimer.unref();
+    } else if (this.currentPolicy !== "everysec" && this.syncTimer !== undefined) {
+      clearInterval(this.syncTimer);
+      this.syncTimer = undefined;
+    }
   }
 
   /** The segment new records go to. */
@@ -341,7 +368,7 @@ export class JournalWriter {
 
   private afterWrite(group: Batch[]): void {
     this.lastWritten = group[group.length - 1]!.n;
-    const policy = this.options.policy;
+    const policy = this.currentPolicy;
     if (policy === "no" && !this.forceSync) {
       for (const batch of group) this.release(batch);
       this.recovered();

@@ -18,6 +18,7 @@ import {
   type NackPlacement,
   type JobState,
   type JobWaitOutcome,
+  nodePriority,
   type NodeInfo,
   type PauseOp,
   type PauseState,
@@ -73,6 +74,8 @@ export class RedisBroker implements Broker {
   host: string;
   port: number;
   maxJobSize: number;
+  /** reported to the other servers with the heartbeat (set it with setLeaving to tell them at once) */
+  leaving = false;
   readonly keys: Keys;
   private readonly conns: Connections;
   private readonly clock: Clock;
@@ -114,7 +117,7 @@ export class RedisBroker implements Broker {
       id: this.nodeId,
       host: this.host,
       port: this.port,
-      priority: 1,
+      priority: nodePriority(this.leaving),
     }));
     this.queues = new QueueRegistry(this.conns.client, this.keys);
     this.directory = new JobDirectory(this.conns.client, this.keys);

@@ -1,4 +1,4 @@
-import type { NodeInfo } from "../broker.js";
+import { NODE_PRIORITY_OK, type NodeInfo } from "../broker.js";
 import type { Clock } from "../engine/clock.js";
 import type { Client } from "./connection.js";
 import type { Keys } from "./keys.js";
@@ -26,7 +26,15 @@ export class NodeRegistry {
     const me = this.self();
     const now = this.clock.now();
     await Promise.all([
-      this.client.hset(this.keys.node(me.id), "host", me.host, "port", String(me.port)),
+      this.client.hset(
+        this.keys.node(me.id),
+        "host",
+        me.host,
+        "port",
+        String(me.port),
+        "priority",
+        String(me.priority),
+      ),
       this.client.pexpire(this.keys.node(me.id), NODE_TIMEOUT_MS * 12),
       this.client.zadd(this.keys.nodes, now + NODE_TIMEOUT_MS, me.id),
       this.client.zremrangebyscore(this.keys.nodes, "-inf", now - NODE_TIMEOUT_MS * 12),
@@ -52,12 +60,14 @@ export class NodeRegistry {
     const ids = await this.client.zrangebyscore(this.keys.nodes, this.clock.now(), "+inf");
     const others = ids.filter((id) => id !== me.id).sort();
     const addresses = await Promise.all(
-      others.map((id) => this.client.hmget(this.keys.node(id), "host", "port")),
+      others.map((id) => this.client.hmget(this.keys.node(id), "host", "port", "priority")),
     );
     const out: NodeInfo[] = [me];
     others.forEach((id, i) => {
-      const [host, port] = addresses[i]!;
-      if (host && port) out.push({ id, host, port: Number(port), priority: 1 });
+      const [host, port, priority] = addresses[i]!;
+      // a server older than the priority field is healthy
+      if (host && port)
+        out.push({ id, host, port: Number(port), priority: Number(priority ?? NODE_PRIORITY_OK) });
     });
     return out;
   }

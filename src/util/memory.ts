@@ -36,6 +36,7 @@ export class MemoryBudget {
   /** clients disconnected to keep under the bound (INFO evicted_clients) */
   evictedClients = 0;
   private clientTotal = 0;
+  private peak = 0;
   private readonly accounts = new Set<ClientAccount>();
 
   constructor(
@@ -71,7 +72,14 @@ export class MemoryBudget {
 
   /** Bytes counted now: job data plus client buffers (INFO used_memory). */
   used(): number {
-    return this.dataBytes() + this.clientTotal;
+    const used = this.dataBytes() + this.clientTotal;
+    if (used > this.peak) this.peak = used;
+    return used;
+  }
+
+  /** the most used() has answered (INFO used_memory_peak) */
+  get peakBytes(): number {
+    return this.peak;
   }
 
   clientBytes(): number {

@@ -135,8 +135,8 @@ for (const target of targets()) {
       assert.match(hello.nodeId, NODE_ID);
       const [id, ip, port, priority] = hello.nodeIds;
       assert.deepEqual([id, port, priority], [hello.nodeId, String(t.port), "1"]);
-      // Disque answers "" for its own address on one node; docket gives the bound address.
-      assert.equal(typeof ip, "string");
+      // own address: "" on one node (docket: when bound to its default address)
+      assert.equal(ip, "");
       const info = (await call("info", {})) as Record<string, Record<string, string>>;
       for (const section of ["server", "clients", "memory", "jobs", "queues", "persistence", "stats"]) {
         assert.ok(section in info, section);
@@ -145,6 +145,9 @@ for (const target of targets()) {
       assert.equal(info.clients!.connected_clients, "1");
       assert.match(info.jobs!.registered_jobs!, /^\d+$/);
       assert.match(info.queues!.registered_queues!, /^\d+$/);
+      assert.equal(info.server!.disque_version, "1.0-rc1");
+      assert.match(info.server!.gcc_version!, /^\d+\.\d+\.\d+$/);
+      assert.match(info.cpu!.used_cpu_user!, /^\d+\.\d\d$/);
     });
 
     it("auth without a password set: Disque's error", async () => {

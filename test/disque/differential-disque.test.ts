@@ -207,7 +207,7 @@ const SEQUENCES: Record<string, Step[]> = {
     {
       cmd: w("HELLO 3"),
       docket: {
-        reply: `*3\r\n:1\r\n$40\r\n${"n".repeat(40)}\r\n*4\r\n$40\r\n${"n".repeat(40)}\r\n$9\r\n127.0.0.1\r\n$4\r\nPORT\r\n$1\r\n1\r\n`,
+        reply: `*3\r\n:1\r\n$40\r\n${"n".repeat(40)}\r\n*4\r\n$40\r\n${"n".repeat(40)}\r\n$0\r\n\r\n$4\r\nPORT\r\n$1\r\n1\r\n`,
         why: "ioredis opens every connection with HELLO 3 and gives up on an arity error",
       },
     },

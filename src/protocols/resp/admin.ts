@@ -1,3 +1,5 @@
+import { NODE_PRIORITY_LEAVING, type Awaitable, type NodeInfo } from "../../broker.js";
+import { defaultConfig } from "../../config.js";
 import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches } from "../../util/password.js";
 import { takeLoopDelay } from "../../util/loop-delay.js";
@@ -5,8 +7,8 @@ import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
 import { arityMessage, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
-import { infoText } from "./info.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
+import { infoReply } from "./info.js";
+import { ErrorReply, NULL_ARRAY, OK, SimpleString, type Reply } from "./reply.js";
 import { configGet, configSet } from "./settings.js";
 
 /** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */
@@ -38,17 +40,33 @@ function quit(ctx: RespContext): Reply {
   return OK;
 }
 
+const WILDCARD_HOSTS = new Set(["0.0.0.0", "::", ""]);
+
+/**
+ * The host HELLO and CLUSTER NODES give for this node. Disque gives "" for
+ * itself (it learns its own address only from peers), and so does docket
+ * when it binds its default or a wildcard address; bound to another
+ * address, docket gives it (docket's choice: an address a client can use).
+ */
+function ownHost(bind: string): string {
+  return bind === defaultConfig().bind || WILDCARD_HOSTS.has(bind) ? "" : bind;
+}
+
+/** The deployment's nodes, this one with its own host (ownHost). */
+function nodesAsSeen(ctx: RespContext): Awaitable<NodeInfo[]> {
+  const me = ctx.broker.nodeId;
+  const host = ownHost(ctx.server.config.bind);
+  return andThen(ctx.broker.nodes(), (nodes) =>
+    nodes.map((node) => (node.id === me ? { ...node, host } : node)),
+  );
+}
+
 function hello(ctx: RespContext): Reply | Promise<Reply> {
-  return andThen(ctx.broker.nodes(), (nodes) => [
+  return andThen(nodesAsSeen(ctx), (nodes) => [
     1,
     ctx.broker.nodeId,
     ...nodes.map((node) => [node.id, node.host, String(node.port), String(node.priority)]),
   ]);
-}
-
-async function info(ctx: RespContext, args: Buffer[]): Promise<Reply> {
-  if (args.length > 2) throw errorOf(SYNTAX_ERROR);
-  return Buffer.from(await infoText(ctx, args[1] ? str(args[1]) : undefined));
 }
 
 /** Disque's answer to any other COMMAND form (COMMAND DOCS is docket's own) */
@@ -77,18 +95,26 @@ function command(ctx: RespContext, args: Buffer[]): Reply {
   return COMMAND_USAGE;
 }
 
+/** CONFIG's subcommands and their argument counts, with Disque's errors. */
+const CONFIG_ARGS: Record<string, number> = { get: 3, set: 4, resetstat: 2, rewrite: 2 };
+
 function config(ctx: RespContext, args: Buffer[]): Reply {
   const sub = word(args[1]!);
-  if (sub === "get" && args.length === 3) return configGet(ctx.server.config, str(args[2]!));
-  if (sub === "set" && args.length === 4) {
+  const wanted = CONFIG_ARGS[sub];
+  if (wanted === undefined) {
+    return new ErrorReply("ERR CONFIG subcommand must be one of GET, SET, RESETSTAT, REWRITE");
+  }
+  if (args.length !== wanted) {
+    return new ErrorReply(`ERR Wrong number of arguments for CONFIG ${sub.toUpperCase()}`);
+  }
+  if (sub === "get") return configGet(ctx.server.config, str(args[2]!));
+  if (sub === "set") {
     configSet(ctx, str(args[2]!), str(args[3]!));
     return OK;
   }
-  if (sub === "resetstat" && args.length === 2) return OK;
-  if (sub === "get" || sub === "set") {
-    return new ErrorReply(`ERR wrong number of arguments for 'config|${sub}' command`);
-  }
-  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try CONFIG GET|SET.`);
+  // docket takes its settings from the command line only
+  if (sub === "rewrite") return new ErrorReply("ERR The server is running without a config file");
+  return OK;
 }
 
 const VALID_NAME = /^[\x21-\x7e]*$/;
@@ -184,30 +210,46 @@ function shutdown(ctx: RespContext, args: Buffer[]): Reply {
   return OK;
 }
 
+const CLUSTER_USAGE = new ErrorReply("ERR Wrong CLUSTER subcommand or number of arguments");
+
+/** Disque's CLUSTER INFO: the other live servers of a Redis deployment are the reachable nodes. */
+function clusterInfo(nodes: NodeInfo[]): Buffer {
+  return Buffer.from(
+    `cluster_state:ok\r\ncluster_known_nodes:${nodes.length}\r\n` +
+      `cluster_reachable_nodes:${nodes.length - 1}\r\ncluster_size:${nodes.length}\r\n` +
+      "cluster_stats_messages_sent:0\r\ncluster_stats_messages_received:0\r\n",
+  );
+}
+
+/** Disque's CLUSTER NODES: `id host:port flags ping-sent pong-received link-state`. */
+function clusterNodes(nodes: NodeInfo[], me: string): Buffer {
+  const lines = nodes.map((node) => {
+    const flags = [node.id === me ? "myself" : "", node.priority === NODE_PRIORITY_LEAVING ? "leaving" : ""];
+    const shown = flags.filter((flag) => flag !== "").join(",") || "noflags";
+    return `${node.id} ${node.host}:${node.port} ${shown} 0 0 connected\n`;
+  });
+  return Buffer.from(lines.join(""));
+}
+
+/** CLUSTER LEAVING [yes|no]: get or set (see ServerHandle.setLeaving). */
+function clusterLeaving(ctx: RespContext, value: Buffer | undefined): Reply {
+  if (value === undefined) return new SimpleString(ctx.server.leaving ? "yes" : "no");
+  const yesNo = word(value);
+  if (yesNo !== "yes" && yesNo !== "no") {
+    return new ErrorReply("ERR Wrong argument for CLUSTER LEAVING. Use 'yes' or 'no'");
+  }
+  ctx.server.setLeaving(yesNo === "yes");
+  return OK;
+}
+
 function cluster(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const sub = word(args[1]!);
-  const id = ctx.broker.nodeId;
-  if (sub === "myid") return id;
-  if (sub === "info") {
-    return andThen(ctx.broker.nodes(), (nodes) =>
-      Buffer.from(
-        `cluster_state:ok\r\ncluster_known_nodes:${nodes.length}\r\ncluster_reachable_nodes:${nodes.length}\r\n`,
-      ),
-    );
-  }
-  if (sub === "nodes") {
-    return andThen(ctx.broker.nodes(), (nodes) =>
-      Buffer.from(
-        nodes
-          .map(
-            (node) =>
-              `${node.id} ${node.host}:${node.port} ${node.id === id ? "myself" : "noflags"} - 0 0 connected\n`,
-          )
-          .join(""),
-      ),
-    );
-  }
-  return new ErrorReply(`ERR unknown subcommand '${str(args[1]!)}'. Try CLUSTER MYID|INFO|NODES.`);
+  if (sub === "leaving" && args.length <= 3) return clusterLeaving(ctx, args[2]);
+  if (args.length !== 2) return CLUSTER_USAGE;
+  if (sub === "myid") return ctx.broker.nodeId;
+  if (sub === "info") return andThen(ctx.broker.nodes(), clusterInfo);
+  if (sub === "nodes") return andThen(nodesAsSeen(ctx), (nodes) => clusterNodes(nodes, ctx.broker.nodeId));
+  return CLUSTER_USAGE;
 }
 
 export const adminCommands: Spec[] = [
@@ -256,7 +298,7 @@ export const adminCommands: Spec[] = [
     group: "server",
     summary: "Server information and statistics",
     syntax: "INFO [section]",
-    handler: info,
+    handler: infoReply,
   },
   {
     name: "command",
@@ -273,7 +315,7 @@ export const adminCommands: Spec[] = [
     flags: ["readonly", "admin"],
     group: "server",
     summary: "Read or change settings",
-    syntax: "CONFIG GET pattern | CONFIG SET name value",
+    syntax: "CONFIG GET pattern | CONFIG SET name value | CONFIG RESETSTAT | CONFIG REWRITE",
     // CONFIG SET requirepass: the new password
     secretFrom: (args) => (args.length > 3 && word(args[2]!) === "requirepass" ? 3 : undefined),
     handler: config,
@@ -321,8 +363,8 @@ export const adminCommands: Spec[] = [
     arity: -2,
     flags: ["readonly", "admin"],
     group: "disque",
-    summary: "One-node cluster answers",
-    syntax: "CLUSTER MYID|INFO|NODES",
+    summary: "The node's id, the deployment's nodes, whether this node is leaving",
+    syntax: "CLUSTER MYID|INFO|NODES|LEAVING [yes|no]",
     handler: cluster,
   },
 ];

@@ -2,7 +2,7 @@ import type { Broker } from "../../broker.js";
 import type { ServerConfig } from "../../config.js";
 import type { CommandTable } from "./command.js";
 import type { SlowLog } from "./slowlog.js";
-import type { RespClient } from "./server.js";
+import type { RespClient, RespServerStats } from "./server.js";
 
 /** What a RESP command handler can reach: its client, the broker, the server. */
 export interface RespContext {
@@ -20,8 +20,17 @@ export interface MemoryInfo {
   clients: number;
   /** 0 = no bound */
   max: number;
+  /** the most `used` seen so far */
+  peak: number;
   /** clients disconnected to stay under the bound */
   evictedClients: number;
+}
+
+export interface TransportStats extends RespServerStats {
+  /** over the last second */
+  commandsPerSecond: number;
+  inputBytesPerSecond: number;
+  outputBytesPerSecond: number;
 }
 
 /** The parts of the running server that admin commands (INFO, CONFIG, CLIENT…) need. */
@@ -29,11 +38,13 @@ export interface ServerHandle {
   readonly config: ServerConfig;
   readonly startedAt: number;
   readonly runId: string;
+  /** which store holds the jobs */
+  readonly store: "embedded" | "redis";
   clients(): Iterable<RespClient>;
   /** INFO sections beyond the RESP door's own, e.g. persistence from the journal */
   infoSections(): Promise<Record<string, Record<string, string | number>>>;
-  /** transport totals for INFO: total_connections_received, total_commands_processed */
-  counters(): Record<string, number>;
+  /** the RESP door's totals and rates, for INFO's stats */
+  transport(): TransportStats;
   /** the RESP command table, for COMMAND */
   commands(): CommandTable<RespContext>;
   /**
@@ -52,6 +63,12 @@ export interface ServerHandle {
    * already, undefined on the Redis store (no journal).
    */
   compactJournal(): "started" | "in-progress" | undefined;
+  /** CLUSTER LEAVING: whether this node is leaving the cluster */
+  readonly leaving: boolean;
+  /** sets it; GETJOBs blocked when it becomes true are woken (their listeners called) */
+  setLeaving(leaving: boolean): void;
+  /** calls `listener` when this node starts leaving; returns the unsubscribe */
+  onLeaving(listener: () => void): () => void;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { ClientWait } from "./wait.js";
+import { LEAVING, NOREPL_LEAVING } from "./leaving.js";
 import {
   JOB_STATES,
   type AddJobRequest,
@@ -72,6 +73,7 @@ function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
 
 function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const { req, async } = parseAddJob(args);
+  if (ctx.server.leaving) return NOREPL_LEAVING;
   return andThen(ctx.broker.addJob(req), (result) =>
     replyWhenDurable(ctx, new SimpleString(result.id), async),
   );
@@ -108,9 +110,9 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   for (let i = from; i < args.length; i++) queues.push(queueArg(args[i]!));
 
   const client = ctx.client;
-  const wait = new ClientWait(client);
+  const wait = new ClientWait(client, ctx.server);
   const toReply = (jobs: Delivery[] | null): Reply => {
-    if (jobs === null) return NULL_ARRAY;
+    if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
     if (client.closed && jobs.length > 0) {
       // The client left while its jobs were on the way: put them back at once.
       void ctx.broker.enqueue(jobs.map((job) => job.id));

@@ -73,6 +73,9 @@ export interface RespServerStats {
   rejectedConnections: number;
   /** commands that reached their handler */
   commandsProcessed: number;
+  /** bytes read from clients, and handed to their sockets (INFO total_net_*_bytes) */
+  netInputBytes: number;
+  netOutputBytes: number;
 }
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
@@ -150,6 +153,11 @@ export class RespClient {
   /** MONITOR: from now on this client is shown every command the server runs. */
   monitor(): void {
     this.conn.monitor();
+  }
+
+  /** Input bytes received and not yet run as commands. */
+  inputBytes(): number {
+    return this.conn.inputBytes();
   }
 }
 
@@ -238,6 +246,10 @@ class Connection<Ctx> {
     this.scheduleFlush();
   }
 
+  inputBytes(): number {
+    return this.parser.bufferedBytes();
+  }
+
   destroy(): void {
     if (!this.socket.destroyed) this.socket.destroy();
   }
@@ -258,6 +270,7 @@ class Connection<Ctx> {
 
   private onData(chunk: Buffer): void {
     if (this.closing || this.client.closed) return; // ignored, as Redis does after QUIT
+    this.server.stats.netInputBytes += chunk.length;
     this.parser.feed(chunk);
     if (this.client.blocked) {
       // Keep reading (to notice a close) but bound what waits unprocessed.
@@ -450,6 +463,7 @@ class Connection<Ctx> {
     if (this.client.closed || this.socket.destroyed) return;
     if (this.writer.length > 0) {
       const chunks = this.writer.take();
+      for (const chunk of chunks) this.server.stats.netOutputBytes += chunk.length;
       // the last write's callback runs once the kernel has it: the budget then hears of it
       if (chunks.length === 1) this.socket.write(chunks[0]!, this.written);
       else {
@@ -520,10 +534,16 @@ export class RespServer<Ctx> {
   readonly limits: ServerLimits;
   readonly logger: RespLogger;
   readonly budget: MemoryBudget | undefined;
-  readonly stats: RespServerStats = { connectionsReceived: 0, rejectedConnections: 0, commandsProcessed: 0 };
   /** the clients that sent MONITOR */
   readonly monitors = new Monitors();
   readonly slowlog = new SlowLog();
+  readonly stats: RespServerStats = {
+    connectionsReceived: 0,
+    rejectedConnections: 0,
+    commandsProcessed: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+  };
   private readonly net: Listener;
   /** the TLS listener, when options.tls is set */
   private readonly secure: Listener | undefined;

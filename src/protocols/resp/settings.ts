@@ -1,4 +1,5 @@
 import { MAX_JOB_SIZE_LIMIT, type ServerConfig } from "../../config.js";
+import { FSYNC_POLICIES, type FsyncPolicy } from "../../journal/writer.js";
 import { parseBytes } from "../../util/memory.js";
 import { Glob } from "../../util/glob.js";
 import { errorOf } from "./args.js";
@@ -12,20 +13,43 @@ interface Setting {
   set?(config: ServerConfig, value: string): void;
 }
 
+/** A value a setting refuses; configSet words it as Disque does. */
+class InvalidArgument extends Error {}
+
 function positiveInt(value: string, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) {
-    throw errorOf(`Invalid argument '${value}' for CONFIG SET`);
-  }
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max) throw new InvalidArgument();
   return n;
+}
+
+function yesNo(value: string): boolean {
+  const v = value.toLowerCase();
+  if (v !== "yes" && v !== "no") throw new InvalidArgument();
+  return v === "yes";
+}
+
+function fsyncPolicy(value: string): FsyncPolicy {
+  const v = value.toLowerCase() as FsyncPolicy;
+  if (!FSYNC_POLICIES.includes(v)) throw new InvalidArgument();
+  return v;
 }
 
 const SETTINGS: Record<string, Setting> = {
   port: { get: (c) => String(c.port) },
   bind: { get: (c) => c.bind },
   dir: { get: (c) => c.dataDir },
-  appendonly: { get: () => "yes" },
-  appendfsync: { get: (c) => c.fsync },
+  appendonly: {
+    get: (c) => (c.appendOnly ? "yes" : "no"),
+    set: (c, v) => {
+      c.appendOnly = yesNo(v);
+    },
+  },
+  appendfsync: {
+    get: (c) => c.fsync,
+    set: (c, v) => {
+      c.fsync = fsyncPolicy(v);
+    },
+  },
   requirepass: {
     get: (c) => c.requirePass ?? "",
     set: (c, v) => {
@@ -48,7 +72,7 @@ const SETTINGS: Record<string, Setting> = {
     get: (c) => String(c.maxMemory),
     set: (c, v) => {
       const n = parseBytes(v);
-      if (Number.isNaN(n)) throw errorOf(`Invalid argument '${v}' for CONFIG SET`);
+      if (Number.isNaN(n)) throw new InvalidArgument();
       c.maxMemory = n;
     },
   },
@@ -97,6 +121,12 @@ export function configSet(ctx: RespContext, name: string, value: string): void {
   const setting = SETTINGS[name.toLowerCase()];
   if (!setting) throw errorOf(`Unsupported CONFIG parameter: ${name}`);
   if (!setting.set) throw errorOf(`CONFIG SET of '${name}' is not supported while running`);
-  setting.set(ctx.server.config, value);
+  try {
+    setting.set(ctx.server.config, value);
+  } catch (error) {
+    if (error instanceof InvalidArgument)
+      throw errorOf(`Invalid argument '${value}' for CONFIG SET '${name}'`);
+    throw error;
+  }
   ctx.server.configChanged();
 }
