@@ -51,6 +51,11 @@ export interface AddJobRequest {
   placement?: Placement;
   /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event id`) */
   eventId?: string;
+  /**
+   * TaskQ: the job's event id is its queue's next task number (1, 2, …; see
+   * engine/task-numbers.ts), instead of `eventId`.
+   */
+  numbered?: boolean;
   /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
   retries?: number;
 }
@@ -58,6 +63,8 @@ export interface AddJobRequest {
 export interface AddJobResult {
   id: string;
   seq: number;
+  /** the job's event id, when it has one (a `numbered` job's task number) */
+  eventId?: string;
 }
 
 export interface GetJobsRequest {
