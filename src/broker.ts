@@ -232,7 +232,7 @@ export interface Broker {
   working(id: string): Awaitable<number>;
   deleteJobs(ids: string[]): Awaitable<number>;
   show(id: string): Awaitable<JobInfo | null>;
-  /** the job with this sequence number (TaskQ task ids) */
+  /** the job with this sequence number */
   showBySeq(seq: number): Awaitable<JobInfo | null>;
 
   /** WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever */
@@ -252,7 +252,7 @@ export interface Broker {
 
   // ------------------------------------------------ dialects (okq, takeanumber, TaskQ)
 
-  /** Removes the job named `ref` in `queue` (by job id, okq event id or TaskQ seq): 0 or 1. */
+  /** Removes the job named `ref` in `queue` (by job id, okq event id / TaskQ task number, or seq): 0 or 1. */
   ackInQueue(queue: string, ref: string, by: JobRef): Awaitable<number>;
   /**
    * takeanumber RETRY: the job goes back to its own place in its queue

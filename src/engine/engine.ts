@@ -72,7 +72,7 @@ export class Engine implements Broker {
   private readonly clock: Clock;
   private readonly ids: IdGenerator;
   private readonly jobs = new Map<string, Job>();
-  /** every job by sequence number: JSCAN cursors and TaskQ ids */
+  /** every job by sequence number: JSCAN cursors, showBySeq */
   private readonly bySeq = new SortedList<Job>((job) => job.seq);
   private readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
