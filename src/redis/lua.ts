@@ -135,7 +135,9 @@ const ADD = `
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
-local lastNumber = tonumber(redis.call('GET', N) or '0')
+-- the TaskQ counter is read only by adds that have or get an event id
+local lastNumber = 0
+if hasEvent or ARGV[16] == '1' then lastNumber = tonumber(redis.call('GET', N) or '0') end
 if ARGV[16] == '1' then
   hasEvent = true
   event = string.format('%d', lastNumber + 1)
