@@ -54,6 +54,11 @@ export interface AddJobRequest {
   placement?: Placement;
   /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event <eventId>`) */
   eventId?: string;
+  /**
+   * TaskQ: the job's event id is its queue's next task number (1, 2, …; see
+   * engine/task-numbers.ts), instead of `eventId`.
+   */
+  numbered?: boolean;
   /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
   retries?: number;
 }
@@ -61,6 +66,8 @@ export interface AddJobRequest {
 export interface AddJobResult {
   id: string;
   seq: number;
+  /** the job's event id, when it has one (a `numbered` job's task number) */
+  eventId?: string;
 }
 
 export interface GetJobsRequest {
@@ -257,7 +264,7 @@ export interface Broker {
   working(id: string): Awaitable<number>;
   deleteJobs(ids: string[]): Awaitable<number>;
   show(id: string): Awaitable<JobInfo | null>;
-  /** the job with this sequence number (TaskQ task ids) */
+  /** the job with this sequence number */
   showBySeq(seq: number): Awaitable<JobInfo | null>;
 
   /** WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever */
@@ -277,7 +284,7 @@ export interface Broker {
 
   // ------------------------------------------------ dialects (okq, takeanumber, TaskQ)
 
-  /** Removes the job named `ref` in `queue` (by job id, okq event id or TaskQ seq): 0 or 1. */
+  /** Removes the job named `ref` in `queue` (by job id, okq event id / TaskQ task number, or seq): 0 or 1. */
   ackInQueue(queue: string, ref: string, by: JobRef): Awaitable<number>;
   /**
    * takeanumber RETRY: the job goes back to its own place in its queue

@@ -32,6 +32,7 @@ import { Job } from "./job.js";
 import { Queue } from "./queue.js";
 import type { StoredJob } from "./restore.js";
 import { SortedList } from "./sorted-list.js";
+import { TaskNumbers } from "./task-numbers.js";
 import { TimerHeap } from "./timer-heap.js";
 import { Waiter } from "./waiter.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
@@ -75,7 +76,7 @@ export class Engine implements Broker {
   private readonly random: RandomSource | undefined;
   private ids: IdGenerator;
   private readonly jobs = new Map<string, Job>();
-  /** every job by sequence number: JSCAN cursors and TaskQ ids */
+  /** every job by sequence number: JSCAN cursors, showBySeq */
   private readonly bySeq = new SortedList<Job>((job) => job.seq);
   private readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
@@ -103,6 +104,8 @@ export class Engine implements Broker {
   private readonly jobWaiters = new Map<string, Set<(outcome: JobWaitOutcome) => void>>();
   /** okq event ids: `queue NUL eventId` → live job */
   private readonly eventIds = new Map<string, Job>();
+  /** TaskQ task ids, per queue */
+  private readonly taskNumbers = new TaskNumbers();
   /** live jobs per queue (waiting, delivered or delayed): takeanumber LEN, okq QSTATUS */
   private readonly liveByQueue = new Map<string, number>();
   private readonly deadLetterLists = new DeadLetters();
@@ -345,8 +348,9 @@ export class Engine implements Broker {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
     const now = this.clock.now();
-    if (req.eventId !== undefined && this.eventIds.has(eventKey(req.queue, req.eventId))) {
-      throw new BrokerError("ERR", `duplicate event ${req.eventId}`);
+    const eventId = req.numbered ? String(this.taskNumbers.next(req.queue)) : req.eventId;
+    if (eventId !== undefined && this.eventIds.has(eventKey(req.queue, eventId))) {
+      throw new BrokerError("ERR", `duplicate event ${eventId}`);
     }
     const existing = this.queues.get(req.queue);
     if (req.maxlen !== undefined && existing && existing.ready.size >= req.maxlen) {
@@ -359,16 +363,17 @@ export class Engine implements Broker {
     const queueName = existing?.name ?? req.queue;
     const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
-    if (req.eventId !== undefined) job.eventId = req.eventId;
+    if (eventId !== undefined) job.eventId = eventId;
     if (req.retries !== undefined) job.retries = job.retriesLeft = req.retries;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });
     this.track(job);
+    this.taskNumbers.note(queueName, eventId);
     this.totals.added++;
     if (delay === 0) this.enqueueJob(job, now);
     this.schedule(job);
-    return { id: job.id, seq };
+    return eventId === undefined ? { id: job.id, seq } : { id: job.id, seq, eventId };
   }
 
   getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {
@@ -633,6 +638,7 @@ export class Engine implements Broker {
     this.bySeq.clear();
     this.timers.clear();
     this.eventIds.clear();
+    this.taskNumbers.clear();
     this.liveByQueue.clear();
     this.deadLetterLists.clear();
     const notifiers = new Set<Notifier>();
@@ -932,6 +938,8 @@ export class Engine implements Broker {
    */
   restoreJob(stored: StoredJob): boolean {
     const now = this.clock.now();
+    // Even an expired job's number stays taken.
+    this.taskNumbers.note(stored.queue, stored.eventId);
     if (stored.createdAt + stored.ttl * 1000 <= now) return false;
     const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
     // One string per queue name, not one per restored job.
@@ -979,6 +987,16 @@ export class Engine implements Broker {
   /** Sequence numbers continue after every one handed out before the restart. */
   restoreNextSeq(next: number): void {
     if (next > this.nextSeq) this.nextSeq = next;
+  }
+
+  /** A queue's TaskQ counter, as a snapshot recorded it. */
+  restoreTaskNumber(queue: string, last: number): void {
+    this.taskNumbers.raise(queue, last);
+  }
+
+  /** Every queue's highest TaskQ number: for snapshots. */
+  taskNumberEntries(): IterableIterator<[string, number]> {
+    return this.taskNumbers.entries();
   }
 
   /** The sequence number the next job will get. */
@@ -1032,6 +1050,7 @@ export class Engine implements Broker {
         stored.repl,
       );
       job.eventId = stored.eventId;
+      this.taskNumbers.note(stored.queue, stored.eventId);
       job.retries = stored.retries ?? -1;
       job.retriesLeft = stored.retriesLeft ?? -1;
       this.restoreNextSeq(stored.seq + 1);

@@ -46,7 +46,9 @@ export const T_REDRIVE = 10;
 export const T_FLUSHQUEUE = 11;
 /** a dead letter in a snapshot: the whole job, why and when */
 export const T_DEAD_JOB = 12;
-const MAX_TYPE = 12;
+/** a snapshot's TaskQ counter: the highest task number a queue has had */
+export const T_TASK_NUMBER = 13;
+const MAX_TYPE = 13;
 
 // wire kinds, in a tag's top three bits
 const KIND_F64 = 1;
@@ -135,7 +137,8 @@ export type JournalRecord =
   | { type: typeof T_DEADLETTER; id: string; reason: string; at: number }
   | { type: typeof T_REDRIVE; job: StoredJob; deadId: string }
   | { type: typeof T_FLUSHQUEUE; queue: string }
-  | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number };
+  | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number }
+  | { type: typeof T_TASK_NUMBER; queue: string; last: number };
 
 export class RecordFormatError extends Error {}
 
@@ -379,6 +382,13 @@ export function writeFlushAll(enc: RecordEncoder, offset: number): number {
   return enc.record(T_FLUSHALL, offset, () => {});
 }
 
+export function writeTaskNumber(enc: RecordEncoder, offset: number, queue: string, last: number): number {
+  return enc.record(T_TASK_NUMBER, offset, () => {
+    enc.string(F_QUEUE, queue, "utf8");
+    enc.f64(F_COUNT, last);
+  });
+}
+
 export function writeSnapshotEnd(enc: RecordEncoder, offset: number, jobs: number, nextSeq: number): number {
   return enc.record(T_SNAPSHOT_END, offset, () => {
     enc.f64(F_COUNT, jobs);
@@ -520,6 +530,10 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
     case T_DEAD_JOB: {
       const f = decodeFields(buf, p, end);
       return { type, job: decodeJob(buf, p, end), reason: f.reasonText, at: f.at };
+    }
+    case T_TASK_NUMBER: {
+      const f = decodeFields(buf, p, end);
+      return { type, queue: f.queue, last: f.count };
     }
     default:
       throw new RecordFormatError(`unknown record type ${type}`);

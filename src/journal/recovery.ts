@@ -19,6 +19,7 @@ import {
   T_REDRIVE,
   T_RETRY,
   T_SNAPSHOT_END,
+  T_TASK_NUMBER,
   type FileKind,
   type JournalRecord,
 } from "./record.js";
@@ -49,6 +50,8 @@ export interface RecoveryTarget {
   restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void;
   restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void;
   restoreRedrive(queue: string, deadId: string, job: StoredJob): void;
+  /** a snapshot's TaskQ counter for one queue */
+  restoreTaskNumber(queue: string, last: number): void;
   /** okq QFLUSH; like flushAll, replayed before the journal is attached */
   flushQueue(queue: string): unknown;
   /** DEBUG FLUSHALL; called before the journal is attached, so the change it reports goes nowhere */
@@ -151,6 +154,9 @@ class Replay {
         break;
       case T_FLUSHQUEUE:
         this.target.flushQueue(record.queue);
+        break;
+      case T_TASK_NUMBER:
+        this.target.restoreTaskNumber(record.queue, record.last);
         break;
       case T_SNAPSHOT_END:
         if (record.nextSeq > this.nextSeq) this.nextSeq = record.nextSeq;

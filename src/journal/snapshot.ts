@@ -10,6 +10,7 @@ import {
   writeHeader,
   writeJob,
   writePause,
+  writeTaskNumber,
   writeSnapshotEnd,
 } from "./record.js";
 
@@ -34,6 +35,8 @@ export interface SnapshotSource {
   /** how many live jobs there are (what jobsFrom(0) would yield) */
   jobCount(): number;
   pausedQueues(): Iterable<[string, PauseState]>;
+  /** each queue's highest TaskQ task number */
+  taskNumberEntries(): Iterable<[string, number]>;
   deadLetterEntries(): Iterable<{ job: StoredJob; reason: string; at: number }>;
   peekNextSeq(): number;
 }
@@ -108,6 +111,7 @@ export async function writeSnapshot(
       }
       if (!more) {
         for (const [queue, state] of source.pausedQueues()) pos += writePause(enc, pos, queue, state);
+        for (const [queue, last] of source.taskNumberEntries()) pos += writeTaskNumber(enc, pos, queue, last);
         for (const letter of source.deadLetterEntries()) {
           pos += writeDeadJob(enc, pos, letter.job, letter.reason, letter.at);
         }

@@ -356,21 +356,22 @@ export class RedisBroker implements Broker {
       req.eventId !== undefined ? 1 : 0,
       req.eventId ?? "",
       req.retries ?? -1,
+      req.numbered ? 1 : 0,
     ];
     const keys = this.keys.queue(req.queue);
-    let created: number;
-    if (repl > 1) {
-      created = await this.addReplicated(id, req, keys, args, repl);
-    } else {
-      created = num(await this.scripts.get("add")!.run(this.conns.client, keys, args));
-    }
+    const added = list(
+      repl > 1
+        ? await this.addReplicated(id, req, keys, args, repl)
+        : await this.scripts.get("add")!.run(this.conns.client, keys, args),
+    );
+    const created = num(added[0]);
     this.directory.remember(id, req.queue);
     const now = this.clock.now();
     await Promise.all([
       created === 1 ? this.queues.register(req.queue) : undefined,
       this.timers.note(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
     ]);
-    return { id, seq };
+    return Buffer.isBuffer(added[1]) ? { id, seq, eventId: str(added[1]) } : { id, seq };
   }
 
   /**
@@ -385,20 +386,20 @@ export class RedisBroker implements Broker {
     keys: readonly string[],
     args: Array<string | Buffer | number>,
     repl: number,
-  ): Promise<number> {
+  ): Promise<Reply> {
     const conn: Redis = this.conns.replicationConnection(keySlot(keys[0]!));
     const role = (await conn.call("ROLE")) as unknown[];
     const attached = Array.isArray(role[2]) ? role[2].length : 0;
     if (attached < repl - 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
-    const created = num(await this.scripts.get("add")!.run(conn, keys, args));
+    const added = await this.scripts.get("add")!.run(conn, keys, args);
     const acked = await conn.wait(repl - 1, req.replicationTimeoutMs ?? 0);
     if (acked < repl - 1) {
       await this.run("remove", req.queue, ["deljob", id]);
       throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
     }
-    return created;
+    return added;
   }
 
   async getJobs(req: GetJobsRequest): Promise<Delivery[] | null> {

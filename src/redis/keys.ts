@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
  *   <prefix>:{T}:d:<queue>  list   dead-lettered job ids, oldest first
  *   <prefix>:{T}:i          hash   job id -> queue name (every queue of tag T)
  *   <prefix>:{T}:s          hash   sequence number -> job id
+ *   <prefix>:{T}:n:<queue>  string the queue's highest TaskQ task number (outlives the queue's other keys)
  *
  * Deployment-wide keys (one slot each, touched by plain commands only):
  *   <prefix>:queues   zset  queue registry, score = serial (QSCAN cursor); hidden queues stay
@@ -93,7 +94,7 @@ export class Keys {
 
   private readonly queueKeys = new Map<string, readonly string[]>();
 
-  /** the ten keys every queue script declares, in the order the scripts expect (cached) */
+  /** the eleven keys every queue script declares, in the order the scripts expect (cached) */
   queue(queue: string): readonly string[] {
     let keys = this.queueKeys.get(queue);
     if (keys === undefined) {
@@ -117,6 +118,7 @@ export class Keys {
       `${base}d:${queue}`,
       `${base}i`,
       `${base}s`,
+      `${base}n:${queue}`,
     ];
   }
 

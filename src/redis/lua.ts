@@ -1,9 +1,10 @@
 /**
  * The Lua scripts of the Redis store. Each runs atomically on the node that
- * owns its queue's slot and touches only the keys it declares: the ten keys of
+ * owns its queue's slot and touches only the keys it declares: the eleven keys of
  * one queue (see keys.ts), in this order:
  *
- *   KEYS: 1 meta, 2 ready, 3 timers, 4 all, 5 jobs, 6 bodies, 7 events, 8 dead, 9 ids, 10 seqs
+ *   KEYS: 1 meta, 2 ready, 3 timers, 4 all, 5 jobs, 6 bodies, 7 events, 8 dead, 9 ids, 10 seqs,
+ *         11 TaskQ task number
  *   ARGV: 1 queue name, 2 now (ms, from the broker's clock), 3 wake channel, 4… per script
  *
  * A job record (cmsgpack map in the jobs hash): s seq (a decimal string), c createdAt, ttl, r retry,
@@ -14,7 +15,7 @@
  */
 
 const COMMON = `
-local M, R, T, A, J, B, E, D, I, S = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local M, R, T, A, J, B, E, D, I, S, N = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
 local Q = ARGV[1]
 local now = tonumber(ARGV[2])
 local chan = ARGV[3]
@@ -130,12 +131,23 @@ local function delivery(id, job, body)
 end
 `;
 
-/** ARGV 4… id, seq, body, ttl, retry, delay, repl, maxlen (0 = none), front (0/1), hasEvent, event, retries (-1 = unlimited) */
+/**
+ * ARGV 4… id, seq, body, ttl, retry, delay, repl, maxlen (0 = none), front (0/1), hasEvent, event,
+ * retries (-1 = unlimited), numbered (0/1: the event id is the queue's next TaskQ task number, as
+ * engine/task-numbers.ts states the rule). Returns { created (0/1), the event id or false }.
+ */
 const ADD = `
 -- seq stays a string: Lua would print large numbers in exponent notation
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
+-- the TaskQ counter is read only by adds that have or get an event id
+local lastNumber = 0
+if hasEvent or ARGV[16] == '1' then lastNumber = tonumber(redis.call('GET', N) or '0') end
+if ARGV[16] == '1' then
+  hasEvent = true
+  event = string.format('%d', lastNumber + 1)
+end
 if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event ' .. event) end
 if maxlen > 0 and redis.call('ZCARD', R) >= maxlen then
   return redis.error_reply('MAXLEN Queue is already longer than the specified MAXLEN count')
@@ -148,7 +160,14 @@ local rank
 if front then rank = redis.call('HINCRBY', M, 'front', -1) else rank = redis.call('HINCRBY', M, 'rank', 1) end
 local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k = rank, st = 'a', n = 0, ad = 0,
   aw = 0, rq = 0, eq = 0, rs = retries, rl = retries }
-if hasEvent then job.ev = event; redis.call('HSET', E, event, id) end
+if hasEvent then
+  job.ev = event
+  redis.call('HSET', E, event, id)
+  -- canonical decimal ids of 1 to 15 digits raise the counter (tonumber keeps them exact)
+  if #event <= 15 and string.match(event, '^[1-9][0-9]*$') and tonumber(event) > lastNumber then
+    redis.call('SET', N, event)
+  end
+end
 redis.call('HSET', B, id, body)
 redis.call('HSET', I, id, Q)
 redis.call('HSET', S, seq, id)
@@ -159,7 +178,7 @@ if delay > 0 then job.aw = now + delay * 1000 else enqueue(id, job) end
 save(id, job)
 schedule(id, job)
 finish()
-return created
+return { created, hasEvent and event or false }
 `;
 
 /**

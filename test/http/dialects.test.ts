@@ -4,9 +4,9 @@ import { http } from "../helpers/http.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
-/** The emq and TaskQ HTTP flows of DIALECTS.md sections 3 and 4. */
+/** The emq HTTP flows of DIALECTS.md section 4 (TaskQ's: test/dialects/taskq-http.test.ts). */
 
-describe("emq and TaskQ routes", () => {
+describe("emq routes", () => {
   let t: TestServer;
   let resp: RawClient;
   const call = (method: string, path: string, options?: Parameters<typeof http>[3]) =>
@@ -92,63 +92,6 @@ describe("emq and TaskQ routes", () => {
       assert.deepEqual([badId.status, badId.json.error.code], [400, "BADID"]);
       const badRetry = await call("POST", "/enqueue/x", { json: { content: 1, retry: -1 } });
       assert.equal(badRetry.status, 400);
-    });
-  });
-
-  describe("TaskQ", () => {
-    it("enqueue, deque, delete: task ids are the jobs' seq numbers", async () => {
-      const added = await call("POST", "/apps/taskq/work/tasks", {
-        raw: "resize img 42",
-        contentType: "text/plain",
-      });
-      assert.equal(added.status, 200, added.text);
-      assert.equal(typeof added.json.id, "number");
-      assert.deepEqual(added.json, { id: added.json.id, queue: "work", body: "resize img 42" });
-      const json = await call("POST", "/apps/taskq/work/tasks", { json: { a: 1 } });
-      const got = await call("POST", "/apps/taskq/work/tasks/deque");
-      assert.deepEqual(
-        [got.status, got.json],
-        [200, { id: added.json.id, queue: "work", body: "resize img 42" }],
-      );
-      const second = await call("POST", "/apps/taskq/work/tasks/deque");
-      // the body is the request's exact bytes, JSON or not
-      assert.deepEqual(second.json, { id: json.json.id, queue: "work", body: '{"a":1}' });
-      const empty = await call("POST", "/apps/taskq/work/tasks/deque");
-      assert.deepEqual([empty.status, empty.json.error.code], [404, "EMPTY"]);
-      // the task is the job with that seq
-      const shown = await t.server.engine.showBySeq(added.json.id);
-      assert.equal(shown?.state, "active");
-      const del = await call("DELETE", `/apps/taskq/work/tasks/${added.json.id}`);
-      assert.deepEqual([del.status, del.json], [200, { id: added.json.id, queue: "work", acked: true }]);
-      assert.equal(await t.server.engine.showBySeq(added.json.id), null);
-      for (const path of [
-        `/apps/taskq/work/tasks/${added.json.id}`,
-        `/apps/taskq/other/tasks/${json.json.id}`,
-        "/apps/taskq/work/tasks/999999",
-        "/apps/taskq/work/tasks/abc",
-      ]) {
-        const missing = await call("DELETE", path);
-        assert.deepEqual([missing.status, missing.json.error.code], [404, "NOJOB"], path);
-      }
-    });
-
-    it("binary task bodies come back as base64 with encoding", async () => {
-      const bytes = Buffer.from([0xff, 0x00, 0x10]);
-      const added = await call("POST", "/apps/taskq/bin/tasks", { raw: bytes });
-      assert.deepEqual(added.json, {
-        id: added.json.id,
-        queue: "bin",
-        body: bytes.toString("base64"),
-        encoding: "base64",
-      });
-      const got = await call("POST", "/apps/taskq/bin/tasks/deque");
-      assert.deepEqual(Buffer.from(got.json.body, "base64"), bytes);
-    });
-
-    it("tasks carry TaskQ's lease: a 150 s retry", async () => {
-      const added = await call("POST", "/apps/taskq/lease/tasks", { raw: "x" });
-      const info = await t.server.engine.showBySeq(added.json.id);
-      assert.equal(info?.retry, 150);
     });
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { TaskqClient } from "../dialects/taskq-client.js";
+import { TASKQ_LEASE_SECONDS } from "../../src/protocols/taskq/tasks.js";
 import { http, jobPath, type HttpReply } from "../helpers/http.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { RawClient } from "../helpers/raw-client.js";
@@ -108,6 +109,13 @@ function httpOutcome(reply: HttpReply): { ok: boolean; error?: string } {
     ok: false,
     error: `${reply.status} ${reply.json.error.code as string} ${reply.json.error.message as string}`,
   };
+}
+
+/** TaskQ's HTTP routes refuse as Go's http.Error does (DIALECTS.md section 3): 500 and a text line. */
+function taskqHttpOutcome(reply: HttpReply): { ok: boolean; error?: string } {
+  if (reply.status !== 500) return httpOutcome(reply);
+  assert.equal(reply.text, "taskq: no such task\n");
+  return { ok: false, error: `${reply.status} ${reply.text}` };
 }
 
 const dirs: string[] = [];
@@ -259,7 +267,7 @@ describe("boundary values on every door, then kill -9", () => {
       // TaskQ over HTTP: the task id of an ack (the queue is empty: always refused, never a change).
       const taskId: Argument = { name: /task/i, min: 1, max: 0, make: () => null };
       add("TaskQ HTTP ack", taskId, value, false, (q) =>
-        http(url, "DELETE", `/apps/taskq/${q}/tasks/${encodeURIComponent(text)}`).then(httpOutcome),
+        http(url, "DELETE", `/apps/taskq/${q}/tasks/${encodeURIComponent(text)}`).then(taskqHttpOutcome),
       );
       // TaskQ text: ack's task id, and enq's body length (each on its own connection: a length frames the stream).
       add("TaskQ ack", taskId, value, false, async (q) => {
@@ -273,7 +281,8 @@ describe("boundary values on every door, then kill -9", () => {
         name: /length|body/i,
         min: 0,
         max: MAX_JOB_SIZE,
-        make: (n, body) => job(n === 0 ? body : "x".repeat(n)),
+        // a TaskQ task's RETRY is TaskQ's lease
+        make: (n, body) => job(n === 0 ? body : "x".repeat(n), { retry: TASKQ_LEASE_SECONDS }),
         read: () => (lengthText ? Number(text) : undefined),
       };
       add("TaskQ enq length", length, value, false, async (q, body) => {

@@ -23,7 +23,6 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHORIZED: 401,
   NOTFOUND: 404,
   NOQUEUE: 404,
-  EMPTY: 404,
   TOOLARGE: 413,
   UNSUPPORTED: 415,
   INTERNAL: 500,

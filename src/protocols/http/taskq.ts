@@ -1,30 +1,40 @@
-import { isUtf8 } from "node:buffer";
-import type { FastifyInstance } from "fastify";
-import type { JobInfo } from "../../broker.js";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { ackTask, dequeueTask, enqueueTask } from "../taskq/tasks.js";
 import { checkSize, type HttpContext, whenDurable } from "./context.js";
-import { HttpError, errorSchema } from "./errors.js";
 
 /**
- * TaskQ's HTTP routes (DIALECTS.md section 3). The request body is the task,
- * taken as raw bytes whatever its Content-Type. Task ids are the jobs'
- * numeric `seq`. An empty queue on deque answers 404 with code EMPTY
- * (204 could not carry the JSON error body).
+ * TaskQ's HTTP routes (DIALECTS.md section 3), answered as TaskQ (a Go
+ * server) measured: plain-text lines, and `500 taskq: …` for an empty
+ * queue or an unknown task. The request body is the task, taken as raw
+ * bytes whatever its Content-Type. Errors that are docket's own (a bad
+ * queue name, a password, the memory bound, a journal that cannot write)
+ * keep the HTTP door's JSON errors: TaskQ had none of them.
  */
 
-/** TaskQ's lease was two to three minutes. */
-export const TASKQ_LEASE_S = 150;
+const TEXT = "text/plain; charset=utf-8";
 
-const errors = { "4xx": errorSchema, "5xx": errorSchema };
+/** What Go's http.Error sends: the message and a newline, as text, with nosniff. */
+function goError(reply: FastifyReply, message: string): FastifyReply {
+  return reply.code(500).header("x-content-type-options", "nosniff").type(TEXT).send(`${message}\n`);
+}
+
+/** JSON text as Go's json.Encoder writes it: <, >, & and U+2028/2029 escaped. */
+function goJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => {
+    return `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}
+
+/** A task number is a JSON number, as Go's uint64; a job added by another door is named by its id. */
+function jsonId(id: string): number | string {
+  return /^[0-9]{1,15}$/.test(id) ? Number(id) : id;
+}
+
 const queueParams = {
   type: "object",
   required: ["queue"],
   properties: { queue: { type: "string" } },
 } as const;
-
-function taskJson(id: number, queue: string, body: Buffer) {
-  if (isUtf8(body)) return { id, queue, body: body.toString("utf8") };
-  return { id, queue, body: body.toString("base64"), encoding: "base64" };
-}
 
 export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   const { broker } = ctx;
@@ -39,17 +49,16 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
       config: { write: true },
       schema: {
         tags: ["taskq"],
-        summary: "TaskQ: enqueue; the request body is the task",
+        summary: "TaskQ: enqueue; the request body is the task. 200 `task <id> enqueued`",
         params: queueParams,
-        response: errors,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       checkSize(ctx, body);
-      const { seq } = await broker.addJob({ queue: request.params.queue, body, retry: TASKQ_LEASE_S });
+      const id = await enqueueTask(broker, request.params.queue, body);
       await whenDurable(ctx);
-      return taskJson(seq, request.params.queue, body);
+      return reply.type(TEXT).send(`task ${id} enqueued\n`);
     },
   );
 
@@ -58,17 +67,16 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
     {
       schema: {
         tags: ["taskq"],
-        summary: "TaskQ: dequeue one task (404 EMPTY when none)",
+        summary: 'TaskQ: dequeue one task: 200 `{"id","queue","body" (base64)}`; 500 when the queue is empty',
         params: queueParams,
-        response: errors,
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { queue } = request.params;
-      const got = await broker.getJobs({ queues: [queue], count: 1, nohang: true, timeoutMs: 0 });
-      const job = got?.[0];
-      if (!job) throw new HttpError("EMPTY", `queue ${JSON.stringify(queue)} has no task`);
-      return taskJson(job.seq, queue, job.body);
+      const task = await dequeueTask(broker, queue);
+      if (!task) return goError(reply, "taskq: no task in queue");
+      const json = goJson({ id: jsonId(task.id), queue, body: task.body.toString("base64") });
+      return reply.type(TEXT).send(`${json}\n`);
     },
   );
 
@@ -78,25 +86,19 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
       config: { write: true },
       schema: {
         tags: ["taskq"],
-        summary: "TaskQ: acknowledge task ID (404 when unknown)",
+        summary: "TaskQ: acknowledge task ID: 200 `task <id> acknowledged`; 500 when unknown",
         params: {
           type: "object",
           required: ["queue", "id"],
           properties: { queue: { type: "string" }, id: { type: "string" } },
         },
-        response: errors,
       },
     },
-    async (request) => {
-      const { queue, id } = request.params;
-      const notFound = () => new HttpError("NOJOB", `no task ${id} in queue ${JSON.stringify(queue)}`);
-      if (!/^[0-9]{1,15}$/.test(id)) throw notFound();
-      const info: JobInfo | null = await broker.showBySeq(Number(id));
-      if (!info || info.queue !== queue) throw notFound();
-      const acked = await broker.ackJobs([info.id]);
-      if (acked === 0) throw notFound();
+    async (request, reply) => {
+      const acked = await ackTask(broker, request.params.queue, request.params.id);
+      if (acked === null) return goError(reply, "taskq: no such task");
       await whenDurable(ctx);
-      return { id: Number(id), queue, acked: true };
+      return reply.type(TEXT).send(`task ${acked} acknowledged\n`);
     },
   );
 }

@@ -4,15 +4,13 @@ import { checkQueueName } from "../../engine/limits.js";
 import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches, type AuthFailures } from "../../util/password.js";
 import type { TaskqRequest } from "./parser.js";
+import { ackTask, dequeueTask, enqueueTask } from "./tasks.js";
 
 /**
  * The TaskQ text protocol's command table (DIALECTS.md section 3). Task ids
- * are the jobs' sequence numbers. Each handler returns the reply line's
- * bytes after `RID `, without the trailing newline.
+ * are numbered per queue (see tasks.ts). Each handler returns the reply
+ * line's bytes after `RID `, without the trailing newline.
  */
-
-/** seconds a dequeued task may stay un-acked before it is queued again (TaskQ: two minutes) */
-export const TASKQ_LEASE_SECONDS = 120;
 
 /** One connection's state, as the commands see it. */
 export interface TaskqSession {
@@ -83,8 +81,8 @@ export const taskqCommands: TaskqCommand[] = [
     summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
     handler: (broker, req) => {
       const queue = req.args[0]!;
-      return andThen(broker.addJob({ queue, body: req.body ?? Buffer.alloc(0) }), (result) =>
-        durable(broker, `enqed ${queue} ${result.seq}`),
+      return andThen(enqueueTask(broker, queue, req.body ?? Buffer.alloc(0)), (id) =>
+        durable(broker, `enqed ${queue} ${id}`),
       );
     },
   },
@@ -96,17 +94,9 @@ export const taskqCommands: TaskqCommand[] = [
     summary: "dequeue the oldest task; ack it within the lease or it is queued again",
     handler: (broker, req) => {
       const queue = req.args[0]!;
-      const result = broker.getJobs({
-        queues: [queue],
-        count: 1,
-        nohang: true,
-        timeoutMs: 0,
-        leaseSeconds: TASKQ_LEASE_SECONDS,
-      });
-      return andThen(result, (jobs) => {
-        const job = jobs?.[0];
-        if (!job) throw new TaskqError("empty");
-        return Buffer.concat([Buffer.from(`deqed ${queue} ${job.seq} ${job.body.length} `), job.body]);
+      return andThen(dequeueTask(broker, queue), (task) => {
+        if (!task) throw new TaskqError("empty");
+        return Buffer.concat([Buffer.from(`deqed ${queue} ${task.id} ${task.body.length} `), task.body]);
       });
     },
   },
@@ -118,9 +108,9 @@ export const taskqCommands: TaskqCommand[] = [
     summary: "acknowledge a task: it is done and deleted",
     handler: (broker, req) => {
       const [queue, taskId] = req.args as [string, string];
-      return andThen(broker.ackInQueue(queue, taskId, "seq"), (n) => {
-        if (n === 0) throw new TaskqError(`unknown task id '${taskId}'`);
-        return durable(broker, `acked ${queue} ${taskId}`);
+      return andThen(ackTask(broker, queue, taskId), (acked) => {
+        if (acked === null) throw new TaskqError(`unknown task id '${taskId}'`);
+        return durable(broker, `acked ${queue} ${acked}`);
       });
     },
   },
