@@ -1,12 +1,14 @@
+import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after } from "node:test";
+import { after, before, beforeEach } from "node:test";
 import { Redis } from "ioredis";
 import { ManualClock } from "../../src/engine/index.js";
 import type { JournalFs } from "../../src/journal/index.js";
 import { createLogger, type Logger } from "../../src/log.js";
 import { startServer, type DocketServer, type ServerConfig } from "../../src/server.js";
+import { RawClient, simple } from "./raw-client.js";
 
 export interface TestServer {
   server: DocketServer;
@@ -77,4 +79,30 @@ export async function testServer(
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A server shared by one describe block, with a RESP client on it. */
+export interface SuiteServer {
+  server: TestServer;
+  resp: RawClient;
+}
+
+/**
+ * Starts a server (and a RESP client) before a describe block's tests, closes
+ * both after them, and empties the server with DEBUG FLUSHALL before each test.
+ */
+export function serverPerSuite(start: () => Promise<TestServer> = () => testServer()): SuiteServer {
+  const suite = {} as SuiteServer;
+  before(async () => {
+    suite.server = await start();
+    suite.resp = await RawClient.connect(suite.server.port);
+  });
+  after(async () => {
+    suite.resp?.close();
+    await suite.server?.close();
+  });
+  beforeEach(async () => {
+    assert.equal(await suite.resp.call("DEBUG", "FLUSHALL"), simple("OK"));
+  });
+  return suite;
 }

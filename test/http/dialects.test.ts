@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { http } from "../helpers/http.js";
-import { RawClient, simple } from "../helpers/raw-client.js";
-import { testServer, type TestServer } from "../helpers/server.js";
+import { serverPerSuite } from "../helpers/server.js";
 
 /** The emq HTTP flows of DIALECTS.md section 4 (TaskQ's: test/dialects/taskq-http.test.ts). */
 
 describe("emq routes", () => {
-  let t: TestServer;
-  let resp: RawClient;
+  const suite = serverPerSuite();
   const call = (method: string, path: string, options?: Parameters<typeof http>[3]) =>
-    http(t.url, method, path, options);
-
-  before(async () => {
-    t = await testServer();
-    resp = await RawClient.connect(t.port);
-  });
-  after(async () => {
-    resp.close();
-    await t.close();
-  });
-  beforeEach(async () => {
-    assert.equal(await resp.call("DEBUG", "FLUSHALL"), simple("OK"));
-  });
+    http(suite.server.url, method, path, options);
 
   describe("emq", () => {
     const enqueue = async (queue: string, body: unknown): Promise<string> => {
@@ -36,7 +22,7 @@ describe("emq routes", () => {
       const a1 = await enqueue("a", { content: { n: 1 } });
       const a2 = await enqueue("a", { content: [2, "two"] });
       const b1 = await enqueue("b", { content: "b-one", retry: 60, expiry: 3600 });
-      const info = await resp.call("SHOW", b1);
+      const info = await suite.resp.call("SHOW", b1);
       assert.match(info, /\$5\r\nretry\r\n:60\r\n/);
       assert.match(info, /\$3\r\nttl\r\n:3[56]\d\d\r\n/);
       const got = await call("POST", "/wait/", { json: { queues: ["a", "b", "a", "b", "c"] } });

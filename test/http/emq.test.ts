@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import { MAX_HTTP_LISTING_COUNT } from "../../src/listing-limits.js";
 import { http } from "../helpers/http.js";
 import { spawnServer } from "../helpers/process.js";
-import { RawClient, simple } from "../helpers/raw-client.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
-import { dataDirs, testServer, type TestServer } from "../helpers/server.js";
+import { dataDirs, serverPerSuite, testServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -57,23 +56,10 @@ after(async () => {
 
 for (const store of stores) {
   describe(`emq on the ${store.name}`, () => {
-    let t: TestServer;
-    let resp: RawClient;
-    const call: Call = (method, path, options) => http(t.url, method, path, options);
+    const suite = serverPerSuite(() => store.start());
+    const call: Call = (method, path, options) => http(suite.server.url, method, path, options);
     const emq = emqClient(call);
-    const blocked = async () => (await t.server.broker.stats()).blockedClients;
-
-    before(async () => {
-      t = await store.start();
-      resp = await RawClient.connect(t.port);
-    });
-    after(async () => {
-      resp.close();
-      await t.close();
-    });
-    beforeEach(async () => {
-      assert.equal(await resp.call("DEBUG", "FLUSHALL"), simple("OK"));
-    });
+    const blocked = async () => (await suite.server.server.broker.stats()).blockedClients;
 
     describe("POST /wait/", () => {
       it("answers as soon as every entry, repeats included, can be filled", async () => {
@@ -100,15 +86,15 @@ for (const store of stores) {
         let settled = false;
         const pending = emq.wait({ queues: ["w2a", "w2b"], timeout: 300 }).finally(() => (settled = true));
         await waitFor(async () => (await blocked()) === 1);
-        t.clock!.advance(200);
+        suite.server.clock!.advance(200);
         const ready = await emq.enqueue("w2a", { content: { n: 1 } });
         await waitFor(async () => (await emq.peekIds("w2a")).length === 0); // taken, and held
         await waitFor(async () => (await blocked()) === 1); // waiting on for w2b
         // The timeout counts from the request, not from the last task's arrival.
-        t.clock!.advance(99);
+        suite.server.clock!.advance(99);
         await emq.peekIds("w2b"); // the embedded store runs what is due
         assert.equal(settled, false, "1 ms is left");
-        t.clock!.advance(1);
+        suite.server.clock!.advance(1);
         await waitFor(async () => {
           await emq.peekIds("w2b");
           return settled;
@@ -164,7 +150,7 @@ for (const store of stores) {
         await waitFor(async () => (await emq.peekIds("held")).length === 1);
         assert.deepEqual(await emq.peekIds("held"), [id]);
         await waitFor(async () => (await blocked()) === 0);
-        const shown = await resp.call("SHOW", id);
+        const shown = await suite.resp.call("SHOW", id);
         assert.match(shown, /\$5\r\nnacks\r\n:0\r\n/);
         assert.match(shown, /\$21\r\nadditional-deliveries\r\n:0\r\n/);
         assert.match(shown, /\$5\r\nstate\r\n\$6\r\nqueued\r\n/);
@@ -194,7 +180,7 @@ for (const store of stores) {
         ]);
         assert.deepEqual((await call("POST", "/nak/", { json: { ids: [b, a] } })).json, { nacked: 2 });
         assert.deepEqual(await emq.peekIds("nq"), [c, b, a]);
-        const shown = await resp.call("SHOW", a);
+        const shown = await suite.resp.call("SHOW", a);
         assert.match(shown, /\$5\r\nnacks\r\n:2\r\n/);
       });
 
@@ -204,7 +190,7 @@ for (const store of stores) {
           assert.deepEqual(await emq.wait({ queues: ["exp"] }), [{ id, content: "x" }]);
           assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 1 });
         }
-        t.clock!.advance(10_000);
+        suite.server.clock!.advance(10_000);
         await waitFor(async () => (await emq.peekIds("exp")).length === 0);
         assert.deepEqual(await emq.wait({ queues: ["exp"] }), [null]);
         assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 0 });
@@ -222,7 +208,7 @@ for (const store of stores) {
       it("lists only the queues that hold tasks now", async () => {
         const ghost = emq.wait({ queues: ["ghost"], timeout: 20 });
         await waitFor(async () => (await blocked()) === 1);
-        t.clock!.advance(20);
+        suite.server.clock!.advance(20);
         await waitFor(async () => {
           await emq.peekIds("ghost"); // the embedded store runs what is due
           return (await blocked()) === 0;

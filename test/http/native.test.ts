@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, it } from "node:test";
+import { after, before, describe, it } from "node:test";
 import { http, jobPath, type HttpReply } from "../helpers/http.js";
-import { RawClient, error, simple } from "../helpers/raw-client.js";
-import { testServer, type TestServer } from "../helpers/server.js";
+import { error } from "../helpers/raw-client.js";
+import { serverPerSuite, testServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
 /** The native JSON API under /v1 (docs/http.md), over real HTTP. */
@@ -16,10 +16,9 @@ function assertError(reply: HttpReply, status: number, code: string): void {
 }
 
 describe("native HTTP API", () => {
-  let t: TestServer;
-  let resp: RawClient;
+  const suite = serverPerSuite();
   const call = (method: string, path: string, options?: Parameters<typeof http>[3]) =>
-    http(t.url, method, path, options);
+    http(suite.server.url, method, path, options);
   const add = async (queue: string, job: Record<string, unknown>): Promise<string> => {
     const reply = await call("POST", `/v1/queues/${encodeURIComponent(queue)}/jobs`, { json: job });
     assert.equal(reply.status, 201, reply.text);
@@ -27,18 +26,6 @@ describe("native HTTP API", () => {
     return reply.json.id as string;
   };
   const fetchJobs = (body: Record<string, unknown>) => call("POST", "/v1/fetch", { json: body });
-
-  before(async () => {
-    t = await testServer();
-    resp = await RawClient.connect(t.port);
-  });
-  after(async () => {
-    resp.close();
-    await t.close();
-  });
-  beforeEach(async () => {
-    assert.equal(await resp.call("DEBUG", "FLUSHALL"), simple("OK"));
-  });
 
   it("adds a JSON job and fetches the same JSON value back", async () => {
     const reply = await call("POST", "/v1/queues/q/jobs", { json: { body: { to: "ada", n: [1, 2] } } });
@@ -177,9 +164,9 @@ describe("native HTTP API", () => {
 
   it("a long poll is woken by an ADDJOB over RESP and gets exactly one job", async () => {
     const pending = fetchJobs({ queues: ["lp-a", "lp-b"], count: 5, timeout: 5000 });
-    await waitFor(async () => (await t.server.engine.stats()).blockedClients === 1);
-    resp.send("ADDJOB", "lp-b", "from resp", 0);
-    assert.match(await resp.reply(), /^\+D-/);
+    await waitFor(async () => (await suite.server.server.engine.stats()).blockedClients === 1);
+    suite.resp.send("ADDJOB", "lp-b", "from resp", 0);
+    assert.match(await suite.resp.reply(), /^\+D-/);
     const got = await pending;
     assert.equal(got.status, 200);
     assert.equal(got.json.jobs.length, 1);
@@ -190,16 +177,16 @@ describe("native HTTP API", () => {
     const controller = new AbortController();
     const pending = fetchJobs({ queues: ["gone"], timeout: 60_000 }).catch((e: Error) => e);
     void pending;
-    const aborted = http(t.url, "POST", "/v1/fetch", {
+    const aborted = http(suite.server.url, "POST", "/v1/fetch", {
       json: { queues: ["gone2"], timeout: 60_000 },
       signal: controller.signal,
     }).catch((e: Error) => e);
-    await waitFor(async () => (await t.server.engine.stats()).blockedClients === 2);
+    await waitFor(async () => (await suite.server.server.engine.stats()).blockedClients === 2);
     controller.abort();
     assert.ok((await aborted) instanceof Error);
-    await waitFor(async () => (await t.server.engine.stats()).blockedClients === 1);
+    await waitFor(async () => (await suite.server.server.engine.stats()).blockedClients === 1);
     await add("gone2", { body: "kept" });
-    assert.equal(await resp.call("QLEN", "gone2"), ":1\r\n");
+    assert.equal(await suite.resp.call("QLEN", "gone2"), ":1\r\n");
     await add("gone", { body: "taken" });
     const got = (await pending) as HttpReply;
     assert.equal(got.json.jobs[0].body, "taken");
@@ -217,7 +204,7 @@ describe("native HTTP API", () => {
     assert.equal((await call("GET", jobPath(a))).json.id, a);
     // not delivered yet: nothing to nack
     assert.deepEqual((await call("POST", jobPath(a, "/nack"))).json, { nacked: 0 });
-    await resp.call("DEQUEUE", a, b);
+    await suite.resp.call("DEQUEUE", a, b);
     const nacked = await call("POST", jobPath(a, "/nack"));
     assert.deepEqual([nacked.status, nacked.json], [200, { nacked: 1 }]);
     const shown = (await call("GET", jobPath(a))).json;
@@ -253,8 +240,11 @@ describe("native HTTP API", () => {
     const id = await add("dl", { body: { task: "resize" }, retries: 0 });
     const keep = await add("dl", { body: "second", encoding: "utf8", retries: 0 });
     for (const job of [id, keep]) {
-      assert.match(await resp.call("RESERVE", "dl"), new RegExp(`^\\+${job.replace(/[+/]/g, "\\$&")} `));
-      assert.equal(await resp.call("RETRY", "dl", job), error("ERR No retries remaining."));
+      assert.match(
+        await suite.resp.call("RESERVE", "dl"),
+        new RegExp(`^\\+${job.replace(/[+/]/g, "\\$&")} `),
+      );
+      assert.equal(await suite.resp.call("RETRY", "dl", job), error("ERR No retries remaining."));
     }
     const listed = await call("GET", "/v1/queues/dl/deadletters");
     assert.equal(listed.status, 200, listed.text);
@@ -326,7 +316,7 @@ describe("native HTTP API", () => {
     await add("p", { body: "waiting" });
     assert.deepEqual((await fetchJobs({ queues: ["p"] })).json, { jobs: [] });
     const pending = fetchJobs({ queues: ["p"], timeout: 5000 });
-    await waitFor(async () => (await t.server.engine.stats()).blockedClients === 1);
+    await waitFor(async () => (await suite.server.server.engine.stats()).blockedClients === 1);
     assert.deepEqual((await call("POST", "/v1/queues/p/resume")).json, { queue: "p", pause: "none" });
     assert.equal((await pending).json.jobs[0].body, "waiting");
     assertError(await call("POST", "/v1/queues/p/pause", { json: { state: "sideways" } }), 400, "BADREQUEST");
@@ -367,7 +357,9 @@ describe("native HTTP API with a driven clock", () => {
   });
 
   it("WORKING after half the TTL answers 409 TOOLATE", async () => {
-    const added = await http(t.url, "POST", "/v1/queues/late/jobs", { json: { body: 1, ttl: 10, retry: 2 } });
+    const added = await http(t.url, "POST", "/v1/queues/late/jobs", {
+      json: { body: 1, ttl: 10, retry: 2 },
+    });
     const id = added.json.id as string;
     await http(t.url, "POST", "/v1/fetch", { json: { queues: ["late"] } });
     assert.equal((await http(t.url, "POST", jobPath(id, "/working"))).status, 200);
