@@ -66,6 +66,7 @@ export class DocketServer implements ServerHandle {
         cluster: config.redisCluster || config.redis.length > 1,
         clock,
         prefix: config.redisPrefix,
+        timeoutMs: config.redisTimeout,
         host: config.bind,
         port: config.port,
         maxJobSize: config.maxJobSize,

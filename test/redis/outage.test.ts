@@ -1,0 +1,169 @@
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../helpers/redis.js";
+import { launchServer, type ServerProcess } from "../helpers/process.js";
+import { RawClient } from "../helpers/raw-client.js";
+import { waitFor } from "../helpers/wait.js";
+
+/**
+ * Issue 18, scope item 2: Redis killed (kill -9) under load and restarted
+ * on its AOF (appendfsync always). Every command answers within
+ * --redis-timeout (plus scheduling slack) with a job, or with the documented
+ * -TRYAGAIN; no acknowledged add is lost.
+ */
+
+const TIMEOUT_MS = 500;
+/** what a client may wait beyond the bound: a loaded 2-core machine's scheduling */
+const SLACK_MS = 1000;
+/** a job id in a reply: ADDJOB's simple string, GETJOB's bulk string */
+const JOB_ID = /(?:\+|\$\d+\r\n)(D-[^\r]+)\r\n/g;
+
+let redisDir: string;
+let redisPort: number;
+let redis: ChildProcess | undefined;
+let docket: ServerProcess;
+let dataDir: string;
+
+async function startRedisOnAof(): Promise<void> {
+  const child = spawn(
+    "redis-server",
+    ["--port", String(redisPort), "--bind", "127.0.0.1", "--dir", redisDir, "--save", ""].concat([
+      "--appendonly",
+      "yes",
+      "--appendfsync",
+      "always",
+      "--protected-mode",
+      "no",
+    ]),
+    { stdio: "ignore" },
+  );
+  redis = child;
+  await waitFor(async () => {
+    const probe = await RawClient.connect(redisPort).catch(() => undefined);
+    if (!probe) return false;
+    probe.send("PING");
+    const reply = await probe.reply();
+    probe.close();
+    return reply === "+PONG\r\n";
+  }, 10_000);
+}
+
+async function killRedis(): Promise<void> {
+  const child = redis!;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+async function health(): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${docket.httpPort}/healthz`);
+  return response.status;
+}
+
+before(async () => {
+  redisDir = mkdtempSync(join(tmpdir(), "docket-outage-redis-"));
+  dataDir = mkdtempSync(join(tmpdir(), "docket-outage-"));
+  redisPort = await freePort();
+  await startRedisOnAof();
+  docket = await launchServer(dataDir, [
+    "--redis",
+    `redis://127.0.0.1:${redisPort}`,
+    "--redis-timeout",
+    String(TIMEOUT_MS),
+    "--http-port",
+    "0",
+  ]).ready;
+});
+
+after(async () => {
+  docket?.child.kill("SIGKILL");
+  redis?.kill("SIGKILL");
+  rmSync(redisDir, { recursive: true, force: true });
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("Redis killed under load: every command answers within the bound, nothing acknowledged is lost", async () => {
+  const unavailable = `-TRYAGAIN store unavailable: Redis at 127.0.0.1:${redisPort} unreachable, retry\r\n`;
+  const acked = new Set<string>();
+  const seen = new Set<string>();
+  const figures = { adds: 0, tryagain: 0, longestWaitMs: 0, longestCommand: "", kills: 0 };
+  let running = true;
+
+  const timed = async (client: RawClient, ...args: Array<string | number>): Promise<string> => {
+    const start = performance.now();
+    client.send(...args);
+    const reply = await client.reply(TIMEOUT_MS + 5000);
+    const waited = performance.now() - start;
+    if (waited > figures.longestWaitMs) {
+      figures.longestWaitMs = Math.round(waited);
+      figures.longestCommand = String(args[0]);
+    }
+    if (reply.startsWith("-")) {
+      assert.equal(reply, unavailable, `${args[0]} answered an unexpected error`);
+      figures.tryagain++;
+    }
+    return reply;
+  };
+  const producer = async (n: number) => {
+    const client = await RawClient.connect(docket.port);
+    for (let i = 0; running; i++) {
+      const reply = await timed(client, "ADDJOB", "outage", `p${n}-${i}`, 0);
+      for (const [, id] of reply.matchAll(JOB_ID)) acked.add(id!);
+      if (reply.startsWith("-")) await sleep(50);
+    }
+    client.close();
+  };
+  const consumer = async () => {
+    const client = await RawClient.connect(docket.port);
+    while (running) {
+      const reply = await timed(client, "GETJOB", "TIMEOUT", 200, "COUNT", 10, "FROM", "outage");
+      const ids = [...reply.matchAll(JOB_ID)].map(([, id]) => id!);
+      for (const id of ids) seen.add(id);
+      if (ids.length > 0) await timed(client, "ACKJOB", ...ids);
+      if (reply.startsWith("-")) await sleep(50);
+    }
+    client.close();
+  };
+  const load = [0, 1, 2].map(producer).concat([consumer(), consumer()]);
+
+  for (let kill = 0; kill < 2; kill++) {
+    await sleep(700);
+    await killRedis();
+    figures.kills++;
+    await waitFor(async () => (await health()) === 503, 5000);
+    await sleep(1500);
+    await startRedisOnAof();
+    await waitFor(async () => (await health()) === 200, 10_000);
+  }
+  await sleep(500);
+  running = false;
+  await Promise.all(load);
+
+  // drain what the consumers left
+  const drain = await RawClient.connect(docket.port);
+  for (;;) {
+    drain.send("GETJOB", "NOHANG", "COUNT", 1000, "FROM", "outage");
+    const ids = [...(await drain.reply()).matchAll(JOB_ID)].map(([, id]) => id!);
+    if (ids.length === 0) break;
+    for (const id of ids) seen.add(id);
+    drain.send("ACKJOB", ...ids);
+    await drain.reply();
+  }
+  drain.close();
+
+  const lost = [...acked].filter((id) => !seen.has(id));
+  figures.adds = acked.size;
+  console.log(`outage figures: ${JSON.stringify({ ...figures, lost: lost.length })}`);
+  assert.deepEqual(lost, []);
+  assert.ok(figures.tryagain > 0, "the outage was seen as -TRYAGAIN");
+  assert.ok(figures.adds > 0);
+  assert.ok(
+    figures.longestWaitMs < TIMEOUT_MS + 200 + SLACK_MS,
+    `a client waited ${figures.longestWaitMs} ms`,
+  );
+});
