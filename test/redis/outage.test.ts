@@ -7,7 +7,8 @@ import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../helpers/redis.js";
 import { launchServer, type ServerProcess } from "../helpers/process.js";
-import { RawClient } from "../helpers/raw-client.js";
+import { NULL_ARRAY, RawClient } from "../helpers/raw-client.js";
+import { TaskqClient } from "../dialects/taskq-client.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -77,6 +78,8 @@ before(async () => {
     String(TIMEOUT_MS),
     "--http-port",
     "0",
+    "--taskq-port",
+    "0",
   ]).ready;
 });
 
@@ -112,7 +115,9 @@ test("Redis killed under load: every command answers within the bound, nothing a
   const producer = async (n: number) => {
     const client = await RawClient.connect(docket.port);
     for (let i = 0; running; i++) {
-      const reply = await timed(client, "ADDJOB", "outage", `p${n}-${i}`, 0);
+      // RETRY 1: a job taken by a GETJOB whose reply timed out (taken in Redis, never
+      // delivered) is queued again within a second, and the drain below sees it.
+      const reply = await timed(client, "ADDJOB", "outage", `p${n}-${i}`, 0, "RETRY", 1);
       for (const [, id] of reply.matchAll(JOB_ID)) acked.add(id!);
       if (reply.startsWith("-")) await sleep(50);
     }
@@ -144,10 +149,10 @@ test("Redis killed under load: every command answers within the bound, nothing a
   running = false;
   await Promise.all(load);
 
-  // drain what the consumers left
+  // drain what the consumers left, and what comes back after its RETRY
   const drain = await RawClient.connect(docket.port);
   for (;;) {
-    drain.send("GETJOB", "NOHANG", "COUNT", 1000, "FROM", "outage");
+    drain.send("GETJOB", "TIMEOUT", 2500, "COUNT", 1000, "FROM", "outage");
     const ids = [...(await drain.reply()).matchAll(JOB_ID)].map(([, id]) => id!);
     if (ids.length === 0) break;
     for (const id of ids) seen.add(id);
@@ -166,4 +171,59 @@ test("Redis killed under load: every command answers within the bound, nothing a
     figures.longestWaitMs < TIMEOUT_MS + 200 + SLACK_MS,
     `a client waited ${figures.longestWaitMs} ms`,
   );
+});
+
+test("while Redis is down every door answers at once; a blocked GETJOB keeps its timeout", async () => {
+  const message = `store unavailable: Redis at 127.0.0.1:${redisPort} unreachable, retry`;
+  const blocked = await RawClient.connect(docket.port);
+  const blockedSince = performance.now();
+  blocked.send("GETJOB", "TIMEOUT", 2000, "FROM", "outage-empty");
+  const blockedReply = blocked.reply(6000).then((reply) => ({ reply, at: performance.now() }));
+  await sleep(200); // it is blocked (the queue is empty) before Redis goes
+  await killRedis();
+
+  const within = async <T>(what: string, answer: Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const value = await answer;
+    const waited = performance.now() - start;
+    assert.ok(waited < TIMEOUT_MS + SLACK_MS, `${what} waited ${waited} ms`);
+    return value;
+  };
+  const resp = await RawClient.connect(docket.port);
+  resp.send("ADDJOB", "outage", "body", 0);
+  assert.equal(await within("ADDJOB", resp.reply()), `-TRYAGAIN ${message}\r\n`);
+  resp.send("INFO", "redis");
+  const info = await within("INFO", resp.reply());
+  assert.match(info, /\r\nredis_status:down\r\n/);
+  resp.send("PING");
+  assert.equal(await resp.reply(), "+PONG\r\n");
+
+  const http = await within(
+    "HTTP add",
+    fetch(`http://127.0.0.1:${docket.httpPort}/v1/queues/outage/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ body: "x" }),
+    }),
+  );
+  assert.equal(http.status, 503);
+  assert.equal(http.headers.get("retry-after"), "1");
+  assert.deepEqual(await http.json(), { error: { code: "TRYAGAIN", message } });
+  assert.equal(await within("/healthz", health()), 503);
+
+  const taskq = await TaskqClient.connect(docket.taskqPort!);
+  taskq.write("7 deq outage\n");
+  assert.equal(await within("TaskQ deq", taskq.line()), `7 error TRYAGAIN ${message}`);
+
+  // The blocked GETJOB answers when its 2 s are up, as it would with Redis up.
+  const { reply, at } = await blockedReply;
+  assert.equal(reply, NULL_ARRAY);
+  const blockedFor = at - blockedSince;
+  assert.ok(blockedFor >= 1900 && blockedFor < 2000 + TIMEOUT_MS + SLACK_MS, `blocked ${blockedFor} ms`);
+
+  await startRedisOnAof();
+  await waitFor(async () => (await health()) === 200, 10_000);
+  resp.send("INFO", "redis");
+  assert.match(await resp.reply(), /\r\nredis_status:up\r\n/);
+  for (const client of [resp, blocked, taskq]) client.close();
 });
