@@ -9,6 +9,7 @@ import { freePort } from "../helpers/redis.js";
 import { launchServer, type ServerProcess } from "../helpers/process.js";
 import { NULL_ARRAY, RawClient } from "../helpers/raw-client.js";
 import { TaskqClient } from "../dialects/taskq-client.js";
+import { connect, DocketError, Worker } from "../../src/client/index.js";
 import { waitFor } from "../helpers/wait.js";
 
 /**
@@ -226,4 +227,40 @@ test("while Redis is down every door answers at once; a blocked GETJOB keeps its
   resp.send("INFO", "redis");
   assert.match(await resp.reply(), /\r\nredis_status:up\r\n/);
   for (const client of [resp, blocked, taskq]) client.close();
+});
+
+test("the Worker retries its ACK through the outage and fetches again once Redis is back", async () => {
+  const jobs = connect(`127.0.0.1:${docket.port}`);
+  const runs = new Map<string, number>();
+  const errors: unknown[] = [];
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const worker = new Worker<string>(
+    ["outage-worker"],
+    async (job) => {
+      runs.set(job.data, (runs.get(job.data) ?? 0) + 1);
+      if (job.data === "first") await held;
+    },
+    { client: jobs, pollMs: 300 },
+  );
+  worker.on("error", (error) => errors.push(error));
+  try {
+    await jobs.retryAfter(1000).add("first", "outage-worker");
+    await waitFor(() => runs.get("first") === 1);
+    await killRedis();
+    release(); // the handler ends while Redis is down: its ACK answers -TRYAGAIN
+    await waitFor(() => errors.some((e) => e instanceof DocketError && e.code === "TRYAGAIN"), 5000);
+    await sleep(1500);
+    await startRedisOnAof();
+    await waitFor(async () => (await health()) === 200, 10_000);
+    await jobs.add("second", "outage-worker");
+    await waitFor(() => runs.get("second") === 1, 10_000);
+    // Acked after the restart: not handed out again once its 1 s RETRY has passed.
+    await sleep(2000);
+    assert.equal(runs.get("first"), 1);
+    assert.equal(await jobs.len("outage-worker"), 0);
+  } finally {
+    await worker.close();
+    jobs.close();
+  }
 });
