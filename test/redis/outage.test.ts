@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "../helpers/redis.js";
-import { launchServer, type ServerProcess } from "../helpers/process.js";
+import { assertCliRefuses, launchServer, type ServerProcess } from "../helpers/process.js";
 import { NULL_ARRAY, RawClient } from "../helpers/raw-client.js";
 import { TaskqClient } from "../dialects/taskq-client.js";
 import { connect, DocketError, Worker } from "../../src/client/index.js";
@@ -262,5 +262,18 @@ test("the Worker retries its ACK through the outage and fetches again once Redis
   } finally {
     await worker.close();
     jobs.close();
+  }
+});
+
+test("--redis-timeout is range-checked and shown by CONFIG GET", async () => {
+  const client = await RawClient.connect(docket.port);
+  client.send("CONFIG", "GET", "redis-timeout");
+  assert.equal(await client.reply(), `*2\r\n$13\r\nredis-timeout\r\n$3\r\n${TIMEOUT_MS}\r\n`);
+  client.close();
+  for (const bad of ["0", "60001"]) {
+    await assertCliRefuses(
+      ["serve", "--redis", "redis://127.0.0.1:1", "--redis-timeout", bad],
+      /redis-timeout must be an integer between 1 and 60000/,
+    );
   }
 });
