@@ -20,8 +20,11 @@ import { waitFor } from "../helpers/wait.js";
  */
 
 const TIMEOUT_MS = 500;
-/** what a client may wait beyond the bound: a loaded 2-core machine's scheduling */
-const SLACK_MS = 1000;
+/**
+ * what a client may wait beyond the bound: a loaded 2-core machine's scheduling
+ * (alone the longest wait is ~0.8 s; under the full suite 1.95 s was seen)
+ */
+const SLACK_MS = 2500;
 /** a job id in a reply: ADDJOB's simple string, GETJOB's bulk string */
 const JOB_ID = /(?:\+|\$\d+\r\n)(D-[^\r]+)\r\n/g;
 
@@ -230,6 +233,9 @@ test("while Redis is down every door answers at once; a blocked GETJOB keeps its
 });
 
 test("the Worker retries its ACK through the outage and fetches again once Redis is back", async () => {
+  // Redis is up unless the test before failed half-way: one failure, not a cascade.
+  if (redis!.exitCode !== null || redis!.signalCode !== null) await startRedisOnAof();
+  await waitFor(async () => (await health()) === 200, 10_000);
   const jobs = connect(`127.0.0.1:${docket.port}`);
   const runs = new Map<string, number>();
   const errors: unknown[] = [];
