@@ -19,7 +19,17 @@ export type PauseState = "none" | "in" | "out" | "all";
 
 /** Error codes shared by every door (RESP `-CODE message`, HTTP `{error:{code}}`). */
 export type BrokerErrorCode =
-  "ERR" | "BADID" | "NOREPL" | "MAXLEN" | "PAUSED" | "NOJOB" | "TOOLATE" | "OOM" | "MISCONF" | "DUPLICATE";
+  | "ERR"
+  | "BADID"
+  | "NOREPL"
+  | "MAXLEN"
+  | "PAUSED"
+  | "NOJOB"
+  | "TOOLATE"
+  | "OOM"
+  | "MISCONF"
+  | "DUPLICATE"
+  | "TRYAGAIN";
 
 export class BrokerError extends Error {
   constructor(
@@ -239,6 +249,8 @@ export type JobWaitOutcome = "acked" | "deleted" | "expired" | "gone" | null;
 export interface Broker {
   /** 40 hex characters; its first 8 are embedded in every job id */
   readonly nodeId: string;
+  /** Whether the store answers now (the Redis store: a PING within --redis-timeout); absent = always. */
+  storeAnswers?(): Promise<boolean>;
   /**
    * CLUSTER LEAVING: this node is leaving (HELLO gives it priority 100). Not
    * job state: a restarted node is not leaving, and it is not journaled.

@@ -1,3 +1,4 @@
+import { DEFAULT_REDIS_TIMEOUT_MS, MAX_REDIS_TIMEOUT_MS } from "./redis/connection.js";
 import { FSYNC_POLICIES, type FsyncPolicy } from "./journal/writer.js";
 import { defaultMaxMemory } from "./util/memory.js";
 
@@ -49,6 +50,8 @@ export interface ServerConfig {
   redisCluster: boolean;
   /** prefix of every Redis key docket writes (several deployments can share one Redis) */
   redisPrefix: string;
+  /** ms a command waits for Redis before the client gets -TRYAGAIN (docs/redis.md, "During an outage") */
+  redisTimeout: number;
   /** PEM certificate and key: with both, the TLS ports listen and the HTTP door speaks HTTPS only */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -88,6 +91,7 @@ export function defaultConfig(): ServerConfig {
     redis: [],
     redisCluster: false,
     redisPrefix: "docket",
+    redisTimeout: DEFAULT_REDIS_TIMEOUT_MS,
     tlsCert: undefined,
     tlsKey: undefined,
     tlsCa: undefined,
@@ -122,6 +126,7 @@ export function checkConfig(config: ServerConfig): void {
   positive("max-clients", config.maxClients);
   positive("client-output-limit", config.clientOutputLimit);
   positive("compact-min-bytes", config.compactMinBytes);
+  positive("redis-timeout", config.redisTimeout, MAX_REDIS_TIMEOUT_MS);
   if (!Number.isSafeInteger(config.maxMemory) || config.maxMemory < 0) {
     throw new Error(`maxmemory must be a whole number of bytes (0 = no bound), got ${config.maxMemory}`);
   }

@@ -66,6 +66,7 @@ export class DocketServer implements ServerHandle {
         cluster: config.redisCluster || config.redis.length > 1,
         clock,
         prefix: config.redisPrefix,
+        timeoutMs: config.redisTimeout,
         host: config.bind,
         port: config.port,
         maxJobSize: config.maxJobSize,
@@ -288,10 +289,13 @@ export class DocketServer implements ServerHandle {
     const sections: Record<string, Record<string, string | number>> = { server: { store: this.store } };
     if (this.journal) sections.persistence = this.journal.info();
     if (this.redis) {
+      const up = await this.redis.storeAnswers();
       sections.redis = {
         redis_mode: this.redis.mode,
         redis_prefix: this.config.redisPrefix,
-        redis_docket_servers: (await this.redis.nodes()).length,
+        // "down": no answer within --redis-timeout; commands answer -TRYAGAIN meanwhile
+        redis_status: up ? "up" : "down",
+        ...(up && { redis_docket_servers: (await this.redis.nodes()).length }),
       };
     }
     return sections;

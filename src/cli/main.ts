@@ -98,6 +98,12 @@ program
   )
   .option("--redis-cluster", "the single --redis URL is a node of a Redis Cluster", false)
   .option("--redis-prefix <prefix>", "prefix of every Redis key docket writes", defaults.redisPrefix)
+  .option(
+    "--redis-timeout <ms>",
+    "ms a command waits for Redis before the client gets -TRYAGAIN",
+    integer,
+    defaults.redisTimeout,
+  )
   .option("--tls-cert <path>", "PEM certificate for the TLS ports and HTTPS")
   .option("--tls-key <path>", "PEM private key of --tls-cert")
   .option("--tls-ca <path>", "PEM CA: TLS clients must present a certificate it signed")
@@ -124,6 +130,7 @@ program
       redis: (options.redis as string[] | undefined) ?? [],
       redisCluster: options.redisCluster as boolean,
       redisPrefix: options.redisPrefix as string,
+      redisTimeout: options.redisTimeout as number,
       tlsCert: options.tlsCert as string | undefined,
       tlsKey: options.tlsKey as string | undefined,
       tlsCa: options.tlsCa as string | undefined,

@@ -161,7 +161,10 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
         return;
       } catch (error) {
         this.emitError(error);
-        if (error instanceof DocketError || attempt >= 20) return; // re-delivered after its retry
+        // A refusal is final (the job is re-delivered after its retry); -TRYAGAIN (the server's
+        // store is unreachable for now) is retried like a lost connection: ~18 s of patience.
+        const refused = error instanceof DocketError && error.code !== "TRYAGAIN";
+        if (refused || attempt >= 20) return;
         await sleep(Math.min(50 * 2 ** attempt, 1000));
       }
     }

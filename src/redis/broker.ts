@@ -162,6 +162,16 @@ export class RedisBroker implements Broker {
     return this.registry.beat();
   }
 
+  /** A PING answered within --redis-timeout (a command's own bound): /healthz and INFO ask it. */
+  async storeAnswers(): Promise<boolean> {
+    try {
+      await Promise.all(this.conns.masters().map((node) => node.ping()));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** "standalone" or "cluster" */
   get mode(): string {
     return this.conns.cluster ? "cluster" : "standalone";

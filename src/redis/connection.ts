@@ -33,11 +33,41 @@ function parseUrl(url: string): { host: string; port: number; password?: string;
   return out;
 }
 
+/** the default of --redis-timeout: about what Redis clients use as their command timeout */
+export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
+/** a bound above a minute would no longer be "fail fast" */
+export const MAX_REDIS_TIMEOUT_MS = 60_000;
+
+/**
+ * What every connection to Redis is given (the one place for connection
+ * options: Sentinel's and Cluster's go beside these). Fail fast: a command
+ * waits at most `timeoutMs` for its reply, queued while disconnected or not;
+ * the offline queue is flushed with an error at every failed reconnection
+ * (maxRetriesPerRequest 1), so it never holds more than about one
+ * reconnection's worth of commands; reconnection is retried at most every
+ * 200 ms so docket notices a restarted Redis soon after it is back.
+ */
+export function clientOptions(timeoutMs: number) {
+  return {
+    enableAutoPipelining: true,
+    enableOfflineQueue: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1000),
+    retryStrategy: (attempt: number) => Math.min(attempt * 50, 200),
+  };
+}
+
 /** Makes the connections; nothing connects before `open()`. */
-export function connections(urls: string[], cluster: boolean, logger?: Logger): Connections {
+export function connections(
+  urls: string[],
+  cluster: boolean,
+  logger?: Logger,
+  timeoutMs: number = DEFAULT_REDIS_TIMEOUT_MS,
+): Connections {
   if (urls.length === 0) throw new Error("no Redis URL given");
   const onError = (error: Error) => logger?.warn({ err: error.message }, "redis connection error");
-  const common = { enableAutoPipelining: true, maxRetriesPerRequest: 20 } as const;
+  const common = clientOptions(timeoutMs);
   if (!cluster) {
     const target = parseUrl(urls[0]!);
     const client = new Redis({ ...target, ...common, lazyConnect: true });
@@ -52,7 +82,8 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
       masters: () => [client],
       replicationConnection: () => {
         if (!repl) {
-          repl = client.duplicate({ enableAutoPipelining: false });
+          // WAIT blocks for as long as the producer asked (0 = forever): no command timeout here.
+          repl = client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined });
           repl.on("error", onError);
         }
         return repl;
@@ -70,7 +101,7 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
     ...common,
     lazyConnect: true,
     scaleReads: "master" as const,
-    redisOptions: password ? { password } : {},
+    redisOptions: { ...common, ...(password ? { password } : {}) },
   };
   const client = new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),
@@ -94,7 +125,13 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
           key.slice(0, key.lastIndexOf(":")),
           Number(key.slice(key.lastIndexOf(":") + 1)),
         ];
-        conn = new Redis({ host, port, ...(password ? { password } : {}) });
+        conn = new Redis({
+          host,
+          port,
+          ...(password ? { password } : {}),
+          ...common,
+          commandTimeout: undefined,
+        });
         conn.on("error", onError);
         byNode.set(key, conn);
       }

@@ -3,6 +3,7 @@ import { systemClock } from "../engine/clock.js";
 import type { Logger } from "../log.js";
 import { RedisBroker } from "./broker.js";
 import { connections } from "./connection.js";
+import { failingFast } from "./unavailable.js";
 
 export { RedisBroker } from "./broker.js";
 
@@ -19,6 +20,8 @@ export interface RedisStoreOptions {
   port?: number;
   maxJobSize?: number;
   logger?: Logger;
+  /** ms a command waits for Redis (default DEFAULT_REDIS_TIMEOUT_MS) */
+  timeoutMs?: number;
 }
 
 /** Connects, loads the scripts, subscribes to wake-ups and registers this server. */
@@ -40,8 +43,8 @@ export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
   if (prefix === "" || /[{}]/.test(prefix))
     throw new Error("the Redis key prefix must be non-empty, without braces");
   const cluster = opts.cluster ?? opts.urls.length > 1;
-  const conns = connections(opts.urls, cluster, opts.logger);
-  return new RedisBroker({
+  const conns = connections(opts.urls, cluster, opts.logger, opts.timeoutMs);
+  const broker = new RedisBroker({
     conns,
     clock: opts.clock ?? systemClock,
     prefix,
@@ -50,4 +53,5 @@ export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
     maxJobSize: opts.maxJobSize ?? 16 * 1024 * 1024,
     logger: opts.logger,
   });
+  return failingFast(broker, () => conns.describe());
 }

@@ -86,7 +86,23 @@ export class Timers {
   }
 
   private async runOnce(): Promise<void> {
-    const { client, keys, clock, waiters } = this.host;
+    const { clock, waiters } = this.host;
+    try {
+      await this.makeDueReady();
+    } finally {
+      // Blocked clients' timeouts are this server's own: they run out even while Redis is unreachable.
+      waiters.expire(clock.now());
+    }
+    const now = clock.now();
+    if (now >= this.nextGcAt) {
+      const queues = await this.collectIdleQueues();
+      this.nextGcAt = now + Math.max(GC_INTERVAL_MS, queues * 2);
+    }
+  }
+
+  /** Makes due jobs ready (delays, retries, expiries) before blocked clients' deadlines are checked. */
+  private async makeDueReady(): Promise<void> {
+    const { client, keys, clock } = this.host;
     let now = clock.now();
     if (now >= this.nextSweepAt) {
       // Every 2 s, or 2 ms per queue when there are many: bounded work per server.
@@ -110,11 +126,6 @@ export class Timers {
         }),
       );
       now = clock.now();
-    }
-    waiters.expire(clock.now());
-    if (now >= this.nextGcAt) {
-      const queues = await this.collectIdleQueues();
-      this.nextGcAt = now + Math.max(GC_INTERVAL_MS, queues * 2);
     }
   }
 

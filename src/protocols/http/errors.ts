@@ -18,6 +18,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   OOM: 507,
   // the journal cannot write (disk full, I/O error): nothing changed, try again later
   MISCONF: 503,
+  // the Redis store is unreachable: nothing to do but retry (Retry-After says when)
+  TRYAGAIN: 503,
   // HTTP door only
   BADREQUEST: 400,
   UNAUTHORIZED: 401,
@@ -27,6 +29,9 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UNSUPPORTED: 415,
   INTERNAL: 500,
 };
+
+/** what a 503 TRYAGAIN (the store unreachable) asks the client to wait: Redis reconnects within it */
+export const RETRY_AFTER_SECONDS = 1;
 
 /** An error the HTTP door raises itself. */
 export class HttpError extends Error {
@@ -84,6 +89,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error);
     if (status >= 500) request.log.error({ err: error }, "request failed");
+    if (body.error.code === "TRYAGAIN") void reply.header("retry-after", String(RETRY_AFTER_SECONDS));
     void reply.code(status).type("application/json").send(body);
   });
   app.setNotFoundHandler((request, reply) => {

@@ -8,7 +8,7 @@ import type { Logger } from "../../log.js";
 import { installAuth } from "./auth.js";
 import type { HttpContext } from "./context.js";
 import { registerEmq } from "./emq.js";
-import { installErrorHandling } from "./errors.js";
+import { installErrorHandling, RETRY_AFTER_SECONDS } from "./errors.js";
 import { installGuards } from "./guards.js";
 import { installJsonParser } from "./json.js";
 import { Metrics } from "./metrics.js";
@@ -110,10 +110,20 @@ export class HttpDoor {
 
     app.get(
       "/healthz",
-      { schema: { tags: ["ops"], summary: "liveness: always 200 while serving" } },
-      async () => ({
-        status: "ok",
-      }),
+      {
+        schema: {
+          tags: ["ops"],
+          summary: "200 while serving and the store answers; 503 while the Redis store is unreachable",
+        },
+      },
+      async (_request, reply) => {
+        const answers = (await this.ctx.broker.storeAnswers?.()) ?? true;
+        if (answers) return { status: "ok" };
+        return reply
+          .code(503)
+          .header("retry-after", String(RETRY_AFTER_SECONDS))
+          .send({ status: "store unavailable" });
+      },
     );
     app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 

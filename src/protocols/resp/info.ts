@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { machine, release, type } from "node:os";
-import type { BrokerStats } from "../../broker.js";
+import { BrokerError, type BrokerStats } from "../../broker.js";
 import type { RespContext } from "./context.js";
 import { ErrorReply, type Reply } from "./reply.js";
 import { SYNTAX_ERROR } from "./args.js";
@@ -47,7 +47,7 @@ function multiplexingApi(): string {
   return "libuv";
 }
 
-function clientsSection(ctx: RespContext, stats: BrokerStats): Section {
+function clientsSection(ctx: RespContext, stats: BrokerStats | undefined): Section {
   let connected = 0;
   let biggestOutput = 0;
   let biggestInput = 0;
@@ -60,7 +60,7 @@ function clientsSection(ctx: RespContext, stats: BrokerStats): Section {
     connected_clients: connected,
     client_longest_output_list: Math.ceil(biggestOutput / REPLY_CHUNK_BYTES),
     client_biggest_input_buf: biggestInput,
-    blocked_clients: stats.blockedClients,
+    ...(stats && { blocked_clients: stats.blockedClients }),
     maxclients: ctx.server.config.maxClients,
   };
 }
@@ -86,7 +86,7 @@ function memorySection(ctx: RespContext): Section {
   };
 }
 
-function statsSection(ctx: RespContext, stats: BrokerStats): Section {
+function statsSection(ctx: RespContext, stats: BrokerStats | undefined): Section {
   const transport = ctx.server.transport();
   return {
     total_connections_received: transport.connectionsReceived,
@@ -99,11 +99,13 @@ function statsSection(ctx: RespContext, stats: BrokerStats): Section {
     rejected_connections: transport.rejectedConnections,
     // docket never forks
     latest_fork_usec: 0,
-    total_jobs_added: stats.added,
-    total_jobs_delivered: stats.delivered,
-    total_jobs_acked: stats.acked,
-    total_jobs_expired: stats.expired,
-    total_jobs_requeued: stats.requeued,
+    ...(stats && {
+      total_jobs_added: stats.added,
+      total_jobs_delivered: stats.delivered,
+      total_jobs_acked: stats.acked,
+      total_jobs_expired: stats.expired,
+      total_jobs_requeued: stats.requeued,
+    }),
     evicted_clients: ctx.server.memoryInfo().evictedClients,
   };
 }
@@ -144,9 +146,20 @@ function commandStats(ctx: RespContext): Section {
   return out;
 }
 
+function unlessStoreDown(error: unknown): undefined {
+  if (error instanceof BrokerError && error.code === "TRYAGAIN") return undefined;
+  throw error;
+}
+
 async function sections(ctx: RespContext, withCommandStats: boolean): Promise<Record<string, Section>> {
   const server = ctx.server;
-  const stats = await ctx.broker.stats();
+  // While the Redis store is unreachable INFO still answers: without the store's
+  // fields, and with redis_status:down (server.infoSections) saying why.
+  // Asked side by side: while Redis is down each waits out --redis-timeout, INFO only once.
+  const [stats, extraSections] = await Promise.all([
+    Promise.resolve(ctx.broker.stats()).catch(unlessStoreDown),
+    server.infoSections(),
+  ]);
   const now = Date.now();
   const all: Record<string, Section> = {
     server: {
@@ -175,18 +188,20 @@ async function sections(ctx: RespContext, withCommandStats: boolean): Promise<Re
     },
     clients: clientsSection(ctx, stats),
     memory: memorySection(ctx),
-    jobs: {
-      registered_jobs: stats.jobs,
-      jobs_queued: stats.jobsByState.queued,
-      jobs_active: stats.jobsByState.active,
-    },
-    queues: { registered_queues: stats.queues },
+    ...(stats && {
+      jobs: {
+        registered_jobs: stats.jobs,
+        jobs_queued: stats.jobsByState.queued,
+        jobs_active: stats.jobsByState.active,
+      },
+      queues: { registered_queues: stats.queues },
+    }),
     persistence: persistenceSection(ctx),
     stats: statsSection(ctx, stats),
     cpu: cpuSection(),
   };
   // The server's own fields: keys Disque has keep their place, new ones follow (object key order).
-  for (const [name, extra] of Object.entries(await server.infoSections())) {
+  for (const [name, extra] of Object.entries(extraSections)) {
     all[name] = { ...all[name], ...extra };
   }
   if (withCommandStats) all[ALL_ONLY] = commandStats(ctx);

@@ -62,6 +62,8 @@ const SETTINGS: Record<string, Setting> = {
       c.maxClients = positiveInt(v);
     },
   },
+  // read-only: the connections to Redis are made with it at start
+  "redis-timeout": { get: (c) => String(c.redisTimeout) },
   "max-job-size": {
     get: (c) => String(c.maxJobSize),
     set: (c, v) => {

@@ -127,6 +127,9 @@ export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSessio
   const line = (text: Buffer | string): Buffer =>
     Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
   const fail = (error: unknown): Buffer => {
+    // TaskQ had no store to lose: like MISCONF, the store being unreachable keeps its code
+    if (error instanceof BrokerError && error.code === "TRYAGAIN")
+      return line(`error TRYAGAIN ${error.message}`);
     if (error instanceof TaskqError || error instanceof BrokerError) return line(`error ${error.message}`);
     return line(`error internal error: ${error instanceof Error ? error.message : String(error)}`);
   };
