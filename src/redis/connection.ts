@@ -1,5 +1,6 @@
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { describeSentinels, sentinelOptions, type SentinelTopology } from "./topology.js";
 
 /** Either a standalone Redis or a Redis Cluster: both run scripts and commands alike. */
 export type Client = Redis | Cluster;
@@ -33,14 +34,20 @@ function parseUrl(url: string): { host: string; port: number; password?: string;
   return out;
 }
 
-/** Makes the connections; nothing connects before `open()`. */
-export function connections(urls: string[], cluster: boolean, logger?: Logger): Connections {
-  if (urls.length === 0) throw new Error("no Redis URL given");
+/** Makes the connections; nothing connects before `open()`. With `sentinel`, `urls` is ignored. */
+export function connections(
+  urls: string[],
+  cluster: boolean,
+  logger?: Logger,
+  sentinel?: SentinelTopology,
+): Connections {
+  if (urls.length === 0 && !sentinel) throw new Error("no Redis URL given");
   const onError = (error: Error) => logger?.warn({ err: error.message }, "redis connection error");
   const common = { enableAutoPipelining: true, maxRetriesPerRequest: 20 } as const;
   if (!cluster) {
-    const target = parseUrl(urls[0]!);
-    const client = new Redis({ ...target, ...common, lazyConnect: true });
+    const target = sentinel ? undefined : parseUrl(urls[0]!);
+    const where = target ?? sentinelOptions(sentinel!);
+    const client = new Redis({ ...where, ...common, lazyConnect: true });
     client.on("error", onError);
     const subscriber = client.duplicate();
     subscriber.on("error", onError);
@@ -58,7 +65,7 @@ export function connections(urls: string[], cluster: boolean, logger?: Logger): 
         return repl;
       },
       open: () => client.connect(),
-      describe: () => `${target.host}:${target.port}`,
+      describe: () => (target ? `${target.host}:${target.port}` : describeSentinels(sentinel!)),
       close: async () => {
         await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
       },

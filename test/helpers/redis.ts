@@ -72,6 +72,8 @@ export interface StartRedisOptions {
   replicaOf?: number;
   /** start as a Cluster node (`--cluster-enabled yes`) */
   cluster?: boolean;
+  /** AOF with `appendfsync always` instead of no persistence */
+  durable?: boolean;
 }
 
 /** One redis-server on a free port, ready to answer PING. */
@@ -96,7 +98,8 @@ async function startOnce(options: StartRedisOptions): Promise<RedisProcess> {
     "--save",
     "",
     "--appendonly",
-    "no",
+    options.durable ? "yes" : "no",
+    ...(options.durable ? ["--appendfsync", "always"] : []),
     "--dir",
     dir,
     "--protected-mode",
@@ -159,11 +162,12 @@ async function pings(port: number): Promise<boolean> {
 /** A master and `replicas` replicas of it; resolves once every replica is in sync. */
 export async function startReplicated(
   replicas: number,
+  options: { durable?: boolean } = {},
 ): Promise<{ master: RedisProcess; replicas: RedisProcess[]; stop(): Promise<void> }> {
-  const master = await startRedis();
+  const master = await startRedis(options);
   const started: RedisProcess[] = [];
   try {
-    for (let i = 0; i < replicas; i++) started.push(await startRedis({ replicaOf: master.port }));
+    for (let i = 0; i < replicas; i++) started.push(await startRedis({ ...options, replicaOf: master.port }));
     const client = new Redis(master.port, "127.0.0.1");
     try {
       const deadline = Date.now() + 10_000;
