@@ -101,8 +101,21 @@ export function connections(
           key.slice(0, key.lastIndexOf(":")),
           Number(key.slice(key.lastIndexOf(":") + 1)),
         ];
-        conn = new Redis({ host, port, ...(password ? { password } : {}) });
-        conn.on("error", onError);
+        // No reconnecting to a node that went away: after a failover its slots belong to a
+        // promoted replica, so waiting for it would hang every add of those slots. The failed
+        // command errors, the slot map is refreshed, and the next add asks the new owner.
+        const own: Redis = new Redis({
+          host,
+          port,
+          ...(password ? { password } : {}),
+          retryStrategy: () => null,
+        });
+        own.on("error", onError);
+        own.once("end", () => {
+          if (byNode.get(key) === own) byNode.delete(key);
+          client.refreshSlotsCache();
+        });
+        conn = own;
         byNode.set(key, conn);
       }
       return conn;

@@ -197,20 +197,28 @@ async function connectedReplicas(client: Redis): Promise<number> {
   return online ? online.length : 0;
 }
 
-/** A Redis Cluster of `masters` masters (no replicas), every slot assigned, state ok. */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+/**
+ * A Redis Cluster of `masters` masters and `replicas` replicas of each (the
+ * first `masters` nodes are the masters), every slot assigned, state ok.
+ */
+export async function startRedisCluster(
+  masters = 3,
+  replicas = 0,
+  options: { durable?: boolean } = {},
+): Promise<RedisCluster> {
   const nodes: RedisProcess[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
   };
   try {
-    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ cluster: true }));
+    for (let i = 0; i < masters * (1 + replicas); i++)
+      nodes.push(await startRedis({ ...options, cluster: true }));
     await run(REDIS_CLI, [
       "--cluster",
       "create",
       ...nodes.map((node) => `127.0.0.1:${node.port}`),
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     ]);
     const deadline = Date.now() + 15_000;
@@ -227,11 +235,23 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         client.disconnect();
       }
     }
+    for (const node of nodes) {
+      const client = new Redis(node.port, "127.0.0.1");
+      try {
+        if (((await client.call("ROLE")) as unknown[])[0] !== "master") continue;
+        while ((await connectedReplicas(client)) < replicas) {
+          if (Date.now() > deadline) throw new Error(`replicas of ${node.port} did not sync`);
+          await sleep(50);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { nodes, urls: nodes.map((node) => node.url), stop };
+  return { nodes, urls: nodes.slice(0, masters).map((node) => node.url), stop };
 }
 
 function sleep(ms: number): Promise<void> {
