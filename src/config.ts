@@ -48,6 +48,10 @@ export interface ServerConfig {
   redis: string[];
   /** treat a single --redis URL as a Redis Cluster node */
   redisCluster: boolean;
+  /** Redis Sentinels ("host:port") that name the master (with redisMasterName); excludes `redis` */
+  redisSentinel: string[];
+  /** the master's name in the sentinels' configuration */
+  redisMasterName: string | undefined;
   /** prefix of every Redis key docket writes (several deployments can share one Redis) */
   redisPrefix: string;
   /** ms a command waits for Redis before the client gets -TRYAGAIN (docs/redis.md, "During an outage") */
@@ -90,6 +94,8 @@ export function defaultConfig(): ServerConfig {
     compactMinBytes: 64 * 1024 * 1024,
     redis: [],
     redisCluster: false,
+    redisSentinel: [],
+    redisMasterName: undefined,
     redisPrefix: "docket",
     redisTimeout: DEFAULT_REDIS_TIMEOUT_MS,
     tlsCert: undefined,
@@ -138,6 +144,18 @@ export function checkConfig(config: ServerConfig): void {
     if (!/^(redis:\/\/)?[^\s/]+(:[0-9]+)?(\/[0-9]*)?$/.test(url)) {
       throw new Error(`redis must be redis://host:port URLs, got ${url}`);
     }
+  }
+  if (config.redisSentinel.length > 0) {
+    if (config.redis.length > 0 || config.redisCluster)
+      throw new Error("redis-sentinel excludes redis and redis-cluster");
+    if (!config.redisMasterName) throw new Error("redis-sentinel needs redis-master-name");
+    for (const address of config.redisSentinel) {
+      if (!/^[^\s/:]+:[0-9]+$/.test(address)) {
+        throw new Error(`redis-sentinel must be host:port addresses, got ${address}`);
+      }
+    }
+  } else if (config.redisMasterName !== undefined) {
+    throw new Error("redis-master-name needs redis-sentinel");
   }
   if (config.redisPrefix === "" || /[{}\s]/.test(config.redisPrefix)) {
     throw new Error("redis-prefix must be non-empty, without braces or spaces");

@@ -60,10 +60,13 @@ export class DocketServer implements ServerHandle {
   ) {
     checkConfig(config);
     this.logger = logger ?? createLogger();
-    if (config.redis.length > 0) {
+    if (config.redis.length > 0 || config.redisSentinel.length > 0) {
       const redis = createRedisBroker({
         urls: config.redis,
         cluster: config.redisCluster || config.redis.length > 1,
+        ...(config.redisSentinel.length > 0
+          ? { sentinel: { sentinels: config.redisSentinel, name: config.redisMasterName! } }
+          : {}),
         clock,
         prefix: config.redisPrefix,
         timeoutMs: config.redisTimeout,

@@ -97,6 +97,12 @@ program
     "use Redis instead of the embedded store: one URL = standalone Redis, several = Redis Cluster nodes",
   )
   .option("--redis-cluster", "the single --redis URL is a node of a Redis Cluster", false)
+  .option(
+    "--redis-sentinel <host:port,...>",
+    "use Redis through Sentinel: these sentinels name the master (with --redis-master-name); follows failovers",
+    (value: string) => value.split(",").filter((address) => address !== ""),
+  )
+  .option("--redis-master-name <name>", "the master's name in the sentinels' configuration")
   .option("--redis-prefix <prefix>", "prefix of every Redis key docket writes", defaults.redisPrefix)
   .option(
     "--redis-timeout <ms>",
@@ -129,6 +135,8 @@ program
       compactMinBytes: options.compactMinBytes as number,
       redis: (options.redis as string[] | undefined) ?? [],
       redisCluster: options.redisCluster as boolean,
+      redisSentinel: (options.redisSentinel as string[] | undefined) ?? [],
+      redisMasterName: options.redisMasterName as string | undefined,
       redisPrefix: options.redisPrefix as string,
       redisTimeout: options.redisTimeout as number,
       tlsCert: options.tlsCert as string | undefined,

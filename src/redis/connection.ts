@@ -1,5 +1,6 @@
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { describeSentinels, sentinelOptions, type SentinelTopology } from "./topology.js";
 
 /** Either a standalone Redis or a Redis Cluster: both run scripts and commands alike. */
 export type Client = Redis | Cluster;
@@ -58,19 +59,21 @@ export function clientOptions(timeoutMs: number) {
   };
 }
 
-/** Makes the connections; nothing connects before `open()`. */
+/** Makes the connections; nothing connects before `open()`. With `sentinel`, `urls` is ignored. */
 export function connections(
   urls: string[],
   cluster: boolean,
   logger?: Logger,
   timeoutMs: number = DEFAULT_REDIS_TIMEOUT_MS,
+  sentinel?: SentinelTopology,
 ): Connections {
-  if (urls.length === 0) throw new Error("no Redis URL given");
+  if (urls.length === 0 && !sentinel) throw new Error("no Redis URL given");
   const onError = (error: Error) => logger?.warn({ err: error.message }, "redis connection error");
   const common = clientOptions(timeoutMs);
   if (!cluster) {
-    const target = parseUrl(urls[0]!);
-    const client = new Redis({ ...target, ...common, lazyConnect: true });
+    const target = sentinel ? undefined : parseUrl(urls[0]!);
+    const where = target ?? sentinelOptions(sentinel!);
+    const client = new Redis({ ...where, ...common, lazyConnect: true });
     client.on("error", onError);
     const subscriber = client.duplicate();
     subscriber.on("error", onError);
@@ -89,7 +92,7 @@ export function connections(
         return repl;
       },
       open: () => client.connect(),
-      describe: () => `${target.host}:${target.port}`,
+      describe: () => (target ? `${target.host}:${target.port}` : describeSentinels(sentinel!)),
       close: async () => {
         await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
       },
@@ -125,14 +128,24 @@ export function connections(
           key.slice(0, key.lastIndexOf(":")),
           Number(key.slice(key.lastIndexOf(":") + 1)),
         ];
-        conn = new Redis({
+        // No reconnecting to a node that went away: after a failover its slots belong to a
+        // promoted replica, so waiting for it would hang every add of those slots. The failed
+        // command errors, the slot map is refreshed, and the next add asks the new owner.
+        const own: Redis = new Redis({
           host,
           port,
           ...(password ? { password } : {}),
           ...common,
+          // WAIT blocks for as long as the producer asked: no command timeout here
           commandTimeout: undefined,
+          retryStrategy: () => null,
         });
-        conn.on("error", onError);
+        own.on("error", onError);
+        own.once("end", () => {
+          if (byNode.get(key) === own) byNode.delete(key);
+          client.refreshSlotsCache();
+        });
+        conn = own;
         byNode.set(key, conn);
       }
       return conn;

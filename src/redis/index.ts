@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import { RedisBroker } from "./broker.js";
 import { connections } from "./connection.js";
 import { failingFast } from "./unavailable.js";
+import type { SentinelTopology } from "./topology.js";
 
 export { RedisBroker } from "./broker.js";
 
@@ -11,6 +12,8 @@ export interface RedisStoreOptions {
   /** "redis://127.0.0.1:6379"; several => Cluster unless cluster: false */
   urls: string[];
   cluster?: boolean;
+  /** find the master through Redis Sentinel instead of `urls` (which may then be empty) */
+  sentinel?: SentinelTopology;
   /** all time comes from it (passed into scripts as ARGV); default systemClock */
   clock?: Clock;
   /** key prefix, default "docket"; tests use a unique prefix per test for isolation */
@@ -42,8 +45,10 @@ export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
   // A brace in the prefix would become the keys' hash tag and put every queue in one slot.
   if (prefix === "" || /[{}]/.test(prefix))
     throw new Error("the Redis key prefix must be non-empty, without braces");
+  if (opts.sentinel && (opts.cluster || opts.urls.length > 0))
+    throw new Error("Redis Sentinel and Redis URLs exclude each other");
   const cluster = opts.cluster ?? opts.urls.length > 1;
-  const conns = connections(opts.urls, cluster, opts.logger, opts.timeoutMs);
+  const conns = connections(opts.urls, cluster, opts.logger, opts.timeoutMs, opts.sentinel);
   const broker = new RedisBroker({
     conns,
     clock: opts.clock ?? systemClock,

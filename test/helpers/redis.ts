@@ -72,6 +72,8 @@ export interface StartRedisOptions {
   replicaOf?: number;
   /** start as a Cluster node (`--cluster-enabled yes`) */
   cluster?: boolean;
+  /** AOF with `appendfsync always` instead of no persistence */
+  durable?: boolean;
 }
 
 /** One redis-server on a free port, ready to answer PING. */
@@ -96,7 +98,8 @@ async function startOnce(options: StartRedisOptions): Promise<RedisProcess> {
     "--save",
     "",
     "--appendonly",
-    "no",
+    options.durable ? "yes" : "no",
+    ...(options.durable ? ["--appendfsync", "always"] : []),
     "--dir",
     dir,
     "--protected-mode",
@@ -159,11 +162,12 @@ async function pings(port: number): Promise<boolean> {
 /** A master and `replicas` replicas of it; resolves once every replica is in sync. */
 export async function startReplicated(
   replicas: number,
+  options: { durable?: boolean } = {},
 ): Promise<{ master: RedisProcess; replicas: RedisProcess[]; stop(): Promise<void> }> {
-  const master = await startRedis();
+  const master = await startRedis(options);
   const started: RedisProcess[] = [];
   try {
-    for (let i = 0; i < replicas; i++) started.push(await startRedis({ replicaOf: master.port }));
+    for (let i = 0; i < replicas; i++) started.push(await startRedis({ ...options, replicaOf: master.port }));
     const client = new Redis(master.port, "127.0.0.1");
     try {
       const deadline = Date.now() + 10_000;
@@ -193,20 +197,28 @@ async function connectedReplicas(client: Redis): Promise<number> {
   return online ? online.length : 0;
 }
 
-/** A Redis Cluster of `masters` masters (no replicas), every slot assigned, state ok. */
-export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
+/**
+ * A Redis Cluster of `masters` masters and `replicas` replicas of each (the
+ * first `masters` nodes are the masters), every slot assigned, state ok.
+ */
+export async function startRedisCluster(
+  masters = 3,
+  replicas = 0,
+  options: { durable?: boolean } = {},
+): Promise<RedisCluster> {
   const nodes: RedisProcess[] = [];
   const stop = async () => {
     await Promise.all(nodes.map((node) => node.stop()));
   };
   try {
-    for (let i = 0; i < masters; i++) nodes.push(await startRedis({ cluster: true }));
+    for (let i = 0; i < masters * (1 + replicas); i++)
+      nodes.push(await startRedis({ ...options, cluster: true }));
     await run(REDIS_CLI, [
       "--cluster",
       "create",
       ...nodes.map((node) => `127.0.0.1:${node.port}`),
       "--cluster-replicas",
-      "0",
+      String(replicas),
       "--cluster-yes",
     ]);
     const deadline = Date.now() + 15_000;
@@ -223,11 +235,23 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
         client.disconnect();
       }
     }
+    for (const node of nodes) {
+      const client = new Redis(node.port, "127.0.0.1");
+      try {
+        if (((await client.call("ROLE")) as unknown[])[0] !== "master") continue;
+        while ((await connectedReplicas(client)) < replicas) {
+          if (Date.now() > deadline) throw new Error(`replicas of ${node.port} did not sync`);
+          await sleep(50);
+        }
+      } finally {
+        client.disconnect();
+      }
+    }
   } catch (error) {
     await stop();
     throw error;
   }
-  return { nodes, urls: nodes.map((node) => node.url), stop };
+  return { nodes, urls: nodes.slice(0, masters).map((node) => node.url), stop };
 }
 
 function sleep(ms: number): Promise<void> {
