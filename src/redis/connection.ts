@@ -94,7 +94,11 @@ export function connections(
       open: () => client.connect(),
       describe: () => (target ? `${target.host}:${target.port}` : describeSentinels(sentinel!)),
       close: async () => {
-        await Promise.allSettled([client.quit(), subscriber.quit(), repl?.quit()]);
+        const all = [client, subscriber, ...(repl ? [repl] : [])];
+        await Promise.allSettled(all.map((conn) => conn.quit()));
+        // quit() leaves the Sentinel failover detector's subscriptions open (ioredis #1362),
+        // which keeps reconnecting to sentinels that are gone; disconnect() closes them.
+        for (const conn of all) conn.disconnect();
       },
     };
   }
