@@ -143,4 +143,37 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  it("an acknowledged REPLICATE-2 job survives on a promoted replica, whatever its timer runs see", async () => {
+    const pair = await startReplicated(1);
+    const prefix = uniquePrefix("promoted");
+    const clock = new ManualClock(Date.now());
+    const onMaster = await openRedisBroker({ urls: [pair.master.url], prefix, clock });
+    try {
+      const { id } = await onMaster.addJob({
+        queue: "p",
+        body: Buffer.from("acked"),
+        replicate: 2,
+        replicationTimeoutMs: 1000,
+      });
+      await onMaster.close();
+      // Failover: the master is gone, its replica takes over with what it had.
+      pair.master.child.kill("SIGKILL");
+      const promote = new Redis({ port: pair.replicas[0]!.port, host: "127.0.0.1" });
+      await promote.call("REPLICAOF", "NO", "ONE");
+      promote.disconnect();
+      const onReplica = await openRedisBroker({ urls: [pair.replicas[0]!.url], prefix, clock });
+      try {
+        assert.equal((await onReplica.show(id))?.state, "queued");
+        clock.advance(60_000); // far past any wait-repl hold deadline
+        await onReplica.runDue();
+        const jobs = await onReplica.getJobs({ queues: ["p"], count: 1, nohang: true, timeoutMs: 0 });
+        assert.equal(jobs?.[0]?.id, id);
+      } finally {
+        await onReplica.close();
+      }
+    } finally {
+      await pair.stop();
+    }
+  });
 });
