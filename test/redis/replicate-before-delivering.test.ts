@@ -8,6 +8,7 @@ import { ManualClock } from "../../src/engine/clock.js";
 import { openRedisBroker } from "../../src/redis/index.js";
 import { launchServer } from "../helpers/process.js";
 import { startReplicated, uniquePrefix } from "../helpers/redis.js";
+import { http } from "../helpers/http.js";
 import { testServer } from "../helpers/server.js";
 
 /**
@@ -96,6 +97,33 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
       consumer.disconnect();
       producer.disconnect();
       observer.disconnect();
+      await t.close();
+    }
+  });
+
+  it("over HTTP, replicate 2: a blocked consumer gets the job only once the replica has it", async () => {
+    const t = await testServer({ redis: [replicated.master.url], redisPrefix: uniquePrefix("http") });
+    const consumer = client(t.port);
+    try {
+      freeze();
+      const seen: { delivered?: unknown; added?: unknown } = {};
+      const got = consumer.call("GETJOB", "TIMEOUT", "10000", "FROM", "hq").then((r) => (seen.delivered = r));
+      got.catch(() => undefined);
+      const added = http(t.url, "POST", "/v1/queues/hq/jobs", {
+        json: { body: "over http", replicate: 2 },
+      }).then((r) => (seen.added = r));
+      added.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      assert.equal(seen.delivered, undefined, "delivered before the replica had it");
+      assert.equal(seen.added, undefined);
+      thaw();
+      const reply = await added;
+      assert.equal(reply.status, 201);
+      const job = (await got) as unknown[][];
+      assert.equal(String(job[0]![1]), (reply.json as { id: string }).id);
+    } finally {
+      thaw();
+      consumer.disconnect();
       await t.close();
     }
   });
