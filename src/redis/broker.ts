@@ -760,6 +760,7 @@ export class RedisBroker implements Broker {
     const totals = {
       jobs: 0,
       queued: 0,
+      held: 0,
       queues: 0,
       added: Number(folded.added ?? 0),
       delivered: Number(folded.delivered ?? 0),
@@ -778,12 +779,18 @@ export class RedisBroker implements Broker {
         totals.acked += num(r[10]);
         totals.expired += num(r[11]);
         totals.requeued += num(r[12]);
+        totals.held += num(r[13]);
       }),
     );
     return {
       jobs: totals.jobs,
       queues: totals.queues,
-      jobsByState: { "wait-repl": 0, active: totals.jobs - totals.queued, queued: totals.queued, acked: 0 },
+      jobsByState: {
+        "wait-repl": totals.held,
+        active: totals.jobs - totals.queued - totals.held,
+        queued: totals.queued,
+        acked: 0,
+      },
       blockedClients: this.waiters.blocked,
       added: totals.added,
       delivered: totals.delivered,

@@ -98,6 +98,7 @@ local function forget(id, job)
   redis.call('HDEL', S, job.s)
   if job.ev and redis.call('HGET', E, job.ev) == id then redis.call('HDEL', E, job.ev) end
   redis.call('HINCRBY', M, 'live', -1)
+  if job.st == 'w' then redis.call('HINCRBY', M, 'held', -1) end
 end
 local function remove(id, job, outcome)
   forget(id, job)
@@ -186,6 +187,7 @@ redis.call('HINCRBY', M, 'added', 1)
 if holdUntil ~= 0 then
   job.st = 'w'
   job.hw = math.max(holdUntil, 0)
+  redis.call('HINCRBY', M, 'held', 1)
 end
 if delay > 0 then job.aw = now + delay * 1000 else enqueue(id, job) end
 save(id, job)
@@ -321,6 +323,7 @@ local id = ARGV[4]
 local job = load(id)
 if not job or not held(job) then return 0 end
 job.hw = nil
+redis.call('HINCRBY', M, 'held', -1)
 job.st = 'a'
 if job.aw == 0 then enqueue(id, job) end
 save(id, job)
@@ -400,14 +403,14 @@ return infos(ids)
 
 /**
  * queue stats: { visible (0: unknown or hidden), len, created, touched, pause, in, out, live, added,
- * delivered, acked, expired, requeued }
+ * delivered, acked, expired, requeued, held (wait-repl jobs) }
  */
 const STAT = `
-if redis.call('EXISTS', M) == 0 then return { 0, 0, 0, 0, 'none', 0, 0, 0, 0, 0, 0, 0, 0 } end
-local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued', 'hidden')
+if redis.call('EXISTS', M) == 0 then return { 0, 0, 0, 0, 'none', 0, 0, 0, 0, 0, 0, 0, 0, 0 } end
+local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued', 'hidden', 'held')
 local visible = 1
 if m[12] == '1' then visible = 0 end
-return { visible, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11] }
+return { visible, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[13] or 0 }
 `;
 
 /** ARGV 4 new state or '' (read only): { the state after, 1 if the queue was created } */

@@ -155,9 +155,21 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
           await survivor.getJobs({ queues: ["orph"], count: 1, nohang: true, timeoutMs: 0 }),
           null,
         );
+        assert.deepEqual((await survivor.stats()).jobsByState, {
+          "wait-repl": 1,
+          active: 0,
+          queued: 0,
+          acked: 0,
+        });
         clock.advance(60_000);
         await survivor.runDue();
         assert.deepEqual((await survivor.jscan(0, { queue: "orph", count: 100, busyloop: true })).items, []);
+        assert.deepEqual((await survivor.stats()).jobsByState, {
+          "wait-repl": 0,
+          active: 0,
+          queued: 0,
+          acked: 0,
+        });
         assert.equal(
           await survivor.getJobs({ queues: ["orph"], count: 1, nohang: true, timeoutMs: 0 }),
           null,
