@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
+import { connect, DocketError } from "../../src/client/index.js";
 import { ManualClock } from "../../src/engine/clock.js";
 import { openRedisBroker } from "../../src/redis/index.js";
 import { launchServer } from "../helpers/process.js";
@@ -124,6 +125,37 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
     } finally {
       thaw();
       consumer.disconnect();
+      await t.close();
+    }
+  });
+
+  it("the client's replicate(2): NOREPL while the replica is frozen, and its blocked get never sees the job", async () => {
+    const t = await testServer({
+      http: false,
+      redis: [replicated.master.url],
+      redisPrefix: uniquePrefix("client"),
+    });
+    const consumer = connect(`127.0.0.1:${t.port}`);
+    const producer = connect(`127.0.0.1:${t.port}`);
+    try {
+      freeze();
+      const seen: { delivered?: unknown } = {};
+      const got = consumer
+        .timeout(2500)
+        .get("cq")
+        .then((job) => (seen.delivered = job));
+      got.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await assert.rejects(
+        producer.timeout(1000).replicate(2).add("never runs", "cq"),
+        (error: unknown) => error instanceof DocketError && error.code === "NOREPL",
+      );
+      await assert.rejects(got);
+      assert.equal(seen.delivered, undefined);
+    } finally {
+      thaw();
+      consumer.close();
+      producer.close();
       await t.close();
     }
   });
