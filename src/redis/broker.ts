@@ -413,19 +413,21 @@ export class RedisBroker implements Broker {
       num(list(added)[0]) === 1 ? this.queues.register(req.queue) : undefined,
       holdUntil > 0 ? this.timers.note(req.queue, holdUntil) : undefined,
     ]);
-    const stepArgs = [req.queue, this.clock.now(), this.keys.wakeChannel, id];
+    // each step reads the clock when it runs: RELEASE starts the job's retry timer
+    const step = (name: "release" | "retract"): Promise<Reply> =>
+      this.scripts.get(name)!.run(conn, keys, [req.queue, this.clock.now(), this.keys.wakeChannel, id]);
     if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
-      await this.scripts.get("retract")!.run(conn, keys, stepArgs);
+      await step("retract");
       throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
     }
-    if (num(await this.scripts.get("release")!.run(conn, keys, stepArgs)) !== 1) {
+    if (num(await step("release")) !== 1) {
       // deleted meanwhile (DELJOB, or swept past its hold deadline): nobody ever had it
       throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
     }
     if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
       // The replicas have the job but maybe not its release. Undo it if no consumer had it;
       // a job already delivered is running, so the producer is told it was added (docs/redis.md).
-      if (num(await this.scripts.get("retract")!.run(conn, keys, stepArgs)) === 1) {
+      if (num(await step("retract")) === 1) {
         throw new BrokerError(
           "NOREPL",
           "Timeout reached before replicating to the requested number of nodes",
