@@ -46,6 +46,12 @@ import { FetchWaiter, JobWaiter, LocalWaiters, NotifyWaiter } from "./waiters.js
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
+/**
+ * How long past its WAIT timeout a wait-repl job is kept before a timer run
+ * deletes it as an orphan: room for a slow server to run RELEASE in time.
+ */
+const WAIT_REPL_GRACE_MS = 10_000;
+
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
 
@@ -372,7 +378,7 @@ export class RedisBroker implements Broker {
     const added = list(
       repl > 1
         ? await this.addReplicated(id, req, keys, args, repl)
-        : await this.scripts.get("add")!.run(this.conns.client, keys, args),
+        : await this.scripts.get("add")!.run(this.conns.client, keys, [...args, 0]),
     );
     const created = num(added[0]);
     this.directory.remember(id, req.queue);
@@ -385,10 +391,15 @@ export class RedisBroker implements Broker {
   }
 
   /**
-   * REPLICATE n: the add runs on a connection of its own to the queue's
-   * master, then `WAIT n-1 timeout`. Too few replicas attached: NOREPL at
-   * once, nothing added. Too few acknowledged in time: the job is deleted
-   * (as Disque does) and the reply is NOREPL.
+   * REPLICATE n (docs/redis.md, "REPLICATE levels"): on a connection of its
+   * own to the queue's master, the job is added in the wait-repl state (not
+   * deliverable), `WAIT n-1` confirms it on the replicas, RELEASE makes it
+   * ready, and a second `WAIT n-1` confirms the release before the producer
+   * is told. So a job whose producer got its id is ready on n copies, and a
+   * wait-repl job anywhere (an orphan of a server killed between the steps)
+   * was never acknowledged: the timer run that deletes it at its hold
+   * deadline can never lose an acknowledged job, even on a promoted replica.
+   * Too few replicas attached: NOREPL at once, nothing added.
    */
   private async addReplicated(
     id: string,
@@ -403,11 +414,35 @@ export class RedisBroker implements Broker {
     if (attached < repl - 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
-    const added = await this.scripts.get("add")!.run(conn, keys, args);
-    const acked = await conn.wait(repl - 1, req.replicationTimeoutMs ?? 0);
-    if (acked < repl - 1) {
-      await this.run("remove", req.queue, ["deljob", id]);
+    const timeoutMs = req.replicationTimeoutMs ?? 0;
+    // WAIT 0 blocks for ever: such a job is held until its TTL at most.
+    const holdUntil = timeoutMs > 0 ? this.clock.now() + timeoutMs + WAIT_REPL_GRACE_MS : -1;
+    const added = await this.scripts.get("add")!.run(conn, keys, [...args, holdUntil]);
+    // Known to the timer runs before WAIT, so an orphan is swept by any server.
+    await Promise.all([
+      num(list(added)[0]) === 1 ? this.queues.register(req.queue) : undefined,
+      holdUntil > 0 ? this.timers.note(req.queue, holdUntil) : undefined,
+    ]);
+    // each step reads the clock when it runs: RELEASE starts the job's retry timer
+    const step = (name: "release" | "retract"): Promise<Reply> =>
+      this.scripts.get(name)!.run(conn, keys, [req.queue, this.clock.now(), this.keys.wakeChannel, id]);
+    if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
+      await step("retract");
       throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
+    }
+    if (num(await step("release")) !== 1) {
+      // deleted meanwhile (DELJOB, or swept past its hold deadline): nobody ever had it
+      throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
+    }
+    if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
+      // The replicas have the job but maybe not its release. Undo it if no consumer had it;
+      // a job already delivered is running, so the producer is told it was added (docs/redis.md).
+      if (num(await step("retract")) === 1) {
+        throw new BrokerError(
+          "NOREPL",
+          "Timeout reached before replicating to the requested number of nodes",
+        );
+      }
     }
     return added;
   }
@@ -737,6 +772,7 @@ export class RedisBroker implements Broker {
     const totals = {
       jobs: 0,
       queued: 0,
+      held: 0,
       queues: 0,
       added: Number(folded.added ?? 0),
       delivered: Number(folded.delivered ?? 0),
@@ -755,12 +791,18 @@ export class RedisBroker implements Broker {
         totals.acked += num(r[10]);
         totals.expired += num(r[11]);
         totals.requeued += num(r[12]);
+        totals.held += num(r[13]);
       }),
     );
     return {
       jobs: totals.jobs,
       queues: totals.queues,
-      jobsByState: { "wait-repl": 0, active: totals.jobs - totals.queued, queued: totals.queued, acked: 0 },
+      jobsByState: {
+        "wait-repl": totals.held,
+        active: totals.jobs - totals.queued - totals.held,
+        queued: totals.queued,
+        acked: 0,
+      },
       blockedClients: this.waiters.blocked,
       added: totals.added,
       delivered: totals.delivered,

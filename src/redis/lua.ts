@@ -8,7 +8,8 @@
  *   ARGV: 1 queue name, 2 now (ms, from the broker's clock), 3 wake channel, 4… per script
  *
  * A job record (cmsgpack map in the jobs hash): s seq (a decimal string), c createdAt, ttl, r retry,
- * dl delay, rp repl, k rank, st state ("q" queued, "a" active, "d" dead letter),
+ * dl delay, rp repl, k rank, st state ("w" wait-repl, "q" queued, "a" active, "d" dead letter),
+ * hw wait-repl deadline (0 = bounded by the TTL only),
  * n nacks, ad additional deliveries, aw awakeAt, rq requeueAt, eq ever queued,
  * ev okq event id, rs retries, rl retries left, w watched by WAITJOB, dr/da dead
  * reason and time. Times are absolute ms; 0 = unset.
@@ -33,6 +34,7 @@ local function wakeAt(job)
   local at = job.c + job.ttl * 1000
   if job.aw ~= 0 and job.aw < at then at = job.aw end
   if job.st ~= 'q' and job.rq ~= 0 and job.rq < at then at = job.rq end
+  if job.st == 'w' and job.hw ~= 0 and job.hw < at then at = job.hw end
   return at
 end
 local function schedule(id, job) redis.call('ZADD', T, wakeAt(job), id) end
@@ -62,7 +64,9 @@ local function pausedOut()
   local p = redis.call('HGET', M, 'pause')
   return p == 'out' or p == 'all'
 end
+-- A wait-repl job is never made ready here: only RELEASE (after WAIT) does that.
 local function enqueue(id, job)
+  if job.st == 'w' then return end
   ensureQueue()
   job.st = 'q'
   job.eq = 1
@@ -72,6 +76,8 @@ local function enqueue(id, job)
   touch()
   woke = true
 end
+-- Held for WAIT: not deliverable, not movable by NACK/ENQUEUE/RETRY until released.
+local function held(job) return job.st == 'w' end
 local function unqueue(id, job)
   if job.st == 'q' then
     redis.call('ZREM', R, id)
@@ -92,6 +98,7 @@ local function forget(id, job)
   redis.call('HDEL', S, job.s)
   if job.ev and redis.call('HGET', E, job.ev) == id then redis.call('HDEL', E, job.ev) end
   redis.call('HINCRBY', M, 'live', -1)
+  if job.st == 'w' then redis.call('HINCRBY', M, 'held', -1) end
 end
 local function remove(id, job, outcome)
   forget(id, job)
@@ -134,13 +141,16 @@ end
 /**
  * ARGV 4… id, seq, body, ttl, retry, delay, repl, maxlen (0 = none), front (0/1), hasEvent, event,
  * retries (-1 = unlimited), numbered (0/1: the event id is the queue's next TaskQ task number, as
- * engine/task-numbers.ts states the rule). Returns { created (0/1), the event id or false }.
+ * engine/task-numbers.ts states the rule), holdUntil (0 = deliverable now; else the job is added in
+ * the wait-repl state until RELEASE, and a timer run deletes it at holdUntil if still held; -1 = held,
+ * bounded by its TTL only). Returns { created (0/1), the event id or false }.
  */
 const ADD = `
 -- seq stays a string: Lua would print large numbers in exponent notation
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
+local holdUntil = tonumber(ARGV[17])
 -- the TaskQ counter is read only by adds that have or get an event id
 local lastNumber = 0
 if hasEvent or ARGV[16] == '1' then lastNumber = tonumber(redis.call('GET', N) or '0') end
@@ -174,6 +184,11 @@ redis.call('HSET', S, seq, id)
 redis.call('ZADD', A, seq, id)
 redis.call('HINCRBY', M, 'live', 1)
 redis.call('HINCRBY', M, 'added', 1)
+if holdUntil ~= 0 then
+  job.st = 'w'
+  job.hw = math.max(holdUntil, 0)
+  redis.call('HINCRBY', M, 'held', 1)
+end
 if delay > 0 then job.aw = now + delay * 1000 else enqueue(id, job) end
 save(id, job)
 schedule(id, job)
@@ -251,7 +266,7 @@ local moved = 0
 for i = 5, #ARGV do
   local id = ARGV[i]
   local job = load(id)
-  if job and job.st ~= 'q' and (how == 'release' or not (job.r == 0 and job.eq == 1)) then
+  if job and job.st ~= 'q' and not held(job) and (how == 'release' or not (job.r == 0 and job.eq == 1)) then
     if how == 'nack' or how == 'nack-to-back' then job.n = job.n + 1
     elseif how == 'enqueue' and job.eq == 1 then job.ad = job.ad + 1 end
     if how == 'nack-to-back' then job.k = redis.call('HINCRBY', M, 'rank', 1) end
@@ -299,6 +314,38 @@ schedule(id, job)
 return job.r
 `;
 
+/**
+ * ARGV 4 id: the second step of a REPLICATE n > 1 add, run after WAIT confirmed the add on n-1
+ * replicas: the wait-repl job becomes queued (or delayed). 1 if released, 0 if it is no longer held.
+ */
+const RELEASE = `
+local id = ARGV[4]
+local job = load(id)
+if not job or not held(job) then return 0 end
+job.hw = nil
+redis.call('HINCRBY', M, 'held', -1)
+job.st = 'a'
+if job.aw == 0 then enqueue(id, job) end
+save(id, job)
+schedule(id, job)
+finish()
+return 1
+`;
+
+/**
+ * ARGV 4 id: undoes an add whose RELEASE WAIT failed, if no consumer has had the job yet
+ * (still held, or queued/delayed and never delivered). 1 if deleted, 0 if it was delivered.
+ */
+const RETRACT = `
+local id = ARGV[4]
+local job = load(id)
+if not job then return 1 end
+local undelivered = held(job) or job.eq == 0 or (job.st == 'q' and job.ad == 0 and job.n == 0)
+if not undelivered then return 0 end
+remove(id, job, 'deleted')
+return 1
+`;
+
 /** ARGV 4 limit: runs due timers; returns { processed, next timer or -1 } */
 const DUE = `
 local limit = tonumber(ARGV[4])
@@ -307,6 +354,10 @@ for _, id in ipairs(due) do
   local job = load(id)
   if not job then
     redis.call('ZREM', T, id)
+  elseif held(job) then
+    -- an orphan of an add whose server died before RELEASE: its producer was never acknowledged
+    if (job.hw ~= 0 and job.hw <= now) or job.c + job.ttl * 1000 <= now then remove(id, job, 'deleted')
+    else schedule(id, job) end
   elseif job.c + job.ttl * 1000 <= now then
     redis.call('HINCRBY', M, 'expired', 1)
     remove(id, job, 'expired')
@@ -352,14 +403,14 @@ return infos(ids)
 
 /**
  * queue stats: { visible (0: unknown or hidden), len, created, touched, pause, in, out, live, added,
- * delivered, acked, expired, requeued }
+ * delivered, acked, expired, requeued, held (wait-repl jobs) }
  */
 const STAT = `
-if redis.call('EXISTS', M) == 0 then return { 0, 0, 0, 0, 'none', 0, 0, 0, 0, 0, 0, 0, 0 } end
-local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued', 'hidden')
+if redis.call('EXISTS', M) == 0 then return { 0, 0, 0, 0, 'none', 0, 0, 0, 0, 0, 0, 0, 0, 0 } end
+local m = redis.call('HMGET', M, 'created', 'touched', 'pause', 'in', 'out', 'live', 'added', 'delivered', 'acked', 'expired', 'requeued', 'hidden', 'held')
 local visible = 1
 if m[12] == '1' then visible = 0 end
-return { visible, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11] }
+return { visible, redis.call('ZCARD', R), m[1], m[2], m[3], m[4], m[5], m[6], m[7], m[8], m[9], m[10], m[11], m[13] or 0 }
 `;
 
 /** ARGV 4 new state or '' (read only): { the state after, 1 if the queue was created } */
@@ -390,7 +441,7 @@ return 1
 const REQUEUE_FIRST = `
 local id = refId(ARGV[4], ARGV[5])
 local job = load(id)
-if not job then return 0 end
+if not job or held(job) then return 0 end
 job.n = job.n + 1
 unqueue(id, job)
 ensureQueue()
@@ -407,7 +458,7 @@ return 1
 const RETRY = `
 local id = ARGV[4]
 local job = load(id)
-if not job then return false end
+if not job or held(job) then return false end
 if job.rl == 0 then
   forget(id, job)
   job.st = 'd'
@@ -572,6 +623,8 @@ return out
 
 export const QUEUE_SCRIPTS = {
   add: ADD,
+  release: RELEASE,
+  retract: RETRACT,
   take: TAKE,
   remove: REMOVE,
   putBack: PUT_BACK,

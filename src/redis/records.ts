@@ -12,7 +12,7 @@ export function jobInfo(queue: string, reply: Reply, now: number): JobInfo {
     id: str(r[0]),
     seq: num(r[1]),
     queue,
-    state: str(r[2]) === "q" ? "queued" : "active",
+    state: jobState(str(r[2])),
     repl: num(r[3]),
     ttl,
     createdAt,
@@ -63,4 +63,11 @@ export function deadLetter(queue: string, reply: Reply): DeadLetterInfo {
     reason: str(r[4]),
     at: num(r[5]),
   };
+}
+
+/** the record's st letter (lua.ts) → the state SHOW prints */
+function jobState(st: string): JobInfo["state"] {
+  if (st === "q") return "queued";
+  if (st === "w") return "wait-repl";
+  return "active";
 }
