@@ -470,13 +470,14 @@ export class Engine implements Broker {
       if (!job || job.queued) continue;
       // at-most-once: never a second delivery (a released job was never handed over)
       if (job.retry === 0 && job.everQueued && how !== "release") continue;
-      job.awakeAt = 0;
+      moved++;
       if (how === "nack-to-back") {
         // Behind every job queued now, ahead of every job added later: the next sequence number.
-        job.rank = this.nextSeq++;
-        job.nacks++;
-        this.emit({ type: "retry", id, rank: job.rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
-      } else if (how !== "release") {
+        this.requeueAt(job, this.nextSeq++, now);
+        continue;
+      }
+      job.awakeAt = 0;
+      if (how !== "release") {
         if (how === "nack") job.nacks++;
         else if (job.everQueued) job.additionalDeliveries++;
         this.emit({ type: "counters", id, nacks: job.nacks, additionalDeliveries: job.additionalDeliveries });
@@ -484,7 +485,6 @@ export class Engine implements Broker {
       // A release records nothing: after a restart every delivered job is queued again anyway.
       this.enqueueJob(job, now);
       this.schedule(job);
-      moved++;
     }
     return moved;
   }
@@ -802,7 +802,7 @@ export class Engine implements Broker {
     return 1;
   }
 
-  /** A negative acknowledgement that places the job: queued now at `rank`, one more NACK. */
+  /** A negative acknowledgement that places the job: queued now at `rank`, one more NACK (RETRY, QACK REDO, emq nak). */
   private requeueAt(job: Job, rank: number, now: number): void {
     job.nacks++;
     this.unqueueJob(job);

@@ -52,6 +52,11 @@ export { QUEUE_IDLE_GC_MS } from "./timers.js";
  */
 const WAIT_REPL_GRACE_MS = 10_000;
 
+/** Disque's NOREPL when WAIT falls short of the replicas asked for */
+function replicationTimedOut(): BrokerError {
+  return new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
+}
+
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
 
@@ -426,24 +431,18 @@ export class RedisBroker implements Broker {
     // each step reads the clock when it runs: RELEASE starts the job's retry timer
     const step = (name: "release" | "retract"): Promise<Reply> =>
       this.scripts.get(name)!.run(conn, keys, [req.queue, this.clock.now(), this.keys.wakeChannel, id]);
-    if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
+    const replicated = async (): Promise<boolean> => (await conn.wait(repl - 1, timeoutMs)) >= repl - 1;
+    if (!(await replicated())) {
       await step("retract");
-      throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
+      throw replicationTimedOut();
     }
     if (num(await step("release")) !== 1) {
       // deleted meanwhile (DELJOB, or swept past its hold deadline): nobody ever had it
-      throw new BrokerError("NOREPL", "Timeout reached before replicating to the requested number of nodes");
+      throw replicationTimedOut();
     }
-    if ((await conn.wait(repl - 1, timeoutMs)) < repl - 1) {
-      // The replicas have the job but maybe not its release. Undo it if no consumer had it;
-      // a job already delivered is running, so the producer is told it was added (docs/redis.md).
-      if (num(await step("retract")) === 1) {
-        throw new BrokerError(
-          "NOREPL",
-          "Timeout reached before replicating to the requested number of nodes",
-        );
-      }
-    }
+    // The replicas have the job but maybe not its release. Undo it if no consumer had it;
+    // a job already delivered is running, so the producer is told it was added (docs/redis.md).
+    if (!(await replicated()) && num(await step("retract")) === 1) throw replicationTimedOut();
     return added;
   }
 
