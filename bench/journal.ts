@@ -19,7 +19,12 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, wri
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RecordEncoder, writeHeader, writeJob, writeSnapshotEnd } from "../src/journal/record.js";
+import {
+  RecordEncoder,
+  writeHeader,
+  writeJob,
+  writeSnapshotEnd,
+} from "../src/stores/embedded/journal/record.js";
 import { launchServer } from "../test/helpers/process.js";
 import { closedLoop, LoadConnection, type Value } from "./resp-load.js";
 

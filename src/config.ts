@@ -1,5 +1,5 @@
-import { DEFAULT_REDIS_TIMEOUT_MS, MAX_REDIS_TIMEOUT_MS } from "./redis/connection.js";
-import { FSYNC_POLICIES, type FsyncPolicy } from "./journal/writer.js";
+import { DEFAULT_REDIS_TIMEOUT_MS, MAX_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
+import { FSYNC_POLICIES, type FsyncPolicy } from "./stores/embedded/journal/writer.js";
 import { defaultMaxMemory } from "./util/memory.js";
 
 /** Every server setting, with the defaults of DESIGN.md. */

@@ -1,4 +1,4 @@
-import type { Awaitable } from "../broker.js";
+import type { Awaitable } from "../core/contract.js";
 
 /**
  * Applies `fn` to a value that may or may not be a Promise, staying

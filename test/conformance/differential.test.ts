@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { BrokerError, type AddJobRequest, type Broker, type JobRef, type PauseOp } from "../../src/broker.js";
+import {
+  BrokerError,
+  type AddJobRequest,
+  type Broker,
+  type JobRef,
+  type PauseOp,
+} from "../../src/core/contract.js";
 import { BAD_ID, UNKNOWN_ID } from "../helpers/broker.js";
 import { Rng, baseSeed } from "../helpers/prng.js";
 import { openHarness, type Harness } from "./harness.js";

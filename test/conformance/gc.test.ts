@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
+import { QUEUE_IDLE_GC_MS } from "../../src/stores/embedded/engine/index.js";
 import { forEachStore } from "./suite.js";
 
 /** Queue garbage collection (docs/disque.md): empty, unpaused, unwaited queues idle for 300 s go. */

@@ -7,8 +7,8 @@ import type {
   GetJobsRequest,
   JobInfo,
   JobState,
-} from "../../src/broker.js";
-import { ManualClock } from "../../src/engine/index.js";
+} from "../../src/core/contract.js";
+import { ManualClock } from "../../src/stores/embedded/engine/index.js";
 import { T0, assertBrokerError, settle, trackPromise, type Tracked } from "../helpers/broker.js";
 
 /** One broker opened on a store for one test. */

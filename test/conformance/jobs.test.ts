@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { JobInfo } from "../../src/broker.js";
+import type { JobInfo } from "../../src/core/contract.js";
 import { BAD_ID, T0, UNKNOWN_ID } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { PauseOp } from "../../src/broker.js";
+import type { PauseOp } from "../../src/core/contract.js";
 import { forEachStore } from "./suite.js";
 
 /** PAUSE: in refuses adds, out stops fetches, ops read left to right. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { JobScanOptions, QueueScanOptions } from "../../src/broker.js";
-import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import type { JobScanOptions, QueueScanOptions } from "../../src/core/contract.js";
+import { MAX_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/core/listing-limits.js";
 import type { Harness } from "./harness.js";
 import { forEachStore } from "./suite.js";
 

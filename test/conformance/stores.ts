@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Engine } from "../../src/engine/index.js";
-import { openRedisBroker } from "../../src/redis/index.js";
+import { Engine } from "../../src/stores/embedded/engine/index.js";
+import { openRedisBroker } from "../../src/stores/redis/index.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import type { StoreFactory } from "./harness.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
+import { QUEUE_IDLE_GC_MS } from "../../src/stores/embedded/engine/index.js";
 import { forEachStore } from "./suite.js";
 
 /** TaskQ's task ids (DIALECTS.md section 3): numbered per queue by the store, never handed out twice. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, it } from "node:test";
 import type { Redis } from "ioredis";
-import { MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { MAX_SCAN_COUNT } from "../../src/core/listing-limits.js";
 import { NULL_BULK, RawClient, array, bulk, error, int, simple } from "../helpers/raw-client.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { ioredisClient, testServer, type TestServer } from "../helpers/server.js";

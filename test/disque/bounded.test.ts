@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
+import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES, MAX_SCAN_COUNT } from "../../src/core/listing-limits.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
 import { tempDataDir, testServer, type TestServer } from "../helpers/server.js";

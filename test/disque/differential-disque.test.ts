@@ -3,8 +3,8 @@ import { after, before, describe, it } from "node:test";
 import { DISQUE_SERVER, disqueAvailable, startDisque, type DisqueProcess } from "../helpers/disque.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
-import { LATENCY_DOCTOR } from "../../src/protocols/resp/ops.js";
-import { respCommandTable } from "../../src/protocols/resp/table.js";
+import { LATENCY_DOCTOR } from "../../src/doors/resp/ops.js";
+import { respCommandTable } from "../../src/doors/resp/table.js";
 
 /**
  * The same commands sent to a real Disque 1.0-rc1 and to docket over raw

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { JobInfo } from "../../src/broker.js";
-import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
+import type { JobInfo } from "../../src/core/contract.js";
+import { QUEUE_IDLE_GC_MS } from "../../src/stores/embedded/engine/index.js";
 import { BAD_ID, T0, UNKNOWN_ID, expectError, harness, settle, sync, track } from "./helpers.js";
 
 const bodies = (jobs: { body: Buffer }[] | null) => (jobs ?? []).map((j) => j.body.toString());

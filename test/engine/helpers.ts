@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
-import type { Delivery, GetJobsRequest } from "../../src/broker.js";
-import { Engine, ManualClock, type EngineChange, type EngineOptions } from "../../src/engine/index.js";
+import type { Delivery, GetJobsRequest } from "../../src/core/contract.js";
+import {
+  Engine,
+  ManualClock,
+  type EngineChange,
+  type EngineOptions,
+} from "../../src/stores/embedded/engine/index.js";
 import { BAD_ID, T0, UNKNOWN_ID, assertBrokerError, settle } from "../helpers/broker.js";
 
 export { BAD_ID, T0, UNKNOWN_ID, settle };

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { isValidJobId } from "../../src/broker.js";
-import { IdGenerator, newNodeId, ttlSuffix } from "../../src/engine/ids.js";
-import { Engine, ManualClock } from "../../src/engine/index.js";
+import { isValidJobId } from "../../src/core/contract.js";
+import { IdGenerator, newNodeId, ttlSuffix } from "../../src/core/ids.js";
+import { Engine, ManualClock } from "../../src/stores/embedded/engine/index.js";
 
 const FORMAT = /^D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}$/;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { JOB_OVERHEAD_BYTES } from "../../src/engine/memory.js";
+import { JOB_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/memory.js";
 import { harness, sync } from "./helpers.js";
 
 /** The engine's running total of job data, which --maxmemory counts (src/engine/memory.ts). */

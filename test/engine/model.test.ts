@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BrokerError, type PauseOp } from "../../src/broker.js";
-import { ttlSuffix } from "../../src/engine/ids.js";
-import { Engine, ManualClock } from "../../src/engine/index.js";
+import { BrokerError, type PauseOp } from "../../src/core/contract.js";
+import { ttlSuffix } from "../../src/core/ids.js";
+import { Engine, ManualClock } from "../../src/stores/embedded/engine/index.js";
 import { BAD_ID, T0, UNKNOWN_ID, sync } from "./helpers.js";
 import { Model, ModelError, type ModelAdd } from "./model.js";
 import { Rng, baseSeed } from "../helpers/prng.js";

@@ -4,7 +4,7 @@
  * lookup a scan, every queue order a sort. The model test drives it and the
  * Engine with the same operations and compares them after every step.
  */
-import type { Delivery, PauseOp, PauseState, Placement } from "../../src/broker.js";
+import type { Delivery, PauseOp, PauseState, Placement } from "../../src/core/contract.js";
 
 export interface ModelJob {
   id: string;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { SortedList } from "../../src/engine/sorted-list.js";
+import { SortedList } from "../../src/stores/embedded/engine/sorted-list.js";
 import { Rng, baseSeed } from "../helpers/prng.js";
 
 interface Item {

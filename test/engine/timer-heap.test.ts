@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { TimerHeap } from "../../src/engine/timer-heap.js";
+import { TimerHeap } from "../../src/stores/embedded/engine/timer-heap.js";
 import { Rng, baseSeed } from "../helpers/prng.js";
 
 describe("TimerHeap against a sorted array", () => {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BrokerError } from "../../src/broker.js";
+import { BrokerError } from "../../src/core/contract.js";
 
 /** The ManualClock's start in every broker test: 2023-11-14T22:13:20Z. */
 export const T0 = 1_700_000_000_000;

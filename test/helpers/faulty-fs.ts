@@ -1,4 +1,4 @@
-import { nodeFs, type JournalFs } from "../../src/journal/index.js";
+import { nodeFs, type JournalFs } from "../../src/stores/embedded/journal/index.js";
 
 /**
  * The real file system, with switches that make writes or fsyncs fail the

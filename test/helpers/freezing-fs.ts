@@ -1,4 +1,4 @@
-import { nodeFs, type JournalFs } from "../../src/journal/index.js";
+import { nodeFs, type JournalFs } from "../../src/stores/embedded/journal/index.js";
 
 /**
  * The real file system, which can stop dead at the n-th operation that

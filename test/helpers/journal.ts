@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { StoredJob } from "../../src/engine/index.js";
-import { formatManifest, parseManifest } from "../../src/journal/manifest.js";
+import type { StoredJob } from "../../src/stores/embedded/engine/index.js";
+import { formatManifest, parseManifest } from "../../src/stores/embedded/journal/manifest.js";
 
 /** A job as the journal stores it, with test defaults. */
 export function storedJob(overrides: Partial<StoredJob> = {}): StoredJob {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { QUEUE_IDLE_GC_MS } from "../../src/engine/index.js";
-import { MAX_HTTP_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/listing-limits.js";
-import { MAX_QUEUE_SERIES } from "../../src/protocols/http/metrics.js";
+import { QUEUE_IDLE_GC_MS } from "../../src/stores/embedded/engine/index.js";
+import { MAX_HTTP_LISTING_COUNT, MAX_SCAN_COUNT } from "../../src/core/listing-limits.js";
+import { MAX_QUEUE_SERIES } from "../../src/doors/http/metrics.js";
 import { http } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import { MAX_HTTP_LISTING_COUNT } from "../../src/listing-limits.js";
+import { MAX_HTTP_LISTING_COUNT } from "../../src/core/listing-limits.js";
 import { http } from "../helpers/http.js";
 import { spawnServer } from "../helpers/process.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";

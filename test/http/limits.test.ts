@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { nestsDeeperThan } from "../../src/protocols/http/json.js";
+import { nestsDeeperThan } from "../../src/doors/http/json.js";
 import { http, type HttpReply } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 

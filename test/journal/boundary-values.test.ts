@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { after, describe, it } from "node:test";
 import { TaskqClient } from "../dialects/taskq-client.js";
-import { TASKQ_LEASE_SECONDS } from "../../src/protocols/taskq/tasks.js";
+import { TASKQ_LEASE_SECONDS } from "../../src/doors/taskq/tasks.js";
 import { http, jobPath, type HttpReply } from "../helpers/http.js";
 import { spawnServer, type ServerProcess } from "../helpers/process.js";
 import { RawClient } from "../helpers/raw-client.js";

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { DataDirInUseError } from "../../src/journal/index.js";
+import { DataDirInUseError } from "../../src/stores/embedded/journal/index.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import { runCli, spawnServer } from "../helpers/process.js";
 import { dataDirs, testServer } from "../helpers/server.js";

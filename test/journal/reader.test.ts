@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { nodeFs } from "../../src/journal/fs.js";
-import { CorruptFileError, scanFile } from "../../src/journal/reader.js";
+import { nodeFs } from "../../src/stores/embedded/journal/fs.js";
+import { CorruptFileError, scanFile } from "../../src/stores/embedded/journal/reader.js";
 import {
   RecordEncoder,
   T_JOB,
@@ -14,7 +14,7 @@ import {
   writeJob,
   writePause,
   type JournalRecord,
-} from "../../src/journal/record.js";
+} from "../../src/stores/embedded/journal/record.js";
 import { storedJob } from "../helpers/journal.js";
 
 /** A journal of a few records of every kind; returns the bytes and where each record starts. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { crc32, crc32Table } from "../../src/journal/checksum.js";
+import { crc32, crc32Table } from "../../src/stores/embedded/journal/checksum.js";
 import {
   FRAME_HEADER,
   RecordEncoder,
@@ -23,9 +23,9 @@ import {
   writePause,
   writeSnapshotEnd,
   type JournalRecord,
-} from "../../src/journal/record.js";
-import { SMALL_BODY_BYTES } from "../../src/engine/job.js";
-import type { StoredJob } from "../../src/engine/restore.js";
+} from "../../src/stores/embedded/journal/record.js";
+import { SMALL_BODY_BYTES } from "../../src/stores/embedded/engine/job.js";
+import type { StoredJob } from "../../src/stores/embedded/engine/restore.js";
 import { storedJob } from "../helpers/journal.js";
 
 /** Encodes records back to back from file offset 0 into one Buffer. */

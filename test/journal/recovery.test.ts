@@ -3,8 +3,8 @@ import { appendFileSync, readFileSync, readdirSync, truncateSync, writeFileSync 
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
-import { ManualClock } from "../../src/engine/index.js";
-import { CorruptFileError } from "../../src/journal/index.js";
+import { ManualClock } from "../../src/stores/embedded/engine/index.js";
+import { CorruptFileError } from "../../src/stores/embedded/journal/index.js";
 import { setRecordedDurable } from "../helpers/journal.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { dataDirs, ioredisClient, testServer, type TestServer } from "../helpers/server.js";

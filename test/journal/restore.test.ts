@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { Engine, ManualClock } from "../../src/engine/index.js";
+import { Engine, ManualClock } from "../../src/stores/embedded/engine/index.js";
 import { storedJob } from "../helpers/journal.js";
 
 /** The engine's recovery hooks, on the pure engine with a manual clock: none of them reports a change. */

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { cpSync, existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { RecordEncoder, writeHeader, writeJob } from "../../src/journal/record.js";
+import { RecordEncoder, writeHeader, writeJob } from "../../src/stores/embedded/journal/record.js";
 import { storedJob } from "../helpers/journal.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { launchServer, spawnServer } from "../helpers/process.js";

@@ -3,9 +3,14 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { nodeFs, type JournalFs } from "../../src/journal/fs.js";
-import { FRAME_HEADER, checkFrame, decodeRecord, writeDelete } from "../../src/journal/record.js";
-import { JournalWriter, Segment, type FsyncPolicy } from "../../src/journal/writer.js";
+import { nodeFs, type JournalFs } from "../../src/stores/embedded/journal/fs.js";
+import {
+  FRAME_HEADER,
+  checkFrame,
+  decodeRecord,
+  writeDelete,
+} from "../../src/stores/embedded/journal/record.js";
+import { JournalWriter, Segment, type FsyncPolicy } from "../../src/stores/embedded/journal/writer.js";
 
 /** The group-commit writer on a real file, through a file system that counts and can misbehave. */
 

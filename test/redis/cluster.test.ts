@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
-import { ManualClock } from "../../src/engine/clock.js";
-import { openRedisBroker, type RedisBroker } from "../../src/redis/index.js";
-import { keySlot, Keys } from "../../src/redis/keys.js";
+import { ManualClock } from "../../src/core/clock.js";
+import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
+import { keySlot, Keys } from "../../src/stores/redis/keys.js";
 import { spawnServer } from "../helpers/process.js";
 import { startRedisCluster, uniquePrefix, type RedisCluster } from "../helpers/redis.js";
 import { tempDataDir } from "../helpers/server.js";

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { Redis } from "ioredis";
-import { Keys, keySlot } from "../../src/redis/keys.js";
+import { Keys, keySlot } from "../../src/stores/redis/keys.js";
 import { failoverUnderLoad } from "../helpers/failover-load.js";
 import { startRedisCluster, uniquePrefix, type RedisCluster } from "../helpers/redis.js";
 import { testServer, type TestServer } from "../helpers/server.js";

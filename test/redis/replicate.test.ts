@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
-import { BrokerError } from "../../src/broker.js";
-import { openRedisBroker, type RedisBroker } from "../../src/redis/index.js";
+import { BrokerError } from "../../src/core/contract.js";
+import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { startRedis, startReplicated, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { testServer } from "../helpers/server.js";
 

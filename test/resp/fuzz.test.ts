@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { CommandTable, type CommandSpec } from "../../src/protocols/resp/command.js";
-import { OK, SimpleString, type Reply } from "../../src/protocols/resp/reply.js";
-import { RespServer } from "../../src/protocols/resp/server.js";
+import { CommandTable, type CommandSpec } from "../../src/doors/resp/command.js";
+import { OK, SimpleString, type Reply } from "../../src/doors/resp/reply.js";
+import { RespServer } from "../../src/doors/resp/server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
 /**

@@ -1,0 +1,87 @@
+import { BrokerError } from "../../core/contract.js";
+import {
+  MAX_INTEGER_TEXT,
+  MAX_QUEUE_NAME_BYTES,
+  MAX_TIMEOUT_MS,
+  badQueueName,
+  checkQueueName,
+  inRange,
+  integerText,
+  parseInteger,
+} from "../../core/limits.js";
+
+/** Argument decoding shared by every RESP dialect. */
+
+export function str(arg: Buffer): string {
+  return arg.toString("utf8");
+}
+
+/** ASCII lower-case of a short option word. */
+export function word(arg: Buffer): string {
+  return arg.toString("latin1").toLowerCase();
+}
+
+export function errorOf(message: string): BrokerError {
+  return new BrokerError("ERR", message);
+}
+
+export const SYNTAX_ERROR = "syntax error";
+export const NOT_INTEGER = "value is not an integer or out of range";
+
+/** Parses a strict decimal integer like Redis's string2ll; undefined when it is not one. */
+export function parseIntArg(arg: Buffer | undefined): number | undefined {
+  if (arg === undefined || arg.length === 0 || arg.length > 19) return undefined;
+  return parseInteger(arg.toString("latin1"));
+}
+
+export function intOrFail(arg: Buffer | undefined, message = NOT_INTEGER): number {
+  const value = parseIntArg(arg);
+  if (value === undefined) throw errorOf(message);
+  return value;
+}
+
+/**
+ * A strict integer in min..max (engine/limits.ts): `notInteger` when the
+ * argument is no integer, `tooLow` below the range, "NAME must be at most
+ * MAX" above it.
+ */
+export function boundedArg(
+  arg: Buffer | undefined,
+  name: string,
+  min: number,
+  max: number,
+  tooLow: string,
+  notInteger = tooLow,
+  tooHigh?: string,
+): number {
+  const value = arg === undefined ? undefined : integerText(arg.toString("latin1", 0, MAX_INTEGER_TEXT + 1));
+  if (value === undefined) throw errorOf(notInteger);
+  return inRange(value, name, min, max, tooLow, tooHigh);
+}
+
+/** A millisecond time-out: 0 = forever. */
+export function timeoutArg(arg: Buffer): number {
+  return boundedArg(
+    arg,
+    "timeout",
+    0,
+    MAX_TIMEOUT_MS,
+    "timeout is negative",
+    "timeout is not an integer or out of range",
+  );
+}
+
+/** A queue name, checked against the one rule of every door (engine/limits.ts). */
+export function queueArg(arg: Buffer): string {
+  // Refused before decoding: a 16 MiB argument is not turned into a string.
+  if (arg.length > MAX_QUEUE_NAME_BYTES) throw badQueueName();
+  const name = str(arg);
+  checkQueueName(name);
+  return name;
+}
+
+export function idsOf(args: Buffer[], from: number): string[] {
+  const ids: string[] = [];
+  for (let i = from; i < args.length; i++) ids.push(args[i]!.toString("latin1"));
+  return ids;
+}

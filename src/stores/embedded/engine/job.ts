@@ -1,0 +1,205 @@
+import type { JobInfo } from "../../../core/contract.js";
+
+/** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
+const UNSET = -1073741824; // -(2 ** 30)
+
+/**
+ * `at - createdAt` as an int32 when it fits, so V8 stores a Smi (the result of
+ * subtracting two doubles is a heap number even when integral); beyond what
+ * a Smi holds (±12 days with 31-bit Smis, ±24 with 32-bit) it is a double:
+ * still correct, only boxed.
+ */
+function offset(at: number, createdAt: number): number {
+  const diff = at - createdAt;
+  return diff === (diff | 0) ? diff | 0 : diff;
+}
+
+/**
+ * Bodies up to this size are kept as a latin1 string (16 bytes of header)
+ * rather than a Buffer (a ~96-byte object plus a slice of a pool); larger
+ * ones stay Buffers, outside V8's heap.
+ */
+export const SMALL_BODY_BYTES = 1024;
+const QUEUED = 1;
+const EVER_QUEUED = 2;
+
+/** okq's and takeanumber's per-job extras: absent on plain Disque jobs. */
+interface DialectFields {
+  eventId: string | undefined;
+  retries: number;
+  retriesLeft: number;
+}
+
+/**
+ * One job. Times are absolute ms on the engine's clock; 0 means "not set".
+ *
+ * Memory matters here (a million queued jobs is a normal day), so the class
+ * keeps a fixed shape with few fields: the mutable times are stored as small
+ * integer offsets from `createdAt` (V8 would box each absolute ms timestamp
+ * in a 16-byte heap number, as it does `createdAt` itself; small offsets
+ * are Smis), the two state booleans share one flags
+ * field, and the dialect extras live in a side object only dialect jobs have.
+ * Small bodies are kept as strings (see SMALL_BODY_BYTES).
+ * Accessors give every reader the plain absolute values and a Buffer body.
+ */
+export class Job {
+  /** position in the queue's ready list: creation order unless placed otherwise */
+  rank: number;
+  nacks = 0;
+  additionalDeliveries = 0;
+  private flags = 0;
+  private awakeOffset = UNSET;
+  private requeueOffset = UNSET;
+  private scheduledOffset = UNSET;
+  private dialect: DialectFields | undefined = undefined;
+  private readonly payload: string | Buffer;
+
+  constructor(
+    readonly id: string,
+    readonly seq: number,
+    readonly queue: string,
+    /** a string holds the bytes as latin1 */
+    body: Buffer | string,
+    readonly createdAt: number,
+    /** seconds */
+    readonly ttl: number,
+    /** seconds */
+    readonly retry: number,
+    /** seconds */
+    readonly delay: number,
+    readonly repl: number,
+  ) {
+    this.rank = seq;
+    if (typeof body === "string")
+      this.payload = body.length <= SMALL_BODY_BYTES ? body : Buffer.from(body, "latin1");
+    else this.payload = body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
+  }
+
+  /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */
+  get body(): Buffer {
+    const payload = this.payload;
+    return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
+  }
+
+  /** the body's length without copying it (a string holds one byte per character) */
+  get bodyBytes(): number {
+    return this.payload.length;
+  }
+
+  /** in its queue's ready list */
+  get queued(): boolean {
+    return (this.flags & QUEUED) !== 0;
+  }
+  set queued(value: boolean) {
+    this.flags = value ? this.flags | QUEUED : this.flags & ~QUEUED;
+  }
+
+  /** true once the job has been queued at least once (RETRY 0 jobs refuse a second time) */
+  get everQueued(): boolean {
+    return (this.flags & EVER_QUEUED) !== 0;
+  }
+  set everQueued(value: boolean) {
+    this.flags = value ? this.flags | EVER_QUEUED : this.flags & ~EVER_QUEUED;
+  }
+
+  /** when a delayed job becomes queued */
+  get awakeAt(): number {
+    return this.awakeOffset === UNSET ? 0 : this.createdAt + this.awakeOffset;
+  }
+  set awakeAt(at: number) {
+    this.awakeOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** when an unacknowledged job is queued again */
+  get requeueAt(): number {
+    return this.requeueOffset === UNSET ? 0 : this.createdAt + this.requeueOffset;
+  }
+  set requeueAt(at: number) {
+    this.requeueOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** the earliest time this job has an entry in the timer heap (Infinity: none) */
+  get scheduledAt(): number {
+    return this.scheduledOffset === UNSET ? Infinity : this.createdAt + this.scheduledOffset;
+  }
+  set scheduledAt(at: number) {
+    this.scheduledOffset = at === Infinity ? UNSET : offset(at, this.createdAt);
+  }
+
+  /** okq: the client-chosen event id, unique among the queue's live jobs */
+  get eventId(): string | undefined {
+    return this.dialect?.eventId;
+  }
+  set eventId(value: string | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().eventId = value;
+  }
+
+  /** takeanumber: RETRY budget given at ADD (-1: unlimited, Disque jobs) */
+  get retries(): number {
+    return this.dialect?.retries ?? -1;
+  }
+  set retries(value: number) {
+    if (value !== -1 || this.dialect) this.dialectFields().retries = value;
+  }
+
+  /** RETRYs left before the job goes to the dead-letter list (-1: unlimited) */
+  get retriesLeft(): number {
+    return this.dialect?.retriesLeft ?? -1;
+  }
+  set retriesLeft(value: number) {
+    if (value !== -1 || this.dialect) this.dialectFields().retriesLeft = value;
+  }
+
+  private dialectFields(): DialectFields {
+    return (this.dialect ??= { eventId: undefined, retries: -1, retriesLeft: -1 });
+  }
+
+  get expiresAt(): number {
+    return this.createdAt + this.ttl * 1000;
+  }
+
+  /** the next time anything happens to this job on its own */
+  wakeAt(): number {
+    let at = this.expiresAt;
+    if (this.awakeAt !== 0 && this.awakeAt < at) at = this.awakeAt;
+    // A queued job's re-queue timer is rolled forward lazily, so it needs no wake-up.
+    if (!this.queued && this.requeueAt !== 0 && this.requeueAt < at) at = this.requeueAt;
+    return at;
+  }
+
+  /**
+   * The re-queue time as Disque would report it: re-armed every RETRY seconds
+   * while the job waits in the queue, so never in the past.
+   */
+  nextRequeueAt(now: number): number {
+    if (this.requeueAt === 0 || this.requeueAt > now) return this.requeueAt;
+    const period = this.retry * 1000;
+    return this.requeueAt + Math.ceil((now - this.requeueAt + 1) / period) * period;
+  }
+
+  info(now: number): JobInfo {
+    const wake = this.wakeAt();
+    const info: JobInfo = {
+      id: this.id,
+      seq: this.seq,
+      queue: this.queue,
+      state: this.queued ? "queued" : "active",
+      repl: this.repl,
+      ttl: this.ttl,
+      createdAt: this.createdAt,
+      expiresAt: this.expiresAt,
+      delay: this.delay,
+      retry: this.retry,
+      nacks: this.nacks,
+      additionalDeliveries: this.additionalDeliveries,
+      requeueAt: this.requeueAt === 0 ? null : this.nextRequeueAt(now),
+      awakeAt: Number.isFinite(wake) ? wake : null,
+      delayedUntil: this.awakeAt === 0 ? null : this.awakeAt,
+      body: this.body,
+      observedAt: now,
+    };
+    if (this.eventId !== undefined) info.eventId = this.eventId;
+    if (this.retriesLeft >= 0) info.retriesLeft = this.retriesLeft;
+    return info;
+  }
+}

@@ -1,0 +1,31 @@
+import type { PauseState } from "../../../core/contract.js";
+import type { Job } from "./job.js";
+import { SortedList } from "./sorted-list.js";
+import type { Waiter } from "./waiter.js";
+
+/** A named queue: its ready jobs in order, its blocked fetchers, its counters. */
+export class Queue {
+  readonly ready = new SortedList<Job>((job) => job.rank);
+  /** blocked fetchers, in the order they blocked */
+  readonly waiters = new Set<Waiter>();
+  pause: PauseState = "none";
+  jobsIn = 0;
+  jobsOut = 0;
+
+  constructor(
+    readonly name: string,
+    /** creation order, used as the QSCAN cursor */
+    readonly serial: number,
+    readonly createdAt: number,
+    /** last time a job entered or left */
+    public touchedAt: number,
+  ) {}
+
+  get pausedIn(): boolean {
+    return this.pause === "in" || this.pause === "all";
+  }
+
+  get pausedOut(): boolean {
+    return this.pause === "out" || this.pause === "all";
+  }
+}
