@@ -32,9 +32,15 @@ import type { StoredJob } from "./restore.js";
 import { SortedList } from "./sorted-list.js";
 import { TaskNumbers } from "./task-numbers.js";
 import { TimerHeap } from "./timer-heap.js";
-import { Waiter } from "./waiter.js";
+import {
+  type Blocked,
+  BlockedClients,
+  FetchWaiter,
+  JobWaiter,
+  type JobLeaveReason,
+  Notifier,
+} from "./blocked.js";
 import { type DeadLetter, DeadLetters, deadLetterInfo } from "./deadletters.js";
-import { Notifier } from "./notifier.js";
 import { ConsumerRegistrations } from "../../../core/registrations.js";
 import { addJobSettings } from "../../../core/validate.js";
 import { jobBytes } from "./memory.js";
@@ -83,7 +89,7 @@ export class Engine implements Broker {
   private readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
   private readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
-  private readonly timers = new TimerHeap<Job | Waiter>();
+  private readonly timers = new TimerHeap<Job | Blocked>();
   private readonly onChange: ((change: EngineChange) => void) | undefined;
   private readonly onWake: ((at: number) => void) | undefined;
   /** settable after construction, so a front door can attach its metrics */
@@ -98,12 +104,16 @@ export class Engine implements Broker {
   /** ranks below every creation rank, for jobs placed at the front */
   private nextFrontRank = -1;
   private nextGcAt = 0;
-  private blocked = 0;
+  /** GETJOB, WAITJOB and QNOTIFY clients waiting */
+  private readonly blocked = new BlockedClients(
+    (name) => this.queueFor(name, this.clock.now()),
+    (name) => this.queues.get(name),
+    () => this.clock.now(),
+    (at, client) => this.pushTimer(at, client),
+  );
   /** heap entries allowed beyond twice the live ones before stale entries are dropped */
   private timerSlack = 1024;
   private readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
-  /** WAITJOB: who waits for each job to go, told why it went */
-  private readonly jobWaiters = new Map<string, Set<(outcome: JobWaitOutcome) => void>>();
   /** okq event ids: `queue NUL eventId` → live job */
   private readonly eventIds = new Map<string, Job>();
   /** TaskQ task ids, per queue */
@@ -115,8 +125,6 @@ export class Engine implements Broker {
   private liveJobBytes = 0;
   /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
   private readonly registrations = new ConsumerRegistrations();
-  /** blocked QNOTIFYs per queue */
-  private readonly notifiers = new Map<string, Set<Notifier>>();
 
   constructor(options: EngineOptions) {
     this.clock = options.clock;
@@ -153,10 +161,10 @@ export class Engine implements Broker {
   /** Runs every timer that is due on the clock: expiries, delays, re-queues, time-outs. */
   runDue(): void {
     const now = this.clock.now();
-    let entry: Job | Waiter | undefined;
+    let entry: Job | Blocked | undefined;
     while ((entry = this.timers.popDue(now)) !== undefined) {
-      if (entry instanceof Waiter) {
-        if (!entry.done && entry.deadline <= now) this.finishWaiter(entry, null);
+      if (!(entry instanceof Job)) {
+        if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
       } else if (this.jobs.get(entry.id) === entry) {
         entry.scheduledAt = Infinity;
         this.processJobTimers(entry, now);
@@ -204,9 +212,9 @@ export class Engine implements Broker {
     }
   }
 
-  private pushTimer(at: number, entry: Job | Waiter): void {
+  private pushTimer(at: number, entry: Job | Blocked): void {
     const before = this.timers.peekTime();
-    if (this.timers.size >= 2 * (this.jobs.size + this.blocked) + this.timerSlack) this.compactTimers();
+    if (this.timers.size >= 2 * (this.jobs.size + this.blocked.size) + this.timerSlack) this.compactTimers();
     this.timers.push(at, entry);
     if (at < before) this.onWake?.(at);
   }
@@ -217,11 +225,11 @@ export class Engine implements Broker {
    * acked jobs and their bodies alive until their TTL. Amortized O(1) per push.
    */
   private compactTimers(): void {
-    const kept = new Set<Job | Waiter>();
+    const kept = new Set<Job | Blocked>();
     this.timers.retain((entry, at) => {
       if (kept.has(entry)) return false;
       const live =
-        entry instanceof Waiter ? !entry.done : this.jobs.get(entry.id) === entry && at === entry.scheduledAt;
+        entry instanceof Job ? this.jobs.get(entry.id) === entry && at === entry.scheduledAt : !entry.done;
       if (live) kept.add(entry);
       return live;
     });
@@ -267,7 +275,7 @@ export class Engine implements Broker {
     queue.ready.insert(job);
     queue.jobsIn++;
     queue.touchedAt = now;
-    if (this.notifiers.size > 0 && !queue.pausedOut) this.wakeNotifiers(queue.name);
+    if (this.blocked.hasNotifiers && !queue.pausedOut) this.blocked.wakeNotifiers(queue.name);
     if (queue.waiters.size > 0) this.serveWaiters(queue, now);
   }
 
@@ -295,20 +303,12 @@ export class Engine implements Broker {
   private removeJob(job: Job, reason: "ack" | "fastack" | "deljob" | "expire" | "noack"): void {
     this.forget(job);
     this.emit({ type: "delete", id: job.id, reason });
-    if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, reason);
+    this.jobLeft(job.id, reason);
   }
 
-  private wakeJobWaiters(
-    id: string,
-    reason: "ack" | "fastack" | "deljob" | "expire" | "noack" | "flushall" | "flushqueue" | "deadletter",
-  ): void {
-    const waiters = this.jobWaiters.get(id);
-    if (!waiters) return;
-    this.jobWaiters.delete(id);
-    // A job consumed by a NOACK fetch is done, as an acknowledged one is.
-    const outcome: JobWaitOutcome =
-      reason === "ack" || reason === "noack" ? "acked" : reason === "expire" ? "expired" : "deleted";
-    for (const notify of waiters) notify(outcome);
+  /** WAITJOB: wakes whoever waits for this job to go. */
+  private jobLeft(id: string, reason: JobLeaveReason): void {
+    if (this.blocked.hasJobWaiters) this.blocked.jobLeft(id, reason);
   }
 
   private emit(change: EngineChange): void {
@@ -324,21 +324,8 @@ export class Engine implements Broker {
       if (!job) return;
       const taken = delivery(job);
       this.afterTake(job, waiter.leaseSeconds, waiter.consume, now);
-      this.finishWaiter(waiter, [taken]);
+      this.blocked.serve(waiter, [taken]);
     }
-  }
-
-  private finishWaiter(waiter: Waiter, jobs: Delivery[] | null): void {
-    waiter.done = true;
-    this.blocked--;
-    for (const name of waiter.queues) {
-      const queue = this.queues.get(name);
-      if (queue) {
-        queue.waiters.delete(waiter);
-        queue.touchedAt = this.clock.now();
-      }
-    }
-    waiter.resolve(jobs);
   }
 
   // ------------------------------------------------------------ commands
@@ -388,15 +375,10 @@ export class Engine implements Broker {
     if (req.signal?.aborted) return null;
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
-      const waiter = new Waiter(req.queues, deadline, resolve);
+      const waiter = new FetchWaiter(req.queues, deadline, resolve);
       waiter.leaseSeconds = req.leaseSeconds;
       waiter.consume = req.consume === true;
-      for (const name of req.queues) this.queueFor(name, now).waiters.add(waiter);
-      this.blocked++;
-      if (deadline > 0) this.pushTimer(deadline, waiter);
-      req.signal?.addEventListener("abort", () => {
-        if (!waiter.done) this.finishWaiter(waiter, null);
-      });
+      this.blocked.block(waiter, req.signal);
     });
   }
 
@@ -582,7 +564,7 @@ export class Engine implements Broker {
       this.emit({ type: "pause", queue: name, state });
       if (!queue.pausedOut) {
         // Jobs held back by the pause are available again, as if they had just arrived.
-        if (this.notifiers.size > 0 && queue.ready.size > 0) this.wakeNotifiers(name);
+        if (this.blocked.hasNotifiers && queue.ready.size > 0) this.blocked.wakeNotifiers(name);
         if (queue.waiters.size > 0) this.serveWaiters(queue, now);
       }
     }
@@ -626,7 +608,7 @@ export class Engine implements Broker {
 
   /** DEBUG FLUSHALL: every job and queue goes; blocked fetchers stay blocked. */
   flushAll(): void {
-    for (const id of [...this.jobWaiters.keys()]) this.wakeJobWaiters(id, "flushall");
+    this.blocked.flushJobWaiters();
     this.jobs.clear();
     this.liveJobBytes = 0;
     this.bySeq.clear();
@@ -635,16 +617,10 @@ export class Engine implements Broker {
     this.taskNumbers.clear();
     this.liveByQueue.clear();
     this.deadLetterLists.clear();
-    const notifiers = new Set<Notifier>();
-    for (const set of this.notifiers.values()) for (const n of set) notifiers.add(n);
-    for (const n of notifiers) if (n.deadline > 0) this.pushTimer(n.deadline, n);
+    this.blocked.rearmTimers();
     for (const queue of [...this.queues.values()]) {
-      if (queue.waiters.size === 0) {
-        this.forgetQueue(queue);
-        continue;
-      }
-      queue.ready.clear();
-      for (const waiter of queue.waiters) if (waiter.deadline > 0) this.pushTimer(waiter.deadline, waiter);
+      if (queue.waiters.size === 0) this.forgetQueue(queue);
+      else queue.ready.clear();
     }
     this.emit({ type: "flushall" });
   }
@@ -660,7 +636,7 @@ export class Engine implements Broker {
       jobs: this.jobs.size,
       queues: this.queues.size,
       jobsByState,
-      blockedClients: this.blocked,
+      blockedClients: this.blocked.size,
       ...this.totals,
     };
   }
@@ -677,27 +653,7 @@ export class Engine implements Broker {
     if (signal?.aborted) return null;
     const now = this.clock.now();
     return new Promise((resolve) => {
-      let outcome: JobWaitOutcome = null;
-      let waiters = this.jobWaiters.get(id);
-      if (!waiters) this.jobWaiters.set(id, (waiters = new Set()));
-      const set = waiters;
-      // A Waiter on no queue: the engine's timer heap handles its deadline.
-      const waiter = new Waiter([], timeoutMs > 0 ? now + timeoutMs : 0, () => {
-        set.delete(notify);
-        if (set.size === 0 && this.jobWaiters.get(id) === set) this.jobWaiters.delete(id);
-        resolve(outcome);
-      });
-      const notify = (why: JobWaitOutcome) => {
-        if (waiter.done) return;
-        outcome = why;
-        this.finishWaiter(waiter, []);
-      };
-      set.add(notify);
-      this.blocked++;
-      if (waiter.deadline > 0) this.pushTimer(waiter.deadline, waiter);
-      signal?.addEventListener("abort", () => {
-        if (!waiter.done) this.finishWaiter(waiter, null);
-      });
+      this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
     });
   }
 
@@ -779,7 +735,7 @@ export class Engine implements Broker {
       const reason = "retries exhausted";
       this.deadLetterLists.add({ job, reason, at: now });
       this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
-      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "deadletter");
+      this.jobLeft(job.id, "deadletter");
       return "deadlettered";
     }
     if (job.retriesLeft > 0) job.retriesLeft--;
@@ -813,7 +769,7 @@ export class Engine implements Broker {
     for (const job of this.jobs.values()) {
       if (job.queue !== name) continue;
       this.forget(job);
-      if (this.jobWaiters.size > 0) this.wakeJobWaiters(job.id, "flushqueue");
+      this.jobLeft(job.id, "flushqueue");
       removed++;
     }
     this.deadLetterLists.dropQueue(name);
@@ -855,37 +811,8 @@ export class Engine implements Broker {
     const now = this.clock.now();
     return new Promise((resolve) => {
       const deadline = timeoutMs > 0 ? now + timeoutMs : 0;
-      const notifier: Notifier = new Notifier(consumer, names, deadline, (name) => {
-        for (const queueName of names) {
-          const set = this.notifiers.get(queueName);
-          if (!set) continue;
-          set.delete(notifier);
-          if (set.size === 0) this.notifiers.delete(queueName);
-        }
-        resolve(name);
-      });
-      for (const name of names) {
-        let set = this.notifiers.get(name);
-        if (!set) this.notifiers.set(name, (set = new Set()));
-        set.add(notifier);
-      }
-      this.blocked++;
-      if (deadline > 0) this.pushTimer(deadline, notifier);
-      signal?.addEventListener("abort", () => {
-        if (!notifier.done) this.finishWaiter(notifier, null);
-      });
+      this.blocked.block(new Notifier(consumer, names, deadline, resolve), signal);
     });
-  }
-
-  private wakeNotifiers(name: string): void {
-    const set = this.notifiers.get(name);
-    if (!set) return;
-    for (const notifier of [...set]) {
-      if (notifier.done) continue;
-      notifier.done = true;
-      this.blocked--;
-      notifier.wake(name);
-    }
   }
 
   deadLetters(queue: string, count: number): DeadLetterInfo[] {

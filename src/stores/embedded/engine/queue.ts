@@ -1,13 +1,13 @@
 import type { PauseState } from "../../../core/contract.js";
 import type { Job } from "./job.js";
 import { SortedList } from "./sorted-list.js";
-import type { Waiter } from "./waiter.js";
+import type { FetchWaiter } from "./blocked.js";
 
 /** A named queue: its ready jobs in order, its blocked fetchers, its counters. */
 export class Queue {
   readonly ready = new SortedList<Job>((job) => job.rank);
   /** blocked fetchers, in the order they blocked */
-  readonly waiters = new Set<Waiter>();
+  readonly waiters = new Set<FetchWaiter>();
   pause: PauseState = "none";
   jobsIn = 0;
   jobsOut = 0;
