@@ -1,0 +1,145 @@
+import { type DeadLetterInfo, type JobRef, type QueueCounts } from "../../../core/contract.js";
+import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
+import { Job } from "./job.js";
+import { Notifier } from "./blocked.js";
+import { deadLetterInfo } from "./deadletters.js";
+import { RestoringEngine } from "./restoring.js";
+import { eventKey } from "./state.js";
+
+/** The dialect extras: okq, takeanumber and TaskQ commands over the same state. */
+export abstract class DialectEngine extends RestoringEngine {
+  protected findInQueue(queue: string, ref: string, by: JobRef): Job | undefined {
+    let job: Job | undefined;
+    if (by === "seq") {
+      const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
+      job = Number.isSafeInteger(seq) ? this.bySeq.find(seq) : undefined;
+    } else if (by === "event") {
+      job = this.eventIds.get(eventKey(queue, ref)) ?? this.jobs.get(ref);
+    } else {
+      job = this.jobs.get(ref);
+    }
+    return job && job.queue === queue ? job : undefined;
+  }
+
+  ackInQueue(queue: string, ref: string, by: JobRef): number {
+    this.runDue();
+    const job = this.findInQueue(queue, ref, by);
+    if (!job) return 0;
+    this.totals.acked++;
+    this.removeJob(job, "ack");
+    return 1;
+  }
+
+  retryJob(queue: string, id: string): "requeued" | "deadlettered" | null {
+    this.runDue();
+    const job = this.findInQueue(queue, id, "id");
+    if (!job) return null;
+    const now = this.clock.now();
+    if (job.retriesLeft === 0) {
+      this.forget(job);
+      const reason = "retries exhausted";
+      this.deadLetterLists.add({ job, reason, at: now });
+      this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
+      this.jobLeft(job.id, "deadletter");
+      return "deadlettered";
+    }
+    if (job.retriesLeft > 0) job.retriesLeft--;
+    // Back at its own place (its rank is kept): served before the jobs queued behind it.
+    this.requeueAt(job, job.rank, now);
+    return "requeued";
+  }
+
+  requeueFirst(queue: string, ref: string, by: JobRef): number {
+    this.runDue();
+    const job = this.findInQueue(queue, ref, by);
+    if (!job) return 0;
+    this.requeueAt(job, this.nextFrontRank--, this.clock.now());
+    return 1;
+  }
+
+  flushQueue(name: string): number {
+    this.runDue();
+    let removed = 0;
+    for (const job of this.jobs.values()) {
+      if (job.queue !== name) continue;
+      this.forget(job);
+      this.jobLeft(job.id, "flushqueue");
+      removed++;
+    }
+    this.deadLetterLists.dropQueue(name);
+    const queue = this.queues.get(name);
+    if (queue && queue.waiters.size === 0) this.forgetQueue(queue);
+    this.emit({ type: "flushqueue", queue: name });
+    return removed;
+  }
+
+  queueCounts(names?: string[]): QueueCounts[] {
+    this.runDue();
+    let list = names;
+    if (list === undefined) {
+      const all = new Set<string>([...this.queues.keys(), ...this.liveByQueue.keys()]);
+      list = [...all].sort();
+    }
+    return list.map((name) => {
+      const total = this.liveByQueue.get(name) ?? 0;
+      const queue = this.queues.get(name);
+      const waiting = queue?.ready.size ?? 0;
+      const consumers = (queue?.waiters.size ?? 0) + this.registrations.consumersOf(name);
+      return { name, total, waiting, processing: total - waiting, consumers };
+    });
+  }
+
+  registerConsumer(consumer: string, queues: string[]): void {
+    this.registrations.set(consumer, queues);
+  }
+
+  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): string | null | Promise<string | null> {
+    this.runDue();
+    // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
+    const names = [...this.registrations.queuesOf(consumer)];
+    for (const name of names) {
+      const queue = this.queues.get(name);
+      if (queue && queue.ready.size > 0 && !queue.pausedOut) return name;
+    }
+    if (signal?.aborted) return null;
+    const now = this.clock.now();
+    return new Promise((resolve) => {
+      const deadline = timeoutMs > 0 ? now + timeoutMs : 0;
+      this.blocked.block(new Notifier(consumer, names, deadline, resolve), signal);
+    });
+  }
+
+  deadLetters(queue: string, count: number): DeadLetterInfo[] {
+    this.runDue();
+    return this.deadLetterLists.peek(queue, Math.min(count, MAX_LISTING_COUNT)).map(deadLetterInfo);
+  }
+
+  redrive(queue: string, count: number): number {
+    this.runDue();
+    const now = this.clock.now();
+    const letters = this.deadLetterLists.take(queue, count);
+    for (const { job: old } of letters) {
+      const job = new Job(
+        this.ids.next(old.ttl, old.retry),
+        this.nextSeq++,
+        old.queue,
+        old.body,
+        now,
+        old.ttl,
+        old.retry,
+        0,
+        old.repl,
+      );
+      if (old.eventId !== undefined && !this.eventIds.has(eventKey(old.queue, old.eventId))) {
+        job.eventId = old.eventId;
+      }
+      job.retries = job.retriesLeft = old.retries;
+      this.track(job);
+      this.totals.added++;
+      this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });
+      this.enqueueJob(job, now);
+      this.schedule(job);
+    }
+    return letters.length;
+  }
+}

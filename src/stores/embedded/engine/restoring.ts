@@ -1,0 +1,155 @@
+import { type PauseState } from "../../../core/contract.js";
+import { Job } from "./job.js";
+import type { StoredJob } from "./restore.js";
+import { type DeadLetter } from "./deadletters.js";
+import { EngineState } from "./state.js";
+
+/** Recovery and snapshots: what the journal calls to rebuild and to read the state. */
+export abstract class RestoringEngine extends EngineState {
+  // Used only by src/journal at start-up and for snapshots; none of them emits a change.
+
+  /**
+   * Puts back a job read from the journal: queued, or delayed until `awakeAt`.
+   * Its id must be new (`forgetJob` it first otherwise). False, and nothing
+   * restored, if it has expired.
+   */
+  restoreJob(stored: StoredJob): boolean {
+    const now = this.clock.now();
+    // Even an expired job's number stays taken.
+    this.taskNumbers.note(stored.queue, stored.eventId);
+    if (stored.createdAt + stored.ttl * 1000 <= now) return false;
+    const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
+    // One string per queue name, not one per restored job.
+    const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
+    const job = new Job(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
+    job.rank = stored.rank;
+    job.nacks = stored.nacks;
+    job.additionalDeliveries = stored.additionalDeliveries;
+    if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
+    this.restoreNextSeq(seq + 1);
+    if (stored.eventId !== undefined) job.eventId = stored.eventId;
+    if (stored.retries !== undefined) job.retries = stored.retries;
+    if (stored.retriesLeft !== undefined) job.retriesLeft = stored.retriesLeft;
+    this.track(job);
+    if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
+    else this.enqueueJob(job, now);
+    this.schedule(job);
+    return true;
+  }
+
+  /** A job the journal says was deleted later. */
+  forgetJob(id: string): void {
+    const job = this.jobs.get(id);
+    if (job) this.forget(job);
+  }
+
+  /** Counters set by a NACK, ENQUEUE or re-queue; the job was queued then, so it is no longer delayed. */
+  restoreCounters(id: string, nacks: number, additionalDeliveries: number): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    job.nacks = nacks;
+    job.additionalDeliveries = additionalDeliveries;
+    if (job.awakeAt !== 0) {
+      job.awakeAt = 0;
+      this.enqueueJob(job, this.clock.now());
+      this.schedule(job);
+    }
+  }
+
+  restorePause(queue: string, state: PauseState): void {
+    if (state === "none" && !this.queues.has(queue)) return;
+    this.queueFor(queue, this.clock.now()).pause = state;
+  }
+
+  /** Sequence numbers continue after every one handed out before the restart. */
+  restoreNextSeq(next: number): void {
+    if (next > this.nextSeq) this.nextSeq = next;
+  }
+
+  /** A queue's TaskQ counter, as a snapshot recorded it. */
+  restoreTaskNumber(queue: string, last: number): void {
+    this.taskNumbers.raise(queue, last);
+  }
+
+  /** Every queue's highest TaskQ number: for snapshots. */
+  taskNumberEntries(): IterableIterator<[string, number]> {
+    return this.taskNumbers.entries();
+  }
+
+  /** The sequence number the next job will get. */
+  peekNextSeq(): number {
+    return this.nextSeq;
+  }
+
+  /** Bytes of job data held (live jobs and dead letters, bodies plus an estimated overhead): O(1). */
+  dataBytes(): number {
+    return this.liveJobBytes + this.deadLetterLists.bytes;
+  }
+
+  /** Live jobs: what jobsFrom(0) yields. */
+  jobCount(): number {
+    return this.jobs.size;
+  }
+
+  /** Live jobs in sequence order, from the first with seq >= `fromSeq`: for snapshots. */
+  jobsFrom(fromSeq: number): IterableIterator<Job> {
+    return this.bySeq.from(fromSeq);
+  }
+
+  /** takeanumber RETRY or okq QACK REDO replayed: the job moves to its new place with its budget. */
+  restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
+    const job = this.jobs.get(id);
+    if (!job) return;
+    const queued = job.queued;
+    this.unqueueJob(job);
+    job.rank = rank;
+    job.retriesLeft = retriesLeft;
+    job.nacks = nacks;
+    if (rank >= this.nextSeq) this.nextSeq = rank + 1;
+    if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
+    if (queued || job.awakeAt === 0) this.enqueueJob(job, this.clock.now());
+  }
+
+  /** A live job the journal says was dead-lettered; or, from a snapshot, the letter itself. */
+  restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void {
+    let job = this.jobs.get(id);
+    if (job) this.forget(job);
+    else if (stored) {
+      job = new Job(
+        id,
+        stored.seq,
+        stored.queue,
+        stored.body,
+        stored.createdAt,
+        stored.ttl,
+        stored.retry,
+        0,
+        stored.repl,
+      );
+      job.eventId = stored.eventId;
+      this.taskNumbers.note(stored.queue, stored.eventId);
+      job.retries = stored.retries ?? -1;
+      job.retriesLeft = stored.retriesLeft ?? -1;
+      this.restoreNextSeq(stored.seq + 1);
+    } else return;
+    this.deadLetterLists.add({ job, reason, at });
+  }
+
+  /** A redrive replayed: the dead letter goes, its fresh job comes back. */
+  restoreRedrive(queue: string, deadId: string, job: StoredJob): void {
+    this.deadLetterLists.remove(queue, deadId);
+    this.restoreJob(job);
+  }
+
+  /** Every dead letter, for snapshots. */
+  deadLetterEntries(): IterableIterator<DeadLetter> {
+    return this.deadLetterLists.all();
+  }
+
+  /** Every queue whose pause state is not `none`: for snapshots. */
+  pausedQueues(): Array<[string, PauseState]> {
+    const out: Array<[string, PauseState]> = [];
+    for (const queue of this.queues.values()) if (queue.pause !== "none") out.push([queue.name, queue.pause]);
+    return out;
+  }
+}

@@ -1,0 +1,360 @@
+import { type Delivery } from "../../../core/contract.js";
+import type { EngineChange } from "./changes.js";
+import type { Clock } from "../../../core/clock.js";
+import { IdGenerator, newNodeId, type RandomSource } from "../../../core/ids.js";
+import { Job } from "./job.js";
+import { Queue } from "./queue.js";
+import { SortedList } from "./sorted-list.js";
+import { TaskNumbers } from "./task-numbers.js";
+import { TimerHeap } from "./timer-heap.js";
+import { type Blocked, BlockedClients, type JobLeaveReason } from "./blocked.js";
+import { DeadLetters } from "./deadletters.js";
+import { ConsumerRegistrations } from "../../../core/registrations.js";
+import { jobBytes } from "./memory.js";
+
+/** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
+export const QUEUE_IDLE_GC_MS = 300_000;
+const GC_INTERVAL_MS = 10_000;
+
+export interface EngineOptions {
+  clock: Clock;
+  nodeId?: string;
+  random?: RandomSource;
+  /** largest job body accepted, in bytes */
+  maxJobSize?: number;
+  /** host and port HELLO reports for this node */
+  host?: string;
+  port?: number;
+  /** every state change, for the journal; called synchronously */
+  onChange?: (change: EngineChange) => void;
+  /** told whenever the earliest timer moves earlier, so a driver can arm one timer */
+  onWake?: (at: number) => void;
+  /** told at every delivery, for metrics (add-to-fetch latency); called synchronously */
+  onDeliver?: (queue: string, createdAt: number, now: number) => void;
+}
+
+/**
+ * The engine's state and the moves every command is made of: jobs, queues,
+ * timers, blocked clients. Commands live in the subclasses (engine.ts, Disque;
+ * dialects.ts, okq/takeanumber/TaskQ; restoring.ts, the journal's restore),
+ * so that each file holds one concept.
+ */
+export abstract class EngineState {
+  protected ownNodeId: string;
+  /** a write barrier installed by the journal; undefined when nothing is pending */
+  durability: (() => Promise<void> | undefined) | undefined;
+
+  protected readonly clock: Clock;
+  protected readonly random: RandomSource | undefined;
+  protected ids: IdGenerator;
+  protected readonly jobs = new Map<string, Job>();
+  /** every job by sequence number: JSCAN cursors, showBySeq */
+  protected readonly bySeq = new SortedList<Job>((job) => job.seq);
+  protected readonly queues = new Map<string, Queue>();
+  /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
+  protected readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
+  protected readonly timers = new TimerHeap<Job | Blocked>();
+  protected readonly onChange: ((change: EngineChange) => void) | undefined;
+  protected readonly onWake: ((at: number) => void) | undefined;
+  /** settable after construction, so a front door can attach its metrics */
+  onDeliver: ((queue: string, createdAt: number, now: number) => void) | undefined;
+  /** address HELLO reports; the server sets the port once it listens */
+  host: string;
+  port: number;
+  maxJobSize: number;
+  leaving = false;
+  protected nextSeq = 1;
+  protected nextQueueSerial = 1;
+  /** ranks below every creation rank, for jobs placed at the front */
+  protected nextFrontRank = -1;
+  protected nextGcAt = 0;
+  /** GETJOB, WAITJOB and QNOTIFY clients waiting */
+  protected readonly blocked = new BlockedClients(
+    (name) => this.queueFor(name, this.clock.now()),
+    (name) => this.queues.get(name),
+    () => this.clock.now(),
+    (at, client) => this.pushTimer(at, client),
+  );
+  /** heap entries allowed beyond twice the live ones before stale entries are dropped */
+  protected timerSlack = 1024;
+  protected readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+  /** okq event ids: `queue NUL eventId` → live job */
+  protected readonly eventIds = new Map<string, Job>();
+  /** TaskQ task ids, per queue */
+  protected readonly taskNumbers = new TaskNumbers();
+  /** live jobs per queue (waiting, delivered or delayed): takeanumber LEN, okq QSTATUS */
+  protected readonly liveByQueue = new Map<string, number>();
+  protected readonly deadLetterLists = new DeadLetters();
+  /** what the live jobs are counted for against --maxmemory: a running total (see memory.ts) */
+  protected liveJobBytes = 0;
+  /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
+  protected readonly registrations = new ConsumerRegistrations();
+
+  constructor(options: EngineOptions) {
+    this.clock = options.clock;
+    this.random = options.random;
+    this.ownNodeId = options.nodeId ?? newNodeId(options.random);
+    this.ids = new IdGenerator(this.ownNodeId.slice(0, 8), options.random);
+    this.onChange = options.onChange;
+    this.onWake = options.onWake;
+    this.onDeliver = options.onDeliver;
+    this.host = options.host ?? "127.0.0.1";
+    this.port = options.port ?? 7711;
+    this.maxJobSize = options.maxJobSize ?? 16 * 1024 * 1024;
+  }
+
+  get nodeId(): string {
+    return this.ownNodeId;
+  }
+
+  /** The data directory's node id (journal/node-id.ts): taken at start-up, before any job exists. */
+  adoptNodeId(id: string): void {
+    if (this.jobs.size > 0) throw new Error("a node id can only be adopted before any job exists");
+    this.ownNodeId = id;
+    this.ids = new IdGenerator(id.slice(0, 8), this.random);
+  }
+
+  // ---------------------------------------------------------------- timers
+
+  /** When `runDue()` next has work, or Infinity. */
+  nextWakeAt(): number {
+    const next = this.timers.peekTime();
+    return this.queues.size > 0 ? Math.min(next, this.nextGcAt) : next;
+  }
+
+  /** Runs every timer that is due on the clock: expiries, delays, re-queues, time-outs. */
+  runDue(): void {
+    const now = this.clock.now();
+    let entry: Job | Blocked | undefined;
+    while ((entry = this.timers.popDue(now)) !== undefined) {
+      if (!(entry instanceof Job)) {
+        if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
+      } else if (this.jobs.get(entry.id) === entry) {
+        entry.scheduledAt = Infinity;
+        this.processJobTimers(entry, now);
+      }
+    }
+    if (now >= this.nextGcAt) {
+      this.collectIdleQueues(now);
+      this.nextGcAt = now + GC_INTERVAL_MS;
+    }
+  }
+
+  protected processJobTimers(job: Job, now: number): void {
+    if (job.expiresAt <= now) {
+      this.totals.expired++;
+      this.removeJob(job, "expire");
+      return;
+    }
+    if (job.awakeAt !== 0 && job.awakeAt <= now) {
+      job.awakeAt = 0;
+      this.enqueueJob(job, now);
+    } else if (!job.queued && job.requeueAt !== 0 && job.requeueAt <= now) {
+      // A delayed job postponed by WORKING is queued here: its delay timer is spent, and
+      // as it was never delivered, this is not an additional delivery.
+      job.awakeAt = 0;
+      if (job.everQueued) {
+        job.additionalDeliveries++;
+        this.totals.requeued++;
+        this.emit({
+          type: "counters",
+          id: job.id,
+          nacks: job.nacks,
+          additionalDeliveries: job.additionalDeliveries,
+        });
+      }
+      this.enqueueJob(job, now);
+    }
+    this.schedule(job);
+  }
+
+  protected schedule(job: Job): void {
+    const at = job.wakeAt();
+    if (at < job.scheduledAt) {
+      job.scheduledAt = at;
+      this.pushTimer(at, job);
+    }
+  }
+
+  protected pushTimer(at: number, entry: Job | Blocked): void {
+    const before = this.timers.peekTime();
+    if (this.timers.size >= 2 * (this.jobs.size + this.blocked.size) + this.timerSlack) this.compactTimers();
+    this.timers.push(at, entry);
+    if (at < before) this.onWake?.(at);
+  }
+
+  /**
+   * Drops the entries lazy cancellation left behind (deleted jobs, superseded
+   * times, finished waiters), so the heap follows live jobs and does not keep
+   * acked jobs and their bodies alive until their TTL. Amortized O(1) per push.
+   */
+  protected compactTimers(): void {
+    const kept = new Set<Job | Blocked>();
+    this.timers.retain((entry, at) => {
+      if (kept.has(entry)) return false;
+      const live =
+        entry instanceof Job ? this.jobs.get(entry.id) === entry && at === entry.scheduledAt : !entry.done;
+      if (live) kept.add(entry);
+      return live;
+    });
+  }
+
+  protected forgetQueue(queue: Queue): void {
+    this.queues.delete(queue.name);
+    this.queuesBySerial.remove(queue.serial);
+  }
+
+  protected collectIdleQueues(now: number): void {
+    for (const queue of this.queues.values()) {
+      if (
+        queue.ready.size === 0 &&
+        queue.waiters.size === 0 &&
+        queue.pause === "none" &&
+        now - queue.touchedAt >= QUEUE_IDLE_GC_MS
+      ) {
+        this.forgetQueue(queue);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ job moves
+
+  protected queueFor(name: string, now: number): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, this.nextQueueSerial++, now, now);
+      this.queues.set(name, queue);
+      this.queuesBySerial.insert(queue);
+      if (this.queues.size === 1) this.nextGcAt = now + GC_INTERVAL_MS;
+    }
+    return queue;
+  }
+
+  /** Puts a job into its queue's ready list, at its place, and serves waiters. */
+  protected enqueueJob(job: Job, now: number): void {
+    const queue = this.queueFor(job.queue, now);
+    job.queued = true;
+    job.everQueued = true;
+    job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
+    queue.ready.insert(job);
+    queue.jobsIn++;
+    queue.touchedAt = now;
+    if (this.blocked.hasNotifiers && !queue.pausedOut) this.blocked.wakeNotifiers(queue.name);
+    if (queue.waiters.size > 0) this.serveWaiters(queue, now);
+  }
+
+  /** Takes the next ready job off a queue and marks it delivered. */
+  protected takeJob(queue: Queue, now: number): Job | undefined {
+    const job = queue.ready.shift();
+    if (!job) return undefined;
+    job.queued = false;
+    // The lease runs from delivery, so a job that waited long in the queue is not re-sent at once.
+    job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
+    queue.jobsOut++;
+    queue.touchedAt = now;
+    this.totals.delivered++;
+    this.schedule(job);
+    if (this.onDeliver) this.onDeliver(job.queue, job.createdAt, now);
+    return job;
+  }
+
+  protected unqueueJob(job: Job): void {
+    if (!job.queued) return;
+    this.queues.get(job.queue)?.ready.remove(job.rank);
+    job.queued = false;
+  }
+
+  protected removeJob(job: Job, reason: "ack" | "fastack" | "deljob" | "expire" | "noack"): void {
+    this.forget(job);
+    this.emit({ type: "delete", id: job.id, reason });
+    this.jobLeft(job.id, reason);
+  }
+
+  /** WAITJOB: wakes whoever waits for this job to go. */
+  protected jobLeft(id: string, reason: JobLeaveReason): void {
+    if (this.blocked.hasJobWaiters) this.blocked.jobLeft(id, reason);
+  }
+
+  protected emit(change: EngineChange): void {
+    if (this.onChange) this.onChange(change);
+  }
+
+  // ------------------------------------------------------------- waiters
+
+  protected serveWaiters(queue: Queue, now: number): void {
+    if (queue.pausedOut) return;
+    for (const waiter of queue.waiters) {
+      const job = this.takeJob(queue, now);
+      if (!job) return;
+      const taken = delivery(job);
+      this.afterTake(job, waiter.leaseSeconds, waiter.consume, now);
+      this.blocked.serve(waiter, [taken]);
+    }
+  }
+
+  // ------------------------------------------------- live indexes and lease
+
+  /** Registers a new live job in the indexes (jobs, seq, event ids, per-queue counts). */
+  protected track(job: Job): void {
+    this.jobs.set(job.id, job);
+    this.liveJobBytes += jobBytes(job);
+    this.bySeq.insert(job);
+    this.liveByQueue.set(job.queue, (this.liveByQueue.get(job.queue) ?? 0) + 1);
+    if (job.eventId !== undefined) this.eventIds.set(eventKey(job.queue, job.eventId), job);
+  }
+
+  /** Takes a job out of every live index without recording anything. */
+  protected forget(job: Job): void {
+    this.unqueueJob(job);
+    if (this.jobs.delete(job.id)) this.liveJobBytes -= jobBytes(job);
+    this.bySeq.remove(job.seq);
+    job.scheduledAt = -Infinity;
+    const live = (this.liveByQueue.get(job.queue) ?? 1) - 1;
+    if (live > 0) this.liveByQueue.set(job.queue, live);
+    else this.liveByQueue.delete(job.queue);
+    if (job.eventId !== undefined) {
+      const key = eventKey(job.queue, job.eventId);
+      if (this.eventIds.get(key) === job) this.eventIds.delete(key);
+    }
+  }
+
+  /** Per-fetch options: okq EX (lease override) and NOACK (fetch-and-delete). */
+  protected afterTake(job: Job, leaseSeconds: number | undefined, consume: boolean, now: number): void {
+    if (consume) {
+      this.removeJob(job, "noack");
+      return;
+    }
+    if (leaseSeconds !== undefined && job.retry > 0) {
+      job.requeueAt = now + leaseSeconds * 1000;
+      this.schedule(job);
+    }
+  }
+
+  /** A negative acknowledgement that places the job: queued now at `rank`, one more NACK (RETRY, QACK REDO, emq nak). */
+  protected requeueAt(job: Job, rank: number, now: number): void {
+    job.nacks++;
+    this.unqueueJob(job);
+    job.rank = rank;
+    job.awakeAt = 0;
+    this.emit({ type: "retry", id: job.id, rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
+    this.enqueueJob(job, now);
+    this.schedule(job);
+  }
+}
+
+export function delivery(job: Job): Delivery {
+  const out: Delivery = {
+    queue: job.queue,
+    id: job.id,
+    seq: job.seq,
+    body: job.body,
+    nacks: job.nacks,
+    additionalDeliveries: job.additionalDeliveries,
+  };
+  if (job.eventId !== undefined) out.eventId = job.eventId;
+  return out;
+}
+
+export function eventKey(queue: string, eventId: string): string {
+  return `${queue}\u0000${eventId}`;
+}
