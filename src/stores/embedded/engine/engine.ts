@@ -1,7 +1,5 @@
 import {
   BrokerError,
-  badIdError,
-  isValidJobId,
   type AddJobRequest,
   type AddJobResult,
   type Broker,
@@ -40,6 +38,10 @@ import { Notifier } from "./notifier.js";
 import { ConsumerRegistrations } from "../../../core/registrations.js";
 import { addJobSettings } from "../../../core/validate.js";
 import { jobBytes } from "./memory.js";
+import { checkIds } from "../../../core/job-id-check.js";
+import { foldPauseOps } from "../../../core/pause-ops.js";
+import { JobScanFilter } from "../../../core/job-scan.js";
+import { checkLeaseSeconds } from "../../../core/lease.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -379,9 +381,7 @@ export class Engine implements Broker {
   getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {
     this.runDue();
     const now = this.clock.now();
-    if (req.leaseSeconds !== undefined && (!Number.isSafeInteger(req.leaseSeconds) || req.leaseSeconds < 1)) {
-      throw new BrokerError("ERR", "lease must be a positive number of seconds");
-    }
+    checkLeaseSeconds(req.leaseSeconds);
     const taken = this.takeRounds(req, now);
     if (taken.length > 0) return taken;
     if (req.nohang) return null;
@@ -575,14 +575,8 @@ export class Engine implements Broker {
     this.runDue();
     const now = this.clock.now();
     const queue = this.queueFor(name, now);
-    let state = queue.pause;
-    let changed = false;
-    for (const op of ops) {
-      if (op === "state" || op === "bcast") continue;
-      state = op;
-      changed = true;
-    }
-    if (changed && state !== queue.pause) {
+    const state = foldPauseOps(ops);
+    if (state !== undefined && state !== queue.pause) {
       queue.pause = state;
       queue.touchedAt = now;
       this.emit({ type: "pause", queue: name, state });
@@ -598,16 +592,16 @@ export class Engine implements Broker {
   jscan(cursor: number, opts: JobScanOptions): ScanResult<JobInfo> {
     this.runDue();
     const now = this.clock.now();
-    const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
+    const filter = new JobScanFilter(opts);
     const items: JobInfo[] = [];
     const budget = scanBudget(opts);
     let examined = 0;
     for (const job of this.bySeq.from(cursor)) {
       if (examined >= budget) return { cursor: job.seq, items };
       examined++;
-      if (opts.queue !== undefined && job.queue !== opts.queue) continue;
+      if (!filter.queueMatches(job.queue)) continue;
       const info = job.info(now);
-      if (states && !states.has(info.state)) continue;
+      if (!filter.stateMatches(info.state)) continue;
       items.push(info);
     }
     return { cursor: 0, items };
@@ -1092,9 +1086,4 @@ function delivery(job: Job): Delivery {
 
 function eventKey(queue: string, eventId: string): string {
   return `${queue}\u0000${eventId}`;
-}
-
-/** Multi-id commands check every id first and do nothing if one is malformed. */
-function checkIds(ids: string[]): void {
-  for (const id of ids) if (!isValidJobId(id)) throw badIdError();
 }
