@@ -1,7 +1,8 @@
 import type { Delivery, GetJobsRequest, JobWaitOutcome } from "../../core/contract.js";
 import { decodeCounts } from "./replies.js";
 import { num } from "./script.js";
-import { checkIds, type QueueStore } from "./store.js";
+import { checkIds } from "../../core/job-id-check.js";
+import type { QueueStore } from "./store.js";
 import { FetchWaiter, JobWaiter, NotifyWaiter } from "./waiters.js";
 
 /** most blocked fetchers served by one script call */

@@ -1,5 +1,4 @@
 import {
-  BrokerError,
   type AddJobRequest,
   type AddJobResult,
   type Broker,
@@ -23,6 +22,9 @@ import {
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
+import { checkIds } from "../../core/job-id-check.js";
+import { checkLeaseSeconds } from "../../core/lease.js";
+import { foldPauseOps } from "../../core/pause-ops.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import type { Logger } from "../../log.js";
 import { BlockedClients } from "./blocking.js";
@@ -35,7 +37,7 @@ import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat } from 
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list, num } from "./script.js";
-import { QueueStore, checkIds, noJob, type PutBackHow } from "./store.js";
+import { QueueStore, noJob, type PutBackHow } from "./store.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
@@ -191,10 +193,8 @@ export class RedisBroker implements Broker {
     return added.eventId !== undefined ? { id, seq, eventId: added.eventId } : { id, seq };
   }
 
-  getJobs(req: GetJobsRequest): Promise<Delivery[] | null> {
-    if (req.leaseSeconds !== undefined && (!Number.isSafeInteger(req.leaseSeconds) || req.leaseSeconds < 1)) {
-      return Promise.reject(new BrokerError("ERR", "lease must be a positive number of seconds"));
-    }
+  async getJobs(req: GetJobsRequest): Promise<Delivery[] | null> {
+    checkLeaseSeconds(req.leaseSeconds);
     return this.blocked.getJobs(req, req.consume === true);
   }
 
@@ -313,9 +313,7 @@ export class RedisBroker implements Broker {
   }
 
   async pause(queue: string, ops: PauseOp[]): Promise<PauseState> {
-    let state = "";
-    for (const op of ops) if (op !== "state" && op !== "bcast") state = op;
-    const after = decodePause(await this.store.run("pause", queue, [state]));
+    const after = decodePause(await this.store.run("pause", queue, [foldPauseOps(ops) ?? ""]));
     if (after.created) await this.store.queues.register(queue);
     return after.state;
   }

@@ -3,10 +3,10 @@ import type {
   BrokerStats,
   JobInfo,
   JobScanOptions,
-  JobState,
   QueueScanOptions,
   ScanResult,
 } from "../../core/contract.js";
+import { JobScanFilter } from "../../core/job-scan.js";
 import { MAX_SCAN_COUNT, scanBudget } from "../../core/listing-limits.js";
 import { decodeScan, decodeStat } from "./replies.js";
 import type { QueueStore } from "./store.js";
@@ -41,8 +41,11 @@ export async function jscan(
   // Each queue gave its first budget + 1 of the window: every seq before the cut is here.
   const page = all.length > budget ? all.slice(0, budget) : all;
   const next = all.length > budget ? all[budget]!.seq : beyond;
-  const states = opts.states && opts.states.length > 0 ? new Set<JobState>(opts.states) : undefined;
-  return { cursor: next, items: states ? page.filter((info) => states.has(info.state)) : page };
+  const filter = new JobScanFilter(opts);
+  return {
+    cursor: next,
+    items: filter.everyState ? page : page.filter((info) => filter.stateMatches(info.state)),
+  };
 }
 
 /** `queue` alone, or every registered queue a registry page at a time, the other clients served in between. */

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { BrokerError, badIdError, isValidJobId, type Delivery, type JobInfo } from "../../core/contract.js";
+import { BrokerError, type Delivery, type JobInfo } from "../../core/contract.js";
+import { checkIds } from "../../core/job-id-check.js";
 import type { Clock } from "../../core/clock.js";
 import { newNodeId, ttlSuffix } from "../../core/ids.js";
 import { ConsumerRegistrations } from "../../core/registrations.js";
@@ -164,11 +165,6 @@ export class QueueStore {
     if (queue === undefined) return null;
     return decodeShow(queue, await this.run("show", queue, [id]), this.clock.now());
   }
-}
-
-/** Multi-id commands check every id first and do nothing if one is malformed. */
-export function checkIds(ids: string[]): void {
-  for (const id of ids) if (!isValidJobId(id)) throw badIdError();
 }
 
 /** WORKING's answer for a job this store does not hold */
