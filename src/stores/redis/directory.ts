@@ -1,8 +1,9 @@
 import type { Redis } from "ioredis";
 import type { Client } from "./connection.js";
 import { idTag, type Keys } from "./keys.js";
-import { LOOKUP_SCRIPT } from "./lua.js";
-import { Script, list, str } from "./script.js";
+import { decodeLookup } from "./replies.js";
+import { Script } from "./script.js";
+import { scriptSource } from "./scripts.js";
 
 const CACHE_MAX = 100_000;
 
@@ -15,7 +16,7 @@ const CACHE_MAX = 100_000;
  */
 export class JobDirectory {
   private readonly cache = new Map<string, string>();
-  private readonly lookup = new Script(LOOKUP_SCRIPT);
+  private readonly lookup = new Script(scriptSource("lookup"));
 
   constructor(
     private readonly client: Client,
@@ -54,10 +55,10 @@ export class JobDirectory {
     await Promise.all(
       [...byTag].map(async ([tag, at]) => {
         const args = ["id", ...at.map((i) => ids[i]!)];
-        const reply = list(await this.lookup.run(this.client, this.keys.index(tag), args));
+        const found = decodeLookup(await this.lookup.run(this.client, this.keys.index(tag), args));
         at.forEach((i, k) => {
-          const pair = reply[k];
-          if (Array.isArray(pair)) out[i] = str(pair[1]);
+          const pair = found[k];
+          if (pair) out[i] = pair.queue;
         });
       }),
     );
@@ -82,8 +83,8 @@ export class JobDirectory {
   async idOfSeq(seq: number, tags: Iterable<string>): Promise<string | undefined> {
     const found = await Promise.all(
       [...tags].map(async (tag) => {
-        const pair = list(await this.lookup.run(this.client, this.keys.index(tag), ["seq", seq]))[0];
-        return Array.isArray(pair) ? str(pair[0]) : undefined;
+        const [pair] = decodeLookup(await this.lookup.run(this.client, this.keys.index(tag), ["seq", seq]));
+        return pair?.id;
       }),
     );
     return found.find((id) => id !== undefined);

@@ -1,6 +1,6 @@
 import type { Client } from "./connection.js";
 import type { Keys } from "./keys.js";
-import { num, type Reply } from "./script.js";
+import type { QueueTotals } from "./replies.js";
 
 /**
  * The deployment-wide registry of queues (QSCAN, stats, the timer sweep) and
@@ -47,14 +47,12 @@ export class QueueRegistry {
     return pairs(flat);
   }
 
-  /** Adds a dropped queue's totals ({ added, delivered, acked, expired, requeued } from index 1) to the deployment's. */
-  async foldTotals(reply: Reply[]): Promise<void> {
-    const names = ["added", "delivered", "acked", "expired", "requeued"];
+  /** Adds a dropped queue's totals to the deployment's. */
+  async foldTotals(totals: QueueTotals): Promise<void> {
     await Promise.all(
-      names.map((name, i) => {
-        const n = num(reply[i + 1]);
-        return n > 0 ? this.client.hincrby(this.keys.totals, name, n) : undefined;
-      }),
+      Object.entries(totals).map(([name, n]) =>
+        n > 0 ? this.client.hincrby(this.keys.totals, name, n) : undefined,
+      ),
     );
   }
 

@@ -1,9 +1,10 @@
 import type { Clock } from "../../core/clock.js";
 import type { Client } from "./connection.js";
 import type { Keys } from "./keys.js";
-import type { QueueScriptName } from "./lua.js";
 import type { QueueRegistry } from "./queues.js";
-import { list, num, type Reply } from "./script.js";
+import { decodeDue, decodeGc } from "./replies.js";
+import type { Reply } from "./script.js";
+import type { QueueScriptName } from "./scripts.js";
 import type { LocalWaiters } from "./waiters.js";
 
 /** An empty queue unused this long is dropped (as the embedded engine does). */
@@ -116,9 +117,8 @@ export class Timers {
         due.map(async (queue) => {
           let more = true;
           while (more) {
-            const r = list(await this.host.run("due", queue, [DUE_BATCH]));
-            more = num(r[0]) >= DUE_BATCH;
-            const next = num(r[1]);
+            const { processed, next } = decodeDue(await this.host.run("due", queue, [DUE_BATCH]));
+            more = processed >= DUE_BATCH;
             this.indexed.delete(queue);
             if (next < 0) await client.zrem(keys.timers, queue);
             else await client.zadd(keys.timers, next, queue);
@@ -145,9 +145,9 @@ export class Timers {
     const queues = await this.host.queues.all();
     await inChunks(queues, async ([queue]) => {
       if (this.host.waiters.waitingOn(queue) > 0) return;
-      const r = list(await this.host.run("gc", queue, [QUEUE_IDLE_GC_MS]));
-      if (num(r[0]) !== 2) return;
-      await this.host.queues.foldTotals(r);
+      const { deleted, totals } = decodeGc(await this.host.run("gc", queue, [QUEUE_IDLE_GC_MS]));
+      if (!deleted) return;
+      await this.host.queues.foldTotals(totals);
       await this.host.queues.unregister(queue);
     });
     return queues.length;

@@ -1,0 +1,206 @@
+import type { DeadLetterInfo, Delivery, JobInfo, PauseState } from "../../core/contract.js";
+import { buf, list, num, str, type Reply } from "./script.js";
+
+/**
+ * Script replies → records, one decoder per reply shape. The field order of each
+ * is stated in the header of the .lua file that builds it (scripts/, shared shapes
+ * in scripts/includes/replies.lua); this file is the only TypeScript that knows it.
+ */
+
+/** info (includes/replies.lua): SHOW, QPEEK, JSCAN entries */
+export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo {
+  const r = list(reply);
+  const ttl = num(r[4]);
+  const createdAt = num(r[5]);
+  const requeueAt = num(r[10]);
+  const info: JobInfo = {
+    id: str(r[0]),
+    seq: num(r[1]),
+    queue,
+    state: jobState(str(r[2])),
+    repl: num(r[3]),
+    ttl,
+    createdAt,
+    expiresAt: createdAt + ttl * 1000,
+    delay: num(r[6]),
+    retry: num(r[7]),
+    nacks: num(r[8]),
+    additionalDeliveries: num(r[9]),
+    requeueAt: requeueAt === 0 ? null : requeueAt,
+    awakeAt: num(r[11]),
+    delayedUntil: num(r[15]) === 0 ? null : num(r[15]),
+    body: buf(r[12]),
+    observedAt: now,
+  };
+  if (r[13] !== null && r[13] !== undefined && Buffer.isBuffer(r[13])) info.eventId = str(r[13]);
+  const left = num(r[14]);
+  if (left >= 0) info.retriesLeft = left;
+  return info;
+}
+
+/** the record's st letter (includes/job.lua) → the state SHOW prints */
+function jobState(st: string): JobInfo["state"] {
+  if (st === "q") return "queued";
+  if (st === "w") return "wait-repl";
+  return "active";
+}
+
+/** show-11.lua: the info of the one id asked, or null */
+export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | null {
+  const first = list(reply)[0];
+  return Array.isArray(first) ? decodeJobInfo(queue, first, now) : null;
+}
+
+export interface TakeResult {
+  /** the script created (or brought back) the queue */
+  created: boolean;
+  deliveries: Delivery[];
+  /** each delivered job's next timer (its lease re-queue or expiry), ms */
+  wakeAts: number[];
+}
+
+/** take-11.lua: { created, delivery… }; delivery shape in includes/replies.lua */
+export function decodeTake(queue: string, reply: Reply): TakeResult {
+  const all = list(reply);
+  const rest = all.slice(1).map(list);
+  return {
+    created: num(all[0]) === 1,
+    deliveries: rest.map((r) => decodeDelivery(queue, r)),
+    wakeAts: rest.map((r) => num(r[6])),
+  };
+}
+
+function decodeDelivery(queue: string, r: Reply[]): Delivery {
+  const out: Delivery = {
+    queue,
+    id: str(r[0]),
+    seq: num(r[1]),
+    body: buf(r[2]),
+    nacks: num(r[3]),
+    additionalDeliveries: num(r[4]),
+  };
+  if (Buffer.isBuffer(r[5])) out.eventId = str(r[5]);
+  return out;
+}
+
+/** add-11.lua: { created, event id or false } */
+export function decodeAdd(reply: Reply): { created: boolean; eventId: string | undefined } {
+  const r = list(reply);
+  return { created: num(r[0]) === 1, eventId: Buffer.isBuffer(r[1]) ? str(r[1]) : undefined };
+}
+
+/** deadLetters-11.lua entries */
+export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
+  const r = list(reply);
+  return {
+    id: str(r[0]),
+    seq: num(r[1]),
+    queue,
+    body: buf(r[2]),
+    eventId: Buffer.isBuffer(r[3]) ? str(r[3]) : undefined,
+    reason: str(r[4]),
+    at: num(r[5]),
+  };
+}
+
+/** a queue's lifetime totals, as a dropped queue hands them to the deployment's */
+export interface QueueTotals {
+  added: number;
+  delivered: number;
+  acked: number;
+  expired: number;
+  requeued: number;
+}
+
+function totalsFrom(r: Reply[], at: number): QueueTotals {
+  return {
+    added: num(r[at]),
+    delivered: num(r[at + 1]),
+    acked: num(r[at + 2]),
+    expired: num(r[at + 3]),
+    requeued: num(r[at + 4]),
+  };
+}
+
+export interface QueueStat {
+  /** 0: unknown or hidden */
+  visible: boolean;
+  len: number;
+  created: number;
+  touched: number;
+  pause: PauseState;
+  jobsIn: number;
+  jobsOut: number;
+  live: number;
+  totals: QueueTotals;
+  /** wait-repl jobs */
+  held: number;
+}
+
+/** stat-11.lua */
+export function decodeStat(reply: Reply): QueueStat {
+  const r = list(reply);
+  return {
+    visible: num(r[0]) === 1,
+    len: num(r[1]),
+    created: num(r[2]),
+    touched: num(r[3]),
+    pause: str(r[4]) as PauseState,
+    jobsIn: num(r[5]),
+    jobsOut: num(r[6]),
+    live: num(r[7]),
+    totals: totalsFrom(r, 8),
+    held: num(r[13]),
+  };
+}
+
+export interface Counts {
+  live: number;
+  ready: number;
+  pausedOut: boolean;
+  /** exists and not hidden */
+  known: boolean;
+}
+
+/** counts-11.lua */
+export function decodeCounts(reply: Reply): Counts {
+  const r = list(reply);
+  return { live: num(r[0]), ready: num(r[1]), pausedOut: num(r[2]) === 1, known: num(r[3]) === 1 };
+}
+
+/** pause-11.lua: { state after, created } */
+export function decodePause(reply: Reply): { state: PauseState; created: boolean } {
+  const r = list(reply);
+  return { state: str(r[0]) as PauseState, created: num(r[1]) === 1 };
+}
+
+/** due-11.lua: { processed, next timer or -1 } */
+export function decodeDue(reply: Reply): { processed: number; next: number } {
+  const r = list(reply);
+  return { processed: num(r[0]), next: num(r[1]) };
+}
+
+/** gc-11.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
+export function decodeGc(reply: Reply): { deleted: boolean; totals: QueueTotals } {
+  const r = list(reply);
+  return { deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
+}
+
+/** flushQueue-11.lua: { live jobs removed, totals dropped } */
+export function decodeFlush(reply: Reply): { removed: number; totals: QueueTotals } {
+  const r = list(reply);
+  return { removed: num(r[0]), totals: totalsFrom(r, 1) };
+}
+
+/** scan-11.lua: { info arrays, first seq past the window (0: none) } */
+export function decodeScan(queue: string, reply: Reply, now: number): { infos: JobInfo[]; beyond: number } {
+  const [infos, beyond] = list(reply);
+  return { infos: list(infos).map((r) => decodeJobInfo(queue, r, now)), beyond: num(beyond) };
+}
+
+/** lookup-2.lua entries: { id, queue } or false */
+export function decodeLookup(reply: Reply): Array<{ id: string; queue: string } | undefined> {
+  return list(reply).map((pair) =>
+    Array.isArray(pair) ? { id: str(pair[0]), queue: str(pair[1]) } : undefined,
+  );
+}

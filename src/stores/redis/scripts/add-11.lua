@@ -1,0 +1,57 @@
+--[[
+  Adds a job (ADDJOB and every dialect's add).
+    KEYS[1..11] the queue's keys (includes/queue.lua)
+    ARGV[1] queue, [2] now, [3] wake channel
+    ARGV[4] id, [5] seq, [6] body, [7] ttl, [8] retry, [9] delay, [10] repl, [11] maxlen (0 = none),
+    [12] front (0/1), [13] hasEvent (0/1), [14] event id, [15] retries (-1 = unlimited),
+    [16] numbered (0/1: the event id is the queue's next TaskQ task number, as core states the rule),
+    [17] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
+         and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
+  Returns { 1 created (0/1), 2 the event id or false } (replies.ts decodeAdd).
+  Errors: ERR duplicate event, MAXLEN, PAUSED.
+]]
+--- @include "includes/enqueue"
+--- @include "includes/new-job"
+
+-- seq stays a string: Lua would print large numbers in exponent notation
+local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
+local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
+local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
+local holdUntil = tonumber(ARGV[17])
+-- the TaskQ counter is read only by adds that have or get an event id
+local lastNumber = 0
+if hasEvent or ARGV[16] == '1' then lastNumber = tonumber(redis.call('GET', N) or '0') end
+if ARGV[16] == '1' then
+  hasEvent = true
+  event = string.format('%d', lastNumber + 1)
+end
+if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event ' .. event) end
+if maxlen > 0 and redis.call('ZCARD', R) >= maxlen then
+  return redis.error_reply('MAXLEN Queue is already longer than the specified MAXLEN count')
+end
+local p = redis.call('HGET', M, 'pause')
+if p == 'in' or p == 'all' then return redis.error_reply('PAUSED Queue paused in input, try later') end
+local created
+if delay > 0 then created = ensureHiddenQueue() else created = ensureQueue() end
+local rank
+if front then rank = redis.call('HINCRBY', M, 'front', -1) else rank = redis.call('HINCRBY', M, 'rank', 1) end
+local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k = rank, st = 'a', n = 0, ad = 0,
+  aw = 0, rq = 0, eq = 0, rs = retries, rl = retries }
+if hasEvent then
+  job.ev = event
+  redis.call('HSET', E, event, id)
+  -- canonical decimal ids of 1 to 15 digits raise the counter (tonumber keeps them exact)
+  if #event <= 15 and string.match(event, '^[1-9][0-9]*$') and tonumber(event) > lastNumber then
+    redis.call('SET', N, event)
+  end
+end
+indexNewJob(id, seq, body)
+if holdUntil ~= 0 then
+  job.st = 'w'
+  job.hw = math.max(holdUntil, 0)
+  redis.call('HINCRBY', M, 'held', 1)
+end
+if delay > 0 then job.aw = now + delay * 1000 else enqueue(id, job) end
+store(id, job)
+finish()
+return { created, hasEvent and event or false }

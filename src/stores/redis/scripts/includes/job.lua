@@ -1,0 +1,49 @@
+--[[
+  A job record (cmsgpack map in the jobs hash): s seq (a decimal string), c createdAt, ttl, r retry,
+  dl delay, rp repl, k rank, st state ("w" wait-repl, "q" queued, "a" active, "d" dead letter),
+  hw wait-repl deadline (0 = bounded by the TTL only), n nacks, ad additional deliveries,
+  aw awakeAt, rq requeueAt, eq ever queued, ev okq event id, rs retries, rl retries left,
+  w watched by WAITJOB, dr/da dead reason and time. Times are absolute ms; 0 = unset.
+]]
+--- @include "queue"
+
+-- the live job, or nil (unknown, or a dead letter)
+local function load(id)
+  local raw = redis.call('HGET', J, id)
+  if not raw then return nil end
+  local job = cmsgpack.unpack(raw)
+  if job.st == 'd' then return nil end
+  return job
+end
+local function save(id, job) redis.call('HSET', J, id, cmsgpack.pack(job)) end
+local function expiresAt(job) return job.c + job.ttl * 1000 end
+local function wakeAt(job)
+  local at = expiresAt(job)
+  if job.aw ~= 0 and job.aw < at then at = job.aw end
+  if job.st ~= 'q' and job.rq ~= 0 and job.rq < at then at = job.rq end
+  if job.st == 'w' and job.hw ~= 0 and job.hw < at then at = job.hw end
+  return at
+end
+local function schedule(id, job) redis.call('ZADD', T, wakeAt(job), id) end
+-- the record written back and its timer moved to its next wake time
+local function store(id, job)
+  save(id, job)
+  schedule(id, job)
+end
+-- Held for WAIT: not deliverable, not movable by NACK/ENQUEUE/RETRY until released.
+local function held(job) return job.st == 'w' end
+-- the next lease re-queue, RETRY seconds from now (0: at-most-once, never)
+local function armRequeue(job)
+  if job.r > 0 then job.rq = now + job.r * 1000 else job.rq = 0 end
+end
+local function nextRequeueAt(job)
+  if job.rq == 0 or job.rq > now then return job.rq end
+  local period = job.r * 1000
+  return job.rq + math.ceil((now - job.rq + 1) / period) * period
+end
+-- the okq event id, or false (a nil would cut a reply array short)
+local function eventOf(job) return job.ev or false end
+-- WAITJOB clients of a watched job learn how it went
+local function publishGone(id, job, outcome)
+  if job.w == 1 then redis.call('PUBLISH', chan .. ':gone', id .. ' ' .. outcome) end
+end

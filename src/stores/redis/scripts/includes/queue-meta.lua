@@ -1,0 +1,28 @@
+--- @include "queue"
+
+-- A queue exists while its meta does and is not hidden. An idle queue whose
+-- jobs are all delivered is hidden rather than deleted (its rank counters and
+-- live count must survive); queuing a job or naming it again brings it back fresh.
+-- 1 if the queue was created (or brought back).
+local function ensureQueue()
+  if redis.call('EXISTS', M) == 1 then
+    if redis.call('HGET', M, 'hidden') ~= '1' then return 0 end
+    redis.call('HSET', M, 'hidden', 0, 'created', now, 'touched', now, 'pause', 'none', 'in', 0, 'out', 0)
+    return 1
+  end
+  redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'rank', 0, 'front', 0, 'hidden', 0,
+    'in', 0, 'out', 0, 'live', 0, 'added', 0, 'delivered', 0, 'acked', 0, 'expired', 0, 'requeued', 0)
+  return 1
+end
+-- A queue holding only delayed jobs is not known yet (as in Disque, a queue is
+-- created when a job is first queued): its meta is made hidden.
+local function ensureHiddenQueue()
+  if redis.call('EXISTS', M) == 1 then return 0 end
+  ensureQueue()
+  redis.call('HSET', M, 'hidden', 1)
+  return 1
+end
+local function pausedOut()
+  local p = redis.call('HGET', M, 'pause')
+  return p == 'out' or p == 'all'
+end

@@ -1,0 +1,21 @@
+--[[
+  The frame of every queue script. A script runs atomically on the node that owns its
+  queue's slot and touches only the keys it declares: the eleven keys of one queue (keys.ts).
+    KEYS[1] meta (hash), [2] ready (zset by rank), [3] timers (zset by wake time), [4] all (zset by seq),
+    [5] jobs (hash id -> cmsgpack record), [6] bodies, [7] events (event id -> id), [8] dead (list),
+    [9] ids (id -> queue), [10] seqs (seq -> id), [11] TaskQ task number
+    ARGV[1] queue name, [2] now (ms, from the broker's clock), [3] wake channel, [4]... per script
+]]
+local M, R, T, A, J, B, E, D, I, S, N = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11]
+local Q = ARGV[1]
+local now = tonumber(ARGV[2])
+local chan = ARGV[3]
+local woke = false
+
+local function touch() redis.call('HSET', M, 'touched', now) end
+-- one wake-up per script run, for this queue's blocked clients on every server
+local function finish()
+  if woke then redis.call('PUBLISH', chan, Q) end
+end
+-- both the live and the dead keys of the queue (QFLUSH, idle queue collection)
+local function dropQueueKeys() redis.call('DEL', M, R, T, A, J, B, E, D) end

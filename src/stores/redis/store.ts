@@ -1,0 +1,173 @@
+import { randomBytes } from "node:crypto";
+import { BrokerError, type Delivery, type JobInfo } from "../../core/contract.js";
+import { checkIds } from "../../core/job-id-check.js";
+import type { Clock } from "../../core/clock.js";
+import { newNodeId, ttlSuffix } from "../../core/ids.js";
+import { ConsumerRegistrations } from "../../core/registrations.js";
+import type { Logger } from "../../log.js";
+import type { Connections, Client } from "./connection.js";
+import { Keys, queueTag } from "./keys.js";
+import { JobDirectory } from "./directory.js";
+import { QueueRegistry } from "./queues.js";
+import { Timers } from "./timers.js";
+import { decodePause, decodeShow, decodeTake } from "./replies.js";
+import { Script, num, type Reply } from "./script.js";
+import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
+import { LocalWaiters } from "./waiters.js";
+import type { Redis } from "ioredis";
+
+/** sequence numbers are reserved from Redis in blocks of this many */
+const SEQ_BLOCK = 1000;
+
+export interface QueueStoreSettings {
+  conns: Connections;
+  clock: Clock;
+  prefix: string;
+  logger?: Logger | undefined;
+}
+
+/** What goes back to a queue: see putBack-11.lua. */
+export type PutBackHow = "nack" | "nack-to-back" | "enqueue" | "release";
+
+/**
+ * What every part of the Redis store shares: the connections, the scripts and
+ * how they are run on a queue, the indexes kept beside the queues (registry,
+ * job directory, timers), this server's blocked clients, and the job commands
+ * that other parts build on (take, put back, show).
+ */
+export class QueueStore {
+  readonly nodeId = newNodeId();
+  readonly keys: Keys;
+  readonly conns: Connections;
+  readonly clock: Clock;
+  readonly logger: Logger | undefined;
+  readonly waiters = new LocalWaiters();
+  readonly queues: QueueRegistry;
+  readonly timers: Timers;
+  readonly directory: JobDirectory;
+  /** okq QREGISTER: consumer -> queues */
+  readonly registrations = new ConsumerRegistrations();
+  private readonly scripts = new Map<QueueScriptName, Script>();
+  private randomPool = Buffer.alloc(0);
+  private randomOffset = 0;
+  private readonly nodePrefix = this.nodeId.slice(0, 8);
+  private seqNext = 0;
+  private seqEnd = 0;
+  private seqRefill: Promise<void> | undefined;
+
+  constructor(settings: QueueStoreSettings) {
+    this.conns = settings.conns;
+    this.clock = settings.clock;
+    this.keys = new Keys(settings.prefix);
+    this.logger = settings.logger;
+    for (const name of QUEUE_SCRIPT_NAMES) this.scripts.set(name, new Script(scriptSource(name)));
+    this.queues = new QueueRegistry(this.conns.client, this.keys);
+    this.directory = new JobDirectory(this.conns.client, this.keys);
+    this.timers = new Timers({
+      client: this.conns.client,
+      keys: this.keys,
+      clock: this.clock,
+      waiters: this.waiters,
+      queues: this.queues,
+      run: (name, queue, args) => this.run(name, queue, args),
+    });
+  }
+
+  /** Loads every script on one master. */
+  loadScripts(node: Redis): Promise<void>[] {
+    return [...[...this.scripts.values()].map((s) => s.load(node)), this.directory.load(node)];
+  }
+
+  /** Runs a queue script on the queue's keys with the ARGV every queue script starts with. */
+  run(name: QueueScriptName, queue: string, args: Array<string | Buffer | number>): Promise<Reply> {
+    return this.runOn(this.conns.client, name, queue, args);
+  }
+
+  /** `run` on a given connection (REPLICATE n's own connection to the queue's master). */
+  runOn(
+    client: Client | Redis,
+    name: QueueScriptName,
+    queue: string,
+    args: Array<string | Buffer | number>,
+  ): Promise<Reply> {
+    return this.scripts
+      .get(name)!
+      .run(client, this.keys.queue(queue), [queue, this.clock.now(), this.keys.wakeChannel, ...args]);
+  }
+
+  /**
+   * Sequence numbers come from one deployment-wide counter, reserved in
+   * blocks: consecutive on one server, unique across servers.
+   */
+  async nextSeq(): Promise<number> {
+    while (this.seqNext >= this.seqEnd) {
+      this.seqRefill ??= (async () => {
+        const end = await this.conns.client.incrby(this.keys.seq, SEQ_BLOCK);
+        this.seqNext = end - SEQ_BLOCK + 1;
+        this.seqEnd = end + 1;
+      })().finally(() => (this.seqRefill = undefined));
+      await this.seqRefill;
+    }
+    return this.seqNext++;
+  }
+
+  /** `D-<node8>-<queue tag (3)><21 random>-<ttl4>`: the tag leads from the id to the queue's slot. */
+  newJobId(queue: string, ttl: number, retry: number, suffix = ttlSuffix(ttl, retry)): string {
+    // Random bytes drawn 1024 ids at a time, as the engine's IdGenerator does.
+    if (this.randomOffset + 16 > this.randomPool.length) {
+      this.randomPool = randomBytes(16 * 1024);
+      this.randomOffset = 0;
+    }
+    const random = this.randomPool.toString("base64", this.randomOffset, this.randomOffset + 16).slice(0, 21);
+    this.randomOffset += 16;
+    return `D-${this.nodePrefix}-${queueTag(queue)}${random}-${suffix}`;
+  }
+
+  /** Makes the queue known (QSTAT shows it) without changing it. */
+  async ensureQueue(queue: string): Promise<void> {
+    if (decodePause(await this.run("pause", queue, [""])).created) await this.queues.register(queue);
+  }
+
+  async take(
+    queue: string,
+    count: number,
+    leaseSeconds: number | undefined,
+    consume: boolean,
+    ensure = false,
+  ): Promise<Delivery[]> {
+    const taken = decodeTake(
+      queue,
+      await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0]),
+    );
+    if (taken.created) await this.queues.register(queue);
+    if (taken.deliveries.length === 0) return [];
+    for (const job of taken.deliveries) this.directory.remember(job.id, queue);
+    if (!consume) await this.timers.note(queue, Math.min(...taken.wakeAts));
+    return taken.deliveries;
+  }
+
+  async putBack(ids: string[], how: PutBackHow): Promise<number> {
+    const groups = await this.directory.groupByQueue(ids);
+    let moved = 0;
+    await Promise.all(
+      [...groups].map(async ([queue, group]) => {
+        const n = num(await this.run("putBack", queue, [how, ...group]));
+        moved += n;
+        if (n > 0) await this.timers.noteEarliest(queue);
+      }),
+    );
+    return moved;
+  }
+
+  async show(id: string): Promise<JobInfo | null> {
+    checkIds([id]);
+    const [queue] = await this.directory.queuesOf([id]);
+    if (queue === undefined) return null;
+    return decodeShow(queue, await this.run("show", queue, [id]), this.clock.now());
+  }
+}
+
+/** WORKING's answer for a job this store does not hold */
+export function noJob(): BrokerError {
+  return new BrokerError("NOJOB", "Job not known in the context of this node.");
+}
