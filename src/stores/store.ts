@@ -1,23 +1,46 @@
 import { BrokerError, type Awaitable, type Broker, type Delivery } from "../core/contract.js";
+import type { FsyncPolicy } from "./embedded/journal/index.js";
+
+/** INFO sections, by name: field → value */
+export type InfoSections = Record<string, Record<string, string | number>>;
 
 /**
- * A store as the server runs it: the Broker contract every door talks to,
- * plus its life cycle and what INFO reports of it. Both the embedded store
- * (engine + journal) and the Redis store are one of these, so the server and
- * the doors never branch on which it is.
+ * A store as the server runs it: the Broker every door talks to, its one
+ * write gate, its life cycle and what INFO reports of it. The embedded store
+ * (engine + journal) and the Redis store are each one of these
+ * (make-store.ts), so the server and the doors never branch on which it is.
  */
-export interface Store extends Broker {
+export interface Store {
   readonly kind: "embedded" | "redis";
+  /** what every door talks to */
+  readonly broker: Broker;
+  /** the one write gate every door goes through */
+  readonly gate: WriteGate;
   /** opens the journal / connects to Redis; the doors listen only after it */
   start(): Promise<void>;
+  /** the RESP door listens on `port`: HELLO reports it (the Redis store registers it now) */
+  listening(port: number): Promise<void>;
+  /** every door listens: leases, delays and TTLs run from now on */
+  startTimers(): void;
+  /** stops the timers, closes the journal / the Redis connections */
   close(): Promise<void>;
-  /** the store's own INFO sections (persistence, redis …) */
-  info(): Awaitable<Record<string, Record<string, string | number>>>;
+  /** the store's own INFO sections (persistence, redis) */
+  info(): Promise<InfoSections>;
   /**
    * Why writes are refused right now (the journal cannot write), or
    * undefined. Checked BEFORE a write changes anything: see WriteGate.
    */
   writeRefusal(): string | undefined;
+  /** job data held in this process, for --maxmemory (0 on Redis: the jobs live there) */
+  dataBytes(): number;
+  /** the settings CONFIG SET may change for a running store */
+  configure(settings: { maxJobSize: number; fsync: FsyncPolicy }): void;
+  /** the other servers of a deployment see this one's state (CLUSTER LEAVING) now */
+  announce(): Promise<void>;
+  /** BGREWRITEAOF: "in-progress" when one runs already, undefined without a journal */
+  compact(): "started" | "in-progress" | undefined;
+  /** each delivery's queue and wait (add-to-fetch latency); stores that cannot tell ignore it */
+  observeDeliveries(observe: (queue: string, createdAt: number, now: number) => void): void;
 }
 
 /** What the gate needs of a store: the Broker's durability and release, and the refusal. */
