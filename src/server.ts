@@ -12,7 +12,7 @@ import type { SlowLog } from "./doors/resp/slowlog.js";
 import { respCommandTable } from "./doors/resp/table.js";
 import { TaskqServer } from "./doors/taskq/server.js";
 import { EmbeddedStore, makeStore } from "./stores/make-store.js";
-import type { Store } from "./stores/store.js";
+import type { Store, WriteGate } from "./stores/store.js";
 import { loadTls } from "./util/tls.js";
 import { MemoryBudget } from "./util/memory.js";
 import { RateSampler } from "./util/rates.js";
@@ -113,7 +113,7 @@ export class DocketServer implements ServerHandle {
         respCommandCalls: () => this.table.callCounts(),
         budget: this.memory,
         logger: this.logger,
-        writeRefusal: () => this.writeRefusal(),
+        gate: this.jobs.gate,
       });
       this.http = http;
       this.jobs.observeDeliveries((queue, createdAt, now) =>
@@ -233,6 +233,11 @@ export class DocketServer implements ServerHandle {
 
   async infoSections(): Promise<Record<string, Record<string, string | number>>> {
     return { server: { store: this.store }, ...(await this.jobs.info()) };
+  }
+
+  /** the store's one write gate, which every door goes through */
+  get gate(): WriteGate {
+    return this.jobs.gate;
   }
 
   writeRefusal(): string | undefined {

@@ -16,7 +16,7 @@ import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
 import { installMemoryBound } from "./memory.js";
 import type { MemoryBudget } from "../../util/memory.js";
-import { WriteGate } from "../../stores/store.js";
+import type { WriteGate } from "../../stores/store.js";
 
 export interface HttpDoorOptions {
   broker: Broker;
@@ -37,8 +37,8 @@ export interface HttpDoorOptions {
   /** the server-wide memory bound (--maxmemory) */
   budget?: MemoryBudget;
   logger: Logger;
-  /** why writes are refused right now (the journal cannot write), or undefined */
-  writeRefusal(): string | undefined;
+  /** the store's one write gate (src/stores/store.ts) */
+  gate: WriteGate;
 }
 
 /**
@@ -62,11 +62,7 @@ export class HttpDoor {
     this.https = options.tls !== undefined;
     this.ctx = {
       broker: options.broker,
-      gate: new WriteGate({
-        whenDurable: () => options.broker.whenDurable(),
-        release: (ids) => options.broker.release(ids),
-        writeRefusal: () => options.writeRefusal(),
-      }),
+      gate: options.gate,
       clock: options.clock,
       maxJobSize: options.maxJobSizeNow,
       waits: new Set(),
