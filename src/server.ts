@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "./core/contract.js";
-import { checkConfig, defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
+import { defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
+import { checkSettings } from "./settings.js";
 import { systemClock, type Clock, type Engine } from "./stores/embedded/engine/index.js";
 import type { Journal, JournalFs } from "./stores/embedded/journal/index.js";
 import { createLogger, type Logger } from "./log.js";
@@ -53,7 +54,7 @@ export class DocketServer implements ServerHandle {
     /** tests pass a file system that can fail (disk full) */
     private readonly journalFs?: JournalFs,
   ) {
-    checkConfig(config);
+    checkSettings(config);
     this.logger = logger ?? createLogger();
     this.jobs = makeStore(config, {
       clock,

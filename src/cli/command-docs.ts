@@ -1,12 +1,14 @@
 import { format } from "prettier";
 import { respCommandTable } from "../doors/resp/table.js";
 import { taskqCommands } from "../doors/taskq/commands.js";
+import { SETTINGS, type Setting } from "../settings.js";
 
 /**
  * docs/commands.md, generated from the command tables themselves (the RESP
- * table that drives dispatch, arity errors and COMMAND; the TaskQ table), so
- * that the reference cannot drift from what the server answers.
- * `npm run docs` writes it; test/docs/commands.test.ts checks it is current.
+ * table that drives dispatch, arity errors and COMMAND; the TaskQ table), and
+ * README.md's flag table, from the settings table (src/settings.ts), so that
+ * neither can drift from what the server does. `npm run docs` writes them;
+ * test/docs/{commands,settings}.test.ts check they are current.
  */
 
 export const COMMANDS_DOC = "docs/commands.md";
@@ -78,4 +80,24 @@ export async function renderCommandReference(): Promise<string> {
     );
   }
   return format(lines.join("\n"), { parser: "markdown", printWidth: 110 });
+}
+
+/** The flag as README shows it: `--fsync always|everysec|no` for a choice. */
+function shownFlag(setting: Setting): string {
+  const flag = setting.flag!;
+  return setting.choices ? `${flag.split(" ")[0]} ${setting.choices.join("|")}` : flag.replace("...", "…");
+}
+
+/** README's flag table (Markdown, before Prettier aligns it): every flag of `docket serve`. */
+export function settingsTable(): string {
+  const cell = (text: string) => text.replace(/\|/g, "\\|");
+  const rows = SETTINGS.filter((s) => s.flag !== undefined).map(
+    (s) => `| \`${cell(shownFlag(s))}\` | ${cell(s.shown)} | ${cell(s.help)} |`,
+  );
+  return [
+    "| flag | default | meaning |",
+    "| --- | --- | --- |",
+    ...rows,
+    "| `--help`, `--version` | | |",
+  ].join("\n");
 }
