@@ -1,4 +1,4 @@
-import { DEFAULT_REDIS_TIMEOUT_MS, MAX_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
+import { DEFAULT_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
 import { FSYNC_POLICIES, type FsyncPolicy } from "./stores/embedded/journal/writer.js";
 import { defaultMaxMemory } from "./util/memory.js";
 
@@ -111,12 +111,11 @@ export function effectiveFsync(config: ServerConfig): FsyncPolicy {
   return config.appendOnly ? config.fsync : "no";
 }
 
-export function checkConfig(config: ServerConfig): void {
-  const positive = (name: string, value: number, max = Number.MAX_SAFE_INTEGER) => {
-    if (!Number.isInteger(value) || value < 1 || value > max) {
-      throw new Error(`${name} must be an integer between 1 and ${max}, got ${value}`);
-    }
-  };
+/**
+ * Refuses settings that cannot run. `checkRanges` is the settings table's
+ * range check (settings.ts passes it: the table is built from this module's defaults).
+ */
+export function checkConfig(config: ServerConfig, checkRanges: (config: ServerConfig) => void): void {
   const port = (name: string, value: number) => {
     if (!Number.isInteger(value) || value < 0 || value > 65535) {
       throw new Error(`${name} must be between 0 and 65535, got ${value}`);
@@ -128,11 +127,8 @@ export function checkConfig(config: ServerConfig): void {
   if (config.tlsPort !== null) port("tls-port", config.tlsPort);
   if (config.taskqTlsPort !== null) port("taskq-tls-port", config.taskqTlsPort);
   checkTls(config);
-  positive("max-job-size", config.maxJobSize, MAX_JOB_SIZE_LIMIT);
-  positive("max-clients", config.maxClients);
-  positive("client-output-limit", config.clientOutputLimit);
-  positive("compact-min-bytes", config.compactMinBytes);
-  positive("redis-timeout", config.redisTimeout, MAX_REDIS_TIMEOUT_MS);
+  // the integer settings with a range: checked from the settings table (settings.ts)
+  checkRanges(config);
   if (!Number.isSafeInteger(config.maxMemory) || config.maxMemory < 0) {
     throw new Error(`maxmemory must be a whole number of bytes (0 = no bound), got ${config.maxMemory}`);
   }

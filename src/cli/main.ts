@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readFileSync } from "node:fs";
 import { defaultConfig, type ServerConfig } from "../config.js";
+import { SETTINGS, type Setting } from "../settings.js";
 import { startServer } from "../server.js";
 import { readPasswordFile } from "../util/password.js";
 import { humanBytes, parseBytes } from "../util/memory.js";
@@ -45,114 +46,69 @@ const program = new Command()
   .version(pkg.version);
 
 const defaults = defaultConfig();
-program
-  .command("serve")
-  .description("start the server")
-  .option("--port <port>", "RESP port", integer, defaults.port)
-  .option("--bind <address>", "address to listen on", defaults.bind)
-  .option("--data-dir <dir>", "where the journal lives", defaults.dataDir)
-  .option("--requirepass <password>", "password clients must AUTH with (also: DOCKET_PASSWORD)")
-  .option("--requirepass-file <path>", "read the password from this file's first line")
-  .option("--max-job-size <bytes>", "largest job body accepted", integer, defaults.maxJobSize)
-  .option("--max-clients <n>", "most simultaneous connections", integer, defaults.maxClients)
-  .option(
-    "--client-output-limit <bytes>",
-    "unsent output per client before it is dropped",
-    integer,
-    defaults.clientOutputLimit,
-  )
-  .option(
-    "--maxmemory <bytes>",
-    `memory bound for job data and client buffers (100mb, 2gb… accepted; 0 = none; the default, ${humanBytes(defaults.maxMemory)}, is a safe share of the memory: docs/resp.md)`,
-    bytes,
-    defaults.maxMemory,
-  )
-  .option("--http-port <port>", "HTTP/JSON port", integer, defaults.httpPort)
-  .option("--http-bind <address>", "address the HTTP door listens on", defaults.httpBind)
-  .option("--no-http", "no HTTP door")
-  .option("--no-debug-commands", "refuse DEBUG FLUSHALL")
-  .option(
-    "--taskq-port <port>",
-    "serve the TaskQ text protocol on this port (off by default; 7979 is TaskQ's)",
-    integer,
-  )
-  .addOption(
-    new Option("--fsync <policy>", "when write replies wait for the disk")
-      .choices(["always", "everysec", "no"])
-      .default(defaults.fsync),
-  )
-  .option(
-    "--repair",
-    "start even if a data file is missing, truncated or damaged (logs what is dropped)",
-    false,
-  )
-  .option(
-    "--compact-min-bytes <bytes>",
-    "compact the journal once it is this big and twice the live data",
-    integer,
-    defaults.compactMinBytes,
-  )
-  .option(
-    "--redis <url...>",
-    "use Redis instead of the embedded store: one URL = standalone Redis, several = Redis Cluster nodes",
-  )
-  .option("--redis-cluster", "the single --redis URL is a node of a Redis Cluster", false)
-  .option(
-    "--redis-sentinel <host:port,...>",
-    "use Redis through Sentinel: these sentinels name the master (with --redis-master-name); follows failovers",
-    (value: string) => value.split(",").filter((address) => address !== ""),
-  )
-  .option("--redis-master-name <name>", "the master's name in the sentinels' configuration")
-  .option("--redis-prefix <prefix>", "prefix of every Redis key docket writes", defaults.redisPrefix)
-  .option(
-    "--redis-timeout <ms>",
-    "ms a command waits for Redis before the client gets -TRYAGAIN",
-    integer,
-    defaults.redisTimeout,
-  )
-  .option("--tls-cert <path>", "PEM certificate for the TLS ports and HTTPS")
-  .option("--tls-key <path>", "PEM private key of --tls-cert")
-  .option("--tls-ca <path>", "PEM CA: TLS clients must present a certificate it signed")
-  .option("--tls-port <port>", "serve RESP over TLS on this port too", integer)
-  .option("--taskq-tls-port <port>", "serve the TaskQ text protocol over TLS on this port too", integer)
-  .action(async (options: Record<string, unknown>) => {
-    const server = await startServer({
-      port: options.port as number,
-      bind: options.bind as string,
-      dataDir: options.dataDir as string,
-      requirePass: password(options),
-      maxJobSize: options.maxJobSize as number,
-      maxClients: options.maxClients as number,
-      clientOutputLimit: options.clientOutputLimit as number,
-      maxMemory: options.maxmemory as number,
-      debugCommands: options.debugCommands as boolean,
-      httpPort: options.httpPort as number,
-      httpBind: options.httpBind as string,
-      http: options.http as boolean,
-      taskqPort: (options.taskqPort as number | undefined) ?? null,
-      fsync: options.fsync as ServerConfig["fsync"],
-      repair: options.repair as boolean,
-      compactMinBytes: options.compactMinBytes as number,
-      redis: (options.redis as string[] | undefined) ?? [],
-      redisCluster: options.redisCluster as boolean,
-      redisSentinel: (options.redisSentinel as string[] | undefined) ?? [],
-      redisMasterName: options.redisMasterName as string | undefined,
-      redisPrefix: options.redisPrefix as string,
-      redisTimeout: options.redisTimeout as number,
-      tlsCert: options.tlsCert as string | undefined,
-      tlsKey: options.tlsKey as string | undefined,
-      tlsCa: options.tlsCa as string | undefined,
-      tlsPort: (options.tlsPort as number | undefined) ?? null,
-      taskqTlsPort: (options.taskqTlsPort as number | undefined) ?? null,
-    });
-    const stop = (signal: string) => {
-      server.logger.info({ signal }, "shutting down");
-      void server.close().then(() => process.exit(0));
-    };
-    process.once("SIGTERM", () => stop("SIGTERM"));
-    process.once("SIGINT", () => stop("SIGINT"));
-    server.onShutdown(() => process.exit(0));
-  });
+
+/** The `serve` flag of one setting of the table (src/settings.ts). */
+function optionOf(setting: Setting): Option {
+  const option = new Option(setting.flag!, setting.help);
+  const fallback = setting.key === undefined ? undefined : defaults[setting.key];
+  switch (setting.kind) {
+    case "integer":
+      return option.argParser(integer).default(fallback);
+    case "port":
+      return option.argParser(integer);
+    case "bytes":
+      // the default depends on this machine's memory: say what it is here
+      return option.argParser(bytes).default(fallback, humanBytes(defaults.maxMemory));
+    case "choice":
+      return option.choices(setting.choices!).default(fallback);
+    case "switch":
+      return option.default(false);
+    case "list":
+      // --redis takes values, --redis-sentinel one comma list
+      return setting.flag!.includes("...")
+        ? option
+        : option.argParser((value: string) => value.split(",").filter((address) => address !== ""));
+    case "negated":
+      return option;
+    case "text":
+      return typeof fallback === "string" ? option.default(fallback) : option;
+  }
+}
+
+/** commander's name of a flag's value: --max-job-size → maxJobSize, --no-http → http */
+function optionName(flag: string): string {
+  return flag
+    .split(" ")[0]!
+    .replace(/^--(no-)?/, "")
+    .replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+}
+
+/** The server's settings from the parsed flags, by the table. */
+function configOf(options: Record<string, unknown>): Partial<ServerConfig> {
+  const config: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    if (setting.flag === undefined || setting.key === undefined) continue;
+    const value = options[optionName(setting.flag)];
+    if (setting.kind === "port") config[setting.key] = value ?? null;
+    else if (setting.kind === "list") config[setting.key] = value ?? [];
+    else config[setting.key] = value;
+  }
+  config.requirePass = password(options);
+  return config as Partial<ServerConfig>;
+}
+
+const serve = program.command("serve").description("start the server");
+for (const setting of SETTINGS) if (setting.flag !== undefined) serve.addOption(optionOf(setting));
+serve.action(async (options: Record<string, unknown>) => {
+  const server = await startServer(configOf(options));
+  const stop = (signal: string) => {
+    server.logger.info({ signal }, "shutting down");
+    void server.close().then(() => process.exit(0));
+  };
+  process.once("SIGTERM", () => stop("SIGTERM"));
+  process.once("SIGINT", () => stop("SIGINT"));
+  server.onShutdown(() => process.exit(0));
+});
 
 addClientCommands(program);
 
