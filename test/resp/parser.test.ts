@@ -9,7 +9,7 @@ import {
   splitArgs,
   type ParserLimits,
   type Request,
-} from "../../src/doors/resp/parser.js";
+} from "../../src/doors/resp/transport/parser.js";
 
 type Parsed = { args: string[]; inline?: string } | { error: string };
 

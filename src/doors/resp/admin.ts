@@ -8,7 +8,7 @@ import { arityMessage, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
 import { infoReply } from "./info.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "./transport/reply.js";
 import { configGet, configSet } from "./settings.js";
 
 /** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */

@@ -31,8 +31,8 @@ import {
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
-import { ownBuffer } from "./parser.js";
-import { NULL_ARRAY, SimpleString, type Reply } from "./reply.js";
+import { ownBuffer } from "./transport/parser.js";
+import { NULL_ARRAY, SimpleString, type Reply } from "./transport/reply.js";
 
 /** Disque's job and queue commands (DISQUE.md section 4). */
 

@@ -6,7 +6,7 @@ import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, timeoutArg } from "./args.
 import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
-import { SimpleString, type Reply } from "./reply.js";
+import { SimpleString, type Reply } from "./transport/reply.js";
 
 /** docket's own RESP commands, beyond Disque's: WAITJOB (docs/client.md) and dead letters (docs/dialects.md). */
 

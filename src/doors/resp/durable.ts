@@ -1,5 +1,5 @@
 import type { RespContext } from "./context.js";
-import { ErrorReply, type Reply } from "./reply.js";
+import { ErrorReply, type Reply } from "./transport/reply.js";
 
 /**
  * A write's reply leaves only once the write is as durable as the fsync

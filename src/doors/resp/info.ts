@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { machine, release, type } from "node:os";
 import { BrokerError, type BrokerStats } from "../../core/contract.js";
 import type { RespContext } from "./context.js";
-import { ErrorReply, type Reply } from "./reply.js";
+import { ErrorReply, type Reply } from "./transport/reply.js";
 import { SYNTAX_ERROR } from "./args.js";
 import { humanBytes } from "../../util/memory.js";
 

@@ -7,8 +7,8 @@ import type { CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
 import { replyWhenDurable } from "./durable.js";
 import { qinfo, qstatus } from "./okq-status.js";
-import { ownBuffer } from "./parser.js";
-import { OK, type Reply } from "./reply.js";
+import { ownBuffer } from "./transport/parser.js";
+import { OK, type Reply } from "./transport/reply.js";
 
 /**
  * okq's commands (DIALECTS.md section 2): producers push on the left,

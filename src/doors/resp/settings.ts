@@ -4,7 +4,7 @@ import { parseBytes } from "../../util/memory.js";
 import { Glob } from "../../util/glob.js";
 import { errorOf } from "./args.js";
 import type { RespContext } from "./context.js";
-import type { Reply } from "./reply.js";
+import type { Reply } from "./transport/reply.js";
 
 /** The settings CONFIG GET/SET expose, under Redis/Disque names where one exists. */
 interface Setting {

@@ -7,7 +7,7 @@ import { docketCommands } from "./docket.js";
 import { okqCommands } from "./okq.js";
 import { opsCommands } from "./ops.js";
 import { takeanumberCommands } from "./takeanumber.js";
-import { ErrorReply, type Reply } from "./reply.js";
+import { ErrorReply, type Reply } from "./transport/reply.js";
 import { OOM_MESSAGE } from "../../util/memory.js";
 
 /**
