@@ -8,7 +8,7 @@ import { HttpDoor } from "./doors/http/index.js";
 import type { MemoryInfo, RespContext, ServerHandle, TransportStats } from "./doors/resp/context.js";
 import type { CommandTable } from "./doors/resp/command.js";
 import { RespServer, type RespClient } from "./doors/resp/transport/server.js";
-import type { SlowLog } from "./doors/resp/slowlog.js";
+import type { SlowLog } from "./doors/resp/transport/slowlog.js";
 import { respCommandTable } from "./doors/resp/table.js";
 import { TaskqServer } from "./doors/taskq/server.js";
 import { createRedisBroker, type RedisBroker } from "./stores/redis/index.js";

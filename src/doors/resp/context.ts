@@ -1,7 +1,7 @@
 import type { Broker } from "../../core/contract.js";
 import type { ServerConfig } from "../../config.js";
 import type { CommandTable } from "./command.js";
-import type { SlowLog } from "./slowlog.js";
+import type { SlowLog } from "./transport/slowlog.js";
 import type { RespClient, RespServerStats } from "./transport/server.js";
 
 /** What a RESP command handler can reach: its client, the broker, the server. */

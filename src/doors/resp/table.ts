@@ -1,12 +1,12 @@
 import { BrokerError } from "../../core/contract.js";
-import { adminCommands } from "./admin.js";
+import { adminCommands } from "./commands/admin.js";
 import { CommandTable, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
-import { disqueCommands } from "./disque.js";
-import { docketCommands } from "./docket.js";
-import { okqCommands } from "./okq.js";
-import { opsCommands } from "./ops.js";
-import { takeanumberCommands } from "./takeanumber.js";
+import { disqueCommands } from "./commands/disque.js";
+import { docketCommands } from "./commands/docket.js";
+import { okqCommands } from "./commands/okq.js";
+import { opsCommands } from "./commands/ops.js";
+import { takeanumberCommands } from "./commands/takeanumber.js";
 import { ErrorReply, type Reply } from "./transport/reply.js";
 import { OOM_MESSAGE } from "../../util/memory.js";
 

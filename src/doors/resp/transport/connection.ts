@@ -9,7 +9,7 @@ import {
   type CommandEntry,
   type CommandSpec,
 } from "../command.js";
-import type { MonitorSink } from "../monitor.js";
+import type { MonitorSink } from "./monitor.js";
 import { ReplyWriter } from "./encoder.js";
 import { ProtocolError, RequestParser, type Request } from "./parser.js";
 import { ErrorReply, type Reply, type SimpleString } from "./reply.js";

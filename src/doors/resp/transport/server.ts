@@ -1,7 +1,7 @@
 import type { TlsOptions } from "node:tls";
 import type { CommandTable } from "../command.js";
-import { Monitors } from "../monitor.js";
-import { SlowLog } from "../slowlog.js";
+import { Monitors } from "./monitor.js";
+import { SlowLog } from "./slowlog.js";
 import { DEFAULT_PARSER_LIMITS, type ParserLimits } from "./parser.js";
 import { TcpDoor } from "../../net/door.js";
 import type { RespClient } from "./client.js";

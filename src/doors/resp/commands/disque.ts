@@ -1,15 +1,15 @@
-import { ClientWait } from "./wait.js";
-import { LEAVING, NOREPL_LEAVING } from "./leaving.js";
-import { type AddJobRequest, type Delivery, type PauseOp } from "../../core/contract.js";
-import { andThen } from "../../util/awaitable.js";
-import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../core/limits.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, queueArg, timeoutArg, word } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
+import { ClientWait } from "../wait.js";
+import { LEAVING, NOREPL_LEAVING } from "../leaving.js";
+import { type AddJobRequest, type Delivery, type PauseOp } from "../../../core/contract.js";
+import { andThen } from "../../../util/awaitable.js";
+import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../../core/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, queueArg, timeoutArg, word } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
 import { disqueInspectCommands } from "./disque-inspect.js";
-import { replyWhenDurable } from "./durable.js";
-import { ownBuffer } from "./transport/parser.js";
-import { NULL_ARRAY, SimpleString, type Reply } from "./transport/reply.js";
+import { replyWhenDurable } from "../durable.js";
+import { ownBuffer } from "../transport/parser.js";
+import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
 /** Disque's job and queue commands (DISQUE.md section 4). */
 

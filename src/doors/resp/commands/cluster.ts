@@ -1,9 +1,9 @@
-import { NODE_PRIORITY_LEAVING, type Awaitable, type NodeInfo } from "../../core/contract.js";
-import { defaultConfig } from "../../config.js";
-import { andThen } from "../../util/awaitable.js";
-import { word } from "./args.js";
-import type { RespContext } from "./context.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./transport/reply.js";
+import { NODE_PRIORITY_LEAVING, type Awaitable, type NodeInfo } from "../../../core/contract.js";
+import { defaultConfig } from "../../../config.js";
+import { andThen } from "../../../util/awaitable.js";
+import { word } from "../args.js";
+import type { RespContext } from "../context.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "../transport/reply.js";
 
 /** HELLO and CLUSTER: the deployment's nodes as Disque shows them, and CLUSTER LEAVING. */
 

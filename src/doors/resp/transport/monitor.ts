@@ -1,4 +1,4 @@
-import { SimpleString } from "./transport/reply.js";
+import { SimpleString } from "./reply.js";
 
 /**
  * MONITOR's feed: every command that passes the arity and AUTH checks is

@@ -7,13 +7,13 @@ import {
   type JobState,
   type QueueScanOptions,
   type ScanResult,
-} from "../../core/contract.js";
-import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES } from "../../core/listing-limits.js";
-import { andThen } from "../../util/awaitable.js";
-import { errorOf, intOrFail, parseIntArg, queueArg, str, word } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
-import { NULL_ARRAY, SimpleString, type Reply } from "./transport/reply.js";
+} from "../../../core/contract.js";
+import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES } from "../../../core/listing-limits.js";
+import { andThen } from "../../../util/awaitable.js";
+import { errorOf, intOrFail, parseIntArg, queueArg, str, word } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
 /** Disque's commands that look at jobs and queues without changing them: SHOW, QLEN, QPEEK, QSTAT, JSCAN, QSCAN. */
 

@@ -1,14 +1,14 @@
-import { andThen } from "../../util/awaitable.js";
-import { afterFailureDelay, passwordMatches } from "../../util/password.js";
-import { takeLoopDelay } from "../../util/loop-delay.js";
-import { SYNTAX_ERROR, errorOf, str, word } from "./args.js";
-import { arityMessage, type CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
+import { andThen } from "../../../util/awaitable.js";
+import { afterFailureDelay, passwordMatches } from "../../../util/password.js";
+import { takeLoopDelay } from "../../../util/loop-delay.js";
+import { SYNTAX_ERROR, errorOf, str, word } from "../args.js";
+import { arityMessage, type CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
 import { cluster, hello } from "./cluster.js";
-import { replyWhenDurable } from "./durable.js";
+import { replyWhenDurable } from "../durable.js";
 import { infoReply } from "./info.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./transport/reply.js";
-import { configGet, configSet } from "./settings.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "../transport/reply.js";
+import { configGet, configSet } from "../settings.js";
 
 /** Connection and server commands: PING, AUTH, INFO, CONFIG, CLIENT, CLUSTER … */
 

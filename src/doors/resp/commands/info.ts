@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { machine, release, type } from "node:os";
-import { BrokerError, type BrokerStats } from "../../core/contract.js";
-import type { RespContext } from "./context.js";
-import { ErrorReply, type Reply } from "./transport/reply.js";
-import { SYNTAX_ERROR } from "./args.js";
-import { humanBytes } from "../../util/memory.js";
+import { BrokerError, type BrokerStats } from "../../../core/contract.js";
+import type { RespContext } from "../context.js";
+import { ErrorReply, type Reply } from "../transport/reply.js";
+import { SYNTAX_ERROR } from "../args.js";
+import { humanBytes } from "../../../util/memory.js";
 
 /**
  * INFO as Disque 1.0-rc1 writes it (measured): `# Section` headers and
