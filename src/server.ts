@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "./core/contract.js";
 import { checkConfig, defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
-import { Engine, systemClock, type Clock } from "./stores/embedded/engine/index.js";
-import { Journal, type JournalFs } from "./stores/embedded/journal/index.js";
+import { systemClock, type Clock, type Engine } from "./stores/embedded/engine/index.js";
+import type { Journal, JournalFs } from "./stores/embedded/journal/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { HttpDoor } from "./doors/http/index.js";
 import type { MemoryInfo, RespContext, ServerHandle, TransportStats } from "./doors/resp/context.js";
@@ -11,8 +11,8 @@ import { RespServer, type RespClient } from "./doors/resp/transport/server.js";
 import type { SlowLog } from "./doors/resp/transport/slowlog.js";
 import { respCommandTable } from "./doors/resp/table.js";
 import { TaskqServer } from "./doors/taskq/server.js";
-import { createRedisBroker, type RedisBroker } from "./stores/redis/index.js";
-import { RedisTicker, Ticker } from "./stores/ticker.js";
+import { EmbeddedStore, makeStore } from "./stores/make-store.js";
+import type { Store, WriteGate } from "./stores/store.js";
 import { loadTls } from "./util/tls.js";
 import { MemoryBudget } from "./util/memory.js";
 import { RateSampler } from "./util/rates.js";
@@ -27,14 +27,11 @@ export type { ServerConfig } from "./config.js";
 export class DocketServer implements ServerHandle {
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString("hex");
-  /** the store every door talks to */
+  /** the store: embedded (engine + journal) or Redis; the server never asks which */
+  readonly jobs: Store;
+  /** the store's Broker, which every door talks to */
   readonly broker: Broker;
   readonly logger: Logger;
-  /** the embedded store's engine; undefined with --redis */
-  private readonly embedded: Engine | undefined;
-  /** the Redis store; undefined without --redis */
-  readonly redis: RedisBroker | undefined;
-  private readonly ticker: Ticker | RedisTicker;
   /** --maxmemory: job data (embedded store only) plus every door's client buffers */
   readonly memory: MemoryBudget;
   private readonly table: CommandTable<RespContext>;
@@ -47,8 +44,6 @@ export class DocketServer implements ServerHandle {
   private readonly leaveListeners = new Set<() => void>();
   /** INFO's instantaneous_* rates, of the RESP door's totals */
   private readonly rates: RateSampler<"commands" | "input" | "output">;
-  /** the embedded store's persistence; set by start() */
-  journal: Journal | undefined;
 
   constructor(
     readonly config: ServerConfig,
@@ -60,47 +55,20 @@ export class DocketServer implements ServerHandle {
   ) {
     checkConfig(config);
     this.logger = logger ?? createLogger();
-    if (config.redis.length > 0 || config.redisSentinel.length > 0) {
-      const redis = createRedisBroker({
-        urls: config.redis,
-        cluster: config.redisCluster || config.redis.length > 1,
-        ...(config.redisSentinel.length > 0
-          ? { sentinel: { sentinels: config.redisSentinel, name: config.redisMasterName! } }
-          : {}),
-        clock,
-        prefix: config.redisPrefix,
-        timeoutMs: config.redisTimeout,
-        host: config.bind,
-        port: config.port,
-        maxJobSize: config.maxJobSize,
-        logger: this.logger,
-      });
-      this.redis = redis;
-      this.broker = redis;
-      this.ticker = new RedisTicker(redis, clock, (error) =>
-        this.logger.warn({ err: error.message }, "redis timers failed"),
-      );
-    } else {
-      let ticker: Ticker | undefined;
-      const engine = new Engine({
-        clock,
-        host: config.bind,
-        port: config.port,
-        maxJobSize: config.maxJobSize,
-        onWake: () => ticker?.arm(),
-        onChange: (change) => this.journal?.append(change),
-      });
-      this.embedded = engine;
-      this.broker = engine;
-      this.ticker = ticker = new Ticker(engine, clock);
-    }
+    this.jobs = makeStore(config, {
+      clock,
+      logger: this.logger,
+      journalFs,
+      onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
+    });
+    this.broker = this.jobs.broker;
     // One certificate for every door; read now, so a bad path stops the start.
     const tls =
       config.tlsCert !== undefined && config.tlsKey !== undefined
         ? loadTls({ cert: config.tlsCert, key: config.tlsKey, ca: config.tlsCa })
         : undefined;
     // With --redis the jobs live in Redis: only client buffers count here.
-    this.memory = new MemoryBudget(config.maxMemory, () => this.embedded?.dataBytes() ?? 0);
+    this.memory = new MemoryBudget(config.maxMemory, () => this.jobs.dataBytes());
     this.table = respCommandTable();
     this.resp = new RespServer<RespContext>({
       host: config.bind,
@@ -145,14 +113,12 @@ export class DocketServer implements ServerHandle {
         respCommandCalls: () => this.table.callCounts(),
         budget: this.memory,
         logger: this.logger,
-        writeRefusal: () => this.writeRefusal(),
+        gate: this.jobs.gate,
       });
       this.http = http;
-      // The add-to-fetch latency histogram is fed by the embedded engine only.
-      if (this.embedded) {
-        this.embedded.onDeliver = (queue, createdAt, now) =>
-          http.metrics.observeDelivery(queue, createdAt, now);
-      }
+      this.jobs.observeDeliveries((queue, createdAt, now) =>
+        http.metrics.observeDelivery(queue, createdAt, now),
+      );
     }
     if (config.taskqPort !== null || (tls && config.taskqTlsPort !== null)) {
       this.taskq = new TaskqServer({
@@ -173,44 +139,26 @@ export class DocketServer implements ServerHandle {
 
   /** the embedded store's engine (tests drive its timers); throws with --redis */
   get engine(): Engine {
-    if (!this.embedded) throw new Error("this server runs on the Redis store: it has no embedded engine");
-    return this.embedded;
+    if (!(this.jobs instanceof EmbeddedStore))
+      throw new Error("this server runs on the Redis store: it has no embedded engine");
+    return this.jobs.engine;
+  }
+
+  /** the embedded store's journal (tests compact it); undefined with --redis or before start() */
+  get journal(): Journal | undefined {
+    return this.jobs instanceof EmbeddedStore ? this.jobs.journal : undefined;
   }
 
   /** "embedded" or "redis" */
   get store(): "embedded" | "redis" {
-    return this.redis ? "redis" : "embedded";
-  }
-
-  private async openStore(): Promise<void> {
-    if (this.redis) {
-      await this.redis.start();
-      return;
-    }
-    const engine = this.engine;
-    const journal = await Journal.open(engine, {
-      dir: this.config.dataDir,
-      fsync: effectiveFsync(this.config),
-      repair: this.config.repair,
-      compactMinBytes: this.config.compactMinBytes,
-      onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
-      logger: this.logger,
-      fs: this.journalFs,
-    });
-    this.journal = journal;
-    engine.durability = () => journal.whenDurable();
-  }
-
-  private async closeStore(): Promise<void> {
-    await this.journal?.close();
-    await this.redis?.close();
+    return this.jobs.kind;
   }
 
   async start(): Promise<this> {
     try {
-      await this.openStore();
+      await this.jobs.start();
     } catch (error) {
-      await this.closeStore();
+      await this.jobs.close();
       throw error;
     }
     let port: number;
@@ -218,16 +166,12 @@ export class DocketServer implements ServerHandle {
     try {
       ({ port, tlsPort } = await this.resp.listen());
     } catch (error) {
-      await this.closeStore();
+      await this.jobs.close();
       throw error;
     }
     this.config.port = port;
     this.config.tlsPort = tlsPort ?? null;
-    if (this.embedded) this.embedded.port = port;
-    if (this.redis) {
-      this.redis.port = port;
-      await this.redis.heartbeat();
-    }
+    await this.jobs.listening(port);
     if (this.http) {
       try {
         this.config.httpPort = await this.http.listen();
@@ -241,8 +185,7 @@ export class DocketServer implements ServerHandle {
       this.config.taskqPort = taskq.port;
       this.config.taskqTlsPort = taskq.tlsPort;
     }
-    if (this.ticker instanceof Ticker) this.ticker.arm();
-    else this.ticker.start();
+    this.jobs.startTimers();
     this.logger.info(
       {
         port,
@@ -289,23 +232,16 @@ export class DocketServer implements ServerHandle {
   }
 
   async infoSections(): Promise<Record<string, Record<string, string | number>>> {
-    const sections: Record<string, Record<string, string | number>> = { server: { store: this.store } };
-    if (this.journal) sections.persistence = this.journal.info();
-    if (this.redis) {
-      const up = await this.redis.storeAnswers();
-      sections.redis = {
-        redis_mode: this.redis.mode,
-        redis_prefix: this.config.redisPrefix,
-        // "down": no answer within --redis-timeout; commands answer -TRYAGAIN meanwhile
-        redis_status: up ? "up" : "down",
-        ...(up && { redis_docket_servers: (await this.redis.nodes()).length }),
-      };
-    }
-    return sections;
+    return { server: { store: this.store }, ...(await this.jobs.info()) };
+  }
+
+  /** the store's one write gate, which every door goes through */
+  get gate(): WriteGate {
+    return this.jobs.gate;
   }
 
   writeRefusal(): string | undefined {
-    return this.journal?.writeRefusal();
+    return this.jobs.writeRefusal();
   }
 
   private applySlowlogSettings(): void {
@@ -318,10 +254,7 @@ export class DocketServer implements ServerHandle {
   }
 
   compactJournal(): "started" | "in-progress" | undefined {
-    if (!this.journal) return undefined;
-    if (this.journal.compactionRunning) return "in-progress";
-    void this.journal.compact();
-    return "started";
+    return this.jobs.compact();
   }
 
   memoryFull(): boolean {
@@ -342,9 +275,7 @@ export class DocketServer implements ServerHandle {
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
     this.applySlowlogSettings();
-    this.journal?.setFsync(effectiveFsync(this.config));
-    if (this.embedded) this.embedded.maxJobSize = this.config.maxJobSize;
-    if (this.redis) this.redis.maxJobSize = this.config.maxJobSize;
+    this.jobs.configure({ maxJobSize: this.config.maxJobSize, fsync: effectiveFsync(this.config) });
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
     this.resp.setLimits({
       maxClients: this.config.maxClients,
@@ -360,8 +291,8 @@ export class DocketServer implements ServerHandle {
     this.broker.leaving = leaving;
     if (leaving) for (const listener of [...this.leaveListeners]) listener();
     // The other servers of a Redis deployment see the new priority now, not at the next heartbeat.
-    void this.redis
-      ?.heartbeat()
+    void this.jobs
+      .announce()
       .catch((error: Error) => this.logger.warn({ err: error.message }, "redis heartbeat failed"));
   }
 
@@ -383,10 +314,9 @@ export class DocketServer implements ServerHandle {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.ticker.stop();
       this.rates.stop();
       await Promise.all([this.resp.close(), this.http?.close(), this.taskq?.close()]);
-      await this.closeStore();
+      await this.jobs.close();
       this.logger.info("docket stopped");
     })();
     return this.closing;

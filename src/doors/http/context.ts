@@ -2,11 +2,14 @@ import { isUtf8 } from "node:buffer";
 import type { FastifyReply } from "fastify";
 import type { Broker } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
+import type { WriteGate } from "../../stores/store.js";
 import { HttpError } from "./errors.js";
 
 /** What every route family needs from the server. */
 export interface HttpContext {
   broker: Broker;
+  /** the one write gate every door goes through (src/stores/store.ts) */
+  gate: WriteGate;
   /** the store's clock: a long poll's deadline is on the clock of the store's own time-outs */
   clock: Clock;
   /** largest job body, read per request (CONFIG SET may change it) */
@@ -64,7 +67,7 @@ export function decodeBody(body: unknown, encoding: BodyEncoding = "json"): Buff
  */
 export async function whenDurable(ctx: HttpContext): Promise<void> {
   try {
-    await ctx.broker.whenDurable();
+    await ctx.gate.durable(undefined);
   } catch (error) {
     throw new HttpError("MISCONF", (error as Error).message, 500);
   }

@@ -90,7 +90,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Body: { timeout?: number; queues: string[] } }>(
     "/wait/",
     {
-      config: { integers: ["timeout"] },
+      config: { write: true, integers: ["timeout"] },
       schema: {
         tags: ["emq"],
         summary: "emq: one task per listed queue, answered when all are filled or after timeout ms",

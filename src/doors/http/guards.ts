@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { checkQueueName, integerText } from "../../core/limits.js";
+import type { WriteGate } from "../../stores/store.js";
 import { HttpError } from "./errors.js";
 
 /**
@@ -9,7 +10,7 @@ import { HttpError } from "./errors.js";
  */
 declare module "fastify" {
   interface FastifyContextConfig {
-    /** changes jobs or queues: refused while the journal cannot write */
+    /** changes jobs or queues (a delivery too, as RESP's GETJOB): refused while the journal cannot write */
     write?: boolean;
     /** query-string or top-level body fields that must be integers */
     integers?: readonly string[];
@@ -37,7 +38,7 @@ function checkIntegers(request: FastifyRequest, names: readonly string[]): void 
  * change anything while the journal cannot write (as RESP's -MISCONF),
  * so that a client never gets an error for a change that was made.
  */
-export function installGuards(app: FastifyInstance, writeRefusal: () => string | undefined): void {
+export function installGuards(app: FastifyInstance, gate: WriteGate): void {
   app.addHook("preValidation", async (request) => {
     const queue = (request.params as { queue?: unknown } | undefined)?.queue;
     if (typeof queue === "string") checkQueueName(queue);
@@ -46,7 +47,6 @@ export function installGuards(app: FastifyInstance, writeRefusal: () => string |
   });
   app.addHook("preHandler", async (request) => {
     if (request.routeOptions.config.write !== true) return;
-    const refusal = writeRefusal();
-    if (refusal !== undefined) throw new HttpError("MISCONF", refusal);
+    gate.checkWrite();
   });
 }

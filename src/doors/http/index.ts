@@ -16,6 +16,7 @@ import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
 import { installMemoryBound } from "./memory.js";
 import type { MemoryBudget } from "../../util/memory.js";
+import type { WriteGate } from "../../stores/store.js";
 
 export interface HttpDoorOptions {
   broker: Broker;
@@ -36,8 +37,8 @@ export interface HttpDoorOptions {
   /** the server-wide memory bound (--maxmemory) */
   budget?: MemoryBudget;
   logger: Logger;
-  /** why writes are refused right now (the journal cannot write), or undefined */
-  writeRefusal(): string | undefined;
+  /** the store's one write gate (src/stores/store.ts) */
+  gate: WriteGate;
 }
 
 /**
@@ -61,6 +62,7 @@ export class HttpDoor {
     this.https = options.tls !== undefined;
     this.ctx = {
       broker: options.broker,
+      gate: options.gate,
       clock: options.clock,
       maxJobSize: options.maxJobSizeNow,
       waits: new Set(),
@@ -91,7 +93,7 @@ export class HttpDoor {
     }) as unknown as FastifyInstance; // the routes do not care whether the server is http or https
     installErrorHandling(app);
     installJsonParser(app);
-    installGuards(app, this.options.writeRefusal);
+    installGuards(app, this.ctx.gate);
     this.metrics.install(app);
     installAuth(app, this.options.password);
     if (this.options.budget) installMemoryBound(app, this.options.budget);

@@ -241,7 +241,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Body: { queues: string[]; count: number; timeout: number; encoding?: BodyEncoding } }>(
     "/v1/fetch",
     {
-      config: { integers: ["count", "timeout"] },
+      config: { write: true, integers: ["count", "timeout"] },
       schema: {
         summary: "Fetch jobs from several queues (long poll)",
         description:
@@ -256,13 +256,15 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       for (const queue of queues) checkQueueName(queue);
       const gone = clientGone(ctx, reply);
       try {
-        const jobs = await broker.getJobs({
+        const taken = await broker.getJobs({
           queues,
           count,
           nohang: timeout === 0,
           timeoutMs: timeout,
           signal: gone.signal,
         });
+        // jobs taken as the client left go back; this reply reaches no one
+        const jobs = await ctx.gate.handOver(taken, () => gone.signal.aborted);
         return { jobs: (jobs ?? []).map((d) => deliveryJson(d, encoding)) };
       } finally {
         gone.done();
@@ -333,6 +335,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { id: string } }>(
     "/v1/jobs/:id/working",
     {
+      config: { write: true },
       schema: {
         summary: "Extend a delivered job's lease by its retry time",
         params: idParams,

@@ -65,6 +65,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
   app.post<{ Params: { queue: string } }>(
     "/apps/taskq/:queue/tasks/deque",
     {
+      config: { write: true },
       schema: {
         tags: ["taskq"],
         summary: 'TaskQ: dequeue one task: 200 `{"id","queue","body" (base64)}`; 500 when the queue is empty',

@@ -1,6 +1,7 @@
 import type { Awaitable, Broker } from "../../core/contract.js";
 import { BrokerError } from "../../core/contract.js";
 import { checkQueueName } from "../../core/limits.js";
+import { WriteGate } from "../../stores/store.js";
 import { andThen } from "../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches, type AuthFailures } from "../../util/password.js";
 import type { TaskqRequest } from "./parser.js";
@@ -34,14 +35,30 @@ export interface TaskqCommand {
   write: boolean;
   syntax: string;
   summary: string;
-  handler: (broker: Broker, req: TaskqRequest, session: TaskqSession) => Awaitable<Buffer | string>;
+  handler: (
+    broker: Broker,
+    req: TaskqRequest,
+    gate: WriteGate,
+    session: TaskqSession,
+  ) => Awaitable<Buffer | string>;
 }
 
 export class TaskqError extends Error {}
 
-function durable<T>(broker: Broker, value: T): Awaitable<T> {
-  const barrier = broker.whenDurable();
-  return barrier ? barrier.then(() => value) : value;
+/** One write gate per connection (the store's refusal as the session sees it). */
+const gates = new WeakMap<TaskqSession, WriteGate>();
+
+function gateOf(broker: Broker, session: TaskqSession): WriteGate {
+  let gate = gates.get(session);
+  if (!gate) {
+    gate = new WriteGate({
+      whenDurable: () => broker.whenDurable(),
+      release: (ids) => broker.release(ids),
+      writeRefusal: () => session.writeRefusal?.(),
+    });
+    gates.set(session, gate);
+  }
+  return gate;
 }
 
 function passwordSet(session: TaskqSession): string | undefined {
@@ -50,7 +67,12 @@ function passwordSet(session: TaskqSession): string | undefined {
 }
 
 /** `RID auth PASSWORD` (the password is the rest of the line): as RESP's AUTH, a wrong one answered late. */
-function auth(_broker: Broker, req: TaskqRequest, session: TaskqSession): Awaitable<string> {
+function auth(
+  _broker: Broker,
+  req: TaskqRequest,
+  _gate: WriteGate,
+  session: TaskqSession,
+): Awaitable<string> {
   const password = passwordSet(session);
   if (password === undefined) throw new TaskqError("Client sent AUTH, but no password is set");
   if (!passwordMatches(req.args[0]!, password)) {
@@ -79,17 +101,18 @@ export const taskqCommands: TaskqCommand[] = [
     write: true,
     syntax: "RID enq QUEUE LEN BODY",
     summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
-    handler: (broker, req) => {
+    handler: (broker, req, gate) => {
       const queue = req.args[0]!;
       return andThen(enqueueTask(broker, queue, req.body ?? Buffer.alloc(0)), (id) =>
-        durable(broker, `enqed ${queue} ${id}`),
+        gate.durable(`enqed ${queue} ${id}`),
       );
     },
   },
   {
     name: "deq",
     args: 1,
-    write: false,
+    // a delivery is journaled (its lease), as RESP's GETJOB
+    write: true,
     syntax: "RID deq QUEUE",
     summary: "dequeue the oldest task; ack it within the lease or it is queued again",
     handler: (broker, req) => {
@@ -106,11 +129,11 @@ export const taskqCommands: TaskqCommand[] = [
     write: true,
     syntax: "RID ack QUEUE TASKID",
     summary: "acknowledge a task: it is done and deleted",
-    handler: (broker, req) => {
+    handler: (broker, req, gate) => {
       const [queue, taskId] = req.args as [string, string];
       return andThen(ackTask(broker, queue, taskId), (acked) => {
         if (acked === null) throw new TaskqError(`unknown task id '${taskId}'`);
-        return durable(broker, `acked ${queue} ${acked}`);
+        return gate.durable(`acked ${queue} ${acked}`);
       });
     },
   },
@@ -120,16 +143,18 @@ const byName = new Map(taskqCommands.map((command) => [command.name, command]));
 
 /**
  * The reply line (with its newline) for one request: never throws, never
- * rejects. While the journal cannot write (`session.writeRefusal`), enq and
- * ack are answered `RID error MISCONF …` before they change anything, as RESP does.
+ * rejects. While the journal cannot write (`session.writeRefusal`), enq, deq
+ * and ack are answered `RID error MISCONF …` before they change anything, as
+ * RESP does (the store's WriteGate); a write whose journal fails after the
+ * change is answered `RID error MISCONF …` too.
  */
 export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSession): Awaitable<Buffer> {
   const line = (text: Buffer | string): Buffer =>
     Buffer.concat([Buffer.from(`${req.rid} `), Buffer.isBuffer(text) ? text : Buffer.from(text), NEWLINE]);
   const fail = (error: unknown): Buffer => {
-    // TaskQ had no store to lose: like MISCONF, the store being unreachable keeps its code
-    if (error instanceof BrokerError && error.code === "TRYAGAIN")
-      return line(`error TRYAGAIN ${error.message}`);
+    // TaskQ had no store to lose: the store unreachable (TRYAGAIN) or unable to write (MISCONF) keep their code
+    if (error instanceof BrokerError && (error.code === "TRYAGAIN" || error.code === "MISCONF"))
+      return line(`error ${error.code} ${error.message}`);
     if (error instanceof TaskqError || error instanceof BrokerError) return line(`error ${error.message}`);
     return line(`error internal error: ${error instanceof Error ? error.message : String(error)}`);
   };
@@ -146,9 +171,9 @@ export function runTaskq(broker: Broker, req: TaskqRequest, session: TaskqSessio
   try {
     // Every command's first argument is its queue, but auth's (the password).
     if (command.name !== "auth") checkQueueName(req.args[0]!);
-    const refusal = command.write ? session.writeRefusal?.() : undefined;
-    if (refusal !== undefined) return line(`error MISCONF ${refusal}`);
-    const reply = command.handler(broker, req, session);
+    const gate = gateOf(broker, session);
+    if (command.write) gate.checkWrite();
+    const reply = command.handler(broker, req, gate, session);
     return reply instanceof Promise ? reply.then(line, fail) : line(reply);
   } catch (error) {
     return fail(error);
