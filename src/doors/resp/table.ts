@@ -50,8 +50,8 @@ function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
     ...spec,
     handler: (ctx, args, req) => {
       if (write) {
-        const refusal = ctx.server.writeRefusal();
-        if (refusal !== undefined) return new ErrorReply(`MISCONF ${refusal}`);
+        const refusal = ctx.server.gate.refusal();
+        if (refusal !== undefined) return errorReply(refusal);
       }
       if (denyoom && ctx.server.memoryFull()) return OOM;
       try {

@@ -90,11 +90,6 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const wait = new ClientWait(client, ctx.server);
   const toReply = (jobs: Delivery[] | null): Reply => {
     if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
-    if (client.closed && jobs.length > 0) {
-      // The client left while its jobs were on the way: put them back at once.
-      void ctx.broker.enqueue(jobs.map((job) => job.id));
-      return NULL_ARRAY;
-    }
     return jobs.map((job) => jobReply(job, withCounters));
   };
   const result = ctx.broker.getJobs({
@@ -108,7 +103,11 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
       return wait.signal;
     },
   });
-  return andThen(wait.watch(result), toReply);
+  // The client left while its jobs were on the way: the gate puts them back at once.
+  const handedOver = andThen(wait.watch(result), (jobs) =>
+    ctx.server.gate.handOver(jobs, () => client.closed),
+  );
+  return andThen(handedOver, toReply);
 }
 
 // ------------------------------------------------------- id-list commands
