@@ -8,7 +8,7 @@ import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
 import { disqueInspectCommands } from "./disque-inspect.js";
 import { replyWhenDurable } from "../durable.js";
-import { ownBuffer } from "../transport/parser.js";
+import { ownBuffer } from "../transport/words.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
 /** Disque's job and queue commands (DISQUE.md section 4). */

@@ -7,7 +7,7 @@ import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { qinfo, qstatus } from "./okq-status.js";
-import { ownBuffer } from "../transport/parser.js";
+import { ownBuffer } from "../transport/words.js";
 import { OK, type Reply } from "../transport/reply.js";
 
 /**
