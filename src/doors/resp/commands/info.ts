@@ -20,7 +20,9 @@ type Section = Record<string, string | number>;
 /** the Disque release whose replies docket gives (docs/disque.md) */
 const DISQUE_VERSION = "1.0-rc1";
 const DOCKET_VERSION = (
-  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
 ).version;
 
 /** Disque's section names, in its order; its headers are these capitalised, but CPU. */
