@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import { DISQUE_SERVER, disqueAvailable, startDisque, type DisqueProcess } from "../helpers/disque.js";
 import { RawClient } from "../helpers/raw-client.js";
 import { testServer, type TestServer } from "../helpers/server.js";
-import { LATENCY_DOCTOR } from "../../src/doors/resp/ops.js";
+import { LATENCY_DOCTOR } from "../../src/doors/resp/commands/ops.js";
 import { respCommandTable } from "../../src/doors/resp/table.js";
 
 /**

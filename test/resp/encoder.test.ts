@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { BIG_BUFFER, ReplyWriter, encode } from "../../src/doors/resp/encoder.js";
-import { ErrorReply, NULL_ARRAY, OK, SimpleString, err, type Reply } from "../../src/doors/resp/reply.js";
+import { BIG_BUFFER, ReplyWriter, encode } from "../../src/doors/resp/transport/encoder.js";
+import {
+  ErrorReply,
+  NULL_ARRAY,
+  OK,
+  SimpleString,
+  err,
+  type Reply,
+} from "../../src/doors/resp/transport/reply.js";
 
 const bytes = (reply: Reply): string => encode(reply).toString("latin1");
 

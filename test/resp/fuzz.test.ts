@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { CommandTable, type CommandSpec } from "../../src/doors/resp/command.js";
-import { OK, SimpleString, type Reply } from "../../src/doors/resp/reply.js";
-import { RespServer } from "../../src/doors/resp/server.js";
+import { OK, SimpleString, type Reply } from "../../src/doors/resp/transport/reply.js";
+import { RespServer } from "../../src/doors/resp/transport/server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
 /**

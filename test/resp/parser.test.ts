@@ -4,12 +4,10 @@ import {
   BIG_BULK,
   ProtocolError,
   RequestParser,
-  ownBuffer,
-  parseLongLong,
-  splitArgs,
   type ParserLimits,
   type Request,
-} from "../../src/doors/resp/parser.js";
+} from "../../src/doors/resp/transport/parser.js";
+import { ownBuffer, parseLongLong, splitArgs } from "../../src/doors/resp/transport/words.js";
 
 type Parsed = { args: string[]; inline?: string } | { error: string };
 

@@ -4,8 +4,8 @@ import { after, afterEach, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Redis } from "ioredis";
 import { CommandTable, type CommandSpec } from "../../src/doors/resp/command.js";
-import { OK, SimpleString, err, type Reply } from "../../src/doors/resp/reply.js";
-import { RespServer, type RespClient, type ServerLimits } from "../../src/doors/resp/server.js";
+import { OK, SimpleString, err, type Reply } from "../../src/doors/resp/transport/reply.js";
+import { RespServer, type RespClient, type ServerLimits } from "../../src/doors/resp/transport/server.js";
 import { RawClient } from "../helpers/raw-client.js";
 
 interface Ctx {

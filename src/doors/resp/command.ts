@@ -1,5 +1,5 @@
-import type { Request } from "./parser.js";
-import { SimpleString, type Reply } from "./reply.js";
+import type { Request } from "./transport/parser.js";
+import { SimpleString, type Reply } from "./transport/reply.js";
 
 /**
  * The command table: one list of specs drives dispatch, arity errors,

@@ -1,8 +1,9 @@
 import type { Broker } from "../../core/contract.js";
 import type { ServerConfig } from "../../config.js";
+import type { WriteGate } from "../../stores/store.js";
 import type { CommandTable } from "./command.js";
-import type { SlowLog } from "./slowlog.js";
-import type { RespClient, RespServerStats } from "./server.js";
+import type { SlowLog } from "./transport/slowlog.js";
+import type { RespClient, RespServerStats } from "./transport/server.js";
 
 /** What a RESP command handler can reach: its client, the broker, the server. */
 export interface RespContext {
@@ -47,6 +48,8 @@ export interface ServerHandle {
   transport(): TransportStats;
   /** the RESP command table, for COMMAND */
   commands(): CommandTable<RespContext>;
+  /** the store's one write gate (refusal, durability wait, put-back of undelivered jobs), shared by every door */
+  readonly gate: WriteGate;
   /**
    * Why write commands are refused right now (the journal cannot write:
    * disk full, I/O error), or undefined. The door answers `-MISCONF <it>`.

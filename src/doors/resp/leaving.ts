@@ -1,4 +1,4 @@
-import { ErrorReply } from "./reply.js";
+import { ErrorReply } from "./transport/reply.js";
 
 /**
  * Disque's refusals on a node that is leaving the cluster (CLUSTER LEAVING

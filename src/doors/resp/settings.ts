@@ -3,7 +3,7 @@ import type { ServerConfig } from "../../config.js";
 import { Glob } from "../../util/glob.js";
 import { errorOf } from "./args.js";
 import type { RespContext } from "./context.js";
-import type { Reply } from "./reply.js";
+import type { Reply } from "./transport/reply.js";
 
 /**
  * CONFIG GET/SET: the settings of the one table (src/settings.ts) that have

@@ -1,13 +1,13 @@
 import { BrokerError } from "../../core/contract.js";
-import { adminCommands } from "./admin.js";
+import { adminCommands } from "./commands/admin.js";
 import { CommandTable, type CommandSpec } from "./command.js";
 import type { RespContext } from "./context.js";
-import { disqueCommands } from "./disque.js";
-import { docketCommands } from "./docket.js";
-import { okqCommands } from "./okq.js";
-import { opsCommands } from "./ops.js";
-import { takeanumberCommands } from "./takeanumber.js";
-import { ErrorReply, type Reply } from "./reply.js";
+import { disqueCommands } from "./commands/disque.js";
+import { docketCommands } from "./commands/docket.js";
+import { okqCommands } from "./commands/okq.js";
+import { opsCommands } from "./commands/ops.js";
+import { takeanumberCommands } from "./commands/takeanumber.js";
+import { ErrorReply, type Reply } from "./transport/reply.js";
 import { OOM_MESSAGE } from "../../util/memory.js";
 
 /**
@@ -50,8 +50,8 @@ function guarded(spec: CommandSpec<RespContext>): CommandSpec<RespContext> {
     ...spec,
     handler: (ctx, args, req) => {
       if (write) {
-        const refusal = ctx.server.writeRefusal();
-        if (refusal !== undefined) return new ErrorReply(`MISCONF ${refusal}`);
+        const refusal = ctx.server.gate.refusal();
+        if (refusal !== undefined) return errorReply(refusal);
       }
       if (denyoom && ctx.server.memoryFull()) return OOM;
       try {

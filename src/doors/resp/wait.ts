@@ -1,5 +1,5 @@
 import type { ServerHandle } from "./context.js";
-import type { RespClient } from "./server.js";
+import type { RespClient } from "./transport/server.js";
 
 /**
  * The cancellation of one blocking call (GETJOB, QNOTIFY, WAITJOB) made on

@@ -2,7 +2,10 @@ import type { Socket } from "node:net";
 import type { TlsOptions } from "node:tls";
 import type { Broker } from "../../core/contract.js";
 import type { Logger } from "../../log.js";
-import { Listener } from "../../util/listen.js";
+import { mustAuthenticate } from "../net/auth.js";
+import { ConnectionBuffers } from "../net/buffers.js";
+import { TcpDoor, endGracefully, type DoorConnection } from "../net/door.js";
+import { InOrderReplies } from "../net/in-order.js";
 import { AuthFailures } from "../../util/password.js";
 import { runTaskq, type TaskqSession } from "./commands.js";
 import { TaskqFatal, TaskqParser, type TaskqLimits, type TaskqRequest } from "./parser.js";
@@ -28,26 +31,29 @@ export interface TaskqServerOptions {
   writeRefusal?: () => string | undefined;
 }
 
-/** after the last reply, how long the peer gets to close before we destroy the socket */
-const CLOSE_GRACE_MS = 2000;
-
 /**
  * The TaskQ text protocol's TCP door: parses requests, runs them in order
- * and writes the replies in request order (requests may be pipelined).
- * Plain and TLS connections count together against max-clients; a client
- * whose unsent replies pass the output limit is disconnected (as RESP's).
+ * and writes the replies in request order (requests may be pipelined). The
+ * listeners, max-clients, output limit and memory accounting are the shared
+ * TCP layer's (doors/net), as RESP's.
  */
 export class TaskqServer {
-  private readonly plain: Listener | undefined;
-  private readonly secure: Listener | undefined;
-  private readonly sockets = new Set<Socket>();
+  private readonly door: TcpDoor<DoorConnection>;
   private readonly logger: Logger;
 
   constructor(private readonly options: TaskqServerOptions) {
     this.logger = options.logger.child({ door: "taskq" });
-    const accept = (socket: Socket) => this.accept(socket);
-    if (options.port !== null) this.plain = new Listener({}, undefined, accept);
-    if (options.tls) this.secure = new Listener({}, options.tls.options, accept);
+    this.door = new TcpDoor({
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      allowHalfOpen: false,
+      maxClients: options.maxClients,
+      tooManyClients: "- error max number of clients reached\n",
+      serve: (socket) => this.serve(socket),
+      logger: this.logger,
+      listenerError: "TaskQ listener error",
+    });
   }
 
   /** CONFIG SET max-job-size: applies to new and open connections */
@@ -56,25 +62,12 @@ export class TaskqServer {
   }
 
   /** Listens on the plain port and on the TLS port, those configured; resolves with the ports (null: off). */
-  async listen(): Promise<{ port: number | null; tlsPort: number | null }> {
-    const { host, port, tls } = this.options;
-    const onError = (error: Error) => this.logger.error({ err: error }, "TaskQ listener error");
-    return {
-      port: this.plain && port !== null ? await this.plain.listen(port, host, onError) : null,
-      tlsPort: this.secure && tls ? await this.secure.listen(tls.port, host, onError) : null,
-    };
+  listen(): Promise<{ port: number | null; tlsPort: number | null }> {
+    return this.door.listen();
   }
 
-  private accept(socket: Socket): void {
+  private serve(socket: Socket): DoorConnection {
     socket.on("error", () => {});
-    if (this.sockets.size >= this.options.maxClients()) {
-      socket.end("- error max number of clients reached\n");
-      socket.resume(); // reads (and drops) input, so the peer's close is seen
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-      return;
-    }
-    this.sockets.add(socket);
-    socket.on("close", () => this.sockets.delete(socket));
     socket.setNoDelay(true);
     const parser = new TaskqParser(this.options.limits);
     let closing = false;
@@ -85,52 +78,40 @@ export class TaskqServer {
       closeAfterReply: () => (closing = true),
       writeRefusal: this.options.writeRefusal,
     };
-    const budget = this.options.budget;
-    const account = budget?.open(() => socket.destroy());
-    socket.on("close", () => {
-      if (account) budget!.close(account);
+    const buffers = new ConnectionBuffers({
+      socket,
+      budget: this.options.budget,
+      logger: this.logger,
+      describe: () => ({ addr: socket.remoteAddress }),
+      heldInput: () => parser.bufferedBytes(),
+      unflushedOutput: () => 0,
+      maxOutputBytes: this.options.maxOutputBytes,
     });
-    const report = () => {
-      if (account) budget!.report(account, parser.bufferedBytes() + socket.writableLength);
-    };
-    /** the replies not yet written, in request order, as a chain */
-    let behind: Promise<void> | undefined;
+    socket.on("close", () => buffers.close());
+    /** a reply, or null: its request failed and the connection is dropped there */
+    const replies = new InOrderReplies<Buffer | null>((bytes) => {
+      if (socket.destroyed) return;
+      if (bytes === null) return socket.destroy();
+      socket.write(bytes, () => buffers.report());
+      buffers.overOutputLimit();
+    });
     /** no more requests: the connection ends once the replies are written */
     let ended = false;
-    const write = (bytes: Buffer) => {
-      if (socket.destroyed) return;
-      socket.write(bytes, report);
-      const unsent = socket.writableLength;
-      const limit = this.options.maxOutputBytes();
-      if (unsent > limit) {
-        this.logger.warn(
-          { addr: socket.remoteAddress, bytes: unsent, limit },
-          "client output limit exceeded, disconnecting",
-        );
-        socket.destroy();
-      }
-    };
     const send = (reply: Buffer | Promise<Buffer>) => {
-      if (behind === undefined && !(reply instanceof Promise)) return write(reply);
-      const chain: Promise<void> = (behind ?? Promise.resolve())
-        .then(() => reply)
-        .then(write, (error: unknown) => {
-          this.logger.error({ err: error }, "taskq request failed");
-          socket.destroy();
-        })
-        .then(() => {
-          if (behind === chain) behind = undefined;
-        });
-      behind = chain;
+      if (!(reply instanceof Promise)) return replies.emit(reply);
+      const slot = replies.reserve();
+      const settle = (value: Buffer | null) => {
+        replies.settle(slot, value);
+        if (ended && replies.idle && !socket.destroyed) endGracefully(socket);
+      };
+      reply.then(settle, (error: unknown) => {
+        this.logger.error({ err: error }, "taskq request failed");
+        settle(null);
+      });
     };
     const finish = () => {
       ended = true;
-      const end = () => {
-        socket.end();
-        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
-      };
-      if (behind) void behind.then(end);
-      else end();
+      if (replies.idle) endGracefully(socket);
     };
     socket.on("data", (chunk: Buffer) => {
       if (ended) return;
@@ -153,20 +134,22 @@ export class TaskqServer {
         }
       } finally {
         socket.uncork();
-        report();
+        buffers.report();
       }
     });
+    // TaskQ has no reply in flight worth waiting for at shutdown: close at once
+    const destroy = () => void socket.destroy();
+    return { shutdown: destroy, destroy };
   }
 
   /** `RID error OOM …` for an authenticated enq above --maxmemory (as RESP's denyoom). */
   private refusal(req: TaskqRequest, session: TaskqSession): Buffer | undefined {
     if (req.command !== "enq" || req.error !== undefined || !this.options.budget?.full()) return undefined;
-    if (!session.authenticated && this.options.password()) return undefined; // NOAUTH comes first
+    if (mustAuthenticate(session, this.options.password())) return undefined; // NOAUTH comes first
     return Buffer.from(`${req.rid} error OOM ${OOM_MESSAGE}\n`);
   }
 
   close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    return Promise.all([this.plain?.close(), this.secure?.close()]).then(() => {});
+    return this.door.close();
   }
 }

@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { machine, release, type } from "node:os";
-import { BrokerError, type BrokerStats } from "../../core/contract.js";
-import type { RespContext } from "./context.js";
-import { ErrorReply, type Reply } from "./reply.js";
-import { SYNTAX_ERROR } from "./args.js";
-import { humanBytes } from "../../util/memory.js";
+import { BrokerError, type BrokerStats } from "../../../core/contract.js";
+import type { RespContext } from "../context.js";
+import { ErrorReply, type Reply } from "../transport/reply.js";
+import { SYNTAX_ERROR } from "../args.js";
+import { humanBytes } from "../../../util/memory.js";
 
 /**
  * INFO as Disque 1.0-rc1 writes it (measured): `# Section` headers and
@@ -20,7 +20,9 @@ type Section = Record<string, string | number>;
 /** the Disque release whose replies docket gives (docs/disque.md) */
 const DISQUE_VERSION = "1.0-rc1";
 const DOCKET_VERSION = (
-  JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }
+  JSON.parse(readFileSync(new URL("../../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
 ).version;
 
 /** Disque's section names, in its order; its headers are these capitalised, but CPU. */

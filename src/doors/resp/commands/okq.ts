@@ -1,14 +1,14 @@
-import { ClientWait } from "./wait.js";
-import type { Delivery, JobInfo } from "../../core/contract.js";
-import { andThen } from "../../util/awaitable.js";
-import { MAX_COUNT, MAX_TTL_SECONDS } from "../../core/limits.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
-import { replyWhenDurable } from "./durable.js";
+import { ClientWait } from "../wait.js";
+import type { Delivery, JobInfo } from "../../../core/contract.js";
+import { andThen } from "../../../util/awaitable.js";
+import { MAX_COUNT, MAX_TTL_SECONDS } from "../../../core/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { replyWhenDurable } from "../durable.js";
 import { qinfo, qstatus } from "./okq-status.js";
-import { ownBuffer } from "./parser.js";
-import { OK, type Reply } from "./reply.js";
+import { ownBuffer } from "../transport/words.js";
+import { OK, type Reply } from "../transport/reply.js";
 
 /**
  * okq's commands (DIALECTS.md section 2): producers push on the left,

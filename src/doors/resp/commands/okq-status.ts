@@ -1,9 +1,9 @@
-import type { QueueCounts } from "../../core/contract.js";
-import { MAX_SCAN_COUNT } from "../../core/listing-limits.js";
-import { andThen } from "../../util/awaitable.js";
-import { errorOf, queueArg } from "./args.js";
-import type { RespContext } from "./context.js";
-import type { Reply } from "./reply.js";
+import type { QueueCounts } from "../../../core/contract.js";
+import { MAX_SCAN_COUNT } from "../../../core/listing-limits.js";
+import { andThen } from "../../../util/awaitable.js";
+import { errorOf, queueArg } from "../args.js";
+import type { RespContext } from "../context.js";
+import type { Reply } from "../transport/reply.js";
 
 /**
  * okq's QSTATUS and QINFO: the same per-queue counts, as data

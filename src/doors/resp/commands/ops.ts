@@ -1,7 +1,7 @@
-import { NOT_INTEGER, SYNTAX_ERROR, parseIntArg, str, word } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
-import { ErrorReply, OK, SimpleString, type Reply } from "./reply.js";
+import { NOT_INTEGER, SYNTAX_ERROR, parseIntArg, str, word } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { ErrorReply, OK, SimpleString, type Reply } from "../transport/reply.js";
 
 /**
  * Operators' commands Disque has and tools call: MONITOR, SLOWLOG, LATENCY,

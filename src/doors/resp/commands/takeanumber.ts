@@ -1,11 +1,11 @@
-import { andThen } from "../../util/awaitable.js";
-import { MAX_COUNT } from "../../core/limits.js";
-import { boundedArg, errorOf, queueArg } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
-import { replyWhenDurable } from "./durable.js";
-import type { Request } from "./parser.js";
-import { NO_REPLY, OK, SimpleString, StatusBytes, type Reply } from "./reply.js";
+import { andThen } from "../../../util/awaitable.js";
+import { MAX_COUNT } from "../../../core/limits.js";
+import { boundedArg, errorOf, queueArg } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { replyWhenDurable } from "../durable.js";
+import type { Request } from "../transport/parser.js";
+import { NO_REPLY, OK, SimpleString, StatusBytes, type Reply } from "../transport/reply.js";
 
 /**
  * takeanumber's commands (DIALECTS.md section 1), often typed by hand: in

@@ -1,12 +1,12 @@
-import { ClientWait } from "./wait.js";
-import type { JobWaitOutcome } from "../../core/contract.js";
-import { andThen } from "../../util/awaitable.js";
-import { MAX_COUNT } from "../../core/limits.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, timeoutArg } from "./args.js";
-import type { CommandSpec } from "./command.js";
-import type { RespContext } from "./context.js";
-import { replyWhenDurable } from "./durable.js";
-import { SimpleString, type Reply } from "./reply.js";
+import { ClientWait } from "../wait.js";
+import type { JobWaitOutcome } from "../../../core/contract.js";
+import { andThen } from "../../../util/awaitable.js";
+import { MAX_COUNT } from "../../../core/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, timeoutArg } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { replyWhenDurable } from "../durable.js";
+import { SimpleString, type Reply } from "../transport/reply.js";
 
 /** docket's own RESP commands, beyond Disque's: WAITJOB (docs/client.md) and dead letters (docs/dialects.md). */
 

@@ -1,0 +1,240 @@
+import { ClientWait } from "../wait.js";
+import { LEAVING, NOREPL_LEAVING } from "../leaving.js";
+import { type AddJobRequest, type Delivery, type PauseOp } from "../../../core/contract.js";
+import { andThen } from "../../../util/awaitable.js";
+import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../../core/limits.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, queueArg, timeoutArg, word } from "../args.js";
+import type { CommandSpec } from "../command.js";
+import type { RespContext } from "../context.js";
+import { disqueInspectCommands } from "./disque-inspect.js";
+import { replyWhenDurable } from "../durable.js";
+import { ownBuffer } from "../transport/words.js";
+import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
+
+/** Disque's job and queue commands (DISQUE.md section 4). */
+
+type Spec = CommandSpec<RespContext>;
+
+// ------------------------------------------------------------------ ADDJOB
+
+/** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
+function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
+  // Arguments are views into the connection's input buffer: keep only the body's own bytes.
+  const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!) };
+  let async = false;
+  for (let i = 4; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "replicate" && hasValue) {
+      const message = "REPLICATE must be between 1 and 65535";
+      req.replicate = boundedArg(args[++i], "REPLICATE", 1, 65535, message, message, message);
+    } else if (option === "ttl" && hasValue) {
+      req.ttl = boundedArg(args[++i], "TTL", 1, MAX_TTL_SECONDS, "TTL must be a number > 0");
+    } else if (option === "retry" && hasValue) {
+      const message = "RETRY time must be a non negative number";
+      req.retry = boundedArg(args[++i], "RETRY", 0, MAX_RETRY_SECONDS, message);
+    } else if (option === "delay" && hasValue) {
+      const message = "DELAY time must be a non negative number";
+      req.delay = boundedArg(args[++i], "DELAY", 0, MAX_TTL_SECONDS, message);
+    } else if (option === "maxlen" && hasValue) {
+      req.maxlen = boundedArg(args[++i], "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
+    } else if (option === "async") {
+      async = true;
+    } else {
+      throw errorOf(SYNTAX_ERROR);
+    }
+  }
+  req.replicationTimeoutMs = timeoutArg(args[3]!);
+  return { req, async };
+}
+
+function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { req, async } = parseAddJob(args);
+  if (ctx.server.leaving) return NOREPL_LEAVING;
+  return andThen(ctx.broker.addJob(req), (result) =>
+    replyWhenDurable(ctx, new SimpleString(result.id), async),
+  );
+}
+
+// ------------------------------------------------------------------ GETJOB
+
+function jobReply(job: Delivery, withCounters: boolean): Reply {
+  if (!withCounters) return [job.queue, job.id, job.body];
+  return [job.queue, job.id, job.body, "nacks", job.nacks, "additional-deliveries", job.additionalDeliveries];
+}
+
+function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  let nohang = false;
+  let withCounters = false;
+  let timeoutMs = 0;
+  let count = 1;
+  let from = -1;
+  for (let i = 1; i < args.length; i++) {
+    const option = word(args[i]!);
+    const hasValue = i + 1 < args.length;
+    if (option === "nohang") nohang = true;
+    else if (option === "withcounters") withCounters = true;
+    else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args[++i]!);
+    else if (option === "count" && hasValue) {
+      count = boundedArg(args[++i], "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
+    } else if (option === "from") {
+      from = i + 1;
+      break;
+    } else throw errorOf(SYNTAX_ERROR);
+  }
+  if (from < 0 || from >= args.length) throw errorOf(SYNTAX_ERROR);
+  const queues: string[] = [];
+  for (let i = from; i < args.length; i++) queues.push(queueArg(args[i]!));
+
+  const client = ctx.client;
+  const wait = new ClientWait(client, ctx.server);
+  const toReply = (jobs: Delivery[] | null): Reply => {
+    if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
+    return jobs.map((job) => jobReply(job, withCounters));
+  };
+  const result = ctx.broker.getJobs({
+    queues,
+    count,
+    nohang,
+    timeoutMs,
+    createQueues: true,
+    // read by the store only when the call blocks
+    get signal() {
+      return wait.signal;
+    },
+  });
+  // The client left while its jobs were on the way: the gate puts them back at once.
+  const handedOver = andThen(wait.watch(result), (jobs) =>
+    ctx.server.gate.handOver(jobs, () => client.closed),
+  );
+  return andThen(handedOver, toReply);
+}
+
+// ------------------------------------------------------- id-list commands
+
+type IdCommand = "ackJobs" | "fastAck" | "nack" | "enqueue" | "dequeue" | "deleteJobs";
+
+/** The commands that take a list of ids and answer how many they changed. */
+function idListCommand(method: IdCommand): Spec["handler"] {
+  return (ctx, args) => {
+    const ids = idsOf(args, 1);
+    return andThen(ctx.broker[method](ids), (n) => replyWhenDurable(ctx, n, false));
+  };
+}
+
+function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.working(args[1]!.toString("latin1")), (seconds) => seconds);
+}
+
+// ------------------------------------------------------------------ PAUSE
+
+const PAUSE_OPS = new Set<string>(["in", "out", "all", "none", "state", "bcast"]);
+
+function pause(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const ops: PauseOp[] = [];
+  for (let i = 2; i < args.length; i++) {
+    const op = word(args[i]!);
+    if (!PAUSE_OPS.has(op)) throw errorOf(SYNTAX_ERROR);
+    ops.push(op as PauseOp);
+  }
+  return andThen(ctx.broker.pause(queueArg(args[1]!), ops), (state) =>
+    replyWhenDurable(ctx, new SimpleString(state), false),
+  );
+}
+
+// ------------------------------------------------------------------ table
+
+export const disqueCommands: Spec[] = [
+  {
+    name: "addjob",
+    arity: -4,
+    flags: ["write", "denyoom", "fast"],
+    group: "disque",
+    summary: "Add a job to a queue; replies with its id once it is durable",
+    syntax: "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC]",
+    handler: addjob,
+  },
+  {
+    name: "getjob",
+    arity: -2,
+    flags: ["write", "fast", "blocking"],
+    group: "disque",
+    summary: "Take jobs from the first queues that have them, blocking until one arrives",
+    syntax: "GETJOB [NOHANG] [TIMEOUT ms] [COUNT n] [WITHCOUNTERS] FROM queue [queue ...]",
+    handler: getjob,
+  },
+  {
+    name: "ackjob",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Acknowledge jobs: they are done and removed",
+    syntax: "ACKJOB id [id ...]",
+    handler: idListCommand("ackJobs"),
+  },
+  {
+    name: "fastack",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Delete jobs whatever their state",
+    syntax: "FASTACK id [id ...]",
+    handler: idListCommand("fastAck"),
+  },
+  {
+    name: "nack",
+    arity: -1,
+    flags: ["write", "denyoom", "fast"],
+    group: "disque",
+    summary: "Put delivered jobs back in their queue at once, counting a nack",
+    syntax: "NACK id [id ...]",
+    handler: idListCommand("nack"),
+  },
+  {
+    name: "enqueue",
+    arity: -1,
+    flags: ["write", "denyoom", "fast"],
+    group: "disque",
+    summary: "Put active jobs back in their queue at once",
+    syntax: "ENQUEUE id [id ...]",
+    handler: idListCommand("enqueue"),
+  },
+  {
+    name: "dequeue",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Take queued jobs out of their queue without delivering them",
+    syntax: "DEQUEUE id [id ...]",
+    handler: idListCommand("dequeue"),
+  },
+  {
+    name: "working",
+    arity: 2,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Postpone a job's next re-queue by its retry time",
+    syntax: "WORKING id",
+    handler: working,
+  },
+  {
+    name: "deljob",
+    arity: -1,
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Delete jobs whatever their state",
+    syntax: "DELJOB id [id ...]",
+    handler: idListCommand("deleteJobs"),
+  },
+  ...disqueInspectCommands,
+  {
+    name: "pause",
+    arity: -3,
+    // Disque: `readonly,fast`; docket journals the pause state, so PAUSE is a write (-MISCONF).
+    flags: ["write", "fast"],
+    group: "disque",
+    summary: "Pause a queue for input, output or both, or report its state",
+    syntax: "PAUSE queue in|out|all|none|state|bcast [...]",
+    handler: pause,
+  },
+];

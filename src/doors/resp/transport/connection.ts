@@ -1,0 +1,356 @@
+import type { Socket } from "node:net";
+import {
+  FLAG_BLOCKING,
+  FLAG_NOAUTH,
+  arityMessage,
+  arityOk,
+  shownArgs,
+  unknownCommandMessage,
+  type CommandEntry,
+  type CommandSpec,
+} from "../command.js";
+import type { MonitorSink } from "./monitor.js";
+import { ReplyWriter } from "./encoder.js";
+import { ProtocolError, RequestParser, type Request } from "./parser.js";
+import { ErrorReply, type Reply, type SimpleString } from "./reply.js";
+import { RespClient } from "./client.js";
+import type { RespServer } from "./server.js";
+import { mustAuthenticate } from "../../net/auth.js";
+import { ConnectionBuffers } from "../../net/buffers.js";
+import { endGracefully } from "../../net/door.js";
+import { InOrderReplies, type ReplySlot } from "../../net/in-order.js";
+
+/**
+ * One RESP connection: parsing, dispatch through the command table, blocking
+ * commands, reply ordering and output batching. See docs/resp.md.
+ */
+
+const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+const QUIET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+
+/** @internal Per-connection machinery. */
+export class Connection<Ctx> {
+  readonly client: RespClient;
+  readonly ctx: Ctx;
+  private readonly parser: RequestParser;
+  private readonly writer = new ReplyWriter();
+  /** replies in request order, encoded into the writer as they come due */
+  private readonly replies = new InOrderReplies<Reply>((reply) => this.writer.write(reply));
+  /** QUIT or a protocol error: no more requests; end once the replies are out */
+  private closing = false;
+  /** the peer half-closed */
+  private inputEnded = false;
+  private ended = false;
+  /** inside a synchronous batch (a 'data' event): its end flushes */
+  private inBatch = false;
+  private flushScheduled = false;
+  private paused = false;
+  private closeFns = new Set<() => void>();
+  /** this client's output limit and its share of the server-wide memory bound */
+  private readonly buffers: ConnectionBuffers;
+  /** set once the client sent MONITOR */
+  private monitorSink: MonitorSink | undefined;
+
+  constructor(
+    private readonly server: RespServer<Ctx>,
+    readonly socket: Socket,
+  ) {
+    this.parser = new RequestParser(server.limits);
+    this.client = new RespClient(this as Connection<unknown>);
+    this.ctx = server.options.makeContext(this.client);
+    this.buffers = new ConnectionBuffers({
+      socket,
+      budget: server.budget,
+      logger: server.logger,
+      describe: () => ({ client: this.client.id, addr: this.client.addr }),
+      heldInput: () => this.parser.heldBytes(),
+      unflushedOutput: () => this.writer.length,
+      maxOutputBytes: () => server.limits.maxOutputBytes,
+    });
+    socket.setNoDelay(true);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      if (!QUIET_ERRORS.has(error.code ?? "")) {
+        server.logger.warn({ err: error, client: this.client.id, addr: this.client.addr }, "socket error");
+      }
+    });
+    socket.on("close", () => this.onSocketClose());
+  }
+
+  get closeHooks(): number {
+    return this.closeFns.size;
+  }
+
+  onClose(fn: () => void): () => void {
+    if (this.client.closed) {
+      fn();
+      return () => {};
+    }
+    // A Set, so that each of many hooks can be dropped in O(1).
+    const hook = () => fn();
+    this.closeFns.add(hook);
+    return () => this.closeFns.delete(hook);
+  }
+
+  outputBytes(): number {
+    return this.buffers.outputBytes();
+  }
+
+  monitor(): void {
+    const monitors = this.server.monitors;
+    if (this.monitorSink || this.client.closed) return;
+    const sink: MonitorSink = { push: (line) => this.push(line) };
+    this.monitorSink = sink;
+    monitors.add(sink);
+    this.onClose(() => monitors.delete(sink));
+  }
+
+  /** A line that answers no request (MONITOR's feed): behind the replies already due, within the output limit. */
+  private push(line: SimpleString): void {
+    if (this.client.closed || this.socket.destroyed) return;
+    this.emit(line);
+    if (this.overOutputLimit()) return;
+    this.scheduleFlush();
+  }
+
+  inputBytes(): number {
+    return this.parser.bufferedBytes();
+  }
+
+  destroy(): void {
+    if (!this.socket.destroyed) this.socket.destroy();
+  }
+
+  closeAfterReply(): void {
+    this.closing = true;
+  }
+
+  /** Server shutdown: write what is ready, then end. */
+  shutdown(): void {
+    this.closing = true;
+    this.inBatch = false;
+    this.flush();
+    this.end();
+  }
+
+  // ---------------------------------------------------------------- input
+
+  private onData(chunk: Buffer): void {
+    if (this.closing || this.client.closed) return; // ignored, as Redis does after QUIT
+    this.server.stats.netInputBytes += chunk.length;
+    this.parser.feed(chunk);
+    if (this.client.blocked) {
+      // Keep reading (to notice a close) but bound what waits unprocessed.
+      if (!this.paused && this.parser.bufferedBytes() > this.inputPauseBytes()) {
+        this.paused = true;
+        this.socket.pause();
+      }
+      this.report();
+      return;
+    }
+    this.inBatch = true;
+    this.run();
+    this.inBatch = false;
+    this.flush();
+    this.report();
+  }
+
+  private inputPauseBytes(): number {
+    return Math.max(1024 * 1024, this.server.limits.maxInlineBytes);
+  }
+
+  private onEnd(): void {
+    this.inputEnded = true;
+    // Like Redis, a client that goes away while blocked is dropped.
+    if (this.client.blocked) this.destroy();
+    else this.maybeEnd();
+  }
+
+  private onSocketClose(): void {
+    this.buffers.close();
+    this.client.closed = true;
+    this.client.blocked = false;
+    this.replies.clear();
+    this.writer.take();
+    const fns = this.closeFns;
+    this.closeFns = new Set();
+    for (const fn of fns) {
+      try {
+        fn();
+      } catch (error) {
+        this.server.logger.error({ err: error, client: this.client.id }, "onClose callback failed");
+      }
+    }
+  }
+
+  /** Processes complete requests until input runs out, a command blocks, or the client is closing. */
+  private run(): void {
+    const parser = this.parser;
+    const client = this.client;
+    while (!client.blocked && !this.closing && !client.closed) {
+      const req = parser.next();
+      if (req === null) break;
+      if (req instanceof ProtocolError) {
+        this.server.logger.info(
+          { client: client.id, addr: client.addr, error: req.message },
+          "protocol error",
+        );
+        this.emit(new ErrorReply(req.message));
+        this.closing = true;
+        break;
+      }
+      this.dispatch(req);
+      if (this.overOutputLimit()) return;
+    }
+    if (this.paused && !client.blocked) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  private dispatch(req: Request): void {
+    const server = this.server;
+    const client = this.client;
+    const args = req.args;
+    const entry = server.table.lookupEntry(args[0]!) as CommandEntry<Ctx> | undefined;
+    if (entry === undefined) return this.emit(new ErrorReply(unknownCommandMessage(args[0]!)));
+    const spec = entry.spec;
+    if (!arityOk(spec.arity, args.length)) return this.emit(new ErrorReply(arityMessage(spec.name)));
+    if ((entry.mask & FLAG_NOAUTH) === 0 && mustAuthenticate(client, server.options.requirePassword?.())) {
+      return this.emit(NOAUTH);
+    }
+    server.stats.commandsProcessed++;
+    entry.calls++;
+    client.lastCommand = spec.name;
+    client.lastCommandAt = Date.now();
+
+    if (server.monitors.size > 0) server.monitors.feed(client.addr, shownArgs(spec, args));
+
+    const slowlog = server.slowlog;
+    const started = slowlog.slowerThanMicros >= 0 ? performance.now() : -1;
+    let reply: Reply | Promise<Reply>;
+    try {
+      reply = spec.handler(this.ctx, args, req);
+    } catch (error) {
+      reply = this.handlerError(spec, error);
+    }
+    if (started >= 0) {
+      const micros = Math.floor((performance.now() - started) * 1000);
+      if (slowlog.logs(micros)) slowlog.add(shownArgs(spec, args), micros);
+    }
+    if (reply instanceof Promise) {
+      const slot = this.replies.reserve();
+      const blocking = (entry.mask & FLAG_BLOCKING) !== 0;
+      if (blocking) client.blocked = true;
+      reply.then(
+        (value) => this.completed(slot, value, blocking),
+        (error: unknown) => this.completed(slot, this.handlerError(spec, error), blocking),
+      );
+      return;
+    }
+    this.emit(reply);
+  }
+
+  private handlerError(spec: CommandSpec<Ctx>, error: unknown): Reply {
+    this.server.logger.error({ err: error, command: spec.name, client: this.client.id }, "command failed");
+    return new ErrorReply(`ERR ${error instanceof Error ? error.message : String(error)}`);
+  }
+
+  /** A Promise-returning handler settled. */
+  private completed(slot: ReplySlot<Reply>, reply: Reply, blocking: boolean): void {
+    try {
+      this.complete(slot, reply, blocking);
+    } catch (error) {
+      // never an unhandled rejection: drop the connection, keep the server
+      this.server.logger.error({ err: error, client: this.client.id }, "reply handling failed");
+      this.destroy();
+    }
+  }
+
+  private complete(slot: ReplySlot<Reply>, reply: Reply, blocking: boolean): void {
+    if (this.client.closed) return;
+    this.settle(slot, reply);
+    if (blocking) {
+      this.client.blocked = false;
+      // Requests that arrived meanwhile run now.
+      const outer = this.inBatch;
+      this.inBatch = true;
+      this.run();
+      this.inBatch = outer;
+      if (this.inputEnded && this.client.blocked) this.destroy();
+      this.scheduleFlush();
+    }
+  }
+
+  // ---------------------------------------------------------------- output
+
+  /** A reply in request order: straight into the writer when nothing is pending. */
+  private emit(reply: Reply): void {
+    this.replies.emit(reply);
+  }
+
+  private settle(slot: ReplySlot<Reply>, reply: Reply): void {
+    if (this.client.closed) return;
+    this.replies.settle(slot, reply);
+    if (this.overOutputLimit()) return;
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.inBatch || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Hands everything encoded so far to the socket, in one write (or one writev). */
+  private flush(): void {
+    if (this.client.closed || this.socket.destroyed) return;
+    if (this.writer.length > 0) {
+      const chunks = this.writer.take();
+      for (const chunk of chunks) this.server.stats.netOutputBytes += chunk.length;
+      // the last write's callback runs once the kernel has it: the budget then hears of it
+      if (chunks.length === 1) this.socket.write(chunks[0]!, this.written);
+      else {
+        this.socket.cork();
+        for (let i = 0; i < chunks.length - 1; i++) this.socket.write(chunks[i]!);
+        this.socket.write(chunks[chunks.length - 1]!, this.written);
+        this.socket.uncork();
+      }
+      if (this.overOutputLimit()) return;
+    }
+    this.maybeEnd();
+  }
+
+  /** Checks this client's output limit, and reports its buffers to the server-wide budget (which may evict it). */
+  private overOutputLimit(): boolean {
+    return this.buffers.overOutputLimit();
+  }
+
+  private readonly written = (): void => this.report();
+
+  /** Tells the memory budget what this client's input and output buffers hold now: O(1). */
+  private report(): void {
+    this.buffers.report();
+  }
+
+  /** Ends the socket once a QUIT, protocol error or half-close has nothing left to send. */
+  private maybeEnd(): void {
+    if (this.ended || this.client.closed) return;
+    if (!this.closing && !this.inputEnded) return;
+    if (this.client.blocked || !this.replies.idle || this.writer.length > 0) return;
+    this.end();
+  }
+
+  private end(): void {
+    if (this.ended || this.socket.destroyed) return;
+    this.ended = true;
+    // Keep reading (and dropping) input so the peer sees our reply rather than a reset;
+    // destroy if it does not close in time.
+    endGracefully(this.socket);
+    if (this.paused) this.socket.resume();
+  }
+}
