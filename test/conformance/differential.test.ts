@@ -110,6 +110,8 @@ class Sequence {
     readonly other: Side,
     /** the reference's journal, checked after every step when given */
     readonly journal?: JournaledEngine,
+    /** operations (the trace label's first word) drawn again when picked */
+    readonly avoid: readonly string[] = [],
   ) {
     this.rng = new Rng(seed);
   }
@@ -265,7 +267,8 @@ class Sequence {
   }
 
   async step(n: number): Promise<void> {
-    const [label, call, kind] = this.draw();
+    let [label, call, kind] = this.draw();
+    while (this.avoid.includes(label.split(" ")[0]!)) [label, call, kind] = this.draw();
     this.trace.push(`${n}: ${label}`);
     const expected = await outcome(() => call(this.ref));
     const actual = await outcome(() => call(this.other));
@@ -324,38 +327,47 @@ for (const store of stores.filter((s) => s !== engineStore && s !== replayedStor
   });
 }
 
+/**
+ * The replayed column: the reference records into a journal and after every
+ * step an engine rebuilt from it is compared (the other side is a plain engine).
+ */
+async function replayedSequences(avoid: readonly string[]): Promise<void> {
+  const seed0 = baseSeed();
+  for (let i = 0; i < SEQUENCES; i++) {
+    let journal: JournaledEngine | undefined;
+    const ref = new Side(
+      await openHarness({
+        name: "journaled",
+        quietMs: 0,
+        open: async (clock) => {
+          const opened = await JournaledEngine.open(clock);
+          journal = opened;
+          return { broker: opened.engine, runDue: () => opened.engine.runDue(), close: () => opened.close() };
+        },
+      }),
+    );
+    const other = new Side(await openHarness(engineStore));
+    try {
+      const sequence = new Sequence((seed0 + i) >>> 0, ref, other, journal, avoid);
+      for (let n = 0; n < STEPS; n++) await sequence.step(n);
+    } finally {
+      await ref.h.close();
+      await other.h.close();
+    }
+  }
+}
+
 describe("replayed: the engine rebuilt from its journal after every step (randomized)", () => {
-  // todo, not skip: it runs and reports; it fails today on the divergence the
-  // conformance suite marks too (RETRY/WORKING of a delayed job is delayed again after a restart)
+  /** RETRY or WORKING on a delayed job ends its delay, but the job is delayed again after a restart */
+  const DIVERGING = ["retryJob", "working"];
+  it(`${SEQUENCES} sequences of ${STEPS} operations, without ${DIVERGING.join(" and ")}`, async () => {
+    await replayedSequences(DIVERGING);
+  });
+
+  // todo, not skip: it runs and reports, and fails until that divergence is fixed
   const todo =
     "known divergence: a delayed job that RETRY or WORKING queued is delayed again after a restart";
-  it(`${SEQUENCES} sequences of ${STEPS} operations`, { todo }, async () => {
-    const seed0 = baseSeed();
-    for (let i = 0; i < SEQUENCES; i++) {
-      let journal: JournaledEngine | undefined;
-      const ref = new Side(
-        await openHarness({
-          name: "journaled",
-          quietMs: 0,
-          open: async (clock) => {
-            const opened = await JournaledEngine.open(clock);
-            journal = opened;
-            return {
-              broker: opened.engine,
-              runDue: () => opened.engine.runDue(),
-              close: () => opened.close(),
-            };
-          },
-        }),
-      );
-      const other = new Side(await openHarness(engineStore));
-      try {
-        const sequence = new Sequence((seed0 + i) >>> 0, ref, other, journal);
-        for (let n = 0; n < STEPS; n++) await sequence.step(n);
-      } finally {
-        await ref.h.close();
-        await other.h.close();
-      }
-    }
+  it(`${SEQUENCES} sequences of ${STEPS} operations, all of them`, { todo }, async () => {
+    await replayedSequences([]);
   });
 });

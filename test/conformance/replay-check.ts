@@ -27,9 +27,10 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
         .qpeek(queue, 1_000_000)
         .map((job) => job.id)
         .filter((id) => !delivered.has(id)),
-      pause: engine.pause(queue, ["state"]),
       deadLetters: engine.deadLetters(queue, 1_000_000).map((d) => ({ ...d, body: d.body.toString("hex") })),
     })),
+    // read-only (a PAUSE … STATE call would make the queue known)
+    paused: engine.pausedQueues().sort(),
     taskNumbers: [...engine.taskNumberEntries()].sort(),
     nextSeq: engine.peekNextSeq(),
   };
