@@ -1,51 +1,8 @@
 import net from "node:net";
+import { parseReply, type Reply } from "./resp-reply.js";
 
-/** A RESP reply: simple string, error, integer, bulk (as a latin1 string), null or array. */
-export type Reply = string | number | null | Error | Reply[];
+export type { Reply } from "./resp-reply.js";
 export type ReplyCb = (err: Error | null, reply: Reply) => void;
-
-const INCOMPLETE = Symbol("incomplete");
-type Parsed = { value: Reply; end: number } | typeof INCOMPLETE;
-
-function parse(buf: Buffer, pos: number): Parsed {
-  if (pos >= buf.length) return INCOMPLETE;
-  const lineEnd = buf.indexOf("\r\n", pos, "latin1");
-  if (lineEnd < 0) return INCOMPLETE;
-  const type = buf[pos];
-  const line = buf.toString("latin1", pos + 1, lineEnd);
-  const next = lineEnd + 2;
-  switch (type) {
-    case 43: // +
-      return { value: line, end: next };
-    case 45: // -
-      return { value: new Error(line), end: next };
-    case 58: // :
-      return { value: Number(line), end: next };
-    case 36: {
-      // $
-      const len = Number(line);
-      if (len < 0) return { value: null, end: next };
-      if (buf.length < next + len + 2) return INCOMPLETE;
-      return { value: buf.toString("latin1", next, next + len), end: next + len + 2 };
-    }
-    case 42: {
-      // *
-      const n = Number(line);
-      if (n < 0) return { value: null, end: next };
-      const items: Reply[] = [];
-      let at = next;
-      for (let i = 0; i < n; i++) {
-        const item = parse(buf, at);
-        if (item === INCOMPLETE) return INCOMPLETE;
-        items.push(item.value);
-        at = item.end;
-      }
-      return { value: items, end: at };
-    }
-    default:
-      throw new Error(`bad RESP type byte ${String(type)}`);
-  }
-}
 
 function connectSocket(port: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
@@ -134,8 +91,7 @@ export class RespConn extends PipelinedConn<Reply> {
   }
 
   protected parseReply(buf: Buffer, pos: number): { value: Reply; end: number } | undefined {
-    const r = parse(buf, pos);
-    return r === INCOMPLETE ? undefined : r;
+    return parseReply(buf, pos);
   }
 
   send(args: string[], cb: ReplyCb): void {

@@ -1,15 +1,16 @@
 import { connect, type Socket } from "node:net";
+import { parseReply, type Reply } from "./resp-reply.js";
 
 /**
- * A load generator for benchmarks: raw sockets and a minimal RESP reply
- * parser, so that the client costs as little CPU as possible next to the
- * server it measures.
+ * A load generator for benchmarks: raw sockets and the lean reply parser of
+ * resp-reply.ts, so that the client costs as little CPU as possible next to
+ * the server it measures.
  */
 
-export type Value = string | number | null | Value[] | Error;
+export type Value = Reply;
 
-/** Incremental parser of RESP2 replies. */
-class ReplyParser {
+/** Cuts complete replies out of the bytes received so far. */
+class ReplyStream {
   private buf: Buffer = Buffer.alloc(0);
   private pos = 0;
 
@@ -20,54 +21,10 @@ class ReplyParser {
 
   /** The next complete reply, or undefined. */
   next(): Value | undefined {
-    const start = this.pos;
-    const value = this.parse();
-    if (value === undefined) this.pos = start;
-    return value;
-  }
-
-  private line(): string | undefined {
-    const end = this.buf.indexOf("\r\n", this.pos);
-    if (end < 0) return undefined;
-    const text = this.buf.toString("latin1", this.pos, end);
-    this.pos = end + 2;
-    return text;
-  }
-
-  private parse(): Value | undefined {
-    if (this.pos >= this.buf.length) return undefined;
-    const line = this.line();
-    if (line === undefined) return undefined;
-    const rest = line.slice(1);
-    switch (line[0]) {
-      case "+":
-        return rest;
-      case "-":
-        return new Error(rest);
-      case ":":
-        return Number(rest);
-      case "$": {
-        const n = Number(rest);
-        if (n < 0) return null;
-        if (this.pos + n + 2 > this.buf.length) return undefined;
-        const text = this.buf.toString("latin1", this.pos, this.pos + n);
-        this.pos += n + 2;
-        return text;
-      }
-      case "*": {
-        const n = Number(rest);
-        if (n < 0) return null;
-        const out: Value[] = [];
-        for (let i = 0; i < n; i++) {
-          const item = this.parse();
-          if (item === undefined) return undefined;
-          out.push(item);
-        }
-        return out;
-      }
-      default:
-        throw new Error(`bad reply line ${JSON.stringify(line)}`);
-    }
+    const parsed = parseReply(this.buf, this.pos);
+    if (parsed === undefined) return undefined;
+    this.pos = parsed.end;
+    return parsed.value;
   }
 }
 
@@ -79,7 +36,7 @@ export function encodeCommand(args: string[]): Buffer {
 
 /** One connection that sends a command and waits for its reply (no pipelining unless asked). */
 export class LoadConnection {
-  private readonly parser = new ReplyParser();
+  private readonly parser = new ReplyStream();
   private waiting: Array<(value: Value) => void> = [];
 
   private constructor(private readonly socket: Socket) {

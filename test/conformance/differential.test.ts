@@ -10,6 +10,8 @@ import {
 import { BAD_ID, UNKNOWN_ID } from "../helpers/broker.js";
 import { Rng, baseSeed } from "../helpers/prng.js";
 import { openHarness, type Harness } from "./harness.js";
+import { durableState } from "./replay-check.js";
+import { JournaledEngine, replayedStore } from "./replayed.js";
 import { engineStore, stores } from "./stores.js";
 
 /**
@@ -19,6 +21,9 @@ import { engineStore, stores } from "./stores.js";
  * named by creation order (J1, J2, … and 1, 2, …) before comparing. The clock
  * moves at most ~240 s per sequence (no queue garbage collection). Jobs a
  * redrive creates are named by their order in a full JSCAN.
+ * A "replayed" column checks the journal the same way: the engine records
+ * into one, and after every step an engine rebuilt from the journal so far
+ * must hold the same durable state (replay-check.ts).
  * Replay one sequence:
  *   DOCKET_SEED=<seed> DOCKET_DIFF_SEQUENCES=1 node --import tsx --test test/conformance/differential.test.ts
  */
@@ -103,6 +108,10 @@ class Sequence {
     readonly seed: number,
     readonly ref: Side,
     readonly other: Side,
+    /** the reference's journal, checked after every step when given */
+    readonly journal?: JournaledEngine,
+    /** operations (the trace label's first word) drawn again when picked */
+    readonly avoid: readonly string[] = [],
   ) {
     this.rng = new Rng(seed);
   }
@@ -258,7 +267,8 @@ class Sequence {
   }
 
   async step(n: number): Promise<void> {
-    const [label, call, kind] = this.draw();
+    let [label, call, kind] = this.draw();
+    while (this.avoid.includes(label.split(" ")[0]!)) [label, call, kind] = this.draw();
     this.trace.push(`${n}: ${label}`);
     const expected = await outcome(() => call(this.ref));
     const actual = await outcome(() => call(this.other));
@@ -278,6 +288,15 @@ class Sequence {
       this.ref.normalize(expected),
       `seed ${this.seed}, step ${n} differs from the engine; last steps:\n${this.trace.slice(-TRACE).join("\n")}`,
     );
+    if (this.journal) {
+      const live = this.journal.engine;
+      const rebuilt = await this.journal.replica();
+      assert.deepEqual(
+        durableState(rebuilt, QUEUES, live),
+        durableState(live, QUEUES),
+        `seed ${this.seed}, step ${n}: the engine rebuilt from the journal differs; last steps:\n${this.trace.slice(-TRACE).join("\n")}`,
+      );
+    }
   }
 }
 
@@ -285,7 +304,8 @@ function sortBySeq(side: Side, items: { seq: number }[]): { seq: number }[] {
   return [...items].sort((x, y) => (side.seqs.get(x.seq) ?? 0) - (side.seqs.get(y.seq) ?? 0));
 }
 
-for (const store of stores.filter((s) => s !== engineStore)) {
+/** The replayed store is checked by its own column below: its totals restart with it. */
+for (const store of stores.filter((s) => s !== engineStore && s !== replayedStore)) {
   describe(`${store.name} answers as the engine (randomized)`, () => {
     before(async () => await store.start?.());
     after(async () => await store.stop?.());
@@ -306,3 +326,48 @@ for (const store of stores.filter((s) => s !== engineStore)) {
     });
   });
 }
+
+/**
+ * The replayed column: the reference records into a journal and after every
+ * step an engine rebuilt from it is compared (the other side is a plain engine).
+ */
+async function replayedSequences(avoid: readonly string[]): Promise<void> {
+  const seed0 = baseSeed();
+  for (let i = 0; i < SEQUENCES; i++) {
+    let journal: JournaledEngine | undefined;
+    const ref = new Side(
+      await openHarness({
+        name: "journaled",
+        quietMs: 0,
+        open: async (clock) => {
+          const opened = await JournaledEngine.open(clock);
+          journal = opened;
+          return { broker: opened.engine, runDue: () => opened.engine.runDue(), close: () => opened.close() };
+        },
+      }),
+    );
+    const other = new Side(await openHarness(engineStore));
+    try {
+      const sequence = new Sequence((seed0 + i) >>> 0, ref, other, journal, avoid);
+      for (let n = 0; n < STEPS; n++) await sequence.step(n);
+    } finally {
+      await ref.h.close();
+      await other.h.close();
+    }
+  }
+}
+
+describe("replayed: the engine rebuilt from its journal after every step (randomized)", () => {
+  /** RETRY or WORKING on a delayed job ends its delay, but the job is delayed again after a restart */
+  const DIVERGING = ["retryJob", "working"];
+  it(`${SEQUENCES} sequences of ${STEPS} operations, without ${DIVERGING.join(" and ")}`, async () => {
+    await replayedSequences(DIVERGING);
+  });
+
+  // todo, not skip: it runs and reports, and fails until that divergence is fixed
+  const todo =
+    "known divergence: a delayed job that RETRY or WORKING queued is delayed again after a restart";
+  it(`${SEQUENCES} sequences of ${STEPS} operations, all of them`, { todo }, async () => {
+    await replayedSequences([]);
+  });
+});

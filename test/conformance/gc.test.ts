@@ -1,27 +1,36 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { QUEUE_IDLE_GC_MS } from "../../src/stores/embedded/engine/index.js";
-import { forEachStore } from "./suite.js";
+import { except, forEachStore } from "./suite.js";
+import { BY_DESIGN, divergence } from "./replayed.js";
 
 /** Queue garbage collection (docs/disque.md): empty, unpaused, unwaited queues idle for 300 s go. */
 
 const GC = QUEUE_IDLE_GC_MS + 10_000; // the collection runs every 10 s
 
-forEachStore((open) => {
+forEachStore((open, store) => {
   describe("queue garbage collection", () => {
-    it("drops an empty queue idle for 300 s, not before", async () => {
-      const h = await open();
-      const id = await h.add("q");
-      await h.broker.ackJobs([id]);
-      await h.advance(QUEUE_IDLE_GC_MS - 10_000);
-      assert.notEqual(await h.broker.qstat("q"), null);
-      await h.advance(20_000);
-      assert.equal(await h.broker.qstat("q"), null);
-      assert.equal((await h.broker.stats()).queues, 0);
-      assert.deepEqual((await h.broker.qscan(0, { count: 10, busyloop: false })).items, []);
-    });
+    it(
+      "drops an empty queue idle for 300 s, not before",
+      except(store, {
+        replayed: divergence(
+          "replaying the records of removed jobs re-creates their empty queue, so it is known again after its GC",
+        ),
+      }),
+      async () => {
+        const h = await open();
+        const id = await h.add("q");
+        await h.broker.ackJobs([id]);
+        await h.advance(QUEUE_IDLE_GC_MS - 10_000);
+        assert.notEqual(await h.broker.qstat("q"), null);
+        await h.advance(20_000);
+        assert.equal(await h.broker.qstat("q"), null);
+        assert.equal((await h.broker.stats()).queues, 0);
+        assert.deepEqual((await h.broker.qscan(0, { count: 10, busyloop: false })).items, []);
+      },
+    );
 
-    it("the totals outlive a collected queue", async () => {
+    it("the totals outlive a collected queue", except(store, { replayed: BY_DESIGN.totals }), async () => {
       const h = await open();
       const id = await h.add("q");
       await h.take("q");

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { forEachStore } from "./suite.js";
+import { except, forEachStore } from "./suite.js";
+import { BY_DESIGN, divergence } from "./replayed.js";
 
 /** A job that is gone stays gone: its lease, delay and expiry timers never bring it back. */
 
-forEachStore((open) => {
+forEachStore((open, store) => {
   describe("removed jobs leave no timers behind", () => {
     it("an acked or fast-acked active job is not re-queued when its lease would have run out", async () => {
       const h = await open();
@@ -32,41 +33,49 @@ forEachStore((open) => {
       assert.deepEqual((await h.broker.jscan(0, { count: 10, busyloop: true })).items, []);
     });
 
-    it("a consumed job and a dead letter neither expire nor re-queue later", async () => {
-      const h = await open();
-      await h.add("q", "a", { retry: 5, ttl: 20 });
-      await h.take("q", 1, { consume: true });
-      const dead = await h.add("d", "b", { retry: 5, ttl: 20, retries: 0 });
-      await h.take("d");
-      assert.equal(await h.broker.retryJob("d", dead), "deadlettered");
-      await h.advance(20_000);
-      const s = await h.broker.stats();
-      assert.deepEqual([s.jobs, s.expired, s.requeued], [0, 0, 0]);
-      assert.equal(await h.broker.qlen("q"), 0);
-      assert.equal(await h.broker.qlen("d"), 0);
-      // the dead letter is kept until redriven or flushed, whatever its TTL
-      assert.equal((await h.broker.deadLetters("d", 10)).length, 1);
-    });
+    it(
+      "a consumed job and a dead letter neither expire nor re-queue later",
+      except(store, { replayed: divergence("a dead letter whose TTL has passed is dropped by a restart") }),
+      async () => {
+        const h = await open();
+        await h.add("q", "a", { retry: 5, ttl: 20 });
+        await h.take("q", 1, { consume: true });
+        const dead = await h.add("d", "b", { retry: 5, ttl: 20, retries: 0 });
+        await h.take("d");
+        assert.equal(await h.broker.retryJob("d", dead), "deadlettered");
+        await h.advance(20_000);
+        const s = await h.broker.stats();
+        assert.deepEqual([s.jobs, s.expired, s.requeued], [0, 0, 0]);
+        assert.equal(await h.broker.qlen("q"), 0);
+        assert.equal(await h.broker.qlen("d"), 0);
+        // the dead letter is kept until redriven or flushed, whatever its TTL
+        assert.equal((await h.broker.deadLetters("d", 10)).length, 1);
+      },
+    );
   });
 
   describe("totals and flushAll", () => {
-    it("stats totals count dialect operations: ackInQueue acks, redrive adds, consume delivers", async () => {
-      const h = await open();
-      const a = await h.add("q", "a");
-      await h.add("q", "b");
-      const c = await h.add("q", "c", { retries: 0 });
-      assert.equal(await h.broker.ackInQueue("q", a, "id"), 1);
-      await h.take("q", 1, { consume: true });
-      assert.equal(await h.broker.retryJob("q", c), "deadlettered");
-      assert.equal(await h.broker.redrive("q", 1), 1);
-      const s = await h.broker.stats();
-      assert.deepEqual(
-        { jobs: s.jobs, added: s.added, delivered: s.delivered, acked: s.acked },
-        { jobs: 1, added: 4, delivered: 1, acked: 1 },
-      );
-      const q = (await h.broker.qstat("q"))!;
-      assert.deepEqual([q.len, q.jobsIn, q.jobsOut], [1, 4, 1]);
-    });
+    it(
+      "stats totals count dialect operations: ackInQueue acks, redrive adds, consume delivers",
+      except(store, { replayed: BY_DESIGN.totals }),
+      async () => {
+        const h = await open();
+        const a = await h.add("q", "a");
+        await h.add("q", "b");
+        const c = await h.add("q", "c", { retries: 0 });
+        assert.equal(await h.broker.ackInQueue("q", a, "id"), 1);
+        await h.take("q", 1, { consume: true });
+        assert.equal(await h.broker.retryJob("q", c), "deadlettered");
+        assert.equal(await h.broker.redrive("q", 1), 1);
+        const s = await h.broker.stats();
+        assert.deepEqual(
+          { jobs: s.jobs, added: s.added, delivered: s.delivered, acked: s.acked },
+          { jobs: 1, added: 4, delivered: 1, acked: 1 },
+        );
+        const q = (await h.broker.qstat("q"))!;
+        assert.deepEqual([q.len, q.jobsIn, q.jobsOut], [1, 4, 1]);
+      },
+    );
 
     it("flushQueue keeps the totals", async () => {
       const h = await open();
@@ -83,24 +92,28 @@ forEachStore((open) => {
       );
     });
 
-    it("flushAll keeps the totals but drops dead letters, event ids and pauses", async () => {
-      const h = await open();
-      const dead = await h.add("q", "a", { retries: 0 });
-      await h.add("q", "b", { eventId: "e" });
-      await h.take("q");
-      await h.broker.ackJobs([dead]);
-      const d2 = await h.add("q", "c", { retries: 0 });
-      assert.equal(await h.broker.retryJob("q", d2), "deadlettered");
-      await h.broker.pause("q", ["in"]);
-      await h.broker.flushAll();
-      assert.deepEqual(await h.broker.deadLetters("q", 10), []);
-      assert.equal(await h.broker.redrive("q", 10), 0);
-      await h.add("q", "again", { eventId: "e" });
-      const s = await h.broker.stats();
-      assert.deepEqual([s.jobs, s.queues, s.added, s.delivered, s.acked], [1, 1, 4, 1, 1]);
-      assert.deepEqual(await h.broker.queueCounts(), [
-        { name: "q", total: 1, waiting: 1, processing: 0, consumers: 0 },
-      ]);
-    });
+    it(
+      "flushAll keeps the totals but drops dead letters, event ids and pauses",
+      except(store, { replayed: BY_DESIGN.totals }),
+      async () => {
+        const h = await open();
+        const dead = await h.add("q", "a", { retries: 0 });
+        await h.add("q", "b", { eventId: "e" });
+        await h.take("q");
+        await h.broker.ackJobs([dead]);
+        const d2 = await h.add("q", "c", { retries: 0 });
+        assert.equal(await h.broker.retryJob("q", d2), "deadlettered");
+        await h.broker.pause("q", ["in"]);
+        await h.broker.flushAll();
+        assert.deepEqual(await h.broker.deadLetters("q", 10), []);
+        assert.equal(await h.broker.redrive("q", 10), 0);
+        await h.add("q", "again", { eventId: "e" });
+        const s = await h.broker.stats();
+        assert.deepEqual([s.jobs, s.queues, s.added, s.delivered, s.acked], [1, 1, 4, 1, 1]);
+        assert.deepEqual(await h.broker.queueCounts(), [
+          { name: "q", total: 1, waiting: 1, processing: 0, consumers: 0 },
+        ]);
+      },
+    );
   });
 });

@@ -3,6 +3,7 @@ import { Engine } from "../../src/stores/embedded/engine/index.js";
 import { openRedisBroker } from "../../src/stores/redis/index.js";
 import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import type { StoreFactory } from "./harness.js";
+import { replayedStore } from "./replayed.js";
 
 /** The in-process engine, the reference semantics: synchronous, timers run by `runDue()`. */
 export const engineStore: StoreFactory = {
@@ -40,4 +41,4 @@ function redisStore(): StoreFactory {
 }
 
 /** Every store the conformance suite runs against. */
-export const stores: StoreFactory[] = [engineStore, redisStore()];
+export const stores: StoreFactory[] = [engineStore, replayedStore, redisStore()];

@@ -1,9 +1,9 @@
+import { parseReply } from "../../bench/resp-reply.js";
 import { ByteSocket, openSocket } from "./byte-socket.js";
 
 /**
  * A RESP client that keeps the exact bytes of every reply, so tests can
- * compare replies byte for byte. Written for the tests: it parses replies
- * only far enough to know where each one ends.
+ * compare replies byte for byte; bench/resp-reply.ts tells where each ends.
  */
 export class RawClient extends ByteSocket {
   static async connect(port: number, host = "127.0.0.1"): Promise<RawClient> {
@@ -34,27 +34,7 @@ export class RawClient extends ByteSocket {
 
 /** Offset just past the reply starting at `at`, or -1 when incomplete. */
 function replyEnd(buf: Buffer, at: number): number {
-  if (at >= buf.length) return -1;
-  const lineEnd = buf.indexOf("\r\n", at);
-  if (lineEnd < 0) return -1;
-  const type = String.fromCharCode(buf[at]!);
-  const header = buf.toString("latin1", at + 1, lineEnd);
-  const next = lineEnd + 2;
-  if (type === "+" || type === "-" || type === ":") return next;
-  const n = Number(header);
-  if (type === "$") {
-    if (n < 0) return next;
-    return buf.length >= next + n + 2 ? next + n + 2 : -1;
-  }
-  if (type === "*") {
-    let offset = next;
-    for (let i = 0; i < n; i++) {
-      offset = replyEnd(buf, offset);
-      if (offset < 0) return -1;
-    }
-    return offset;
-  }
-  throw new Error(`not a RESP reply: ${JSON.stringify(buf.toString("latin1", at, lineEnd))}`);
+  return parseReply(buf, at)?.end ?? -1;
 }
 
 /** RESP encodings for building expected replies. */

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { T0, bodies } from "../helpers/broker.js";
-import { forEachStore } from "./suite.js";
+import { except, forEachStore } from "./suite.js";
+import { BY_DESIGN, divergence } from "./replayed.js";
 
 /** The methods the okq, takeanumber and TaskQ doors use. */
 
-forEachStore((open) => {
+forEachStore((open, store) => {
   describe("event ids (okq)", () => {
     it("are unique among a queue's live jobs; free again once the job is gone", async () => {
       const h = await open();
@@ -42,24 +43,28 @@ forEachStore((open) => {
       assert.equal((await h.broker.qpeek("q", 1))[0]!.eventId, "e1");
     });
 
-    it("ackInQueue finds jobs by id, event id (falling back to the id) and seq, only in their queue", async () => {
-      const h = await open();
-      const a = await h.addJob("q", "a");
-      const b = await h.addJob("q", "b");
-      const c = await h.addJob("q", "c");
-      const d = await h.addJob("q", "d", { eventId: "ev" });
-      assert.equal(await h.broker.ackInQueue("other", a.id, "id"), 0);
-      assert.equal(await h.broker.ackInQueue("other", "ev", "event"), 0);
-      assert.equal(await h.broker.ackInQueue("other", String(c.seq), "seq"), 0);
-      assert.equal(await h.broker.ackInQueue("q", a.id, "id"), 1);
-      assert.equal(await h.broker.ackInQueue("q", b.id, "event"), 1);
-      assert.equal(await h.broker.ackInQueue("q", "x1", "seq"), 0);
-      assert.equal(await h.broker.ackInQueue("q", String(c.seq), "seq"), 1);
-      assert.equal(await h.broker.ackInQueue("q", "ev", "event"), 1);
-      assert.equal(await h.broker.qlen("q"), 0);
-      assert.equal(await h.broker.show(d.id), null);
-      assert.equal((await h.broker.stats()).acked, 4);
-    });
+    it(
+      "ackInQueue finds jobs by id, event id (falling back to the id) and seq, only in their queue",
+      except(store, { replayed: BY_DESIGN.totals }),
+      async () => {
+        const h = await open();
+        const a = await h.addJob("q", "a");
+        const b = await h.addJob("q", "b");
+        const c = await h.addJob("q", "c");
+        const d = await h.addJob("q", "d", { eventId: "ev" });
+        assert.equal(await h.broker.ackInQueue("other", a.id, "id"), 0);
+        assert.equal(await h.broker.ackInQueue("other", "ev", "event"), 0);
+        assert.equal(await h.broker.ackInQueue("other", String(c.seq), "seq"), 0);
+        assert.equal(await h.broker.ackInQueue("q", a.id, "id"), 1);
+        assert.equal(await h.broker.ackInQueue("q", b.id, "event"), 1);
+        assert.equal(await h.broker.ackInQueue("q", "x1", "seq"), 0);
+        assert.equal(await h.broker.ackInQueue("q", String(c.seq), "seq"), 1);
+        assert.equal(await h.broker.ackInQueue("q", "ev", "event"), 1);
+        assert.equal(await h.broker.qlen("q"), 0);
+        assert.equal(await h.broker.show(d.id), null);
+        assert.equal((await h.broker.stats()).acked, 4);
+      },
+    );
   });
 
   describe("per-fetch lease and consume", () => {
@@ -177,18 +182,26 @@ forEachStore((open) => {
       assert.equal((await h.broker.deadLetters("q", 10)).length, 1);
     });
 
-    it("retryJob on a queued or delayed job queues it at its own place at once", async () => {
-      const h = await open();
-      const a = await h.add("q", "a");
-      const delayed = await h.add("q", "d", { delay: 30 });
-      await h.add("q", "b");
-      assert.equal(await h.broker.retryJob("q", a), "requeued");
-      assert.equal(await h.broker.retryJob("q", delayed), "requeued");
-      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "d", "b"]);
-      await h.advance(30_000); // the old delay does not queue it twice
-      assert.equal(await h.broker.qlen("q"), 3);
-      assert.equal((await h.show(delayed)).nacks, 1);
-    });
+    it(
+      "retryJob on a queued or delayed job queues it at its own place at once",
+      except(store, {
+        replayed: divergence(
+          "RETRY of a delayed job ends its delay, but after a restart the job is delayed again",
+        ),
+      }),
+      async () => {
+        const h = await open();
+        const a = await h.add("q", "a");
+        const delayed = await h.add("q", "d", { delay: 30 });
+        await h.add("q", "b");
+        assert.equal(await h.broker.retryJob("q", a), "requeued");
+        assert.equal(await h.broker.retryJob("q", delayed), "requeued");
+        assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "d", "b"]);
+        await h.advance(30_000); // the old delay does not queue it twice
+        assert.equal(await h.broker.qlen("q"), 3);
+        assert.equal((await h.show(delayed)).nacks, 1);
+      },
+    );
 
     it("jobs without a budget are retried forever", async () => {
       const h = await open();
@@ -282,14 +295,18 @@ forEachStore((open) => {
   });
 
   describe("QREGISTER and QNOTIFY", () => {
-    it("notify answers at once when a registered queue has a job, without taking it", async () => {
-      const h = await open();
-      await h.add("b", "x");
-      await h.broker.registerConsumer("c1", ["a", "b"]);
-      assert.equal(await h.broker.notify("c1", 0), "b");
-      assert.equal(await h.broker.qlen("b"), 1);
-      assert.equal((await h.broker.queueCounts(["a"]))[0]!.consumers, 1);
-    });
+    it(
+      "notify answers at once when a registered queue has a job, without taking it",
+      except(store, { replayed: BY_DESIGN.registrations }),
+      async () => {
+        const h = await open();
+        await h.add("b", "x");
+        await h.broker.registerConsumer("c1", ["a", "b"]);
+        assert.equal(await h.broker.notify("c1", 0), "b");
+        assert.equal(await h.broker.qlen("b"), 1);
+        assert.equal((await h.broker.queueCounts(["a"]))[0]!.consumers, 1);
+      },
+    );
 
     it("blocks until a job arrives, or times out with null by the clock, or aborts", async () => {
       const h = await open();
@@ -349,21 +366,25 @@ forEachStore((open) => {
       assert.equal(await h.answer(byLease), "q");
     });
 
-    it("unregistering drops the consumer count", async () => {
-      const h = await open();
-      await h.broker.registerConsumer("c1", ["q"]);
-      await h.broker.registerConsumer("c2", ["q", "q"]);
-      assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 2);
-      await h.broker.registerConsumer("c1", []);
-      assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 1);
-      // a new registration replaces the old one: its counts move with it
-      await h.broker.registerConsumer("c2", ["r"]);
-      await h.broker.registerConsumer("c1", []);
-      assert.deepEqual(
-        (await h.broker.queueCounts(["q", "r"])).map((c) => c.consumers),
-        [0, 1],
-      );
-    });
+    it(
+      "unregistering drops the consumer count",
+      except(store, { replayed: BY_DESIGN.registrations }),
+      async () => {
+        const h = await open();
+        await h.broker.registerConsumer("c1", ["q"]);
+        await h.broker.registerConsumer("c2", ["q", "q"]);
+        assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 2);
+        await h.broker.registerConsumer("c1", []);
+        assert.equal((await h.broker.queueCounts(["q"]))[0]!.consumers, 1);
+        // a new registration replaces the old one: its counts move with it
+        await h.broker.registerConsumer("c2", ["r"]);
+        await h.broker.registerConsumer("c1", []);
+        assert.deepEqual(
+          (await h.broker.queueCounts(["q", "r"])).map((c) => c.consumers),
+          [0, 1],
+        );
+      },
+    );
 
     it("a consumer registered on nothing (never, or no longer) waits for its time-out", async () => {
       const h = await open();
