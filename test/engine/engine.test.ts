@@ -37,41 +37,6 @@ describe("addJob and show", () => {
     assert.equal(sync(h.engine.show(UNKNOWN_ID)), null);
     expectError(() => h.engine.show(BAD_ID), "BADID", "Invalid Job ID format.");
   });
-
-  it("default retry is TTL/10 clamped to 1..300 s; explicit values are kept", () => {
-    const h = harness();
-    const retryOf = (extra: object) => sync(h.engine.show(h.add("q", "x", extra)))!.retry;
-    assert.equal(retryOf({}), 300);
-    assert.equal(retryOf({ ttl: 5 }), 1);
-    assert.equal(retryOf({ ttl: 100 }), 10);
-    assert.equal(retryOf({ ttl: 10_000 }), 300);
-    assert.equal(retryOf({ ttl: 100, retry: 0 }), 0);
-    assert.equal(retryOf({ ttl: 100, retry: 7 }), 7);
-  });
-
-  it("empty queue names and binary bodies are fine", () => {
-    const h = harness();
-    const body = Buffer.from([0, 255, 13, 10, 0]);
-    const id = sync(h.engine.addJob({ queue: "", body })).id;
-    const got = h.take("")!;
-    assert.equal(got.length, 1);
-    assert.equal(got[0]!.id, id);
-    assert.deepEqual(got[0]!.body, body);
-    assert.equal(got[0]!.queue, "");
-  });
-
-  it("showBySeq finds a job by its sequence number, null once gone or never known", () => {
-    const h = harness();
-    const a = sync(h.engine.addJob({ queue: "q", body: Buffer.from("a") }));
-    const b = sync(h.engine.addJob({ queue: "r", body: Buffer.from("b") }));
-    assert.equal(sync(h.engine.showBySeq(a.seq))!.id, a.id);
-    assert.equal(sync(h.engine.showBySeq(b.seq))!.queue, "r");
-    assert.equal(sync(h.engine.showBySeq(b.seq + 1)), null);
-    assert.equal(sync(h.engine.showBySeq(0)), null);
-    sync(h.engine.deleteJobs([a.id]));
-    assert.equal(sync(h.engine.showBySeq(a.seq)), null);
-    assert.equal(sync(h.engine.showBySeq(b.seq))!.id, b.id);
-  });
 });
 
 describe("ADDJOB validation", () => {
@@ -137,24 +102,6 @@ describe("ADDJOB validation", () => {
     assert.equal(sync(h.engine.qlen("q")), 1);
   });
 
-  it("MAXLEN: refused when the queue holds >= n queued jobs (active ones do not count)", () => {
-    const h = harness();
-    h.add("fresh", "a", { maxlen: 1 }); // unknown queue: accepted
-    h.add("q", "a");
-    h.add("q", "b");
-    expectError(
-      () => h.add("q", "c", { maxlen: 2 }),
-      "MAXLEN",
-      "Queue is already longer than the specified MAXLEN count",
-    );
-    expectError(() => h.add("q", "c", { maxlen: 1 }), "MAXLEN");
-    h.add("q", "c", { maxlen: 3 });
-    assert.equal(sync(h.engine.qlen("q")), 3);
-    h.take("q", 2);
-    h.add("q", "d", { maxlen: 2 });
-    assert.equal(sync(h.engine.qlen("q")), 2);
-  });
-
   it("errors come in order: NOREPL, then MAXLEN, then PAUSED", () => {
     const h = harness();
     h.add("q");
@@ -211,16 +158,6 @@ describe("getJobs", () => {
     h.add("q2", "b");
     h.add("q3", "c");
     assert.deepEqual(bodies(h.take(["q3", "q2"], 3)), ["c", "a", "b"]);
-  });
-
-  it("at most one job per queue per round, stopping at COUNT mid-round, skipping unknown queues", () => {
-    const h = harness();
-    for (const n of ["a1", "a2", "a3"]) h.add("a", n);
-    h.add("b", "b1");
-    for (const n of ["c1", "c2"]) h.add("c", n);
-    assert.deepEqual(bodies(h.take(["a", "nope", "b", "c"], 4)), ["a1", "b1", "c1", "a2"]);
-    assert.deepEqual(bodies(h.take(["a", "b", "c"], 10)), ["a3", "c2"]);
-    assert.equal(h.take(["a", "b", "c"], 10), null);
   });
 
   it("delivers queue, id, seq, body and counters; nothing available with NOHANG is null", () => {
@@ -312,17 +249,6 @@ describe("getJobs", () => {
     assert.equal(sync(h.engine.qlen("q")), 1); // nothing was taken by the dead waiter
   });
 
-  it("timeout 0 blocks forever", async () => {
-    const h = harness();
-    const w = track(h.block({ queues: ["q"], timeoutMs: 0 }));
-    h.advance(10 * 86_400_000);
-    await settle();
-    assert.equal(w.done, false);
-    h.add("q", "late");
-    await settle();
-    assert.deepEqual(bodies(w.value!), ["late"]);
-  });
-
   it("an AbortSignal releases the wait and takes nothing", async () => {
     const h = harness();
     const ctl = new AbortController();
@@ -368,35 +294,6 @@ describe("getJobs", () => {
 });
 
 describe("pause", () => {
-  it("ops are read left to right from the current state; state and bcast only report", () => {
-    const h = harness();
-    const p = (...ops: Parameters<typeof h.engine.pause>[1]) => sync(h.engine.pause("q", ops));
-    assert.equal(p("state"), "none");
-    assert.equal(p("none", "in"), "in");
-    assert.equal(p("in", "none"), "none");
-    assert.equal(p("in", "out"), "out"); // a new state replaces the old
-    assert.equal(p("state"), "out");
-    assert.equal(p("all", "bcast"), "all");
-    assert.equal(p("bcast"), "all");
-    assert.equal(sync(h.engine.qstat("q"))!.pause, "all");
-    assert.equal(p("none"), "none");
-    assert.equal(sync(h.engine.qstat("q"))!.pause, "none");
-  });
-
-  it("paused in (or all): ADDJOB gets PAUSED, fetching still works for in", () => {
-    const h = harness();
-    const id = h.add("q");
-    sync(h.engine.pause("q", ["in"]));
-    expectError(() => h.add("q"), "PAUSED", "Queue paused in input, try later");
-    h.add("other"); // other queues unaffected
-    assert.deepEqual(h.ids("q"), [id]);
-    sync(h.engine.pause("q", ["all"]));
-    expectError(() => h.add("q"), "PAUSED");
-    sync(h.engine.pause("q", ["out"]));
-    h.add("q");
-    assert.equal(sync(h.engine.qlen("q")), 1);
-  });
-
   it("paused out: GETJOB skips the queue (NOHANG null), others are still served", () => {
     const h = harness();
     const a = h.add("a");
@@ -477,63 +374,6 @@ describe("leases and the retry timer", () => {
     info = sync(h.engine.show(id))!;
     assert.equal(info.state, "queued");
     assert.equal(info.additionalDeliveries, 1);
-  });
-
-  it("NACK counts nacks, re-queues at once and resets the re-queue timer", () => {
-    const h = harness();
-    const id = h.add("q", "x", { retry: 10 });
-    h.take("q");
-    h.advance(5_000);
-    assert.equal(sync(h.engine.nack([id])), 1);
-    let info = sync(h.engine.show(id))!;
-    assert.equal(info.state, "queued");
-    assert.equal(info.nacks, 1);
-    assert.equal(info.additionalDeliveries, 0);
-    assert.equal(info.requeueAt, T0 + 15_000);
-    assert.equal(sync(h.engine.nack([id])), 0); // already queued
-    const [d] = h.take("q")!;
-    assert.equal(d!.nacks, 1);
-    h.advance(9_999);
-    assert.equal(h.state(id), "active");
-    sync(h.engine.nack([id]));
-    info = sync(h.engine.show(id))!;
-    assert.equal(info.nacks, 2);
-    assert.equal(sync(h.engine.nack([UNKNOWN_ID])), 0);
-  });
-
-  it("ENQUEUE counts additional-deliveries only for a job that was queued before", () => {
-    const h = harness();
-    const delivered = h.add("q", "x", { retry: 10 });
-    const delayed = h.add("q", "y", { retry: 10, delay: 60 });
-    h.take("q");
-    assert.equal(sync(h.engine.enqueue([delivered, delayed, UNKNOWN_ID])), 2);
-    const a = sync(h.engine.show(delivered))!;
-    const b = sync(h.engine.show(delayed))!;
-    assert.deepEqual([a.state, a.additionalDeliveries, a.nacks], ["queued", 1, 0]);
-    assert.deepEqual([b.state, b.additionalDeliveries, b.nacks], ["queued", 0, 0]);
-    assert.equal(b.awakeAt, b.expiresAt); // the delay is over
-    assert.equal(sync(h.engine.enqueue([delivered])), 0); // queued: skipped
-    h.advance(60_000); // the old delay timer must not queue it a second time
-    assert.deepEqual(h.peekIds("q"), [delivered, delayed]);
-  });
-
-  it("DEQUEUE takes queued jobs out without touching the re-queue timer", () => {
-    const h = harness();
-    const a = h.add("q", "a", { retry: 10 });
-    const b = h.add("q", "b", { retry: 10 });
-    h.advance(3_000);
-    assert.equal(sync(h.engine.dequeue([a, UNKNOWN_ID])), 1);
-    assert.equal(sync(h.engine.dequeue([a])), 0); // already active
-    assert.deepEqual(h.peekIds("q"), [b]);
-    const info = sync(h.engine.show(a))!;
-    assert.equal(info.state, "active");
-    assert.equal(info.requeueAt, T0 + 10_000);
-    h.advance(6_999);
-    assert.equal(h.state(a), "active");
-    h.advance(1);
-    assert.equal(h.state(a), "queued");
-    assert.equal(sync(h.engine.show(a))!.additionalDeliveries, 1);
-    assert.deepEqual(h.peekIds("q"), [a, b]);
   });
 
   it("WORKING postpones the re-queue to now + retry and answers the retry", () => {
@@ -619,15 +459,6 @@ describe("leases and the retry timer", () => {
     h.advance(1_000);
     assert.equal(sync(h.engine.show(id)), null); // TTL
   });
-
-  it("a delayed RETRY 0 job is queued once when its delay ends", () => {
-    const h = harness();
-    const id = h.add("q", "x", { retry: 0, delay: 5, ttl: 100 });
-    h.advance(5_000);
-    assert.equal(h.state(id), "queued");
-    assert.deepEqual(h.ids("q"), [id]);
-    assert.equal(sync(h.engine.nack([id])), 0);
-  });
 });
 
 describe("TTL and DELAY", () => {
@@ -653,80 +484,9 @@ describe("TTL and DELAY", () => {
     const expiries = h.changes.filter((c) => c.type === "delete" && c.reason === "expire");
     assert.equal(expiries.length, 3);
   });
-
-  it("a delayed job is not queued before its time", () => {
-    const h = harness();
-    const id = h.add("q", "x", { delay: 5, ttl: 60 });
-    let info = sync(h.engine.show(id))!;
-    assert.equal(info.state, "active");
-    assert.equal(info.delay, 5);
-    assert.equal(info.awakeAt, T0 + 5_000);
-    assert.equal(info.requeueAt, null);
-    assert.equal(h.take("q"), null);
-    h.advance(4_999);
-    assert.equal(sync(h.engine.qlen("q")), 0);
-    h.advance(1);
-    info = sync(h.engine.show(id))!;
-    assert.equal(info.state, "queued");
-    assert.equal(info.additionalDeliveries, 0);
-    assert.equal(info.requeueAt, T0 + 5_000 + 6_000);
-    assert.deepEqual(h.ids("q"), [id]);
-  });
-
-  it("a delayed job goes to its creation place when it becomes ready", () => {
-    const h = harness();
-    const delayed = h.add("q", "d", { delay: 5 });
-    const later = h.add("q", "l");
-    h.advance(5_000);
-    assert.deepEqual(h.peekIds("q"), [delayed, later]);
-  });
-
-  it("NACK on a delayed job queues it at once and cancels the delay", () => {
-    const h = harness();
-    const id = h.add("q", "x", { delay: 50 });
-    assert.equal(sync(h.engine.nack([id])), 1);
-    assert.equal(h.state(id), "queued");
-    assert.equal(sync(h.engine.show(id))!.nacks, 1);
-    h.take("q");
-    h.advance(50_000);
-    assert.equal(h.state(id), "active");
-  });
-
-  it("a blocked fetcher gets a delayed job when its delay ends, and a re-queued job", async () => {
-    const h = harness();
-    const w = track(h.block({ queues: ["q"] }));
-    const id = h.add("q", "x", { delay: 3, retry: 5 });
-    h.advance(3_000);
-    await settle();
-    assert.deepEqual(
-      w.value!.map((d) => d.id),
-      [id],
-    );
-    const w2 = track(h.block({ queues: ["q"] }));
-    h.advance(5_000);
-    await settle();
-    assert.deepEqual(
-      w2.value!.map((d) => [d.id, d.additionalDeliveries]),
-      [[id, 1]],
-    );
-  });
 });
 
 describe("ack, fastack, deljob and BADID", () => {
-  it("ACKJOB removes known jobs in any state and counts them; unknown ids and repeats count 0", () => {
-    const h = harness();
-    const a = h.add("q", "a");
-    const b = h.add("q", "b");
-    const c = h.add("q", "c", { delay: 10 });
-    h.take("q");
-    assert.equal(sync(h.engine.ackJobs([a, b, c, UNKNOWN_ID])), 3);
-    assert.equal(sync(h.engine.ackJobs([a])), 0);
-    assert.equal(sync(h.engine.ackJobs([])), 0);
-    assert.equal(sync(h.engine.stats()).jobs, 0);
-    assert.equal(sync(h.engine.stats()).acked, 3);
-    assert.equal(sync(h.engine.qlen("q")), 0);
-  });
-
   it("FASTACK and DELJOB delete whatever the state", () => {
     const h = harness();
     const ids = ["a", "b", "c", "d"].map((n) => h.add("q", n));
@@ -771,36 +531,6 @@ describe("ack, fastack, deljob and BADID", () => {
 });
 
 describe("qlen, qpeek, qstat", () => {
-  it("QPEEK: positive oldest first, negative newest first, zero or unknown → empty; changes nothing", () => {
-    const h = harness();
-    const ids = ["a", "b", "c", "d"].map((n) => h.add("q", n));
-    const peek = (n: number) => sync(h.engine.qpeek("q", n)).map((j) => j.id);
-    assert.deepEqual(peek(2), ids.slice(0, 2));
-    assert.deepEqual(peek(10), ids);
-    assert.deepEqual(peek(-1), [ids[3]]);
-    assert.deepEqual(peek(-3), [ids[3], ids[2], ids[1]]);
-    assert.deepEqual(peek(-10), [...ids].reverse());
-    assert.deepEqual(peek(0), []);
-    assert.deepEqual(sync(h.engine.qpeek("unknown", 5)), []);
-    const first = sync(h.engine.qpeek("q", 1))[0]!;
-    assert.equal(first.body.toString(), "a");
-    assert.equal(first.queue, "q");
-    assert.equal(first.state, "queued");
-    assert.equal(sync(h.engine.qlen("q")), 4);
-    assert.equal(sync(h.engine.qstat("q"))!.jobsOut, 0);
-  });
-
-  it("QLEN counts queued jobs only; 0 for an unknown queue", () => {
-    const h = harness();
-    assert.equal(sync(h.engine.qlen("nope")), 0);
-    h.add("q");
-    h.add("q");
-    h.add("q", "x", { delay: 5 });
-    assert.equal(sync(h.engine.qlen("q")), 2);
-    h.take("q");
-    assert.equal(sync(h.engine.qlen("q")), 1);
-  });
-
   it("QSTAT: null for an unknown queue; name, len, age, idle, blocked, jobs-in/out, pause", async () => {
     const h = harness();
     assert.equal(sync(h.engine.qstat("q")), null);
