@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { bodies } from "../helpers/broker.js";
-import { except, forEachStore } from "./suite.js";
+import { checkOn, forEachStore } from "./suite.js";
 import { BY_DESIGN } from "./replayed.js";
 
 /** Blocked fetchers: served in arrival order, woken by adds and timers, timed out, aborted. */
@@ -174,9 +174,8 @@ forEachStore((open, store) => {
       assert.equal((await h.broker.stats()).blockedClients, 0);
     });
 
-    it(
+    checkOn(store, { replayed: BY_DESIGN.emptyQueues })(
       "a time-out on several queues releases the fetcher from all of them",
-      except(store, { replayed: BY_DESIGN.emptyQueues }),
       async () => {
         const h = await open();
         const w = await h.block({ queues: ["a", "b", "c"], timeoutMs: 500 });

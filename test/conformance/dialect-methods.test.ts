@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { T0, bodies } from "../helpers/broker.js";
-import { except, forEachStore } from "./suite.js";
-import { BY_DESIGN, divergence } from "./replayed.js";
+import { checkOn, forEachStore } from "./suite.js";
+import { BY_DESIGN } from "./replayed.js";
 
 /** The methods the okq, takeanumber and TaskQ doors use. */
 
@@ -43,9 +43,8 @@ forEachStore((open, store) => {
       assert.equal((await h.broker.qpeek("q", 1))[0]!.eventId, "e1");
     });
 
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "ackInQueue finds jobs by id, event id (falling back to the id) and seq, only in their queue",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         const a = await h.addJob("q", "a");
@@ -182,26 +181,18 @@ forEachStore((open, store) => {
       assert.equal((await h.broker.deadLetters("q", 10)).length, 1);
     });
 
-    it(
-      "retryJob on a queued or delayed job queues it at its own place at once",
-      except(store, {
-        replayed: divergence(
-          "RETRY of a delayed job ends its delay, but after a restart the job is delayed again",
-        ),
-      }),
-      async () => {
-        const h = await open();
-        const a = await h.add("q", "a");
-        const delayed = await h.add("q", "d", { delay: 30 });
-        await h.add("q", "b");
-        assert.equal(await h.broker.retryJob("q", a), "requeued");
-        assert.equal(await h.broker.retryJob("q", delayed), "requeued");
-        assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "d", "b"]);
-        await h.advance(30_000); // the old delay does not queue it twice
-        assert.equal(await h.broker.qlen("q"), 3);
-        assert.equal((await h.show(delayed)).nacks, 1);
-      },
-    );
+    it("retryJob on a queued or delayed job queues it at its own place at once", async () => {
+      const h = await open();
+      const a = await h.add("q", "a");
+      const delayed = await h.add("q", "d", { delay: 30 });
+      await h.add("q", "b");
+      assert.equal(await h.broker.retryJob("q", a), "requeued");
+      assert.equal(await h.broker.retryJob("q", delayed), "requeued");
+      assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "d", "b"]);
+      await h.advance(30_000); // the old delay does not queue it twice
+      assert.equal(await h.broker.qlen("q"), 3);
+      assert.equal((await h.show(delayed)).nacks, 1);
+    });
 
     it("jobs without a budget are retried forever", async () => {
       const h = await open();
@@ -295,9 +286,8 @@ forEachStore((open, store) => {
   });
 
   describe("QREGISTER and QNOTIFY", () => {
-    it(
+    checkOn(store, { replayed: BY_DESIGN.registrations })(
       "notify answers at once when a registered queue has a job, without taking it",
-      except(store, { replayed: BY_DESIGN.registrations }),
       async () => {
         const h = await open();
         await h.add("b", "x");
@@ -366,9 +356,8 @@ forEachStore((open, store) => {
       assert.equal(await h.answer(byLease), "q");
     });
 
-    it(
+    checkOn(store, { replayed: BY_DESIGN.registrations })(
       "unregistering drops the consumer count",
-      except(store, { replayed: BY_DESIGN.registrations }),
       async () => {
         const h = await open();
         await h.broker.registerConsumer("c1", ["q"]);

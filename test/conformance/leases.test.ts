@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BAD_ID, T0, UNKNOWN_ID } from "../helpers/broker.js";
-import { except, forEachStore } from "./suite.js";
-import { BY_DESIGN, divergence } from "./replayed.js";
+import { checkOn, forEachStore } from "./suite.js";
+import { BY_DESIGN } from "./replayed.js";
 
 /** Delivered jobs: RETRY leases, NACK, ENQUEUE, DEQUEUE, WORKING, RETRY 0 (at-most-once). */
 
 forEachStore((open, store) => {
   describe("leases and the retry timer", () => {
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "re-queues after RETRY seconds and counts additional-deliveries",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         const id = await h.add("q", "x", { retry: 10 });
@@ -32,31 +31,23 @@ forEachStore((open, store) => {
       },
     );
 
-    it(
-      "the lease runs from delivery, and nothing is counted while the job is still queued",
-      except(store, {
-        replayed: divergence(
-          "a queued job's requeueAt is now + RETRY after a restart instead of rolling forward from its creation",
-        ),
-      }),
-      async () => {
-        const h = await open();
-        const id = await h.add("q", "x", { retry: 10 });
-        await h.advance(95_000);
-        let info = await h.show(id);
-        assert.equal(info.state, "queued");
-        assert.equal(info.additionalDeliveries, 0);
-        assert.equal(info.requeueAt, T0 + 100_000); // rolled forward, never in the past
-        assert.equal((await h.broker.qstat("q"))!.jobsIn, 1);
-        await h.take("q");
-        await h.advance(9_999);
-        assert.equal(await h.state(id), "active");
-        await h.advance(1);
-        info = await h.show(id);
-        assert.equal(info.state, "queued");
-        assert.equal(info.additionalDeliveries, 1);
-      },
-    );
+    it("the lease runs from delivery, and nothing is counted while the job is still queued", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { retry: 10 });
+      await h.advance(95_000);
+      let info = await h.show(id);
+      assert.equal(info.state, "queued");
+      assert.equal(info.additionalDeliveries, 0);
+      assert.equal(info.requeueAt, T0 + 100_000); // rolled forward, never in the past
+      assert.equal((await h.broker.qstat("q"))!.jobsIn, 1);
+      await h.take("q");
+      await h.advance(9_999);
+      assert.equal(await h.state(id), "active");
+      await h.advance(1);
+      info = await h.show(id);
+      assert.equal(info.state, "queued");
+      assert.equal(info.additionalDeliveries, 1);
+    });
 
     it("NACK counts nacks, re-queues at once and resets the re-queue timer", async () => {
       const h = await open();
@@ -175,31 +166,23 @@ forEachStore((open, store) => {
       assert.equal(await h.state(id), "queued");
     });
 
-    it(
-      "on a delayed job: queued once, at now + retry, never twice",
-      except(store, {
-        replayed: divergence(
-          "WORKING on a delayed job ends its delay, but after a restart the job is delayed again",
-        ),
-      }),
-      async () => {
-        const h = await open();
-        const id = await h.add("q", "x", { retry: 10, delay: 100, ttl: 1000 });
-        assert.equal(await h.broker.working(id), 10);
-        await h.advance(10_000);
-        let info = await h.show(id);
-        assert.equal(info.state, "queued");
-        assert.equal(info.additionalDeliveries, 0); // it was never delivered
-        await h.advance(90_000); // the original delay's end
-        assert.equal(await h.broker.qlen("q"), 1);
-        assert.deepEqual(await h.peekIds("q"), [id]);
-        assert.equal((await h.broker.qstat("q"))!.jobsIn, 1);
-        assert.deepEqual(await h.ids("q", 5), [id]);
-        assert.equal(await h.broker.qlen("q"), 0);
-        info = await h.show(id);
-        assert.equal(info.state, "active");
-      },
-    );
+    it("on a delayed job: queued once, at now + retry, never twice", async () => {
+      const h = await open();
+      const id = await h.add("q", "x", { retry: 10, delay: 100, ttl: 1000 });
+      assert.equal(await h.broker.working(id), 10);
+      await h.advance(10_000);
+      let info = await h.show(id);
+      assert.equal(info.state, "queued");
+      assert.equal(info.additionalDeliveries, 0); // it was never delivered
+      await h.advance(90_000); // the original delay's end
+      assert.equal(await h.broker.qlen("q"), 1);
+      assert.deepEqual(await h.peekIds("q"), [id]);
+      assert.equal((await h.broker.qstat("q"))!.jobsIn, 1);
+      assert.deepEqual(await h.ids("q", 5), [id]);
+      assert.equal(await h.broker.qlen("q"), 0);
+      info = await h.show(id);
+      assert.equal(info.state, "active");
+    });
 
     it("TOOLATE after half the TTL, NOJOB for unknown ids, BADID for malformed ones", async () => {
       const h = await open();

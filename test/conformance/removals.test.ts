@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { except, forEachStore } from "./suite.js";
-import { BY_DESIGN, divergence } from "./replayed.js";
+import { checkOn, forEachStore } from "./suite.js";
+import { BY_DESIGN } from "./replayed.js";
 
 /** A job that is gone stays gone: its lease, delay and expiry timers never bring it back. */
 
@@ -33,31 +33,26 @@ forEachStore((open, store) => {
       assert.deepEqual((await h.broker.jscan(0, { count: 10, busyloop: true })).items, []);
     });
 
-    it(
-      "a consumed job and a dead letter neither expire nor re-queue later",
-      except(store, { replayed: divergence("a dead letter whose TTL has passed is dropped by a restart") }),
-      async () => {
-        const h = await open();
-        await h.add("q", "a", { retry: 5, ttl: 20 });
-        await h.take("q", 1, { consume: true });
-        const dead = await h.add("d", "b", { retry: 5, ttl: 20, retries: 0 });
-        await h.take("d");
-        assert.equal(await h.broker.retryJob("d", dead), "deadlettered");
-        await h.advance(20_000);
-        const s = await h.broker.stats();
-        assert.deepEqual([s.jobs, s.expired, s.requeued], [0, 0, 0]);
-        assert.equal(await h.broker.qlen("q"), 0);
-        assert.equal(await h.broker.qlen("d"), 0);
-        // the dead letter is kept until redriven or flushed, whatever its TTL
-        assert.equal((await h.broker.deadLetters("d", 10)).length, 1);
-      },
-    );
+    it("a consumed job and a dead letter neither expire nor re-queue later", async () => {
+      const h = await open();
+      await h.add("q", "a", { retry: 5, ttl: 20 });
+      await h.take("q", 1, { consume: true });
+      const dead = await h.add("d", "b", { retry: 5, ttl: 20, retries: 0 });
+      await h.take("d");
+      assert.equal(await h.broker.retryJob("d", dead), "deadlettered");
+      await h.advance(20_000);
+      const s = await h.broker.stats();
+      assert.deepEqual([s.jobs, s.expired, s.requeued], [0, 0, 0]);
+      assert.equal(await h.broker.qlen("q"), 0);
+      assert.equal(await h.broker.qlen("d"), 0);
+      // the dead letter is kept until redriven or flushed, whatever its TTL
+      assert.equal((await h.broker.deadLetters("d", 10)).length, 1);
+    });
   });
 
   describe("totals and flushAll", () => {
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "stats totals count dialect operations: ackInQueue acks, redrive adds, consume delivers",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         const a = await h.add("q", "a");
@@ -92,9 +87,8 @@ forEachStore((open, store) => {
       );
     });
 
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "flushAll keeps the totals but drops dead letters, event ids and pauses",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         const dead = await h.add("q", "a", { retries: 0 });

@@ -36,12 +36,17 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
   };
 }
 
-/** delivered and not acked: active without a pending delay */
+/**
+ * Leased: delivered and not acked (active without a pending delay), or a
+ * delayed job WORKING postponed (active with a re-queue time), which a
+ * restart also queues at once.
+ */
 function isDelivered(job: JobInfo): boolean {
-  return job.state === "active" && job.delayedUntil === null;
+  return job.state === "active" && (job.delayedUntil === null || job.requeueAt !== null);
 }
 
 function describe(job: JobInfo, delivered: boolean): Record<string, unknown> {
   const { requeueAt: _r, awakeAt: _a, observedAt: _o, body, ...rest } = job;
-  return { ...rest, state: delivered ? "queued" : job.state, body: body.toString("hex") };
+  if (!delivered) return { ...rest, body: body.toString("hex") };
+  return { ...rest, state: "queued", delayedUntil: null, body: body.toString("hex") };
 }

@@ -137,19 +137,13 @@ export const replayedStore: StoreFactory = {
   },
 };
 
-/** Why some checks cannot hold on the replayed store (by design: skipped with this reason). */
+/**
+ * Why some checks cannot hold on the replayed store, by design: what a
+ * restart resets. by-design.test.ts asserts each one.
+ */
 export const BY_DESIGN = {
-  /** BrokerStats says "totals since start"; QSTAT's jobs-in/out and age are counters of the running queue */
-  totals: {
-    skip: "totals and ages count since start (STATS totals, QSTAT jobs-in/out and age): a restart resets them",
-  },
-  /** registrations belong to connections (okq QREGISTER) */
-  registrations: { skip: "consumer registrations are connection state, not journaled: a restart drops them" },
-  /** an empty queue is not journaled */
-  emptyQueues: { skip: "an empty queue is not journaled: a restart forgets it (QSTAT null, QSCAN)" },
+  totals:
+    "totals and ages count since start (STATS totals, QSTAT jobs-in/out and age): a restart resets them",
+  registrations: "consumer registrations are connection state, not journaled: a restart drops them",
+  emptyQueues: "an empty queue is not journaled: a restart forgets it (QSTAT null, QSCAN)",
 } as const;
-
-/** A check the replayed store fails today: run, reported as todo with what differs. */
-export const divergence = (what: string) => ({
-  todo: `replayed store differs (reported to the lead): ${what}`,
-});

@@ -1,16 +1,15 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { T0 } from "../helpers/broker.js";
-import { except, forEachStore } from "./suite.js";
+import { checkOn, forEachStore } from "./suite.js";
 import { BY_DESIGN } from "./replayed.js";
 
 /** TTL expiry and DELAY, driven by the clock. */
 
 forEachStore((open, store) => {
   describe("TTL", () => {
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "deletes a job in any state: queued, active, delayed",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         const queued = await h.add("q", "queued", { ttl: 10 });
@@ -64,9 +63,8 @@ forEachStore((open, store) => {
       assert.deepEqual(await h.ids("q"), [id]);
     });
 
-    it(
+    checkOn(store, { replayed: BY_DESIGN.totals })(
       "a queue with only delayed jobs is not known yet: QSTAT null until the first job is queued",
-      except(store, { replayed: BY_DESIGN.totals }),
       async () => {
         const h = await open();
         await h.add("q", "x", { delay: 5 });

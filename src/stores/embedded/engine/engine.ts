@@ -208,6 +208,12 @@ export class Engine extends DialectEngine implements Broker {
       );
     }
     if (job.retry === 0) return 0;
+    // WORKING ends a delay. Journaled as counters (which restore as "queued now"), so a
+    // restart does not delay the job again: it comes back queued, as a leased job does.
+    if (job.awakeAt !== 0) {
+      const { nacks, additionalDeliveries } = job;
+      this.emit({ type: "counters", id: job.id, nacks, additionalDeliveries });
+    }
     this.unqueueJob(job);
     job.requeueAt = now + job.retry * 1000;
     this.schedule(job);

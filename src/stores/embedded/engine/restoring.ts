@@ -8,6 +8,22 @@ import { EngineState } from "./state.js";
 export abstract class RestoringEngine extends EngineState {
   // Used only by src/journal at start-up and for snapshots; none of them emits a change.
 
+  /** Jobs whose TTL had passed when their record was replayed, until the replay ends. */
+  private readonly expiredInReplay = new Map<string, StoredJob>();
+
+  /**
+   * The replay is over. An empty queue is not journaled, so a restart forgets
+   * it (docs/persistence.md); replaying the records of jobs that have gone
+   * must not bring their queue back either.
+   */
+  finishRestore(): void {
+    this.expiredInReplay.clear();
+    for (const queue of this.queues.values()) {
+      if (queue.ready.size === 0 && queue.waiters.size === 0 && queue.pause === "none")
+        this.forgetQueue(queue);
+    }
+  }
+
   /**
    * Puts back a job read from the journal: queued, or delayed until `awakeAt`.
    * Its id must be new (`forgetJob` it first otherwise). False, and nothing
@@ -17,7 +33,11 @@ export abstract class RestoringEngine extends EngineState {
     const now = this.clock.now();
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.eventId);
-    if (stored.createdAt + stored.ttl * 1000 <= now) return false;
+    if (stored.createdAt + stored.ttl * 1000 <= now) {
+      // A later record may dead-letter it: a dead letter outlives its TTL, as it does live.
+      this.expiredInReplay.set(stored.id, stored);
+      return false;
+    }
     const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
     // One string per queue name, not one per restored job.
     const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
@@ -32,13 +52,18 @@ export abstract class RestoringEngine extends EngineState {
     if (stored.retriesLeft !== undefined) job.retriesLeft = stored.retriesLeft;
     this.track(job);
     if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
-    else this.enqueueJob(job, now);
+    else {
+      this.enqueueJob(job, now);
+      // Its re-queue time rolls forward from when it was first queued, as it does live.
+      if (job.retry > 0) job.requeueAt = (stored.awakeAt || stored.createdAt) + job.retry * 1000;
+    }
     this.schedule(job);
     return true;
   }
 
   /** A job the journal says was deleted later. */
   forgetJob(id: string): void {
+    this.expiredInReplay.delete(id);
     const job = this.jobs.get(id);
     if (job) this.forget(job);
   }
@@ -53,6 +78,9 @@ export abstract class RestoringEngine extends EngineState {
       job.awakeAt = 0;
       this.enqueueJob(job, this.clock.now());
       this.schedule(job);
+    } else if (job.retry > 0) {
+      // The record carries no time: the re-queue phase restarts now, the nearest known moment.
+      job.requeueAt = this.clock.now() + job.retry * 1000;
     }
   }
 
@@ -100,19 +128,22 @@ export abstract class RestoringEngine extends EngineState {
   restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
-    const queued = job.queued;
     this.unqueueJob(job);
     job.rank = rank;
     job.retriesLeft = retriesLeft;
     job.nacks = nacks;
     if (rank >= this.nextSeq) this.nextSeq = rank + 1;
     if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
-    if (queued || job.awakeAt === 0) this.enqueueJob(job, this.clock.now());
+    // RETRY, REDO and nak queue the job at once, ending any delay (as live: requeueAt in state.ts).
+    job.awakeAt = 0;
+    this.enqueueJob(job, this.clock.now());
+    this.schedule(job);
   }
 
   /** A live job the journal says was dead-lettered; or, from a snapshot, the letter itself. */
   restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void {
     let job = this.jobs.get(id);
+    stored ??= this.expiredInReplay.get(id);
     if (job) this.forget(job);
     else if (stored) {
       job = new Job(

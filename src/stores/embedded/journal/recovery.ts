@@ -47,6 +47,8 @@ export interface RecoveryTarget {
   restoreCounters(id: string, nacks: number, additionalDeliveries: number): void;
   restorePause(queue: string, state: PauseState): void;
   restoreNextSeq(next: number): void;
+  /** the replay is over: what only the replay needed goes */
+  finishRestore(): void;
   restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void;
   restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void;
   restoreRedrive(queue: string, deadId: string, job: StoredJob): void;
@@ -335,6 +337,7 @@ export async function recover(
   }
   if (removed.length > 0) await fs.syncDir(dir);
   target.restoreNextSeq(replay.nextSeq);
+  target.finishRestore();
   result.records = replay.records;
   result.expired = replay.expired;
   result.jobRecordBytes = replay.jobRecordBytes;
