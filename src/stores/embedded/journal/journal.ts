@@ -189,7 +189,7 @@ export class Journal {
       case "flushall":
         this.liveJobs = 0;
         // Queues that survive a flush (they have blocked clients) keep their pause state.
-        for (const [queue, state] of this.target.pausedQueues()) {
+        for (const [queue, state] of change.pausedQueues ?? []) {
           writer.committed(writePause(writer.encoder, writer.offset, queue, state));
         }
         break;
