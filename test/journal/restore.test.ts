@@ -19,10 +19,17 @@ const id = (n: number) => `D-0123abcd-${String(n).padStart(24, "A")}-05a1`;
 describe("engine restore hooks", () => {
   it("restored jobs are queued in rank order (front-placed first); new jobs follow", () => {
     const { e, changes } = engine();
-    assert.ok(e.restoreJob(storedJob({ id: id(1), seq: 10, rank: 10, queue: "q", createdAt: NOW })));
-    assert.ok(e.restoreJob(storedJob({ id: id(2), seq: 11, rank: -5, queue: "q", createdAt: NOW })));
     assert.ok(
-      e.restoreJob(storedJob({ id: id(3), seq: 12, rank: 12, queue: "q", createdAt: NOW, nacks: 2 })),
+      e.apply({ type: "add", job: storedJob({ id: id(1), seq: 10, rank: 10, queue: "q", createdAt: NOW }) }),
+    );
+    assert.ok(
+      e.apply({ type: "add", job: storedJob({ id: id(2), seq: 11, rank: -5, queue: "q", createdAt: NOW }) }),
+    );
+    assert.ok(
+      e.apply({
+        type: "add",
+        job: storedJob({ id: id(3), seq: 12, rank: 12, queue: "q", createdAt: NOW, nacks: 2 }),
+      }),
     );
     e.restoreNextSeq(20);
     assert.deepEqual(
@@ -42,11 +49,15 @@ describe("engine restore hooks", () => {
 
   it("expired jobs are not restored; delayed ones wait for their time", () => {
     const { e, clock } = engine();
-    assert.equal(e.restoreJob(storedJob({ id: id(1), createdAt: NOW - 10_000, ttl: 10 })), false);
+    assert.equal(
+      e.apply({ type: "add", job: storedJob({ id: id(1), createdAt: NOW - 10_000, ttl: 10 }) }),
+      false,
+    );
     assert.ok(
-      e.restoreJob(
-        storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, delay: 60, awakeAt: NOW + 60_000 }),
-      ),
+      e.apply({
+        type: "add",
+        job: storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, delay: 60, awakeAt: NOW + 60_000 }),
+      }),
     );
     assert.equal(e.show(id(1)), null);
     assert.equal(e.show(id(2))?.state, "active");
@@ -58,19 +69,22 @@ describe("engine restore hooks", () => {
 
   it("forgetJob removes a job, restoreCounters sets counters and ends a delay", () => {
     const { e, changes } = engine();
-    e.restoreJob(storedJob({ id: id(1), seq: 1, rank: 1, createdAt: NOW }));
-    e.restoreJob(storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, delay: 60, awakeAt: NOW + 60_000 }));
+    e.apply({ type: "add", job: storedJob({ id: id(1), seq: 1, rank: 1, createdAt: NOW }) });
+    e.apply({
+      type: "add",
+      job: storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, delay: 60, awakeAt: NOW + 60_000 }),
+    });
     e.forgetJob(id(1));
     e.forgetJob(id(9)); // unknown: nothing
     assert.equal(e.show(id(1)), null);
     assert.equal(e.qlen("emails"), 0);
-    e.restoreCounters(id(2), 1, 3);
+    e.apply({ type: "counters", id: id(2), nacks: 1, additionalDeliveries: 3 });
     assert.equal(e.qlen("emails"), 1);
     assert.equal(e.show(id(2))?.nacks, 1);
     assert.equal(e.show(id(2))?.additionalDeliveries, 3);
     // replacing: forget, then restore the later version
     e.forgetJob(id(2));
-    e.restoreJob(storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, nacks: 4 }));
+    e.apply({ type: "add", job: storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, nacks: 4 }) });
     assert.equal(e.show(id(2))?.nacks, 4);
     assert.equal(e.qlen("emails"), 1);
     assert.deepEqual(changes, []);
@@ -78,11 +92,11 @@ describe("engine restore hooks", () => {
 
   it("pause states, and the snapshot iterators", () => {
     const { e } = engine();
-    e.restorePause("p", "out");
-    e.restorePause("nowhere", "none");
+    e.apply({ type: "pause", queue: "p", state: "out" });
+    e.apply({ type: "pause", queue: "nowhere", state: "none" });
     assert.equal(e.qstat("nowhere"), null, "a `none` for an unknown queue creates nothing");
     for (let n = 1; n <= 5; n++)
-      e.restoreJob(storedJob({ id: id(n), seq: n * 2, rank: n * 2, createdAt: NOW }));
+      e.apply({ type: "add", job: storedJob({ id: id(n), seq: n * 2, rank: n * 2, createdAt: NOW }) });
     assert.deepEqual(e.pausedQueues(), [["p", "out"]]);
     assert.deepEqual(
       [...e.jobsFrom(5)].map((job) => job.seq),

@@ -336,7 +336,8 @@ export class Engine extends DialectEngine implements Broker {
       if (queue.waiters.size === 0) this.forgetQueue(queue);
       else queue.ready.clear();
     }
-    this.emit({ type: "flushall" });
+    const pausedQueues = this.pausedQueues();
+    this.emit(pausedQueues.length > 0 ? { type: "flushall", pausedQueues } : { type: "flushall" });
   }
 
   stats(): BrokerStats {

@@ -1,6 +1,6 @@
 import { type PauseState } from "../../../core/contract.js";
 import { Job } from "./job.js";
-import type { StoredJob } from "./restore.js";
+import type { Change, StoredJob } from "../../../core/changes.js";
 import { type DeadLetter } from "./deadletters.js";
 import { EngineState } from "./state.js";
 
@@ -24,12 +24,54 @@ export abstract class RestoringEngine extends EngineState {
     }
   }
 
+  abstract flushAll(): void;
+  abstract flushQueue(name: string): number;
+
+  /**
+   * Replays one recorded change (journal recovery): makes the mutation the
+   * change stands for and records nothing. False when an added job had
+   * expired and was not restored.
+   */
+  apply(change: Change): boolean {
+    switch (change.type) {
+      case "add":
+        return this.restoreJob(change.job);
+      case "delete":
+        this.forgetJob(change.id);
+        break;
+      case "counters":
+        this.restoreCounters(change.id, change.nacks, change.additionalDeliveries);
+        break;
+      case "pause":
+        this.restorePause(change.queue, change.state);
+        break;
+      case "flushall":
+        // Replayed before the journal is attached, so the change it reports goes nowhere.
+        this.flushAll();
+        break;
+      case "retry":
+        this.restoreRetry(change.id, change.rank, change.retriesLeft, change.nacks);
+        break;
+      case "deadletter":
+        this.restoreDeadLetter(change.id, change.reason, change.at);
+        break;
+      case "redrive":
+        this.deadLetterLists.remove(change.queue, change.deadId);
+        this.restoreJob(change.job);
+        break;
+      case "flushqueue":
+        this.flushQueue(change.queue);
+        break;
+    }
+    return true;
+  }
+
   /**
    * Puts back a job read from the journal: queued, or delayed until `awakeAt`.
    * Its id must be new (`forgetJob` it first otherwise). False, and nothing
    * restored, if it has expired.
    */
-  restoreJob(stored: StoredJob): boolean {
+  protected restoreJob(stored: StoredJob): boolean {
     const now = this.clock.now();
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.eventId);
@@ -69,7 +111,7 @@ export abstract class RestoringEngine extends EngineState {
   }
 
   /** Counters set by a NACK, ENQUEUE or re-queue; the job was queued then, so it is no longer delayed. */
-  restoreCounters(id: string, nacks: number, additionalDeliveries: number): void {
+  protected restoreCounters(id: string, nacks: number, additionalDeliveries: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
     job.nacks = nacks;
@@ -84,7 +126,7 @@ export abstract class RestoringEngine extends EngineState {
     }
   }
 
-  restorePause(queue: string, state: PauseState): void {
+  protected restorePause(queue: string, state: PauseState): void {
     if (state === "none" && !this.queues.has(queue)) return;
     this.queueFor(queue, this.clock.now()).pause = state;
   }
@@ -125,7 +167,7 @@ export abstract class RestoringEngine extends EngineState {
   }
 
   /** takeanumber RETRY or okq QACK REDO replayed: the job moves to its new place with its budget. */
-  restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
+  protected restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
     const job = this.jobs.get(id);
     if (!job) return;
     this.unqueueJob(job);
@@ -164,12 +206,6 @@ export abstract class RestoringEngine extends EngineState {
       this.restoreNextSeq(stored.seq + 1);
     } else return;
     this.deadLetterLists.add({ job, reason, at });
-  }
-
-  /** A redrive replayed: the dead letter goes, its fresh job comes back. */
-  restoreRedrive(queue: string, deadId: string, job: StoredJob): void {
-    this.deadLetterLists.remove(queue, deadId);
-    this.restoreJob(job);
   }
 
   /** Every dead letter, for snapshots. */

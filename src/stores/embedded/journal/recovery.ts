@@ -1,5 +1,3 @@
-import type { PauseState } from "../../../core/contract.js";
-import type { StoredJob } from "../engine/restore.js";
 import { join } from "node:path";
 import { MANIFEST_FILE, TMP_SUFFIX, dataFiles, type DataFile } from "./files.js";
 import type { JournalFs } from "./fs.js";
@@ -7,19 +5,9 @@ import { ManifestError, readManifest, type Manifest, type ManifestEntry } from "
 import { scanFile, type DamagedRange, type ScanResult } from "./reader.js";
 import {
   FORMAT_VERSION,
-  T_COUNTERS,
-  T_DEADLETTER,
-  T_DEAD_JOB,
-  T_DELETE,
-  T_FLUSHALL,
-  T_FLUSHQUEUE,
   T_HEADER,
   T_JOB,
-  T_PAUSE,
-  T_REDRIVE,
-  T_RETRY,
   T_SNAPSHOT_END,
-  T_TASK_NUMBER,
   type FileKind,
   type JournalRecord,
 } from "./record.js";
@@ -39,26 +27,9 @@ export interface RecoveryOptions {
   repair: boolean;
 }
 
-/** Where replayed records go: the engine. Nothing here records a change. */
-export interface RecoveryTarget {
-  /** a job with a new id; false when it has expired (it is not restored) */
-  restoreJob(job: StoredJob): boolean;
-  forgetJob(id: string): void;
-  restoreCounters(id: string, nacks: number, additionalDeliveries: number): void;
-  restorePause(queue: string, state: PauseState): void;
-  restoreNextSeq(next: number): void;
-  /** the replay is over: what only the replay needed goes */
-  finishRestore(): void;
-  restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void;
-  restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void;
-  restoreRedrive(queue: string, deadId: string, job: StoredJob): void;
-  /** a snapshot's TaskQ counter for one queue */
-  restoreTaskNumber(queue: string, last: number): void;
-  /** okq QFLUSH; like flushAll, replayed before the journal is attached */
-  flushQueue(queue: string): unknown;
-  /** DEBUG FLUSHALL; called before the journal is attached, so the change it reports goes nowhere */
-  flushAll(): void;
-}
+import { Replay, type RecoveryTarget } from "./replay.js";
+
+export type { RecoveryTarget };
 
 export interface DamageReport extends DamagedRange {
   path: string;
@@ -99,74 +70,6 @@ export interface DroppedData {
 
 export class RecoveryError extends Error {
   override name = "RecoveryError";
-}
-
-/** Applies one record to the engine being rebuilt. */
-class Replay {
-  /**
-   * Jobs below this seq may already be restored: the snapshot is fuzzy, so
-   * the journal after it can hold a job it also holds. Only those need a
-   * lookup before they are restored.
-   */
-  overlapBelow = 0;
-  nextSeq = 1;
-  records = 0;
-  expired = 0;
-  jobRecordBytes = 0;
-  jobRecords = 0;
-
-  constructor(private readonly target: RecoveryTarget) {}
-
-  apply(record: JournalRecord, size: number): void {
-    this.records++;
-    switch (record.type) {
-      case T_JOB: {
-        const job = record.job;
-        this.jobRecordBytes += size;
-        this.jobRecords++;
-        if (job.seq >= this.nextSeq) this.nextSeq = job.seq + 1;
-        if (job.seq < this.overlapBelow) this.target.forgetJob(job.id);
-        if (!this.target.restoreJob(job)) this.expired++;
-        break;
-      }
-      case T_DELETE:
-        this.target.forgetJob(record.id);
-        break;
-      case T_COUNTERS:
-        this.target.restoreCounters(record.id, record.nacks, record.additionalDeliveries);
-        break;
-      case T_PAUSE:
-        this.target.restorePause(record.queue, record.state);
-        break;
-      case T_FLUSHALL:
-        this.target.flushAll();
-        break;
-      case T_RETRY:
-        this.target.restoreRetry(record.id, record.rank, record.retriesLeft, record.nacks);
-        break;
-      case T_DEADLETTER:
-        this.target.restoreDeadLetter(record.id, record.reason, record.at);
-        break;
-      case T_DEAD_JOB:
-        this.target.restoreDeadLetter(record.job.id, record.reason, record.at, record.job);
-        break;
-      case T_REDRIVE:
-        if (record.job.seq >= this.nextSeq) this.nextSeq = record.job.seq + 1;
-        this.target.restoreRedrive(record.job.queue, record.deadId, record.job);
-        break;
-      case T_FLUSHQUEUE:
-        this.target.flushQueue(record.queue);
-        break;
-      case T_TASK_NUMBER:
-        this.target.restoreTaskNumber(record.queue, record.last);
-        break;
-      case T_SNAPSHOT_END:
-        if (record.nextSeq > this.nextSeq) this.nextSeq = record.nextSeq;
-        break;
-      case T_HEADER:
-        break;
-    }
-  }
 }
 
 export async function recover(

@@ -1,0 +1,380 @@
+import type { StoredJob } from "../engine/restore.js";
+import { SMALL_BODY_BYTES } from "../engine/job.js";
+import { crc32 } from "./checksum.js";
+import {
+  FRAME_HEADER,
+  MAX_BODY,
+  T_HEADER,
+  T_JOB,
+  T_DELETE,
+  T_COUNTERS,
+  T_PAUSE,
+  T_FLUSHALL,
+  T_SNAPSHOT_END,
+  T_RETRY,
+  T_DEADLETTER,
+  T_REDRIVE,
+  T_FLUSHQUEUE,
+  T_DEAD_JOB,
+  T_TASK_NUMBER,
+  MAX_TYPE,
+  KIND_F64,
+  KIND_U32,
+  KIND_BYTES,
+  F_SEQ,
+  F_CREATED,
+  F_RANK,
+  F_AWAKE,
+  F_GENERATION,
+  F_WALL_TIME,
+  F_NEXT_SEQ,
+  F_COUNT,
+  F_AT,
+  F_TTL,
+  F_RETRY,
+  F_DELAY,
+  F_REPL,
+  F_NACKS,
+  F_ADDITIONAL,
+  F_REASON,
+  F_PAUSE,
+  F_FORMAT,
+  F_KIND,
+  F_RETRIES,
+  F_RETRIES_LEFT,
+  F_MANIFEST,
+  F_ID,
+  F_QUEUE,
+  F_BODY,
+  F_EVENT_ID,
+  F_DEAD_ID,
+  F_REASON_TEXT,
+  REASONS,
+  PAUSES,
+  KINDS,
+  RecordFormatError,
+  type JournalRecord,
+} from "./format.js";
+
+/**
+ * Checks the frame at `at` in `buf` (which holds file bytes from
+ * `bufOffset`): the body's length when it is complete and its checksum
+ * matches, else -1. `limit` is where the readable bytes end.
+ */
+export function checkFrame(buf: Buffer, at: number, limit: number, fileOffset: number): number {
+  if (at + FRAME_HEADER > limit) return -1;
+  const length = buf.readUInt32LE(at);
+  if (length < 1 || length > MAX_BODY || at + FRAME_HEADER + length > limit) return -1;
+  const type = buf[at + FRAME_HEADER]!;
+  if (type < 1 || type > MAX_TYPE) return -1;
+  const body = buf.subarray(at + FRAME_HEADER, at + FRAME_HEADER + length);
+  return crc32(body, fileOffset >>> 0) === buf.readUInt32LE(at + 4) ? length : -1;
+}
+
+/** Decodes a checked body (`buf[start, end)`, type byte first). Copies what it keeps. */
+export function decodeRecord(buf: Buffer, start: number, end: number): JournalRecord {
+  const type = buf[start]!;
+  const p = start + 1;
+  switch (type) {
+    case T_JOB:
+      return { type, job: decodeJob(buf, p, end) };
+    case T_DELETE: {
+      const f = decodeFields(buf, p, end);
+      return { type, id: f.id, reason: pick(REASONS, f.reason, "delete reason") };
+    }
+    case T_COUNTERS: {
+      const f = decodeFields(buf, p, end);
+      return { type, id: f.id, nacks: f.nacks, additionalDeliveries: f.additional };
+    }
+    case T_PAUSE: {
+      const f = decodeFields(buf, p, end);
+      return { type, queue: f.queue, state: pick(PAUSES, f.pause, "pause state") };
+    }
+    case T_FLUSHALL:
+      decodeFields(buf, p, end);
+      return { type };
+    case T_HEADER: {
+      const f = decodeFields(buf, p, end);
+      return {
+        type,
+        format: f.format,
+        kind: pick(KINDS, f.kind, "file kind"),
+        generation: f.generation,
+        createdAt: f.wallTime,
+        manifest: f.manifest === 1,
+      };
+    }
+    case T_SNAPSHOT_END: {
+      const f = decodeFields(buf, p, end);
+      return { type, jobs: f.count, nextSeq: f.nextSeq };
+    }
+    case T_RETRY: {
+      const f = decodeFields(buf, p, end);
+      return { type, id: f.id, rank: f.rank, retriesLeft: f.retriesLeft, nacks: f.nacks };
+    }
+    case T_DEADLETTER: {
+      const f = decodeFields(buf, p, end);
+      return { type, id: f.id, reason: f.reasonText, at: f.at };
+    }
+    case T_REDRIVE:
+      return { type, job: decodeJob(buf, p, end), deadId: decodeFields(buf, p, end).deadId };
+    case T_FLUSHQUEUE:
+      return { type, queue: decodeFields(buf, p, end).queue };
+    case T_DEAD_JOB: {
+      const f = decodeFields(buf, p, end);
+      return { type, job: decodeJob(buf, p, end), reason: f.reasonText, at: f.at };
+    }
+    case T_TASK_NUMBER: {
+      const f = decodeFields(buf, p, end);
+      return { type, queue: f.queue, last: f.count };
+    }
+    default:
+      throw new RecordFormatError(`unknown record type ${type}`);
+  }
+}
+
+function pick<T>(values: T[], index: number, what: string): T {
+  const value = values[index];
+  if (value === undefined) throw new RecordFormatError(`unknown ${what} ${index}`);
+  return value;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The hot one at start-up: a job, decoded straight into its final shape. */
+function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
+  const job: StoredJob = {
+    id: "",
+    seq: 0,
+    queue: "",
+    body: EMPTY,
+    createdAt: 0,
+    ttl: 0,
+    retry: 0,
+    delay: 0,
+    repl: 1,
+    rank: NaN,
+    nacks: 0,
+    additionalDeliveries: 0,
+    awakeAt: 0,
+  };
+  while (p < end) {
+    const tag = buf[p++]!;
+    switch (tag) {
+      case F_ID:
+        job.id = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_SEQ:
+        job.seq = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_QUEUE:
+        job.queue = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_CREATED:
+        job.createdAt = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_TTL:
+        job.ttl = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_RETRY:
+        job.retry = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_DELAY:
+        job.delay = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_REPL:
+        job.repl = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_RANK:
+        job.rank = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_AWAKE:
+        job.awakeAt = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_NACKS:
+        job.nacks = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_ADDITIONAL:
+        job.additionalDeliveries = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_EVENT_ID:
+        job.eventId = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_RETRIES:
+        job.retries = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_RETRIES_LEFT:
+        job.retriesLeft = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_BODY: {
+        const from = p + 4;
+        p = bytesEnd(buf, p, end);
+        // A copy, so the read buffer can be reused. Small bodies become the
+        // latin1 string Job keeps them as, with no Buffer on the way.
+        if (p - from <= SMALL_BODY_BYTES) job.body = buf.toString("latin1", from, p);
+        else {
+          const body = Buffer.allocUnsafe(p - from);
+          buf.copy(body, 0, from, p);
+          job.body = body;
+        }
+        break;
+      }
+      default:
+        p = skipField(buf, tag, p, end);
+    }
+  }
+  if (job.id.length !== 40) throw new RecordFormatError("job record without a valid id");
+  if (Number.isNaN(job.rank)) job.rank = job.seq;
+  return job;
+}
+
+/** Every non-job field, by name; defaults for the absent ones. */
+class Fields {
+  id = "";
+  queue = "";
+  reason = -1;
+  nacks = 0;
+  additional = 0;
+  pause = -1;
+  format = 0;
+  kind = -1;
+  generation = 0;
+  wallTime = 0;
+  count = 0;
+  nextSeq = 0;
+  rank = 0;
+  retriesLeft = -1;
+  reasonText = "";
+  at = 0;
+  deadId = "";
+  manifest = 0;
+}
+
+function decodeFields(buf: Buffer, p: number, end: number): Fields {
+  const f = new Fields();
+  while (p < end) {
+    const tag = buf[p++]!;
+    switch (tag) {
+      case F_ID:
+        f.id = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_QUEUE:
+        f.queue = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_REASON:
+        f.reason = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_NACKS:
+        f.nacks = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_ADDITIONAL:
+        f.additional = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_PAUSE:
+        f.pause = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_FORMAT:
+        f.format = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_KIND:
+        f.kind = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_GENERATION:
+        f.generation = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_WALL_TIME:
+        f.wallTime = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_COUNT:
+        f.count = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_NEXT_SEQ:
+        f.nextSeq = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_RANK:
+        f.rank = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_AT:
+        f.at = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_RETRIES_LEFT:
+        f.retriesLeft = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_REASON_TEXT:
+        f.reasonText = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_DEAD_ID:
+        f.deadId = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_MANIFEST:
+        f.manifest = u32(buf, p, end);
+        p += 4;
+        break;
+      default:
+        p = skipField(buf, tag, p, end);
+    }
+  }
+  return f;
+}
+
+function f64(buf: Buffer, p: number, end: number): number {
+  if (p + 8 > end) throw new RecordFormatError("field runs past the record");
+  return buf.readDoubleLE(p);
+}
+
+function u32(buf: Buffer, p: number, end: number): number {
+  if (p + 4 > end) throw new RecordFormatError("field runs past the record");
+  return buf.readUInt32LE(p);
+}
+
+/** The string in the length-prefixed value at `p` (ending at `next`). */
+function text(buf: Buffer, encoding: "latin1" | "utf8", p: number, next: number): string {
+  return buf.toString(encoding, p + 4, next);
+}
+
+/** End of a length-prefixed value starting at `p`. */
+function bytesEnd(buf: Buffer, p: number, end: number): number {
+  const next = p + 4 + u32(buf, p, end);
+  if (next > end) throw new RecordFormatError("field runs past the record");
+  return next;
+}
+
+/** A field this version does not know: skipped by its wire kind. */
+function skipField(buf: Buffer, tag: number, p: number, end: number): number {
+  switch (tag >> 5) {
+    case KIND_F64:
+      if (p + 8 > end) break;
+      return p + 8;
+    case KIND_U32:
+      if (p + 4 > end) break;
+      return p + 4;
+    case KIND_BYTES:
+      return bytesEnd(buf, p, end);
+  }
+  throw new RecordFormatError(`bad field tag ${tag}`);
+}
