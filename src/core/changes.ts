@@ -28,10 +28,10 @@ export interface StoredJob {
   /** absolute ms when a delayed job becomes queued; 0 when it is not delayed */
   awakeAt: number;
   /** okq's client-chosen event id */
-  eventId?: string | undefined;
+  clientKey?: string | undefined;
   /** takeanumber's RETRY budget and what is left of it; -1 or absent: none */
-  retries?: number;
-  retriesLeft?: number;
+  retryBudget?: number;
+  retryBudgetLeft?: number;
 }
 
 /**

@@ -63,21 +63,21 @@ export interface AddJobRequest {
   /** "front": served before every job already queued (okq QRPUSH). */
   placement?: Placement;
   /** okq: a client-chosen id, unique among the queue's live jobs (`ERR duplicate event <eventId>`) */
-  eventId?: string;
+  clientKey?: string;
   /**
    * TaskQ: the job's event id is its queue's next task number (1, 2, …; see
    * engine/task-numbers.ts), instead of `eventId`.
    */
-  numbered?: boolean;
+  perQueueNumber?: boolean;
   /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
-  retries?: number;
+  retryBudget?: number;
 }
 
 export interface AddJobResult {
   id: string;
   seq: number;
   /** the job's event id, when it has one (a `numbered` job's task number) */
-  eventId?: string;
+  clientKey?: string;
 }
 
 export interface GetJobsRequest {
@@ -110,7 +110,7 @@ export interface Delivery {
   nacks: number;
   additionalDeliveries: number;
   /** okq event id, when the job was added with one */
-  eventId?: string | undefined;
+  clientKey?: string | undefined;
 }
 
 /** Everything SHOW reports about a job. Times are ms since the epoch. */
@@ -140,13 +140,13 @@ export interface JobInfo {
   observedAt: number;
   body: Buffer;
   /** okq event id, when the job was added with one */
-  eventId?: string | undefined;
+  clientKey?: string | undefined;
   /** RETRYs left before dead-lettering; -1 = unlimited */
-  retriesLeft?: number;
+  retryBudgetLeft?: number;
 }
 
 /** How the dialects name a job inside a queue. */
-export type JobRef = "id" | "event" | "seq";
+export type JobLookup = "id" | "event" | "seq";
 
 /** One job that exhausted its retries, kept in its queue's dead-letter list. */
 export interface DeadLetterInfo {
@@ -154,7 +154,7 @@ export interface DeadLetterInfo {
   seq: number;
   queue: string;
   body: Buffer;
-  eventId?: string | undefined;
+  clientKey?: string | undefined;
   /** why it was dead-lettered, e.g. "retries exhausted" */
   reason: string;
   /** ms since the epoch */
@@ -297,7 +297,7 @@ export interface Broker {
   // ------------------------------------------------ dialects (okq, takeanumber, TaskQ)
 
   /** Removes the job named `ref` in `queue` (by job id, okq event id / TaskQ task number, or seq): 0 or 1. */
-  ackInQueue(queue: string, ref: string, by: JobRef): Awaitable<number>;
+  ackInQueue(queue: string, ref: string, by: JobLookup): Awaitable<number>;
   /**
    * takeanumber RETRY: the job goes back to its own place in its queue
    * (served before the jobs queued behind it) with one retry
@@ -308,7 +308,7 @@ export interface Broker {
    * okq QACK … REDO: the job named `ref` in `queue` (in flight or waiting) is
    * queued again ahead of every job queued, so it is served next: 0 or 1.
    */
-  requeueFirst(queue: string, ref: string, by: JobRef): Awaitable<number>;
+  requeueFirst(queue: string, ref: string, by: JobLookup): Awaitable<number>;
   /** okq QFLUSH: every job of the queue (queued or in flight) and its dead letters go. */
   flushQueue(queue: string): Awaitable<number>;
   /** counts per queue; every known queue (sorted by name) when `names` is absent */

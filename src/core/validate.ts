@@ -50,8 +50,8 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   if (req.body.length > maxJobSize) {
     fail(`job body too big: ${req.body.length} bytes, the limit is ${maxJobSize}`);
   }
-  if (req.retries !== undefined) {
-    inRange(req.retries, "retries", 0, MAX_COUNT, "retries must be a non negative integer");
+  if (req.retryBudget !== undefined) {
+    inRange(req.retryBudget, "retries", 0, MAX_COUNT, "retries must be a non negative integer");
   }
   if (req.maxlen !== undefined) {
     inRange(req.maxlen, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");

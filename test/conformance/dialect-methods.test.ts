@@ -10,37 +10,37 @@ forEachStore((open, store) => {
   describe("event ids (okq)", () => {
     it("are unique among a queue's live jobs; free again once the job is gone", async () => {
       const h = await open();
-      await h.add("q", "a", { eventId: "e1" });
-      await h.expectError(() => h.add("q", "b", { eventId: "e1" }), "ERR", "duplicate event e1");
-      await h.add("other", "c", { eventId: "e1" }); // another queue: fine
+      await h.add("q", "a", { clientKey: "e1" });
+      await h.expectError(() => h.add("q", "b", { clientKey: "e1" }), "ERR", "duplicate event e1");
+      await h.add("other", "c", { clientKey: "e1" }); // another queue: fine
       assert.equal(await h.broker.qlen("q"), 1);
       const [d] = (await h.take("q"))!;
-      assert.equal(d!.eventId, "e1");
+      assert.equal(d!.clientKey, "e1");
       assert.equal(await h.broker.ackInQueue("q", "e1", "event"), 1);
       assert.equal(await h.broker.ackInQueue("q", "e1", "event"), 0);
-      const again = await h.add("q", "again", { eventId: "e1" });
-      assert.equal((await h.show(again)).eventId, "e1");
-      await h.expectError(() => h.add("q", "dup", { eventId: "e1" }), "ERR", "duplicate event e1");
+      const again = await h.add("q", "again", { clientKey: "e1" });
+      assert.equal((await h.show(again)).clientKey, "e1");
+      await h.expectError(() => h.add("q", "dup", { clientKey: "e1" }), "ERR", "duplicate event e1");
     });
 
     it("an event id is free again once its job expires, is flushed or dead-lettered", async () => {
       const h = await open();
-      await h.add("q", "a", { eventId: "e1", ttl: 10 });
+      await h.add("q", "a", { clientKey: "e1", ttl: 10 });
       await h.advance(10_000);
-      await h.add("q", "b", { eventId: "e1" });
+      await h.add("q", "b", { clientKey: "e1" });
       assert.equal(await h.broker.flushQueue("q"), 1);
-      const c = await h.add("q", "c", { eventId: "e1", retries: 0 });
+      const c = await h.add("q", "c", { clientKey: "e1", retryBudget: 0 });
       assert.equal(await h.broker.retryJob("q", c), "deadlettered");
-      const d = await h.add("q", "d", { eventId: "e1" });
+      const d = await h.add("q", "d", { clientKey: "e1" });
       assert.deepEqual(
-        (await h.broker.qpeek("q", 10)).map((j) => [j.id, j.eventId]),
+        (await h.broker.qpeek("q", 10)).map((j) => [j.id, j.clientKey]),
         [[d, "e1"]],
       );
       // a redriven letter whose event id is taken again comes back without it
       assert.equal(await h.broker.redrive("q", 1), 1);
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["d", "c"]);
-      assert.equal((await h.broker.qpeek("q", -1))[0]!.eventId, undefined);
-      assert.equal((await h.broker.qpeek("q", 1))[0]!.eventId, "e1");
+      assert.equal((await h.broker.qpeek("q", -1))[0]!.clientKey, undefined);
+      assert.equal((await h.broker.qpeek("q", 1))[0]!.clientKey, "e1");
     });
 
     checkOn(store, { replayed: BY_DESIGN.totals })(
@@ -50,7 +50,7 @@ forEachStore((open, store) => {
         const a = await h.addJob("q", "a");
         const b = await h.addJob("q", "b");
         const c = await h.addJob("q", "c");
-        const d = await h.addJob("q", "d", { eventId: "ev" });
+        const d = await h.addJob("q", "d", { clientKey: "ev" });
         assert.equal(await h.broker.ackInQueue("other", a.id, "id"), 0);
         assert.equal(await h.broker.ackInQueue("other", "ev", "event"), 0);
         assert.equal(await h.broker.ackInQueue("other", String(c.seq), "seq"), 0);
@@ -145,15 +145,15 @@ forEachStore((open, store) => {
   describe("retries budget and dead letters (takeanumber)", () => {
     it("retryJob puts the job back at its own place and counts down; with none left it is dead-lettered", async () => {
       const h = await open();
-      const a = await h.add("q", "a", { retries: 1 });
+      const a = await h.add("q", "a", { retryBudget: 1 });
       await h.add("q", "b");
-      assert.equal((await h.show(a)).retriesLeft, 1);
+      assert.equal((await h.show(a)).retryBudgetLeft, 1);
       assert.deepEqual(await h.ids("q"), [a]);
       assert.equal(await h.broker.retryJob("q", a), "requeued");
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
       const later = await h.add("q", "c");
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b", "c"]);
-      assert.equal((await h.show(a)).retriesLeft, 0);
+      assert.equal((await h.show(a)).retryBudgetLeft, 0);
       assert.equal((await h.show(a)).nacks, 1);
 
       await h.advance(5000);
@@ -197,7 +197,7 @@ forEachStore((open, store) => {
     it("jobs without a budget are retried forever", async () => {
       const h = await open();
       const a = await h.add("q", "a");
-      assert.equal((await h.show(a)).retriesLeft, undefined);
+      assert.equal((await h.show(a)).retryBudgetLeft, undefined);
       for (let i = 0; i < 5; i++) assert.equal(await h.broker.retryJob("q", a), "requeued");
       assert.equal((await h.show(a)).nacks, 5);
       assert.equal((await h.broker.deadLetters("q", 10)).length, 0);
@@ -207,17 +207,17 @@ forEachStore((open, store) => {
       const h = await open();
       const ids: string[] = [];
       for (const body of ["a", "b", "c"])
-        ids.push(await h.add("q", body, { retries: 0, eventId: `e-${body}` }));
+        ids.push(await h.add("q", body, { retryBudget: 0, clientKey: `e-${body}` }));
       for (const id of ids) assert.equal(await h.broker.retryJob("q", id), "deadlettered");
       assert.deepEqual(bodies(await h.broker.deadLetters("q", 2)), ["a", "b"]);
       const [letterA] = await h.broker.deadLetters("q", 1);
-      assert.deepEqual([letterA!.id, letterA!.eventId, letterA!.queue], [ids[0], "e-a", "q"]);
+      assert.deepEqual([letterA!.id, letterA!.clientKey, letterA!.queue], [ids[0], "e-a", "q"]);
       assert.equal(await h.broker.redrive("q", 2), 2);
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
       const fresh = (await h.broker.qpeek("q", 1))[0]!;
       assert.notEqual(fresh.id, ids[0]);
-      assert.equal(fresh.eventId, "e-a");
-      assert.equal(fresh.retriesLeft, 0);
+      assert.equal(fresh.clientKey, "e-a");
+      assert.equal(fresh.retryBudgetLeft, 0);
       assert.equal(fresh.nacks, 0);
       assert.deepEqual(bodies(await h.broker.deadLetters("q", 10)), ["c"]);
       assert.equal(await h.broker.redrive("q", 10), 1);
@@ -231,7 +231,7 @@ forEachStore((open, store) => {
       const h = await open();
       await h.add("q", "a");
       await h.add("q", "b");
-      const dead = await h.add("q", "c", { retries: 0 });
+      const dead = await h.add("q", "c", { retryBudget: 0 });
       await h.add("r", "x");
       await h.take("q");
       assert.equal(await h.broker.retryJob("q", dead), "deadlettered");

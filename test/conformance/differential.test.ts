@@ -4,7 +4,7 @@ import {
   BrokerError,
   type AddJobRequest,
   type Broker,
-  type JobRef,
+  type JobLookup,
   type PauseOp,
 } from "../../src/core/contract.js";
 import { BAD_ID, UNKNOWN_ID } from "../helpers/broker.js";
@@ -33,7 +33,7 @@ const STEPS = Number(process.env.DOCKET_DIFF_STEPS ?? 80);
 const TRACE = Number(process.env.DOCKET_DIFF_TRACE ?? 12);
 const QUEUES = ["a", "b", "c"];
 const PAUSE_OPS: PauseOp[] = ["in", "out", "all", "none", "state"];
-const REFS: JobRef[] = ["id", "event", "seq"];
+const REFS: JobLookup[] = ["id", "event", "seq"];
 
 /** What a step needs after the call: name the job added, or the jobs redriven. */
 type Kind = "add" | "redrive" | false;
@@ -151,8 +151,8 @@ class Sequence {
     if (rng.chance(0.25)) req.delay = rng.int(1, req.ttl - 1);
     if (rng.chance(0.1)) req.placement = "front";
     if (rng.chance(0.1)) req.maxlen = rng.int(1, 4);
-    if (rng.chance(0.2)) req.eventId = rng.pick(["e1", "e2", "e3"]);
-    if (rng.chance(0.4)) req.retries = rng.pick([0, 0, 1]);
+    if (rng.chance(0.2)) req.clientKey = rng.pick(["e1", "e2", "e3"]);
+    if (rng.chance(0.4)) req.retryBudget = rng.pick([0, 0, 1]);
     return req;
   }
 

@@ -191,7 +191,7 @@ forEachStore((open) => {
     it("retries must be a non negative integer", async () => {
       const h = await open();
       await h.expectError(
-        () => h.add("q", "a", { retries: -1 }),
+        () => h.add("q", "a", { retryBudget: -1 }),
         "ERR",
         "retries must be a non negative integer",
       );

@@ -37,7 +37,7 @@ forEachStore((open, store) => {
       const h = await open();
       await h.add("q", "a", { retry: 5, ttl: 20 });
       await h.take("q", 1, { consume: true });
-      const dead = await h.add("d", "b", { retry: 5, ttl: 20, retries: 0 });
+      const dead = await h.add("d", "b", { retry: 5, ttl: 20, retryBudget: 0 });
       await h.take("d");
       assert.equal(await h.broker.retryJob("d", dead), "deadlettered");
       await h.advance(20_000);
@@ -57,7 +57,7 @@ forEachStore((open, store) => {
         const h = await open();
         const a = await h.add("q", "a");
         await h.add("q", "b");
-        const c = await h.add("q", "c", { retries: 0 });
+        const c = await h.add("q", "c", { retryBudget: 0 });
         assert.equal(await h.broker.ackInQueue("q", a, "id"), 1);
         await h.take("q", 1, { consume: true });
         assert.equal(await h.broker.retryJob("q", c), "deadlettered");
@@ -91,17 +91,17 @@ forEachStore((open, store) => {
       "flushAll keeps the totals but drops dead letters, event ids and pauses",
       async () => {
         const h = await open();
-        const dead = await h.add("q", "a", { retries: 0 });
-        await h.add("q", "b", { eventId: "e" });
+        const dead = await h.add("q", "a", { retryBudget: 0 });
+        await h.add("q", "b", { clientKey: "e" });
         await h.take("q");
         await h.broker.ackJobs([dead]);
-        const d2 = await h.add("q", "c", { retries: 0 });
+        const d2 = await h.add("q", "c", { retryBudget: 0 });
         assert.equal(await h.broker.retryJob("q", d2), "deadlettered");
         await h.broker.pause("q", ["in"]);
         await h.broker.flushAll();
         assert.deepEqual(await h.broker.deadLetters("q", 10), []);
         assert.equal(await h.broker.redrive("q", 10), 0);
-        await h.add("q", "again", { eventId: "e" });
+        await h.add("q", "again", { clientKey: "e" });
         const s = await h.broker.stats();
         assert.deepEqual([s.jobs, s.queues, s.added, s.delivered, s.acked], [1, 1, 4, 1, 1]);
         assert.deepEqual(await h.broker.queueCounts(), [

@@ -169,7 +169,8 @@ forEachStore((open) => {
     it("QPEEK and dead-letter listings show at most MAX_LISTING_COUNT jobs", async () => {
       const h = await open();
       const ids: string[] = [];
-      for (let i = 0; i < MAX_LISTING_COUNT + 5; i++) ids.push(await h.add("q", String(i), { retries: 0 }));
+      for (let i = 0; i < MAX_LISTING_COUNT + 5; i++)
+        ids.push(await h.add("q", String(i), { retryBudget: 0 }));
       const oldest = await h.broker.qpeek("q", HUGE);
       assert.deepEqual(
         oldest.map((j) => j.id),

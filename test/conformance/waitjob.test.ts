@@ -43,7 +43,7 @@ forEachStore((open) => {
     it('"deleted" when the job\'s queue is flushed or the job is dead-lettered', async () => {
       const h = await open();
       const flushed = await h.add("q", "a");
-      const dead = await h.add("r", "b", { retries: 0 });
+      const dead = await h.add("r", "b", { retryBudget: 0 });
       const onFlush = await h.pending(() => h.broker.waitJob(flushed, 0));
       const onDeadLetter = await h.pending(() => h.broker.waitJob(dead, 0));
       assert.equal(await h.broker.retryJob("r", dead), "deadlettered");

@@ -9,16 +9,16 @@ const bodies = (jobs: { body: Buffer }[] | null) => (jobs ?? []).map((j) => j.bo
 describe("event ids (okq)", () => {
   it("are unique among a queue's live jobs; free again once the job is gone", () => {
     const h = harness();
-    h.add("q", "a", { eventId: "e1" });
-    expectError(() => h.add("q", "b", { eventId: "e1" }), "ERR", "duplicate event e1");
-    h.add("other", "c", { eventId: "e1" }); // another queue: fine
+    h.add("q", "a", { clientKey: "e1" });
+    expectError(() => h.add("q", "b", { clientKey: "e1" }), "ERR", "duplicate event e1");
+    h.add("other", "c", { clientKey: "e1" }); // another queue: fine
     assert.equal(sync(h.engine.qlen("q")), 1);
     const [d] = h.take("q")!;
-    assert.equal(d!.eventId, "e1");
+    assert.equal(d!.clientKey, "e1");
     assert.equal(sync(h.engine.ackInQueue("q", "e1", "event")), 1);
     assert.equal(sync(h.engine.ackInQueue("q", "e1", "event")), 0);
-    h.add("q", "again", { eventId: "e1" });
-    assert.equal(sync(h.engine.qpeek("q", 1))[0]!.eventId, "e1");
+    h.add("q", "again", { clientKey: "e1" });
+    assert.equal(sync(h.engine.qpeek("q", 1))[0]!.clientKey, "e1");
   });
 
   it("ackInQueue finds jobs by id, event id (falling back to the id) and seq, only in their queue", () => {
@@ -88,14 +88,14 @@ describe("per-fetch lease and consume", () => {
 describe("retries budget and dead letters (takeanumber)", () => {
   it("RETRY puts the job back at its own place and counts down; with none left it is dead-lettered", () => {
     const h = harness();
-    const a = h.add("q", "a", { retries: 1 });
+    const a = h.add("q", "a", { retryBudget: 1 });
     h.add("q", "b");
     assert.deepEqual(h.ids("q"), [a]);
     assert.equal(sync(h.engine.retryJob("q", a)), "requeued");
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b"]);
     const later = h.add("q", "c");
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b", "c"]);
-    assert.equal(sync(h.engine.show(a))!.retriesLeft, 0);
+    assert.equal(sync(h.engine.show(a))!.retryBudgetLeft, 0);
     assert.equal(sync(h.engine.show(a))!.nacks, 1);
     const retry = h.changes.find((c) => c.type === "retry");
     assert.ok(retry && retry.type === "retry" && retry.id === a && retry.retriesLeft === 0);
@@ -135,12 +135,12 @@ describe("retries budget and dead letters (takeanumber)", () => {
 
   it("rejects a negative budget", () => {
     const h = harness();
-    expectError(() => h.add("q", "a", { retries: -1 }), "ERR", "retries must be a non negative integer");
+    expectError(() => h.add("q", "a", { retryBudget: -1 }), "ERR", "retries must be a non negative integer");
   });
 
   it("REDRIVE queues the oldest dead letters again as fresh jobs with their budget", () => {
     const h = harness();
-    const ids = ["a", "b", "c"].map((body) => h.add("q", body, { retries: 0, eventId: `e-${body}` }));
+    const ids = ["a", "b", "c"].map((body) => h.add("q", body, { retryBudget: 0, clientKey: `e-${body}` }));
     for (const id of ids) assert.equal(sync(h.engine.retryJob("q", id)), "deadlettered");
     assert.equal(sync(h.engine.deadLetters("q", 2)).length, 2);
     assert.equal(sync(h.engine.redrive("q", 2)), 2);
@@ -149,8 +149,8 @@ describe("retries budget and dead letters (takeanumber)", () => {
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b"]);
     const fresh = sync(h.engine.qpeek("q", 1))[0]!;
     assert.notEqual(fresh.id, ids[0]);
-    assert.equal(fresh.eventId, "e-a");
-    assert.equal(fresh.retriesLeft, 0);
+    assert.equal(fresh.clientKey, "e-a");
+    assert.equal(fresh.retryBudgetLeft, 0);
     assert.deepEqual(bodies(sync(h.engine.deadLetters("q", 10))), ["c"]);
     assert.equal(sync(h.engine.redrive("q", 10)), 1);
     assert.equal(sync(h.engine.redrive("q", 10)), 0);
@@ -163,7 +163,7 @@ describe("flushQueue, queueCounts", () => {
     const h = harness();
     h.add("q", "a");
     h.add("q", "b");
-    const dead = h.add("q", "c", { retries: 0 });
+    const dead = h.add("q", "c", { retryBudget: 0 });
     h.add("r", "x");
     h.take("q");
     assert.equal(sync(h.engine.retryJob("q", dead)), "deadlettered");

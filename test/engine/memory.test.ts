@@ -11,7 +11,7 @@ describe("engine data bytes", () => {
     assert.equal(h.engine.dataBytes(), 0);
     const small = h.add("q", "x".repeat(10));
     const big = h.add("q", "y".repeat(5000)); // kept as a Buffer, not a string
-    const dead = h.add("q", "z", { retries: 0 });
+    const dead = h.add("q", "z", { retryBudget: 0 });
     assert.equal(h.engine.dataBytes(), cost(10) + cost(5000) + cost(1));
 
     assert.equal(sync(h.engine.ackJobs([small])), 1);
@@ -26,7 +26,7 @@ describe("engine data bytes", () => {
     assert.equal(h.engine.dataBytes(), 0);
 
     h.add("t", "a", { ttl: 1 });
-    const letter = h.add("t", "b", { retries: 0 });
+    const letter = h.add("t", "b", { retryBudget: 0 });
     sync(h.engine.retryJob("t", letter));
     h.advance(2000); // the first expires
     assert.equal(h.engine.dataBytes(), cost(1));

@@ -107,7 +107,7 @@ describe("a change the journal cannot record", () => {
       // Straight to the engine, past the doors' own bounds: what reaches the journal is refused.
       for (const retries of [2 ** 32, 2 ** 53 - 1]) {
         assert.throws(() =>
-          t.server.engine.addJob({ queue: "h", body: Buffer.from("absurd"), retries, ttl: 100 }),
+          t.server.engine.addJob({ queue: "h", body: Buffer.from("absurd"), retryBudget: retries, ttl: 100 }),
         );
       }
       assert.equal(await redis.call("QLEN", "h"), 0);

@@ -167,7 +167,7 @@ function deadLetterJson(d: DeadLetterInfo, encoding?: BodyEncoding) {
     seq: d.seq,
     queue: d.queue,
     ...encodeBody(d.body, encoding),
-    ...(d.eventId === undefined ? {} : { eventId: d.eventId }),
+    ...(d.clientKey === undefined ? {} : { eventId: d.clientKey }),
     reason: d.reason,
     at: d.at,
   };
@@ -194,7 +194,7 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
       delay: opts.delay,
       maxlen: opts.maxlen,
       replicate: opts.replicate,
-      retries: opts.retries,
+      retryBudget: opts.retries,
       placement: opts.front ? "front" : "creation",
     });
     await whenDurable(ctx);

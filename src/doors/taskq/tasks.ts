@@ -25,8 +25,8 @@ export interface Task {
  * gets the same time to be acked.
  */
 export function enqueueTask(broker: Broker, queue: string, body: Buffer): Awaitable<string> {
-  const added = broker.addJob({ queue, body, retry: TASKQ_LEASE_SECONDS, numbered: true });
-  return andThen(added, (result) => result.eventId!);
+  const added = broker.addJob({ queue, body, retry: TASKQ_LEASE_SECONDS, perQueueNumber: true });
+  return andThen(added, (result) => result.clientKey!);
 }
 
 /**
@@ -44,7 +44,7 @@ export function dequeueTask(broker: Broker, queue: string): Awaitable<Task | nul
   });
   return andThen(got, (jobs) => {
     const job = jobs?.[0];
-    return job ? { id: job.eventId ?? job.id, body: job.body } : null;
+    return job ? { id: job.clientKey ?? job.id, body: job.body } : null;
   });
 }
 

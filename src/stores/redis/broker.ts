@@ -7,7 +7,7 @@ import {
   type Delivery,
   type GetJobsRequest,
   type JobInfo,
-  type JobRef,
+  type JobLookup,
   type JobScanOptions,
   type NackPlacement,
   type JobWaitOutcome,
@@ -174,10 +174,10 @@ export class RedisBroker implements Broker {
       repl,
       req.maxlen ?? 0,
       req.placement === "front" ? 1 : 0,
-      req.eventId !== undefined ? 1 : 0,
-      req.eventId ?? "",
-      req.retries ?? -1,
-      req.numbered ? 1 : 0,
+      req.clientKey !== undefined ? 1 : 0,
+      req.clientKey ?? "",
+      req.retryBudget ?? -1,
+      req.perQueueNumber ? 1 : 0,
     ];
     const added = decodeAdd(
       repl > 1
@@ -190,7 +190,7 @@ export class RedisBroker implements Broker {
       added.created ? store.queues.register(req.queue) : undefined,
       store.timers.note(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
     ]);
-    return added.eventId !== undefined ? { id, seq, eventId: added.eventId } : { id, seq };
+    return added.eventId !== undefined ? { id, seq, clientKey: added.eventId } : { id, seq };
   }
 
   async getJobs(req: GetJobsRequest): Promise<Delivery[] | null> {
@@ -345,11 +345,11 @@ export class RedisBroker implements Broker {
 
   // ------------------------------------------------------------ dialects (dialects.ts)
 
-  ackInQueue(queue: string, ref: string, by: JobRef): Promise<number> {
+  ackInQueue(queue: string, ref: string, by: JobLookup): Promise<number> {
     return this.dialects.ackInQueue(queue, ref, by);
   }
 
-  requeueFirst(queue: string, ref: string, by: JobRef): Promise<number> {
+  requeueFirst(queue: string, ref: string, by: JobLookup): Promise<number> {
     return this.dialects.requeueFirst(queue, ref, by);
   }
 

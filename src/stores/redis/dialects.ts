@@ -1,4 +1,4 @@
-import type { DeadLetterInfo, JobRef, QueueCounts } from "../../core/contract.js";
+import type { DeadLetterInfo, JobLookup, QueueCounts } from "../../core/contract.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { decodeCounts, decodeDeadLetter, decodeFlush } from "./replies.js";
 import { list, num, str } from "./script.js";
@@ -12,7 +12,7 @@ import type { QueueStore } from "./store.js";
 export class DialectCommands {
   constructor(private readonly store: QueueStore) {}
 
-  async ackInQueue(queue: string, ref: string, by: JobRef): Promise<number> {
+  async ackInQueue(queue: string, ref: string, by: JobLookup): Promise<number> {
     if (by === "seq") {
       const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
       if (!Number.isSafeInteger(seq)) return 0;
@@ -20,7 +20,7 @@ export class DialectCommands {
     return num(await this.store.run("ackInQueue", queue, [ref, by]));
   }
 
-  async requeueFirst(queue: string, ref: string, by: JobRef): Promise<number> {
+  async requeueFirst(queue: string, ref: string, by: JobLookup): Promise<number> {
     const moved = num(await this.store.run("requeueFirst", queue, [ref, by]));
     if (moved === 1) await this.store.timers.noteEarliest(queue);
     return moved;

@@ -32,9 +32,9 @@ export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo
     body: buf(r[12]),
     observedAt: now,
   };
-  if (r[13] !== null && r[13] !== undefined && Buffer.isBuffer(r[13])) info.eventId = str(r[13]);
+  if (r[13] !== null && r[13] !== undefined && Buffer.isBuffer(r[13])) info.clientKey = str(r[13]);
   const left = num(r[14]);
-  if (left >= 0) info.retriesLeft = left;
+  if (left >= 0) info.retryBudgetLeft = left;
   return info;
 }
 
@@ -79,7 +79,7 @@ function decodeDelivery(queue: string, r: Reply[]): Delivery {
     nacks: num(r[3]),
     additionalDeliveries: num(r[4]),
   };
-  if (Buffer.isBuffer(r[5])) out.eventId = str(r[5]);
+  if (Buffer.isBuffer(r[5])) out.clientKey = str(r[5]);
   return out;
 }
 
@@ -97,7 +97,7 @@ export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
     seq: num(r[1]),
     queue,
     body: buf(r[2]),
-    eventId: Buffer.isBuffer(r[3]) ? str(r[3]) : undefined,
+    clientKey: Buffer.isBuffer(r[3]) ? str(r[3]) : undefined,
     reason: str(r[4]),
     at: num(r[5]),
   };

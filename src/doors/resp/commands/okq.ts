@@ -22,7 +22,7 @@ type Spec = CommandSpec<RespContext>;
 export const OKQ_DEFAULT_LEASE_SECONDS = 30;
 
 function eventReply(job: Delivery | JobInfo): Reply {
-  return [job.eventId ?? job.id, job.body];
+  return [job.clientKey ?? job.id, job.body];
 }
 
 function push(front: boolean): Spec["handler"] {
@@ -31,7 +31,7 @@ function push(front: boolean): Spec["handler"] {
     const noblock = args.length === 5;
     const result = ctx.broker.addJob({
       queue: queueArg(args[1]!),
-      eventId: str(args[2]!),
+      clientKey: str(args[2]!),
       body: ownBuffer(args[3]!),
       placement: front ? "front" : "creation",
     });

@@ -88,7 +88,7 @@ export function deadLetterInfo(letter: DeadLetter): DeadLetterInfo {
     seq: job.seq,
     queue: job.queue,
     body: job.body,
-    eventId: job.eventId,
+    clientKey: job.eventId,
     reason: letter.reason,
     at: letter.at,
   };

@@ -1,4 +1,4 @@
-import { type DeadLetterInfo, type JobRef, type QueueCounts } from "../../../core/contract.js";
+import { type DeadLetterInfo, type JobLookup, type QueueCounts } from "../../../core/contract.js";
 import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
 import { Job } from "./job.js";
 import { Notifier } from "./blocked.js";
@@ -8,7 +8,7 @@ import { eventKey } from "./state.js";
 
 /** The dialect extras: okq, takeanumber and TaskQ commands over the same state. */
 export abstract class DialectEngine extends RestoringEngine {
-  protected findInQueue(queue: string, ref: string, by: JobRef): Job | undefined {
+  protected findInQueue(queue: string, ref: string, by: JobLookup): Job | undefined {
     let job: Job | undefined;
     if (by === "seq") {
       const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
@@ -21,7 +21,7 @@ export abstract class DialectEngine extends RestoringEngine {
     return job && job.queue === queue ? job : undefined;
   }
 
-  ackInQueue(queue: string, ref: string, by: JobRef): number {
+  ackInQueue(queue: string, ref: string, by: JobLookup): number {
     this.runDue();
     const job = this.findInQueue(queue, ref, by);
     if (!job) return 0;
@@ -49,7 +49,7 @@ export abstract class DialectEngine extends RestoringEngine {
     return "requeued";
   }
 
-  requeueFirst(queue: string, ref: string, by: JobRef): number {
+  requeueFirst(queue: string, ref: string, by: JobLookup): number {
     this.runDue();
     const job = this.findInQueue(queue, ref, by);
     if (!job) return 0;

@@ -45,7 +45,7 @@ export class Engine extends DialectEngine implements Broker {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
     const now = this.clock.now();
-    const eventId = req.numbered ? String(this.taskNumbers.next(req.queue)) : req.eventId;
+    const eventId = req.perQueueNumber ? String(this.taskNumbers.next(req.queue)) : req.clientKey;
     if (eventId !== undefined && this.eventIds.has(eventKey(req.queue, eventId))) {
       throw new BrokerError("ERR", `duplicate event ${eventId}`);
     }
@@ -61,7 +61,7 @@ export class Engine extends DialectEngine implements Broker {
     const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (eventId !== undefined) job.eventId = eventId;
-    if (req.retries !== undefined) job.retries = job.retriesLeft = req.retries;
+    if (req.retryBudget !== undefined) job.retries = job.retriesLeft = req.retryBudget;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });
@@ -70,7 +70,7 @@ export class Engine extends DialectEngine implements Broker {
     this.totals.added++;
     if (delay === 0) this.enqueueJob(job, now);
     this.schedule(job);
-    return eventId === undefined ? { id: job.id, seq } : { id: job.id, seq, eventId };
+    return eventId === undefined ? { id: job.id, seq } : { id: job.id, seq, clientKey: eventId };
   }
 
   getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {

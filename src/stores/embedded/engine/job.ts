@@ -198,8 +198,8 @@ export class Job {
       body: this.body,
       observedAt: now,
     };
-    if (this.eventId !== undefined) info.eventId = this.eventId;
-    if (this.retriesLeft >= 0) info.retriesLeft = this.retriesLeft;
+    if (this.eventId !== undefined) info.clientKey = this.eventId;
+    if (this.retriesLeft >= 0) info.retryBudgetLeft = this.retriesLeft;
     return info;
   }
 }

@@ -74,7 +74,7 @@ export abstract class RestoringEngine extends EngineState {
   protected restoreJob(stored: StoredJob): boolean {
     const now = this.clock.now();
     // Even an expired job's number stays taken.
-    this.taskNumbers.note(stored.queue, stored.eventId);
+    this.taskNumbers.note(stored.queue, stored.clientKey);
     if (stored.createdAt + stored.ttl * 1000 <= now) {
       // A later record may dead-letter it: a dead letter outlives its TTL, as it does live.
       this.expiredInReplay.set(stored.id, stored);
@@ -89,9 +89,9 @@ export abstract class RestoringEngine extends EngineState {
     job.additionalDeliveries = stored.additionalDeliveries;
     if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
     this.restoreNextSeq(seq + 1);
-    if (stored.eventId !== undefined) job.eventId = stored.eventId;
-    if (stored.retries !== undefined) job.retries = stored.retries;
-    if (stored.retriesLeft !== undefined) job.retriesLeft = stored.retriesLeft;
+    if (stored.clientKey !== undefined) job.eventId = stored.clientKey;
+    if (stored.retryBudget !== undefined) job.retries = stored.retryBudget;
+    if (stored.retryBudgetLeft !== undefined) job.retriesLeft = stored.retryBudgetLeft;
     this.track(job);
     if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
     else {
@@ -199,10 +199,10 @@ export abstract class RestoringEngine extends EngineState {
         0,
         stored.repl,
       );
-      job.eventId = stored.eventId;
-      this.taskNumbers.note(stored.queue, stored.eventId);
-      job.retries = stored.retries ?? -1;
-      job.retriesLeft = stored.retriesLeft ?? -1;
+      job.eventId = stored.clientKey;
+      this.taskNumbers.note(stored.queue, stored.clientKey);
+      job.retries = stored.retryBudget ?? -1;
+      job.retriesLeft = stored.retryBudgetLeft ?? -1;
       this.restoreNextSeq(stored.seq + 1);
     } else return;
     this.deadLetterLists.add({ job, reason, at });

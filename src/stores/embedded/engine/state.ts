@@ -351,7 +351,7 @@ export function delivery(job: Job): Delivery {
     nacks: job.nacks,
     additionalDeliveries: job.additionalDeliveries,
   };
-  if (job.eventId !== undefined) out.eventId = job.eventId;
+  if (job.eventId !== undefined) out.clientKey = job.eventId;
   return out;
 }
 

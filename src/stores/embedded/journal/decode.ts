@@ -208,14 +208,14 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
         p += 4;
         break;
       case F_EVENT_ID:
-        job.eventId = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        job.clientKey = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
         break;
       case F_RETRIES:
-        job.retries = u32(buf, p, end);
+        job.retryBudget = u32(buf, p, end);
         p += 4;
         break;
       case F_RETRIES_LEFT:
-        job.retriesLeft = u32(buf, p, end);
+        job.retryBudgetLeft = u32(buf, p, end);
         p += 4;
         break;
       case F_BODY: {

@@ -238,9 +238,10 @@ function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
   if (job.awakeAt !== 0) enc.f64(F_AWAKE, job.awakeAt);
   if (job.nacks !== 0) enc.u32(F_NACKS, job.nacks);
   if (job.additionalDeliveries !== 0) enc.u32(F_ADDITIONAL, job.additionalDeliveries);
-  if (job.eventId !== undefined) enc.string(F_EVENT_ID, job.eventId, "utf8");
-  if (job.retries !== undefined && job.retries >= 0) enc.u32(F_RETRIES, job.retries);
-  if (job.retriesLeft !== undefined && job.retriesLeft >= 0) enc.u32(F_RETRIES_LEFT, job.retriesLeft);
+  if (job.clientKey !== undefined) enc.string(F_EVENT_ID, job.clientKey, "utf8");
+  if (job.retryBudget !== undefined && job.retryBudget >= 0) enc.u32(F_RETRIES, job.retryBudget);
+  if (job.retryBudgetLeft !== undefined && job.retryBudgetLeft >= 0)
+    enc.u32(F_RETRIES_LEFT, job.retryBudgetLeft);
   if (typeof job.body === "string") enc.string(F_BODY, job.body, "latin1");
   else enc.bytes(F_BODY, job.body);
 }
@@ -365,8 +366,8 @@ function fieldsOf(job: StoredJob): StoredJob {
     nacks: job.nacks,
     additionalDeliveries: job.additionalDeliveries,
     awakeAt: job.awakeAt,
-    eventId: job.eventId,
-    retries: job.retries,
-    retriesLeft: job.retriesLeft,
+    clientKey: job.clientKey,
+    retryBudget: job.retryBudget,
+    retryBudgetLeft: job.retryBudgetLeft,
   };
 }
