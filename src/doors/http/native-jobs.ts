@@ -1,0 +1,211 @@
+import type { FastifyInstance } from "fastify";
+import type { JobInfo } from "../../core/contract.js";
+import { checkQueueName } from "../../core/limits.js";
+import {
+  checkSize,
+  clientGone,
+  decodeBody,
+  whenDurable,
+  type BodyEncoding,
+  type HttpContext,
+} from "./context.js";
+import { HttpError } from "./errors.js";
+import { deliveryJson, jobJson, noJob } from "./native-json.js";
+import {
+  addIntegers,
+  addJsonBody,
+  addRawQuery,
+  encodingQuery,
+  errors,
+  fetchBody,
+  idParams,
+  queueParams,
+  type AddOptions,
+} from "./native-schemas.js";
+
+/**
+ * The native routes about single jobs: add, fetch (long poll), show, body,
+ * ack, nack, working and delete.
+ */
+export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void {
+  const { broker } = ctx;
+
+  const add = async (queue: string, body: Buffer, opts: AddOptions) => {
+    checkSize(ctx, body);
+    const result = await broker.addJob({
+      queue,
+      body,
+      ttl: opts.ttl,
+      retry: opts.retry,
+      delay: opts.delay,
+      maxlen: opts.maxlen,
+      replicate: opts.replicate,
+      retryBudget: opts.retries,
+      placement: opts.front ? "front" : "creation",
+    });
+    await whenDurable(ctx);
+    return { id: result.id, seq: result.seq, queue };
+  };
+
+  app.post<{ Params: { queue: string }; Querystring: AddOptions; Body: unknown }>(
+    "/v1/queues/:queue/jobs",
+    {
+      config: { write: true, integers: addIntegers },
+      schema: {
+        summary: "Add a job",
+        description:
+          "JSON request: an envelope {body, encoding?, ttl?, retry?, delay?, maxlen?, front?}. " +
+          "Any other content type: the request body is the job's bytes, options in the query string.",
+        params: queueParams,
+        querystring: addRawQuery,
+        body: { content: { "application/json": { schema: addJsonBody } } },
+        response: {
+          201: {
+            type: "object",
+            properties: { id: { type: "string" }, seq: { type: "integer" }, queue: { type: "string" } },
+          },
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const { queue } = request.params;
+      let result;
+      if (Buffer.isBuffer(request.body)) {
+        result = await add(queue, request.body, request.query);
+      } else {
+        const env = request.body as AddOptions & { body: unknown; encoding?: BodyEncoding };
+        if (Object.keys(request.query).length > 0) {
+          throw new HttpError("BADREQUEST", "with a JSON request, options go in the JSON envelope");
+        }
+        result = await add(queue, decodeBody(env.body, env.encoding), env);
+      }
+      return reply.code(201).send(result);
+    },
+  );
+
+  app.post<{ Body: { queues: string[]; count: number; timeout: number; encoding?: BodyEncoding } }>(
+    "/v1/fetch",
+    {
+      config: { write: true, integers: ["count", "timeout"] },
+      schema: {
+        summary: "Fetch jobs from several queues (long poll)",
+        description:
+          "Takes up to count jobs, one per queue per round, left to right. When none is available, waits " +
+          "up to timeout ms for the first one (then answers exactly one). Nothing in time: {jobs: []}.",
+        body: fetchBody,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { queues, count, timeout, encoding } = request.body;
+      for (const queue of queues) checkQueueName(queue);
+      const gone = clientGone(ctx, reply);
+      try {
+        const taken = await broker.getJobs({
+          queues,
+          count,
+          nohang: timeout === 0,
+          timeoutMs: timeout,
+          signal: gone.signal,
+        });
+        // jobs taken as the client left go back; this reply reaches no one
+        const jobs = await ctx.gate.handOver(taken, () => gone.signal.aborted);
+        return { jobs: (jobs ?? []).map((d) => deliveryJson(d, encoding)) };
+      } finally {
+        gone.done();
+      }
+    },
+  );
+
+  const existing = async (id: string): Promise<JobInfo> => {
+    const info = await broker.show(id);
+    if (!info) throw noJob(id);
+    return info;
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { encoding?: BodyEncoding } }>(
+    "/v1/jobs/:id",
+    { schema: { summary: "Show a job", params: idParams, querystring: encodingQuery, response: errors } },
+    async (request) => jobJson(await existing(request.params.id), request.query.encoding),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    "/v1/jobs/:id/body",
+    {
+      schema: {
+        summary: "A job's body as raw bytes (application/octet-stream)",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const info = await existing(request.params.id);
+      return reply.type("application/octet-stream").send(info.body);
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/ack",
+    {
+      config: { write: true },
+      schema: { summary: "Acknowledge a job (it is done and removed)", params: idParams, response: errors },
+    },
+    async (request) => {
+      await existing(request.params.id);
+      const acked = await broker.ackJobs([request.params.id]);
+      await whenDurable(ctx);
+      return { acked };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/nack",
+    {
+      config: { write: true },
+      schema: {
+        summary: "Negative acknowledge: put a delivered job back in its queue now",
+        description: "nacked is 0 when the job was not delivered (queued, delayed, or RETRY 0).",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request) => {
+      await existing(request.params.id);
+      const nacked = await broker.nack([request.params.id]);
+      await whenDurable(ctx);
+      return { nacked };
+    },
+  );
+
+  app.post<{ Params: { id: string } }>(
+    "/v1/jobs/:id/working",
+    {
+      config: { write: true },
+      schema: {
+        summary: "Extend a delivered job's lease by its retry time",
+        params: idParams,
+        response: errors,
+      },
+    },
+    async (request) => {
+      const retry = await broker.working(request.params.id);
+      await whenDurable(ctx);
+      return { retry };
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    "/v1/jobs/:id",
+    {
+      config: { write: true },
+      schema: { summary: "Delete a job, whatever its state", params: idParams, response: errors },
+    },
+    async (request) => {
+      const deleted = await broker.deleteJobs([request.params.id]);
+      if (deleted === 0) throw noJob(request.params.id);
+      await whenDurable(ctx);
+      return { deleted };
+    },
+  );
+}
