@@ -1,26 +1,30 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PauseOp } from "../../src/core/contract.js";
-import { forEachStore } from "./suite.js";
+import { BY_DESIGN } from "./replayed.js";
+import { checkOn, forEachStore } from "./suite.js";
 
 /** PAUSE: in refuses adds, out stops fetches, ops read left to right. */
 
-forEachStore((open) => {
+forEachStore((open, store) => {
   describe("pause", () => {
-    it("ops are read left to right from the current state; state and bcast only report", async () => {
-      const h = await open();
-      const p = (...ops: PauseOp[]) => h.broker.pause("q", ops);
-      assert.equal(await p("state"), "none");
-      assert.equal(await p("none", "in"), "in");
-      assert.equal(await p("in", "none"), "none");
-      assert.equal(await p("in", "out"), "out"); // a new state replaces the old
-      assert.equal(await p("state"), "out");
-      assert.equal(await p("all", "bcast"), "all");
-      assert.equal(await p("bcast"), "all");
-      assert.equal((await h.broker.qstat("q"))!.pause, "all");
-      assert.equal(await p("none"), "none");
-      assert.equal((await h.broker.qstat("q"))!.pause, "none");
-    });
+    checkOn(store, { replayed: BY_DESIGN.emptyQueues })(
+      "ops are read left to right from the current state; state and bcast only report",
+      async () => {
+        const h = await open();
+        const p = (...ops: PauseOp[]) => h.broker.pause("q", ops);
+        assert.equal(await p("state"), "none");
+        assert.equal(await p("none", "in"), "in");
+        assert.equal(await p("in", "none"), "none");
+        assert.equal(await p("in", "out"), "out"); // a new state replaces the old
+        assert.equal(await p("state"), "out");
+        assert.equal(await p("all", "bcast"), "all");
+        assert.equal(await p("bcast"), "all");
+        assert.equal((await h.broker.qstat("q"))!.pause, "all");
+        assert.equal(await p("none"), "none");
+        assert.equal((await h.broker.qstat("q"))!.pause, "none");
+      },
+    );
 
     it("paused in (or all): ADDJOB gets PAUSED, fetching still works for in", async () => {
       const h = await open();
