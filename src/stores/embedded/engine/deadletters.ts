@@ -88,7 +88,7 @@ export function deadLetterInfo(letter: DeadLetter): DeadLetterInfo {
     seq: job.seq,
     queue: job.queue,
     body: job.body,
-    clientKey: job.eventId,
+    clientKey: job.clientKey,
     reason: letter.reason,
     at: letter.at,
   };

@@ -35,7 +35,7 @@ export abstract class DialectEngine extends RestoringEngine {
     const job = this.findInQueue(queue, id, "id");
     if (!job) return null;
     const now = this.clock.now();
-    if (job.retriesLeft === 0) {
+    if (job.retryBudgetLeft === 0) {
       this.forget(job);
       const reason = "retries exhausted";
       this.deadLetterLists.add({ job, reason, at: now });
@@ -43,7 +43,7 @@ export abstract class DialectEngine extends RestoringEngine {
       this.jobLeft(job.id, "deadletter");
       return "deadlettered";
     }
-    if (job.retriesLeft > 0) job.retriesLeft--;
+    if (job.retryBudgetLeft > 0) job.retryBudgetLeft--;
     // Back at its own place (its rank is kept): served before the jobs queued behind it.
     this.requeueAt(job, job.rank, now);
     return "requeued";
@@ -130,10 +130,10 @@ export abstract class DialectEngine extends RestoringEngine {
         0,
         old.repl,
       );
-      if (old.eventId !== undefined && !this.eventIds.has(eventKey(old.queue, old.eventId))) {
-        job.eventId = old.eventId;
+      if (old.clientKey !== undefined && !this.eventIds.has(eventKey(old.queue, old.clientKey))) {
+        job.clientKey = old.clientKey;
       }
-      job.retries = job.retriesLeft = old.retries;
+      job.retryBudget = job.retryBudgetLeft = old.retryBudget;
       this.track(job);
       this.totals.added++;
       this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });

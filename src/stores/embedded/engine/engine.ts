@@ -60,8 +60,8 @@ export class Engine extends DialectEngine implements Broker {
     const queueName = existing?.name ?? req.queue;
     const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
-    if (eventId !== undefined) job.eventId = eventId;
-    if (req.retryBudget !== undefined) job.retries = job.retriesLeft = req.retryBudget;
+    if (eventId !== undefined) job.clientKey = eventId;
+    if (req.retryBudget !== undefined) job.retryBudget = job.retryBudgetLeft = req.retryBudget;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });

@@ -127,26 +127,26 @@ export class Job {
   }
 
   /** okq: the client-chosen event id, unique among the queue's live jobs */
-  get eventId(): string | undefined {
+  get clientKey(): string | undefined {
     return this.dialect?.eventId;
   }
-  set eventId(value: string | undefined) {
+  set clientKey(value: string | undefined) {
     if (value !== undefined || this.dialect) this.dialectFields().eventId = value;
   }
 
   /** takeanumber: RETRY budget given at ADD (-1: unlimited, Disque jobs) */
-  get retries(): number {
+  get retryBudget(): number {
     return this.dialect?.retries ?? -1;
   }
-  set retries(value: number) {
+  set retryBudget(value: number) {
     if (value !== -1 || this.dialect) this.dialectFields().retries = value;
   }
 
   /** RETRYs left before the job goes to the dead-letter list (-1: unlimited) */
-  get retriesLeft(): number {
+  get retryBudgetLeft(): number {
     return this.dialect?.retriesLeft ?? -1;
   }
-  set retriesLeft(value: number) {
+  set retryBudgetLeft(value: number) {
     if (value !== -1 || this.dialect) this.dialectFields().retriesLeft = value;
   }
 
@@ -198,8 +198,8 @@ export class Job {
       body: this.body,
       observedAt: now,
     };
-    if (this.eventId !== undefined) info.clientKey = this.eventId;
-    if (this.retriesLeft >= 0) info.retryBudgetLeft = this.retriesLeft;
+    if (this.clientKey !== undefined) info.clientKey = this.clientKey;
+    if (this.retryBudgetLeft >= 0) info.retryBudgetLeft = this.retryBudgetLeft;
     return info;
   }
 }

@@ -89,9 +89,9 @@ export abstract class RestoringEngine extends EngineState {
     job.additionalDeliveries = stored.additionalDeliveries;
     if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
     this.restoreNextSeq(seq + 1);
-    if (stored.clientKey !== undefined) job.eventId = stored.clientKey;
-    if (stored.retryBudget !== undefined) job.retries = stored.retryBudget;
-    if (stored.retryBudgetLeft !== undefined) job.retriesLeft = stored.retryBudgetLeft;
+    if (stored.clientKey !== undefined) job.clientKey = stored.clientKey;
+    if (stored.retryBudget !== undefined) job.retryBudget = stored.retryBudget;
+    if (stored.retryBudgetLeft !== undefined) job.retryBudgetLeft = stored.retryBudgetLeft;
     this.track(job);
     if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
     else {
@@ -172,7 +172,7 @@ export abstract class RestoringEngine extends EngineState {
     if (!job) return;
     this.unqueueJob(job);
     job.rank = rank;
-    job.retriesLeft = retriesLeft;
+    job.retryBudgetLeft = retriesLeft;
     job.nacks = nacks;
     if (rank >= this.nextSeq) this.nextSeq = rank + 1;
     if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
@@ -199,10 +199,10 @@ export abstract class RestoringEngine extends EngineState {
         0,
         stored.repl,
       );
-      job.eventId = stored.clientKey;
+      job.clientKey = stored.clientKey;
       this.taskNumbers.note(stored.queue, stored.clientKey);
-      job.retries = stored.retryBudget ?? -1;
-      job.retriesLeft = stored.retryBudgetLeft ?? -1;
+      job.retryBudget = stored.retryBudget ?? -1;
+      job.retryBudgetLeft = stored.retryBudgetLeft ?? -1;
       this.restoreNextSeq(stored.seq + 1);
     } else return;
     this.deadLetterLists.add({ job, reason, at });

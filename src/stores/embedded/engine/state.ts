@@ -300,7 +300,7 @@ export abstract class EngineState {
     this.liveJobBytes += jobBytes(job);
     this.bySeq.insert(job);
     this.liveByQueue.set(job.queue, (this.liveByQueue.get(job.queue) ?? 0) + 1);
-    if (job.eventId !== undefined) this.eventIds.set(eventKey(job.queue, job.eventId), job);
+    if (job.clientKey !== undefined) this.eventIds.set(eventKey(job.queue, job.clientKey), job);
   }
 
   /** Takes a job out of every live index without recording anything. */
@@ -312,8 +312,8 @@ export abstract class EngineState {
     const live = (this.liveByQueue.get(job.queue) ?? 1) - 1;
     if (live > 0) this.liveByQueue.set(job.queue, live);
     else this.liveByQueue.delete(job.queue);
-    if (job.eventId !== undefined) {
-      const key = eventKey(job.queue, job.eventId);
+    if (job.clientKey !== undefined) {
+      const key = eventKey(job.queue, job.clientKey);
       if (this.eventIds.get(key) === job) this.eventIds.delete(key);
     }
   }
@@ -336,7 +336,7 @@ export abstract class EngineState {
     this.unqueueJob(job);
     job.rank = rank;
     job.awakeAt = 0;
-    this.emit({ type: "retry", id: job.id, rank, retriesLeft: job.retriesLeft, nacks: job.nacks });
+    this.emit({ type: "retry", id: job.id, rank, retriesLeft: job.retryBudgetLeft, nacks: job.nacks });
     this.enqueueJob(job, now);
     this.schedule(job);
   }
@@ -351,7 +351,7 @@ export function delivery(job: Job): Delivery {
     nacks: job.nacks,
     additionalDeliveries: job.additionalDeliveries,
   };
-  if (job.eventId !== undefined) out.clientKey = job.eventId;
+  if (job.clientKey !== undefined) out.clientKey = job.clientKey;
   return out;
 }
 
