@@ -22,8 +22,8 @@ import {
  * The job's fields, one row each: the table writeJobFields (encode.ts)
  * writes a job from and decodeJob (decode.ts) reads it back with. A new
  * job field is one row here (plus its F_ tag in format.ts and the property
- * in StoredJob). Rows are written in table order; the order is part of the
- * on-disk bytes, so new rows go just before the body, and never in between.
+ * in StoredJob). Rows are written in table order: readers do not care about
+ * order, but moving an existing row changes the bytes every job is written as.
  */
 
 /** How a value is stored (the tag's top bits say only f64, u32 or bytes). */
