@@ -1,6 +1,7 @@
 import type { StoredJob } from "../engine/restore.js";
 import { SMALL_BODY_BYTES } from "../engine/job.js";
 import { crc32 } from "./checksum.js";
+import { JOB_FIELD_BY_TAG, SAME_AS_FIELDS, blankJob } from "./fields.js";
 import {
   FRAME_HEADER,
   MAX_BODY,
@@ -21,32 +22,22 @@ import {
   KIND_F64,
   KIND_U32,
   KIND_BYTES,
-  F_SEQ,
-  F_CREATED,
   F_RANK,
-  F_AWAKE,
   F_GENERATION,
   F_WALL_TIME,
   F_NEXT_SEQ,
   F_COUNT,
   F_AT,
-  F_TTL,
-  F_RETRY,
-  F_DELAY,
-  F_REPL,
   F_NACKS,
   F_ADDITIONAL,
   F_REASON,
   F_PAUSE,
   F_FORMAT,
   F_KIND,
-  F_RETRIES,
   F_RETRIES_LEFT,
   F_MANIFEST,
   F_ID,
   F_QUEUE,
-  F_BODY,
-  F_EVENT_ID,
   F_DEAD_ID,
   F_REASON_TEXT,
   REASONS,
@@ -139,104 +130,49 @@ function pick<T>(values: T[], index: number, what: string): T {
   return value;
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** The hot one at start-up: a job, decoded straight into its final shape. */
+/** The hot one at start-up: a job, decoded straight into its final shape (the table in fields.ts). */
 function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
-  const job: StoredJob = {
-    id: "",
-    seq: 0,
-    queue: "",
-    body: EMPTY,
-    createdAt: 0,
-    ttl: 0,
-    retry: 0,
-    delay: 0,
-    repl: 1,
-    rank: NaN,
-    nacks: 0,
-    additionalDeliveries: 0,
-    awakeAt: 0,
-  };
+  const job = blankJob();
+  const fields = job as unknown as Record<string, unknown>;
   while (p < end) {
     const tag = buf[p++]!;
-    switch (tag) {
-      case F_ID:
-        job.id = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
-        break;
-      case F_SEQ:
-        job.seq = f64(buf, p, end);
+    const row = JOB_FIELD_BY_TAG[tag];
+    if (row === undefined) {
+      p = skipField(buf, tag, p, end);
+      continue;
+    }
+    switch (row.wire) {
+      case "f64":
+        fields[row.key] = f64(buf, p, end);
         p += 8;
         break;
-      case F_QUEUE:
-        job.queue = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
-        break;
-      case F_CREATED:
-        job.createdAt = f64(buf, p, end);
-        p += 8;
-        break;
-      case F_TTL:
-        job.ttl = u32(buf, p, end);
+      case "u32":
+        fields[row.key] = u32(buf, p, end);
         p += 4;
         break;
-      case F_RETRY:
-        job.retry = u32(buf, p, end);
-        p += 4;
+      case "latin1":
+      case "utf8":
+        fields[row.key] = text(buf, row.wire, p, (p = bytesEnd(buf, p, end)));
         break;
-      case F_DELAY:
-        job.delay = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_REPL:
-        job.repl = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_RANK:
-        job.rank = f64(buf, p, end);
-        p += 8;
-        break;
-      case F_AWAKE:
-        job.awakeAt = f64(buf, p, end);
-        p += 8;
-        break;
-      case F_NACKS:
-        job.nacks = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_ADDITIONAL:
-        job.additionalDeliveries = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_EVENT_ID:
-        job.clientKey = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
-        break;
-      case F_RETRIES:
-        job.retryBudget = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_RETRIES_LEFT:
-        job.retryBudgetLeft = u32(buf, p, end);
-        p += 4;
-        break;
-      case F_BODY: {
+      case "body": {
         const from = p + 4;
         p = bytesEnd(buf, p, end);
         // A copy, so the read buffer can be reused. Small bodies become the
         // latin1 string Job keeps them as, with no Buffer on the way.
-        if (p - from <= SMALL_BODY_BYTES) job.body = buf.toString("latin1", from, p);
+        if (p - from <= SMALL_BODY_BYTES) fields[row.key] = buf.toString("latin1", from, p);
         else {
           const body = Buffer.allocUnsafe(p - from);
           buf.copy(body, 0, from, p);
-          job.body = body;
+          fields[row.key] = body;
         }
         break;
       }
-      default:
-        p = skipField(buf, tag, p, end);
     }
   }
   if (job.id.length !== 40) throw new RecordFormatError("job record without a valid id");
-  if (Number.isNaN(job.rank)) job.rank = job.seq;
+  for (const row of SAME_AS_FIELDS) {
+    if (Number.isNaN(fields[row.key])) fields[row.key] = fields[row.sameAs!];
+  }
   return job;
 }
 

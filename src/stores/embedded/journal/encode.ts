@@ -2,6 +2,7 @@ import type { PauseState } from "../../../core/contract.js";
 import type { EngineChange } from "../engine/changes.js";
 import type { StoredJob } from "../engine/restore.js";
 import { crc32 } from "./checksum.js";
+import { JOB_FIELDS, jobFieldsOf, leftOut } from "./fields.js";
 import {
   FRAME_HEADER,
   FORMAT_VERSION,
@@ -18,32 +19,22 @@ import {
   T_FLUSHQUEUE,
   T_DEAD_JOB,
   T_TASK_NUMBER,
-  F_SEQ,
-  F_CREATED,
   F_RANK,
-  F_AWAKE,
   F_GENERATION,
   F_WALL_TIME,
   F_NEXT_SEQ,
   F_COUNT,
   F_AT,
-  F_TTL,
-  F_RETRY,
-  F_DELAY,
-  F_REPL,
   F_NACKS,
   F_ADDITIONAL,
   F_REASON,
   F_PAUSE,
   F_FORMAT,
   F_KIND,
-  F_RETRIES,
   F_RETRIES_LEFT,
   F_MANIFEST,
   F_ID,
   F_QUEUE,
-  F_BODY,
-  F_EVENT_ID,
   F_DEAD_ID,
   F_REASON_TEXT,
   fieldName,
@@ -225,25 +216,28 @@ export function writeJob(enc: RecordEncoder, offset: number, job: StoredJob, typ
   return enc.record(type, offset, () => writeJobFields(enc, job));
 }
 
+/** The job's fields, driven by the table in fields.ts. */
 function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
-  enc.string(F_ID, job.id, "latin1");
-  enc.f64(F_SEQ, job.seq);
-  enc.string(F_QUEUE, job.queue, "utf8");
-  enc.f64(F_CREATED, job.createdAt);
-  enc.u32(F_TTL, job.ttl);
-  enc.u32(F_RETRY, job.retry);
-  if (job.delay !== 0) enc.u32(F_DELAY, job.delay);
-  if (job.repl !== 1) enc.u32(F_REPL, job.repl);
-  if (job.rank !== job.seq) enc.f64(F_RANK, job.rank);
-  if (job.awakeAt !== 0) enc.f64(F_AWAKE, job.awakeAt);
-  if (job.nacks !== 0) enc.u32(F_NACKS, job.nacks);
-  if (job.additionalDeliveries !== 0) enc.u32(F_ADDITIONAL, job.additionalDeliveries);
-  if (job.clientKey !== undefined) enc.string(F_EVENT_ID, job.clientKey, "utf8");
-  if (job.retryBudget !== undefined && job.retryBudget >= 0) enc.u32(F_RETRIES, job.retryBudget);
-  if (job.retryBudgetLeft !== undefined && job.retryBudgetLeft >= 0)
-    enc.u32(F_RETRIES_LEFT, job.retryBudgetLeft);
-  if (typeof job.body === "string") enc.string(F_BODY, job.body, "latin1");
-  else enc.bytes(F_BODY, job.body);
+  for (const row of JOB_FIELDS) {
+    if (leftOut(row, job)) continue;
+    const value = job[row.key];
+    switch (row.wire) {
+      case "f64":
+        enc.f64(row.tag, value as number);
+        break;
+      case "u32":
+        enc.u32(row.tag, value as number);
+        break;
+      case "latin1":
+      case "utf8":
+        enc.string(row.tag, value as string, row.wire);
+        break;
+      case "body":
+        if (typeof value === "string") enc.string(row.tag, value, "latin1");
+        else enc.bytes(row.tag, value as Buffer);
+        break;
+    }
+  }
 }
 
 /** A snapshot's dead letter: the job, why and when. */
@@ -314,7 +308,7 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
       const job = change.job;
       // The engine reports the add before it sets the delay timer: derive it.
       const awakeAt = job.delay > 0 ? job.createdAt + job.delay * 1000 : 0;
-      return writeJob(enc, offset, awakeAt === job.awakeAt ? job : { ...fieldsOf(job), awakeAt });
+      return writeJob(enc, offset, awakeAt === job.awakeAt ? job : { ...jobFieldsOf(job), awakeAt });
     }
     case "delete":
       return writeDelete(enc, offset, change.id, change.reason);
@@ -349,25 +343,4 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
       change satisfies never;
       throw new Error(`no journal record for change ${JSON.stringify(change)}`);
   }
-}
-
-function fieldsOf(job: StoredJob): StoredJob {
-  return {
-    id: job.id,
-    seq: job.seq,
-    queue: job.queue,
-    body: job.body,
-    createdAt: job.createdAt,
-    ttl: job.ttl,
-    retry: job.retry,
-    delay: job.delay,
-    repl: job.repl,
-    rank: job.rank,
-    nacks: job.nacks,
-    additionalDeliveries: job.additionalDeliveries,
-    awakeAt: job.awakeAt,
-    clientKey: job.clientKey,
-    retryBudget: job.retryBudget,
-    retryBudgetLeft: job.retryBudgetLeft,
-  };
 }

@@ -17,8 +17,7 @@ import type { StoredJob } from "../engine/restore.js";
  *
  * Adding a record type: a T_ constant, an encoder in encode.ts, a case in
  * decodeRecord (decode.ts). Adding a job field: an F_ tag of the right kind,
- * one line in writeJobFields (encode.ts) and one case in decodeJob
- * (decode.ts), and the field in StoredJob.
+ * one row in JOB_FIELDS (fields.ts), and the field in StoredJob.
  */
 
 export const FRAME_HEADER = 8;

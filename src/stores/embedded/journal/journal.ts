@@ -10,8 +10,10 @@ import { keepNodeId } from "./node-id.js";
 import { writeChange, writeHeader, writePause } from "./record.js";
 import { recover, type RecoveryResult, type RecoveryTarget } from "./recovery.js";
 import { writeSnapshot, type SnapshotSource } from "./snapshot.js";
-import { logRecovery, openSegment, recordFiles } from "./startup.js";
+import { logRecovery, openSegment, recordFiles, type StartupReport } from "./startup.js";
 import { JournalWriter, Segment, type FsyncPolicy } from "./writer.js";
+
+export type { StartupReport } from "./startup.js";
 
 /**
  * The embedded store's persistence: recovery at start, one record per
@@ -41,16 +43,6 @@ export interface JournalTarget extends SnapshotSource, RecoveryTarget {
   readonly nodeId: string;
   /** takes the data directory's node id (node-id.ts), before any job is restored */
   adoptNodeId(id: string): void;
-}
-
-/** What start-up found, for the log and INFO. */
-export interface StartupReport {
-  records: number;
-  jobs: number;
-  expired: number;
-  ms: number;
-  tornBytes: number;
-  skippedBytes: number;
 }
 
 /** a failed compaction is tried again after this long */

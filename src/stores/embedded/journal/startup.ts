@@ -4,9 +4,18 @@ import type { Logger } from "../../../log.js";
 import { journalName } from "./files.js";
 import { type JournalFs } from "./fs.js";
 import { type Manifest } from "./manifest.js";
-import type { StartupReport } from "./journal.js";
 import { type RecoveryResult } from "./recovery.js";
-import { Segment } from "./writer.js";
+import { Segment } from "./write-queue.js";
+
+/** What start-up found, for the log and INFO. */
+export interface StartupReport {
+  records: number;
+  jobs: number;
+  expired: number;
+  ms: number;
+  tornBytes: number;
+  skippedBytes: number;
+}
 
 /** The journal to append to: the last one recovered, cut after its last valid record; or a new one. */
 export async function openSegment(fs: JournalFs, dir: string, recovered: RecoveryResult): Promise<Segment> {
