@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { JobInfo } from "../../src/core/contract.js";
+import type { AddJobRequest, JobInfo } from "../../src/core/contract.js";
 import { BAD_ID, T0, UNKNOWN_ID } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 
@@ -118,7 +118,7 @@ forEachStore((open) => {
   });
 
   describe("ADDJOB validation", () => {
-    const cases: [string, object, string][] = [
+    const cases: [string, Partial<AddJobRequest>, string][] = [
       ["replicate 0", { replicate: 0 }, "REPLICATE must be between 1 and 65535"],
       ["replicate 65536", { replicate: 65536 }, "REPLICATE must be between 1 and 65535"],
       ["ttl 0", { ttl: 0 }, "TTL must be a number > 0"],
@@ -142,7 +142,7 @@ forEachStore((open) => {
       ["ttl NaN", { ttl: NaN }, "TTL must be a number > 0"],
       ["retry 2^31", { retry: 2 ** 31 }, "RETRY must be at most 2147483647"],
       ["delay 2^32", { ttl: 2 ** 31 - 1, delay: 2 ** 32 }, "DELAY must be at most 2147483647"],
-      ["retries 2^32", { retries: 2 ** 32 }, "retries must be at most 2147483647"],
+      ["retries 2^32", { retryBudget: 2 ** 32 }, "retries must be at most 2147483647"],
       ["maxlen 2^53", { maxlen: 2 ** 53 }, "MAXLEN must be at most 2147483647"],
     ];
     for (const [name, extra, message] of cases) {
