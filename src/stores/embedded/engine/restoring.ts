@@ -8,7 +8,7 @@ import { EngineState } from "./state.js";
 export abstract class RestoringEngine extends EngineState {
   // Used only by src/journal at start-up and for snapshots; none of them emits a change.
 
-  /** Jobs whose TTL had passed when their record was replayed, until the replay ends. */
+  /** Jobs with a RETRY budget whose TTL had passed when their record was replayed, until the replay ends. */
   private readonly expiredInReplay = new Map<string, StoredJob>();
 
   /**
@@ -76,8 +76,10 @@ export abstract class RestoringEngine extends EngineState {
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.clientKey);
     if (stored.createdAt + stored.ttl * 1000 <= now) {
-      // A later record may dead-letter it: a dead letter outlives its TTL, as it does live.
-      this.expiredInReplay.set(stored.id, stored);
+      // A later record may dead-letter it (a dead letter outlives its TTL, as it does live);
+      // only a job with a RETRY budget can be, so only those are held until the replay ends.
+      if (stored.retryBudget !== undefined && stored.retryBudget >= 0)
+        this.expiredInReplay.set(stored.id, stored);
       return false;
     }
     const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
