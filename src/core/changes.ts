@@ -1,4 +1,4 @@
-import type { PauseState } from "./contract.js";
+import type { Attempt, BackoffPolicy, PauseState, QueuePolicy } from "./contract.js";
 
 /**
  * A job as the journal stores it: everything needed to put it back after a
@@ -29,9 +29,15 @@ export interface StoredJob {
   awakeAt: number;
   /** okq's client-chosen event id */
   clientKey?: string | undefined;
-  /** takeanumber's RETRY budget and what is left of it; -1 or absent: none */
+  /** the retry budget and what is left of it; -1 or absent: none (unlimited) */
   retryBudget?: number;
   retryBudgetLeft?: number;
+  backoff?: BackoffPolicy | undefined;
+  runTimeoutMs?: number | undefined;
+  /** the last failed attempts, oldest first */
+  attempts?: Attempt[] | undefined;
+  /** waiting out a backoff until awakeAt (state `backoff`), not a delay */
+  backingOff?: boolean;
 }
 
 /**
@@ -56,8 +62,30 @@ export type Change =
    * rank) and emq's nak (a new rank, at the back)
    */
   | { type: "retry"; id: string; rank: number; retriesLeft: number; nacks: number }
-  /** the job left the live set for its queue's dead-letter list */
-  | { type: "deadletter"; id: string; queue: string; reason: string; at: number }
+  /**
+   * A failure (NACK, RETRY, a lease that ran out) that kept the job: its
+   * whole failure state after it, so replay is "last record wins". Queued
+   * at `rank` now, or waiting out a backoff until `awakeAt` (0: queued now).
+   */
+  | {
+      type: "failed";
+      id: string;
+      rank: number;
+      nacks: number;
+      additionalDeliveries: number;
+      retryBudget: number;
+      retryBudgetLeft: number;
+      awakeAt: number;
+      attempt: Attempt;
+    }
+  /** the job left the live set for its queue's dead-letter list; `attempt`: the failure that sent it there */
+  | { type: "deadletter"; id: string; queue: string; reason: string; at: number; attempt?: Attempt }
+  /** dead letters dropped: DEADPURGE, or evicted (oldest first) by their queue's cap */
+  | { type: "deadpurge"; queue: string; ids: string[]; reason: "purge" | "evict" }
+  /** ACKJOB … RESULT: kept until expiresAt (written before the ack's delete) */
+  | { type: "result"; id: string; queue: string; body: Buffer; completedAt: number; expiresAt: number }
+  /** QPOLICY: the queue's failure policy from now on ({}: none) */
+  | { type: "policy"; queue: string; policy: QueuePolicy }
   /** a dead letter (deadId) came back as the new live `job` (serialize it before returning) */
   | { type: "redrive"; queue: string; deadId: string; job: StoredJob }
   /** okq QFLUSH: every job and dead letter of the queue is gone */

@@ -10,9 +10,13 @@
 
 export type Awaitable<T> = T | Promise<T>;
 
-/** Job states as Disque's SHOW prints them. */
-export type JobState = "wait-repl" | "active" | "queued" | "acked";
-export const JOB_STATES: readonly JobState[] = ["wait-repl", "active", "queued", "acked"];
+/**
+ * Job states as Disque's SHOW prints them, plus docket's `backoff`: a job
+ * that failed and waits out its backoff delay before it is queued again
+ * (docs/failures.md). Only jobs nacked with DELAY/BACKOFF are ever in it.
+ */
+export type JobState = "wait-repl" | "active" | "queued" | "acked" | "backoff";
+export const JOB_STATES: readonly JobState[] = ["wait-repl", "active", "queued", "acked", "backoff"];
 
 /** Queue pause state: `in` refuses adds, `out` stops fetches. */
 export type PauseState = "none" | "in" | "out" | "all";
@@ -47,6 +51,85 @@ export type Placement = "creation" | "front";
 /** Where NACK puts a job: back at its own place (Disque), or behind every job queued now (emq's /nak/). */
 export type NackPlacement = "own" | "back";
 
+/**
+ * How long a failed job waits before it is queued again (docs/failures.md).
+ * The n-th failure (n = 1, 2, …) waits: fixed, `delayMs`; exponential,
+ * min(maxMs, delayMs × 2^(n−1)); with `jitter`, a uniform draw in [0, that)
+ * (AWS's "full jitter"). core/backoff.ts computes it, parses and prints it.
+ */
+export interface BackoffPolicy {
+  type: "fixed" | "exponential";
+  delayMs: number;
+  /** the cap of an exponential policy (a fixed one repeats delayMs) */
+  maxMs: number;
+  jitter: boolean;
+}
+
+/** What ended an attempt: a NACK (a Worker's throw), a lease that ran out, a handler past its run time-out. */
+export type FailureCause = "nack" | "lease" | "timeout";
+
+/** One failed attempt, as kept on the job (the last MAX_ATTEMPTS_KEPT of them). */
+export interface Attempt {
+  /** ms since the epoch */
+  at: number;
+  cause: FailureCause;
+  /** the error text (NACK … ERROR), cut to MAX_ERROR_BYTES; "" when none was given */
+  error: string;
+}
+
+/** NACK's options (docket's extensions; a plain Disque NACK gives none). */
+export interface NackOptions {
+  placement?: NackPlacement;
+  /** NACK … DELAY ms: wait this long before being queued again (0: at once) */
+  delayMs?: number;
+  /** NACK … BACKOFF: wait as the job's backoff policy says (the server default when it has none) */
+  backoff?: boolean;
+  /** NACK … ERROR text: why the attempt failed */
+  error?: string;
+  /** NACK … TIMEDOUT: the handler ran past its run time-out (the attempt's cause is "timeout") */
+  timedOut?: boolean;
+  /**
+   * NACK … RETRIES n (the Worker's `retries` option): a job without a retry
+   * budget gets this one, less the failures it already had
+   * (nacks + additional deliveries); a job with one keeps its own.
+   */
+  retries?: number;
+}
+
+/** A queue's failure settings: the defaults its new jobs get when their add does not say. */
+export interface QueuePolicy {
+  retryBudget?: number;
+  backoff?: BackoffPolicy;
+  runTimeoutMs?: number;
+  /** dead letters kept; beyond it the oldest are evicted */
+  deadLetterCap?: number;
+}
+
+/** The server's failure settings (CONFIG SET default-retries, default-backoff, dead-letter-cap, result-ttl). */
+export interface FailureDefaults {
+  /** the budget of a job whose add and queue give none; -1: unlimited (Disque's behaviour) */
+  retryBudget: number;
+  /** NACK … BACKOFF of a job with no policy of its own */
+  backoff: BackoffPolicy;
+  /** dead letters kept per queue without a cap of its own */
+  deadLetterCap: number;
+  /** ms a job's result is kept after its ACKJOB … RESULT */
+  resultTtlMs: number;
+}
+
+/** What ACKJOB … RESULT left behind: returned by WAITJOB … WITHRESULT, RESULT, GET /v1/jobs/<id>/result. */
+export interface JobResult {
+  id: string;
+  queue: string;
+  body: Buffer;
+  /** ms since the epoch */
+  completedAt: number;
+  expiresAt: number;
+}
+
+/** Which dead letters a redrive or purge takes: the oldest `count`, or these ids. */
+export type DeadLetterSelection = { count: number } | { ids: string[] };
+
 export interface AddJobRequest {
   queue: string;
   body: Buffer;
@@ -69,8 +152,16 @@ export interface AddJobRequest {
    * engine/task-numbers.ts), instead of `eventId`.
    */
   perQueueNumber?: boolean;
-  /** takeanumber: RETRYs allowed before the job is dead-lettered (absent: unlimited) */
+  /**
+   * failures (NACK, takeanumber RETRY, a lease that ran out) allowed before
+   * the job is dead-lettered; absent: the queue's policy, else the server
+   * default (-1: unlimited)
+   */
   retryBudget?: number;
+  /** NACK … BACKOFF's policy; absent: the queue's, else the server default at failure time */
+  backoff?: BackoffPolicy;
+  /** ms a Worker lets its handler run (delivered with GETJOB … WITHDETAILS); absent: the queue's, else none */
+  runTimeoutMs?: number;
 }
 
 export interface AddJobResult {
@@ -111,6 +202,10 @@ export interface Delivery {
   additionalDeliveries: number;
   /** okq event id, when the job was added with one */
   clientKey?: string | undefined;
+  /** failures left before dead-lettering, when the job has a budget */
+  retryBudgetLeft?: number;
+  /** the job's run time-out, when it has one */
+  runTimeoutMs?: number;
 }
 
 /** Everything SHOW reports about a job. Times are ms since the epoch. */
@@ -141,8 +236,16 @@ export interface JobInfo {
   body: Buffer;
   /** okq event id, when the job was added with one */
   clientKey?: string | undefined;
-  /** RETRYs left before dead-lettering; -1 = unlimited */
+  /** failures left before dead-lettering; absent = unlimited */
   retryBudgetLeft?: number;
+  /** the budget it was given; absent = unlimited */
+  retryBudget?: number;
+  backoff?: BackoffPolicy;
+  runTimeoutMs?: number;
+  /** absolute ms a job in state `backoff` is queued again, else null */
+  backoffUntil: number | null;
+  /** its last failed attempts, oldest first (absent: none) */
+  attempts?: Attempt[];
 }
 
 /** How the dialects name a job inside a queue. */
@@ -159,6 +262,10 @@ export interface DeadLetterInfo {
   reason: string;
   /** ms since the epoch */
   at: number;
+  /** the budget it had (a redrive gives it afresh); -1 = unlimited */
+  retryBudget: number;
+  /** its last failed attempts, oldest first: the last one's error is why it died */
+  attempts: Attempt[];
 }
 
 /** Per-queue counts for takeanumber LEN and okq QSTATUS. */
@@ -183,6 +290,9 @@ export interface QueueStats {
   jobsIn: number;
   jobsOut: number;
   pause: PauseState;
+  /** jobs waiting out a backoff (state `backoff`) */
+  backingOff: number;
+  deadLetters: number;
 }
 
 export interface ScanResult<T> {
@@ -219,6 +329,16 @@ export interface BrokerStats {
   acked: number;
   expired: number;
   requeued: number;
+  /** failures that queued a job again (NACK, RETRY, lease), and those that dead-lettered it */
+  retried: number;
+  deadLettered: number;
+  /** failures whose cause was "timeout" (NACK … TIMEDOUT) */
+  timedOut: number;
+  /** dead letters dropped because their queue's list was at its cap */
+  deadLettersEvicted: number;
+  /** results kept now, and their bytes */
+  results: number;
+  resultBytes: number;
 }
 
 export interface NodeInfo {
@@ -259,11 +379,19 @@ export interface Broker {
 
   addJob(req: AddJobRequest): Awaitable<AddJobResult>;
   getJobs(req: GetJobsRequest): Awaitable<Delivery[] | null>;
-  /** ACKJOB: count of known jobs not already acked */
-  ackJobs(ids: string[]): Awaitable<number>;
+  /**
+   * ACKJOB: count of known jobs not already acked. With `result` (ACKJOB …
+   * RESULT), each acked job's result is kept for the result TTL.
+   */
+  ackJobs(ids: string[], result?: Buffer): Awaitable<number>;
   /** FASTACK: count deleted */
   fastAck(ids: string[]): Awaitable<number>;
-  nack(ids: string[], placement?: NackPlacement): Awaitable<number>;
+  /**
+   * NACK: each job's failure (docs/failures.md): one retry spent, queued
+   * again (after DELAY/BACKOFF when asked), or dead-lettered when none was
+   * left. Counts the jobs failed (dead-lettered ones included).
+   */
+  nack(ids: string[], options?: NackOptions): Awaitable<number>;
   /**
    * Delivered jobs a door took but never handed over (its client went away
    * first): back at their own place with no counter changed, as if they had
@@ -279,8 +407,13 @@ export interface Broker {
   /** the job with this sequence number */
   showBySeq(seq: number): Awaitable<JobInfo | null>;
 
-  /** WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever */
+  /**
+   * WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever.
+   * A job no longer known whose result is still kept answers "acked".
+   */
   waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Awaitable<JobWaitOutcome>;
+  /** the result an ACKJOB … RESULT left, while it is kept */
+  result(id: string): Awaitable<JobResult | null>;
 
   qlen(queue: string): Awaitable<number>;
   /** count > 0 oldest first, < 0 newest first */
@@ -323,8 +456,21 @@ export interface Broker {
   notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Awaitable<string | null>;
   /** oldest first, at most `count` */
   deadLetters(queue: string, count: number): Awaitable<DeadLetterInfo[]>;
-  /** moves up to `count` oldest dead letters back into the queue as fresh jobs; their count */
-  redrive(queue: string, count: number): Awaitable<number>;
+  /** one dead letter by its (dead) job id, in any queue */
+  deadLetter(id: string): Awaitable<DeadLetterInfo | null>;
+  /**
+   * moves the selected dead letters back into the queue as fresh jobs (new
+   * ids, their budget given afresh, no attempts); their count
+   */
+  redrive(queue: string, which: DeadLetterSelection): Awaitable<number>;
+  /** drops the selected dead letters; their count */
+  purgeDeadLetters(queue: string, which: DeadLetterSelection): Awaitable<number>;
+  /** the queue's failure policy ({} when it has none) */
+  queuePolicy(queue: string): Awaitable<QueuePolicy>;
+  /** replaces the queue's failure policy ({}: none); jobs added from now on get it */
+  setQueuePolicy(queue: string, policy: QueuePolicy): Awaitable<QueuePolicy>;
+  /** the server's failure settings (CONFIG SET); applies from the next add or failure */
+  configureFailures(defaults: FailureDefaults): void;
 
   /**
    * Resolves when every change made so far is as durable as the fsync policy

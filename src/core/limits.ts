@@ -86,3 +86,12 @@ export function inRange(
   if (!Number.isInteger(value) || value < min) fail(tooLow);
   return value;
 }
+
+/** failed attempts kept on a job (SHOW, dead letters): the last ones */
+export const MAX_ATTEMPTS_KEPT = 10;
+/** bytes of an attempt's error text kept (NACK … ERROR); longer text is cut, not refused */
+export const MAX_ERROR_BYTES = 1024;
+/** ms of a NACK … DELAY, a backoff delay or cap, a run time-out */
+export const MAX_DELAY_MS = MAX_TIMEOUT_MS;
+/** queues that may have a failure policy of their own (QPOLICY): a bounded table */
+export const MAX_QUEUE_POLICIES = 100_000;

@@ -218,7 +218,7 @@ forEachStore((open, store) => {
       );
       assert.equal(await h.broker.retryJob("q", a), "deadlettered");
       const byRedrive = await h.block({ queues: ["q"] });
-      assert.equal(await h.broker.redrive("q", 1), 1);
+      assert.equal(await h.broker.redrive("q", { count: 1 }), 1);
       assert.deepEqual(bodies(await h.answer(byRedrive)), ["a"]);
     });
 

@@ -37,7 +37,7 @@ forEachStore((open, store) => {
         [[d, "e1"]],
       );
       // a redriven letter whose event id is taken again comes back without it
-      assert.equal(await h.broker.redrive("q", 1), 1);
+      assert.equal(await h.broker.redrive("q", { count: 1 }), 1);
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["d", "c"]);
       assert.equal((await h.broker.qpeek("q", -1))[0]!.clientKey, undefined);
       assert.equal((await h.broker.qpeek("q", 1))[0]!.clientKey, "e1");
@@ -212,7 +212,7 @@ forEachStore((open, store) => {
       assert.deepEqual(bodies(await h.broker.deadLetters("q", 2)), ["a", "b"]);
       const [letterA] = await h.broker.deadLetters("q", 1);
       assert.deepEqual([letterA!.id, letterA!.clientKey, letterA!.queue], [ids[0], "e-a", "q"]);
-      assert.equal(await h.broker.redrive("q", 2), 2);
+      assert.equal(await h.broker.redrive("q", { count: 2 }), 2);
       assert.deepEqual(bodies(await h.broker.qpeek("q", 10)), ["a", "b"]);
       const fresh = (await h.broker.qpeek("q", 1))[0]!;
       assert.notEqual(fresh.id, ids[0]);
@@ -220,8 +220,8 @@ forEachStore((open, store) => {
       assert.equal(fresh.retryBudgetLeft, 0);
       assert.equal(fresh.nacks, 0);
       assert.deepEqual(bodies(await h.broker.deadLetters("q", 10)), ["c"]);
-      assert.equal(await h.broker.redrive("q", 10), 1);
-      assert.equal(await h.broker.redrive("q", 10), 0);
+      assert.equal(await h.broker.redrive("q", { count: 10 }), 1);
+      assert.equal(await h.broker.redrive("q", { count: 10 }), 0);
       assert.equal((await h.broker.queueCounts(["q"]))[0]!.total, 3);
     });
   });

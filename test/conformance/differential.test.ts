@@ -249,7 +249,7 @@ class Sequence {
     if (r < 89) {
       const n = rng.int(1, 3);
       const from = this.deadIn.size > 0 && rng.chance(0.8) ? rng.pick([...this.deadIn]) : q;
-      return [`redrive ${from} ${n}`, (s) => s.broker.redrive(from, n), "redrive"];
+      return [`redrive ${from} ${n}`, (s) => s.broker.redrive(from, { count: n }), "redrive"];
     }
     if (rng.chance(0.1)) return ["flushAll", (s) => s.broker.flushAll(), false];
     if (r < 90) return ["stats", (s) => s.broker.stats(), false];

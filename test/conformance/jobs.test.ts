@@ -38,6 +38,7 @@ forEachStore((open) => {
         requeueAt: T0 + 300_000,
         awakeAt: T0 + 86_400_000,
         delayedUntil: null,
+        backoffUntil: null,
         observedAt: T0,
         body: Buffer.from("hello"),
       } satisfies JobInfo);

@@ -11,12 +11,12 @@ forEachStore((open) => {
       const a = await h.add("q", "a");
       const b = await h.add("q", "b");
       assert.deepEqual(await h.ids("q"), [a]);
-      assert.equal(await h.broker.nack([a], "back"), 1);
+      assert.equal(await h.broker.nack([a], { placement: "back" }), 1);
       const c = await h.add("q", "c");
       assert.deepEqual(await h.peekIds("q"), [b, a, c]);
       assert.equal((await h.show(a)).nacks, 1);
       assert.deepEqual(await h.ids("q", 3), [b, a, c]);
-      assert.equal(await h.broker.nack([c, a], "back"), 2);
+      assert.equal(await h.broker.nack([c, a], { placement: "back" }), 2);
       assert.deepEqual(await h.peekIds("q"), [c, a]);
     });
 
@@ -25,13 +25,13 @@ forEachStore((open) => {
       const once = await h.add("q", "once", { retry: 0 });
       const a = await h.add("q", "a", { retry: 10 });
       const b = await h.add("q", "b", { retry: 100 });
-      assert.equal(await h.broker.nack([a], "back"), 0, "queued: not moved");
+      assert.equal(await h.broker.nack([a], { placement: "back" }), 0, "queued: not moved");
       assert.deepEqual(await h.ids("q", 2), [once, a]);
-      assert.equal(await h.broker.nack([once], "back"), 0, "at-most-once: no second delivery");
-      assert.equal(await h.broker.nack([a], "back"), 1);
+      assert.equal(await h.broker.nack([once], { placement: "back" }), 0, "at-most-once: no second delivery");
+      assert.equal(await h.broker.nack([a], { placement: "back" }), 1);
       assert.deepEqual(await h.ids("q", 2), [b, a]);
       await h.advance(10_000); // a's lease runs out: it comes back at its new place, behind b
-      assert.equal(await h.broker.nack([b], "own"), 1);
+      assert.equal(await h.broker.nack([b], { placement: "own" }), 1);
       assert.deepEqual(await h.peekIds("q"), [b, a]);
     });
   });

@@ -61,7 +61,7 @@ forEachStore((open, store) => {
         assert.equal(await h.broker.ackInQueue("q", a, "id"), 1);
         await h.take("q", 1, { consume: true });
         assert.equal(await h.broker.retryJob("q", c), "deadlettered");
-        assert.equal(await h.broker.redrive("q", 1), 1);
+        assert.equal(await h.broker.redrive("q", { count: 1 }), 1);
         const s = await h.broker.stats();
         assert.deepEqual(
           { jobs: s.jobs, added: s.added, delivered: s.delivered, acked: s.acked },
@@ -100,7 +100,7 @@ forEachStore((open, store) => {
         await h.broker.pause("q", ["in"]);
         await h.broker.flushAll();
         assert.deepEqual(await h.broker.deadLetters("q", 10), []);
-        assert.equal(await h.broker.redrive("q", 10), 0);
+        assert.equal(await h.broker.redrive("q", { count: 10 }), 0);
         await h.add("q", "again", { clientKey: "e" });
         const s = await h.broker.stats();
         assert.deepEqual([s.jobs, s.queues, s.added, s.delivered, s.acked], [1, 1, 4, 1, 1]);

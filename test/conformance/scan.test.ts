@@ -188,7 +188,7 @@ forEachStore((open) => {
         ids.slice(0, MAX_LISTING_COUNT),
       );
       // REDRIVE is a write, not a listing: it still moves all it is asked for
-      assert.equal(await h.broker.redrive("q", HUGE), ids.length);
+      assert.equal(await h.broker.redrive("q", { count: HUGE }), ids.length);
     });
   });
 

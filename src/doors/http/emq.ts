@@ -136,7 +136,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
   byIds(
     "/nak/",
     "emq: the tasks failed; each goes to the back of its queue",
-    async (ids) => broker.nack(ids, "back"),
+    async (ids) => broker.nack(ids, { placement: "back" }),
     "nacked",
   );
 

@@ -61,7 +61,7 @@ export function registerQueueAdminRoutes(app: FastifyInstance, ctx: HttpContext)
     },
     async (request) => {
       const count = request.body?.count ?? Number.MAX_SAFE_INTEGER;
-      const redriven = await broker.redrive(request.params.queue, count);
+      const redriven = await broker.redrive(request.params.queue, { count: count });
       await whenDurable(ctx);
       return { queue: request.params.queue, redriven };
     },

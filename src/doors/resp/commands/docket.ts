@@ -42,7 +42,7 @@ function deadletters(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 
 function redrive(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const count = countArg(args[2]);
-  return andThen(ctx.broker.redrive(queueArg(args[1]!), count), (n) => replyWhenDurable(ctx, n, false));
+  return andThen(ctx.broker.redrive(queueArg(args[1]!), { count: count }), (n) => replyWhenDurable(ctx, n, false));
 }
 
 export const docketCommands: Spec[] = [
