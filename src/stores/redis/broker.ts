@@ -1,27 +1,34 @@
 import {
+  BrokerError,
   type AddJobRequest,
   type AddJobResult,
   type Broker,
   type BrokerStats,
   type DeadLetterInfo,
+  type DeadLetterSelection,
   type Delivery,
+  type FailureDefaults,
   type GetJobsRequest,
   type JobInfo,
   type JobLookup,
+  type JobResult,
   type JobScanOptions,
-  type NackPlacement,
   type JobWaitOutcome,
+  type NackOptions,
   nodePriority,
   type NodeInfo,
   type PauseOp,
   type PauseState,
   type QueueCounts,
+  type QueuePolicy,
   type QueueScanOptions,
   type QueueStats,
   type ScanResult,
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
+import { checkNackOptions, formatBackoff } from "../../core/failures.js";
+import type { RandomSource } from "../../core/ids.js";
 import { checkIds } from "../../core/job-id-check.js";
 import { checkLeaseSeconds } from "../../core/lease.js";
 import { foldPauseOps } from "../../core/pause-ops.js";
@@ -30,8 +37,9 @@ import type { Logger } from "../../log.js";
 import { BlockedClients } from "./blocking.js";
 import type { Connections } from "./connection.js";
 import { DialectCommands } from "./dialects.js";
+import { FailureCommands } from "./failures.js";
 import type { Keys } from "./keys.js";
-import { queueTag } from "./keys.js";
+import { idTag, queueTag } from "./keys.js";
 import { NodeRegistry } from "./nodes.js";
 import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat } from "./replies.js";
 import { addReplicated } from "./replicate.js";
@@ -49,6 +57,8 @@ export interface RedisBrokerSettings {
   port: number;
   maxJobSize: number;
   logger?: Logger | undefined;
+  /** the jitter draws of backoffs (default crypto's randomBytes) */
+  random?: RandomSource | undefined;
 }
 
 /**
@@ -69,6 +79,7 @@ export class RedisBroker implements Broker {
   private readonly store: QueueStore;
   private readonly blocked: BlockedClients;
   private readonly dialects: DialectCommands;
+  private readonly failures: FailureCommands;
   private readonly registry: NodeRegistry;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
@@ -83,6 +94,7 @@ export class RedisBroker implements Broker {
     this.maxJobSize = settings.maxJobSize;
     this.blocked = new BlockedClients(this.store);
     this.dialects = new DialectCommands(this.store);
+    this.failures = new FailureCommands(this.store);
     this.registry = new NodeRegistry(this.store.conns.client, this.keys, this.store.clock, () => ({
       id: this.nodeId,
       host: this.host,
@@ -163,8 +175,8 @@ export class RedisBroker implements Broker {
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-11.lua's ARGV from 4 on, holdUntil (the last) aside
-    const args = [
+    // add-12.lua's ARGV from 4 on, holdUntil (the last) aside
+    const args: Array<string | number | Buffer> = [
       id,
       seq,
       req.body,
@@ -176,8 +188,11 @@ export class RedisBroker implements Broker {
       req.placement === "front" ? 1 : 0,
       req.clientKey !== undefined ? 1 : 0,
       req.clientKey ?? "",
-      req.retryBudget ?? -1,
+      req.retryBudget ?? "",
       req.perQueueNumber ? 1 : 0,
+      req.backoff ? formatBackoff(req.backoff) : "",
+      req.runTimeoutMs ?? "",
+      store.failures.retryBudget,
     ];
     const added = decodeAdd(
       repl > 1
@@ -198,8 +213,8 @@ export class RedisBroker implements Broker {
     return this.blocked.getJobs(req, req.consume === true);
   }
 
-  ackJobs(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "ack");
+  ackJobs(ids: string[], result?: Buffer): Promise<number> {
+    return this.removeEach(ids, "ack", result);
   }
 
   fastAck(ids: string[]): Promise<number> {
@@ -210,22 +225,41 @@ export class RedisBroker implements Broker {
     return this.removeEach(ids, "deljob");
   }
 
-  private async removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): Promise<number> {
+  /** remove-12.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
+  private async removeEach(
+    ids: string[],
+    reason: "ack" | "fastack" | "deljob",
+    result?: Buffer,
+  ): Promise<number> {
     checkIds(ids);
-    const groups = await this.store.directory.groupByQueue(ids);
+    if (result !== undefined && result.length > this.maxJobSize) {
+      throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${this.maxJobSize}`);
+    }
+    const { store } = this;
+    const ttlMs = store.failures.resultTtlMs;
+    const keep = result !== undefined && ttlMs > 0;
+    const groups = await store.directory.groupByQueue(ids);
     let removed = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        const n = num(await this.store.run("remove", queue, [reason, ...new Set(group)]));
+        const unique = [...new Set(group)];
+        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
+        const resultKeys = keep
+          ? unique.map((id) => store.keys.result(id, idTag(id) ?? queueTag(queue)))
+          : [];
+        const n = num(await store.runWithKeys("remove", queue, resultKeys, args));
         removed += n;
-        for (const id of group) this.store.directory.forget(id);
+        for (const id of group) store.directory.forget(id);
+        // the timer run that drops the results from the counts
+        if (keep && n > 0) await store.timers.note(queue, store.clock.now() + ttlMs);
       }),
     );
     return removed;
   }
 
-  nack(ids: string[], placement: NackPlacement = "own"): Promise<number> {
-    return this.putBack(ids, placement === "back" ? "nack-to-back" : "nack");
+  nack(ids: string[], options?: NackOptions): Promise<number> {
+    checkNackOptions(options);
+    return this.putBack(ids, options?.placement === "back" ? "nack-to-back" : "nack", options);
   }
 
   enqueue(ids: string[]): Promise<number> {
@@ -236,9 +270,9 @@ export class RedisBroker implements Broker {
     return this.putBack(ids, "release");
   }
 
-  private async putBack(ids: string[], how: PutBackHow): Promise<number> {
+  private async putBack(ids: string[], how: PutBackHow, options?: NackOptions): Promise<number> {
     checkIds(ids);
-    return this.store.putBack(ids, how);
+    return this.store.putBack(ids, how, options);
   }
 
   async dequeue(ids: string[]): Promise<number> {
@@ -309,6 +343,8 @@ export class RedisBroker implements Broker {
       jobsIn: stat.jobsIn,
       jobsOut: stat.jobsOut,
       pause: stat.pause,
+      backingOff: stat.backingOff,
+      deadLetters: stat.deadLetters,
     };
   }
 
@@ -373,11 +409,37 @@ export class RedisBroker implements Broker {
     return this.blocked.notify(consumer, timeoutMs, signal);
   }
 
-  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
-    return this.dialects.deadLetters(queue, count);
+  // ------------------------------------------------------------ failures (failures.ts)
+
+  result(id: string): Promise<JobResult | null> {
+    return this.failures.result(id);
   }
 
-  redrive(queue: string, count: number): Promise<number> {
-    return this.dialects.redrive(queue, count);
+  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
+    return this.failures.deadLetters(queue, count);
+  }
+
+  deadLetter(id: string): Promise<DeadLetterInfo | null> {
+    return this.failures.deadLetter(id);
+  }
+
+  redrive(queue: string, which: DeadLetterSelection): Promise<number> {
+    return this.failures.redrive(queue, which);
+  }
+
+  purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
+    return this.failures.purgeDeadLetters(queue, which);
+  }
+
+  queuePolicy(queue: string): Promise<QueuePolicy> {
+    return this.failures.queuePolicy(queue);
+  }
+
+  setQueuePolicy(queue: string, policy: QueuePolicy): Promise<QueuePolicy> {
+    return this.failures.setQueuePolicy(queue, policy);
+  }
+
+  configureFailures(defaults: FailureDefaults): void {
+    this.store.failures = { ...defaults };
   }
 }

@@ -1,0 +1,103 @@
+import type { DeadLetterInfo, DeadLetterSelection, JobResult, QueuePolicy } from "../../core/contract.js";
+import { checkQueuePolicy, formatBackoff } from "../../core/failures.js";
+import { checkIds } from "../../core/job-id-check.js";
+import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
+import { idTag } from "./keys.js";
+import { decodeDeadLetter, decodePolicy } from "./replies.js";
+import { list, num } from "./script.js";
+import type { QueueStore } from "./store.js";
+
+/**
+ * What is left of failing and finished jobs (docs/failures.md): dead letters
+ * (list, look up, redrive, purge), kept results, queue policies. The failure
+ * path itself is in the scripts (scripts/includes/failure.lua).
+ */
+export class FailureCommands {
+  constructor(private readonly store: QueueStore) {}
+
+  /** ACKJOB … RESULT's result, while kept (its key expires in Redis; the clock decides first) */
+  async result(id: string): Promise<JobResult | null> {
+    checkIds([id]);
+    const tag = idTag(id);
+    if (tag === undefined) return null;
+    const kept = await this.store.conns.client.hgetallBuffer(this.store.keys.result(id, tag));
+    const expiresAt = Number(kept.e?.toString("latin1"));
+    if (!kept.q || !(expiresAt > this.store.clock.now())) return null;
+    return {
+      id,
+      queue: kept.q.toString("utf8"),
+      body: kept.b ?? Buffer.alloc(0),
+      completedAt: Number(kept.c?.toString("latin1")),
+      expiresAt,
+    };
+  }
+
+  /** oldest first, at most MAX_LISTING_COUNT */
+  async deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
+    const capped = Math.min(count, MAX_LISTING_COUNT);
+    if (!(capped > 0)) return [];
+    return this.decoded(queue, await this.store.run("deadLetters", queue, ["oldest", capped]));
+  }
+
+  async deadLetter(id: string): Promise<DeadLetterInfo | null> {
+    checkIds([id]);
+    const [queue] = await this.store.directory.queuesOf([id]);
+    if (queue === undefined) return null;
+    const [letter] = this.decoded(queue, await this.store.run("deadLetters", queue, ["ids", id]));
+    return letter ?? null;
+  }
+
+  private decoded(queue: string, reply: Parameters<typeof list>[0]): DeadLetterInfo[] {
+    return list(reply).map((r) => decodeDeadLetter(queue, r));
+  }
+
+  async redrive(queue: string, which: DeadLetterSelection): Promise<number> {
+    const { store } = this;
+    const args: Array<string | number> = [];
+    // Ids carry TTL and RETRY in their last four digits: each fresh id takes its letter's.
+    if ("ids" in which) {
+      args.push("ids");
+      for (const old of new Set(which.ids)) {
+        args.push(old, store.newJobId(queue, 0, 0, old.slice(36)), await store.nextSeq());
+      }
+    } else {
+      args.push("oldest");
+      const waiting = num(await store.conns.client.llen(store.keys.queue(queue)[7]!));
+      const n = Math.min(which.count, waiting);
+      if (!(n > 0)) return 0;
+      const letters = list(await store.run("deadLetters", queue, ["oldest", n]));
+      for (const letter of this.decoded(queue, letters)) {
+        args.push(store.newJobId(queue, 0, 0, letter.id.slice(36)), await store.nextSeq());
+      }
+    }
+    if (args.length === 1) return 0;
+    const moved = num(await store.run("redrive", queue, args));
+    if (moved > 0) await store.timers.noteEarliest(queue);
+    return moved;
+  }
+
+  async purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
+    if ("ids" in which) {
+      if (which.ids.length === 0) return 0;
+      return num(await this.store.run("purge", queue, ["ids", ...new Set(which.ids)]));
+    }
+    if (!(which.count > 0)) return 0;
+    return num(await this.store.run("purge", queue, ["oldest", which.count]));
+  }
+
+  async queuePolicy(queue: string): Promise<QueuePolicy> {
+    return decodePolicy(await this.store.run("policy", queue, ["get"]));
+  }
+
+  async setQueuePolicy(queue: string, policy: QueuePolicy): Promise<QueuePolicy> {
+    checkQueuePolicy(policy);
+    const args = [
+      "set",
+      policy.retryBudget ?? "",
+      policy.backoff ? formatBackoff(policy.backoff) : "",
+      policy.runTimeoutMs ?? "",
+      policy.deadLetterCap ?? "",
+    ];
+    return decodePolicy(await this.store.run("policy", queue, args));
+  }
+}
