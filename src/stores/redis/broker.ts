@@ -1,5 +1,4 @@
 import {
-  BrokerError,
   type AddJobRequest,
   type AddJobResult,
   type Broker,
@@ -39,13 +38,13 @@ import type { Connections } from "./connection.js";
 import { DialectCommands } from "./dialects.js";
 import { FailureCommands } from "./failures.js";
 import type { Keys } from "./keys.js";
-import { idTag, queueTag } from "./keys.js";
+import { queueTag } from "./keys.js";
 import { NodeRegistry } from "./nodes.js";
 import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat } from "./replies.js";
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
-import { list, num } from "./script.js";
-import { QueueStore, noJob, type PutBackHow } from "./store.js";
+import { list } from "./script.js";
+import { QueueStore, type PutBackHow } from "./store.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
@@ -214,47 +213,15 @@ export class RedisBroker implements Broker {
   }
 
   ackJobs(ids: string[], result?: Buffer): Promise<number> {
-    return this.removeEach(ids, "ack", result);
+    return this.store.remove(ids, "ack", this.maxJobSize, result);
   }
 
   fastAck(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "fastack");
+    return this.store.remove(ids, "fastack", this.maxJobSize);
   }
 
   deleteJobs(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "deljob");
-  }
-
-  /** remove-12.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
-  private async removeEach(
-    ids: string[],
-    reason: "ack" | "fastack" | "deljob",
-    result?: Buffer,
-  ): Promise<number> {
-    checkIds(ids);
-    if (result !== undefined && result.length > this.maxJobSize) {
-      throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${this.maxJobSize}`);
-    }
-    const { store } = this;
-    const ttlMs = store.failures.resultTtlMs;
-    const keep = result !== undefined && ttlMs > 0;
-    const groups = await store.directory.groupByQueue(ids);
-    let removed = 0;
-    await Promise.all(
-      [...groups].map(async ([queue, group]) => {
-        const unique = [...new Set(group)];
-        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
-        const resultKeys = keep
-          ? unique.map((id) => store.keys.result(id, idTag(id) ?? queueTag(queue)))
-          : [];
-        const n = num(await store.runWithKeys("remove", queue, resultKeys, args));
-        removed += n;
-        for (const id of group) store.directory.forget(id);
-        // the timer run that drops the results from the counts
-        if (keep && n > 0) await store.timers.note(queue, store.clock.now() + ttlMs);
-      }),
-    );
-    return removed;
+    return this.store.remove(ids, "deljob", this.maxJobSize);
   }
 
   nack(ids: string[], options?: NackOptions): Promise<number> {
@@ -275,27 +242,12 @@ export class RedisBroker implements Broker {
     return this.store.putBack(ids, how, options);
   }
 
-  async dequeue(ids: string[]): Promise<number> {
-    checkIds(ids);
-    const groups = await this.store.directory.groupByQueue(ids);
-    let moved = 0;
-    await Promise.all(
-      [...groups].map(async ([queue, group]) => {
-        const n = num(await this.store.run("dequeue", queue, group));
-        moved += n;
-        await this.store.timers.noteEarliest(queue);
-      }),
-    );
-    return moved;
+  dequeue(ids: string[]): Promise<number> {
+    return this.store.dequeue(ids);
   }
 
-  async working(id: string): Promise<number> {
-    checkIds([id]);
-    const [queue] = await this.store.directory.queuesOf([id]);
-    if (queue === undefined) throw noJob();
-    const seconds = num(await this.store.run("working", queue, [id]));
-    await this.store.timers.noteEarliest(queue);
-    return seconds;
+  working(id: string): Promise<number> {
+    return this.store.working(id);
   }
 
   show(id: string): Promise<JobInfo | null> {

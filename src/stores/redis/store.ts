@@ -13,7 +13,7 @@ import { newNodeId, ttlSuffix, type RandomSource } from "../../core/ids.js";
 import { ConsumerRegistrations } from "../../core/registrations.js";
 import type { Logger } from "../../log.js";
 import type { Connections, Client } from "./connection.js";
-import { Keys, queueTag } from "./keys.js";
+import { Keys, idTag, queueTag } from "./keys.js";
 import { JobDirectory } from "./directory.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
@@ -205,6 +205,59 @@ export class QueueStore {
       }),
     );
     return moved;
+  }
+
+  /** remove-12.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
+  async remove(
+    ids: string[],
+    reason: "ack" | "fastack" | "deljob",
+    maxJobSize: number,
+    result?: Buffer,
+  ): Promise<number> {
+    checkIds(ids);
+    if (result !== undefined && result.length > maxJobSize) {
+      throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${maxJobSize}`);
+    }
+    const ttlMs = this.failures.resultTtlMs;
+    const keep = result !== undefined && ttlMs > 0;
+    const groups = await this.directory.groupByQueue(ids);
+    let removed = 0;
+    await Promise.all(
+      [...groups].map(async ([queue, group]) => {
+        const unique = [...new Set(group)];
+        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
+        const resultKeys = keep ? unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue))) : [];
+        const n = num(await this.runWithKeys("remove", queue, resultKeys, args));
+        removed += n;
+        for (const id of group) this.directory.forget(id);
+        // the timer run that drops the results from the counts
+        if (keep && n > 0) await this.timers.note(queue, this.clock.now() + ttlMs);
+      }),
+    );
+    return removed;
+  }
+
+  async dequeue(ids: string[]): Promise<number> {
+    checkIds(ids);
+    const groups = await this.directory.groupByQueue(ids);
+    let moved = 0;
+    await Promise.all(
+      [...groups].map(async ([queue, group]) => {
+        const n = num(await this.run("dequeue", queue, group));
+        moved += n;
+        await this.timers.noteEarliest(queue);
+      }),
+    );
+    return moved;
+  }
+
+  async working(id: string): Promise<number> {
+    checkIds([id]);
+    const [queue] = await this.directory.queuesOf([id]);
+    if (queue === undefined) throw noJob();
+    const seconds = num(await this.run("working", queue, [id]));
+    await this.timers.noteEarliest(queue);
+    return seconds;
   }
 
   async show(id: string): Promise<JobInfo | null> {
