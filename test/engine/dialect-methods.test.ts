@@ -97,8 +97,8 @@ describe("retries budget and dead letters (takeanumber)", () => {
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b", "c"]);
     assert.equal(sync(h.engine.show(a))!.retryBudgetLeft, 0);
     assert.equal(sync(h.engine.show(a))!.nacks, 1);
-    const retry = h.changes.find((c) => c.type === "retry");
-    assert.ok(retry && retry.type === "retry" && retry.id === a && retry.retriesLeft === 0);
+    const failed = h.changes.find((c) => c.type === "failed");
+    assert.ok(failed && failed.type === "failed" && failed.id === a && failed.retryBudgetLeft === 0);
 
     h.advance(5000);
     assert.equal(sync(h.engine.retryJob("q", a)), "deadlettered");
@@ -121,6 +121,7 @@ describe("retries budget and dead letters (takeanumber)", () => {
       queue: "q",
       reason: "retries exhausted",
       at: T0 + 5000,
+      attempt: { at: T0 + 5000, cause: "nack", error: "" },
     });
     assert.equal(sync(h.engine.retryJob("q", a)), null);
     assert.equal(sync(h.engine.retryJob("other", later)), null);
@@ -143,7 +144,7 @@ describe("retries budget and dead letters (takeanumber)", () => {
     const ids = ["a", "b", "c"].map((body) => h.add("q", body, { retryBudget: 0, clientKey: `e-${body}` }));
     for (const id of ids) assert.equal(sync(h.engine.retryJob("q", id)), "deadlettered");
     assert.equal(sync(h.engine.deadLetters("q", 2)).length, 2);
-    assert.equal(sync(h.engine.redrive("q", 2)), 2);
+    assert.equal(sync(h.engine.redrive("q", { count: 2 })), 2);
     const redriven = h.changes.filter((c) => c.type === "redrive");
     assert.equal(redriven.length, 2);
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b"]);
@@ -152,8 +153,8 @@ describe("retries budget and dead letters (takeanumber)", () => {
     assert.equal(fresh.clientKey, "e-a");
     assert.equal(fresh.retryBudgetLeft, 0);
     assert.deepEqual(bodies(sync(h.engine.deadLetters("q", 10))), ["c"]);
-    assert.equal(sync(h.engine.redrive("q", 10)), 1);
-    assert.equal(sync(h.engine.redrive("q", 10)), 0);
+    assert.equal(sync(h.engine.redrive("q", { count: 10 })), 1);
+    assert.equal(sync(h.engine.redrive("q", { count: 10 })), 0);
     assert.equal(sync(h.engine.queueCounts(["q"]))[0]!.total, 3);
   });
 });
