@@ -1,6 +1,5 @@
 import type { DeadLetterInfo, DeadLetterSelection, JobResult, QueuePolicy } from "../../core/contract.js";
 import { checkQueuePolicy, formatBackoff } from "../../core/failures.js";
-import { checkIds } from "../../core/job-id-check.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { idTag } from "./keys.js";
 import { decodeDeadLetter, decodePolicy } from "./replies.js";
@@ -17,7 +16,6 @@ export class FailureCommands {
 
   /** ACKJOB … RESULT's result, while kept (its key expires in Redis; the clock decides first) */
   async result(id: string): Promise<JobResult | null> {
-    checkIds([id]);
     const tag = idTag(id);
     if (tag === undefined) return null;
     const kept = await this.store.conns.client.hgetallBuffer(this.store.keys.result(id, tag));
@@ -40,7 +38,6 @@ export class FailureCommands {
   }
 
   async deadLetter(id: string): Promise<DeadLetterInfo | null> {
-    checkIds([id]);
     const [queue] = await this.store.directory.queuesOf([id]);
     if (queue === undefined) return null;
     const [letter] = this.decoded(queue, await this.store.run("deadLetters", queue, ["ids", id]));
@@ -51,27 +48,18 @@ export class FailureCommands {
     return list(reply).map((r) => decodeDeadLetter(queue, r));
   }
 
+  /** redrive-12.lua: as many fresh ids and seqs as there can be letters to bring back */
   async redrive(queue: string, which: DeadLetterSelection): Promise<number> {
     const { store } = this;
-    const args: Array<string | number> = [];
-    // Ids carry TTL and RETRY in their last four digits: each fresh id takes its letter's.
-    if ("ids" in which) {
-      args.push("ids");
-      for (const old of new Set(which.ids)) {
-        args.push(old, store.newJobId(queue, 0, 0, old.slice(36)), await store.nextSeq());
-      }
-    } else {
-      args.push("oldest");
-      const waiting = num(await store.conns.client.llen(store.keys.queue(queue)[7]!));
-      const n = Math.min(which.count, waiting);
-      if (!(n > 0)) return 0;
-      const letters = list(await store.run("deadLetters", queue, ["oldest", n]));
-      for (const letter of this.decoded(queue, letters)) {
-        args.push(store.newJobId(queue, 0, 0, letter.id.slice(36)), await store.nextSeq());
-      }
-    }
-    if (args.length === 1) return 0;
-    const moved = num(await store.run("redrive", queue, args));
+    const wanted = "ids" in which ? [...new Set(which.ids)] : [];
+    const waiting = num(await store.conns.client.llen(store.keys.queue(queue)[7]!));
+    const n = Math.min("ids" in which ? wanted.length : which.count, waiting);
+    if (!(n > 0)) return 0;
+    const fresh: Array<string | number> = [];
+    // The script gives each new id its letter's last four characters (TTL and RETRY).
+    for (let i = 0; i < n; i++) fresh.push(store.newJobId(queue, 0, 0), await store.nextSeq());
+    const mode = "ids" in which ? "ids" : "oldest";
+    const moved = num(await store.run("redrive", queue, [mode, n, ...fresh, ...wanted]));
     if (moved > 0) await store.timers.noteEarliest(queue);
     return moved;
   }

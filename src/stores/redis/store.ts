@@ -6,7 +6,7 @@ import {
   type JobInfo,
   type NackOptions,
 } from "../../core/contract.js";
-import { DEFAULT_FAILURES, formatBackoff, keptError } from "../../core/failures.js";
+import { DEFAULT_FAILURES, formatBackoff, keptError, recordsAttempt } from "../../core/failures.js";
 import { checkIds } from "../../core/job-id-check.js";
 import type { Clock } from "../../core/clock.js";
 import { newNodeId, ttlSuffix, type RandomSource } from "../../core/ids.js";
@@ -22,6 +22,9 @@ import { Script, num, type Reply } from "./script.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
 import type { Redis } from "ioredis";
+
+/** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
+const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined, attempts: undefined };
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
@@ -194,6 +197,7 @@ export class QueueStore {
       options?.retries ?? -1,
       formatBackoff(this.failures.backoff),
       this.failures.deadLetterCap,
+      recordsAttempt(PLAIN_JOB, options) ? 1 : 0,
     ];
     let moved = 0;
     await Promise.all(
@@ -214,10 +218,10 @@ export class QueueStore {
     maxJobSize: number,
     result?: Buffer,
   ): Promise<number> {
-    checkIds(ids);
     if (result !== undefined && result.length > maxJobSize) {
       throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${maxJobSize}`);
     }
+    checkIds(ids);
     const ttlMs = this.failures.resultTtlMs;
     const keep = result !== undefined && ttlMs > 0;
     const groups = await this.directory.groupByQueue(ids);

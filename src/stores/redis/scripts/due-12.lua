@@ -39,8 +39,8 @@ for _, id in ipairs(due) do
     job.aw = 0
     if job.eq == 1 then
       -- the lease ran out: a failure, queued again at once (the lease was the wait)
-      local f = { cause = 'lease', err = '', lease = true, back = false, defaultCap = ARGV[5] }
-      if fail(id, job, f) ~= 'deadlettered' then redis.call('HINCRBY', M, 'requeued', 1) end
+      redis.call('HINCRBY', M, 'requeued', 1)
+      fail(id, job, { cause = 'lease', err = '', lease = true, back = false, said = false, defaultCap = ARGV[5] })
     else
       enqueue(id, job)
       store(id, job)

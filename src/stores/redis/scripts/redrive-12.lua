@@ -1,16 +1,21 @@
 --[[
-  Dead letters come back as fresh jobs (REDRIVE): new ids, their budget given afresh, no attempts,
-  their backoff policy and run time-out kept.
+  Dead letters come back as fresh jobs (REDRIVE), oldest first: new ids, their budget given
+  afresh, no attempts, their backoff policy and run time-out kept.
     KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
-    ARGV[4] 'oldest' then [5]... pairs (new id, new seq): up to that many of the oldest;
-    or 'ids' then [5]... triples (dead id, new id, new seq)
+    ARGV[4] 'oldest' or 'ids', [5] n, [6 .. 5+2n] pairs (new id, new seq), used in order; a new id's
+    last four characters become its letter's (TTL and RETRY, as every id carries them);
+    with 'ids', [6+2n]... the dead letters wanted (the others stay)
   Returns how many came back.
 ]]
 --- @include "includes/failure"
 --- @include "includes/new-job"
 
-local function revive(old, id, seq)
+local n = tonumber(ARGV[5])
+local used = 0
+local function revive(old)
+  used = used + 1
+  local id, seq = string.sub(ARGV[4 + 2 * used], 1, 36) .. string.sub(old, 37), ARGV[5 + 2 * used]
   local dead = cmsgpack.unpack(redis.call('HGET', J, old))
   local body = redis.call('HGET', B, old) or ''
   dropDeadLetter(old)
@@ -24,23 +29,20 @@ local function revive(old, id, seq)
   store(id, job)
 end
 
-local moved = 0
+local chosen
 if ARGV[4] == 'oldest' then
-  for i = 5, #ARGV - 1, 2 do
-    local old = redis.call('LPOP', D)
-    if not old then break end
-    if redis.call('HEXISTS', J, old) == 1 then
-      revive(old, ARGV[i], ARGV[i + 1])
-      moved = moved + 1
-    end
-  end
+  chosen = redis.call('LRANGE', D, 0, n - 1)
 else
-  for i = 5, #ARGV - 2, 3 do
-    if redis.call('LREM', D, 1, ARGV[i]) == 1 and redis.call('HEXISTS', J, ARGV[i]) == 1 then
-      revive(ARGV[i], ARGV[i + 1], ARGV[i + 2])
-      moved = moved + 1
-    end
+  local wanted = {}
+  for i = 6 + 2 * n, #ARGV do wanted[ARGV[i]] = true end
+  chosen = {}
+  for _, id in ipairs(redis.call('LRANGE', D, 0, -1)) do
+    if wanted[id] and #chosen < n then chosen[#chosen + 1] = id end
   end
 end
+for _, old in ipairs(chosen) do
+  redis.call('LREM', D, 1, old)
+  if redis.call('HEXISTS', J, old) == 1 then revive(old) end
+end
 finish()
-return moved
+return used

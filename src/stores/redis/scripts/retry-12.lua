@@ -11,7 +11,8 @@
 local id = ARGV[4]
 local job = load(id)
 if not job or held(job) then return false end
-local outcome = fail(id, job, { cause = 'nack', err = '', lease = false, back = false, defaultCap = ARGV[5] })
+local outcome = fail(id, job, { cause = 'nack', err = '', lease = false, back = false, said = false,
+  defaultCap = ARGV[5] })
 finish()
 if outcome == 'deadlettered' then return 'deadlettered' end
 return 'requeued'

@@ -79,16 +79,20 @@ end
   One failure of a live, not held job. f: cause ('nack', 'lease', 'timeout'), err (cut to
   MAX_ERROR_BYTES by the broker), lease (true: an additional delivery, else a nack), back (true:
   the queue's next rank, emq's nak), delayMs (nil: none), backoff (true: the job's policy, else
-  defaultBackoff), draw, retries (NACK … RETRIES, or nil), defaultCap.
+  defaultBackoff), draw, retries (NACK … RETRIES, or nil), said (the NACK gave any of docket's
+  options), defaultCap.
   Returns 'requeued', 'backoff' or 'deadlettered'; the job is stored (or dead-lettered).
 ]]
 local function fail(id, job, f)
   local earlier = job.n + job.ad
+  -- core/failures.ts recordsAttempt: a plain failure of a plain Disque job keeps nothing (as Disque)
+  local tracked = f.said or job.rs >= 0 or job.bp or job.rt or job.at
   if f.lease then job.ad = job.ad + 1 else job.n = job.n + 1 end
   local ok, budget, left = spendRetry(job.rs, job.rl, earlier, f.retries)
-  -- A plain failure of a job without a budget keeps no attempt: Disque's record, unchanged.
-  if not ok or budget >= 0 or f.err ~= '' or f.cause == 'timeout' then recordAttempt(job, f.cause, f.err) end
-  if f.cause == 'timeout' then redis.call('HINCRBY', M, 'timedout', 1) end
+  if tracked then
+    recordAttempt(job, f.cause, f.err)
+    if f.cause == 'timeout' then redis.call('HINCRBY', M, 'timedout', 1) end
+  end
   if not ok then
     deadLetter(id, job, RETRIES_EXHAUSTED, f.defaultCap)
     return 'deadlettered'
