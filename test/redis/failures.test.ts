@@ -177,4 +177,20 @@ describe("Redis store: failures", () => {
     await broker.runDue();
     assert.equal((await broker.stats()).results, 0);
   });
+
+  it("okq QFLUSH drops the queue's jobs and dead letters but not its kept results (as the engine)", async () => {
+    const clock = new ManualClock(T0);
+    const broker = await open(clock, uniquePrefix("flush"));
+    broker.configureFailures({ ...DEFAULT_FAILURES, resultTtlMs: 60_000 });
+    const done = (await broker.addJob({ queue: "f", body: Buffer.from("x") })).id;
+    await broker.addJob({ queue: "f", body: Buffer.from("y") });
+    await broker.ackJobs([done], Buffer.from("result"));
+    assert.equal(await broker.flushQueue("f"), 1);
+    assert.equal(await broker.qstat("f"), null);
+    assert.equal((await broker.result(done))!.body.toString(), "result");
+    assert.deepEqual([(await broker.stats()).results, (await broker.stats()).resultBytes], [1, 6]);
+    clock.advance(60_000);
+    await broker.runDue();
+    assert.deepEqual([(await broker.stats()).results, await broker.result(done)], [0, null]);
+  });
 });
