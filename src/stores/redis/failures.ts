@@ -1,5 +1,6 @@
 import type { DeadLetterInfo, DeadLetterSelection, JobResult, QueuePolicy } from "../../core/contract.js";
 import { checkQueuePolicy, formatBackoff } from "../../core/failures.js";
+import { MAX_COUNT } from "../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { idTag } from "./keys.js";
 import { decodeDeadLetter, decodePolicy } from "./replies.js";
@@ -70,7 +71,7 @@ export class FailureCommands {
       return num(await this.store.run("purge", queue, ["ids", ...new Set(which.ids)]));
     }
     if (!(which.count > 0)) return 0;
-    return num(await this.store.run("purge", queue, ["oldest", which.count]));
+    return num(await this.store.run("purge", queue, ["oldest", Math.min(which.count, MAX_COUNT)]));
   }
 
   async queuePolicy(queue: string): Promise<QueuePolicy> {
