@@ -25,7 +25,7 @@ import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js
  * Replay: DOCKET_SEED=<seed> node --import tsx --test test/redis/failures-differential.test.ts
  */
 
-const SEQUENCES = Number(process.env.DOCKET_DIFF_SEQUENCES ?? 6);
+const SEQUENCES = Number(process.env.DOCKET_DIFF_SEQUENCES ?? 8);
 const STEPS = Number(process.env.DOCKET_DIFF_STEPS ?? 60);
 const QUEUES = ["a", "b"];
 const BACKOFFS = [undefined, "fixed:150", "exponential:100:400"];
@@ -188,11 +188,25 @@ function pickStep(rng: Rng, known: number, recent: number[]): Step {
     ];
   }
   if (r < 68) return [`retryJob J${pick + 1}`, async (side) => side.broker.retryJob(queue, nth(side))];
-  if (r < 76) {
+  if (r < 73) {
     const result = rng.chance(0.5) ? Buffer.from(`r${pick}`) : undefined;
     return [`ack J${pick + 1} ${result}`, async (side) => side.broker.ackJobs([nth(side)], result)];
   }
-  if (r < 79) return [`enqueue J${pick + 1}`, async (side) => side.broker.enqueue([nth(side)])];
+  if (r < 78) {
+    const which = rng.chance(0.5) ? { count: rng.int(1, 2) } : undefined;
+    return [
+      `redrive ${queue} ${which ? which.count : `J${pick + 1}`}`,
+      async (side) => {
+        const n = await side.broker.redrive(queue, which ?? { ids: [nth(side)] });
+        // the new jobs, named in seq order (both stores give them seqs oldest letter first)
+        const all = (await side.broker.jscan(0, { count: 1, busyloop: true })).items;
+        for (const job of all.sort((x, y) => x.seq - y.seq))
+          if (!side.ids.includes(job.id)) side.ids.push(job.id);
+        return n;
+      },
+    ];
+  }
+  if (r < 80) return [`enqueue J${pick + 1}`, async (side) => side.broker.enqueue([nth(side)])];
   if (r < 82) {
     return [`purge ${queue} 1`, async (side) => side.broker.purgeDeadLetters(queue, { count: 1 })];
   }
