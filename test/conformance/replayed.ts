@@ -31,11 +31,20 @@ export class JournaledEngine {
     return new JournaledEngine(dir, clock, engine, journal);
   }
 
-  /** Closes the journal and continues on an engine rebuilt from the data dir. */
-  async reopen(): Promise<void> {
+  /**
+   * Closes the journal and continues on an engine rebuilt from the data dir;
+   * `damage` runs in between (a test's crash: a torn record, a cut file).
+   */
+  async reopen(damage?: (dir: string) => void): Promise<void> {
     await this.journal.close();
+    damage?.(this.dir);
     [this.engine, this.journal] = await openOn(this.clock, this.dir);
     if (this.failureDefaults) this.engine.configureFailures(this.failureDefaults);
+  }
+
+  /** Writes a snapshot and drops the older files (the journal's compaction). */
+  async compact(): Promise<void> {
+    await this.journal.compact();
   }
 
   /** CONFIG SET of the failure settings: kept across restarts, as a server's settings are */
