@@ -7,7 +7,7 @@ import { decodeDeadLetter, decodePolicy } from "./replies.js";
 import { list, num, type Reply } from "./script.js";
 import type { QueueStore } from "./store.js";
 
-/** dead letters redriven or purged per script call: a script blocks Redis while it runs */
+/** dead letters listed, redriven or purged per script call: a script blocks Redis while it runs */
 const DEADLETTER_BATCH = 500;
 
 /**
@@ -34,11 +34,17 @@ export class FailureCommands {
     };
   }
 
-  /** oldest first, at most MAX_LISTING_COUNT */
+  /** oldest first, at most MAX_LISTING_COUNT, read DEADLETTER_BATCH at a time */
   async deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
     const capped = Math.min(count, MAX_LISTING_COUNT);
-    if (!(capped > 0)) return [];
-    return this.decoded(queue, await this.store.run("deadLetters", queue, ["oldest", capped]));
+    const out: DeadLetterInfo[] = [];
+    for (let start = 0; start < capped; start += DEADLETTER_BATCH) {
+      const size = Math.min(DEADLETTER_BATCH, capped - start);
+      const part = this.decoded(queue, await this.store.run("deadLetters", queue, ["oldest", start, size]));
+      out.push(...part);
+      if (part.length < size) break;
+    }
+    return out;
   }
 
   async deadLetter(id: string): Promise<DeadLetterInfo | null> {
