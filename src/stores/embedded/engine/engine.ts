@@ -211,6 +211,11 @@ export class Engine extends FailureCommands implements Broker {
       const { nacks, additionalDeliveries } = job;
       this.emit({ type: "counters", id: job.id, nacks, additionalDeliveries });
     }
+    // A worker on a job waiting out its backoff: the backoff is over, the job is leased.
+    if (job.backingOff) {
+      job.awakeAt = 0;
+      this.setBackingOff(job, false);
+    }
     this.unqueueJob(job);
     job.requeueAt = now + job.retry * 1000;
     this.schedule(job);

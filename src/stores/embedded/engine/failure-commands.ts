@@ -32,8 +32,7 @@ export abstract class FailureCommands extends DialectEngine {
       if (job.retry === 0 && job.everQueued) continue;
       failed++;
       // Behind every job queued now, ahead of every job added later: the next sequence number.
-      const rank = options?.placement === "back" ? this.nextSeq++ : job.rank;
-      this.fail(job, "nack", options, rank, now);
+      this.fail(job, "nack", options, options?.placement === "back" ? "back" : job.rank, now);
     }
     return failed;
   }
