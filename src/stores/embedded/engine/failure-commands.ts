@@ -4,6 +4,7 @@ import {
   type DeadLetterSelection,
   type FailureDefaults,
   type JobResult,
+  type JobWaitOutcome,
   type NackOptions,
   type QueuePolicy,
 } from "../../../core/contract.js";
@@ -11,6 +12,7 @@ import { checkNackOptions, checkQueuePolicy } from "../../../core/failures.js";
 import { checkIds } from "../../../core/job-id-check.js";
 import { MAX_QUEUE_POLICIES } from "../../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
+import { JobWaiter } from "./blocked.js";
 import { deadLetterInfo } from "./deadletters.js";
 import { DialectEngine } from "./dialects.js";
 import { Job } from "./job.js";
@@ -41,6 +43,23 @@ export abstract class FailureCommands extends DialectEngine {
     this.runDue();
     const kept = this.results.get(id, this.clock.now());
     return kept ? { ...kept, body: Buffer.from(kept.body) } : null;
+  }
+
+  /**
+   * WAITJOB: resolves when the job leaves (acked, deleted, expired), "gone"
+   * at once when it is not known, null on time-out (0 = none) or abort.
+   * Counted as a blocked client while it waits.
+   */
+  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
+    this.runDue();
+    checkIds([id]);
+    // A job acked with a kept result is known to have been acked.
+    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
+    if (signal?.aborted) return null;
+    const now = this.clock.now();
+    return new Promise((resolve) => {
+      this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
+    });
   }
 
   deadLetters(queue: string, count: number): DeadLetterInfo[] {
