@@ -29,7 +29,8 @@ export abstract class FailureCommands extends DialectEngine {
     let failed = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
-      if (!job || job.queued) continue;
+      // queued, or waiting out a backoff: not being worked on (a late NACK spends nothing)
+      if (!job || job.queued || job.backingOff) continue;
       // at-most-once: never a second delivery
       if (job.retry === 0 && job.everQueued) continue;
       failed++;
