@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseBackoff } from "../../src/core/failures.js";
-import { T0, harness, sync } from "./helpers.js";
+import { MAX_QUEUE_POLICIES } from "../../src/core/limits.js";
+import { T0, expectError, harness, sync } from "./helpers.js";
 
 /** The engine's failure path as the journal sees it, and its use of the injected random source. */
 
@@ -52,5 +53,26 @@ describe("engine failure path", () => {
     sync(h.engine.retryJob("q", b));
     assert.deepEqual(h.changes.at(-1), { type: "deadpurge", queue: "q", ids: [a], reason: "evict" });
     assert.equal(sync(h.engine.stats()).deadLettersEvicted, 1);
+  });
+
+  it("a result is at most max-job-size; nothing is acked when it is bigger", () => {
+    const h = harness({ maxJobSize: 10 });
+    const id = h.add("q", "a");
+    expectError(
+      () => h.engine.ackJobs([id], Buffer.alloc(11)),
+      "ERR",
+      "result too big: 11 bytes, the limit is 10",
+    );
+    assert.ok(sync(h.engine.show(id)));
+    assert.equal(sync(h.engine.ackJobs([id], Buffer.alloc(10))), 1);
+  });
+
+  it(`at most ${MAX_QUEUE_POLICIES} queues have a policy; replacing or removing one is always allowed`, () => {
+    const h = harness();
+    for (let i = 0; i < MAX_QUEUE_POLICIES; i++) h.engine.setQueuePolicy(`q${i}`, { retryBudget: 1 });
+    expectError(() => h.engine.setQueuePolicy("one-more", { retryBudget: 1 }), "ERR");
+    assert.deepEqual(h.engine.setQueuePolicy("q0", { retryBudget: 2 }), { retryBudget: 2 });
+    assert.deepEqual(h.engine.setQueuePolicy("q1", {}), {});
+    assert.deepEqual(h.engine.setQueuePolicy("one-more", { retryBudget: 1 }), { retryBudget: 1 });
   });
 });
