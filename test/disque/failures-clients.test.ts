@@ -66,9 +66,10 @@ describe("plain Disque clients get a retry budget from the queue or the server",
 
     // redrive: a fresh budget of 2 again
     assert.equal(await admin.call("REDRIVE", "tq"), int(1));
-    const [[, fresh]] = (await thunk.getjob("NOHANG", "FROM", "tq")) as string[][];
+    const redriven = (await thunk.getjob("NOHANG", "FROM", "tq")) as string[][];
+    const fresh = redriven[0]![1]!;
     assert.notEqual(fresh, id);
-    assert.equal(await thunk.nack(fresh!), 1);
+    assert.equal(await thunk.nack(fresh), 1);
     assert.deepEqual(await deadLetters("tq"), []);
   });
 
