@@ -33,6 +33,10 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
     paused: engine.pausedQueues().sort(),
     taskNumbers: [...engine.taskNumberEntries()].sort(),
     nextSeq: engine.peekNextSeq(),
+    results: [...engine.resultEntries()]
+      .map((result) => ({ ...result, body: result.body.toString("hex") }))
+      .sort((x, y) => (x.id < y.id ? -1 : 1)),
+    policies: [...engine.policyEntries()].sort(),
   };
 }
 

@@ -4,7 +4,7 @@ import { MAX_COUNT } from "../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { idTag } from "./keys.js";
 import { decodeDeadLetter, decodePolicy } from "./replies.js";
-import { list, num } from "./script.js";
+import { list, num, type Reply } from "./script.js";
 import type { QueueStore } from "./store.js";
 
 /**
@@ -45,7 +45,7 @@ export class FailureCommands {
     return letter ?? null;
   }
 
-  private decoded(queue: string, reply: Parameters<typeof list>[0]): DeadLetterInfo[] {
+  private decoded(queue: string, reply: Reply): DeadLetterInfo[] {
     return list(reply).map((r) => decodeDeadLetter(queue, r));
   }
 

@@ -9,7 +9,6 @@ import {
   type JobInfo,
   type JobScanOptions,
   type JobState,
-  type JobWaitOutcome,
   nodePriority,
   type NodeInfo,
   type PauseOp,
@@ -20,7 +19,7 @@ import {
 } from "../../../core/contract.js";
 import { MAX_LISTING_COUNT, scanBudget } from "../../../core/listing-limits.js";
 import { Job } from "./job.js";
-import { FetchWaiter, JobWaiter } from "./blocked.js";
+import { FetchWaiter } from "./blocked.js";
 import { addJobSettings } from "../../../core/validate.js";
 import { checkIds } from "../../../core/job-id-check.js";
 import { foldPauseOps } from "../../../core/pause-ops.js";
@@ -211,6 +210,11 @@ export class Engine extends FailureCommands implements Broker {
       const { nacks, additionalDeliveries } = job;
       this.emit({ type: "counters", id: job.id, nacks, additionalDeliveries });
     }
+    // A worker on a job waiting out its backoff: the backoff is over, the job is leased.
+    if (job.backingOff) {
+      job.awakeAt = 0;
+      this.setBackingOff(job, false);
+    }
     this.unqueueJob(job);
     job.requeueAt = now + job.retry * 1000;
     this.schedule(job);
@@ -367,23 +371,6 @@ export class Engine extends FailureCommands implements Broker {
       results: this.results.size,
       resultBytes: this.results.bodyBytes,
     };
-  }
-
-  /**
-   * WAITJOB: resolves when the job leaves (acked, deleted, expired), "gone"
-   * at once when it is not known, null on time-out (0 = none) or abort.
-   * Counted as a blocked client while it waits.
-   */
-  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
-    this.runDue();
-    checkIds([id]);
-    // A job acked with a kept result is known to have been acked.
-    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
-    if (signal?.aborted) return null;
-    const now = this.clock.now();
-    return new Promise((resolve) => {
-      this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
-    });
   }
 
   nodes(): NodeInfo[] {
