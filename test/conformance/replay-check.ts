@@ -42,15 +42,16 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
 
 /**
  * Leased: delivered and not acked (active without a pending delay), or a
- * delayed job WORKING postponed (active with a re-queue time), which a
- * restart also queues at once.
+ * delayed job or one in backoff that WORKING postponed (with a re-queue
+ * time), which a restart also queues at once.
  */
 function isDelivered(job: JobInfo): boolean {
+  if (job.state === "backoff") return job.requeueAt !== null;
   return job.state === "active" && (job.delayedUntil === null || job.requeueAt !== null);
 }
 
 function describe(job: JobInfo, delivered: boolean): Record<string, unknown> {
   const { requeueAt: _r, awakeAt: _a, observedAt: _o, body, ...rest } = job;
   if (!delivered) return { ...rest, body: body.toString("hex") };
-  return { ...rest, state: "queued", delayedUntil: null, body: body.toString("hex") };
+  return { ...rest, state: "queued", delayedUntil: null, backoffUntil: null, body: body.toString("hex") };
 }

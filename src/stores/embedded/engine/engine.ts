@@ -204,16 +204,11 @@ export class Engine extends FailureCommands implements Broker {
       );
     }
     if (job.retry === 0) return 0;
-    // WORKING ends a delay. Journaled as counters (which restore as "queued now"), so a
+    // WORKING ends a delay (or a backoff). Journaled as counters (which restore as "queued now"), so a
     // restart does not delay the job again: it comes back queued, as a leased job does.
     if (job.awakeAt !== 0) {
       const { nacks, additionalDeliveries } = job;
       this.emit({ type: "counters", id: job.id, nacks, additionalDeliveries });
-    }
-    // A worker on a job waiting out its backoff: the backoff is over, the job is leased.
-    if (job.backingOff) {
-      job.awakeAt = 0;
-      this.setBackingOff(job, false);
     }
     this.unqueueJob(job);
     job.requeueAt = now + job.retry * 1000;

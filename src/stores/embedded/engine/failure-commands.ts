@@ -34,7 +34,7 @@ export abstract class FailureCommands extends DialectEngine {
       // at-most-once: never a second delivery
       if (job.retry === 0 && job.everQueued) continue;
       failed++;
-      // Behind every job queued now, ahead of every job added later: the next sequence number.
+      // "back" (emq's nak): behind every job queued now, ahead of every job added later.
       this.fail(job, "nack", options, options?.placement === "back" ? "back" : job.rank, now);
     }
     return failed;
