@@ -44,7 +44,10 @@ export function backoffText(backoff: Backoff | string): string {
 /** Reads the text form the server reports (SHOW, QPOLICY); undefined for anything else. */
 export function parseBackoffText(text: string): Backoff | undefined {
   const parts = text.split(":");
-  const numbers = parts.slice(1).filter((p) => p.toLowerCase() !== "jitter").map(Number);
+  const numbers = parts
+    .slice(1)
+    .filter((p) => p.toLowerCase() !== "jitter")
+    .map(Number);
   if (numbers.length === 0 || numbers.some((n) => !Number.isSafeInteger(n) || n < 0)) return undefined;
   if (parts[0] === "fixed") return { type: "fixed", delay: numbers[0]! };
   if (parts[0] !== "exponential") return undefined;

@@ -103,13 +103,20 @@ function policyOf(reply: unknown): QueuePolicy {
 }
 
 /** QPOLICY queue [changes…]: the policy after the changes. */
-export async function queuePolicy(call: Call, queue: string, change: QueuePolicyChange = {}): Promise<QueuePolicy> {
+export async function queuePolicy(
+  call: Call,
+  queue: string,
+  change: QueuePolicyChange = {},
+): Promise<QueuePolicy> {
   const args: Array<string | number> = ["QPOLICY", queue];
   const put = (keyword: string, value: string | number | null | undefined) => {
     if (value !== undefined) args.push(keyword, value === null ? "DEFAULT" : value);
   };
   put("RETRIES", change.retries);
-  put("BACKOFF", change.backoff === undefined || change.backoff === null ? change.backoff : backoffText(change.backoff));
+  put(
+    "BACKOFF",
+    change.backoff === undefined || change.backoff === null ? change.backoff : backoffText(change.backoff),
+  );
   put("RUNTIMEOUT", change.runTimeout);
   put("DEADLETTER-CAP", change.deadLetterCap);
   return policyOf(await call(false, args));

@@ -49,7 +49,9 @@ type Arg = string | Buffer | number;
 const idOf = (job: JobRef): string => (typeof job === "string" ? job : job.id);
 
 /** Splits `(...jobs, options?)`: a trailing plain object without an `id` is the options. */
-function jobsAndOptions<O extends object>(args: Array<JobRef | O>): { ids: string[]; options: O | undefined } {
+function jobsAndOptions<O extends object>(
+  args: Array<JobRef | O>,
+): { ids: string[]; options: O | undefined } {
   const last = args[args.length - 1];
   const isOptions = typeof last === "object" && last !== null && !("id" in last);
   const refs = (isOptions ? args.slice(0, -1) : args) as JobRef[];

@@ -69,7 +69,8 @@ const failuresOf = (job: Job): number => (job.nacks ?? 0) + (job.additionalDeliv
 function backoffOption(value: boolean | Backoff | string | undefined): boolean | Backoff {
   if (typeof value !== "string") return value ?? true;
   const policy = parseBackoffText(value);
-  if (!policy) throw new TypeError(`backoff '${value}' is not fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter]`);
+  if (!policy)
+    throw new TypeError(`backoff '${value}' is not fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter]`);
   return policy;
 }
 
