@@ -275,12 +275,13 @@ export class Client {
     const timeout = this.config.timeout ?? 0;
     const args = ["WAITJOB", idOf(job), timeout, "WITHRESULT"];
     const reply = await this.shared.conn.blocking(true, args, options.signal);
-    if (!Array.isArray(reply)) {
+    // a time-out answers [nil, nil] (an aborted call, nil)
+    const outcome = Array.isArray(reply) ? (text(reply[0]) as WaitOutcome | undefined) : undefined;
+    if (outcome === undefined) {
       if (options.signal?.aborted) throw new TimeoutError("wait aborted");
       throw new TimeoutError(`job ${idOf(job)} still pending after ${timeout} ms`);
     }
-    const outcome = text(reply[0]) as WaitOutcome;
-    const body = reply[1];
+    const body = (reply as unknown[])[1];
     if (!Buffer.isBuffer(body)) return { outcome };
     return { outcome, result: decode(body, this.shared.decode) as R };
   }
