@@ -1,3 +1,5 @@
+import type { FailureDefaults } from "./core/contract.js";
+import { DEFAULT_FAILURES, formatBackoff, parseBackoff } from "./core/failures.js";
 import { DEFAULT_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
 import { FSYNC_POLICIES, type FsyncPolicy } from "./stores/embedded/journal/writer.js";
 import { defaultMaxMemory } from "./util/memory.js";
@@ -65,6 +67,14 @@ export interface ServerConfig {
   tlsPort: number | null;
   /** TaskQ over TLS (with or without the plain --taskq-port); null = off */
   taskqTlsPort: number | null;
+  /** the retry budget of a job whose add and queue give none; -1 = unlimited (docs/failures.md) */
+  defaultRetries: number;
+  /** NACK … BACKOFF of a job with no policy of its own, in the text form (core/failures.ts) */
+  defaultBackoff: string;
+  /** dead letters kept per queue without a cap of its own; beyond it the oldest are evicted */
+  deadLetterCap: number;
+  /** seconds a job's result (ACKJOB … RESULT) is kept after the ack */
+  resultTtl: number;
 }
 
 export const MAX_JOB_SIZE_LIMIT = 512 * 1024 * 1024;
@@ -103,6 +113,20 @@ export function defaultConfig(): ServerConfig {
     tlsCa: undefined,
     tlsPort: null,
     taskqTlsPort: null,
+    defaultRetries: DEFAULT_FAILURES.retryBudget,
+    defaultBackoff: formatBackoff(DEFAULT_FAILURES.backoff),
+    deadLetterCap: DEFAULT_FAILURES.deadLetterCap,
+    resultTtl: DEFAULT_FAILURES.resultTtlMs / 1000,
+  };
+}
+
+/** The store's failure settings (Broker.configureFailures) from the server's. */
+export function failureDefaults(config: ServerConfig): FailureDefaults {
+  return {
+    retryBudget: config.defaultRetries,
+    backoff: parseBackoff(config.defaultBackoff),
+    deadLetterCap: config.deadLetterCap,
+    resultTtlMs: config.resultTtl * 1000,
   };
 }
 
@@ -136,6 +160,11 @@ export function checkConfig(config: ServerConfig, checkRanges: (config: ServerCo
     throw new Error(`fsync must be one of ${FSYNC_POLICIES.join(", ")}, got ${String(config.fsync)}`);
   }
   if (config.dataDir === "") throw new Error("data-dir must not be empty");
+  try {
+    parseBackoff(config.defaultBackoff);
+  } catch (error) {
+    throw new Error(`default-backoff: ${(error as Error).message}`);
+  }
   for (const url of config.redis) {
     if (!/^(redis:\/\/)?[^\s/]+(:[0-9]+)?(\/[0-9]*)?$/.test(url)) {
       throw new Error(`redis must be redis://host:port URLs, got ${url}`);

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Broker } from "./core/contract.js";
-import { defaultConfig, effectiveFsync, type ServerConfig } from "./config.js";
+import { defaultConfig, effectiveFsync, failureDefaults, type ServerConfig } from "./config.js";
 import { checkSettings } from "./settings.js";
 import { systemClock, type Clock, type Engine } from "./stores/embedded/engine/index.js";
 import type { Journal, JournalFs } from "./stores/embedded/journal/index.js";
@@ -276,7 +276,11 @@ export class DocketServer implements ServerHandle {
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
     this.applySlowlogSettings();
-    this.jobs.configure({ maxJobSize: this.config.maxJobSize, fsync: effectiveFsync(this.config) });
+    this.jobs.configure({
+      maxJobSize: this.config.maxJobSize,
+      fsync: effectiveFsync(this.config),
+      failures: failureDefaults(this.config),
+    });
     this.taskq?.setMaxBodyBytes(this.config.maxJobSize);
     this.resp.setLimits({
       maxClients: this.config.maxClients,

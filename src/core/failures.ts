@@ -176,3 +176,43 @@ export function spendRetry(
   if (left <= 0) return "deadletter";
   return { budget, left: left - 1 };
 }
+
+/**
+ * Whether a failure is recorded as an attempt (and journaled as one): always
+ * for a job with failure settings (a budget, a policy, a run time-out) or
+ * earlier attempts, or when the NACK says anything docket adds. A bare NACK
+ * or a lease that ran out on a plain Disque job keeps nothing, as Disque.
+ */
+export function recordsAttempt(
+  job: { retryBudget: number; backoff: unknown; runTimeoutMs: unknown; attempts: unknown },
+  options: NackOptions | undefined,
+): boolean {
+  if (job.retryBudget >= 0 || job.backoff !== undefined) return true;
+  if (job.runTimeoutMs !== undefined || job.attempts !== undefined) return true;
+  if (!options) return false;
+  return (
+    options.delayMs !== undefined ||
+    options.backoff === true ||
+    options.error !== undefined ||
+    options.timedOut === true ||
+    options.retries !== undefined
+  );
+}
+
+/**
+ * The wait before a failed job is queued again: NACK … DELAY, else with
+ * NACK … BACKOFF the job's policy (the server default when it has none) for
+ * its `failures`-th failure, else 0 (at once).
+ */
+export function failureWaitMs(
+  options: NackOptions | undefined,
+  policy: BackoffPolicy | undefined,
+  defaults: FailureDefaults,
+  failures: number,
+  draw: () => number,
+): number {
+  if (options?.delayMs !== undefined) return options.delayMs;
+  if (options?.backoff !== true) return 0;
+  const used = policy ?? defaults.backoff;
+  return backoffDelayMs(used, failures, used.jitter ? draw() : 0);
+}

@@ -1,5 +1,5 @@
 import { BrokerError, type AddJobRequest } from "./contract.js";
-import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, inRange } from "./limits.js";
+import { MAX_COUNT, MAX_DELAY_MS, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, inRange } from "./limits.js";
 
 export const DEFAULT_TTL_SECONDS = 86_400;
 
@@ -52,6 +52,9 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   }
   if (req.retryBudget !== undefined) {
     inRange(req.retryBudget, "retries", 0, MAX_COUNT, "retries must be a non negative integer");
+  }
+  if (req.runTimeoutMs !== undefined) {
+    inRange(req.runTimeoutMs, "RUNTIMEOUT", 1, MAX_DELAY_MS, "RUNTIMEOUT must be a positive number of ms");
   }
   if (req.maxlen !== undefined) {
     inRange(req.maxlen, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");

@@ -1,11 +1,11 @@
 import type { Clock } from "../core/clock.js";
 import type { Broker } from "../core/contract.js";
-import { effectiveFsync, type ServerConfig } from "../config.js";
+import { effectiveFsync, failureDefaults, type ServerConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import { Engine } from "./embedded/engine/index.js";
-import { Journal, type FsyncPolicy, type JournalFs } from "./embedded/journal/index.js";
+import { Journal, type JournalFs } from "./embedded/journal/index.js";
 import { createRedisBroker, type RedisBroker } from "./redis/index.js";
-import { WriteGate, type InfoSections, type Store } from "./store.js";
+import { WriteGate, type InfoSections, type Store, type StoreSettings } from "./store.js";
 import { RedisTicker, Ticker } from "./ticker.js";
 
 export interface StoreDeps {
@@ -55,6 +55,7 @@ export class EmbeddedStore implements Store {
       onWake: () => ticker?.arm(),
       onChange: (change) => this.journal?.append(change),
     });
+    this.engine.configureFailures(failureDefaults(config));
     this.ticker = ticker = new Ticker(this.engine, deps.clock);
     this.gate = gateOf(this);
   }
@@ -98,8 +99,9 @@ export class EmbeddedStore implements Store {
     return this.engine.dataBytes();
   }
 
-  configure(settings: { maxJobSize: number; fsync: FsyncPolicy }): void {
+  configure(settings: StoreSettings): void {
     this.engine.maxJobSize = settings.maxJobSize;
+    this.engine.configureFailures(settings.failures);
     this.journal?.setFsync(settings.fsync);
   }
 
@@ -144,6 +146,7 @@ export class RedisStore implements Store {
       maxJobSize: config.maxJobSize,
       logger: deps.logger,
     });
+    this.broker.configureFailures(failureDefaults(config));
     this.ticker = new RedisTicker(this.broker, deps.clock, (error) =>
       deps.logger.warn({ err: error.message }, "redis timers failed"),
     );
@@ -189,8 +192,9 @@ export class RedisStore implements Store {
     return 0;
   }
 
-  configure(settings: { maxJobSize: number }): void {
+  configure(settings: StoreSettings): void {
     this.broker.maxJobSize = settings.maxJobSize;
+    this.broker.configureFailures(settings.failures);
   }
 
   announce(): Promise<void> {

@@ -1,4 +1,10 @@
-import { BrokerError, type Awaitable, type Broker, type Delivery } from "../core/contract.js";
+import {
+  BrokerError,
+  type Awaitable,
+  type Broker,
+  type Delivery,
+  type FailureDefaults,
+} from "../core/contract.js";
 import type { FsyncPolicy } from "./embedded/journal/index.js";
 
 /** INFO sections, by name: field → value */
@@ -34,13 +40,21 @@ export interface Store {
   /** job data held in this process, for --maxmemory (0 on Redis: the jobs live there) */
   dataBytes(): number;
   /** the settings CONFIG SET may change for a running store */
-  configure(settings: { maxJobSize: number; fsync: FsyncPolicy }): void;
+  configure(settings: StoreSettings): void;
   /** the other servers of a deployment see this one's state (CLUSTER LEAVING) now */
   announce(): Promise<void>;
   /** BGREWRITEAOF: "in-progress" when one runs already, undefined without a journal */
   compact(): "started" | "in-progress" | undefined;
   /** each delivery's queue and wait (add-to-fetch latency); stores that cannot tell ignore it */
   observeDeliveries(observe: (queue: string, createdAt: number, now: number) => void): void;
+}
+
+/** What CONFIG SET may change in a running store. */
+export interface StoreSettings {
+  maxJobSize: number;
+  fsync: FsyncPolicy;
+  /** default-retries, default-backoff, dead-letter-cap, result-ttl */
+  failures: FailureDefaults;
 }
 
 /** What the gate needs of a store: the Broker's durability and release, and the refusal. */

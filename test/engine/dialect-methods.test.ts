@@ -143,7 +143,7 @@ describe("retries budget and dead letters (takeanumber)", () => {
     const ids = ["a", "b", "c"].map((body) => h.add("q", body, { retryBudget: 0, clientKey: `e-${body}` }));
     for (const id of ids) assert.equal(sync(h.engine.retryJob("q", id)), "deadlettered");
     assert.equal(sync(h.engine.deadLetters("q", 2)).length, 2);
-    assert.equal(sync(h.engine.redrive("q", 2)), 2);
+    assert.equal(sync(h.engine.redrive("q", { count: 2 })), 2);
     const redriven = h.changes.filter((c) => c.type === "redrive");
     assert.equal(redriven.length, 2);
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b"]);
@@ -152,8 +152,8 @@ describe("retries budget and dead letters (takeanumber)", () => {
     assert.equal(fresh.clientKey, "e-a");
     assert.equal(fresh.retryBudgetLeft, 0);
     assert.deepEqual(bodies(sync(h.engine.deadLetters("q", 10))), ["c"]);
-    assert.equal(sync(h.engine.redrive("q", 10)), 1);
-    assert.equal(sync(h.engine.redrive("q", 10)), 0);
+    assert.equal(sync(h.engine.redrive("q", { count: 10 })), 1);
+    assert.equal(sync(h.engine.redrive("q", { count: 10 })), 0);
     assert.equal(sync(h.engine.queueCounts(["q"]))[0]!.total, 3);
   });
 });

@@ -18,7 +18,7 @@ describe("engine data bytes", () => {
     assert.equal(h.engine.dataBytes(), cost(5000) + cost(1));
     assert.equal(sync(h.engine.retryJob("q", dead)), "deadlettered");
     assert.equal(h.engine.dataBytes(), cost(5000) + cost(1), "a dead letter still holds its job");
-    assert.equal(sync(h.engine.redrive("q", 10)), 1);
+    assert.equal(sync(h.engine.redrive("q", { count: 10 })), 1);
     assert.equal(h.engine.dataBytes(), cost(5000) + cost(1));
     assert.equal(sync(h.engine.deleteJobs([big])), 1);
     assert.equal(h.engine.dataBytes(), cost(1));

@@ -25,6 +25,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   UNAUTHORIZED: 401,
   NOTFOUND: 404,
   NOQUEUE: 404,
+  // no result kept for the job (never acked with one, or past result-ttl)
+  NORESULT: 404,
   TOOLARGE: 413,
   UNSUPPORTED: 415,
   INTERNAL: 500,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from "fastify";
-import type { JobInfo } from "../../core/contract.js";
+import { parseBackoff } from "../../core/failures.js";
 import { checkQueueName } from "../../core/limits.js";
 import {
   checkSize,
@@ -10,7 +10,7 @@ import {
   type HttpContext,
 } from "./context.js";
 import { HttpError } from "./errors.js";
-import { deliveryJson, jobJson, noJob } from "./native-json.js";
+import { deliveryJson, existingJob, jobJson, noJob } from "./native-json.js";
 import {
   addIntegers,
   addJsonBody,
@@ -25,7 +25,7 @@ import {
 
 /**
  * The native routes about single jobs: add, fetch (long poll), show, body,
- * ack, nack, working and delete.
+ * working and delete (ack and nack: native-failures.ts).
  */
 export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { broker } = ctx;
@@ -41,6 +41,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
       maxlen: opts.maxlen,
       replicate: opts.replicate,
       retryBudget: opts.retries,
+      backoff: opts.backoff === undefined ? undefined : parseBackoff(opts.backoff),
+      runTimeoutMs: opts.runTimeout,
       placement: opts.front ? "front" : "creation",
     });
     await whenDurable(ctx);
@@ -54,7 +56,8 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
       schema: {
         summary: "Add a job",
         description:
-          "JSON request: an envelope {body, encoding?, ttl?, retry?, delay?, maxlen?, front?}. " +
+          "JSON request: an envelope {body, encoding?, ttl?, retry?, delay?, maxlen?, front?, retries?, " +
+          "backoff?, runTimeout?}. " +
           "Any other content type: the request body is the job's bytes, options in the query string.",
         params: queueParams,
         querystring: addRawQuery,
@@ -118,11 +121,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
     },
   );
 
-  const existing = async (id: string): Promise<JobInfo> => {
-    const info = await broker.show(id);
-    if (!info) throw noJob(id);
-    return info;
-  };
+  const existing = (id: string) => existingJob(ctx, id);
 
   app.get<{ Params: { id: string }; Querystring: { encoding?: BodyEncoding } }>(
     "/v1/jobs/:id",
@@ -142,39 +141,6 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
     async (request, reply) => {
       const info = await existing(request.params.id);
       return reply.type("application/octet-stream").send(info.body);
-    },
-  );
-
-  app.post<{ Params: { id: string } }>(
-    "/v1/jobs/:id/ack",
-    {
-      config: { write: true },
-      schema: { summary: "Acknowledge a job (it is done and removed)", params: idParams, response: errors },
-    },
-    async (request) => {
-      await existing(request.params.id);
-      const acked = await broker.ackJobs([request.params.id]);
-      await whenDurable(ctx);
-      return { acked };
-    },
-  );
-
-  app.post<{ Params: { id: string } }>(
-    "/v1/jobs/:id/nack",
-    {
-      config: { write: true },
-      schema: {
-        summary: "Negative acknowledge: put a delivered job back in its queue now",
-        description: "nacked is 0 when the job was not delivered (queued, delayed, or RETRY 0).",
-        params: idParams,
-        response: errors,
-      },
-    },
-    async (request) => {
-      await existing(request.params.id);
-      const nacked = await broker.nack([request.params.id]);
-      await whenDurable(ctx);
-      return { nacked };
     },
   );
 

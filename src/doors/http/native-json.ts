@@ -1,4 +1,14 @@
-import type { DeadLetterInfo, Delivery, JobInfo, QueueStats } from "../../core/contract.js";
+import type {
+  Attempt,
+  Broker,
+  DeadLetterInfo,
+  Delivery,
+  JobInfo,
+  JobResult,
+  QueuePolicy,
+  QueueStats,
+} from "../../core/contract.js";
+import { formatBackoff } from "../../core/failures.js";
 import { encodeBody, type BodyEncoding } from "./context.js";
 import { HttpError } from "./errors.js";
 
@@ -15,7 +25,13 @@ export function deliveryJson(d: Delivery, encoding?: BodyEncoding) {
     ...encodeBody(d.body, encoding),
     nacks: d.nacks,
     additionalDeliveries: d.additionalDeliveries,
+    retriesLeft: d.retryBudgetLeft ?? -1,
+    runTimeout: d.runTimeoutMs ?? null,
   };
+}
+
+function attemptsJson(attempts: readonly Attempt[] | undefined) {
+  return (attempts ?? []).map((a) => ({ at: a.at, cause: a.cause, error: a.error }));
 }
 
 export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
@@ -34,6 +50,13 @@ export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
     additionalDeliveries: j.additionalDeliveries,
     requeueAt: j.requeueAt,
     awakeAt: j.awakeAt,
+    // failure handling (docs/failures.md): -1 = unlimited, null = none
+    retries: j.retryBudget ?? -1,
+    retriesLeft: j.retryBudgetLeft ?? -1,
+    backoff: j.backoff === undefined ? null : formatBackoff(j.backoff),
+    runTimeout: j.runTimeoutMs ?? null,
+    backoffUntil: j.backoffUntil ?? null,
+    attempts: attemptsJson(j.attempts),
     ...encodeBody(j.body, encoding),
   };
 }
@@ -47,6 +70,30 @@ export function deadLetterJson(d: DeadLetterInfo, encoding?: BodyEncoding) {
     ...(d.clientKey === undefined ? {} : { eventId: d.clientKey }),
     reason: d.reason,
     at: d.at,
+    retries: d.retryBudget,
+    attempts: attemptsJson(d.attempts),
+  };
+}
+
+export function resultJson(r: JobResult, encoding?: BodyEncoding) {
+  const { body, encoding: used } = encodeBody(r.body, encoding);
+  return {
+    id: r.id,
+    queue: r.queue,
+    result: body,
+    encoding: used,
+    completedAt: r.completedAt,
+    expiresAt: r.expiresAt,
+  };
+}
+
+/** every setting of a queue's policy; null: the server's default */
+export function policyJson(p: QueuePolicy) {
+  return {
+    retries: p.retryBudget ?? null,
+    backoff: p.backoff === undefined ? null : formatBackoff(p.backoff),
+    runTimeout: p.runTimeoutMs ?? null,
+    deadLetterCap: p.deadLetterCap ?? null,
   };
 }
 
@@ -56,4 +103,11 @@ export function statsJson(s: QueueStats) {
 
 export function noJob(id: string): HttpError {
   return new HttpError("NOJOB", `Job not known in the context of this node: ${id}`);
+}
+
+/** The job, or a 404 NOJOB. */
+export async function existingJob(ctx: { broker: Broker }, id: string): Promise<JobInfo> {
+  const info = await ctx.broker.show(id);
+  if (!info) throw noJob(id);
+  return info;
 }

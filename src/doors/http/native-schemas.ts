@@ -1,4 +1,11 @@
-import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TIMEOUT_MS, MAX_TTL_SECONDS } from "../../core/limits.js";
+import {
+  MAX_COUNT,
+  MAX_DELAY_MS,
+  MAX_RETRY_SECONDS,
+  MAX_TIMEOUT_MS,
+  MAX_TTL_SECONDS,
+} from "../../core/limits.js";
+import { MAX_HTTP_LISTING_COUNT } from "../../core/listing-limits.js";
 import { errorSchema } from "./errors.js";
 
 /**
@@ -53,10 +60,26 @@ export const addOptions = {
     type: "integer",
     minimum: 0,
     maximum: MAX_COUNT,
-    description: "retries (takeanumber RETRY) allowed before the job goes to the dead-letter list",
+    description:
+      "failures (nack, a lease that ran out) allowed before the job goes to the dead-letter list; " +
+      "default: the queue's policy, else default-retries",
+  },
+  runTimeout: {
+    type: "integer",
+    minimum: 1,
+    maximum: MAX_DELAY_MS,
+    description: "ms a Worker lets its handler run; default: the queue's policy, else none",
   },
 } as const;
 export const addIntegers = Object.keys(addOptions);
+
+/** a backoff policy's text form: fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter] */
+export const backoffText = {
+  type: "string",
+  minLength: 1,
+  maxLength: 64,
+  description: "fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter] (docs/failures.md)",
+} as const;
 
 export const addJsonBody = {
   type: "object",
@@ -66,6 +89,7 @@ export const addJsonBody = {
     body: { description: "the job: any JSON value (or a string, with encoding utf8/base64)" },
     encoding: { type: "string", enum: ["json", "utf8", "base64"], default: "json" },
     front: { type: "boolean", description: "serve before every job already queued" },
+    backoff: backoffText,
     ...addOptions,
   },
 } as const;
@@ -73,7 +97,7 @@ export const addJsonBody = {
 export const addRawQuery = {
   type: "object",
   additionalProperties: false,
-  properties: { ...addOptions, front: { type: "boolean" } },
+  properties: { ...addOptions, backoff: backoffText, front: { type: "boolean" } },
 } as const;
 
 export const fetchBody = {
@@ -111,5 +135,107 @@ export interface AddOptions {
   maxlen?: number;
   replicate?: number;
   retries?: number;
+  backoff?: string;
+  runTimeout?: number;
   front?: boolean;
 }
+
+// ------------------------------------------------------------ failures (docs/failures.md)
+
+const encodingField = { type: "string", enum: ["json", "utf8", "base64"] } as const;
+
+/** an error text: its first MAX_ERROR_BYTES bytes are kept, longer text is cut */
+const MAX_ERROR_TEXT = 65_536;
+
+export const nackBody = {
+  type: ["object", "null"],
+  additionalProperties: false,
+  properties: {
+    delay: {
+      type: "integer",
+      minimum: 0,
+      maximum: MAX_DELAY_MS,
+      description: "ms to wait before the job is queued again (not with backoff)",
+    },
+    backoff: { type: "boolean", description: "wait as the job's backoff policy says" },
+    error: {
+      type: "string",
+      maxLength: MAX_ERROR_TEXT,
+      description: "why the attempt failed (its first 1024 bytes are kept)",
+    },
+    timedOut: { type: "boolean", description: "the handler ran past its run time-out" },
+    retries: {
+      type: "integer",
+      minimum: 0,
+      maximum: MAX_COUNT,
+      description: "the budget of a job that has none, less its earlier failures",
+    },
+  },
+} as const;
+export const nackIntegers = ["delay", "retries"];
+
+export interface NackBody {
+  delay?: number;
+  backoff?: boolean;
+  error?: string;
+  timedOut?: boolean;
+  retries?: number;
+}
+
+export const ackBody = {
+  type: ["object", "null"],
+  additionalProperties: false,
+  properties: {
+    result: { description: "what the job produced: any JSON value (or a string, with encoding utf8/base64)" },
+    encoding: { ...encodingField, default: "json" },
+  },
+} as const;
+
+/** Which dead letters a redrive or purge takes: the oldest count, these ids, or all (the default). */
+export const selectionBody = {
+  type: ["object", "null"],
+  additionalProperties: false,
+  properties: {
+    count: { type: "integer", minimum: 1, maximum: MAX_COUNT, description: "the oldest count" },
+    ids: {
+      type: "array",
+      minItems: 1,
+      maxItems: MAX_HTTP_LISTING_COUNT,
+      items: { type: "string", maxLength: 64 },
+      description: "these dead letters (by their job ids)",
+    },
+    all: { type: "boolean", description: "every dead letter of the queue (the default)" },
+  },
+} as const;
+
+export interface SelectionBody {
+  count?: number;
+  ids?: string[];
+  all?: boolean;
+}
+
+/** A queue's failure policy; null or absent: the server's default. */
+export const policyBody = {
+  type: "object",
+  additionalProperties: false,
+  properties: {
+    retries: { type: ["integer", "null"], minimum: 0, maximum: MAX_COUNT },
+    backoff: { ...backoffText, type: ["string", "null"] },
+    runTimeout: { type: ["integer", "null"], minimum: 1, maximum: MAX_DELAY_MS },
+    deadLetterCap: { type: ["integer", "null"], minimum: 0, maximum: MAX_COUNT },
+  },
+} as const;
+export const policyIntegers = ["retries", "runTimeout", "deadLetterCap"];
+
+export interface PolicyBody {
+  retries?: number | null;
+  backoff?: string | null;
+  runTimeout?: number | null;
+  deadLetterCap?: number | null;
+}
+
+export const encodingOnlyQuery = {
+  type: "object",
+  additionalProperties: false,
+  properties: { encoding: encodingField },
+} as const;

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "./context.js";
 import { registerQueueAdminRoutes } from "./native-admin.js";
+import { registerDeadLetterRoutes } from "./native-deadletters.js";
+import { registerFailureRoutes } from "./native-failures.js";
 import { registerJobRoutes } from "./native-jobs.js";
 import { registerQueueRoutes } from "./native-queues.js";
 
@@ -11,6 +13,8 @@ import { registerQueueRoutes } from "./native-queues.js";
  */
 export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   registerJobRoutes(app, ctx);
+  registerFailureRoutes(app, ctx);
   registerQueueRoutes(app, ctx);
+  registerDeadLetterRoutes(app, ctx);
   registerQueueAdminRoutes(app, ctx);
 }

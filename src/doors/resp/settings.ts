@@ -26,6 +26,10 @@ const CONFIG_ORDER = [
   "slowlog-max-len",
   "latency-monitor-threshold",
   "client-output-limit",
+  "default-retries",
+  "default-backoff",
+  "dead-letter-cap",
+  "result-ttl",
 ];
 
 /** The settings CONFIG GET/SET show, by their CONFIG name, in CONFIG GET's order. */

@@ -1,6 +1,7 @@
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import {
   JOB_STATES,
+  type Attempt,
   type Awaitable,
   type JobInfo,
   type JobScanOptions,
@@ -8,6 +9,7 @@ import {
   type QueueScanOptions,
   type ScanResult,
 } from "../../../core/contract.js";
+import { formatBackoff } from "../../../core/failures.js";
 import { MAX_BUSYLOOP_JOBS, MAX_BUSYLOOP_NAMES } from "../../../core/listing-limits.js";
 import { andThen } from "../../../util/awaitable.js";
 import { errorOf, intOrFail, parseIntArg, queueArg, str, word } from "../args.js";
@@ -21,7 +23,29 @@ type Spec = CommandSpec<RespContext>;
 
 // ------------------------------------------------------------ inspection
 
-/** SHOW's flat 30-element array. */
+/** An attempt as SHOW and DEADLETTER show it: [ms-time, cause, error]. */
+export function attemptsReply(attempts: readonly Attempt[]): Reply {
+  return attempts.map((attempt) => [attempt.at, attempt.cause, attempt.error]);
+}
+
+/**
+ * docket's failure fields, after Disque's: only those the job has, so the
+ * SHOW of a job added by a plain Disque client is Disque's, byte for byte.
+ */
+function failureFields(job: JobInfo): Reply[] {
+  const out: Reply[] = [];
+  if (job.retryBudget !== undefined) out.push("retries", job.retryBudget);
+  if (job.retryBudgetLeft !== undefined) out.push("retries-left", job.retryBudgetLeft);
+  if (job.backoff !== undefined) out.push("backoff", formatBackoff(job.backoff));
+  if (job.runTimeoutMs !== undefined) out.push("run-timeout", job.runTimeoutMs);
+  if (job.backoffUntil !== null && job.backoffUntil !== undefined)
+    out.push("backoff-until", job.backoffUntil);
+  if (job.attempts !== undefined && job.attempts.length > 0)
+    out.push("attempts", attemptsReply(job.attempts));
+  return out;
+}
+
+/** SHOW's flat 30-element array, then the failure fields the job has. */
 export function showReply(job: JobInfo, nodeId: string): Reply {
   const now = job.observedAt;
   // Disque's queue time: when a delayed job is first queued, else its next re-queue.
@@ -60,6 +84,7 @@ export function showReply(job: JobInfo, nodeId: string): Reply {
     Math.max(0, awakeAt - now),
     "body",
     job.body,
+    ...failureFields(job),
   ];
 }
 
@@ -104,6 +129,10 @@ function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
       stats.jobsOut,
       "pause",
       stats.pause,
+      // docket's: only when non-zero, so a plain Disque queue's QSTAT is Disque's
+      ...(stats.backingOff > 0 || stats.deadLetters > 0
+        ? ["backoff", stats.backingOff, "dead-letters", stats.deadLetters]
+        : []),
     ];
   });
 }
@@ -268,7 +297,7 @@ export const disqueInspectCommands: Spec[] = [
     arity: -1,
     flags: ["readonly"],
     group: "disque",
-    summary: "Iterate over jobs with a cursor",
+    summary: "Iterate over jobs with a cursor (STATE backoff: the jobs waiting out a backoff)",
     syntax: "JSCAN [cursor] [COUNT n] [BUSYLOOP] [QUEUE q] [STATE s ...] [REPLY all|id]",
     handler: jscan,
   },

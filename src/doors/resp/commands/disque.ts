@@ -8,6 +8,7 @@ import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
 import { disqueInspectCommands } from "./disque-inspect.js";
 import { replyWhenDurable } from "../durable.js";
+import { backoffArg, parseAck, parseNack, retriesArg, runTimeoutArg } from "../failure-args.js";
 import { ownBuffer } from "../transport/words.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
@@ -38,6 +39,12 @@ function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
       req.delay = boundedArg(args[++i], "DELAY", 0, MAX_TTL_SECONDS, message);
     } else if (option === "maxlen" && hasValue) {
       req.maxlen = boundedArg(args[++i], "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
+    } else if (option === "retries" && hasValue) {
+      req.retryBudget = retriesArg(args[++i]);
+    } else if (option === "backoff" && hasValue) {
+      req.backoff = backoffArg(args[++i]);
+    } else if (option === "runtimeout" && hasValue) {
+      req.runTimeoutMs = runTimeoutArg(args[++i]);
     } else if (option === "async") {
       async = true;
     } else {
@@ -58,14 +65,27 @@ function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 
 // ------------------------------------------------------------------ GETJOB
 
-function jobReply(job: Delivery, withCounters: boolean): Reply {
-  if (!withCounters) return [job.queue, job.id, job.body];
-  return [job.queue, job.id, job.body, "nacks", job.nacks, "additional-deliveries", job.additionalDeliveries];
+/** GETJOB's job: plain, WITHCOUNTERS, or WITHDETAILS (the counters, the budget left and the run time-out). */
+type JobDetail = "none" | "counters" | "details";
+
+function jobReply(job: Delivery, detail: JobDetail): Reply {
+  if (detail === "none") return [job.queue, job.id, job.body];
+  const counters = [
+    job.queue,
+    job.id,
+    job.body,
+    "nacks",
+    job.nacks,
+    "additional-deliveries",
+    job.additionalDeliveries,
+  ];
+  if (detail === "counters") return counters;
+  return [...counters, "retries-left", job.retryBudgetLeft ?? -1, "run-timeout", job.runTimeoutMs ?? 0];
 }
 
 function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   let nohang = false;
-  let withCounters = false;
+  let detail: JobDetail = "none";
   let timeoutMs = 0;
   let count = 1;
   let from = -1;
@@ -73,7 +93,8 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
     if (option === "nohang") nohang = true;
-    else if (option === "withcounters") withCounters = true;
+    else if (option === "withcounters") detail = detail === "details" ? detail : "counters";
+    else if (option === "withdetails") detail = "details";
     else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args[++i]!);
     else if (option === "count" && hasValue) {
       count = boundedArg(args[++i], "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
@@ -90,7 +111,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   const wait = new ClientWait(client, ctx.server);
   const toReply = (jobs: Delivery[] | null): Reply => {
     if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
-    return jobs.map((job) => jobReply(job, withCounters));
+    return jobs.map((job) => jobReply(job, detail));
   };
   const result = ctx.broker.getJobs({
     queues,
@@ -112,7 +133,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 
 // ------------------------------------------------------- id-list commands
 
-type IdCommand = "ackJobs" | "fastAck" | "nack" | "enqueue" | "dequeue" | "deleteJobs";
+type IdCommand = "fastAck" | "enqueue" | "dequeue" | "deleteJobs";
 
 /** The commands that take a list of ids and answer how many they changed. */
 function idListCommand(method: IdCommand): Spec["handler"] {
@@ -120,6 +141,20 @@ function idListCommand(method: IdCommand): Spec["handler"] {
     const ids = idsOf(args, 1);
     return andThen(ctx.broker[method](ids), (n) => replyWhenDurable(ctx, n, false));
   };
+}
+
+/** ACKJOB id … [RESULT bytes] */
+function ackjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { ids, result } = parseAck(args, ctx.server.config.maxJobSize);
+  const acked = result === undefined ? ctx.broker.ackJobs(ids) : ctx.broker.ackJobs(ids, result);
+  return andThen(acked, (n) => replyWhenDurable(ctx, n, false));
+}
+
+/** NACK id … [DELAY ms] [BACKOFF] [ERROR text] [TIMEDOUT] [RETRIES n] */
+function nack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  const { ids, options } = parseNack(args);
+  const nacked = options === undefined ? ctx.broker.nack(ids) : ctx.broker.nack(ids, options);
+  return andThen(nacked, (n) => replyWhenDurable(ctx, n, false));
 }
 
 function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
@@ -151,7 +186,9 @@ export const disqueCommands: Spec[] = [
     flags: ["write", "denyoom", "fast"],
     group: "disque",
     summary: "Add a job to a queue; replies with its id once it is durable",
-    syntax: "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC]",
+    syntax:
+      "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC] " +
+      "[RETRIES n] [BACKOFF policy] [RUNTIMEOUT ms]",
     handler: addjob,
   },
   {
@@ -160,7 +197,7 @@ export const disqueCommands: Spec[] = [
     flags: ["write", "fast", "blocking"],
     group: "disque",
     summary: "Take jobs from the first queues that have them, blocking until one arrives",
-    syntax: "GETJOB [NOHANG] [TIMEOUT ms] [COUNT n] [WITHCOUNTERS] FROM queue [queue ...]",
+    syntax: "GETJOB [NOHANG] [TIMEOUT ms] [COUNT n] [WITHCOUNTERS|WITHDETAILS] FROM queue [queue ...]",
     handler: getjob,
   },
   {
@@ -168,9 +205,9 @@ export const disqueCommands: Spec[] = [
     arity: -1,
     flags: ["write", "fast"],
     group: "disque",
-    summary: "Acknowledge jobs: they are done and removed",
-    syntax: "ACKJOB id [id ...]",
-    handler: idListCommand("ackJobs"),
+    summary: "Acknowledge jobs: they are done and removed (RESULT: kept for result-ttl seconds)",
+    syntax: "ACKJOB id [id ...] [RESULT bytes]",
+    handler: ackjob,
   },
   {
     name: "fastack",
@@ -186,9 +223,11 @@ export const disqueCommands: Spec[] = [
     arity: -1,
     flags: ["write", "denyoom", "fast"],
     group: "disque",
-    summary: "Put delivered jobs back in their queue at once, counting a nack",
-    syntax: "NACK id [id ...]",
-    handler: idListCommand("nack"),
+    summary:
+      "Fail delivered jobs: each spends a retry and is queued again (at once, after DELAY or BACKOFF) " +
+      "or dead-lettered when none is left",
+    syntax: "NACK id [id ...] [DELAY ms] [BACKOFF] [ERROR text] [TIMEDOUT] [RETRIES n]",
+    handler: nack,
   },
   {
     name: "enqueue",

@@ -1,48 +1,43 @@
 import { ClientWait } from "../wait.js";
 import type { JobWaitOutcome } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
-import { MAX_COUNT } from "../../../core/limits.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, timeoutArg } from "../args.js";
+import { SYNTAX_ERROR, errorOf, timeoutArg, word } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { SimpleString, type Reply } from "../transport/reply.js";
+import { deadLetterCommands } from "./deadletters.js";
 
-/** docket's own RESP commands, beyond Disque's: WAITJOB (docs/client.md) and dead letters (docs/dialects.md). */
+/** docket's own RESP commands, beyond Disque's: WAITJOB and RESULT (docs/client.md, docs/failures.md) and dead letters. */
 
 type Spec = CommandSpec<RespContext>;
 
 /**
- * WAITJOB id [timeout-ms]: blocks until the job is no longer known.
- * `+acked`, `+deleted`, `+expired` (what removed it while waited on), `+gone`
- * (not known when asked), `$-1` on time-out. Time-out 0 or none = forever.
+ * WAITJOB id [timeout-ms] [WITHRESULT]: blocks until the job is no longer
+ * known. `+acked`, `+deleted`, `+expired` (what removed it while waited on),
+ * `+gone` (not known when asked), `$-1` on time-out. Time-out 0 or none =
+ * forever. WITHRESULT: `[outcome, result or nil]` (`[nil, nil]` on time-out).
  */
 function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  if (args.length > 3) throw errorOf(SYNTAX_ERROR);
+  let end = args.length;
+  const withResult = end > 2 && word(args[end - 1]!) === "withresult";
+  if (withResult) end--;
+  if (end > 3) throw errorOf(SYNTAX_ERROR);
   const id = args[1]!.toString("latin1");
-  const timeoutMs = args.length === 3 ? timeoutArg(args[2]!) : 0;
+  const timeoutMs = end === 3 ? timeoutArg(args[2]!) : 0;
   const wait = new ClientWait(ctx.client);
-  return andThen(wait.watch(ctx.broker.waitJob(id, timeoutMs, wait.signal)), (outcome: JobWaitOutcome) =>
+  return andThen(wait.watch(ctx.broker.waitJob(id, timeoutMs, wait.signal)), (outcome: JobWaitOutcome) => {
+    const reply = outcome === null ? null : new SimpleString(outcome);
+    if (!withResult) return replyWhenDurable(ctx, reply, false);
+    const result = outcome === "acked" ? ctx.broker.result(id) : null;
     // An ack is answered once durable; so is the news that a job was acked.
-    replyWhenDurable(ctx, outcome === null ? null : new SimpleString(outcome), false),
-  );
+    return andThen(result, (kept) => replyWhenDurable(ctx, [reply, kept?.body ?? null], false));
+  });
 }
 
-function countArg(arg: Buffer | undefined): number {
-  if (arg === undefined) return Number.MAX_SAFE_INTEGER;
-  return boundedArg(arg, "count", 1, MAX_COUNT, "count must be a positive integer");
-}
-
-function deadletters(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const count = countArg(args[2]);
-  return andThen(ctx.broker.deadLetters(queueArg(args[1]!), count), (letters) =>
-    letters.map((letter) => [letter.id, letter.body, letter.reason, letter.at]),
-  );
-}
-
-function redrive(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const count = countArg(args[2]);
-  return andThen(ctx.broker.redrive(queueArg(args[1]!), { count: count }), (n) => replyWhenDurable(ctx, n, false));
+/** RESULT id: what ACKJOB … RESULT left, while it is kept, else nil. */
+function result(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+  return andThen(ctx.broker.result(args[1]!.toString("latin1")), (kept) => kept?.body ?? null);
 }
 
 export const docketCommands: Spec[] = [
@@ -51,26 +46,20 @@ export const docketCommands: Spec[] = [
     arity: -2,
     flags: ["blocking", "readonly"],
     group: "docket",
-    summary: "Block until a job is acknowledged, deleted or expired (or the time-out passes)",
-    syntax: "WAITJOB id [timeout-ms]",
+    summary:
+      "Block until a job is acknowledged, deleted or expired (or the time-out passes); " +
+      "WITHRESULT: [outcome, result]",
+    syntax: "WAITJOB id [timeout-ms] [WITHRESULT]",
     handler: waitjob,
   },
   {
-    name: "deadletters",
-    arity: -2,
-    flags: ["readonly"],
+    name: "result",
+    arity: 2,
+    flags: ["readonly", "fast"],
     group: "docket",
-    summary: "The queue's dead letters, oldest first: [id, body, reason, ms-time] each",
-    syntax: "DEADLETTERS queue [count]",
-    handler: deadletters,
+    summary: "The result an ACKJOB … RESULT kept (for result-ttl seconds), or nil",
+    syntax: "RESULT id",
+    handler: result,
   },
-  {
-    name: "redrive",
-    arity: -2,
-    flags: ["write"],
-    group: "docket",
-    summary: "Queue the oldest dead letters again as fresh jobs (all when no count); replies how many",
-    syntax: "REDRIVE queue [count]",
-    handler: redrive,
-  },
+  ...deadLetterCommands,
 ];

@@ -107,6 +107,13 @@ function statsSection(ctx: RespContext, stats: BrokerStats | undefined): Section
       total_jobs_acked: stats.acked,
       total_jobs_expired: stats.expired,
       total_jobs_requeued: stats.requeued,
+      // failure handling (docs/failures.md)
+      total_jobs_retried: stats.retried,
+      total_jobs_dead_lettered: stats.deadLettered,
+      total_jobs_timed_out: stats.timedOut,
+      total_dead_letters_evicted: stats.deadLettersEvicted,
+      results_kept: stats.results,
+      result_bytes: stats.resultBytes,
     }),
     evicted_clients: ctx.server.memoryInfo().evictedClients,
   };
@@ -195,6 +202,7 @@ async function sections(ctx: RespContext, withCommandStats: boolean): Promise<Re
         registered_jobs: stats.jobs,
         jobs_queued: stats.jobsByState.queued,
         jobs_active: stats.jobsByState.active,
+        jobs_backoff: stats.jobsByState.backoff,
       },
       queues: { registered_queues: stats.queues },
     }),

@@ -1,8 +1,8 @@
-import type { DeadLetterInfo } from "../../../core/contract.js";
+import type { DeadLetterInfo, DeadLetterSelection } from "../../../core/contract.js";
 import type { Job } from "./job.js";
 import { jobBytes } from "./memory.js";
 
-/** One dead-lettered job: the job as it was, why and when it left the live set. */
+/** One dead-lettered job: the job as it was (its attempts included), why and when it left the live set. */
 export interface DeadLetter {
   job: Job;
   reason: string;
@@ -12,24 +12,31 @@ export interface DeadLetter {
 
 /**
  * The dead-letter lists, one per queue, oldest first: jobs that exhausted
- * their retries. They stay until redriven, flushed (QFLUSH, FLUSHALL).
+ * their retries. They stay until redriven, purged, evicted past their
+ * queue's cap, or flushed (QFLUSH, FLUSHALL). Also indexed by job id.
  */
 export class DeadLetters {
   private readonly lists = new Map<string, DeadLetter[]>();
+  private readonly byId = new Map<string, DeadLetter>();
   /** what the letters' jobs are counted for against --maxmemory (see memory.ts) */
   bytes = 0;
 
   get size(): number {
-    let n = 0;
-    for (const list of this.lists.values()) n += list.length;
-    return n;
+    return this.byId.size;
   }
 
   add(letter: DeadLetter): void {
+    const id = letter.job.id;
+    if (this.byId.has(id)) this.remove(letter.job.queue, id);
     this.bytes += jobBytes(letter.job);
+    this.byId.set(id, letter);
     const list = this.lists.get(letter.job.queue);
     if (list) list.push(letter);
     else this.lists.set(letter.job.queue, [letter]);
+  }
+
+  get(id: string): DeadLetter | undefined {
+    return this.byId.get(id);
   }
 
   count(queue: string): number {
@@ -50,6 +57,22 @@ export class DeadLetters {
     return taken;
   }
 
+  /** Removes and returns the selected letters of the queue, oldest first (unknown ids are ignored). */
+  takeSelected(queue: string, which: DeadLetterSelection): DeadLetter[] {
+    if ("count" in which) return this.take(queue, which.count);
+    const list = this.lists.get(queue);
+    if (!list) return [];
+    const wanted = new Set(which.ids);
+    const taken: DeadLetter[] = [];
+    const kept: DeadLetter[] = [];
+    for (const letter of list) (wanted.has(letter.job.id) ? taken : kept).push(letter);
+    if (taken.length === 0) return taken;
+    this.release(taken);
+    if (kept.length === 0) this.lists.delete(queue);
+    else this.lists.set(queue, kept);
+    return taken;
+  }
+
   dropQueue(queue: string): void {
     this.release(this.lists.get(queue) ?? []);
     this.lists.delete(queue);
@@ -57,19 +80,20 @@ export class DeadLetters {
 
   clear(): void {
     this.lists.clear();
+    this.byId.clear();
     this.bytes = 0;
   }
 
   private release(letters: DeadLetter[]): void {
-    for (const letter of letters) this.bytes -= jobBytes(letter.job);
+    for (const letter of letters) {
+      this.bytes -= jobBytes(letter.job);
+      this.byId.delete(letter.job.id);
+    }
   }
 
-  /** Removes one letter by its job id (a redrive replayed from the journal). */
+  /** Removes one letter by its job id (a redrive replayed from the journal; "" finds its queue). */
   remove(queue: string, id: string): void {
-    const list = this.lists.get(queue);
-    const at = list?.findIndex((letter) => letter.job.id === id) ?? -1;
-    if (list && at >= 0) this.release(list.splice(at, 1));
-    if (list?.length === 0) this.lists.delete(queue);
+    this.takeSelected(queue || (this.byId.get(id)?.job.queue ?? ""), { ids: [id] });
   }
 
   *all(): IterableIterator<DeadLetter> {
@@ -91,5 +115,7 @@ export function deadLetterInfo(letter: DeadLetter): DeadLetterInfo {
     clientKey: job.clientKey,
     reason: letter.reason,
     at: letter.at,
+    retryBudget: job.retryBudget,
+    attempts: job.attempts?.slice() ?? [],
   };
 }

@@ -1,8 +1,6 @@
-import { type DeadLetterInfo, type JobLookup, type QueueCounts } from "../../../core/contract.js";
-import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
-import { Job } from "./job.js";
+import { type JobLookup, type QueueCounts } from "../../../core/contract.js";
+import type { Job } from "./job.js";
 import { Notifier } from "./blocked.js";
-import { deadLetterInfo } from "./deadletters.js";
 import { RestoringEngine } from "./restoring.js";
 import { eventKey } from "./state.js";
 
@@ -34,19 +32,8 @@ export abstract class DialectEngine extends RestoringEngine {
     this.runDue();
     const job = this.findInQueue(queue, id, "id");
     if (!job) return null;
-    const now = this.clock.now();
-    if (job.retryBudgetLeft === 0) {
-      this.forget(job);
-      const reason = "retries exhausted";
-      this.deadLetterLists.add({ job, reason, at: now });
-      this.emit({ type: "deadletter", id: job.id, queue: job.queue, reason, at: now });
-      this.jobLeft(job.id, "deadletter");
-      return "deadlettered";
-    }
-    if (job.retryBudgetLeft > 0) job.retryBudgetLeft--;
-    // Back at its own place (its rank is kept): served before the jobs queued behind it.
-    this.requeueAt(job, job.rank, now);
-    return "requeued";
+    // A failure: back at its own place (its rank is kept), served before the jobs queued behind it.
+    return this.fail(job, "nack", undefined, job.rank, this.clock.now());
   }
 
   requeueFirst(queue: string, ref: string, by: JobLookup): number {
@@ -107,39 +94,5 @@ export abstract class DialectEngine extends RestoringEngine {
       const deadline = timeoutMs > 0 ? now + timeoutMs : 0;
       this.blocked.block(new Notifier(consumer, names, deadline, resolve), signal);
     });
-  }
-
-  deadLetters(queue: string, count: number): DeadLetterInfo[] {
-    this.runDue();
-    return this.deadLetterLists.peek(queue, Math.min(count, MAX_LISTING_COUNT)).map(deadLetterInfo);
-  }
-
-  redrive(queue: string, count: number): number {
-    this.runDue();
-    const now = this.clock.now();
-    const letters = this.deadLetterLists.take(queue, count);
-    for (const { job: old } of letters) {
-      const job = new Job(
-        this.ids.next(old.ttl, old.retry),
-        this.nextSeq++,
-        old.queue,
-        old.body,
-        now,
-        old.ttl,
-        old.retry,
-        0,
-        old.repl,
-      );
-      if (old.clientKey !== undefined && !this.eventIds.has(eventKey(old.queue, old.clientKey))) {
-        job.clientKey = old.clientKey;
-      }
-      job.retryBudget = job.retryBudgetLeft = old.retryBudget;
-      this.track(job);
-      this.totals.added++;
-      this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });
-      this.enqueueJob(job, now);
-      this.schedule(job);
-    }
-    return letters.length;
   }
 }

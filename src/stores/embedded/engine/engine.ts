@@ -3,7 +3,7 @@ import {
   type AddJobRequest,
   type AddJobResult,
   type Broker,
-  type NackPlacement,
+  type NackOptions,
   type BrokerStats,
   type Delivery,
   type GetJobsRequest,
@@ -27,7 +27,8 @@ import { checkIds } from "../../../core/job-id-check.js";
 import { foldPauseOps } from "../../../core/pause-ops.js";
 import { JobScanFilter } from "../../../core/job-scan.js";
 import { checkLeaseSeconds } from "../../../core/lease.js";
-import { DialectEngine } from "./dialects.js";
+import { FailureCommands } from "./failure-commands.js";
+import { checkNackOptions, jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
 
 export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
@@ -37,7 +38,7 @@ export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
  * synchronous. It owns no sockets, files or timers: time comes from the
  * injected clock, and a driver calls `runDue()` when `nextWakeAt()` comes.
  */
-export class Engine extends DialectEngine implements Broker {
+export class Engine extends FailureCommands implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
@@ -61,7 +62,10 @@ export class Engine extends DialectEngine implements Broker {
     const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (eventId !== undefined) job.clientKey = eventId;
-    if (req.retryBudget !== undefined) job.retryBudget = job.retryBudgetLeft = req.retryBudget;
+    const failure = jobFailureSettings(req, this.policies.get(req.queue), this.failureDefaults);
+    if (failure.retryBudget >= 0) job.retryBudget = job.retryBudgetLeft = failure.retryBudget;
+    if (failure.backoff !== undefined) job.backoff = failure.backoff;
+    if (failure.runTimeoutMs !== undefined) job.runTimeoutMs = failure.runTimeoutMs;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });
@@ -112,8 +116,11 @@ export class Engine extends DialectEngine implements Broker {
     return taken;
   }
 
-  ackJobs(ids: string[]): number {
-    return this.removeEach(ids, "ack");
+  ackJobs(ids: string[], result?: Buffer): number {
+    if (result !== undefined && result.length > this.maxJobSize) {
+      throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${this.maxJobSize}`);
+    }
+    return this.removeEach(ids, "ack", result);
   }
 
   fastAck(ids: string[]): number {
@@ -124,7 +131,7 @@ export class Engine extends DialectEngine implements Broker {
     return this.removeEach(ids, "deljob");
   }
 
-  private removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): number {
+  private removeEach(ids: string[], reason: "ack" | "fastack" | "deljob", result?: Buffer): number {
     this.runDue();
     checkIds(ids);
     let removed = 0;
@@ -132,14 +139,31 @@ export class Engine extends DialectEngine implements Broker {
       const job = this.jobs.get(id);
       if (!job) continue;
       if (reason === "ack") this.totals.acked++;
+      if (result !== undefined) this.keepResult(job, result, this.clock.now());
       this.removeJob(job, reason);
       removed++;
     }
     return removed;
   }
 
-  nack(ids: string[], placement: NackPlacement = "own"): number {
-    return this.putBack(ids, placement === "back" ? "nack-to-back" : "nack");
+  /** Each job's failure (failing.ts): at its own place, or behind every job queued now (emq's nak). */
+  nack(ids: string[], options?: NackOptions): number {
+    this.runDue();
+    checkIds(ids);
+    checkNackOptions(options);
+    const now = this.clock.now();
+    let failed = 0;
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job || job.queued) continue;
+      // at-most-once: never a second delivery
+      if (job.retry === 0 && job.everQueued) continue;
+      failed++;
+      // Behind every job queued now, ahead of every job added later: the next sequence number.
+      const rank = options?.placement === "back" ? this.nextSeq++ : job.rank;
+      this.fail(job, "nack", options, rank, now);
+    }
+    return failed;
   }
 
   enqueue(ids: string[]): number {
@@ -150,7 +174,7 @@ export class Engine extends DialectEngine implements Broker {
     return this.putBack(ids, "release");
   }
 
-  private putBack(ids: string[], how: "nack" | "nack-to-back" | "enqueue" | "release"): number {
+  private putBack(ids: string[], how: "enqueue" | "release"): number {
     this.runDue();
     checkIds(ids);
     const now = this.clock.now();
@@ -161,15 +185,9 @@ export class Engine extends DialectEngine implements Broker {
       // at-most-once: never a second delivery (a released job was never handed over)
       if (job.retry === 0 && job.everQueued && how !== "release") continue;
       moved++;
-      if (how === "nack-to-back") {
-        // Behind every job queued now, ahead of every job added later: the next sequence number.
-        this.requeueAt(job, this.nextSeq++, now);
-        continue;
-      }
       job.awakeAt = 0;
       if (how !== "release") {
-        if (how === "nack") job.nacks++;
-        else if (job.everQueued) job.additionalDeliveries++;
+        if (job.everQueued) job.additionalDeliveries++;
         this.emit({ type: "counters", id, nacks: job.nacks, additionalDeliveries: job.additionalDeliveries });
       }
       // A release records nothing: after a restart every delivered job is queued again anyway.
@@ -264,6 +282,8 @@ export class Engine extends DialectEngine implements Broker {
       jobsIn: queue.jobsIn,
       jobsOut: queue.jobsOut,
       pause: queue.pause,
+      backingOff: this.backingOffByQueue.get(name) ?? 0,
+      deadLetters: this.deadLetterLists.count(name),
     };
   }
 
@@ -331,6 +351,9 @@ export class Engine extends DialectEngine implements Broker {
     this.taskNumbers.clear();
     this.liveByQueue.clear();
     this.deadLetterLists.clear();
+    this.backingOffByQueue.clear();
+    this.results.clear();
+    this.policies.clear();
     this.blocked.rearmTimers();
     for (const queue of [...this.queues.values()]) {
       if (queue.waiters.size === 0) this.forgetQueue(queue);
@@ -342,17 +365,28 @@ export class Engine extends DialectEngine implements Broker {
 
   stats(): BrokerStats {
     this.runDue();
-    const jobsByState: Record<JobState, number> = { "wait-repl": 0, active: 0, queued: 0, acked: 0 };
+    const jobsByState: Record<JobState, number> = {
+      "wait-repl": 0,
+      active: 0,
+      queued: 0,
+      acked: 0,
+      backoff: 0,
+    };
     let queued = 0;
     for (const queue of this.queues.values()) queued += queue.ready.size;
+    let backoff = 0;
+    for (const count of this.backingOffByQueue.values()) backoff += count;
     jobsByState.queued = queued;
-    jobsByState.active = this.jobs.size - queued;
+    jobsByState.backoff = backoff;
+    jobsByState.active = this.jobs.size - queued - backoff;
     return {
       jobs: this.jobs.size,
       queues: this.queues.size,
       jobsByState,
       blockedClients: this.blocked.size,
       ...this.totals,
+      results: this.results.size,
+      resultBytes: this.results.bodyBytes,
     };
   }
 
@@ -364,7 +398,8 @@ export class Engine extends DialectEngine implements Broker {
   waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
     this.runDue();
     checkIds([id]);
-    if (!this.jobs.has(id)) return "gone";
+    // A job acked with a kept result is known to have been acked.
+    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
     if (signal?.aborted) return null;
     const now = this.clock.now();
     return new Promise((resolve) => {

@@ -1,4 +1,4 @@
-import type { JobInfo } from "../../../core/contract.js";
+import type { Attempt, BackoffPolicy, JobInfo } from "../../../core/contract.js";
 
 /** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
 const UNSET = -1073741824; // -(2 ** 30)
@@ -22,12 +22,16 @@ function offset(at: number, createdAt: number): number {
 export const SMALL_BODY_BYTES = 1024;
 const QUEUED = 1;
 const EVER_QUEUED = 2;
+const BACKING_OFF = 4;
 
-/** okq's and takeanumber's per-job extras: absent on plain Disque jobs. */
+/** The extras of dialect and failing jobs (event id, retry budget, backoff, attempts): absent on plain Disque jobs. */
 interface DialectFields {
   eventId: string | undefined;
   retries: number;
   retriesLeft: number;
+  backoff: BackoffPolicy | undefined;
+  runTimeoutMs: number | undefined;
+  attempts: Attempt[] | undefined;
 }
 
 /**
@@ -102,6 +106,14 @@ export class Job {
     this.flags = value ? this.flags | EVER_QUEUED : this.flags & ~EVER_QUEUED;
   }
 
+  /** waiting out a backoff until awakeAt (state `backoff`), not a delay */
+  get backingOff(): boolean {
+    return (this.flags & BACKING_OFF) !== 0;
+  }
+  set backingOff(value: boolean) {
+    this.flags = value ? this.flags | BACKING_OFF : this.flags & ~BACKING_OFF;
+  }
+
   /** when a delayed job becomes queued */
   get awakeAt(): number {
     return this.awakeOffset === UNSET ? 0 : this.createdAt + this.awakeOffset;
@@ -150,8 +162,39 @@ export class Job {
     if (value !== -1 || this.dialect) this.dialectFields().retriesLeft = value;
   }
 
+  /** NACK … BACKOFF's policy, when the job has its own (else the server default at failure time) */
+  get backoff(): BackoffPolicy | undefined {
+    return this.dialect?.backoff;
+  }
+  set backoff(value: BackoffPolicy | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().backoff = value;
+  }
+
+  /** ms a Worker lets its handler run, when set */
+  get runTimeoutMs(): number | undefined {
+    return this.dialect?.runTimeoutMs;
+  }
+  set runTimeoutMs(value: number | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().runTimeoutMs = value;
+  }
+
+  /** the last failed attempts, oldest first */
+  get attempts(): Attempt[] | undefined {
+    return this.dialect?.attempts;
+  }
+  set attempts(value: Attempt[] | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().attempts = value;
+  }
+
   private dialectFields(): DialectFields {
-    return (this.dialect ??= { eventId: undefined, retries: -1, retriesLeft: -1 });
+    return (this.dialect ??= {
+      eventId: undefined,
+      retries: -1,
+      retriesLeft: -1,
+      backoff: undefined,
+      runTimeoutMs: undefined,
+      attempts: undefined,
+    });
   }
 
   get expiresAt(): number {
@@ -183,7 +226,7 @@ export class Job {
       id: this.id,
       seq: this.seq,
       queue: this.queue,
-      state: this.queued ? "queued" : "active",
+      state: this.queued ? "queued" : this.backingOff ? "backoff" : "active",
       repl: this.repl,
       ttl: this.ttl,
       createdAt: this.createdAt,
@@ -194,12 +237,20 @@ export class Job {
       additionalDeliveries: this.additionalDeliveries,
       requeueAt: this.requeueAt === 0 ? null : this.nextRequeueAt(now),
       awakeAt: Number.isFinite(wake) ? wake : null,
-      delayedUntil: this.awakeAt === 0 ? null : this.awakeAt,
+      delayedUntil: this.awakeAt === 0 || this.backingOff ? null : this.awakeAt,
+      backoffUntil: this.backingOff ? this.awakeAt : null,
       body: this.body,
       observedAt: now,
     };
     if (this.clientKey !== undefined) info.clientKey = this.clientKey;
-    if (this.retryBudgetLeft >= 0) info.retryBudgetLeft = this.retryBudgetLeft;
+    if (this.dialect) {
+      const side = this.dialect;
+      if (side.retries >= 0) info.retryBudget = side.retries;
+      if (side.retriesLeft >= 0) info.retryBudgetLeft = side.retriesLeft;
+      if (side.backoff !== undefined) info.backoff = side.backoff;
+      if (side.runTimeoutMs !== undefined) info.runTimeoutMs = side.runTimeoutMs;
+      if (side.attempts !== undefined) info.attempts = side.attempts.slice();
+    }
     return info;
   }
 }

@@ -1,11 +1,12 @@
-import { type PauseState } from "../../../core/contract.js";
+import type { Attempt, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
+import { withAttempt } from "../../../core/failures.js";
 import { Job } from "./job.js";
 import type { Change, StoredJob } from "../../../core/changes.js";
 import { type DeadLetter } from "./deadletters.js";
-import { EngineState } from "./state.js";
+import { FailingState } from "./failing.js";
 
 /** Recovery and snapshots: what the journal calls to rebuild and to read the state. */
-export abstract class RestoringEngine extends EngineState {
+export abstract class RestoringEngine extends FailingState {
   // Used only by src/journal at start-up and for snapshots; none of them emits a change.
 
   /** Jobs with a RETRY budget whose TTL had passed when their record was replayed, until the replay ends. */
@@ -52,8 +53,20 @@ export abstract class RestoringEngine extends EngineState {
       case "retry":
         this.restoreRetry(change.id, change.rank, change.retriesLeft, change.nacks);
         break;
+      case "failed":
+        this.restoreFailure(change);
+        break;
       case "deadletter":
-        this.restoreDeadLetter(change.id, change.reason, change.at);
+        this.restoreDeadLetter(change.id, change.reason, change.at, undefined, change.attempt);
+        break;
+      case "deadpurge":
+        for (const id of change.ids) this.deadLetterLists.remove(change.queue, id);
+        break;
+      case "result":
+        this.restoreResult(change);
+        break;
+      case "policy":
+        this.restorePolicy(change.queue, change.policy);
         break;
       case "redrive":
         this.deadLetterLists.remove(change.queue, change.deadId);
@@ -94,9 +107,12 @@ export abstract class RestoringEngine extends EngineState {
     if (stored.clientKey !== undefined) job.clientKey = stored.clientKey;
     if (stored.retryBudget !== undefined) job.retryBudget = stored.retryBudget;
     if (stored.retryBudgetLeft !== undefined) job.retryBudgetLeft = stored.retryBudgetLeft;
+    restoreFailureFields(job, stored);
     this.track(job);
-    if (stored.awakeAt > now) job.awakeAt = stored.awakeAt;
-    else {
+    if (stored.awakeAt > now) {
+      job.awakeAt = stored.awakeAt;
+      if (stored.backingOff) this.setBackingOff(job, true);
+    } else {
       this.enqueueJob(job, now);
       // Its re-queue time rolls forward from when it was first queued, as it does live.
       if (job.retry > 0) job.requeueAt = (stored.awakeAt || stored.createdAt) + job.retry * 1000;
@@ -155,7 +171,7 @@ export abstract class RestoringEngine extends EngineState {
 
   /** Bytes of job data held (live jobs and dead letters, bodies plus an estimated overhead): O(1). */
   dataBytes(): number {
-    return this.liveJobBytes + this.deadLetterLists.bytes;
+    return this.liveJobBytes + this.deadLetterLists.bytes + this.results.bytes;
   }
 
   /** Live jobs: what jobsFrom(0) yields. */
@@ -184,8 +200,58 @@ export abstract class RestoringEngine extends EngineState {
     this.schedule(job);
   }
 
+  /** A failure that kept the job, replayed: its whole failure state after it. */
+  protected restoreFailure(change: Extract<Change, { type: "failed" }>): void {
+    const job = this.jobs.get(change.id);
+    if (!job) {
+      const held = this.expiredInReplay.get(change.id);
+      if (held) held.attempts = withAttempt(held.attempts, change.attempt);
+      return;
+    }
+    const now = this.clock.now();
+    this.unqueueJob(job);
+    job.rank = change.rank;
+    if (change.rank >= this.nextSeq) this.nextSeq = change.rank + 1;
+    job.nacks = change.nacks;
+    job.additionalDeliveries = change.additionalDeliveries;
+    job.retryBudget = change.retryBudget;
+    job.retryBudgetLeft = change.retryBudgetLeft;
+    job.attempts = withAttempt(job.attempts, change.attempt);
+    if (change.awakeAt > now) {
+      job.awakeAt = change.awakeAt;
+      job.requeueAt = 0;
+      this.setBackingOff(job, true);
+    } else {
+      job.awakeAt = 0;
+      this.enqueueJob(job, now);
+    }
+    this.schedule(job);
+  }
+
+  /** A result read back (a change or a snapshot); dropped when it has expired. */
+  restoreResult(result: JobResult): void {
+    const { id, queue, body, completedAt, expiresAt } = result;
+    this.results.keep({ id, queue, body, completedAt, expiresAt }, this.clock.now());
+  }
+
+  /** A queue's policy read back (a change or a snapshot); {} removes it. */
+  restorePolicy(queue: string, policy: QueuePolicy): void {
+    if (Object.keys(policy).length === 0) this.policies.delete(queue);
+    else this.policies.set(queue, policy);
+  }
+
+  /** Every kept result, for snapshots. */
+  resultEntries(): IterableIterator<JobResult> {
+    return this.results.values();
+  }
+
+  /** Every queue policy, for snapshots. */
+  policyEntries(): IterableIterator<[string, QueuePolicy]> {
+    return this.policies.entries();
+  }
+
   /** A live job the journal says was dead-lettered; or, from a snapshot, the letter itself. */
-  restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob): void {
+  restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob, attempt?: Attempt): void {
     let job = this.jobs.get(id);
     stored ??= this.expiredInReplay.get(id);
     if (job) this.forget(job);
@@ -205,8 +271,10 @@ export abstract class RestoringEngine extends EngineState {
       this.taskNumbers.note(stored.queue, stored.clientKey);
       job.retryBudget = stored.retryBudget ?? -1;
       job.retryBudgetLeft = stored.retryBudgetLeft ?? -1;
+      restoreFailureFields(job, stored);
       this.restoreNextSeq(stored.seq + 1);
     } else return;
+    if (attempt) job.attempts = withAttempt(job.attempts, attempt);
     this.deadLetterLists.add({ job, reason, at });
   }
 
@@ -221,4 +289,11 @@ export abstract class RestoringEngine extends EngineState {
     for (const queue of this.queues.values()) if (queue.pause !== "none") out.push([queue.name, queue.pause]);
     return out;
   }
+}
+
+/** The failure settings and attempts a stored job carries (absent on plain Disque jobs). */
+function restoreFailureFields(job: Job, stored: StoredJob): void {
+  if (stored.backoff !== undefined) job.backoff = stored.backoff;
+  if (stored.runTimeoutMs !== undefined) job.runTimeoutMs = stored.runTimeoutMs;
+  if (stored.attempts !== undefined && stored.attempts.length > 0) job.attempts = stored.attempts.slice();
 }

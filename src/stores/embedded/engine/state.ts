@@ -11,6 +11,7 @@ import { type Blocked, BlockedClients, type JobLeaveReason } from "./blocked.js"
 import { DeadLetters } from "./deadletters.js";
 import { ConsumerRegistrations } from "../../../core/registrations.js";
 import { jobBytes } from "./memory.js";
+import { Results } from "./results.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -77,7 +78,21 @@ export abstract class EngineState {
   );
   /** heap entries allowed beyond twice the live ones before stale entries are dropped */
   protected timerSlack = 1024;
-  protected readonly totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+  protected readonly totals = {
+    added: 0,
+    delivered: 0,
+    acked: 0,
+    expired: 0,
+    requeued: 0,
+    retried: 0,
+    deadLettered: 0,
+    timedOut: 0,
+    deadLettersEvicted: 0,
+  };
+  /** ACKJOB … RESULT: kept until they expire */
+  protected readonly results = new Results();
+  /** jobs in state `backoff`, per queue (QSTAT) */
+  protected readonly backingOffByQueue = new Map<string, number>();
   /** okq event ids: `queue NUL eventId` → live job */
   protected readonly eventIds = new Map<string, Job>();
   /** TaskQ task ids, per queue */
@@ -118,13 +133,14 @@ export abstract class EngineState {
 
   /** When `runDue()` next has work, or Infinity. */
   nextWakeAt(): number {
-    const next = this.timers.peekTime();
+    const next = Math.min(this.timers.peekTime(), this.results.nextExpiry());
     return this.queues.size > 0 ? Math.min(next, this.nextGcAt) : next;
   }
 
   /** Runs every timer that is due on the clock: expiries, delays, re-queues, time-outs. */
   runDue(): void {
     const now = this.clock.now();
+    this.results.expire(now);
     let entry: Job | Blocked | undefined;
     while ((entry = this.timers.popDue(now)) !== undefined) {
       if (!(entry instanceof Job)) {
@@ -154,18 +170,24 @@ export abstract class EngineState {
       // as it was never delivered, this is not an additional delivery.
       job.awakeAt = 0;
       if (job.everQueued) {
-        job.additionalDeliveries++;
         this.totals.requeued++;
-        this.emit({
-          type: "counters",
-          id: job.id,
-          nacks: job.nacks,
-          additionalDeliveries: job.additionalDeliveries,
-        });
-      }
-      this.enqueueJob(job, now);
+        // the lease ran out: a failure (it may dead-letter the job)
+        if (this.leaseRanOut(job, now) === "deadlettered") return;
+      } else this.enqueueJob(job, now);
     }
     this.schedule(job);
+  }
+
+  /** A delivered job's lease ran out: the one failure path (failing.ts) queues it again or dead-letters it. */
+  protected abstract leaseRanOut(job: Job, now: number): "requeued" | "deadlettered";
+
+  /** Marks a job as waiting out a backoff (or no longer), keeping the per-queue count. */
+  protected setBackingOff(job: Job, on: boolean): void {
+    if (job.backingOff === on) return;
+    job.backingOff = on;
+    const count = (this.backingOffByQueue.get(job.queue) ?? 0) + (on ? 1 : -1);
+    if (count > 0) this.backingOffByQueue.set(job.queue, count);
+    else this.backingOffByQueue.delete(job.queue);
   }
 
   protected schedule(job: Job): void {
@@ -233,6 +255,7 @@ export abstract class EngineState {
   /** Puts a job into its queue's ready list, at its place, and serves waiters. */
   protected enqueueJob(job: Job, now: number): void {
     const queue = this.queueFor(job.queue, now);
+    if (job.backingOff) this.setBackingOff(job, false);
     job.queued = true;
     job.everQueued = true;
     job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
@@ -306,6 +329,7 @@ export abstract class EngineState {
   /** Takes a job out of every live index without recording anything. */
   protected forget(job: Job): void {
     this.unqueueJob(job);
+    if (job.backingOff) this.setBackingOff(job, false);
     if (this.jobs.delete(job.id)) this.liveJobBytes -= jobBytes(job);
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
@@ -352,6 +376,8 @@ export function delivery(job: Job): Delivery {
     additionalDeliveries: job.additionalDeliveries,
   };
   if (job.clientKey !== undefined) out.clientKey = job.clientKey;
+  if (job.retryBudgetLeft >= 0) out.retryBudgetLeft = job.retryBudgetLeft;
+  if (job.runTimeoutMs !== undefined) out.runTimeoutMs = job.runTimeoutMs;
   return out;
 }
 

@@ -1,0 +1,103 @@
+import {
+  BrokerError,
+  type DeadLetterInfo,
+  type DeadLetterSelection,
+  type FailureDefaults,
+  type JobResult,
+  type QueuePolicy,
+} from "../../../core/contract.js";
+import { checkQueuePolicy } from "../../../core/failures.js";
+import { MAX_QUEUE_POLICIES } from "../../../core/limits.js";
+import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
+import { deadLetterInfo } from "./deadletters.js";
+import { DialectEngine } from "./dialects.js";
+import { Job } from "./job.js";
+import { eventKey } from "./state.js";
+
+/** The failure commands (docs/failures.md): results, dead letters, queue policies, server defaults. */
+export abstract class FailureCommands extends DialectEngine {
+  result(id: string): JobResult | null {
+    this.runDue();
+    const kept = this.results.get(id, this.clock.now());
+    return kept ? { ...kept, body: Buffer.from(kept.body) } : null;
+  }
+
+  deadLetters(queue: string, count: number): DeadLetterInfo[] {
+    this.runDue();
+    return this.deadLetterLists.peek(queue, Math.min(count, MAX_LISTING_COUNT)).map(deadLetterInfo);
+  }
+
+  deadLetter(id: string): DeadLetterInfo | null {
+    this.runDue();
+    const letter = this.deadLetterLists.get(id);
+    return letter ? deadLetterInfo(letter) : null;
+  }
+
+  redrive(queue: string, which: DeadLetterSelection): number {
+    this.runDue();
+    const now = this.clock.now();
+    const letters = this.deadLetterLists.takeSelected(queue, which);
+    for (const { job: old } of letters) {
+      const job = new Job(
+        this.ids.next(old.ttl, old.retry),
+        this.nextSeq++,
+        old.queue,
+        old.body,
+        now,
+        old.ttl,
+        old.retry,
+        0,
+        old.repl,
+      );
+      if (old.clientKey !== undefined && !this.eventIds.has(eventKey(old.queue, old.clientKey))) {
+        job.clientKey = old.clientKey;
+      }
+      // a fresh budget and no attempts; its policy and run time-out stay
+      job.retryBudget = job.retryBudgetLeft = old.retryBudget;
+      job.backoff = old.backoff;
+      job.runTimeoutMs = old.runTimeoutMs;
+      this.track(job);
+      this.totals.added++;
+      this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });
+      this.enqueueJob(job, now);
+      this.schedule(job);
+    }
+    return letters.length;
+  }
+
+  purgeDeadLetters(queue: string, which: DeadLetterSelection): number {
+    this.runDue();
+    const purged = this.deadLetterLists.takeSelected(queue, which);
+    if (purged.length > 0) {
+      this.emit({ type: "deadpurge", queue, ids: purged.map((letter) => letter.job.id), reason: "purge" });
+    }
+    return purged.length;
+  }
+
+  queuePolicy(queue: string): QueuePolicy {
+    return { ...this.policies.get(queue) };
+  }
+
+  setQueuePolicy(queue: string, policy: QueuePolicy): QueuePolicy {
+    checkQueuePolicy(policy);
+    const kept: QueuePolicy = {};
+    if (policy.retryBudget !== undefined) kept.retryBudget = policy.retryBudget;
+    if (policy.backoff !== undefined) kept.backoff = { ...policy.backoff };
+    if (policy.runTimeoutMs !== undefined) kept.runTimeoutMs = policy.runTimeoutMs;
+    if (policy.deadLetterCap !== undefined) kept.deadLetterCap = policy.deadLetterCap;
+    const empty = Object.keys(kept).length === 0;
+    if (!empty && !this.policies.has(queue) && this.policies.size >= MAX_QUEUE_POLICIES) {
+      throw new BrokerError("ERR", `too many queue policies (at most ${MAX_QUEUE_POLICIES})`);
+    }
+    this.emit({ type: "policy", queue, policy: kept });
+    if (empty) this.policies.delete(queue);
+    else this.policies.set(queue, kept);
+    // a lower cap applies at once
+    if (kept.deadLetterCap !== undefined) this.enforceDeadLetterCap(queue);
+    return { ...kept };
+  }
+
+  configureFailures(defaults: FailureDefaults): void {
+    this.failureDefaults = { ...defaults };
+  }
+}
