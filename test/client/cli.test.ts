@@ -175,6 +175,7 @@ describe("examples/ run as written", () => {
       const id = /^added (D-\S+)$/m.exec(producer.stdout)?.[1];
       assert.ok(id, producer.stdout);
       assert.match(producer.stdout, new RegExp(`^job ${id.replace(/[+/]/g, "\\$&")} (acked|gone)$`, "m"));
+      assert.match(producer.stdout, /^result \{"sentAt":"\d{4}-\d\d-\d\dT[^"]+Z"\}$/m);
       assert.match(out, /sending "hi" to bob@example\.com/);
       assert.ok(out.includes(`done ${id}`), out);
       worker.kill("SIGTERM");
