@@ -194,7 +194,7 @@ forEachStore((open, store) => {
 
     it("is woken by every put-back: NACK, ENQUEUE, retryJob, redrive", async () => {
       const h = await open();
-      const a = await h.add("q", "a", { retryBudget: 0 });
+      const a = await h.add("q", "a", { retryBudget: 1 }); // the NACK spends it, RETRY dead-letters
       await h.take("q");
       const byNack = await h.block({ queues: ["q"] });
       assert.equal(await h.broker.nack([a]), 1);

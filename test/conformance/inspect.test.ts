@@ -63,6 +63,8 @@ forEachStore((open) => {
         jobsIn: 2,
         jobsOut: 1,
         pause: "none",
+        backingOff: 0,
+        deadLetters: 0,
       });
       await h.broker.nack([a]); // every enqueue counts
       await h.take("q", 5); // every fetch counts
@@ -90,20 +92,26 @@ forEachStore((open) => {
       assert.deepEqual(await h.broker.stats(), {
         jobs: 4,
         queues: 3,
-        jobsByState: { "wait-repl": 0, active: 2, queued: 2, acked: 0 },
+        jobsByState: { "wait-repl": 0, active: 2, queued: 2, acked: 0, backoff: 0 },
         blockedClients: 1,
         added: 4,
         delivered: 1,
         acked: 0,
         expired: 0,
         requeued: 0,
+        retried: 0,
+        deadLettered: 0,
+        timedOut: 0,
+        deadLettersEvicted: 0,
+        results: 0,
+        resultBytes: 0,
       });
       await h.advance(5_000); // a re-queued
       assert.equal(await h.broker.ackJobs([a]), 1);
       await h.advance(15_000); // b expires, c queued
       const s = await h.broker.stats();
       assert.deepEqual([s.jobs, s.added, s.delivered, s.acked, s.expired, s.requeued], [2, 4, 1, 1, 1, 1]);
-      assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 2, acked: 0 });
+      assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 2, acked: 0, backoff: 0 });
       assert.equal(await h.state(b), null);
       await h.add("z");
       assert.equal((await h.answer(w))!.length, 1);
@@ -133,7 +141,7 @@ forEachStore((open) => {
       await h.broker.flushAll();
       const s = await h.broker.stats();
       assert.equal(s.jobs, 0);
-      assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 0, acked: 0 });
+      assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 0, acked: 0, backoff: 0 });
       assert.equal(s.blockedClients, 2);
       assert.equal(await h.broker.qstat("a"), null);
       assert.equal(await h.broker.qstat("p"), null);

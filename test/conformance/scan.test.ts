@@ -168,6 +168,8 @@ forEachStore((open) => {
 
     it("QPEEK and dead-letter listings show at most MAX_LISTING_COUNT jobs", async () => {
       const h = await open();
+      // a cap above the listing limit, so that no dead letter is evicted
+      await h.broker.setQueuePolicy("q", { deadLetterCap: MAX_LISTING_COUNT + 5 });
       const ids: string[] = [];
       for (let i = 0; i < MAX_LISTING_COUNT + 5; i++)
         ids.push(await h.add("q", String(i), { retryBudget: 0 }));

@@ -97,8 +97,8 @@ describe("retries budget and dead letters (takeanumber)", () => {
     assert.deepEqual(bodies(sync(h.engine.qpeek("q", 10))), ["a", "b", "c"]);
     assert.equal(sync(h.engine.show(a))!.retryBudgetLeft, 0);
     assert.equal(sync(h.engine.show(a))!.nacks, 1);
-    const retry = h.changes.find((c) => c.type === "retry");
-    assert.ok(retry && retry.type === "retry" && retry.id === a && retry.retriesLeft === 0);
+    const failed = h.changes.find((c) => c.type === "failed");
+    assert.ok(failed && failed.type === "failed" && failed.id === a && failed.retryBudgetLeft === 0);
 
     h.advance(5000);
     assert.equal(sync(h.engine.retryJob("q", a)), "deadlettered");
@@ -121,6 +121,7 @@ describe("retries budget and dead letters (takeanumber)", () => {
       queue: "q",
       reason: "retries exhausted",
       at: T0 + 5000,
+      attempt: { at: T0 + 5000, cause: "nack", error: "" },
     });
     assert.equal(sync(h.engine.retryJob("q", a)), null);
     assert.equal(sync(h.engine.retryJob("other", later)), null);

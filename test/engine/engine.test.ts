@@ -549,6 +549,8 @@ describe("qlen, qpeek, qstat", () => {
       jobsIn: 2,
       jobsOut: 1,
       pause: "none",
+      backingOff: 0,
+      deadLetters: 0,
     });
     sync(h.engine.nack([a])); // every enqueue counts
     h.take("q", 5); // every fetch counts
@@ -741,7 +743,7 @@ describe("flushAll, stats, nodes, changes, wake-ups", () => {
     sync(h.engine.flushAll());
     const s = sync(h.engine.stats());
     assert.equal(s.jobs, 0);
-    assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 0, acked: 0 });
+    assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 0, acked: 0, backoff: 0 });
     assert.equal(s.blockedClients, 2);
     assert.equal(sync(h.engine.qstat("a")), null);
     assert.equal(sync(h.engine.qstat("p")), null);
@@ -774,20 +776,26 @@ describe("flushAll, stats, nodes, changes, wake-ups", () => {
     assert.deepEqual(s, {
       jobs: 4,
       queues: 3,
-      jobsByState: { "wait-repl": 0, active: 2, queued: 2, acked: 0 },
+      jobsByState: { "wait-repl": 0, active: 2, queued: 2, acked: 0, backoff: 0 },
       blockedClients: 1,
       added: 4,
       delivered: 1,
       acked: 0,
       expired: 0,
       requeued: 0,
+      retried: 0,
+      deadLettered: 0,
+      timedOut: 0,
+      deadLettersEvicted: 0,
+      results: 0,
+      resultBytes: 0,
     });
     h.advance(5_000); // a re-queued
     sync(h.engine.ackJobs([a]));
     h.advance(15_000); // b expires, c queued
     s = sync(h.engine.stats());
     assert.deepEqual([s.jobs, s.added, s.delivered, s.acked, s.expired, s.requeued], [2, 4, 1, 1, 1, 1]);
-    assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 2, acked: 0 });
+    assert.deepEqual(s.jobsByState, { "wait-repl": 0, active: 0, queued: 2, acked: 0, backoff: 0 });
     assert.equal(h.state(b), null);
     h.add("z");
     await settle();

@@ -235,9 +235,11 @@ class Sequence {
       {
         jobs: m.jobs.length,
         queues: 0,
-        jobsByState: { "wait-repl": 0, active: m.jobs.length - queued, queued, acked: 0 },
+        jobsByState: { "wait-repl": 0, active: m.jobs.length - queued, queued, acked: 0, backoff: 0 },
         blockedClients: 0,
         ...m.totals,
+        results: 0,
+        resultBytes: 0,
       },
       "stats",
     );

@@ -53,7 +53,18 @@ export const isWellFormedId = (id: string) =>
 export class Model {
   jobs: ModelJob[] = [];
   pauses = new Map<string, PauseState>();
-  totals = { added: 0, delivered: 0, acked: 0, expired: 0, requeued: 0 };
+  /** failures that queue a job again count as retried (no model job has a budget: none is dead-lettered) */
+  totals = {
+    added: 0,
+    delivered: 0,
+    acked: 0,
+    expired: 0,
+    requeued: 0,
+    retried: 0,
+    deadLettered: 0,
+    timedOut: 0,
+    deadLettersEvicted: 0,
+  };
   private nextSeq = 1;
   private nextFront = -1;
 
@@ -97,6 +108,7 @@ export class Model {
         if (job.everQueued) {
           job.additionalDeliveries++;
           this.totals.requeued++;
+          this.totals.retried++;
         }
         this.put(job);
       }
@@ -209,8 +221,10 @@ export class Model {
       const job = this.find(id);
       if (!job || job.state === "queued") continue;
       if (job.retry === 0 && job.everQueued) continue;
-      if (how === "nack") job.nacks++;
-      else if (job.everQueued) job.additionalDeliveries++;
+      if (how === "nack") {
+        job.nacks++;
+        this.totals.retried++;
+      } else if (job.everQueued) job.additionalDeliveries++;
       job.awakeAt = 0;
       this.put(job);
       n++;
@@ -283,6 +297,7 @@ export class Model {
       requeueAt: job.requeueAt === 0 ? null : this.rollForward(job),
       awakeAt: Math.min(...candidates),
       delayedUntil: job.awakeAt === 0 ? null : job.awakeAt,
+      backoffUntil: null,
       observedAt: this.now,
       body: job.body,
     };

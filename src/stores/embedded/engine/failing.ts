@@ -1,5 +1,11 @@
 import { randomBytes } from "node:crypto";
-import type { Attempt, FailureDefaults, JobResult, NackOptions, QueuePolicy } from "../../../core/contract.js";
+import type {
+  Attempt,
+  FailureDefaults,
+  JobResult,
+  NackOptions,
+  QueuePolicy,
+} from "../../../core/contract.js";
 import {
   DEFAULT_FAILURES,
   RETRIES_EXHAUSTED,
