@@ -22,11 +22,15 @@ describe("replayed store: what a restart resets, by design", () => {
     const { id } = s.engine.addJob({ queue: "q", body: Buffer.from("a") });
     s.engine.addJob({ queue: "q", body: Buffer.from("b") });
     s.engine.ackJobs([id]);
-    assert.equal(s.engine.stats().added, 2);
+    const failing = s.engine.addJob({ queue: "f", body: Buffer.from("f"), retryBudget: 0 }).id;
+    assert.equal(s.engine.retryJob("f", failing), "deadlettered");
+    assert.equal(s.engine.stats().added, 3);
+    assert.equal(s.engine.stats().deadLettered, 1);
     assert.equal(s.engine.qstat("q")!.jobsIn, 2);
     await s.reopen();
     const stats = s.engine.stats();
-    assert.deepEqual([stats.added, stats.acked, stats.jobs], [0, 0, 1]);
+    assert.deepEqual([stats.added, stats.acked, stats.jobs, stats.deadLettered], [0, 0, 1, 0]);
+    assert.equal(s.engine.deadLetters("f", 10).length, 1, "the dead letter itself is journaled");
     assert.equal(s.engine.qlen("q"), 1);
   });
 

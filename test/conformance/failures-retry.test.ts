@@ -116,8 +116,6 @@ forEachStore((open) => {
         (await h.broker.deadLetters("q", 10)).map((l) => [l.id, l.attempts.length]),
         [[a, 2]],
       );
-      const stats = await h.broker.stats();
-      assert.deepEqual([stats.retried, stats.deadLettered], [1, 1]);
       assert.equal((await h.broker.qstat("q"))!.deadLetters, 1);
     });
 
@@ -161,7 +159,6 @@ forEachStore((open) => {
           [T0 + 20_000, "lease"],
         ],
       );
-      assert.equal((await h.broker.stats()).deadLettered, 1);
     });
 
     it("a lease that ran out on a plain job re-queues it as before, with no attempt kept", async () => {
@@ -233,7 +230,7 @@ forEachStore((open) => {
       assert.equal(await h.broker.show(many), null);
     });
 
-    it("TIMEDOUT records the cause timeout and counts in stats; ERROR is cut to MAX_ERROR_BYTES", async () => {
+    it("TIMEDOUT records the cause timeout; ERROR is cut to MAX_ERROR_BYTES", async () => {
       const h = await open();
       const a = await h.add("q", "a", { retryBudget: 5 });
       await h.take("q");
@@ -244,8 +241,6 @@ forEachStore((open) => {
       assert.deepEqual(attempts[0], { at: T0, cause: "timeout", error: "timed out after 10 ms" });
       assert.equal(attempts[1]!.cause, "nack");
       assert.equal(attempts[1]!.error, "é".repeat(MAX_ERROR_BYTES / 2));
-      const stats = await h.broker.stats();
-      assert.deepEqual([stats.timedOut, stats.retried], [1, 2]);
     });
 
     it(`only the last ${MAX_ATTEMPTS_KEPT} attempts are kept`, async () => {

@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import type { Broker } from "../../src/core/contract.js";
+import type { Broker, FailureDefaults } from "../../src/core/contract.js";
 import { Engine, type ManualClock } from "../../src/stores/embedded/engine/index.js";
 import { Journal } from "../../src/stores/embedded/journal/index.js";
 import type { StoreFactory } from "./harness.js";
@@ -16,6 +16,9 @@ import type { StoreFactory } from "./harness.js";
 const TMP = existsSync("/dev/shm") ? "/dev/shm" : tmpdir();
 
 export class JournaledEngine {
+  /** the server's failure settings: configuration, given again to the engine at every start (not journaled) */
+  private failureDefaults: FailureDefaults | undefined;
+
   private constructor(
     readonly dir: string,
     readonly clock: ManualClock,
@@ -28,10 +31,26 @@ export class JournaledEngine {
     return new JournaledEngine(dir, clock, engine, journal);
   }
 
-  /** Closes the journal and continues on an engine rebuilt from the data dir. */
-  async reopen(): Promise<void> {
+  /**
+   * Closes the journal and continues on an engine rebuilt from the data dir;
+   * `damage` runs in between (a test's crash: a torn record, a cut file).
+   */
+  async reopen(damage?: (dir: string) => void): Promise<void> {
     await this.journal.close();
+    damage?.(this.dir);
     [this.engine, this.journal] = await openOn(this.clock, this.dir);
+    if (this.failureDefaults) this.engine.configureFailures(this.failureDefaults);
+  }
+
+  /** Writes a snapshot and drops the older files (the journal's compaction). */
+  async compact(): Promise<void> {
+    await this.journal.compact();
+  }
+
+  /** CONFIG SET of the failure settings: kept across restarts, as a server's settings are */
+  configureFailures(defaults: FailureDefaults): void {
+    this.failureDefaults = defaults;
+    this.engine.configureFailures(defaults);
   }
 
   /**
@@ -87,6 +106,9 @@ const OBSERVING = new Set<string>([
   "qscan",
   "queueCounts",
   "deadLetters",
+  "deadLetter",
+  "result",
+  "queuePolicy",
 ]);
 
 /**
@@ -108,6 +130,9 @@ export const replayedStore: StoreFactory = {
         .items.some((job) => job.state === "active" && job.delayedUntil === null);
     const broker = new Proxy({} as Broker, {
       get(_target, prop) {
+        if (prop === "configureFailures") {
+          return (defaults: FailureDefaults) => journaled.configureFailures(defaults);
+        }
         const value: unknown = Reflect.get(journaled.engine, prop);
         if (typeof value !== "function" || typeof prop !== "string") return value;
         if (OBSERVING.has(prop)) {

@@ -20,7 +20,12 @@ export abstract class RestoringEngine extends FailingState {
   finishRestore(): void {
     this.expiredInReplay.clear();
     for (const queue of this.queues.values()) {
-      if (queue.ready.size === 0 && queue.waiters.size === 0 && queue.pause === "none")
+      if (
+        queue.ready.size === 0 &&
+        queue.waiters.size === 0 &&
+        queue.pause === "none" &&
+        !this.backingOffByQueue.has(queue.name)
+      )
         this.forgetQueue(queue);
     }
   }
@@ -111,7 +116,11 @@ export abstract class RestoringEngine extends FailingState {
     this.track(job);
     if (stored.awakeAt > now) {
       job.awakeAt = stored.awakeAt;
-      if (stored.backingOff) this.setBackingOff(job, true);
+      // a job waiting out its backoff keeps its queue known (QSTAT counts it), as it does live
+      if (stored.backingOff) {
+        this.queueFor(queue, now);
+        this.setBackingOff(job, true);
+      }
     } else {
       this.enqueueJob(job, now);
       // Its re-queue time rolls forward from when it was first queued, as it does live.

@@ -232,6 +232,7 @@ export abstract class EngineState {
         queue.ready.size === 0 &&
         queue.waiters.size === 0 &&
         queue.pause === "none" &&
+        !this.backingOffByQueue.has(queue.name) &&
         now - queue.touchedAt >= QUEUE_IDLE_GC_MS
       ) {
         this.forgetQueue(queue);

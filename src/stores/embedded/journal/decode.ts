@@ -2,6 +2,7 @@ import type { StoredJob } from "../engine/restore.js";
 import { SMALL_BODY_BYTES } from "../engine/job.js";
 import { crc32 } from "./checksum.js";
 import { JOB_FIELD_BY_TAG, SAME_AS_FIELDS, blankJob } from "./fields.js";
+import { decodeAttempt, decodeAttempts, decodeBackoff, decodePolicy } from "./failure-values.js";
 import {
   FRAME_HEADER,
   MAX_BODY,
@@ -18,6 +19,18 @@ import {
   T_FLUSHQUEUE,
   T_DEAD_JOB,
   T_TASK_NUMBER,
+  T_FAILED,
+  T_DEADPURGE,
+  T_RESULT,
+  T_POLICY,
+  F_AWAKE,
+  F_RETRIES,
+  F_EXPIRES,
+  F_ATTEMPT,
+  F_IDS,
+  F_POLICY,
+  F_RESULT,
+  PURGE_REASONS,
   MAX_TYPE,
   KIND_F64,
   KIND_U32,
@@ -105,7 +118,45 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
     }
     case T_DEADLETTER: {
       const f = decodeFields(buf, p, end);
-      return { type, id: f.id, reason: f.reasonText, at: f.at };
+      const letter = { type, id: f.id, reason: f.reasonText, at: f.at } as const;
+      return f.attempt === "" ? letter : { ...letter, attempt: decodeAttempt(f.attempt) };
+    }
+    case T_FAILED: {
+      const f = decodeFields(buf, p, end);
+      if (f.attempt === "") throw new RecordFormatError("failure record without its attempt");
+      return {
+        type,
+        id: f.id,
+        rank: f.rank,
+        nacks: f.nacks,
+        additionalDeliveries: f.additional,
+        retryBudget: f.retries,
+        retryBudgetLeft: f.retriesLeft,
+        awakeAt: f.awake,
+        attempt: decodeAttempt(f.attempt),
+      };
+    }
+    case T_DEADPURGE: {
+      const f = decodeFields(buf, p, end);
+      if (f.ids.length % 40 !== 0) throw new RecordFormatError("bad id list");
+      const ids: string[] = [];
+      for (let i = 0; i < f.ids.length; i += 40) ids.push(f.ids.slice(i, i + 40));
+      return { type, queue: f.queue, ids, reason: pick(PURGE_REASONS, f.reason, "purge reason") };
+    }
+    case T_RESULT: {
+      const f = decodeFields(buf, p, end);
+      return {
+        type,
+        id: f.id,
+        queue: f.queue,
+        body: f.result,
+        completedAt: f.at,
+        expiresAt: f.expires,
+      };
+    }
+    case T_POLICY: {
+      const f = decodeFields(buf, p, end);
+      return { type, queue: f.queue, policy: decodePolicy(f.policy) };
     }
     case T_REDRIVE:
       return { type, job: decodeJob(buf, p, end), deadId: decodeFields(buf, p, end).deadId };
@@ -154,6 +205,16 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
       case "utf8":
         fields[row.key] = text(buf, row.wire, p, (p = bytesEnd(buf, p, end)));
         break;
+      case "backoff":
+        fields[row.key] = decodeBackoff(text(buf, "utf8", p, (p = bytesEnd(buf, p, end))));
+        break;
+      case "attempts":
+        fields[row.key] = decodeAttempts(text(buf, "utf8", p, (p = bytesEnd(buf, p, end))));
+        break;
+      case "flag":
+        fields[row.key] = u32(buf, p, end) === 1;
+        p += 4;
+        break;
       case "body": {
         const from = p + 4;
         p = bytesEnd(buf, p, end);
@@ -196,7 +257,16 @@ class Fields {
   at = 0;
   deadId = "";
   manifest = 0;
+  retries = -1;
+  awake = 0;
+  expires = 0;
+  attempt = "";
+  ids = "";
+  policy = "";
+  result: Buffer = EMPTY;
 }
+
+const EMPTY = Buffer.alloc(0);
 
 function decodeFields(buf: Buffer, p: number, end: number): Fields {
   const f = new Fields();
@@ -271,6 +341,33 @@ function decodeFields(buf: Buffer, p: number, end: number): Fields {
         f.manifest = u32(buf, p, end);
         p += 4;
         break;
+      case F_RETRIES:
+        f.retries = u32(buf, p, end);
+        p += 4;
+        break;
+      case F_AWAKE:
+        f.awake = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_EXPIRES:
+        f.expires = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_ATTEMPT:
+        f.attempt = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_IDS:
+        f.ids = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_POLICY:
+        f.policy = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_RESULT: {
+        const from = p + 4;
+        p = bytesEnd(buf, p, end);
+        f.result = Buffer.from(buf.subarray(from, p)); // a copy: the read buffer is reused
+        break;
+      }
       default:
         p = skipField(buf, tag, p, end);
     }

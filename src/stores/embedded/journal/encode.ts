@@ -1,4 +1,6 @@
-import type { PauseState } from "../../../core/contract.js";
+import type { Attempt, BackoffPolicy, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
+import { formatBackoff } from "../../../core/failures.js";
+import { encodeAttempt, encodeAttempts, encodePolicy } from "./failure-values.js";
 import type { EngineChange } from "../engine/changes.js";
 import type { StoredJob } from "../engine/restore.js";
 import { crc32 } from "./checksum.js";
@@ -19,6 +21,18 @@ import {
   T_FLUSHQUEUE,
   T_DEAD_JOB,
   T_TASK_NUMBER,
+  T_FAILED,
+  T_DEADPURGE,
+  T_RESULT,
+  T_POLICY,
+  F_AWAKE,
+  F_RETRIES,
+  F_EXPIRES,
+  F_ATTEMPT,
+  F_IDS,
+  F_POLICY,
+  F_RESULT,
+  PURGE_REASONS,
   F_RANK,
   F_GENERATION,
   F_WALL_TIME,
@@ -236,6 +250,15 @@ function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
         if (typeof value === "string") enc.string(row.tag, value, "latin1");
         else enc.bytes(row.tag, value as Buffer);
         break;
+      case "backoff":
+        enc.string(row.tag, formatBackoff(value as BackoffPolicy), "utf8");
+        break;
+      case "attempts":
+        enc.string(row.tag, encodeAttempts(value as Attempt[]), "utf8");
+        break;
+      case "flag":
+        enc.u32(row.tag, 1);
+        break;
     }
   }
 }
@@ -301,6 +324,25 @@ export function writeSnapshotEnd(enc: RecordEncoder, offset: number, jobs: numbe
   });
 }
 
+/** ACKJOB … RESULT, and each kept result in a snapshot. */
+export function writeResult(enc: RecordEncoder, offset: number, result: JobResult): number {
+  return enc.record(T_RESULT, offset, () => {
+    enc.string(F_ID, result.id, "latin1");
+    enc.string(F_QUEUE, result.queue, "utf8");
+    enc.f64(F_AT, result.completedAt);
+    enc.f64(F_EXPIRES, result.expiresAt);
+    enc.bytes(F_RESULT, result.body);
+  });
+}
+
+/** QPOLICY, and each queue policy in a snapshot. */
+export function writePolicy(enc: RecordEncoder, offset: number, queue: string, policy: QueuePolicy): number {
+  return enc.record(T_POLICY, offset, () => {
+    enc.string(F_QUEUE, queue, "utf8");
+    enc.string(F_POLICY, encodePolicy(policy), "utf8");
+  });
+}
+
 /** One engine change as one record. */
 export function writeChange(enc: RecordEncoder, offset: number, change: EngineChange): number {
   switch (change.type) {
@@ -331,7 +373,30 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
         enc.string(F_ID, change.id, "latin1");
         enc.string(F_REASON_TEXT, change.reason, "utf8");
         enc.f64(F_AT, change.at);
+        if (change.attempt) enc.string(F_ATTEMPT, encodeAttempt(change.attempt), "utf8");
       });
+    case "failed":
+      return enc.record(T_FAILED, offset, () => {
+        enc.string(F_ID, change.id, "latin1");
+        enc.f64(F_RANK, change.rank);
+        enc.u32(F_NACKS, change.nacks);
+        enc.u32(F_ADDITIONAL, change.additionalDeliveries);
+        // -1 (no budget) is stored as absent
+        if (change.retryBudget >= 0) enc.u32(F_RETRIES, change.retryBudget);
+        if (change.retryBudgetLeft >= 0) enc.u32(F_RETRIES_LEFT, change.retryBudgetLeft);
+        if (change.awakeAt !== 0) enc.f64(F_AWAKE, change.awakeAt);
+        enc.string(F_ATTEMPT, encodeAttempt(change.attempt), "utf8");
+      });
+    case "deadpurge":
+      return enc.record(T_DEADPURGE, offset, () => {
+        enc.string(F_QUEUE, change.queue, "utf8");
+        enc.string(F_IDS, change.ids.join(""), "latin1");
+        enc.u32(F_REASON, PURGE_REASONS.indexOf(change.reason));
+      });
+    case "result":
+      return writeResult(enc, offset, change);
+    case "policy":
+      return writePolicy(enc, offset, change.queue, change.policy);
     case "redrive":
       return enc.record(T_REDRIVE, offset, () => {
         writeJobFields(enc, change.job);

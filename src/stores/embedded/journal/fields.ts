@@ -16,6 +16,10 @@ import {
   F_QUEUE,
   F_BODY,
   F_EVENT_ID,
+  F_BACKOFF,
+  F_RUN_TIMEOUT,
+  F_ATTEMPTS,
+  F_BACKING_OFF,
 } from "./format.js";
 
 /**
@@ -33,7 +37,13 @@ export type Wire =
   | "latin1"
   | "utf8"
   /** a latin1 string or a Buffer on the way out; small ones come back as latin1 strings */
-  | "body";
+  | "body"
+  /** a BackoffPolicy, as its text form (bytes) */
+  | "backoff"
+  /** Attempt[], as JSON (bytes; see failure-values.ts) */
+  | "attempts"
+  /** a boolean: u32 1 when true, left out when false */
+  | "flag";
 
 /** When a field is left out of the record, and what it reads back as then. */
 export type Rule =
@@ -46,7 +56,9 @@ export type Rule =
   /** left out when undefined; absent from the job read back */
   | "optional"
   /** a count where undefined or a negative (-1) means none: left out then; absent from the job read back */
-  | "optional-count";
+  | "optional-count"
+  /** left out when undefined, false or an empty list; absent from the job read back */
+  | "optional-set";
 
 export interface JobField {
   tag: number;
@@ -76,6 +88,10 @@ export const JOB_FIELDS: readonly JobField[] = [
   { tag: F_EVENT_ID, wire: "utf8", key: "clientKey", rule: "optional" },
   { tag: F_RETRIES, wire: "u32", key: "retryBudget", rule: "optional-count" },
   { tag: F_RETRIES_LEFT, wire: "u32", key: "retryBudgetLeft", rule: "optional-count" },
+  { tag: F_BACKOFF, wire: "backoff", key: "backoff", rule: "optional" },
+  { tag: F_RUN_TIMEOUT, wire: "f64", key: "runTimeoutMs", rule: "optional" },
+  { tag: F_ATTEMPTS, wire: "attempts", key: "attempts", rule: "optional-set" },
+  { tag: F_BACKING_OFF, wire: "flag", key: "backingOff", rule: "optional-set" },
   { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY },
 ];
 
@@ -116,6 +132,8 @@ export function leftOut(row: JobField, job: StoredJob): boolean {
     case "optional-count":
       // only counts >= 0 are written: -1 and NaN are left out
       return value === undefined || !((value as number) >= 0);
+    case "optional-set":
+      return value === undefined || value === false || (Array.isArray(value) && value.length === 0);
   }
 }
 

@@ -1,4 +1,4 @@
-import type { PauseState } from "../../../core/contract.js";
+import type { Attempt, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
 
 /**
@@ -45,7 +45,15 @@ export const T_FLUSHQUEUE = 11;
 export const T_DEAD_JOB = 12;
 /** a snapshot's TaskQ counter: the highest task number a queue has had */
 export const T_TASK_NUMBER = 13;
-export const MAX_TYPE = 13;
+/** a failure that kept the job (NACK, RETRY, a lease): its whole failure state after it */
+export const T_FAILED = 14;
+/** dead letters dropped: DEADPURGE, or evicted by their queue's cap */
+export const T_DEADPURGE = 15;
+/** ACKJOB … RESULT: the result and until when it is kept (also a snapshot's kept results) */
+export const T_RESULT = 16;
+/** QPOLICY: a queue's failure policy (also a snapshot's policies) */
+export const T_POLICY = 17;
+export const MAX_TYPE = 17;
 
 // wire kinds, in a tag's top three bits
 export const KIND_F64 = 1;
@@ -62,6 +70,8 @@ export const F_WALL_TIME = 0x26;
 export const F_NEXT_SEQ = 0x27;
 export const F_COUNT = 0x28;
 export const F_AT = 0x29;
+export const F_EXPIRES = 0x2a;
+export const F_RUN_TIMEOUT = 0x2b;
 // u32 fields
 export const F_TTL = 0x41;
 export const F_RETRY = 0x42;
@@ -77,6 +87,8 @@ export const F_RETRIES = 0x4b;
 export const F_RETRIES_LEFT = 0x4c;
 /** header: 1 when the data directory keeps a MANIFEST (so a missing one is noticed) */
 export const F_MANIFEST = 0x4d;
+/** 1: the job waits out a backoff until its awake time (state `backoff`) */
+export const F_BACKING_OFF = 0x4e;
 // byte fields
 export const F_ID = 0x61;
 export const F_QUEUE = 0x62;
@@ -84,6 +96,18 @@ export const F_BODY = 0x63;
 export const F_EVENT_ID = 0x64;
 export const F_DEAD_ID = 0x65;
 export const F_REASON_TEXT = 0x66;
+/** a backoff policy in its text form (core/failures.ts formatBackoff) */
+export const F_BACKOFF = 0x67;
+/** a job's attempts: JSON `[[at, cause, error], …]` (at most MAX_ATTEMPTS_KEPT, errors at most MAX_ERROR_BYTES) */
+export const F_ATTEMPTS = 0x68;
+/** one attempt: JSON `[at, cause, error]` */
+export const F_ATTEMPT = 0x69;
+/** job ids back to back (each is 40 latin1 characters) */
+export const F_IDS = 0x6a;
+/** a queue policy: JSON, its backoff in text form */
+export const F_POLICY = 0x6b;
+/** a result's bytes */
+export const F_RESULT = 0x6c;
 
 /** u32 fields by name, for the error when a value does not fit */
 export const U32_NAMES: Record<number, string> = {
@@ -100,6 +124,7 @@ export const U32_NAMES: Record<number, string> = {
   [F_RETRIES]: "retries",
   [F_RETRIES_LEFT]: "retries left",
   [F_MANIFEST]: "manifest",
+  [F_BACKING_OFF]: "backing off",
 };
 
 export function fieldName(tag: number): string {
@@ -111,6 +136,7 @@ export type DeleteReason = "ack" | "fastack" | "deljob" | "expire" | "noack";
 
 // Append only: a reason is stored as its index.
 export const REASONS: DeleteReason[] = ["ack", "fastack", "deljob", "expire", "noack"];
+export const PURGE_REASONS: Array<"purge" | "evict"> = ["purge", "evict"];
 export const PAUSES: PauseState[] = ["none", "in", "out", "all"];
 export const KINDS: FileKind[] = ["journal", "snapshot"];
 
@@ -131,7 +157,21 @@ export type JournalRecord =
   | { type: typeof T_FLUSHALL }
   | { type: typeof T_SNAPSHOT_END; jobs: number; nextSeq: number }
   | { type: typeof T_RETRY; id: string; rank: number; retriesLeft: number; nacks: number }
-  | { type: typeof T_DEADLETTER; id: string; reason: string; at: number }
+  | { type: typeof T_DEADLETTER; id: string; reason: string; at: number; attempt?: Attempt }
+  | {
+      type: typeof T_FAILED;
+      id: string;
+      rank: number;
+      nacks: number;
+      additionalDeliveries: number;
+      retryBudget: number;
+      retryBudgetLeft: number;
+      awakeAt: number;
+      attempt: Attempt;
+    }
+  | { type: typeof T_DEADPURGE; queue: string; ids: string[]; reason: "purge" | "evict" }
+  | ({ type: typeof T_RESULT } & JobResult)
+  | { type: typeof T_POLICY; queue: string; policy: QueuePolicy }
   | { type: typeof T_REDRIVE; job: StoredJob; deadId: string }
   | { type: typeof T_FLUSHQUEUE; queue: string }
   | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number }

@@ -13,6 +13,10 @@ import {
   T_RETRY,
   T_SNAPSHOT_END,
   T_TASK_NUMBER,
+  T_FAILED,
+  T_DEADPURGE,
+  T_RESULT,
+  T_POLICY,
   type JournalRecord,
 } from "./record.js";
 
@@ -97,7 +101,24 @@ export class Replay {
           queue: "",
           reason: record.reason,
           at: record.at,
+          ...(record.attempt ? { attempt: record.attempt } : {}),
         });
+        break;
+      case T_FAILED: {
+        const { type: _type, ...failed } = record;
+        this.target.apply({ type: "failed", ...failed });
+        break;
+      }
+      case T_DEADPURGE:
+        this.target.apply({ type: "deadpurge", queue: record.queue, ids: record.ids, reason: record.reason });
+        break;
+      case T_RESULT: {
+        const { type: _type, ...result } = record;
+        this.target.apply({ type: "result", ...result });
+        break;
+      }
+      case T_POLICY:
+        this.target.apply({ type: "policy", queue: record.queue, policy: record.policy });
         break;
       case T_DEAD_JOB:
         this.target.restoreDeadLetter(record.job.id, record.reason, record.at, record.job);

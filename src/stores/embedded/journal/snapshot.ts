@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { PauseState } from "../../../core/contract.js";
+import type { JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
 import { TMP_SUFFIX, snapshotName } from "./files.js";
 import { writeFully, type JournalFs } from "./fs.js";
@@ -10,6 +10,8 @@ import {
   writeHeader,
   writeJob,
   writePause,
+  writePolicy,
+  writeResult,
   writeTaskNumber,
   writeSnapshotEnd,
 } from "./record.js";
@@ -38,6 +40,9 @@ export interface SnapshotSource {
   /** each queue's highest TaskQ task number */
   taskNumberEntries(): Iterable<[string, number]>;
   deadLetterEntries(): Iterable<{ job: StoredJob; reason: string; at: number }>;
+  /** kept results (ACKJOB … RESULT) not expired yet */
+  resultEntries(): Iterable<JobResult>;
+  policyEntries(): Iterable<[string, QueuePolicy]>;
   peekNextSeq(): number;
 }
 
@@ -115,6 +120,8 @@ export async function writeSnapshot(
         for (const letter of source.deadLetterEntries()) {
           pos += writeDeadJob(enc, pos, letter.job, letter.reason, letter.at);
         }
+        for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
+        for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
         pos += writeSnapshotEnd(enc, pos, jobs, source.peekNextSeq());
       }
       slices++;
