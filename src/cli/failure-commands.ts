@@ -29,10 +29,14 @@ function positive(value: string): number {
   return n;
 }
 
-/** a number, or "default" (back to the server's default) */
+/** a number, or "default" (back to the server's default; commander cannot hold a null) */
 function orDefault(parse: (value: string) => number) {
-  return (value: string): number | null => (value.toLowerCase() === "default" ? null : parse(value));
+  return (value: string): number | "default" =>
+    value.toLowerCase() === "default" ? "default" : parse(value);
 }
+
+const changeOf = (value: number | "default" | undefined): number | null | undefined =>
+  value === "default" ? null : value;
 
 interface SelectionOptions extends ConnOptions {
   all?: boolean;
@@ -139,16 +143,16 @@ export function addFailureCommands(program: Command): void {
       async (
         queue: string,
         options: ConnOptions & {
-          retries?: number | null;
+          retries?: number | "default";
           backoff?: string;
-          runTimeout?: number | null;
-          deadLetterCap?: number | null;
+          runTimeout?: number | "default";
+          deadLetterCap?: number | "default";
         },
       ) => {
         const change: QueuePolicyChange = {
-          retries: options.retries,
-          runTimeout: options.runTimeout,
-          deadLetterCap: options.deadLetterCap,
+          retries: changeOf(options.retries),
+          runTimeout: changeOf(options.runTimeout),
+          deadLetterCap: changeOf(options.deadLetterCap),
         };
         if (options.backoff !== undefined)
           change.backoff = options.backoff.toLowerCase() === "default" ? null : options.backoff;
