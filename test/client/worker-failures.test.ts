@@ -50,7 +50,8 @@ describe("Worker failure handling", () => {
       assert.equal(log.times.length, 3);
       const [first, second] = log.gaps();
       assert.ok(first! >= 55, `first gap ${first} ms`);
-      assert.ok(second! >= 115 && second! > first!, `gaps ${first}, ${second} ms`);
+      // nominal gaps 60 and 120 ms: lower bounds only, a loaded machine may stretch either
+      assert.ok(second! >= 115, `gaps ${first}, ${second} ms`);
       const letters = await jobs.deadLetters("wf-exp");
       assert.deepEqual(
         letters.map((d) => [d.id, d.reason, d.data]),
@@ -133,7 +134,7 @@ describe("Worker failure handling", () => {
         [["timeout", "timed out after 100 ms"]],
       );
       assert.ok(letter!.attempts[0]!.at - started >= 95, "not before the deadline");
-      assert.equal(worker.active, 0, "the slot is free again");
+      await waitFor(() => worker.active === 0, 2000); // the slot is free again, the handler still hung
     } finally {
       await worker.close();
     }
