@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { parseBackoffText } from "./codec.js";
+import { encode, parseBackoffText } from "./codec.js";
 import { DocketError } from "./connection.js";
 import { connect, type Client, type ClientOptions } from "./jobs.js";
 import type { Backoff, Job, NackOptions } from "./types.js";
@@ -63,6 +63,13 @@ export function backoffDelay(policy: Backoff, failures: number): number {
   return policy.jitter ? Math.floor(Math.random() * delay) : delay;
 }
 
+/** An option that must be a whole number of at least `min` (the server would refuse every nack). */
+function checked(value: number | undefined, name: string, min: number): number | undefined {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= min))
+    throw new TypeError(`${name} must be a whole number of at least ${min}`);
+  return value;
+}
+
 /** failures the job had before this delivery */
 const failuresOf = (job: Job): number => (job.nacks ?? 0) + (job.additionalDeliveries ?? 0);
 
@@ -114,9 +121,9 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
     this.concurrency = Math.max(1, options.concurrency ?? 1);
     this.leaseMs = options.leaseMs ?? 30_000;
     this.pollMs = options.pollMs ?? 5000;
-    this.retries = options.retries;
+    this.retries = checked(options.retries, "retries", 0);
     this.backoff = backoffOption(options.backoff);
-    this.runTimeout = options.runTimeout;
+    this.runTimeout = checked(options.runTimeout, "runTimeout", 1);
     this.ownsClient = options.client === undefined;
     this.client = options.client ?? connect(...(options.servers ?? []), options.clientOptions ?? {});
     if (options.autorun ?? true) this.run();
@@ -210,7 +217,7 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
       clearTimeout(timer);
       clearTimeout(deadline);
       abort.abort();
-      await this.settle(job, "ack", outcome);
+      await this.settle(job, "ack", this.resultBody(outcome));
       this.emit("completed", job, outcome);
     } catch (error) {
       clearTimeout(timer);
@@ -222,6 +229,17 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
     } finally {
       clearTimeout(timer);
       clearTimeout(deadline);
+    }
+  }
+
+  /** The handler's return value as ACKJOB … RESULT sends it; one that cannot be encoded is dropped (an `error`). */
+  private resultBody(outcome: unknown): Buffer | string | undefined {
+    if (outcome === undefined) return undefined;
+    try {
+      return encode(outcome);
+    } catch (error) {
+      this.emitError(error);
+      return undefined;
     }
   }
 
@@ -261,6 +279,11 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
         // A refusal is final (the job is re-delivered after its retry); -TRYAGAIN (the server's
         // store is unreachable for now) is retried like a lost connection: ~18 s of patience.
         const refused = error instanceof DocketError && error.code !== "TRYAGAIN";
+        if (refused && how === "ack" && with_ !== undefined) {
+          // a result the server refuses (too big) must not undo the work: ack without it
+          with_ = undefined;
+          continue;
+        }
         if (refused || attempt >= 20) return false;
         await sleep(Math.min(50 * 2 ** attempt, 1000));
       }

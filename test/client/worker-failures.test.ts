@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
-import { RunTimeoutError, Worker, connect, type Client, type Job } from "../../src/client/index.js";
+import {
+  DocketError,
+  RunTimeoutError,
+  Worker,
+  connect,
+  type Client,
+  type Job,
+} from "../../src/client/index.js";
 
 /**
  * The Worker's failure handling against a real server in real time, with
@@ -178,8 +185,11 @@ describe("Worker failure handling", () => {
       assert.deepEqual(await jobs.result(job), { sum: 3 });
       const nothing = await jobs.add({ a: 0, b: 0 }, "wf-nothing");
       const quiet = new Worker(["wf-nothing"], () => undefined, { client: jobs });
-      assert.deepEqual(await jobs.timeout(5000).wait(nothing), { outcome: "acked" });
+      const bare = await jobs.timeout(5000).wait(nothing);
+      assert.ok(bare.outcome === "acked" || bare.outcome === "gone", bare.outcome); // "gone": acked before the wait
+      assert.equal("result" in bare, false);
       await quiet.close();
+      assert.equal(await jobs.show(nothing), null);
       assert.equal(await jobs.result(nothing), undefined);
     } finally {
       await worker.close();
@@ -204,5 +214,53 @@ describe("Worker failure handling", () => {
     } finally {
       await worker.close();
     }
+  });
+
+  it("a result the server refuses or JSON cannot encode does not undo the work: acked without it", async () => {
+    const small = await testServer({ maxJobSize: 1024 });
+    const client = connect(`127.0.0.1:${small.port}`);
+    const errors: unknown[] = [];
+    const worker = new Worker<string>(
+      ["wf-big"],
+      (job) => (job.data === "big" ? "x".repeat(5000) : job.data === "bigint" ? 10n : "fine"),
+      { client },
+    );
+    worker.on("error", (error: unknown) => errors.push(error));
+    try {
+      /** acked without a result: "gone" when the ack came before the wait */
+      const ackedBare = async (job: Job) => {
+        const { outcome, result } = await client.timeout(5000).wait(job);
+        assert.ok(outcome === "acked" || outcome === "gone", outcome);
+        assert.equal(result, undefined);
+        assert.equal(await client.show(job), null);
+      };
+      const big = await client.add("big", "wf-big");
+      await ackedBare(big);
+      assert.ok(
+        errors.some((e) => e instanceof DocketError && /result too big/.test(e.message)),
+        String(errors),
+      );
+      const bigint = await client.add("bigint", "wf-big");
+      await ackedBare(bigint);
+      assert.ok(errors.some((e) => e instanceof TypeError));
+      const fine = await client.add("fine", "wf-big");
+      assert.deepEqual(await client.timeout(5000).wait(fine), { outcome: "acked", result: "fine" });
+    } finally {
+      await worker.close();
+      client.close();
+      await small.close();
+    }
+  });
+
+  it("refuses options the server would refuse on every nack", () => {
+    const client = connect("127.0.0.1:1");
+    const options = { client, autorun: false };
+    assert.throws(() => new Worker(["q"], () => 1, { ...options, retries: -1 }), /retries must be/);
+    assert.throws(() => new Worker(["q"], () => 1, { ...options, runTimeout: 0 }), /runTimeout must be/);
+    assert.throws(
+      () => new Worker(["q"], () => 1, { ...options, backoff: "sometimes" }),
+      /backoff 'sometimes'/,
+    );
+    client.close();
   });
 });
