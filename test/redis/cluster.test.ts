@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { after, before, describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
+import { parseBackoff } from "../../src/core/failures.js";
 import { keySlot, Keys } from "../../src/stores/redis/keys.js";
 import { spawnServer } from "../helpers/process.js";
 import { startRedisCluster, uniquePrefix, type RedisCluster } from "../helpers/redis.js";
@@ -96,6 +97,35 @@ describe("Redis Cluster", () => {
     } finally {
       admin.disconnect();
     }
+  });
+
+  it("failures on queues spread over the masters: policy, backoff, dead letters, redrive, results", async () => {
+    const queues = Array.from({ length: 6 }, (_, i) => `failing-${i}`);
+    for (const queue of queues) {
+      await one.setQueuePolicy(queue, { retryBudget: 1, backoff: parseBackoff("fixed:100") });
+      const { id } = await one.addJob({ queue, body: Buffer.from(queue) });
+      for (let failure = 1; failure <= 2; failure++) {
+        const got = await two.getJobs({ queues: [queue], count: 1, nohang: true, timeoutMs: 0 });
+        assert.equal(got?.[0]?.id, id);
+        await two.nack([id], { backoff: true, error: `e${failure}` });
+        if (failure === 1) {
+          assert.equal((await one.show(id))?.state, "backoff");
+          // ENQUEUE ends a backoff at once (the shared clock stays: HELLO's heartbeats read it)
+          assert.equal(await one.enqueue([id]), 1);
+        }
+      }
+      assert.deepEqual(
+        (await one.deadLetter(id))?.attempts.map((a) => a.error),
+        ["e1", "e2"],
+      );
+      assert.equal(await two.redrive(queue, { ids: [id] }), 1);
+      const fresh = await one.getJobs({ queues: [queue], count: 1, nohang: true, timeoutMs: 0 });
+      assert.equal(await one.ackJobs([fresh![0]!.id], Buffer.from(`done ${queue}`)), 1);
+      assert.equal((await two.result(fresh![0]!.id))?.body.toString(), `done ${queue}`);
+      assert.equal(await two.waitJob(fresh![0]!.id, 0), "acked");
+    }
+    const stats = await two.stats();
+    assert.ok(stats.deadLettered >= queues.length && stats.results >= queues.length);
   });
 
   it("HELLO lists both servers", async () => {

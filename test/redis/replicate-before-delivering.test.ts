@@ -192,6 +192,7 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
           active: 0,
           queued: 0,
           acked: 0,
+          backoff: 0,
         });
         clock.advance(60_000);
         await survivor.runDue();
@@ -201,6 +202,7 @@ describe("REPLICATE n > 1 on the Redis store: replicated before deliverable", ()
           active: 0,
           queued: 0,
           acked: 0,
+          backoff: 0,
         });
         assert.equal(
           await survivor.getJobs({ queues: ["orph"], count: 1, nohang: true, timeoutMs: 0 }),

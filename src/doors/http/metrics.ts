@@ -23,6 +23,17 @@ export interface MetricsSources {
 export const MAX_QUEUE_SERIES = 200;
 const OTHER_QUEUES = "";
 
+type TotalKey =
+  | "added"
+  | "delivered"
+  | "acked"
+  | "expired"
+  | "requeued"
+  | "retried"
+  | "deadLettered"
+  | "timedOut"
+  | "deadLettersEvicted";
+
 /** What one scrape knows of the queues: the live ones, the largest labelled, the rest summed. */
 interface QueueView {
   /** the broker's stats, read once per scrape (each read is O(queues)) */
@@ -33,6 +44,8 @@ interface QueueView {
   rest: { waiting: number; processing: number };
   /** seconds since the head job of each labelled queue was created (0 when empty) */
   ages: Map<string, number>;
+  /** each labelled queue's jobs backing off and dead letters (QSTAT) */
+  failures: Map<string, { backingOff: number; deadLetters: number }>;
 }
 
 /**
@@ -56,12 +69,29 @@ export class Metrics {
     const registry = this.registry;
     this.maxQueueSeries = sources.maxQueueSeries ?? MAX_QUEUE_SERIES;
     const view = async () => this.view ?? (await this.queueView());
-    const totals: Array<[string, string, "added" | "delivered" | "acked" | "expired" | "requeued"]> = [
+    const totals: Array<[string, string, TotalKey]> = [
       ["docket_jobs_in_total", "jobs added", "added"],
       ["docket_jobs_out_total", "job deliveries (fetches)", "delivered"],
       ["docket_jobs_acked_total", "jobs acknowledged", "acked"],
       ["docket_jobs_expired_total", "jobs deleted by their TTL", "expired"],
       ["docket_jobs_requeued_total", "jobs queued again after their lease ran out", "requeued"],
+      // failure handling (docs/failures.md)
+      ["docket_jobs_retried_total", "failures that queued the job again (NACK, RETRY, a lease)", "retried"],
+      [
+        "docket_jobs_dead_lettered_total",
+        "failures that dead-lettered the job (no retry left)",
+        "deadLettered",
+      ],
+      [
+        "docket_jobs_timed_out_total",
+        "failures whose cause was a run time-out (NACK … TIMEDOUT)",
+        "timedOut",
+      ],
+      [
+        "docket_dead_letters_evicted_total",
+        "dead letters dropped, oldest first, because their queue's list was at its cap",
+        "deadLettersEvicted",
+      ],
     ];
     for (const [name, help, key] of totals) {
       new Counter({
@@ -108,6 +138,48 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const [queue, age] of (await view()).ages) this.set({ queue }, age);
+      },
+    });
+    new Gauge({
+      name: "docket_results_kept",
+      help: "results (ACKJOB … RESULT) kept now",
+      registers: [registry],
+      async collect() {
+        this.set((await view()).stats.results);
+      },
+    });
+    new Gauge({
+      name: "docket_result_bytes",
+      help: "bytes of the results kept now",
+      registers: [registry],
+      async collect() {
+        this.set((await view()).stats.resultBytes);
+      },
+    });
+    new Gauge({
+      name: "docket_queue_backing_off_jobs",
+      help: 'jobs waiting out a backoff per queue with a series (the rest under queue="")',
+      labelNames: ["queue"],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const { stats, failures } = await view();
+        let rest = stats.jobsByState.backoff;
+        for (const [queue, counts] of failures) {
+          this.set({ queue }, counts.backingOff);
+          rest -= counts.backingOff;
+        }
+        this.set({ queue: OTHER_QUEUES }, Math.max(0, rest));
+      },
+    });
+    new Gauge({
+      name: "docket_queue_dead_letters",
+      help: "dead letters kept per queue with a series (the queues with the most live jobs)",
+      labelNames: ["queue"],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        for (const [queue, counts] of (await view()).failures) this.set({ queue }, counts.deadLetters);
       },
     });
     new Gauge({
@@ -230,13 +302,16 @@ export class Metrics {
       rest.processing -= row.processing;
     }
     const ages = new Map<string, number>();
+    const failures = new Map<string, { backingOff: number; deadLetters: number }>();
     for (const { name } of labelled) {
       const [head] = await broker.qpeek(name, 1);
       ages.set(name, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
+      const stat = await broker.qstat(name);
+      if (stat) failures.set(name, { backingOff: stat.backingOff, deadLetters: stat.deadLetters });
     }
     await yieldToLoop();
     const stats = await broker.stats();
-    return { stats, live, labelled, rest, ages };
+    return { stats, live, labelled, rest, ages, failures };
   }
 
   install(app: FastifyInstance): void {

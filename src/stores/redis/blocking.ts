@@ -4,6 +4,7 @@ import { num } from "./script.js";
 import { checkIds } from "../../core/job-id-check.js";
 import type { QueueStore } from "./store.js";
 import { FetchWaiter, JobWaiter, NotifyWaiter } from "./waiters.js";
+import { FailureCommands } from "./failures.js";
 
 /** most blocked fetchers served by one script call */
 const SERVE_BATCH = 64;
@@ -19,7 +20,12 @@ export class BlockedClients {
   /** wake-ups received per queue: a fetch that found nothing sees whether one came meanwhile */
   private readonly wakeEpochs = new Map<string, number>();
 
-  constructor(private readonly store: QueueStore) {}
+  /** a job gone with its result kept was acked (WAITJOB) */
+  private readonly failures: FailureCommands;
+
+  constructor(private readonly store: QueueStore) {
+    this.failures = new FailureCommands(store);
+  }
 
   onMessage(channel: string, message: string): void {
     const { keys, waiters } = this.store;
@@ -174,7 +180,7 @@ export class BlockedClients {
     checkIds([id]);
     const { waiters } = this.store;
     const [queue] = await this.store.directory.queuesOf([id]);
-    if (queue === undefined) return "gone";
+    if (queue === undefined) return this.outcomeOfGone(id);
     if (signal?.aborted) return null;
     const now = this.store.clock.now();
     return new Promise((resolve) => {
@@ -183,12 +189,17 @@ export class BlockedClients {
       signal?.addEventListener("abort", () => waiters.finishJobWaiter(waiter, null));
       // Watched from now on: its removal is published. Gone already: say so.
       void this.store.run("watch", queue, [id]).then(
-        (live) => {
-          if (num(live) === 0) waiters.finishJobWaiter(waiter, "gone");
+        async (live) => {
+          if (num(live) === 0) waiters.finishJobWaiter(waiter, await this.outcomeOfGone(id));
         },
         () => waiters.finishJobWaiter(waiter, null),
       );
     });
+  }
+
+  /** a job no longer known: "acked" while its result is kept, else "gone" */
+  private async outcomeOfGone(id: string): Promise<JobWaitOutcome> {
+    return (await this.failures.result(id).catch(() => null)) ? "acked" : "gone";
   }
 
   /** okq QNOTIFY: the first of the consumer's registered queues with a ready job. */

@@ -4,24 +4,30 @@ import {
   type Broker,
   type BrokerStats,
   type DeadLetterInfo,
+  type DeadLetterSelection,
   type Delivery,
+  type FailureDefaults,
   type GetJobsRequest,
   type JobInfo,
   type JobLookup,
+  type JobResult,
   type JobScanOptions,
-  type NackPlacement,
   type JobWaitOutcome,
+  type NackOptions,
   nodePriority,
   type NodeInfo,
   type PauseOp,
   type PauseState,
   type QueueCounts,
+  type QueuePolicy,
   type QueueScanOptions,
   type QueueStats,
   type ScanResult,
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
+import { checkNackOptions, formatBackoff } from "../../core/failures.js";
+import type { RandomSource } from "../../core/ids.js";
 import { checkIds } from "../../core/job-id-check.js";
 import { checkLeaseSeconds } from "../../core/lease.js";
 import { foldPauseOps } from "../../core/pause-ops.js";
@@ -30,14 +36,15 @@ import type { Logger } from "../../log.js";
 import { BlockedClients } from "./blocking.js";
 import type { Connections } from "./connection.js";
 import { DialectCommands } from "./dialects.js";
+import { FailureCommands } from "./failures.js";
 import type { Keys } from "./keys.js";
 import { queueTag } from "./keys.js";
 import { NodeRegistry } from "./nodes.js";
 import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat } from "./replies.js";
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
-import { list, num } from "./script.js";
-import { QueueStore, noJob, type PutBackHow } from "./store.js";
+import { list } from "./script.js";
+import { QueueStore, type PutBackHow } from "./store.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
@@ -49,6 +56,8 @@ export interface RedisBrokerSettings {
   port: number;
   maxJobSize: number;
   logger?: Logger | undefined;
+  /** the jitter draws of backoffs (default crypto's randomBytes) */
+  random?: RandomSource | undefined;
 }
 
 /**
@@ -69,6 +78,7 @@ export class RedisBroker implements Broker {
   private readonly store: QueueStore;
   private readonly blocked: BlockedClients;
   private readonly dialects: DialectCommands;
+  private readonly failures: FailureCommands;
   private readonly registry: NodeRegistry;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
@@ -83,6 +93,7 @@ export class RedisBroker implements Broker {
     this.maxJobSize = settings.maxJobSize;
     this.blocked = new BlockedClients(this.store);
     this.dialects = new DialectCommands(this.store);
+    this.failures = new FailureCommands(this.store);
     this.registry = new NodeRegistry(this.store.conns.client, this.keys, this.store.clock, () => ({
       id: this.nodeId,
       host: this.host,
@@ -163,8 +174,8 @@ export class RedisBroker implements Broker {
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-11.lua's ARGV from 4 on, holdUntil (the last) aside
-    const args = [
+    // add-12.lua's ARGV from 4 on, holdUntil (the last) aside
+    const args: Array<string | number | Buffer> = [
       id,
       seq,
       req.body,
@@ -176,8 +187,11 @@ export class RedisBroker implements Broker {
       req.placement === "front" ? 1 : 0,
       req.clientKey !== undefined ? 1 : 0,
       req.clientKey ?? "",
-      req.retryBudget ?? -1,
+      req.retryBudget ?? "",
       req.perQueueNumber ? 1 : 0,
+      req.backoff ? formatBackoff(req.backoff) : "",
+      req.runTimeoutMs ?? "",
+      store.failures.retryBudget,
     ];
     const added = decodeAdd(
       repl > 1
@@ -198,34 +212,21 @@ export class RedisBroker implements Broker {
     return this.blocked.getJobs(req, req.consume === true);
   }
 
-  ackJobs(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "ack");
+  ackJobs(ids: string[], result?: Buffer): Promise<number> {
+    return this.store.remove(ids, "ack", this.maxJobSize, result);
   }
 
   fastAck(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "fastack");
+    return this.store.remove(ids, "fastack", this.maxJobSize);
   }
 
   deleteJobs(ids: string[]): Promise<number> {
-    return this.removeEach(ids, "deljob");
+    return this.store.remove(ids, "deljob", this.maxJobSize);
   }
 
-  private async removeEach(ids: string[], reason: "ack" | "fastack" | "deljob"): Promise<number> {
-    checkIds(ids);
-    const groups = await this.store.directory.groupByQueue(ids);
-    let removed = 0;
-    await Promise.all(
-      [...groups].map(async ([queue, group]) => {
-        const n = num(await this.store.run("remove", queue, [reason, ...new Set(group)]));
-        removed += n;
-        for (const id of group) this.store.directory.forget(id);
-      }),
-    );
-    return removed;
-  }
-
-  nack(ids: string[], placement: NackPlacement = "own"): Promise<number> {
-    return this.putBack(ids, placement === "back" ? "nack-to-back" : "nack");
+  nack(ids: string[], options?: NackOptions): Promise<number> {
+    checkNackOptions(options);
+    return this.putBack(ids, options?.placement === "back" ? "nack-to-back" : "nack", options);
   }
 
   enqueue(ids: string[]): Promise<number> {
@@ -236,32 +237,17 @@ export class RedisBroker implements Broker {
     return this.putBack(ids, "release");
   }
 
-  private async putBack(ids: string[], how: PutBackHow): Promise<number> {
+  private async putBack(ids: string[], how: PutBackHow, options?: NackOptions): Promise<number> {
     checkIds(ids);
-    return this.store.putBack(ids, how);
+    return this.store.putBack(ids, how, options);
   }
 
-  async dequeue(ids: string[]): Promise<number> {
-    checkIds(ids);
-    const groups = await this.store.directory.groupByQueue(ids);
-    let moved = 0;
-    await Promise.all(
-      [...groups].map(async ([queue, group]) => {
-        const n = num(await this.store.run("dequeue", queue, group));
-        moved += n;
-        await this.store.timers.noteEarliest(queue);
-      }),
-    );
-    return moved;
+  dequeue(ids: string[]): Promise<number> {
+    return this.store.dequeue(ids);
   }
 
-  async working(id: string): Promise<number> {
-    checkIds([id]);
-    const [queue] = await this.store.directory.queuesOf([id]);
-    if (queue === undefined) throw noJob();
-    const seconds = num(await this.store.run("working", queue, [id]));
-    await this.store.timers.noteEarliest(queue);
-    return seconds;
+  working(id: string): Promise<number> {
+    return this.store.working(id);
   }
 
   show(id: string): Promise<JobInfo | null> {
@@ -309,6 +295,8 @@ export class RedisBroker implements Broker {
       jobsIn: stat.jobsIn,
       jobsOut: stat.jobsOut,
       pause: stat.pause,
+      backingOff: stat.backingOff,
+      deadLetters: stat.deadLetters,
     };
   }
 
@@ -373,11 +361,37 @@ export class RedisBroker implements Broker {
     return this.blocked.notify(consumer, timeoutMs, signal);
   }
 
-  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
-    return this.dialects.deadLetters(queue, count);
+  // ------------------------------------------------------------ failures (failures.ts)
+
+  result(id: string): Promise<JobResult | null> {
+    return this.failures.result(id);
   }
 
-  redrive(queue: string, count: number): Promise<number> {
-    return this.dialects.redrive(queue, count);
+  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
+    return this.failures.deadLetters(queue, count);
+  }
+
+  deadLetter(id: string): Promise<DeadLetterInfo | null> {
+    return this.failures.deadLetter(id);
+  }
+
+  redrive(queue: string, which: DeadLetterSelection): Promise<number> {
+    return this.failures.redrive(queue, which);
+  }
+
+  purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
+    return this.failures.purgeDeadLetters(queue, which);
+  }
+
+  queuePolicy(queue: string): Promise<QueuePolicy> {
+    return this.failures.queuePolicy(queue);
+  }
+
+  setQueuePolicy(queue: string, policy: QueuePolicy): Promise<QueuePolicy> {
+    return this.failures.setQueuePolicy(queue, policy);
+  }
+
+  configureFailures(defaults: FailureDefaults): void {
+    this.store.failures = { ...defaults };
   }
 }

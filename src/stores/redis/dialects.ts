@@ -1,12 +1,11 @@
-import type { DeadLetterInfo, JobLookup, QueueCounts } from "../../core/contract.js";
-import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
-import { decodeCounts, decodeDeadLetter, decodeFlush } from "./replies.js";
-import { list, num, str } from "./script.js";
+import type { JobLookup, QueueCounts } from "../../core/contract.js";
+import { decodeCounts, decodeFlush } from "./replies.js";
+import { num, str } from "./script.js";
 import type { QueueStore } from "./store.js";
 
 /**
  * The commands only some dialects have: okq (QACK by event id, QACK … REDO,
- * QFLUSH, QSTATUS), takeanumber (RETRY, dead letters, REDRIVE) and TaskQ's
+ * QFLUSH, QSTATUS), takeanumber (RETRY; its dead letters are in failures.ts) and TaskQ's
  * references by sequence number.
  */
 export class DialectCommands {
@@ -27,7 +26,7 @@ export class DialectCommands {
   }
 
   async retryJob(queue: string, id: string): Promise<"requeued" | "deadlettered" | null> {
-    const reply = await this.store.run("retry", queue, [id]);
+    const reply = await this.store.run("retry", queue, [id, this.store.failures.deadLetterCap]);
     if (reply === null) return null;
     const outcome = str(reply) as "requeued" | "deadlettered";
     if (outcome === "requeued") await this.store.timers.noteEarliest(queue);
@@ -60,32 +59,5 @@ export class DialectCommands {
       }),
     );
     return counts.filter((c): c is QueueCounts => c !== undefined);
-  }
-
-  deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
-    return this.oldestDeadLetters(queue, Math.min(count, MAX_LISTING_COUNT));
-  }
-
-  /** uncapped: REDRIVE moves as many as it is asked */
-  private async oldestDeadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
-    if (count <= 0) return [];
-    return list(await this.store.run("deadLetters", queue, [count])).map((r) => decodeDeadLetter(queue, r));
-  }
-
-  async redrive(queue: string, count: number): Promise<number> {
-    if (count <= 0) return 0;
-    const { conns, keys } = this.store;
-    const waiting = num(await conns.client.llen(keys.queue(queue)[7]!));
-    const n = Math.min(count, waiting);
-    if (n === 0) return 0;
-    const args: Array<string | number> = [];
-    // Ids carry TTL and RETRY in their last four digits: each fresh id takes its letter's.
-    const letters = await this.oldestDeadLetters(queue, n);
-    for (const letter of letters) {
-      args.push(this.store.newJobId(queue, 0, 0, letter.id.slice(36)), await this.store.nextSeq());
-    }
-    const moved = num(await this.store.run("redrive", queue, args));
-    if (moved > 0) await this.store.timers.noteEarliest(queue);
-    return moved;
   }
 }

@@ -1,5 +1,6 @@
 import type { Clock } from "../../core/clock.js";
 import { systemClock } from "../../core/clock.js";
+import type { RandomSource } from "../../core/ids.js";
 import type { Logger } from "../../log.js";
 import { RedisBroker } from "./broker.js";
 import { connections } from "./connection.js";
@@ -25,6 +26,8 @@ export interface RedisStoreOptions {
   logger?: Logger;
   /** ms a command waits for Redis (default DEFAULT_REDIS_TIMEOUT_MS) */
   timeoutMs?: number;
+  /** the jitter draws of backoffs (default crypto's randomBytes); tests make them deterministic */
+  random?: RandomSource;
 }
 
 /** Connects, loads the scripts, subscribes to wake-ups and registers this server. */
@@ -57,6 +60,7 @@ export function createRedisBroker(opts: RedisStoreOptions): RedisBroker {
     port: opts.port ?? 7711,
     maxJobSize: opts.maxJobSize ?? 16 * 1024 * 1024,
     logger: opts.logger,
+    random: opts.random,
   });
   return failingFast(broker, () => conns.describe());
 }

@@ -16,6 +16,8 @@ import { createHash } from "node:crypto";
  *   <prefix>:{T}:i          hash   job id -> queue name (every queue of tag T)
  *   <prefix>:{T}:s          hash   sequence number -> job id
  *   <prefix>:{T}:n:<queue>  string the queue's highest TaskQ task number (outlives the queue's other keys)
+ *   <prefix>:{T}:p:<queue>  hash   the queue's failure policy (QPOLICY): rs, bp, rt, cap (outlives the queue)
+ *   <prefix>:{T}:x:<id>     hash   an acked job's result (q, b, c, e), expiring after the result TTL
  *
  * Deployment-wide keys (one slot each, touched by plain commands only):
  *   <prefix>:queues   zset  queue registry, score = serial (QSCAN cursor); hidden queues stay
@@ -94,7 +96,7 @@ export class Keys {
 
   private readonly queueKeys = new Map<string, readonly string[]>();
 
-  /** the eleven keys every queue script declares, in the order the scripts expect (cached) */
+  /** the twelve keys every queue script declares, in the order the scripts expect (cached) */
   queue(queue: string): readonly string[] {
     let keys = this.queueKeys.get(queue);
     if (keys === undefined) {
@@ -119,7 +121,13 @@ export class Keys {
       `${base}i`,
       `${base}s`,
       `${base}n:${queue}`,
+      `${base}p:${queue}`,
     ];
+  }
+
+  /** where an acked job's result is kept (ACKJOB … RESULT): in its queue's slot, found from the id alone */
+  result(id: string, tag: string): string {
+    return `${this.prefix}:{${tag}}:x:${id}`;
   }
 
   /** the per-tag index keys: id -> queue, seq -> id */

@@ -26,7 +26,7 @@ function replicationTimedOut(): BrokerError {
  * was never acknowledged: the timer run that deletes it at its hold
  * deadline can never lose an acknowledged job, even on a promoted replica.
  * Too few replicas attached: NOREPL at once, nothing added.
- * `args` are add-11.lua's ARGV from 4 up to holdUntil (excluded); the reply is add's.
+ * `args` are add-12.lua's ARGV from 4 up to holdUntil (excluded); the reply is add's.
  */
 export async function addReplicated(
   store: QueueStore,

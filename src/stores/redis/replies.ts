@@ -1,4 +1,13 @@
-import type { DeadLetterInfo, Delivery, JobInfo, PauseState } from "../../core/contract.js";
+import type {
+  Attempt,
+  DeadLetterInfo,
+  Delivery,
+  FailureCause,
+  JobInfo,
+  PauseState,
+  QueuePolicy,
+} from "../../core/contract.js";
+import { parseBackoff } from "../../core/failures.js";
 import { buf, list, num, str, type Reply } from "./script.js";
 
 /**
@@ -10,6 +19,7 @@ import { buf, list, num, str, type Reply } from "./script.js";
 /** info (includes/replies.lua): SHOW, QPEEK, JSCAN entries */
 export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo {
   const r = list(reply);
+  const backingOff = str(r[2]) === "b";
   const ttl = num(r[4]);
   const createdAt = num(r[5]);
   const requeueAt = num(r[10]);
@@ -28,24 +38,39 @@ export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo
     additionalDeliveries: num(r[9]),
     requeueAt: requeueAt === 0 ? null : requeueAt,
     awakeAt: num(r[11]),
-    delayedUntil: num(r[15]) === 0 ? null : num(r[15]),
+    delayedUntil: num(r[15]) === 0 || backingOff ? null : num(r[15]),
     body: buf(r[12]),
     observedAt: now,
+    backoffUntil: backingOff ? num(r[15]) : null,
   };
   if (r[13] !== null && r[13] !== undefined && Buffer.isBuffer(r[13])) info.clientKey = str(r[13]);
   const left = num(r[14]);
   if (left >= 0) info.retryBudgetLeft = left;
+  const budget = num(r[16]);
+  if (budget >= 0) info.retryBudget = budget;
+  if (Buffer.isBuffer(r[17])) info.backoff = parseBackoff(str(r[17]));
+  if (num(r[18]) > 0) info.runTimeoutMs = num(r[18]);
+  if (Array.isArray(r[19])) info.attempts = decodeAttempts(r[19]);
   return info;
+}
+
+/** a record's attempts: { at, cause, error } each (includes/failure.lua recordAttempt) */
+function decodeAttempts(reply: Reply): Attempt[] {
+  return list(reply).map((entry) => {
+    const [at, cause, error] = list(entry);
+    return { at: num(at), cause: str(cause) as FailureCause, error: str(error) };
+  });
 }
 
 /** the record's st letter (includes/job.lua) → the state SHOW prints */
 function jobState(st: string): JobInfo["state"] {
   if (st === "q") return "queued";
   if (st === "w") return "wait-repl";
+  if (st === "b") return "backoff";
   return "active";
 }
 
-/** show-11.lua: the info of the one id asked, or null */
+/** show-12.lua: the info of the one id asked, or null */
 export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | null {
   const first = list(reply)[0];
   return Array.isArray(first) ? decodeJobInfo(queue, first, now) : null;
@@ -59,7 +84,7 @@ export interface TakeResult {
   wakeAts: number[];
 }
 
-/** take-11.lua: { created, delivery… }; delivery shape in includes/replies.lua */
+/** take-12.lua: { created, delivery… }; delivery shape in includes/replies.lua */
 export function decodeTake(queue: string, reply: Reply): TakeResult {
   const all = list(reply);
   const rest = all.slice(1).map(list);
@@ -80,16 +105,18 @@ function decodeDelivery(queue: string, r: Reply[]): Delivery {
     additionalDeliveries: num(r[4]),
   };
   if (Buffer.isBuffer(r[5])) out.clientKey = str(r[5]);
+  if (num(r[7]) >= 0) out.retryBudgetLeft = num(r[7]);
+  if (num(r[8]) > 0) out.runTimeoutMs = num(r[8]);
   return out;
 }
 
-/** add-11.lua: { created, event id or false } */
+/** add-12.lua: { created, event id or false } */
 export function decodeAdd(reply: Reply): { created: boolean; eventId: string | undefined } {
   const r = list(reply);
   return { created: num(r[0]) === 1, eventId: Buffer.isBuffer(r[1]) ? str(r[1]) : undefined };
 }
 
-/** deadLetters-11.lua entries */
+/** deadLetters-12.lua entries */
 export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
   const r = list(reply);
   return {
@@ -100,26 +127,42 @@ export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
     clientKey: Buffer.isBuffer(r[3]) ? str(r[3]) : undefined,
     reason: str(r[4]),
     at: num(r[5]),
+    retryBudget: num(r[6]),
+    attempts: Array.isArray(r[7]) ? decodeAttempts(r[7]) : [],
   };
 }
+
+/** policy-12.lua: { retry budget, backoff, run time-out, dead-letter cap }, each false when unset */
+export function decodePolicy(reply: Reply): QueuePolicy {
+  const [budget, backoff, runTimeout, cap] = list(reply);
+  const policy: QueuePolicy = {};
+  if (Buffer.isBuffer(budget)) policy.retryBudget = num(budget);
+  if (Buffer.isBuffer(backoff)) policy.backoff = parseBackoff(str(backoff));
+  if (Buffer.isBuffer(runTimeout)) policy.runTimeoutMs = num(runTimeout);
+  if (Buffer.isBuffer(cap)) policy.deadLetterCap = num(cap);
+  return policy;
+}
+
+/** a queue's lifetime totals, in the order includes/queue.lua TOTALS lists them (also the fields of <prefix>:totals) */
+export const TOTALS = [
+  "added",
+  "delivered",
+  "acked",
+  "expired",
+  "requeued",
+  "retried",
+  "deadlettered",
+  "timedout",
+  "evicted",
+] as const;
 
 /** a queue's lifetime totals, as a dropped queue hands them to the deployment's */
-export interface QueueTotals {
-  added: number;
-  delivered: number;
-  acked: number;
-  expired: number;
-  requeued: number;
-}
+export type QueueTotals = Record<(typeof TOTALS)[number], number>;
 
 function totalsFrom(r: Reply[], at: number): QueueTotals {
-  return {
-    added: num(r[at]),
-    delivered: num(r[at + 1]),
-    acked: num(r[at + 2]),
-    expired: num(r[at + 3]),
-    requeued: num(r[at + 4]),
-  };
+  const out = {} as QueueTotals;
+  TOTALS.forEach((name, i) => (out[name] = num(r[at + i])));
+  return out;
 }
 
 export interface QueueStat {
@@ -135,9 +178,15 @@ export interface QueueStat {
   totals: QueueTotals;
   /** wait-repl jobs */
   held: number;
+  /** jobs waiting out a backoff */
+  backingOff: number;
+  deadLetters: number;
+  /** results kept (not yet expired on the clock's last timer run) and their bytes */
+  results: number;
+  resultBytes: number;
 }
 
-/** stat-11.lua */
+/** stat-12.lua */
 export function decodeStat(reply: Reply): QueueStat {
   const r = list(reply);
   return {
@@ -149,8 +198,12 @@ export function decodeStat(reply: Reply): QueueStat {
     jobsIn: num(r[5]),
     jobsOut: num(r[6]),
     live: num(r[7]),
-    totals: totalsFrom(r, 8),
-    held: num(r[13]),
+    held: num(r[8]),
+    backingOff: num(r[9]),
+    deadLetters: num(r[10]),
+    results: num(r[11]),
+    resultBytes: num(r[12]),
+    totals: totalsFrom(r, 13),
   };
 }
 
@@ -162,37 +215,37 @@ export interface Counts {
   known: boolean;
 }
 
-/** counts-11.lua */
+/** counts-12.lua */
 export function decodeCounts(reply: Reply): Counts {
   const r = list(reply);
   return { live: num(r[0]), ready: num(r[1]), pausedOut: num(r[2]) === 1, known: num(r[3]) === 1 };
 }
 
-/** pause-11.lua: { state after, created } */
+/** pause-12.lua: { state after, created } */
 export function decodePause(reply: Reply): { state: PauseState; created: boolean } {
   const r = list(reply);
   return { state: str(r[0]) as PauseState, created: num(r[1]) === 1 };
 }
 
-/** due-11.lua: { processed, next timer or -1 } */
+/** due-12.lua: { processed, next timer or -1 } */
 export function decodeDue(reply: Reply): { processed: number; next: number } {
   const r = list(reply);
   return { processed: num(r[0]), next: num(r[1]) };
 }
 
-/** gc-11.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
+/** gc-12.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
 export function decodeGc(reply: Reply): { deleted: boolean; totals: QueueTotals } {
   const r = list(reply);
   return { deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
 }
 
-/** flushQueue-11.lua: { live jobs removed, totals dropped } */
+/** flushQueue-12.lua: { live jobs removed, totals dropped } */
 export function decodeFlush(reply: Reply): { removed: number; totals: QueueTotals } {
   const r = list(reply);
   return { removed: num(r[0]), totals: totalsFrom(r, 1) };
 }
 
-/** scan-11.lua: { info arrays, first seq past the window (0: none) } */
+/** scan-12.lua: { info arrays, first seq past the window (0: none) } */
 export function decodeScan(queue: string, reply: Reply, now: number): { infos: JobInfo[]; beyond: number } {
   const [infos, beyond] = list(reply);
   return { infos: list(infos).map((r) => decodeJobInfo(queue, r, now)), beyond: num(beyond) };

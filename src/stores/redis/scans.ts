@@ -100,6 +100,13 @@ export async function storeStats(store: QueueStore): Promise<BrokerStats> {
     acked: Number(folded.acked ?? 0),
     expired: Number(folded.expired ?? 0),
     requeued: Number(folded.requeued ?? 0),
+    retried: Number(folded.retried ?? 0),
+    deadLettered: Number(folded.deadlettered ?? 0),
+    timedOut: Number(folded.timedout ?? 0),
+    deadLettersEvicted: Number(folded.evicted ?? 0),
+    backingOff: 0,
+    results: 0,
+    resultBytes: 0,
   };
   await Promise.all(
     queues.map(async ([queue]) => {
@@ -113,6 +120,13 @@ export async function storeStats(store: QueueStore): Promise<BrokerStats> {
       totals.expired += stat.totals.expired;
       totals.requeued += stat.totals.requeued;
       totals.held += stat.held;
+      totals.retried += stat.totals.retried;
+      totals.deadLettered += stat.totals.deadlettered;
+      totals.timedOut += stat.totals.timedout;
+      totals.deadLettersEvicted += stat.totals.evicted;
+      totals.backingOff += stat.backingOff;
+      totals.results += stat.results;
+      totals.resultBytes += stat.resultBytes;
     }),
   );
   return {
@@ -120,9 +134,10 @@ export async function storeStats(store: QueueStore): Promise<BrokerStats> {
     queues: totals.queues,
     jobsByState: {
       "wait-repl": totals.held,
-      active: totals.jobs - totals.queued - totals.held,
+      active: totals.jobs - totals.queued - totals.held - totals.backingOff,
       queued: totals.queued,
       acked: 0,
+      backoff: totals.backingOff,
     },
     blockedClients: store.waiters.blocked,
     added: totals.added,
@@ -130,6 +145,12 @@ export async function storeStats(store: QueueStore): Promise<BrokerStats> {
     acked: totals.acked,
     expired: totals.expired,
     requeued: totals.requeued,
+    retried: totals.retried,
+    deadLettered: totals.deadLettered,
+    timedOut: totals.timedOut,
+    deadLettersEvicted: totals.deadLettersEvicted,
+    results: totals.results,
+    resultBytes: totals.resultBytes,
   };
 }
 

@@ -39,9 +39,11 @@ export const QUEUE_SCRIPT_NAMES = [
   "gc",
   "scan",
   "counts",
+  "purge",
+  "policy",
 ] as const;
 
-/** A script run on one queue's eleven keys (keys.ts). */
+/** A script run on one queue's twelve keys (keys.ts). */
 export type QueueScriptName = (typeof QUEUE_SCRIPT_NAMES)[number];
 
 /** A script's source with its includes inlined, by script name; read once, on first use. */

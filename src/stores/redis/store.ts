@@ -1,12 +1,19 @@
 import { randomBytes } from "node:crypto";
-import { BrokerError, type Delivery, type JobInfo } from "../../core/contract.js";
+import {
+  BrokerError,
+  type Delivery,
+  type FailureDefaults,
+  type JobInfo,
+  type NackOptions,
+} from "../../core/contract.js";
+import { DEFAULT_FAILURES, formatBackoff, keptError, recordsAttempt } from "../../core/failures.js";
 import { checkIds } from "../../core/job-id-check.js";
 import type { Clock } from "../../core/clock.js";
-import { newNodeId, ttlSuffix } from "../../core/ids.js";
+import { newNodeId, ttlSuffix, type RandomSource } from "../../core/ids.js";
 import { ConsumerRegistrations } from "../../core/registrations.js";
 import type { Logger } from "../../log.js";
 import type { Connections, Client } from "./connection.js";
-import { Keys, queueTag } from "./keys.js";
+import { Keys, idTag, queueTag } from "./keys.js";
 import { JobDirectory } from "./directory.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
@@ -16,6 +23,9 @@ import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./script
 import { LocalWaiters } from "./waiters.js";
 import type { Redis } from "ioredis";
 
+/** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
+const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined, attempts: undefined };
+
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
 
@@ -24,9 +34,11 @@ export interface QueueStoreSettings {
   clock: Clock;
   prefix: string;
   logger?: Logger | undefined;
+  /** the jitter draws of backoffs (default crypto's randomBytes) */
+  random?: RandomSource | undefined;
 }
 
-/** What goes back to a queue: see putBack-11.lua. */
+/** What goes back to a queue: see putBack-12.lua. */
 export type PutBackHow = "nack" | "nack-to-back" | "enqueue" | "release";
 
 /**
@@ -47,6 +59,9 @@ export class QueueStore {
   readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
   readonly registrations = new ConsumerRegistrations();
+  /** the server's failure settings (configureFailures): passed to the scripts that need them */
+  failures: FailureDefaults = DEFAULT_FAILURES;
+  private readonly random: RandomSource;
   private readonly scripts = new Map<QueueScriptName, Script>();
   private randomPool = Buffer.alloc(0);
   private randomOffset = 0;
@@ -60,6 +75,7 @@ export class QueueStore {
     this.clock = settings.clock;
     this.keys = new Keys(settings.prefix);
     this.logger = settings.logger;
+    this.random = settings.random ?? randomBytes;
     for (const name of QUEUE_SCRIPT_NAMES) this.scripts.set(name, new Script(scriptSource(name)));
     this.queues = new QueueRegistry(this.conns.client, this.keys);
     this.directory = new JobDirectory(this.conns.client, this.keys);
@@ -70,6 +86,7 @@ export class QueueStore {
       waiters: this.waiters,
       queues: this.queues,
       run: (name, queue, args) => this.run(name, queue, args),
+      deadLetterCap: () => this.failures.deadLetterCap,
     });
   }
 
@@ -81,6 +98,27 @@ export class QueueStore {
   /** Runs a queue script on the queue's keys with the ARGV every queue script starts with. */
   run(name: QueueScriptName, queue: string, args: Array<string | Buffer | number>): Promise<Reply> {
     return this.runOn(this.conns.client, name, queue, args);
+  }
+
+  /** `run` with keys declared after the queue's twelve (remove-12.lua's result keys) */
+  runWithKeys(
+    name: QueueScriptName,
+    queue: string,
+    extraKeys: string[],
+    args: Array<string | Buffer | number>,
+  ): Promise<Reply> {
+    return this.scripts
+      .get(name)!
+      .run(
+        this.conns.client,
+        [...this.keys.queue(queue), ...extraKeys],
+        [queue, this.clock.now(), this.keys.wakeChannel, ...args],
+      );
+  }
+
+  /** A uniform draw in [0, 1) for a backoff's jitter (48 random bits). */
+  draw(): number {
+    return this.random(6).readUIntBE(0, 6) / 2 ** 48;
   }
 
   /** `run` on a given connection (REPLICATE n's own connection to the queue's master). */
@@ -146,17 +184,84 @@ export class QueueStore {
     return taken.deliveries;
   }
 
-  async putBack(ids: string[], how: PutBackHow): Promise<number> {
+  /** putBack-12.lua; a NACK (how nack, nack-to-back) is a failure with these options */
+  async putBack(ids: string[], how: PutBackHow, options?: NackOptions): Promise<number> {
     const groups = await this.directory.groupByQueue(ids);
+    const nacking = how === "nack" || how === "nack-to-back";
+    const head = [
+      how,
+      options?.delayMs ?? -1,
+      options?.backoff ? 1 : 0,
+      keptError(options?.error),
+      options?.timedOut ? "timeout" : "nack",
+      options?.retries ?? -1,
+      formatBackoff(this.failures.backoff),
+      this.failures.deadLetterCap,
+      recordsAttempt(PLAIN_JOB, options) ? 1 : 0,
+    ];
     let moved = 0;
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
-        const n = num(await this.run("putBack", queue, [how, ...group]));
+        const pairs = [...new Set(group)].flatMap((id) => [id, nacking ? this.draw() : 0]);
+        const n = num(await this.run("putBack", queue, [...head, ...pairs]));
         moved += n;
         if (n > 0) await this.timers.noteEarliest(queue);
       }),
     );
     return moved;
+  }
+
+  /** remove-12.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
+  async remove(
+    ids: string[],
+    reason: "ack" | "fastack" | "deljob",
+    maxJobSize: number,
+    result?: Buffer,
+  ): Promise<number> {
+    if (result !== undefined && result.length > maxJobSize) {
+      throw new BrokerError("ERR", `result too big: ${result.length} bytes, the limit is ${maxJobSize}`);
+    }
+    checkIds(ids);
+    const ttlMs = this.failures.resultTtlMs;
+    const keep = result !== undefined && ttlMs > 0;
+    const groups = await this.directory.groupByQueue(ids);
+    let removed = 0;
+    await Promise.all(
+      [...groups].map(async ([queue, group]) => {
+        const unique = [...new Set(group)];
+        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
+        const resultKeys = keep ? unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue))) : [];
+        const n = num(await this.runWithKeys("remove", queue, resultKeys, args));
+        removed += n;
+        for (const id of group) this.directory.forget(id);
+        // the timer run that drops the results from the counts
+        if (keep && n > 0) await this.timers.note(queue, this.clock.now() + ttlMs);
+      }),
+    );
+    return removed;
+  }
+
+  async dequeue(ids: string[]): Promise<number> {
+    checkIds(ids);
+    const groups = await this.directory.groupByQueue(ids);
+    let moved = 0;
+    await Promise.all(
+      [...groups].map(async ([queue, group]) => {
+        const n = num(await this.run("dequeue", queue, group));
+        moved += n;
+        await this.timers.noteEarliest(queue);
+      }),
+    );
+    return moved;
+  }
+
+  async working(id: string): Promise<number> {
+    checkIds([id]);
+    const [queue] = await this.directory.queuesOf([id]);
+    if (queue === undefined) throw noJob();
+    const seconds = num(await this.run("working", queue, [id]));
+    await this.timers.noteEarliest(queue);
+    return seconds;
   }
 
   async show(id: string): Promise<JobInfo | null> {

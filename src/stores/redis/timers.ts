@@ -21,6 +21,8 @@ export interface TimerHost {
   waiters: LocalWaiters;
   queues: QueueRegistry;
   run(name: QueueScriptName, queue: string, args: Array<string | Buffer | number>): Promise<Reply>;
+  /** the server's dead-letter cap (a lease that ran out may dead-letter a job) */
+  deadLetterCap(): number;
 }
 
 /**
@@ -117,7 +119,9 @@ export class Timers {
         due.map(async (queue) => {
           let more = true;
           while (more) {
-            const { processed, next } = decodeDue(await this.host.run("due", queue, [DUE_BATCH]));
+            const { processed, next } = decodeDue(
+              await this.host.run("due", queue, [DUE_BATCH, this.host.deadLetterCap()]),
+            );
             more = processed >= DUE_BATCH;
             this.indexed.delete(queue);
             if (next < 0) await client.zrem(keys.timers, queue);

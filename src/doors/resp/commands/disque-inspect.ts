@@ -48,8 +48,9 @@ function failureFields(job: JobInfo): Reply[] {
 /** SHOW's flat 30-element array, then the failure fields the job has. */
 export function showReply(job: JobInfo, nodeId: string): Reply {
   const now = job.observedAt;
-  // Disque's queue time: when a delayed job is first queued, else its next re-queue.
-  const queueAt = job.delayedUntil ?? job.requeueAt;
+  // Disque's queue time: when a delayed job is first queued, else its next re-queue
+  // (docket's: a job backing off is queued when its backoff ends).
+  const queueAt = job.delayedUntil ?? job.backoffUntil ?? job.requeueAt;
   // The next time the server looks at the job of its own: that, or its expiry when sooner.
   const awakeAt = queueAt === null ? job.expiresAt : Math.min(queueAt, job.expiresAt);
   return [

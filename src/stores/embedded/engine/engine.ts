@@ -3,7 +3,6 @@ import {
   type AddJobRequest,
   type AddJobResult,
   type Broker,
-  type NackOptions,
   type BrokerStats,
   type Delivery,
   type GetJobsRequest,
@@ -28,7 +27,7 @@ import { foldPauseOps } from "../../../core/pause-ops.js";
 import { JobScanFilter } from "../../../core/job-scan.js";
 import { checkLeaseSeconds } from "../../../core/lease.js";
 import { FailureCommands } from "./failure-commands.js";
-import { checkNackOptions, jobFailureSettings } from "../../../core/failures.js";
+import { jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
 
 export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
@@ -144,26 +143,6 @@ export class Engine extends FailureCommands implements Broker {
       removed++;
     }
     return removed;
-  }
-
-  /** Each job's failure (failing.ts): at its own place, or behind every job queued now (emq's nak). */
-  nack(ids: string[], options?: NackOptions): number {
-    this.runDue();
-    checkIds(ids);
-    checkNackOptions(options);
-    const now = this.clock.now();
-    let failed = 0;
-    for (const id of ids) {
-      const job = this.jobs.get(id);
-      if (!job || job.queued) continue;
-      // at-most-once: never a second delivery
-      if (job.retry === 0 && job.everQueued) continue;
-      failed++;
-      // Behind every job queued now, ahead of every job added later: the next sequence number.
-      const rank = options?.placement === "back" ? this.nextSeq++ : job.rank;
-      this.fail(job, "nack", options, rank, now);
-    }
-    return failed;
   }
 
   enqueue(ids: string[]): number {

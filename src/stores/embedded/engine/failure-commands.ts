@@ -4,9 +4,11 @@ import {
   type DeadLetterSelection,
   type FailureDefaults,
   type JobResult,
+  type NackOptions,
   type QueuePolicy,
 } from "../../../core/contract.js";
-import { checkQueuePolicy } from "../../../core/failures.js";
+import { checkNackOptions, checkQueuePolicy } from "../../../core/failures.js";
+import { checkIds } from "../../../core/job-id-check.js";
 import { MAX_QUEUE_POLICIES } from "../../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
 import { deadLetterInfo } from "./deadletters.js";
@@ -16,6 +18,26 @@ import { eventKey } from "./state.js";
 
 /** The failure commands (docs/failures.md): results, dead letters, queue policies, server defaults. */
 export abstract class FailureCommands extends DialectEngine {
+  /** Each job's failure (failing.ts): at its own place, or behind every job queued now (emq's nak). */
+  nack(ids: string[], options?: NackOptions): number {
+    this.runDue();
+    checkIds(ids);
+    checkNackOptions(options);
+    const now = this.clock.now();
+    let failed = 0;
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (!job || job.queued) continue;
+      // at-most-once: never a second delivery
+      if (job.retry === 0 && job.everQueued) continue;
+      failed++;
+      // Behind every job queued now, ahead of every job added later: the next sequence number.
+      const rank = options?.placement === "back" ? this.nextSeq++ : job.rank;
+      this.fail(job, "nack", options, rank, now);
+    }
+    return failed;
+  }
+
   result(id: string): JobResult | null {
     this.runDue();
     const kept = this.results.get(id, this.clock.now());

@@ -4,6 +4,7 @@
 -- A wait-repl job is never made ready here: only RELEASE (after WAIT) does that.
 local function enqueue(id, job)
   if job.st == 'w' then return end
+  endBackoff(job)
   ensureQueue()
   job.st = 'q'
   job.eq = 1

@@ -4,6 +4,10 @@
   hw wait-repl deadline (0 = bounded by the TTL only), n nacks, ad additional deliveries,
   aw awakeAt, rq requeueAt, eq ever queued, ev okq event id, rs retries, rl retries left,
   w watched by WAITJOB, dr/da dead reason and time. Times are absolute ms; 0 = unset.
+  Failure fields (docs/failures.md), present only on jobs that have them, so a plain Disque
+  job's record keeps its size: bp backoff policy (core/failures.ts text form), rt run time-out
+  (ms), at attempts (the last 10, oldest first, each { at, cause, error }), bk 1 while waiting
+  out a backoff until aw (state "backoff"; not queued, its lease not armed).
 ]]
 --- @include "queue"
 
@@ -46,4 +50,17 @@ local function eventOf(job) return job.ev or false end
 -- WAITJOB clients of a watched job learn how it went
 local function publishGone(id, job, outcome)
   if job.w == 1 then redis.call('PUBLISH', chan .. ':gone', id .. ' ' .. outcome) end
+end
+-- the meta's 'backoff' counts jobs waiting out a backoff (QSTAT): every way out of it passes here
+local function startBackoff(job, untilAt)
+  if job.bk ~= 1 then redis.call('HINCRBY', M, 'backoff', 1) end
+  job.bk = 1
+  job.aw = untilAt
+  job.rq = 0
+end
+local function endBackoff(job)
+  if job.bk == 1 then
+    job.bk = nil
+    redis.call('HINCRBY', M, 'backoff', -1)
+  end
 end

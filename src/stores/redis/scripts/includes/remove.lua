@@ -10,6 +10,7 @@ local function forget(id, job)
   if job.ev and redis.call('HGET', E, job.ev) == id then redis.call('HDEL', E, job.ev) end
   redis.call('HINCRBY', M, 'live', -1)
   if job.st == 'w' then redis.call('HINCRBY', M, 'held', -1) end
+  endBackoff(job)
 end
 -- outcome: what WAITJOB clients are told (acked, expired, deleted)
 local function remove(id, job, outcome)

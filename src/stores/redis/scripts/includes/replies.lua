@@ -1,15 +1,21 @@
 --[[
   Reply shapes shared by several scripts; replies.ts decodes them, field by field:
-    info:     { 1 id, 2 seq, 3 st, 4 repl, 5 ttl, 6 createdAt, 7 delay, 8 retry, 9 nacks,
+    info:     { 1 id, 2 seq, 3 st ('b' while backing off), 4 repl, 5 ttl, 6 createdAt, 7 delay, 8 retry, 9 nacks,
                 10 additional deliveries, 11 next requeueAt, 12 wake time, 13 body, 14 event id or false,
-                15 retries left (-1 unlimited), 16 awakeAt }
-    delivery: { 1 id, 2 seq, 3 body, 4 nacks, 5 additional deliveries, 6 event id or false, 7 wake time }
+                15 retries left (-1 unlimited), 16 awakeAt (a delay's or a backoff's end), 17 retry budget
+                (-1 unlimited), 18 backoff policy or false, 19 run time-out ms (0 none),
+                20 attempts ({ at, cause, error } each) or false }
+    delivery: { 1 id, 2 seq, 3 body, 4 nacks, 5 additional deliveries, 6 event id or false, 7 wake time,
+                8 retries left (-1: no budget), 9 run time-out ms (0 none) }
 ]]
 --- @include "job"
 
 local function info(id, job)
-  return { id, job.s, job.st, job.rp, job.ttl, job.c, job.dl, job.r, job.n, job.ad,
-    nextRequeueAt(job), wakeAt(job), redis.call('HGET', B, id) or '', eventOf(job), job.rl, job.aw or 0 }
+  local st = job.st
+  if job.bk == 1 then st = 'b' end
+  return { id, job.s, st, job.rp, job.ttl, job.c, job.dl, job.r, job.n, job.ad,
+    nextRequeueAt(job), wakeAt(job), redis.call('HGET', B, id) or '', eventOf(job), job.rl, job.aw or 0,
+    job.rs, job.bp or false, job.rt or 0, job.at or false }
 end
 -- info entries of the ids that are still live jobs, in order (QPEEK, JSCAN)
 local function infos(ids)
@@ -21,5 +27,5 @@ local function infos(ids)
   return out
 end
 local function delivery(id, job, body)
-  return { id, job.s, body, job.n, job.ad, eventOf(job), wakeAt(job) }
+  return { id, job.s, body, job.n, job.ad, eventOf(job), wakeAt(job), job.rl, job.rt or 0 }
 end

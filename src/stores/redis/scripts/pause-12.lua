@@ -1,6 +1,6 @@
 --[[
   Sets or reads the queue's pause state (QPAUSE); with '' it only makes the queue known.
-    KEYS[1..11] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] new state (none, in, out, all) or '' (read only)
   Returns { 1 the state after, 2 created (1 if the queue was created) } (replies.ts decodePause).

@@ -1,11 +1,13 @@
 --[[
   Adds a job (ADDJOB and every dialect's add).
-    KEYS[1..11] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id, [5] seq, [6] body, [7] ttl, [8] retry, [9] delay, [10] repl, [11] maxlen (0 = none),
-    [12] front (0/1), [13] hasEvent (0/1), [14] event id, [15] retries (-1 = unlimited),
-    [16] numbered (0/1: the event id is the queue's next TaskQ task number, as core states the rule),
-    [17] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
+    [12] front (0/1), [13] hasEvent (0/1), [14] event id, [15] retry budget ('' = the queue's policy's,
+    else [19]; -1 = unlimited), [16] numbered (0/1: the event id is the queue's next TaskQ task number,
+    as core states the rule), [17] backoff policy, text form ('' = the queue's, else none),
+    [18] run time-out ms ('' = the queue's, else none), [19] the server's default retry budget,
+    [20] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
   Returns { 1 created (0/1), 2 the event id or false } (replies.ts decodeAdd).
   Errors: ERR duplicate event, MAXLEN, PAUSED.
@@ -16,8 +18,14 @@
 -- seq stays a string: Lua would print large numbers in exponent notation
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
-local maxlen, front, hasEvent, event, retries = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14], tonumber(ARGV[15])
-local holdUntil = tonumber(ARGV[17])
+local maxlen, front, hasEvent, event = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14]
+local holdUntil = tonumber(ARGV[20])
+-- failure settings: the add's, else the queue's policy, else (the budget) the server's (core/failures.ts jobFailureSettings)
+local policy = redis.call('HMGET', P, 'rs', 'bp', 'rt')
+local retries = tonumber(ARGV[15]) or tonumber(policy[1] or ARGV[19])
+local backoff, runTimeout = ARGV[17], tonumber(ARGV[18])
+if backoff == '' then backoff = policy[2] end
+if not runTimeout then runTimeout = tonumber(policy[3] or '') end
 -- the TaskQ counter is read only by adds that have or get an event id
 local lastNumber = 0
 if hasEvent or ARGV[16] == '1' then lastNumber = tonumber(redis.call('GET', N) or '0') end
@@ -37,6 +45,8 @@ local rank
 if front then rank = redis.call('HINCRBY', M, 'front', -1) else rank = redis.call('HINCRBY', M, 'rank', 1) end
 local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k = rank, st = 'a', n = 0, ad = 0,
   aw = 0, rq = 0, eq = 0, rs = retries, rl = retries }
+if backoff then job.bp = backoff end
+if runTimeout then job.rt = runTimeout end
 if hasEvent then
   job.ev = event
   redis.call('HSET', E, event, id)

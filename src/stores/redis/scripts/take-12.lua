@@ -1,6 +1,6 @@
 --[[
   Takes up to count ready jobs, oldest rank first (GETJOB and every dialect's fetch).
-    KEYS[1..11] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] count, [5] lease seconds (0 = the job's RETRY), [6] consume (0/1),
     [7] ensure (0/1: when nothing is taken, make the queue known, as a blocking GETJOB does)
