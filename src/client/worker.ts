@@ -88,9 +88,10 @@ function backoffOption(value: boolean | Backoff | string | undefined): boolean |
  * time-out (with the error, a backoff and the retry budget), sends WORKING
  * heartbeats while a handler runs, and rides out connection losses.
  *
- * Events: `completed` (job, result), `failed` (job, error), `dead` (job,
- * error) when that failure spent the job's last retry, `error` (error) for
- * connection and protocol trouble (the worker keeps going).
+ * Events: `completed` (job, result), `failed` (job, error), then, once the
+ * server took the nack, `retrying` (job, error) or `dead` (job, error) when
+ * that failure spent the job's last retry; `error` (error) for connection
+ * and protocol trouble (the worker keeps going).
  */
 export class Worker<T = unknown, R = unknown> extends EventEmitter {
   readonly client: Client;
@@ -225,7 +226,7 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
       abort.abort(error);
       const settled = await this.settle(job, "nack", this.nackOptions(job, error));
       this.emit("failed", job, error);
-      if (settled && this.spendsLastRetry(job)) this.emit("dead", job, error);
+      if (settled) this.emit(this.spendsLastRetry(job) ? "dead" : "retrying", job, error);
     } finally {
       clearTimeout(timer);
       clearTimeout(deadline);
