@@ -206,6 +206,7 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
     let deadline: NodeJS.Timeout | undefined;
     try {
       const running = new Promise<R>((resolve) => resolve(this.handler(job, abort.signal)));
+      running.catch(() => undefined); // a handler that fails after its deadline is already nacked
       const outcome = await (limit === undefined
         ? running
         : Promise.race([
@@ -214,7 +215,6 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
               deadline = setTimeout(() => reject(new RunTimeoutError(limit)), limit);
             }),
           ]));
-      running.catch(() => undefined); // a handler that fails after its deadline is already nacked
       clearTimeout(timer);
       clearTimeout(deadline);
       abort.abort();
