@@ -164,12 +164,9 @@ export class Worker<T = unknown, R = unknown> extends EventEmitter {
         backoff = Math.min(backoff * 2, 1000);
         continue;
       }
+      // Jobs taken while closing are handled too: close() waits for them, and handing them
+      // back (NACK) would count a failure against their retry budgets.
       for (const job of jobs) {
-        if (signal.aborted) {
-          // Taken while closing: hand it straight back.
-          void this.settle(job, "nack");
-          continue;
-        }
         const done: Promise<void> = this.handle(job).finally(() => {
           this.running.delete(done);
           this.slotFreed?.();
