@@ -59,7 +59,7 @@ export class RunTimeoutError extends Error {
 export function backoffDelay(policy: Backoff, failures: number): number {
   if (policy.type === "fixed") return policy.delay;
   const exponent = Math.min(Math.max(failures, 1) - 1, 40);
-  const delay = Math.min(policy.max ?? 3_600_000, policy.delay * 2 ** exponent);
+  const delay = Math.min(policy.max ?? Math.max(3_600_000, policy.delay), policy.delay * 2 ** exponent);
   return policy.jitter ? Math.floor(Math.random() * delay) : delay;
 }
 

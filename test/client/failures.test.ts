@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { TestServer } from "../helpers/server.js";
 import { STORES, serverOn } from "./stores.js";
 import { waitFor } from "../helpers/wait.js";
-import { DocketError, connect, type Client } from "../../src/client/index.js";
+import { DocketError, backoffDelay, backoffText, connect, type Client } from "../../src/client/index.js";
 
 /** The client's failure API (docs/failures.md) against a real server. */
 for (const store of STORES)
@@ -224,3 +224,28 @@ for (const store of STORES)
       );
     });
   });
+
+describe("backoffText and backoffDelay: the text form and the waits, as the server has them", () => {
+  it("prints policies in the server's text form", () => {
+    assert.equal(backoffText({ type: "fixed", delay: 500 }), "fixed:500");
+    assert.equal(backoffText({ type: "exponential", delay: 1000 }), "exponential:1000:3600000");
+    assert.equal(
+      backoffText({ type: "exponential", delay: 10, max: 80, jitter: true }),
+      "exponential:10:80:jitter",
+    );
+    assert.equal(backoffText("fixed:7"), "fixed:7");
+  });
+
+  it("computes the n-th failure's wait: fixed, doubling up to the cap, a draw below it with jitter", () => {
+    const exp = { type: "exponential", delay: 10, max: 80 } as const;
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 40].map((n) => backoffDelay(exp, n)),
+      [10, 20, 40, 80, 80, 80],
+    );
+    assert.equal(backoffDelay({ type: "fixed", delay: 30 }, 9), 30);
+    for (let i = 0; i < 100; i++) {
+      const wait = backoffDelay({ ...exp, jitter: true }, 3);
+      assert.ok(Number.isInteger(wait) && wait >= 0 && wait < 40, String(wait));
+    }
+  });
+});
