@@ -78,8 +78,20 @@ export type Change =
       awakeAt: number;
       attempt: Attempt;
     }
-  /** the job left the live set for its queue's dead-letter list; `attempt`: the failure that sent it there */
-  | { type: "deadletter"; id: string; queue: string; reason: string; at: number; attempt?: Attempt }
+  /**
+   * the job left the live set for its queue's dead-letter list; `attempt`: the
+   * failure that sent it there; `retryBudget`: its budget then (NACK … RETRIES
+   * may just have given it one)
+   */
+  | {
+      type: "deadletter";
+      id: string;
+      queue: string;
+      reason: string;
+      at: number;
+      attempt?: Attempt;
+      retryBudget?: number;
+    }
   /** dead letters dropped: DEADPURGE, or evicted (oldest first) by their queue's cap */
   | { type: "deadpurge"; queue: string; ids: string[]; reason: "purge" | "evict" }
   /** ACKJOB … RESULT: kept until expiresAt (written before the ack's delete) */

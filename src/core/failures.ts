@@ -98,9 +98,8 @@ export function keptError(text: string | undefined): string {
 
 /** The attempts kept after `attempt`: the last MAX_ATTEMPTS_KEPT, oldest first (a new array). */
 export function withAttempt(attempts: readonly Attempt[] | undefined, attempt: Attempt): Attempt[] {
-  const kept = attempts ? attempts.slice(-(MAX_ATTEMPTS_KEPT - 1)) : [];
-  kept.push(attempt);
-  return kept;
+  // array literals are allocated at their exact size (a push would grow the backing store to 17)
+  return attempts ? [...attempts.slice(-(MAX_ATTEMPTS_KEPT - 1)), attempt] : [attempt];
 }
 
 /** The attempt a NACK records. */

@@ -5,8 +5,11 @@ import {
   type AddJobRequest,
   type Broker,
   type JobLookup,
+  type NackOptions,
+  type QueuePolicy,
   type PauseOp,
 } from "../../src/core/contract.js";
+import { DEFAULT_FAILURES, parseBackoff } from "../../src/core/failures.js";
 import { BAD_ID, UNKNOWN_ID } from "../helpers/broker.js";
 import { Rng, baseSeed } from "../helpers/prng.js";
 import { openHarness, type Harness } from "./harness.js";
@@ -34,6 +37,14 @@ const TRACE = Number(process.env.DOCKET_DIFF_TRACE ?? 12);
 const QUEUES = ["a", "b", "c"];
 const PAUSE_OPS: PauseOp[] = ["in", "out", "all", "none", "state"];
 const REFS: JobLookup[] = ["id", "event", "seq"];
+/** no jitter (its draws differ between stores), a small cap and a short result TTL, so both are exercised */
+const FAILURES = {
+  ...DEFAULT_FAILURES,
+  backoff: parseBackoff("exponential:500:4000"),
+  deadLetterCap: 3,
+  resultTtlMs: 20_000,
+};
+const BACKOFFS = ["fixed:700", "exponential:300:2000"].map(parseBackoff);
 
 /** What a step needs after the call: name the job added, or the jobs redriven. */
 type Kind = "add" | "redrive" | false;
@@ -112,6 +123,8 @@ class Sequence {
     readonly journal?: JournaledEngine,
   ) {
     this.rng = new Rng(seed);
+    ref.broker.configureFailures(FAILURES);
+    other.broker.configureFailures(FAILURES);
   }
 
   private pickId(): IdPick {
@@ -150,8 +163,82 @@ class Sequence {
     if (rng.chance(0.1)) req.placement = "front";
     if (rng.chance(0.1)) req.maxlen = rng.int(1, 4);
     if (rng.chance(0.2)) req.clientKey = rng.pick(["e1", "e2", "e3"]);
-    if (rng.chance(0.4)) req.retryBudget = rng.pick([0, 0, 1]);
+    if (rng.chance(0.4)) req.retryBudget = rng.pick([0, 0, 1, 2]);
+    if (rng.chance(0.2)) req.backoff = rng.pick(BACKOFFS);
+    if (rng.chance(0.1)) req.runTimeoutMs = rng.int(1, 5000);
     return req;
+  }
+
+  /** The failure operations (docs/failures.md): NACK's options, results, dead letters, policies. */
+  private drawFailure(q: string): [string, (side: Side) => unknown, Kind] {
+    const rng = this.rng;
+    const r = rng.int(0, 99);
+    if (r < 35) {
+      const picks = this.pickIds();
+      const options: NackOptions = {};
+      if (rng.chance(0.3)) options.delayMs = rng.pick([0, 500, 3000]);
+      if (rng.chance(0.4)) options.backoff = true;
+      if (rng.chance(0.5)) options.error = `e${rng.int(0, 9)}`;
+      if (rng.chance(0.1)) options.timedOut = true;
+      if (rng.chance(0.2)) options.retries = rng.int(0, 2);
+      if (rng.chance(0.1)) options.placement = "back";
+      for (const pick of picks) if (typeof pick === "number") this.deadIn.add(this.ref.queueOf[pick - 1]!);
+      return [
+        `nack ${JSON.stringify(picks)} ${JSON.stringify(options)}`,
+        (s) =>
+          s.broker.nack(
+            picks.map((p) => this.idFor(s, p)),
+            options,
+          ),
+        false,
+      ];
+    }
+    if (r < 50) {
+      const picks = this.pickIds();
+      const result = `r${rng.int(0, 99)}`;
+      return [
+        `ackJobs ${JSON.stringify(picks)} result ${result}`,
+        (s) =>
+          s.broker.ackJobs(
+            picks.map((p) => this.idFor(s, p)),
+            Buffer.from(result),
+          ),
+        false,
+      ];
+    }
+    if (r < 58) {
+      const pick = this.pickId();
+      return [`result ${pick}`, (s) => s.broker.result(this.idFor(s, pick)), false];
+    }
+    if (r < 64) {
+      const pick = this.pickId();
+      return [`deadLetter ${pick}`, (s) => s.broker.deadLetter(this.idFor(s, pick)), false];
+    }
+    const from = this.deadIn.size > 0 && rng.chance(0.8) ? rng.pick([...this.deadIn]) : q;
+    if (r < 80) {
+      const byIds = rng.chance(0.5);
+      const picks = this.pickIds();
+      const n = rng.int(1, 3);
+      const op = rng.pick(["redrive", "purgeDeadLetters"] as const);
+      return [
+        `${op} ${from} ${byIds ? JSON.stringify(picks) : n}`,
+        (s) => s.broker[op](from, byIds ? { ids: picks.map((p) => this.idFor(s, p)) } : { count: n }),
+        op === "redrive" ? "redrive" : false,
+      ];
+    }
+    if (r < 92) {
+      const policy: QueuePolicy = {};
+      if (rng.chance(0.5)) policy.retryBudget = rng.int(0, 2);
+      if (rng.chance(0.3)) policy.backoff = rng.pick(BACKOFFS);
+      if (rng.chance(0.2)) policy.runTimeoutMs = rng.int(1, 5000);
+      if (rng.chance(0.3)) policy.deadLetterCap = rng.int(0, 2);
+      return [
+        `setQueuePolicy ${q} ${JSON.stringify(policy)}`,
+        (s) => s.broker.setQueuePolicy(q, policy),
+        false,
+      ];
+    }
+    return [`queuePolicy ${q}`, (s) => s.broker.queuePolicy(q), false];
   }
 
   /** Draws one operation: a label for the trace and the call to make on each side. */
@@ -159,6 +246,7 @@ class Sequence {
     const rng = this.rng;
     const r = rng.int(0, 99);
     const q = rng.pick(QUEUES);
+    if (rng.chance(0.2)) return this.drawFailure(q);
     if (r < 22) {
       const req = this.addRequest();
       this.addedTo = req.queue;

@@ -60,13 +60,15 @@ forEachStore((open) => {
       );
     });
 
-    it("an ACK of a job in backoff removes it; a budget is spent by the failure", async () => {
+    it("a job in backoff: a late NACK spends nothing, an ACK removes it", async () => {
       const h = await open();
       const a = await h.add("q", "a", { retryBudget: 2 });
       await h.take("q");
       await h.broker.nack([a], { delayMs: 1000, error: "later" });
       const shown = await h.show(a);
       assert.deepEqual([shown.state, shown.retryBudgetLeft], ["backoff", 1]);
+      assert.equal(await h.broker.nack([a], { error: "late" }), 0, "a job in backoff is not nacked again");
+      assert.equal((await h.show(a)).retryBudgetLeft, 1);
       assert.equal(await h.broker.ackJobs([a]), 1);
       assert.equal(await h.broker.show(a), null);
       await h.advance(1000);

@@ -73,6 +73,22 @@ forEachStore((open) => {
     });
   });
 
+  describe("flushAll", () => {
+    it("drops kept results, dead letters and queue policies with the jobs", async () => {
+      const h = await open();
+      const a = await h.add("q", "a");
+      await h.broker.ackJobs([a], Buffer.from("r"));
+      const dead = await deadLetter(h, "q", "d");
+      await h.broker.setQueuePolicy("q", { retryBudget: 2 });
+      await h.broker.flushAll();
+      assert.equal(await h.broker.result(a), null);
+      assert.equal(await h.broker.deadLetter(dead), null);
+      assert.deepEqual(await h.broker.queuePolicy("q"), {});
+      const stats = await h.broker.stats();
+      assert.deepEqual([stats.results, stats.resultBytes], [0, 0]);
+    });
+  });
+
   describe("dead letters", () => {
     it("redrive by count: new ids, a fresh budget, no attempts, the job's policy kept", async () => {
       const h = await open();

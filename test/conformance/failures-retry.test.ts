@@ -212,7 +212,7 @@ forEachStore((open) => {
       await h.take("q");
       await h.broker.nack([plain], { retries: 3 });
       assert.equal(await h.broker.show(plain), null, "the fourth failure dead-letters it");
-      assert.ok(await h.broker.deadLetter(plain));
+      assert.equal((await h.broker.deadLetter(plain))!.retryBudget, 3, "the budget RETRIES gave it");
 
       const own = await h.add("q", "own", { retryBudget: 5 });
       await h.take("q");
@@ -228,6 +228,7 @@ forEachStore((open) => {
       await h.take("q");
       await h.broker.nack([many], { retries: 2 });
       assert.equal(await h.broker.show(many), null);
+      assert.equal((await h.broker.deadLetter(many))!.retryBudget, 2);
     });
 
     it("TIMEDOUT records the cause timeout; ERROR is cut to MAX_ERROR_BYTES", async () => {

@@ -33,20 +33,25 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
     paused: engine.pausedQueues().sort(),
     taskNumbers: [...engine.taskNumberEntries()].sort(),
     nextSeq: engine.peekNextSeq(),
+    results: [...engine.resultEntries()]
+      .map((result) => ({ ...result, body: result.body.toString("hex") }))
+      .sort((x, y) => (x.id < y.id ? -1 : 1)),
+    policies: [...engine.policyEntries()].sort(),
   };
 }
 
 /**
  * Leased: delivered and not acked (active without a pending delay), or a
- * delayed job WORKING postponed (active with a re-queue time), which a
- * restart also queues at once.
+ * delayed job or one in backoff that WORKING postponed (with a re-queue
+ * time), which a restart also queues at once.
  */
 function isDelivered(job: JobInfo): boolean {
+  if (job.state === "backoff") return job.requeueAt !== null;
   return job.state === "active" && (job.delayedUntil === null || job.requeueAt !== null);
 }
 
 function describe(job: JobInfo, delivered: boolean): Record<string, unknown> {
   const { requeueAt: _r, awakeAt: _a, observedAt: _o, body, ...rest } = job;
   if (!delivered) return { ...rest, body: body.toString("hex") };
-  return { ...rest, state: "queued", delayedUntil: null, body: body.toString("hex") };
+  return { ...rest, state: "queued", delayedUntil: null, backoffUntil: null, body: body.toString("hex") };
 }

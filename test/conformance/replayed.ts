@@ -125,9 +125,12 @@ export const replayedStore: StoreFactory = {
     let blocked = 0;
     const inFlight = () =>
       blocked > 0 ||
-      journaled.engine
-        .jscan(0, { count: 1, busyloop: true })
-        .items.some((job) => job.state === "active" && job.delayedUntil === null);
+      journaled.engine.jscan(0, { count: 1, busyloop: true }).items.some(
+        (job) =>
+          (job.state === "active" && job.delayedUntil === null) ||
+          // WORKING on a job in backoff: a restart queues it at once, as a lease
+          (job.state === "backoff" && job.requeueAt !== null),
+      );
     const broker = new Proxy({} as Broker, {
       get(_target, prop) {
         if (prop === "configureFailures") {

@@ -122,6 +122,7 @@ describe("retries budget and dead letters (takeanumber)", () => {
       reason: "retries exhausted",
       at: T0 + 5000,
       attempt: { at: T0 + 5000, cause: "nack", error: "" },
+      retryBudget: 1,
     });
     assert.equal(sync(h.engine.retryJob("q", a)), null);
     assert.equal(sync(h.engine.retryJob("other", later)), null);

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { JOB_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/memory.js";
+import { RESULT_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/results.js";
+import { DEFAULT_FAILURES } from "../../src/core/failures.js";
 import { harness, sync } from "./helpers.js";
 
 /** The engine's running total of job data, which --maxmemory counts (src/engine/memory.ts). */
@@ -30,6 +32,20 @@ describe("engine data bytes", () => {
     sync(h.engine.retryJob("t", letter));
     h.advance(2000); // the first expires
     assert.equal(h.engine.dataBytes(), cost(1));
+    h.engine.flushAll();
+    assert.equal(h.engine.dataBytes(), 0);
+  });
+
+  it("count kept results until they expire or FLUSHALL drops them", () => {
+    const h = harness();
+    h.engine.configureFailures({ ...DEFAULT_FAILURES, resultTtlMs: 1000 });
+    const a = h.add("q", "a");
+    const b = h.add("q", "b");
+    assert.equal(sync(h.engine.ackJobs([a], Buffer.from("x".repeat(40)))), 1);
+    assert.equal(h.engine.dataBytes(), JOB_OVERHEAD_BYTES + 1 + RESULT_OVERHEAD_BYTES + 40);
+    h.advance(1000);
+    assert.equal(h.engine.dataBytes(), JOB_OVERHEAD_BYTES + 1, "an expired result is no longer counted");
+    assert.equal(sync(h.engine.ackJobs([b], Buffer.from("y"))), 1);
     h.engine.flushAll();
     assert.equal(h.engine.dataBytes(), 0);
   });

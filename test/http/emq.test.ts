@@ -196,6 +196,22 @@ for (const store of stores) {
         assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 0 });
       });
 
+      it("spends the budget its queue's QPOLICY gives: the third nak dead-letters the task", async () => {
+        const policy = await suite.resp.call("QPOLICY", "budget", "RETRIES", 2);
+        assert.equal(policy, "*2\r\n$7\r\nretries\r\n:2\r\n");
+        const id = await emq.enqueue("budget", { content: "x" });
+        for (let round = 0; round < 3; round++) {
+          assert.deepEqual(await emq.wait({ queues: ["budget"] }), [{ id, content: "x" }]);
+          assert.deepEqual((await call("POST", "/nak/", { json: { ids: [id] } })).json, { nacked: 1 });
+        }
+        assert.deepEqual(await emq.peekIds("budget"), []);
+        const dead = await call("GET", "/v1/queues/budget/deadletters");
+        assert.deepEqual(
+          dead.json.deadLetters.map((d: { id: string; reason: string }) => [d.id, d.reason]),
+          [[id, "retries exhausted"]],
+        );
+      });
+
       it("a queued task is not moved", async () => {
         const a = await emq.enqueue("still", {});
         const b = await emq.enqueue("still", {});

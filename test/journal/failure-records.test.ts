@@ -96,6 +96,7 @@ describe("journal records of the failure state", () => {
         attempt: { at: 1, cause: "nack", error: "" },
       },
       { type: "deadletter", id: ID, queue: "", reason: "retries exhausted", at: 5, attempt },
+      { type: "deadletter", id: ID, queue: "", reason: "retries exhausted", at: 6, retryBudget: 2 },
       { type: "deadpurge", queue: "naïve ☃", ids: [ID, ID2], reason: "evict" },
       { type: "deadpurge", queue: "q", ids: [ID], reason: "purge" },
       {

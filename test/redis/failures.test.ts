@@ -178,6 +178,24 @@ describe("Redis store: failures", () => {
     assert.equal((await broker.stats()).results, 0);
   });
 
+  it("redrive and purge beyond one script call's batch take them all, oldest first", async () => {
+    const clock = new ManualClock(T0);
+    const broker = await open(clock, uniquePrefix("batch"));
+    const ids: string[] = [];
+    for (let i = 0; i < 1200; i++) {
+      const { id } = await broker.addJob({ queue: "d", body: Buffer.from(String(i)), retryBudget: 0 });
+      assert.equal(await broker.retryJob("d", id), "deadlettered");
+      ids.push(id);
+    }
+    // by ids: 700 of them (two batches), the rest purged by count (three batches)
+    assert.equal(await broker.redrive("d", { ids: ids.slice(0, 700) }), 700);
+    assert.equal(await broker.qlen("d"), 700);
+    const first = await broker.qpeek("d", 1);
+    assert.equal(first[0]!.body.toString(), "0");
+    assert.equal(await broker.purgeDeadLetters("d", { count: 2_147_483_647 }), 500);
+    assert.equal((await broker.qstat("d"))!.deadLetters, 0);
+  });
+
   it("okq QFLUSH drops the queue's jobs and dead letters but not its kept results (as the engine)", async () => {
     const clock = new ManualClock(T0);
     const broker = await open(clock, uniquePrefix("flush"));

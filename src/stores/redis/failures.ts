@@ -4,8 +4,11 @@ import { MAX_COUNT } from "../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { idTag } from "./keys.js";
 import { decodeDeadLetter, decodePolicy } from "./replies.js";
-import { list, num } from "./script.js";
+import { list, num, type Reply } from "./script.js";
 import type { QueueStore } from "./store.js";
+
+/** dead letters listed, redriven or purged per script call: a script blocks Redis while it runs */
+const DEADLETTER_BATCH = 500;
 
 /**
  * What is left of failing and finished jobs (docs/failures.md): dead letters
@@ -31,11 +34,17 @@ export class FailureCommands {
     };
   }
 
-  /** oldest first, at most MAX_LISTING_COUNT */
+  /** oldest first, at most MAX_LISTING_COUNT, read DEADLETTER_BATCH at a time */
   async deadLetters(queue: string, count: number): Promise<DeadLetterInfo[]> {
     const capped = Math.min(count, MAX_LISTING_COUNT);
-    if (!(capped > 0)) return [];
-    return this.decoded(queue, await this.store.run("deadLetters", queue, ["oldest", capped]));
+    const out: DeadLetterInfo[] = [];
+    for (let start = 0; start < capped; start += DEADLETTER_BATCH) {
+      const size = Math.min(DEADLETTER_BATCH, capped - start);
+      const part = this.decoded(queue, await this.store.run("deadLetters", queue, ["oldest", start, size]));
+      out.push(...part);
+      if (part.length < size) break;
+    }
+    return out;
   }
 
   async deadLetter(id: string): Promise<DeadLetterInfo | null> {
@@ -45,33 +54,55 @@ export class FailureCommands {
     return letter ?? null;
   }
 
-  private decoded(queue: string, reply: Parameters<typeof list>[0]): DeadLetterInfo[] {
+  private decoded(queue: string, reply: Reply): DeadLetterInfo[] {
     return list(reply).map((r) => decodeDeadLetter(queue, r));
   }
 
-  /** redrive-12.lua: as many fresh ids and seqs as there can be letters to bring back */
+  /**
+   * redrive-12.lua, DEADLETTER_BATCH letters per call (a script blocks Redis while
+   * it runs): as many fresh ids and seqs as there can be letters to bring back.
+   * Ids beyond one batch come back batch by batch, each oldest first.
+   */
   async redrive(queue: string, which: DeadLetterSelection): Promise<number> {
     const { store } = this;
-    const wanted = "ids" in which ? [...new Set(which.ids)] : [];
     const waiting = num(await store.conns.client.llen(store.keys.queue(queue)[7]!));
-    const n = Math.min("ids" in which ? wanted.length : which.count, waiting);
-    if (!(n > 0)) return 0;
-    const fresh: Array<string | number> = [];
-    // The script gives each new id its letter's last four characters (TTL and RETRY).
-    for (let i = 0; i < n; i++) fresh.push(store.newJobId(queue, 0, 0), await store.nextSeq());
-    const mode = "ids" in which ? "ids" : "oldest";
-    const moved = num(await store.run("redrive", queue, [mode, n, ...fresh, ...wanted]));
+    const wanted = "ids" in which ? [...new Set(which.ids)] : [];
+    const total = "ids" in which ? wanted.length : Math.min(which.count, waiting);
+    let moved = 0;
+    for (let start = 0; start < total && waiting > 0; start += DEADLETTER_BATCH) {
+      const part = wanted.slice(start, start + DEADLETTER_BATCH);
+      const size = Math.min(DEADLETTER_BATCH, total - start, waiting);
+      const fresh: Array<string | number> = [];
+      // The script gives each new id its letter's last four characters (TTL and RETRY).
+      for (let i = 0; i < size; i++) fresh.push(store.newJobId(queue, 0, 0), await store.nextSeq());
+      const mode = "ids" in which ? "ids" : "oldest";
+      const n = num(await store.run("redrive", queue, [mode, size, ...fresh, ...part]));
+      moved += n;
+      if (mode === "oldest" && n < size) break;
+    }
     if (moved > 0) await store.timers.noteEarliest(queue);
     return moved;
   }
 
+  /** purge-12.lua, DEADLETTER_BATCH letters per call */
   async purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
+    let purged = 0;
     if ("ids" in which) {
-      if (which.ids.length === 0) return 0;
-      return num(await this.store.run("purge", queue, ["ids", ...new Set(which.ids)]));
+      const ids = [...new Set(which.ids)];
+      for (let start = 0; start < ids.length; start += DEADLETTER_BATCH) {
+        const part = ids.slice(start, start + DEADLETTER_BATCH);
+        purged += num(await this.store.run("purge", queue, ["ids", ...part]));
+      }
+      return purged;
     }
-    if (!(which.count > 0)) return 0;
-    return num(await this.store.run("purge", queue, ["oldest", Math.min(which.count, MAX_COUNT)]));
+    const count = Math.min(which.count, MAX_COUNT);
+    while (purged < count) {
+      const size = Math.min(DEADLETTER_BATCH, count - purged);
+      const n = num(await this.store.run("purge", queue, ["oldest", size]));
+      purged += n;
+      if (n < size) break;
+    }
+    return purged;
   }
 
   async queuePolicy(queue: string): Promise<QueuePolicy> {

@@ -20,7 +20,8 @@ type Spec = CommandSpec<RespContext>;
  */
 function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   let end = args.length;
-  const withResult = end > 2 && word(args[end - 1]!) === "withresult";
+  const last = args[end - 1]!;
+  const withResult = end > 2 && last.length === 10 && word(last) === "withresult";
   if (withResult) end--;
   if (end > 3) throw errorOf(SYNTAX_ERROR);
   const id = args[1]!.toString("latin1");

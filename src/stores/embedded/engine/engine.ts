@@ -9,7 +9,6 @@ import {
   type JobInfo,
   type JobScanOptions,
   type JobState,
-  type JobWaitOutcome,
   nodePriority,
   type NodeInfo,
   type PauseOp,
@@ -20,7 +19,7 @@ import {
 } from "../../../core/contract.js";
 import { MAX_LISTING_COUNT, scanBudget } from "../../../core/listing-limits.js";
 import { Job } from "./job.js";
-import { FetchWaiter, JobWaiter } from "./blocked.js";
+import { FetchWaiter } from "./blocked.js";
 import { addJobSettings } from "../../../core/validate.js";
 import { checkIds } from "../../../core/job-id-check.js";
 import { foldPauseOps } from "../../../core/pause-ops.js";
@@ -205,7 +204,7 @@ export class Engine extends FailureCommands implements Broker {
       );
     }
     if (job.retry === 0) return 0;
-    // WORKING ends a delay. Journaled as counters (which restore as "queued now"), so a
+    // WORKING ends a delay (or a backoff). Journaled as counters (which restore as "queued now"), so a
     // restart does not delay the job again: it comes back queued, as a leased job does.
     if (job.awakeAt !== 0) {
       const { nacks, additionalDeliveries } = job;
@@ -367,23 +366,6 @@ export class Engine extends FailureCommands implements Broker {
       results: this.results.size,
       resultBytes: this.results.bodyBytes,
     };
-  }
-
-  /**
-   * WAITJOB: resolves when the job leaves (acked, deleted, expired), "gone"
-   * at once when it is not known, null on time-out (0 = none) or abort.
-   * Counted as a blocked client while it waits.
-   */
-  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
-    this.runDue();
-    checkIds([id]);
-    // A job acked with a kept result is known to have been acked.
-    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
-    if (signal?.aborted) return null;
-    const now = this.clock.now();
-    return new Promise((resolve) => {
-      this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
-    });
   }
 
   nodes(): NodeInfo[] {

@@ -41,13 +41,14 @@ export abstract class FailingState extends EngineState {
    * One failure of `job`: an attempt recorded (unless a plain Disque job
    * failed plainly, see recordsAttempt), one retry spent, then the job is
    * dead-lettered (none was left) or queued again at `rank`, at once or
-   * after its backoff (state `backoff`, awakeAt).
+   * after its backoff (state `backoff`, awakeAt). "back": behind every job
+   * queued now (the next sequence number, taken only if it is queued again).
    */
   protected fail(
     job: Job,
     kind: FailureKind,
     options: NackOptions | undefined,
-    rank: number,
+    place: number | "back",
     now: number,
   ): "requeued" | "deadlettered" {
     const earlier = job.nacks + job.additionalDeliveries;
@@ -62,6 +63,9 @@ export abstract class FailingState extends EngineState {
     }
     const spent = spendRetry(job.retryBudget, job.retryBudgetLeft, earlier, options?.retries);
     if (spent === "deadletter") {
+      // NACK … RETRIES gave a job without a budget one, already spent
+      if (job.retryBudget < 0 && options?.retries !== undefined) job.retryBudget = options.retries;
+      job.retryBudgetLeft = 0;
       this.sendToDeadLetters(job, RETRIES_EXHAUSTED, now, attempt);
       return "deadlettered";
     }
@@ -69,6 +73,7 @@ export abstract class FailingState extends EngineState {
     job.retryBudgetLeft = spent.left;
     this.totals.retried++;
     const wait = failureWaitMs(options, job.backoff, this.failureDefaults, earlier + 1, () => this.draw());
+    const rank = place === "back" ? this.nextSeq++ : place;
     const moved = rank !== job.rank;
     this.unqueueJob(job);
     job.rank = rank;
@@ -112,7 +117,8 @@ export abstract class FailingState extends EngineState {
     this.deadLetterLists.add({ job, reason, at: now });
     this.totals.deadLettered++;
     const change = { type: "deadletter", id: job.id, queue: job.queue, reason, at: now } as const;
-    this.emit(attempt ? { ...change, attempt } : change);
+    const budget = job.retryBudget >= 0 ? { retryBudget: job.retryBudget } : {};
+    this.emit(attempt ? { ...change, attempt, ...budget } : { ...change, ...budget });
     this.jobLeft(job.id, "deadletter");
     this.enforceDeadLetterCap(job.queue);
   }

@@ -4,6 +4,7 @@ import {
   type DeadLetterSelection,
   type FailureDefaults,
   type JobResult,
+  type JobWaitOutcome,
   type NackOptions,
   type QueuePolicy,
 } from "../../../core/contract.js";
@@ -11,6 +12,7 @@ import { checkNackOptions, checkQueuePolicy } from "../../../core/failures.js";
 import { checkIds } from "../../../core/job-id-check.js";
 import { MAX_QUEUE_POLICIES } from "../../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
+import { JobWaiter } from "./blocked.js";
 import { deadLetterInfo } from "./deadletters.js";
 import { DialectEngine } from "./dialects.js";
 import { Job } from "./job.js";
@@ -27,13 +29,13 @@ export abstract class FailureCommands extends DialectEngine {
     let failed = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
-      if (!job || job.queued) continue;
+      // queued, or waiting out a backoff: not being worked on (a late NACK spends nothing)
+      if (!job || job.queued || job.backingOff) continue;
       // at-most-once: never a second delivery
       if (job.retry === 0 && job.everQueued) continue;
       failed++;
-      // Behind every job queued now, ahead of every job added later: the next sequence number.
-      const rank = options?.placement === "back" ? this.nextSeq++ : job.rank;
-      this.fail(job, "nack", options, rank, now);
+      // "back" (emq's nak): behind every job queued now, ahead of every job added later.
+      this.fail(job, "nack", options, options?.placement === "back" ? "back" : job.rank, now);
     }
     return failed;
   }
@@ -42,6 +44,23 @@ export abstract class FailureCommands extends DialectEngine {
     this.runDue();
     const kept = this.results.get(id, this.clock.now());
     return kept ? { ...kept, body: Buffer.from(kept.body) } : null;
+  }
+
+  /**
+   * WAITJOB: resolves when the job leaves (acked, deleted, expired), "gone"
+   * at once when it is not known, null on time-out (0 = none) or abort.
+   * Counted as a blocked client while it waits.
+   */
+  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
+    this.runDue();
+    checkIds([id]);
+    // A job acked with a kept result is known to have been acked.
+    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
+    if (signal?.aborted) return null;
+    const now = this.clock.now();
+    return new Promise((resolve) => {
+      this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
+    });
   }
 
   deadLetters(queue: string, count: number): DeadLetterInfo[] {

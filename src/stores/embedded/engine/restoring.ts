@@ -9,7 +9,10 @@ import { FailingState } from "./failing.js";
 export abstract class RestoringEngine extends FailingState {
   // Used only by src/journal at start-up and for snapshots; none of them emits a change.
 
-  /** Jobs with a RETRY budget whose TTL had passed when their record was replayed, until the replay ends. */
+  /**
+   * Jobs whose TTL had passed when their record was replayed, until the replay
+   * ends (or a later record deletes them): a later record may dead-letter one.
+   */
   private readonly expiredInReplay = new Map<string, StoredJob>();
 
   /**
@@ -62,7 +65,7 @@ export abstract class RestoringEngine extends FailingState {
         this.restoreFailure(change);
         break;
       case "deadletter":
-        this.restoreDeadLetter(change.id, change.reason, change.at, undefined, change.attempt);
+        this.restoreDeadLetter(change.id, change.reason, change.at, undefined, change);
         break;
       case "deadpurge":
         for (const id of change.ids) this.deadLetterLists.remove(change.queue, id);
@@ -94,10 +97,11 @@ export abstract class RestoringEngine extends FailingState {
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.clientKey);
     if (stored.createdAt + stored.ttl * 1000 <= now) {
-      // A later record may dead-letter it (a dead letter outlives its TTL, as it does live);
-      // only a job with a RETRY budget can be, so only those are held until the replay ends.
-      if (stored.retryBudget !== undefined && stored.retryBudget >= 0)
-        this.expiredInReplay.set(stored.id, stored);
+      // A later record may dead-letter it (a dead letter outlives its TTL, as it does live).
+      // Any job can be (a budget from its queue, the server default or NACK … RETRIES), so
+      // every one is held; those that expired while the server ran have a delete record,
+      // which drops them, so what stays held is what expired while it was down.
+      this.expiredInReplay.set(stored.id, stored);
       return false;
     }
     const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
@@ -214,7 +218,11 @@ export abstract class RestoringEngine extends FailingState {
     const job = this.jobs.get(change.id);
     if (!job) {
       const held = this.expiredInReplay.get(change.id);
-      if (held) held.attempts = withAttempt(held.attempts, change.attempt);
+      if (held) {
+        held.retryBudget = change.retryBudget;
+        held.retryBudgetLeft = change.retryBudgetLeft;
+        held.attempts = withAttempt(held.attempts, change.attempt);
+      }
       return;
     }
     const now = this.clock.now();
@@ -260,7 +268,13 @@ export abstract class RestoringEngine extends FailingState {
   }
 
   /** A live job the journal says was dead-lettered; or, from a snapshot, the letter itself. */
-  restoreDeadLetter(id: string, reason: string, at: number, stored?: StoredJob, attempt?: Attempt): void {
+  restoreDeadLetter(
+    id: string,
+    reason: string,
+    at: number,
+    stored?: StoredJob,
+    failure?: { attempt?: Attempt; retryBudget?: number },
+  ): void {
     let job = this.jobs.get(id);
     stored ??= this.expiredInReplay.get(id);
     if (job) this.forget(job);
@@ -283,7 +297,11 @@ export abstract class RestoringEngine extends FailingState {
       restoreFailureFields(job, stored);
       this.restoreNextSeq(stored.seq + 1);
     } else return;
-    if (attempt) job.attempts = withAttempt(job.attempts, attempt);
+    if (failure?.attempt) job.attempts = withAttempt(job.attempts, failure.attempt);
+    if (failure?.retryBudget !== undefined) {
+      job.retryBudget = failure.retryBudget;
+      job.retryBudgetLeft = 0;
+    }
     this.deadLetterLists.add({ job, reason, at });
   }
 

@@ -92,7 +92,10 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
     case T_DEADLETTER: {
       const f = decodeFields(buf, p, end);
       const letter = { type, id: f.id, reason: f.reasonText, at: f.at } as const;
-      return f.attempt === "" ? letter : { ...letter, attempt: decodeAttempt(f.attempt) };
+      const budget = f.retries >= 0 ? { retryBudget: f.retries } : {};
+      return f.attempt === ""
+        ? { ...letter, ...budget }
+        : { ...letter, attempt: decodeAttempt(f.attempt), ...budget };
     }
     case T_FAILED: {
       const f = decodeFields(buf, p, end);

@@ -226,6 +226,8 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
         enc.string(F_REASON_TEXT, change.reason, "utf8");
         enc.f64(F_AT, change.at);
         if (change.attempt) enc.string(F_ATTEMPT, encodeAttempt(change.attempt), "utf8");
+        if (change.retryBudget !== undefined && change.retryBudget >= 0)
+          enc.u32(F_RETRIES, change.retryBudget);
       });
     case "failed":
       return enc.record(T_FAILED, offset, () => {

@@ -157,7 +157,14 @@ export type JournalRecord =
   | { type: typeof T_FLUSHALL }
   | { type: typeof T_SNAPSHOT_END; jobs: number; nextSeq: number }
   | { type: typeof T_RETRY; id: string; rank: number; retriesLeft: number; nacks: number }
-  | { type: typeof T_DEADLETTER; id: string; reason: string; at: number; attempt?: Attempt }
+  | {
+      type: typeof T_DEADLETTER;
+      id: string;
+      reason: string;
+      at: number;
+      attempt?: Attempt;
+      retryBudget?: number;
+    }
   | {
       type: typeof T_FAILED;
       id: string;

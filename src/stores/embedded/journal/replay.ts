@@ -102,6 +102,7 @@ export class Replay {
           reason: record.reason,
           at: record.at,
           ...(record.attempt ? { attempt: record.attempt } : {}),
+          ...(record.retryBudget !== undefined ? { retryBudget: record.retryBudget } : {}),
         });
         break;
       case T_FAILED: {

@@ -24,7 +24,9 @@ local moved = 0
 for i = 13, #ARGV - 1, 2 do
   local id = ARGV[i]
   local job = load(id)
-  if job and job.st ~= 'q' and not held(job) and (how == 'release' or not (job.r == 0 and job.eq == 1)) then
+  -- a job waiting out a backoff is not being worked on: a late NACK spends nothing
+  if job and job.st ~= 'q' and not held(job) and (how == 'release' or not (job.r == 0 and job.eq == 1))
+    and not (nacking and job.bk == 1) then
     if nacking then
       f.draw = tonumber(ARGV[i + 1])
       fail(id, job, f)

@@ -94,6 +94,9 @@ local function fail(id, job, f)
     if f.cause == 'timeout' then redis.call('HINCRBY', M, 'timedout', 1) end
   end
   if not ok then
+    -- NACK … RETRIES gave a job without a budget one, already spent: the dead letter shows it
+    if job.rs < 0 and f.retries then job.rs = f.retries end
+    job.rl = 0
     deadLetter(id, job, RETRIES_EXHAUSTED, f.defaultCap)
     return 'deadlettered'
   end
