@@ -1,4 +1,4 @@
-// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e] [--install-peers]
+// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e,f] [--install-peers]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -19,6 +19,7 @@ import {
   versions,
   type SystemDef,
 } from "./systems.js";
+import { failing } from "./failing.js";
 import { consume, memory, mixed, produce } from "./workloads.js";
 import { ratioRows, renderMarkdown, renderSvg, renderText, targets, type Results } from "./report.js";
 
@@ -32,7 +33,7 @@ const { values: flags } = parseArgs({
     producers: { type: "string", default: "10" },
     consumers: { type: "string", default: "50" },
     systems: { type: "string" },
-    workloads: { type: "string", default: "a,b,c,d,e" },
+    workloads: { type: "string", default: "a,b,c,d,e,f" },
     "install-peers": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench/results") },
     help: { type: "boolean", default: false },
@@ -41,7 +42,7 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     "npm run bench -- [--jobs 100000] [--mem-jobs 1000000] [--runs 3] [--conns 50] [--window 256]\n" +
-      "  [--producers 10] [--consumers 50] [--systems docket,beanstalkd,redis,bullmq] [--workloads a,b,c,d,e]\n" +
+      "  [--producers 10] [--consumers 50] [--systems docket,beanstalkd,redis,bullmq] [--workloads a,b,c,d,e,f]\n" +
       "  [--install-peers] [--out bench/results]",
   );
   process.exit(0);
@@ -153,6 +154,18 @@ for (let run = 0; run < runs; run++) {
         record(`c: add-to-fetch p50 (ms)`, sys.name, c.p50Ms ?? NaN);
         record(`c: add-to-fetch p99 (ms)`, sys.name, c.p99Ms ?? NaN);
         log(` c=${c.jobsPerSec.toFixed(0)} p50=${c.p50Ms?.toFixed(2)} p99=${c.p99Ms?.toFixed(2)}`);
+      }
+      if (workloads.has("f") && sys.name.startsWith("docket")) {
+        // its own catch: a store without the failure options loses this row only
+        try {
+          const f = await withServer(sys, (r) => failing(r, jobs, num("producers"), num("consumers")));
+          const shape = `${num("producers")} producers + ${num("consumers")} consumers, 1/3 fail twice`;
+          record(`f: ${shape} (jobs/s)`, sys.name, f.jobsPerSec);
+          record(`f: healthy jobs' add-to-fetch p99 (ms)`, sys.name, f.p99Ms ?? NaN);
+          log(` f=${f.jobsPerSec.toFixed(0)} healthy p99=${f.p99Ms?.toFixed(2)}`);
+        } catch (error) {
+          log(` f FAILED: ${(error as Error).message}`);
+        }
       }
       if (workloads.has("d") && !sys.name.startsWith("bullmq") && !sys.name.startsWith("docket redis")) {
         const d = await withServer(sys, (r) => memory(r, memJobs));

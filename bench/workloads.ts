@@ -8,7 +8,7 @@ export const BODY_SIZE = 100;
 export function makeBody(seq: number): string {
   return `${performance.now().toFixed(3)}:${seq}:`.padEnd(BODY_SIZE, "x");
 }
-function bodyTime(body: string): number {
+export function bodyTime(body: string): number {
   return Number(body.slice(0, body.indexOf(":")));
 }
 
@@ -85,7 +85,7 @@ function consumeOn(conns: QueueConn[], n: number, latencies?: Float64Array): Pro
   });
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }

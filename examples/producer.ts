@@ -1,4 +1,4 @@
-// Adds a job, then waits until a worker has acknowledged it.
+// Adds a job, then waits until a worker has acknowledged it, and prints the worker's result.
 // Run: node --import tsx examples/producer.ts   (DOCKET_SERVER=host:port, default 127.0.0.1:7711)
 import { connect } from "docket/client";
 
@@ -8,6 +8,7 @@ jobs.use({ ttl: 3_600_000 }); // every job of this client lives at most an hour
 const job = await jobs.retryAfter(60_000).add({ to: "bob@example.com", subject: "hi" }, "emails");
 console.log(`added ${job.id}`);
 
-const outcome = await jobs.with({ timeout: 30_000 }).wait(job);
+const { outcome, result } = await jobs.with({ timeout: 30_000 }).wait(job);
 console.log(`job ${job.id} ${outcome}`);
+if (result !== undefined) console.log(`result ${JSON.stringify(result)}`);
 jobs.close();

@@ -7,17 +7,27 @@ interface Email {
   subject: string;
 }
 
-const worker = new Worker<Email>(
+const worker = new Worker<Email, { sentAt: string }>(
   ["emails", "reports"],
-  async (job: Job<Email>) => {
+  async (job: Job<Email>, signal: AbortSignal) => {
     console.log(`sending "${job.data.subject}" to ${job.data.to}`);
-    // ... do the work; throwing puts the job back in the queue
+    // ... do the work, giving up when `signal` aborts; throwing retries the job after a backoff
+    signal.throwIfAborted();
+    return { sentAt: new Date().toISOString() }; // the job's result: the producer's wait() gets it
   },
-  { concurrency: 10, leaseMs: 60_000, servers: [process.env.DOCKET_SERVER ?? "127.0.0.1:7711"] },
+  {
+    concurrency: 10,
+    leaseMs: 60_000,
+    retries: 5, // then the job is a dead letter: `docket deadletters emails`, `docket redrive emails --all`
+    backoff: { type: "exponential", delay: 1000, max: 60_000, jitter: true },
+    runTimeout: 30_000, // a handler still running after 30 s is aborted and its job retried
+    servers: [process.env.DOCKET_SERVER ?? "127.0.0.1:7711"],
+  },
 );
 
 worker.on("completed", (job: Job) => console.log(`done ${job.id}`));
 worker.on("failed", (job: Job, error: Error) => console.error(`failed ${job.id}: ${error.message}`));
+worker.on("dead", (job: Job) => console.error(`dead letter ${job.id}`));
 worker.on("error", (error: Error) => console.error(`worker: ${error.message}`));
 
 for (const signal of ["SIGTERM", "SIGINT"] as const) {

@@ -1,33 +1,35 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { connect, type Client, type Job } from "../client/index.js";
+import { addFailureCommands } from "./failure-commands.js";
 
 /**
- * The client commands beside `serve`: add, get, ack, stats, peek. Each
- * connects with --host/--port/--password, prints a readable result and exits
- * non-zero with a message on stderr when something fails.
+ * The client commands beside `serve`: add, get, ack, stats, peek, and the
+ * failure commands (failure-commands.ts). Each connects with
+ * --host/--port/--password, prints a readable result and exits non-zero
+ * with a message on stderr when something fails.
  */
 
-function integer(value: string): number {
+export function integer(value: string): number {
   const n = Number(value);
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n))
     throw new InvalidArgumentError("not a whole number");
   return n;
 }
 
-interface ConnOptions {
+export interface ConnOptions {
   host: string;
   port: number;
   password?: string;
 }
 
-function withConnection(cmd: Command): Command {
+export function withConnection(cmd: Command): Command {
   return cmd
     .option("--host <host>", "server address", "127.0.0.1")
     .option("--port <port>", "server RESP port", integer, 7711)
     .option("--password <password>", "password to AUTH with (default: $DOCKET_PASSWORD)");
 }
 
-async function run(options: ConnOptions, fn: (client: Client) => Promise<void>): Promise<void> {
+export async function run(options: ConnOptions, fn: (client: Client) => Promise<void>): Promise<void> {
   const client = connect(`${options.host}:${options.port}`, {
     // the variable keeps the password out of `ps`, as for `docket serve`
     password: options.password ?? (process.env.DOCKET_PASSWORD || undefined),
@@ -68,8 +70,15 @@ export function addClientCommands(program: Command): void {
     .option("--ttl <ms>", "remove the job after this long", integer)
     .option("--retry <ms>", "re-deliver if not acked within this long (0 = at most once)", integer)
     .option("--maxlen <n>", "refuse when the queue already holds n jobs", integer)
+    .option("--retries <n>", "failures before the job is dead-lettered (default: the queue's)", integer)
+    .option("--backoff <policy>", "fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter]")
+    .option("--run-timeout <ms>", "how long a Worker lets its handler run", integer)
     .action(
-      async (queue: string, body: string, options: ConnOptions & Record<string, number | undefined>) => {
+      async (
+        queue: string,
+        body: string,
+        options: ConnOptions & Record<string, number | undefined> & { backoff?: string },
+      ) => {
         await run(options, async (client) => {
           const job = await client
             .with({
@@ -77,6 +86,9 @@ export function addClientCommands(program: Command): void {
               ttl: options.ttl,
               retryAfter: options.retry,
               maxLen: options.maxlen,
+              retries: options.retries,
+              backoff: options.backoff,
+              runTimeout: options.runTimeout,
             })
             .add(body, queue);
           console.log(job.id);
@@ -130,12 +142,39 @@ export function addClientCommands(program: Command): void {
         const rows: Array<Array<string | number>> = [];
         for (const name of names) {
           const s = await client.stats(name);
-          if (s) rows.push([s.name, s.len, s.blocked, s.jobsIn, s.jobsOut, s.age, s.idle, s.pause]);
+          if (s) {
+            rows.push([
+              s.name,
+              s.len,
+              s.blocked,
+              s.jobsIn,
+              s.jobsOut,
+              s.age,
+              s.idle,
+              s.pause,
+              s.backoff,
+              s.deadLetters,
+            ]);
+          }
         }
         if (queue !== undefined && rows.length === 0) {
           throw new Error(`no queue named '${queue}'`);
         }
-        console.log(table(["queue", "len", "blocked", "in", "out", "age(s)", "idle(s)", "pause"], rows));
+        const header = [
+          "queue",
+          "len",
+          "blocked",
+          "in",
+          "out",
+          "age(s)",
+          "idle(s)",
+          "pause",
+          "backoff",
+          "dead",
+        ];
+        console.log(table(header, rows));
       });
     });
+
+  addFailureCommands(program);
 }

@@ -2,19 +2,27 @@
  * `import { connect, Worker } from "docket/client"`: the client library.
  * It depends on ioredis only, never on the server's modules.
  */
+export { Client, connect, type ClientOptions } from "./jobs.js";
+export { backoffText, decode, encode } from "./codec.js";
 export {
-  Client,
   TimeoutError,
-  connect,
-  decode,
-  encode,
-  type ClientOptions,
+  type AckOptions,
+  type Attempt,
+  type Backoff,
+  type DeadLetter,
+  type DeadLetterDetails,
+  type DeadLetterSelection,
   type Decode,
+  type FailureCause,
   type Job,
   type JobConfig,
   type JobDetails,
+  type NackOptions,
+  type QueuePolicy,
+  type QueuePolicyChange,
   type QueueStats,
   type WaitOutcome,
-} from "./jobs.js";
+  type WaitResult,
+} from "./types.js";
 export { ConnectionError, DocketError, parseAddress, type ConnectionOptions } from "./connection.js";
-export { Worker, type Handler, type WorkerOptions } from "./worker.js";
+export { RunTimeoutError, Worker, backoffDelay, type Handler, type WorkerOptions } from "./worker.js";

@@ -1,28 +1,37 @@
 import { Connection, DocketError, type ConnectionOptions } from "./connection.js";
+import { backoffText, decode, encode, errorText, seconds, text } from "./codec.js";
+import {
+  DEAD_LETTERS_LISTED,
+  listDeadLetters,
+  queuePolicy,
+  showDeadLetter,
+  takeDeadLetters,
+} from "./dead-letters.js";
+import { deliveredJob, jobDetails, peekedJob, queueStats } from "./replies.js";
+import {
+  TimeoutError,
+  type AckOptions,
+  type Backoff,
+  type DeadLetter,
+  type DeadLetterDetails,
+  type DeadLetterSelection,
+  type Decode,
+  type Job,
+  type JobConfig,
+  type JobDetails,
+  type NackOptions,
+  type QueuePolicy,
+  type QueuePolicyChange,
+  type QueueStats,
+  type WaitOutcome,
+  type WaitResult,
+} from "./types.js";
 
 /**
  * docket's TypeScript client: the API of the Disque client seed
- * (DIALECTS.md section 5) in TypeScript's idiom. See docs/client.md.
+ * (DIALECTS.md section 5) in TypeScript's idiom, with docket's failure
+ * handling (docs/failures.md). See docs/client.md.
  */
-
-/** Options for add/get/wait. Durations are milliseconds; the wire gets seconds, rounded up. */
-export interface JobConfig {
-  /** each operation fails after this long (ms); by default operations block */
-  timeout?: number;
-  /** add: the job must be on this many nodes before add returns */
-  replicate?: number;
-  /** add: enqueue only after this long (ms) */
-  delay?: number;
-  /** ms between get and ack before the job is handed out again; 0 = at most once */
-  retryAfter?: number;
-  /** ms after which the job is removed, whatever its state */
-  ttl?: number;
-  /** add fails (MAXLEN) when the queue already holds this many jobs */
-  maxLen?: number;
-}
-
-/** How bodies are turned into `Job.data`. */
-export type Decode = "auto" | "string" | "buffer";
 
 export interface ClientOptions extends ConnectionOptions {
   /** the global config, as `use()` sets it */
@@ -34,84 +43,23 @@ export interface ClientOptions extends ConnectionOptions {
   decode?: Decode;
 }
 
-export interface Job<T = unknown> {
-  id: string;
-  queue: string;
-  data: T;
-  /** the body's bytes as stored */
-  body: Buffer;
-  /** set on jobs from get(): times the job was nacked */
-  nacks?: number;
-  /** set on jobs from get(): deliveries beyond the first */
-  additionalDeliveries?: number;
-}
-
-/** What `show()` reports. Times are ms. */
-export interface JobDetails<T = unknown> extends Job<T> {
-  state: "wait-repl" | "active" | "queued" | "acked";
-  replicate: number;
-  /** ms of TTL left */
-  ttl: number;
-  /** ms since the epoch */
-  createdAt: number;
-  delay: number;
-  retryAfter: number;
-  nacks: number;
-  additionalDeliveries: number;
-  /** ms until the next re-queue, or null */
-  nextRequeueIn: number | null;
-}
-
-/** How a `wait()` ended (WAITJOB's reply): what removed the job, or "gone" if it was not known. */
-export type WaitOutcome = "acked" | "deleted" | "expired" | "gone";
-
-/** An operation ran past its `timeout`. */
-export class TimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TimeoutError";
-  }
-}
-
-export interface QueueStats {
-  name: string;
-  len: number;
-  /** seconds */
-  age: number;
-  /** seconds */
-  idle: number;
-  blocked: number;
-  jobsIn: number;
-  jobsOut: number;
-  pause: string;
-}
-
-type JobRef = Job | string;
-
-/** Buffers and strings as they are, everything else as JSON. */
-export function encode(data: unknown): Buffer | string {
-  if (Buffer.isBuffer(data) || typeof data === "string") return data;
-  if (data instanceof Uint8Array) return Buffer.from(data);
-  const json = JSON.stringify(data);
-  if (json === undefined) throw new TypeError(`cannot encode ${typeof data} as a job body`);
-  return json;
-}
-
-export function decode(body: Buffer, how: Decode): unknown {
-  if (how === "buffer") return body;
-  const text = body.toString("utf8");
-  if (how === "string") return text;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** ms → whole seconds, rounded up (1 ms is 1 s, not 0). */
-const seconds = (ms: number): number => Math.ceil(ms / 1000);
+type JobRef = Pick<Job, "id"> | string;
+type Arg = string | Buffer | number;
 
 const idOf = (job: JobRef): string => (typeof job === "string" ? job : job.id);
+
+/** Splits `(...jobs, options?)`: a trailing plain object without an `id` is the options. */
+function jobsAndOptions<O extends object>(
+  args: Array<JobRef | O>,
+): { ids: string[]; options: O | undefined } {
+  const last = args[args.length - 1];
+  const isOptions = typeof last === "object" && last !== null && !("id" in last);
+  const refs = (isOptions ? args.slice(0, -1) : args) as JobRef[];
+  return { ids: refs.map(idOf), options: isOptions ? (last as O) : undefined };
+}
+
+/** ms sent on the wire: whole, never negative */
+const wholeMs = (ms: number): number => Math.max(0, Math.ceil(ms));
 
 interface Shared {
   conn: Connection;
@@ -170,23 +118,39 @@ export class Client {
   maxLen(n: number): Client {
     return this.chain({ maxLen: n });
   }
+  retries(n: number): Client {
+    return this.chain({ retries: n });
+  }
+  backoff(policy: Backoff | string): Client {
+    return this.chain({ backoff: policy });
+  }
+  runTimeout(ms: number): Client {
+    return this.chain({ runTimeout: ms });
+  }
+
+  private call(binary: boolean, args: Arg[]): Promise<unknown> {
+    return this.shared.conn.call(binary, args);
+  }
 
   /** Sends any command; errors become DocketError. */
-  command(...args: Array<string | Buffer | number>): Promise<unknown> {
-    return this.shared.conn.call(false, args);
+  command(...args: Arg[]): Promise<unknown> {
+    return this.call(false, args);
   }
 
   /** Adds a job; resolves once the server has it (as durable as its fsync policy promises). */
   async add<T = unknown>(data: T, queue: string): Promise<Job<T>> {
     const c = this.config;
     const body = encode(data);
-    const args: Array<string | Buffer | number> = ["ADDJOB", queue, body, c.timeout ?? 0];
+    const args: Arg[] = ["ADDJOB", queue, body, c.timeout ?? 0];
     if (c.replicate !== undefined) args.push("REPLICATE", c.replicate);
     if (c.delay !== undefined) args.push("DELAY", seconds(c.delay));
     if (c.retryAfter !== undefined) args.push("RETRY", seconds(c.retryAfter));
     if (c.ttl !== undefined) args.push("TTL", seconds(c.ttl));
     if (c.maxLen !== undefined) args.push("MAXLEN", c.maxLen);
-    const id = (await this.shared.conn.call(false, args)) as string;
+    if (c.retries !== undefined) args.push("RETRIES", c.retries);
+    if (c.backoff !== undefined) args.push("BACKOFF", backoffText(c.backoff));
+    if (c.runTimeout !== undefined) args.push("RUNTIMEOUT", wholeMs(c.runTimeout));
+    const id = (await this.call(false, args)) as string;
     return { id, queue, data, body: Buffer.isBuffer(body) ? body : Buffer.from(body) };
   }
 
@@ -206,6 +170,7 @@ export class Client {
    * When none is ready it blocks for `timeout` ms (0 = forever; default the
    * config's timeout) and returns the first that arrives, or [] on time-out.
    * `nohang` returns [] at once instead. `signal` ends the wait early.
+   * Jobs carry their counters, retries left and run time-out (WITHDETAILS).
    */
   async fetch<T = unknown>(
     queues: string[],
@@ -213,35 +178,46 @@ export class Client {
   ): Promise<Job<T>[]> {
     if (queues.length === 0) throw new TypeError("get needs at least one queue");
     const timeout = options.timeout ?? this.config.timeout ?? 0;
-    const args: Array<string | number> = ["GETJOB"];
+    const args: Arg[] = ["GETJOB"];
     if (options.nohang) args.push("NOHANG");
     else args.push("TIMEOUT", timeout);
-    args.push("COUNT", options.count ?? 1, "WITHCOUNTERS", "FROM", ...queues);
+    args.push("COUNT", options.count ?? 1, "WITHDETAILS", "FROM", ...queues);
     const reply = options.nohang
-      ? await this.shared.conn.call(true, args)
+      ? await this.call(true, args)
       : await this.shared.conn.blocking(true, args, options.signal);
     if (!Array.isArray(reply)) return [];
-    return (reply as unknown[][]).map((entry) => {
-      const body = entry[2] as Buffer;
-      return {
-        queue: String(entry[0]),
-        id: String(entry[1]),
-        data: decode(body, this.shared.decode) as T,
-        body,
-        nacks: Number(entry[4]),
-        additionalDeliveries: Number(entry[6]),
-      };
-    });
+    return (reply as unknown[][]).map((entry) => deliveredJob<T>(entry, this.shared.decode));
   }
 
-  /** Acknowledges jobs: done, removed. Resolves with how many were known. */
-  async ack(...jobs: JobRef[]): Promise<number> {
-    return (await this.shared.conn.call(false, ["ACKJOB", ...jobs.map(idOf)])) as number;
+  /**
+   * Acknowledges jobs: done, removed. `{result}` (last argument) is kept for
+   * the server's result-ttl, for wait() and result(); it is encoded like
+   * add's data. Resolves with how many were known.
+   */
+  async ack(...args: Array<JobRef | AckOptions>): Promise<number> {
+    const { ids, options } = jobsAndOptions(args);
+    const wire: Arg[] = ["ACKJOB", ...ids];
+    if (options?.result !== undefined) wire.push("RESULT", encode(options.result));
+    return (await this.call(false, wire)) as number;
   }
 
-  /** Puts delivered jobs back in their queue at once. Resolves with how many moved. */
-  async nack(...jobs: JobRef[]): Promise<number> {
-    return (await this.shared.conn.call(false, ["NACK", ...jobs.map(idOf)])) as number;
+  /**
+   * Hands delivered jobs back as failed. Without options they are queued
+   * again at once (Disque). Options (last argument): `delay` ms, `backoff`
+   * (wait as the job's policy says), `error` (kept on its attempts),
+   * `timedOut`, `retries` (a budget for a job without one). A job whose
+   * budget is spent goes to its queue's dead letters. Resolves with how many
+   * were known.
+   */
+  async nack(...args: Array<JobRef | NackOptions>): Promise<number> {
+    const { ids, options: o } = jobsAndOptions(args);
+    const wire: Arg[] = ["NACK", ...ids];
+    if (o?.delay !== undefined) wire.push("DELAY", wholeMs(o.delay));
+    if (o?.backoff) wire.push("BACKOFF");
+    if (o?.error !== undefined) wire.push("ERROR", errorText(o.error));
+    if (o?.timedOut) wire.push("TIMEDOUT");
+    if (o?.retries !== undefined) wire.push("RETRIES", o.retries);
+    return (await this.call(false, wire)) as number;
   }
 
   /**
@@ -250,70 +226,30 @@ export class Client {
    * (0 for at-most-once jobs). Rejects with DocketError NOJOB / TOOLATE.
    */
   async working(job: JobRef): Promise<number> {
-    return ((await this.shared.conn.call(false, ["WORKING", idOf(job)])) as number) * 1000;
+    return ((await this.call(false, ["WORKING", idOf(job)])) as number) * 1000;
   }
 
   /** Everything the server knows about a job, or null when it does not know it. */
   async show<T = unknown>(job: JobRef): Promise<JobDetails<T> | null> {
-    const reply = await this.shared.conn.call(true, ["SHOW", idOf(job)]);
-    if (!Array.isArray(reply)) return null;
-    const fields = new Map<string, unknown>();
-    for (let i = 0; i + 1 < reply.length; i += 2) fields.set(String(reply[i]), reply[i + 1]);
-    const num = (name: string) => Number(fields.get(name));
-    const body = fields.get("body") as Buffer;
-    const requeue = fields.get("next-requeue-within");
-    return {
-      id: String(fields.get("id")),
-      queue: String(fields.get("queue")),
-      data: decode(body, this.shared.decode) as T,
-      body,
-      state: String(fields.get("state")) as JobDetails["state"],
-      replicate: num("repl"),
-      ttl: num("ttl") * 1000,
-      createdAt: Math.floor(num("ctime") / 1e6),
-      delay: num("delay") * 1000,
-      retryAfter: num("retry") * 1000,
-      nacks: num("nacks"),
-      additionalDeliveries: num("additional-deliveries"),
-      nextRequeueIn: requeue === null || requeue === undefined ? null : Number(requeue),
-    };
+    const reply = await this.call(true, ["SHOW", idOf(job)]);
+    return Array.isArray(reply) ? jobDetails<T>(reply, this.shared.decode) : null;
   }
 
   /** Jobs ready in the queue. */
   async len(queue: string): Promise<number> {
-    return (await this.shared.conn.call(false, ["QLEN", queue])) as number;
+    return (await this.call(false, ["QLEN", queue])) as number;
   }
 
   /** Up to `count` ready jobs without taking them: oldest first, newest first when count < 0. */
   async peek<T = unknown>(queue: string, count = 1): Promise<Job<T>[]> {
-    const reply = (await this.shared.conn.call(true, ["QPEEK", queue, count])) as unknown[][];
-    return reply.map((entry) => {
-      const body = entry[2] as Buffer;
-      return {
-        queue: String(entry[0]),
-        id: String(entry[1]),
-        data: decode(body, this.shared.decode) as T,
-        body,
-      };
-    });
+    const reply = (await this.call(true, ["QPEEK", queue, count])) as unknown[][];
+    return reply.map((entry) => peekedJob<T>(entry, this.shared.decode));
   }
 
   /** QSTAT: a queue's counters, or null for an unknown queue. */
   async stats(queue: string): Promise<QueueStats | null> {
-    const reply = await this.shared.conn.call(false, ["QSTAT", queue]);
-    if (!Array.isArray(reply)) return null;
-    const f = new Map<string, unknown>();
-    for (let i = 0; i + 1 < reply.length; i += 2) f.set(String(reply[i]), reply[i + 1]);
-    return {
-      name: String(f.get("name")),
-      len: Number(f.get("len")),
-      age: Number(f.get("age")),
-      idle: Number(f.get("idle")),
-      blocked: Number(f.get("blocked")),
-      jobsIn: Number(f.get("jobs-in")),
-      jobsOut: Number(f.get("jobs-out")),
-      pause: String(f.get("pause")),
-    };
+    const reply = await this.call(false, ["QSTAT", queue]);
+    return Array.isArray(reply) ? queueStats(reply) : null;
   }
 
   /** Every queue name (QSCAN to the end). */
@@ -321,10 +257,7 @@ export class Client {
     const names: string[] = [];
     let cursor = "0";
     do {
-      const reply = (await this.shared.conn.call(false, ["QSCAN", cursor, "COUNT", 1000])) as [
-        string,
-        string[],
-      ];
+      const reply = (await this.call(false, ["QSCAN", cursor, "COUNT", 1000])) as [string, string[]];
       cursor = String(reply[0]);
       names.push(...reply[1].map(String));
     } while (cursor !== "0");
@@ -334,16 +267,62 @@ export class Client {
   /**
    * Blocks until the job is acknowledged (or deleted, or expires) by anyone:
    * the server's WAITJOB, no polling. Resolves with what removed it ("gone":
-   * it was not known when asked). With a `timeout`, rejects with TimeoutError.
+   * it was not known when asked) and, when it was acked with a result that
+   * is still kept, that result decoded. A job acked earlier whose result is
+   * kept answers "acked" at once. With a `timeout`, rejects with TimeoutError.
    */
-  async wait(job: JobRef, options: { signal?: AbortSignal } = {}): Promise<WaitOutcome> {
+  async wait<R = unknown>(job: JobRef, options: { signal?: AbortSignal } = {}): Promise<WaitResult<R>> {
     const timeout = this.config.timeout ?? 0;
-    const reply = await this.shared.conn.blocking(false, ["WAITJOB", idOf(job), timeout], options.signal);
-    if (reply === null) {
+    const args = ["WAITJOB", idOf(job), timeout, "WITHRESULT"];
+    const reply = await this.shared.conn.blocking(true, args, options.signal);
+    // a time-out answers [nil, nil] (an aborted call, nil)
+    const outcome = Array.isArray(reply) ? (text(reply[0]) as WaitOutcome | undefined) : undefined;
+    if (outcome === undefined) {
       if (options.signal?.aborted) throw new TimeoutError("wait aborted");
       throw new TimeoutError(`job ${idOf(job)} still pending after ${timeout} ms`);
     }
-    return reply as WaitOutcome;
+    const body = (reply as unknown[])[1];
+    if (!Buffer.isBuffer(body)) return { outcome };
+    return { outcome, result: decode(body, this.shared.decode) as R };
+  }
+
+  /** The result a job was acked with (decoded), or undefined when none is kept (or it expired). */
+  async result<R = unknown>(job: JobRef): Promise<R | undefined> {
+    const body = await this.call(true, ["RESULT", idOf(job)]);
+    return Buffer.isBuffer(body) ? (decode(body, this.shared.decode) as R) : undefined;
+  }
+
+  /** A queue's dead letters, oldest first: up to `count` (default 1000). */
+  deadLetters<T = unknown>(queue: string, count = DEAD_LETTERS_LISTED): Promise<DeadLetter<T>[]> {
+    return listDeadLetters<T>((b, a) => this.call(b, a), this.shared.decode, queue, count);
+  }
+
+  /** One dead letter with its retry budget and last attempts, or null when there is none by that id. */
+  deadLetter<T = unknown>(id: string): Promise<DeadLetterDetails<T> | null> {
+    return showDeadLetter<T>((b, a) => this.call(b, a), this.shared.decode, id);
+  }
+
+  /**
+   * Queues dead letters again as fresh jobs (new ids, a fresh retry budget):
+   * the oldest `count`, these `ids`, or "all" (the default). Resolves with how many.
+   */
+  redrive(queue: string, which: DeadLetterSelection = "all"): Promise<number> {
+    return takeDeadLetters((b, a) => this.call(b, a), "REDRIVE", queue, which);
+  }
+
+  /** Drops dead letters: the oldest `count`, these `ids`, or "all". Resolves with how many. */
+  purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
+    return takeDeadLetters((b, a) => this.call(b, a), "DEADPURGE", queue, which);
+  }
+
+  /** A queue's failure policy (absent fields: the server's defaults). */
+  policy(queue: string): Promise<QueuePolicy> {
+    return queuePolicy((b, a) => this.call(b, a), queue);
+  }
+
+  /** Changes a queue's policy (`null`: back to the server's default); resolves with the policy after it. */
+  setPolicy(queue: string, change: QueuePolicyChange): Promise<QueuePolicy> {
+    return queuePolicy((b, a) => this.call(b, a), queue, change);
   }
 
   /** Closes every connection of this client (all handles share them). */

@@ -103,8 +103,11 @@ describe("CLI client commands", () => {
     const one = await docket("stats", "cli-s1", "--port", port);
     assert.equal(one.code, 0, one.stderr);
     const lines = one.stdout.trimEnd().split("\n");
-    assert.match(lines[0]!, /^queue\s+len\s+blocked\s+in\s+out\s+age\(s\)\s+idle\(s\)\s+pause$/);
-    assert.match(lines[1]!, /^cli-s1\s+2\s+0\s+2\s+0\s+\d+\s+\d+\s+none$/);
+    assert.match(
+      lines[0]!,
+      /^queue\s+len\s+blocked\s+in\s+out\s+age\(s\)\s+idle\(s\)\s+pause\s+backoff\s+dead$/,
+    );
+    assert.match(lines[1]!, /^cli-s1\s+2\s+0\s+2\s+0\s+\d+\s+\d+\s+none\s+0\s+0$/);
     assert.equal(lines.length, 2);
     const all = await docket("stats", "--port", port);
     assert.match(all.stdout, /^cli-s2\s+1\s/m);
@@ -172,6 +175,7 @@ describe("examples/ run as written", () => {
       const id = /^added (D-\S+)$/m.exec(producer.stdout)?.[1];
       assert.ok(id, producer.stdout);
       assert.match(producer.stdout, new RegExp(`^job ${id.replace(/[+/]/g, "\\$&")} (acked|gone)$`, "m"));
+      assert.match(producer.stdout, /^result \{"sentAt":"\d{4}-\d\d-\d\dT[^"]+Z"\}$/m);
       assert.match(out, /sending "hi" to bob@example\.com/);
       assert.ok(out.includes(`done ${id}`), out);
       worker.kill("SIGTERM");

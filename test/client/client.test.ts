@@ -190,8 +190,8 @@ describe("docket/client", () => {
       assert.equal(settled, false);
       const got = await other.get("c-wait");
       assert.equal(await other.ack(got), 1);
-      assert.equal(await waiting, "acked");
-      assert.equal(await jobs.wait(job), "gone");
+      assert.deepEqual(await waiting, { outcome: "acked" });
+      assert.deepEqual(await jobs.wait(job), { outcome: "gone" });
     } finally {
       other.close();
     }
@@ -202,7 +202,7 @@ describe("docket/client", () => {
     await assert.rejects(jobs.timeout(50).wait(job), TimeoutError);
     const waiting = jobs.wait(job);
     await jobs.command("DELJOB", job.id);
-    assert.equal(await waiting, "deleted");
+    assert.deepEqual(await waiting, { outcome: "deleted" });
   });
 
   it("fails over to the next server, and fails clearly when none is reachable", async () => {

@@ -1,0 +1,123 @@
+import { backoffText, decode, num, pairs, parseAttempts, parseBackoffText, text } from "./codec.js";
+import type {
+  Decode,
+  DeadLetter,
+  DeadLetterDetails,
+  DeadLetterSelection,
+  QueuePolicy,
+  QueuePolicyChange,
+} from "./types.js";
+
+/**
+ * The operator's side of failing jobs: dead-letter lists (DEADLETTERS,
+ * DEADLETTER, REDRIVE, DEADPURGE) and queue policies (QPOLICY). Client
+ * delegates to these; they take the connection's call and the decode mode.
+ */
+
+type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
+
+/** dead letters listed when no count is given: a listing is always bounded */
+export const DEAD_LETTERS_LISTED = 1000;
+
+export async function listDeadLetters<T>(
+  call: Call,
+  how: Decode,
+  queue: string,
+  count: number,
+): Promise<DeadLetter<T>[]> {
+  const reply = await call(true, ["DEADLETTERS", queue, count]);
+  if (!Array.isArray(reply)) return [];
+  return (reply as unknown[][]).map((entry) => {
+    const body = entry[1] as Buffer;
+    return {
+      id: text(entry[0])!,
+      queue,
+      data: decode(body, how) as T,
+      body,
+      reason: text(entry[2]) ?? "",
+      at: num(entry[3]) ?? 0,
+    };
+  });
+}
+
+export async function showDeadLetter<T>(
+  call: Call,
+  how: Decode,
+  id: string,
+): Promise<DeadLetterDetails<T> | null> {
+  const reply = await call(true, ["DEADLETTER", id]);
+  if (!Array.isArray(reply)) return null;
+  const f = pairs(reply);
+  const body = f.get("body") as Buffer;
+  return {
+    id: text(f.get("id"))!,
+    queue: text(f.get("queue"))!,
+    data: decode(body, how) as T,
+    body,
+    reason: text(f.get("reason")) ?? "",
+    at: num(f.get("at")) ?? 0,
+    retries: num(f.get("retries")) ?? -1,
+    attempts: parseAttempts(f.get("attempts")),
+  };
+}
+
+/** REDRIVE / DEADPURGE's selection arguments. */
+function selection(which: DeadLetterSelection): Array<string | number> {
+  if (which === "all") return [];
+  if ("ids" in which) return ["IDS", ...which.ids];
+  return [which.count];
+}
+
+/** REDRIVE or DEADPURGE; resolves with how many dead letters it took. */
+export async function takeDeadLetters(
+  call: Call,
+  command: "REDRIVE" | "DEADPURGE",
+  queue: string,
+  which: DeadLetterSelection,
+): Promise<number> {
+  // an empty id list takes nothing: the wire has no way to say it (IDS needs one)
+  if (which !== "all" && "ids" in which && which.ids.length === 0) return 0;
+  return Number(await call(false, [command, queue, ...selection(which)]));
+}
+
+/** QPOLICY's key/value reply; keys may come as run-timeout or runtimeout, nil or absent when unset. */
+function policyOf(reply: unknown): QueuePolicy {
+  const policy: QueuePolicy = {};
+  if (!Array.isArray(reply)) return policy;
+  const f = new Map([...pairs(reply)].map(([key, value]) => [key.replace(/[-_]/g, ""), value]));
+  const setting = (key: string): unknown => {
+    const value = f.get(key);
+    const t = text(value);
+    return t === undefined || t === "" || t.toLowerCase() === "default" ? undefined : value;
+  };
+  const retries = num(setting("retries"));
+  if (retries !== undefined && retries >= 0) policy.retries = retries;
+  const backoff = text(setting("backoff"));
+  const parsed = backoff === undefined ? undefined : parseBackoffText(backoff);
+  if (parsed) policy.backoff = parsed;
+  const runTimeout = num(setting("runtimeout"));
+  if (runTimeout !== undefined && runTimeout > 0) policy.runTimeout = runTimeout;
+  const cap = num(setting("deadlettercap"));
+  if (cap !== undefined && cap >= 0) policy.deadLetterCap = cap;
+  return policy;
+}
+
+/** QPOLICY queue [changes…]: the policy after the changes. */
+export async function queuePolicy(
+  call: Call,
+  queue: string,
+  change: QueuePolicyChange = {},
+): Promise<QueuePolicy> {
+  const args: Array<string | number> = ["QPOLICY", queue];
+  const put = (keyword: string, value: string | number | null | undefined) => {
+    if (value !== undefined) args.push(keyword, value === null ? "DEFAULT" : value);
+  };
+  put("RETRIES", change.retries);
+  put(
+    "BACKOFF",
+    change.backoff === undefined || change.backoff === null ? change.backoff : backoffText(change.backoff),
+  );
+  put("RUNTIMEOUT", change.runTimeout);
+  put("DEADLETTER-CAP", change.deadLetterCap);
+  return policyOf(await call(false, args));
+}

@@ -1,0 +1,192 @@
+/**
+ * The shapes the client hands out and takes. Durations are milliseconds
+ * everywhere; the wire's seconds are converted in jobs.ts.
+ */
+
+/**
+ * How a failed job waits before it is queued again (docs/failures.md): the
+ * n-th failure waits `delay` (fixed) or `min(max, delay × 2^(n−1))`
+ * (exponential), a uniform draw below that with `jitter`. The text form
+ * (`"fixed:500"`, `"exponential:1000:60000:jitter"`) is accepted too.
+ */
+export interface Backoff {
+  type: "fixed" | "exponential";
+  /** ms */
+  delay: number;
+  /** ms; the cap of an exponential policy (default one hour) */
+  max?: number;
+  jitter?: boolean;
+}
+
+/** Options for add/get/wait. Durations are milliseconds; the wire gets seconds, rounded up. */
+export interface JobConfig {
+  /** each operation fails after this long (ms); by default operations block */
+  timeout?: number;
+  /** add: the job must be on this many nodes before add returns */
+  replicate?: number;
+  /** add: enqueue only after this long (ms) */
+  delay?: number;
+  /** ms between get and ack before the job is handed out again; 0 = at most once */
+  retryAfter?: number;
+  /** ms after which the job is removed, whatever its state */
+  ttl?: number;
+  /** add fails (MAXLEN) when the queue already holds this many jobs */
+  maxLen?: number;
+  /** add: failures the job may have before it is dead-lettered (default: its queue's, else unlimited) */
+  retries?: number;
+  /** add: how the job waits after a failure (default: its queue's, else the server's) */
+  backoff?: Backoff | string;
+  /** add: ms a Worker lets its handler run before aborting it (default: its queue's, else the Worker's) */
+  runTimeout?: number;
+}
+
+/** How bodies are turned into `Job.data`. */
+export type Decode = "auto" | "string" | "buffer";
+
+export interface Job<T = unknown> {
+  id: string;
+  queue: string;
+  data: T;
+  /** the body's bytes as stored */
+  body: Buffer;
+  /** set on jobs from get(): times the job was nacked */
+  nacks?: number;
+  /** set on jobs from get(): deliveries beyond the first */
+  additionalDeliveries?: number;
+  /** set on jobs from get(): failures left before it is dead-lettered; -1 = unlimited */
+  retriesLeft?: number;
+  /** set on jobs from get(): its run time-out in ms; 0 = none */
+  runTimeout?: number;
+}
+
+/** What ended a failed attempt: a nack, a lease that ran out, a handler past its run time-out. */
+export type FailureCause = "nack" | "lease" | "timeout";
+
+/** One failed attempt kept on a job (the last 10). */
+export interface Attempt {
+  /** ms since the epoch */
+  at: number;
+  cause: FailureCause;
+  /** the error text of the nack, "" when none was given */
+  error: string;
+}
+
+/** What `show()` reports. Times are ms. */
+export interface JobDetails<T = unknown> extends Job<T> {
+  state: "wait-repl" | "active" | "queued" | "acked" | "backoff";
+  replicate: number;
+  /** ms of TTL left */
+  ttl: number;
+  /** ms since the epoch */
+  createdAt: number;
+  delay: number;
+  retryAfter: number;
+  nacks: number;
+  additionalDeliveries: number;
+  /** ms until the next re-queue, or null */
+  nextRequeueIn: number | null;
+  /** the retry budget it was given (absent: unlimited) */
+  retries?: number;
+  /** its own backoff policy (absent: the server's default applies) */
+  backoff?: Backoff;
+  /** ms since the epoch a job in state `backoff` is queued again */
+  backoffUntil?: number;
+  /** its last failed attempts, oldest first (absent: none) */
+  attempts?: Attempt[];
+}
+
+/** How a `wait()` ended (WAITJOB's reply): what removed the job, or "gone" if it was not known. */
+export type WaitOutcome = "acked" | "deleted" | "expired" | "gone";
+
+/** What `wait()` resolves with: the outcome and, when the job was acked with one, its result. */
+export interface WaitResult<R = unknown> {
+  outcome: WaitOutcome;
+  /** the decoded result of `ack(job, {result})`; absent when none is kept */
+  result?: R;
+}
+
+/** `nack()`'s options (docs/failures.md). Without any, the job is queued again at once (Disque). */
+export interface NackOptions {
+  /** ms to wait before the job is queued again */
+  delay?: number;
+  /** wait as the job's backoff policy says (the server's default when it has none) */
+  backoff?: boolean;
+  /** why it failed, kept on the job's attempts (an Error gives its message and first stack lines) */
+  error?: string | Error;
+  /** the handler ran past its run time-out */
+  timedOut?: boolean;
+  /** a job without a retry budget gets this one (less its earlier failures) */
+  retries?: number;
+}
+
+/** `ack()`'s options. */
+export interface AckOptions {
+  /** kept for the server's result-ttl and returned by wait() and result(); encoded like add's data */
+  result?: unknown;
+}
+
+/** An operation ran past its `timeout`. */
+export class TimeoutError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TimeoutError";
+  }
+}
+
+export interface QueueStats {
+  name: string;
+  len: number;
+  /** seconds */
+  age: number;
+  /** seconds */
+  idle: number;
+  blocked: number;
+  jobsIn: number;
+  jobsOut: number;
+  pause: string;
+  /** jobs waiting out a backoff */
+  backoff: number;
+  /** jobs in the queue's dead-letter list */
+  deadLetters: number;
+}
+
+/** One entry of `deadLetters(queue)`. */
+export interface DeadLetter<T = unknown> {
+  id: string;
+  queue: string;
+  data: T;
+  body: Buffer;
+  /** e.g. "retries exhausted" */
+  reason: string;
+  /** ms since the epoch it was dead-lettered */
+  at: number;
+}
+
+/** `deadLetter(id)`: a dead letter with its budget and its last attempts. */
+export interface DeadLetterDetails<T = unknown> extends DeadLetter<T> {
+  /** the retry budget it had (a redrive gives it afresh); -1 = unlimited */
+  retries: number;
+  /** oldest first: the last one's error is why it died */
+  attempts: Attempt[];
+}
+
+/** Which dead letters a redrive or purge takes: the oldest `count`, these `ids`, or all. */
+export type DeadLetterSelection = { count: number } | { ids: string[] } | "all";
+
+/** A queue's failure policy: what its new jobs get when their add does not say. Absent = the server's default. */
+export interface QueuePolicy {
+  retries?: number;
+  backoff?: Backoff;
+  /** ms */
+  runTimeout?: number;
+  /** dead letters kept; beyond it the oldest are evicted */
+  deadLetterCap?: number;
+}
+
+/** `setPolicy()`'s changes: a value sets it, `null` goes back to the server's default, absent leaves it. */
+export interface QueuePolicyChange {
+  retries?: number | null;
+  backoff?: Backoff | string | null;
+  runTimeout?: number | null;
+  deadLetterCap?: number | null;
+}
