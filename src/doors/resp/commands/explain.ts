@@ -7,14 +7,14 @@ import type { Reply } from "../transport/reply.js";
 /**
  * EXPLAIN id (docs/explain.md): why the job is (not) running. The reply is
  * the sentence first, then the facts as field/value pairs, in ExplainFacts'
- * own names (core/explain.ts): what redis-cli shows one per line and a
+ * own names (core/explain.ts; id, cause and observedAt first): what redis-cli shows one per line and a
  * client turns into an object. A nested object (a consumer, the last fetch)
  * is itself a field/value array; a list (the fetch's queues) an array;
  * absent facts are left out, null ones are nil.
  */
 export function explainReply(facts: JobExplanation): Reply {
-  const { text, ...rest } = facts;
-  return [text, ...pairs(rest)];
+  const { text, id, cause, observedAt, ...rest } = facts;
+  return [text, "id", id, "cause", cause, "observedAt", observedAt, ...pairs(rest)];
 }
 
 function pairs(object: object): Reply[] {
