@@ -93,7 +93,7 @@ for (const store of stores) {
       const got = value(await worker.call("GETJOB", "NOHANG", "FROM", "q")) as unknown[][];
       assert.equal(got[0]![1], id);
       await advance(5000);
-      let { text, facts } = explained(await c.call("EXPLAIN", id));
+      const { text: first, facts } = explained(await c.call("EXPLAIN", id));
       const me = await workerName();
       assert.equal(facts.cause, "leased");
       assert.equal(facts.id, id);
@@ -102,15 +102,15 @@ for (const store of stores) {
       assert.equal(facts.lastWorkingAt, null);
       assert.equal(facts.until, (facts.leasedAt as number) + 60_000);
       assert.match(
-        text,
+        first,
         new RegExp(
           `^leased to client ${me.id} \\(127\\.0\\.0\\.1:${me.addr.split(":")[1]}\\) until .* \\(55 s\\); it has not sent WORKING$`,
         ),
       );
       assert.equal(await worker.call("WORKING", id), int(60));
       await advance(3000);
-      ({ text } = explained(await c.call("EXPLAIN", id)));
-      assert.match(text, /it sent WORKING 3 s ago$/);
+      const { text: later } = explained(await c.call("EXPLAIN", id));
+      assert.match(later, /it sent WORKING 3 s ago$/);
     });
 
     it("paused: by the connection that ran PAUSE, since when", async () => {
