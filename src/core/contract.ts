@@ -10,6 +10,9 @@
 
 export type Awaitable<T> = T | Promise<T>;
 
+import type { Consumer, ExplainFacts } from "./explain.js";
+export type { Consumer, ExplainFacts } from "./explain.js";
+
 /**
  * Job states as Disque's SHOW prints them, plus docket's `backoff`: a job
  * that failed and waits out its backoff delay before it is queued again
@@ -195,6 +198,8 @@ export interface GetJobsRequest {
    * blocks creates its queues anyway.
    */
   createQueues?: boolean;
+  /** who fetches (the door's client): EXPLAIN tells whom a job is leased to and who fetched last */
+  consumer?: Consumer;
 }
 
 /** One delivered job, as GETJOB returns it. */
@@ -298,6 +303,12 @@ export interface QueueStats {
   /** jobs waiting out a backoff (state `backoff`) */
   backingOff: number;
   deadLetters: number;
+  /** jobs waiting out their DELAY (not a backoff) */
+  delayed: number;
+  /** jobs delivered and not yet acked, nacked or re-queued */
+  inFlight: number;
+  /** createdAt of the job at the head of the ready list (served next), or null when none is ready */
+  oldestReadyAt: number | null;
 }
 
 export interface ScanResult<T> {
@@ -424,7 +435,10 @@ export interface Broker {
   /** count > 0 oldest first, < 0 newest first */
   qpeek(queue: string, count: number): Awaitable<JobInfo[]>;
   qstat(queue: string): Awaitable<QueueStats | null>;
-  pause(queue: string, ops: PauseOp[]): Awaitable<PauseState>;
+  /** `by`: the client that asked, remembered (not journaled) for EXPLAIN's "paused since … by …" */
+  pause(queue: string, ops: PauseOp[], by?: Consumer): Awaitable<PauseState>;
+  /** EXPLAIN: the facts of why the job is (not) running now; core/explain.ts words them */
+  explain(id: string): Awaitable<ExplainFacts>;
   jscan(cursor: number, opts: JobScanOptions): Awaitable<ScanResult<JobInfo>>;
   qscan(cursor: number, opts: QueueScanOptions): Awaitable<ScanResult<string>>;
 
