@@ -30,7 +30,9 @@ describe("dashboard", () => {
   /** a job of `queue` failed once with `error` and, having no retry left, dead-lettered */
   const deadJob = async (queue: string, body: unknown, error: string) => {
     const id = await add(queue, body, { retries: 0 });
-    const fetched = await http(t.url, "POST", "/v1/fetch", { json: { queues: [queue], count: 1, timeout: 0 } });
+    const fetched = await http(t.url, "POST", "/v1/fetch", {
+      json: { queues: [queue], count: 1, timeout: 0 },
+    });
     assert.equal(fetched.json.jobs[0].id, id);
     const nacked = await http(t.url, "POST", jobPath(id, "/nack"), { json: { error } });
     assert.equal(nacked.status, 200, nacked.text);
@@ -86,7 +88,10 @@ describe("dashboard", () => {
     const id = await deadJob("why", "x", "boom");
     const { page, errors } = await freshPage(browser);
     await page.goto(`${t.url}/#/job/${encodeURIComponent(id)}`);
-    await page.locator("#explain").filter({ hasText: /^dead since .* last error: boom$/ }).waitFor();
+    await page
+      .locator("#explain")
+      .filter({ hasText: /^dead since .* last error: boom$/ })
+      .waitFor();
     assert.deepEqual(errors, []);
     await page.context().close();
   });
@@ -108,7 +113,10 @@ describe("dashboard", () => {
     await add("paused", "first");
     const { page, errors } = await freshPage(browser);
     await page.goto(`${t.url}/#/queue/paused`);
-    await page.locator('#queue-stats dd[data-field="pause"]').filter({ hasText: /^none$/ }).waitFor();
+    await page
+      .locator('#queue-stats dd[data-field="pause"]')
+      .filter({ hasText: /^none$/ })
+      .waitFor();
     await page.locator('button[data-action="pause-in"]').click();
     await page.locator('#queue-stats dd[data-field="pause"]').filter({ hasText: /^in$/ }).waitFor();
     const resp = await RawClient.connect(t.port);
@@ -118,8 +126,14 @@ describe("dashboard", () => {
       resp.close();
     }
     await page.locator('button[data-action="resume"]').click();
-    await page.locator('#queue-stats dd[data-field="pause"]').filter({ hasText: /^none$/ }).waitFor();
-    assert.equal((await http(t.url, "POST", "/v1/queues/paused/jobs", { json: { body: "third" } })).status, 201);
+    await page
+      .locator('#queue-stats dd[data-field="pause"]')
+      .filter({ hasText: /^none$/ })
+      .waitFor();
+    assert.equal(
+      (await http(t.url, "POST", "/v1/queues/paused/jobs", { json: { body: "third" } })).status,
+      201,
+    );
     assert.deepEqual(errors, []);
     await page.context().close();
   });
