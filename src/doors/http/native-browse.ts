@@ -20,8 +20,9 @@ function lastError(job: JobInfo): string | null {
   return attempts.length > 0 ? (attempts[attempts.length - 1]!.error ?? null) : null;
 }
 
-function matches(job: JobInfo, needle: string): boolean {
-  if (job.id.includes(needle)) return true;
+/** `text` as given for the id (ids are case-sensitive), lower-cased for the rest */
+function matches(job: JobInfo, text: string, needle: string): boolean {
+  if (job.id.includes(text)) return true;
   if (job.body.subarray(0, SEARCHED_BODY_BYTES).toString("utf8").toLowerCase().includes(needle)) return true;
   return (job.attempts ?? []).some((a) => (a.error ?? "").toLowerCase().includes(needle));
 }
@@ -85,8 +86,9 @@ export function registerBrowseRoutes(app: FastifyInstance, ctx: HttpContext): vo
         queue,
         ...(state === undefined ? {} : { states: [state] }),
       });
-      const needle = (q ?? "").toLowerCase();
-      const jobs = needle === "" ? page.items : page.items.filter((job) => matches(job, needle));
+      const text = q ?? "";
+      const needle = text.toLowerCase();
+      const jobs = text === "" ? page.items : page.items.filter((job) => matches(job, text, needle));
       return { jobs: jobs.map(summaryJson), cursor: page.cursor };
     },
   );
@@ -117,7 +119,8 @@ export function registerBrowseRoutes(app: FastifyInstance, ctx: HttpContext): vo
     async (request) => {
       const { id } = request.params;
       const job = await existingJob(ctx, id);
-      const how = job.state === "active" ? "nacked" : "enqueued";
+      // a delayed job is "active" too, but not delivered: it is queued, not failed
+      const how = job.state === "active" && job.delayedUntil === null ? "nacked" : "enqueued";
       const count = await (how === "nacked" ? broker.nack([id]) : broker.enqueue([id]));
       await whenDurable(ctx);
       return { id, how, count };
