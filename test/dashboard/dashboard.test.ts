@@ -51,6 +51,15 @@ describe("dashboard", () => {
     await ready.filter({ hasText: /^3$/ }).waitFor();
     await deadJob("billing", { order: 4 }, "card declined");
     await page.locator('tr[data-queue="billing"] td[data-field="dead"]').filter({ hasText: /^1$/ }).waitFor();
+    // the charts: samples taken as more jobs come (the ring's own 5 s tick is too slow for a test)
+    const sampler = t.server.http!.sampler;
+    for (let round = 0; round < 6; round++) {
+      for (let i = 0; i <= round; i++) await add("orders", { order: 10 * round + i });
+      await sampler.sample();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await page.locator('tr[data-queue="orders"] svg.spark polyline').waitFor();
+    await ready.filter({ hasText: /^24$/ }).waitFor();
     const path = await screenshot(page, "queues");
     copyFileSync(path, "docs/dashboard.png");
     assert.deepEqual(errors, []);
@@ -71,6 +80,7 @@ describe("dashboard", () => {
     assert.match(await page.locator("#attempts").innerText(), /SMTP 550: mailbox unavailable/);
     // the body, pretty-printed JSON
     assert.match(await page.locator("#job-body").innerText(), /\{\n {2}"to": "a@example.com",/);
+    assert.match(await page.locator("#job-facts").innerText(), /Reason\s+retries exhausted/);
     await screenshot(page, "job");
     await page.locator('button[data-action="redrive"]').click();
     await page.locator("#deadletters").waitFor();
