@@ -108,6 +108,24 @@ describe("dashboard routes", () => {
     assert.match(reply.json.text, /^delayed until \d\d:\d\d:\d\d \(60 s\)$/);
   });
 
+  it("names the HTTP client that paused a queue or fetched from it", async () => {
+    const first = await add("told", { body: 1 });
+    const second = await add("told", { body: 2 });
+    assert.equal(await fetchOne("told"), first);
+    const ready = await http(t.url, "GET", jobPath(second, "/explain"));
+    assert.match(
+      ready.json.text,
+      /^ready, position 1 of 1; 1 consumer has fetched .* from 127\.0\.0\.1:\d+ on queues \[told\]/,
+    );
+    await http(t.url, "POST", "/v1/queues/told/pause", { json: { state: "out" } });
+    const paused = await http(t.url, "GET", jobPath(second, "/explain"));
+    assert.equal(paused.json.cause, "paused");
+    assert.match(
+      paused.json.text,
+      /^queue paused out since .* by client http \(127\.0\.0\.1:\d+\); position 1 of 1$/,
+    );
+  });
+
   it("keeps a bounded ring of samples per queue, on the server's clock", async () => {
     const sampler = t.server.http!.sampler;
     await add("sampled", { body: 1 });
