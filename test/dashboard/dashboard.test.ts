@@ -94,6 +94,47 @@ describe("dashboard", () => {
     await page.context().close();
   });
 
+  it("redrives selected dead letters and purges the rest", async () => {
+    const kept = await deadJob("bulk", "one", "e1");
+    const redriven = await deadJob("bulk", "two", "e2");
+    await deadJob("bulk", "three", "e3");
+    const { page, errors } = await freshPage(browser);
+    await page.goto(`${t.url}/#/queue/bulk?state=dead`);
+    await page.getByText("3 dead letter(s).").waitFor();
+    await page.locator(`#deadletters tr[data-id="${redriven}"] input[type=checkbox]`).check();
+    await page.locator('button[data-action="redrive-selected"]').click();
+    await page.getByText("2 dead letter(s).").waitFor();
+    assert.equal(await page.locator(`#deadletters tr[data-id="${redriven}"]`).count(), 0);
+    assert.equal(await page.locator(`#deadletters tr[data-id="${kept}"]`).count(), 1);
+    await page.locator('button[data-action="purge-all"]').click();
+    await page.getByText("0 dead letter(s).").waitFor();
+    const stats = await http(t.url, "GET", "/v1/queues/bulk");
+    assert.deepEqual([stats.json.len, stats.json.deadLetters], [1, 0]);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  it("retries a delayed job now and deletes a job", async () => {
+    const delayed = await add("later", { report: "monthly" }, { delay: 3600 });
+    const { page, errors } = await freshPage(browser);
+    await page.goto(`${t.url}/#/job/${encodeURIComponent(delayed)}`);
+    await page
+      .locator("#explain")
+      .filter({ hasText: /^delayed until/ })
+      .waitFor();
+    await page.locator('button[data-action="retry"]').click();
+    await page
+      .locator("#explain")
+      .filter({ hasText: /^ready, position 1 of 1/ })
+      .waitFor();
+    assert.equal((await http(t.url, "GET", jobPath(delayed))).json.state, "queued");
+    await page.locator('button[data-action="delete"]').click();
+    await page.getByRole("heading", { name: "Queue later" }).waitFor();
+    assert.equal((await http(t.url, "GET", jobPath(delayed))).status, 404);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   it("answers why a job is not running", async () => {
     const id = await deadJob("why", "x", "boom");
     const { page, errors } = await freshPage(browser);
@@ -111,6 +152,7 @@ describe("dashboard", () => {
     const { page, errors } = await freshPage(browser);
     await page.goto(`${t.url}/#/queue/search`);
     await page.getByText("5 job(s).").waitFor();
+    await screenshot(page, "queue-jobs");
     await page.locator("#search").fill("NEEDLE");
     await page.getByRole("button", { name: "Search" }).click();
     await page.getByText("1 job(s).").waitFor();
