@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { MAX_SESSIONS, SESSION_TTL_MS, Sessions } from "../../src/doors/http/session.js";
 import { SAMPLES_KEPT } from "../../src/doors/http/samples.js";
@@ -159,12 +160,16 @@ describe("dashboard routes", () => {
       (await http(t.url, "GET", "/assets/app.js")).headers.get("content-type") ?? "",
       /javascript/,
     );
+    assert.equal((await http(t.url, "GET", "/assets/nope.js")).status, 404);
+    // sent as written (fetch would resolve the dots first)
     for (const path of [
       "/assets/../../package.json",
       "/assets/%2e%2e/%2e%2e/package.json",
-      "/assets/nope.js",
+      "/assets/../v1/queues",
     ]) {
-      assert.equal((await http(t.url, "GET", path)).status, 404, path);
+      const reply = await rawGet(t.httpPort, path);
+      assert.ok([403, 404].includes(reply.status), `${path}: ${reply.status}`);
+      assert.doesNotMatch(reply.body, /docket|queues/, path);
     }
     assert.deepEqual((await http(t.url, "GET", "/v1/session")).json, {
       auth: "open",
@@ -195,3 +200,16 @@ describe("dashboard sessions", () => {
     assert.equal(sessions.find(request("forged"), "pw"), undefined);
   });
 });
+
+/** A GET with its path sent byte for byte. */
+function rawGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    request({ host: "127.0.0.1", port, path, method: "GET" }, (res) => {
+      let body = "";
+      res.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    })
+      .on("error", reject)
+      .end();
+  });
+}
