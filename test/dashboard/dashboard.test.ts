@@ -135,6 +135,26 @@ describe("dashboard", () => {
     await page.context().close();
   });
 
+  it("shows an acked job's kept result", async () => {
+    const id = await add("results", { n: 1 });
+    assert.equal(
+      (await http(t.url, "POST", "/v1/fetch", { json: { queues: ["results"], timeout: 0 } })).json.jobs[0].id,
+      id,
+    );
+    const acked = await http(t.url, "POST", jobPath(id, "/ack"), { json: { result: { total: 42 } } });
+    assert.equal(acked.status, 200, acked.text);
+    const { page, errors } = await freshPage(browser);
+    await page.goto(`${t.url}/#/job/${encodeURIComponent(id)}`);
+    await page.locator("#job-result").waitFor();
+    assert.equal(await page.locator("#job-result").innerText(), '{\n  "total": 42\n}');
+    await page
+      .locator("#explain")
+      .filter({ hasText: /^done: acked at/ })
+      .waitFor();
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   it("answers why a job is not running", async () => {
     const id = await deadJob("why", "x", "boom");
     const { page, errors } = await freshPage(browser);

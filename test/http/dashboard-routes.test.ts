@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { after, before, describe, it } from "node:test";
 import { MAX_SESSIONS, SESSION_TTL_MS, Sessions } from "../../src/doors/http/session.js";
-import { SAMPLES_KEPT } from "../../src/doors/http/samples.js";
+import { MAX_SAMPLED_QUEUES, SAMPLES_KEPT } from "../../src/doors/http/samples.js";
 import { http, jobPath } from "../helpers/http.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
@@ -147,6 +147,14 @@ describe("dashboard routes", () => {
     const all = await http(t.url, "GET", "/v1/dashboard/samples");
     assert.equal(all.json.interval, 5000);
     assert.ok(Object.keys(all.json.queues).includes("sampled"));
+  });
+
+  it("samples at most MAX_SAMPLED_QUEUES queues", async () => {
+    for (let i = 0; i < MAX_SAMPLED_QUEUES + 5; i++)
+      await add(`many-${String(i).padStart(3, "0")}`, { body: i });
+    await t.server.http!.sampler.sample();
+    const all = await http(t.url, "GET", "/v1/dashboard/samples");
+    assert.equal(Object.keys(all.json.queues).length, MAX_SAMPLED_QUEUES);
   });
 
   it("serves the page with framing forbidden and no files outside its folder", async () => {
