@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
+import { timingSafeEqual } from "node:crypto";
 import { afterFailureDelay, passwordMatches } from "../../util/password.js";
 import { errorBody } from "./errors.js";
 import { CSRF_HEADER, type Sessions } from "./session.js";
@@ -11,6 +12,12 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 function isOpen(request: FastifyRequest): boolean {
   const path = request.url.split("?")[0]!;
   return OPEN_PATHS.has(path) || (path.startsWith(OPEN_PREFIX) && SAFE_METHODS.has(request.method));
+}
+
+/** constant-time, so the token cannot be guessed a character at a time */
+function csrfMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== "string" || given.length !== expected.length) return false;
+  return timingSafeEqual(Buffer.from(given), Buffer.from(expected));
 }
 
 /**
@@ -37,7 +44,7 @@ export function installAuth(
     if (match && passwordMatches(match[1]!, expected)) return;
     const session = header === "" ? sessions.find(request, expected) : undefined;
     if (session) {
-      if (SAFE_METHODS.has(request.method) || request.headers[CSRF_HEADER] === session.csrf) return;
+      if (SAFE_METHODS.has(request.method) || csrfMatches(request.headers[CSRF_HEADER], session.csrf)) return;
       return reply
         .code(403)
         .type("application/json")
