@@ -206,6 +206,30 @@ forEachStore((open) => {
       assert.equal(facts.lastFetch?.at, T0 + 5000, "the last fetch is still told");
     });
 
+    it("ready: a fetch served by an earlier queue still counts on every queue it named", async () => {
+      const h = await open();
+      await h.add("a", "first");
+      const id = await h.add("b", "second");
+      assert.equal((await h.take(["a", "b"], 1, { consumer: X }))?.length, 1);
+      const facts = await h.broker.explain(id);
+      assert.deepEqual(
+        [facts.cause, facts.recentFetchers, facts.lastFetch?.queues],
+        ["ready", 1, ["a", "b"]],
+      );
+      assert.deepEqual(facts.lastFetch?.consumer, X);
+    });
+
+    it("ready: a blocked fetch counts on each of its queues, also after it timed out", async () => {
+      const h = await open();
+      const fetch = await h.block({ queues: ["a", "b"], consumer: Y, timeoutMs: 1000 });
+      await h.advance(1000);
+      assert.equal(await h.answer(fetch), null);
+      const id = await h.add("b");
+      const facts = await h.broker.explain(id);
+      assert.deepEqual([facts.cause, facts.recentFetchers], ["ready", 1]);
+      assert.deepEqual(facts.lastFetch, { at: T0, consumer: Y, queues: ["a", "b"] });
+    });
+
     it("ready: a fetch whose door names no client is remembered as an unnamed one", async () => {
       const h = await open();
       await h.add("q", "a");
