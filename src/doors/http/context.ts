@@ -1,5 +1,6 @@
 import { isUtf8 } from "node:buffer";
-import type { FastifyReply } from "fastify";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Consumer } from "../../core/explain.js";
 import type { Broker } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import type { WriteGate } from "../../stores/store.js";
@@ -98,4 +99,13 @@ export function clientGone(ctx: HttpContext, reply: FastifyReply): { signal: Abo
       reply.raw.off("close", onClose);
     },
   };
+}
+
+/**
+ * An HTTP request as EXPLAIN's consumer (who fetched, who paused): HTTP has
+ * no connection ids, so its id is "http" and its address the peer's.
+ */
+export function httpConsumer(request: FastifyRequest): Consumer {
+  const socket = request.raw.socket;
+  return { id: "http", addr: `${socket.remoteAddress ?? "?"}:${socket.remotePort ?? 0}` };
 }

@@ -6,6 +6,9 @@ import type { Clock } from "../../core/clock.js";
 import { MAX_QUEUE_NAME_BYTES } from "../../core/limits.js";
 import type { Logger } from "../../log.js";
 import { installAuth } from "./auth.js";
+import { registerDashboard } from "./dashboard.js";
+import { QueueSampler } from "./samples.js";
+import { Sessions } from "./session.js";
 import type { HttpContext } from "./context.js";
 import { registerEmq } from "./emq.js";
 import { installErrorHandling, RETRY_AFTER_SECONDS } from "./errors.js";
@@ -49,6 +52,9 @@ export class HttpDoor {
   readonly metrics: Metrics;
   private readonly ctx: HttpContext;
   private app: FastifyInstance | undefined;
+  /** the dashboard's login sessions and its charts' samples */
+  readonly sessions = new Sessions();
+  readonly sampler: QueueSampler;
   port = 0;
   /** true when the door speaks HTTPS */
   readonly https: boolean;
@@ -60,6 +66,7 @@ export class HttpDoor {
       respCommandCalls: options.respCommandCalls,
     });
     this.https = options.tls !== undefined;
+    this.sampler = new QueueSampler(options.broker, () => options.clock.now());
     this.ctx = {
       broker: options.broker,
       gate: options.gate,
@@ -95,7 +102,7 @@ export class HttpDoor {
     installJsonParser(app);
     installGuards(app, this.ctx.gate);
     this.metrics.install(app);
-    installAuth(app, this.options.password);
+    installAuth(app, this.options.password, this.sessions);
     if (this.options.budget) installMemoryBound(app, this.options.budget);
     await app.register(swagger, {
       openapi: {
@@ -136,6 +143,14 @@ export class HttpDoor {
       );
       registerNative(native, this.ctx);
     });
+    await app.register(async (dashboard) =>
+      registerDashboard(dashboard, {
+        password: this.options.password,
+        sessions: this.sessions,
+        sampler: this.sampler,
+        secure: this.https,
+      }),
+    );
     await app.register(async (emq) => registerEmq(emq, this.ctx));
     await app.register(async (taskq) => {
       registerTaskq(taskq, this.ctx);
@@ -147,12 +162,14 @@ export class HttpDoor {
     const app = await this.build();
     this.app = app;
     await app.listen({ host: this.options.host, port: this.options.port });
+    this.sampler.start();
     const address = app.server.address();
     this.port = typeof address === "object" && address ? address.port : this.options.port;
     return this.port;
   }
 
   async close(): Promise<void> {
+    this.sampler.stop();
     for (const wait of this.ctx.waits) wait.abort();
     await this.app?.close();
   }

@@ -1,14 +1,15 @@
 import type { FastifyInstance } from "fastify";
 import type { PauseOp } from "../../core/contract.js";
-import { whenDurable, type HttpContext } from "./context.js";
+import { httpConsumer, whenDurable, type HttpContext } from "./context.js";
+import type { Consumer } from "../../core/explain.js";
 import { errors, pauseBody, queueParams } from "./native-schemas.js";
 
 /** The native routes that administer a queue's pause state (pause, resume); dead letters: native-deadletters.ts. */
 export function registerQueueAdminRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { broker } = ctx;
 
-  const pause = async (queue: string, op: PauseOp) => {
-    const state = await broker.pause(queue, [op]);
+  const pause = async (queue: string, op: PauseOp, by: Consumer) => {
+    const state = await broker.pause(queue, [op], by);
     await whenDurable(ctx);
     return { queue, pause: state };
   };
@@ -24,7 +25,7 @@ export function registerQueueAdminRoutes(app: FastifyInstance, ctx: HttpContext)
         response: errors,
       },
     },
-    async (request) => pause(request.params.queue, request.body.state),
+    async (request) => pause(request.params.queue, request.body.state, httpConsumer(request)),
   );
 
   app.post<{ Params: { queue: string } }>(
@@ -33,6 +34,6 @@ export function registerQueueAdminRoutes(app: FastifyInstance, ctx: HttpContext)
       config: { write: true },
       schema: { summary: "Unpause a queue (pause none)", params: queueParams, response: errors },
     },
-    async (request) => pause(request.params.queue, "none"),
+    async (request) => pause(request.params.queue, "none", httpConsumer(request)),
   );
 }

@@ -5,6 +5,7 @@ import {
   checkSize,
   clientGone,
   decodeBody,
+  httpConsumer,
   whenDurable,
   type BodyEncoding,
   type HttpContext,
@@ -111,6 +112,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
           nohang: timeout === 0,
           timeoutMs: timeout,
           signal: gone.signal,
+          consumer: httpConsumer(request),
         });
         // jobs taken as the client left go back; this reply reaches no one
         const jobs = await ctx.gate.handOver(taken, () => gone.signal.aborted);

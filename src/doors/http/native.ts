@@ -1,6 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import type { HttpContext } from "./context.js";
 import { registerQueueAdminRoutes } from "./native-admin.js";
+import { registerBrowseRoutes } from "./native-browse.js";
 import { registerDeadLetterRoutes } from "./native-deadletters.js";
 import { registerFailureRoutes } from "./native-failures.js";
 import { registerJobRoutes } from "./native-jobs.js";
@@ -17,4 +18,5 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   registerQueueRoutes(app, ctx);
   registerDeadLetterRoutes(app, ctx);
   registerQueueAdminRoutes(app, ctx);
+  registerBrowseRoutes(app, ctx);
 }
