@@ -14,7 +14,8 @@ const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.ur
 
 function integer(value: string): number {
   const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) {
+  // a sign is allowed: the ranges (settings.ts) refuse what is out of them, e.g. --default-retries -1 is in
+  if (!/^-?[0-9]+$/.test(value) || !Number.isSafeInteger(n)) {
     throw new InvalidArgumentError("not a whole number");
   }
   return n;

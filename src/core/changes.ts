@@ -36,6 +36,8 @@ export interface StoredJob {
   runTimeoutMs?: number | undefined;
   /** the last failed attempts, oldest first */
   attempts?: Attempt[] | undefined;
+  /** takeanumber's: a lease that runs out spends no retry (AddJobRequest.retryOnlyBudget) */
+  retryOnlyBudget?: boolean;
   /** waiting out a backoff until awakeAt (state `backoff`), not a delay */
   backingOff?: boolean;
 }

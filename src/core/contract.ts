@@ -161,6 +161,11 @@ export interface AddJobRequest {
    * default (-1: unlimited)
    */
   retryBudget?: number;
+  /**
+   * takeanumber: the budget counts RETRY commands only, as the original's
+   * does; a lease that runs out queues the job again and spends nothing
+   */
+  retryOnlyBudget?: boolean;
   /** NACK … BACKOFF's policy; absent: the queue's, else the server default at failure time */
   backoff?: BackoffPolicy;
   /** ms a Worker lets its handler run (delivered with GETJOB … WITHDETAILS); absent: the queue's, else none */

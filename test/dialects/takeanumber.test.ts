@@ -101,7 +101,7 @@ describe("takeanumber over a raw socket", () => {
   });
 
   it("a reserved job that is never finished comes back after docket's default lease", async () => {
-    const a = idOf(await line("ADD q 1 work"));
+    const a = idOf(await line("ADD q 0 work"));
     assert.equal(await line("RESERVE q"), simple(`${a} work`));
     t.clock!.advance(299_999);
     t.server.engine.runDue();
@@ -109,14 +109,21 @@ describe("takeanumber over a raw socket", () => {
     t.clock!.advance(1);
     t.server.engine.runDue();
     assert.equal(await line("RESERVE q"), simple(`${a} work`));
-    // a lease that runs out is a failure (docs/failures.md): the first spent its one retry, the second dead-letters it
+    // again and again: the original's budget counts RETRY only, so a lease that runs out spends nothing
     t.clock!.advance(300_000);
     t.server.engine.runDue();
-    assert.equal(await line("RESERVE q"), error("ERR No items available to reserve."));
-    assert.match(
-      await line("DEADLETTERS q"),
-      new RegExp(`^\\*1\r\n\\*4\r\n\\$40\r\n${a.replace(/[+/]/g, "\\$&")}\r\n`),
-    );
+    assert.equal(await line("RESERVE q"), simple(`${a} work`));
+  });
+
+  it("a lease that runs out leaves the RETRY budget alone", async () => {
+    const a = idOf(await line("ADD r 1 work"));
+    assert.equal(await line("RESERVE r"), simple(`${a} work`));
+    t.clock!.advance(300_000);
+    t.server.engine.runDue();
+    assert.equal(await line("RESERVE r"), simple(`${a} work`));
+    assert.equal(await line(`RETRY r ${a}`), "+OK\r\n");
+    assert.equal(await line("RESERVE r"), simple(`${a} work`));
+    assert.equal(await line(`RETRY r ${a}`), error("ERR No retries remaining."));
   });
 
   it("bad input gets the original's errors and the connection keeps working; nothing is lost", async () => {

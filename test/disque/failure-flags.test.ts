@@ -78,5 +78,24 @@ describe("serve --default-retries, --default-backoff, --dead-letter-cap, --resul
       ["serve", "--port", "0", "--no-http", "--data-dir", newDir(), "--result-ttl", "0"],
       /result-ttl must be an integer between 1 and 2147483647, got 0/,
     );
+    await assertCliRefuses(
+      ["serve", "--port", "0", "--no-http", "--data-dir", newDir(), "--default-retries", "-2"],
+      /default-retries must be an integer between -1 and 2147483647, got -2/,
+    );
+  });
+
+  it("--default-retries -1 (unlimited, the default) can be given", async () => {
+    const unlimited = await spawnServer(newDir(), ["--default-retries", "-1"]);
+    const client = await RawClient.connect(unlimited.port);
+    try {
+      assert.equal(
+        await client.call("CONFIG", "GET", "default-retries"),
+        array(bulk("default-retries"), bulk("-1")),
+      );
+    } finally {
+      client.close();
+      unlimited.child.kill("SIGTERM");
+      await unlimited.exited;
+    }
   });
 });

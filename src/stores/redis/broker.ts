@@ -192,6 +192,7 @@ export class RedisBroker implements Broker {
       req.backoff ? formatBackoff(req.backoff) : "",
       req.runTimeoutMs ?? "",
       store.failures.retryBudget,
+      req.retryOnlyBudget ? 1 : 0,
     ];
     const added = decodeAdd(
       repl > 1

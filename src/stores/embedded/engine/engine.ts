@@ -64,6 +64,7 @@ export class Engine extends FailureCommands implements Broker {
     if (failure.retryBudget >= 0) job.retryBudget = job.retryBudgetLeft = failure.retryBudget;
     if (failure.backoff !== undefined) job.backoff = failure.backoff;
     if (failure.runTimeoutMs !== undefined) job.runTimeoutMs = failure.runTimeoutMs;
+    if (req.retryOnlyBudget) job.retryOnlyBudget = true;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });

@@ -34,6 +34,14 @@ export abstract class FailingState extends EngineState {
   protected readonly policies = new Map<string, QueuePolicy>();
 
   protected leaseRanOut(job: Job, now: number): "requeued" | "deadlettered" {
+    if (job.retryOnlyBudget) {
+      // takeanumber: the job comes back and its budget is left alone, as the original does
+      job.additionalDeliveries++;
+      const { nacks, additionalDeliveries } = job;
+      this.emit({ type: "counters", id: job.id, nacks, additionalDeliveries });
+      this.enqueueJob(job, now);
+      return "requeued";
+    }
     return this.fail(job, "lease", undefined, job.rank, now);
   }
 

@@ -96,6 +96,7 @@ export abstract class FailureCommands extends DialectEngine {
       // a fresh budget and no attempts; its policy and run time-out stay
       job.retryBudget = job.retryBudgetLeft = old.retryBudget;
       job.backoff = old.backoff;
+      job.retryOnlyBudget = old.retryOnlyBudget;
       job.runTimeoutMs = old.runTimeoutMs;
       this.track(job);
       this.totals.added++;

@@ -23,6 +23,7 @@ export const SMALL_BODY_BYTES = 1024;
 const QUEUED = 1;
 const EVER_QUEUED = 2;
 const BACKING_OFF = 4;
+const RETRY_ONLY_BUDGET = 8;
 
 /** The extras of dialect and failing jobs (event id, retry budget, backoff, attempts): absent on plain Disque jobs. */
 interface DialectFields {
@@ -112,6 +113,14 @@ export class Job {
   }
   set backingOff(value: boolean) {
     this.flags = value ? this.flags | BACKING_OFF : this.flags & ~BACKING_OFF;
+  }
+
+  /** takeanumber's budget: spent by RETRY only, not by a lease that runs out */
+  get retryOnlyBudget(): boolean {
+    return (this.flags & RETRY_ONLY_BUDGET) !== 0;
+  }
+  set retryOnlyBudget(value: boolean) {
+    this.flags = value ? this.flags | RETRY_ONLY_BUDGET : this.flags & ~RETRY_ONLY_BUDGET;
   }
 
   /** when a delayed job becomes queued */

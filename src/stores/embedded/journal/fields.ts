@@ -20,6 +20,7 @@ import {
   F_RUN_TIMEOUT,
   F_ATTEMPTS,
   F_BACKING_OFF,
+  F_RETRY_ONLY_BUDGET,
 } from "./format.js";
 
 /**
@@ -92,6 +93,7 @@ export const JOB_FIELDS: readonly JobField[] = [
   { tag: F_RUN_TIMEOUT, wire: "f64", key: "runTimeoutMs", rule: "optional" },
   { tag: F_ATTEMPTS, wire: "attempts", key: "attempts", rule: "optional-set" },
   { tag: F_BACKING_OFF, wire: "flag", key: "backingOff", rule: "optional-set" },
+  { tag: F_RETRY_ONLY_BUDGET, wire: "flag", key: "retryOnlyBudget", rule: "optional-set" },
   { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY },
 ];
 

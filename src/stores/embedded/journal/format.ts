@@ -89,6 +89,8 @@ export const F_RETRIES_LEFT = 0x4c;
 export const F_MANIFEST = 0x4d;
 /** 1: the job waits out a backoff until its awake time (state `backoff`) */
 export const F_BACKING_OFF = 0x4e;
+/** 1: takeanumber's budget, spent by RETRY only (a lease that runs out spends nothing) */
+export const F_RETRY_ONLY_BUDGET = 0x4f;
 // byte fields
 export const F_ID = 0x61;
 export const F_QUEUE = 0x62;
@@ -125,6 +127,7 @@ export const U32_NAMES: Record<number, string> = {
   [F_RETRIES_LEFT]: "retries left",
   [F_MANIFEST]: "manifest",
   [F_BACKING_OFF]: "backing off",
+  [F_RETRY_ONLY_BUDGET]: "retry-only budget",
 };
 
 export function fieldName(tag: number): string {

@@ -7,7 +7,8 @@
     else [19]; -1 = unlimited), [16] numbered (0/1: the event id is the queue's next TaskQ task number,
     as core states the rule), [17] backoff policy, text form ('' = the queue's, else none),
     [18] run time-out ms ('' = the queue's, else none), [19] the server's default retry budget,
-    [20] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
+    [20] retry-only budget (0/1: takeanumber's, a lease that runs out spends nothing),
+    [21] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
   Returns { 1 created (0/1), 2 the event id or false } (replies.ts decodeAdd).
   Errors: ERR duplicate event, MAXLEN, PAUSED.
@@ -19,7 +20,7 @@
 local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14]
-local holdUntil = tonumber(ARGV[20])
+local holdUntil = tonumber(ARGV[21])
 -- failure settings: the add's, else the queue's policy, else (the budget) the server's (core/failures.ts jobFailureSettings)
 local policy = redis.call('HMGET', P, 'rs', 'bp', 'rt')
 local retries = tonumber(ARGV[15]) or tonumber(policy[1] or ARGV[19])
@@ -47,6 +48,7 @@ local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k =
   aw = 0, rq = 0, eq = 0, rs = retries, rl = retries }
 if backoff then job.bp = backoff end
 if runTimeout then job.rt = runTimeout end
+if ARGV[20] == '1' then job.ro = 1 end
 if hasEvent then
   job.ev = event
   redis.call('HSET', E, event, id)

@@ -37,7 +37,13 @@ for _, id in ipairs(due) do
     store(id, job)
   elseif job.st ~= 'q' and job.rq ~= 0 and job.rq <= now then
     job.aw = 0
-    if job.eq == 1 then
+    if job.eq == 1 and job.ro == 1 then
+      -- takeanumber's budget counts RETRY only: the job comes back, its budget left alone
+      job.ad = job.ad + 1
+      redis.call('HINCRBY', M, 'requeued', 1)
+      enqueue(id, job)
+      store(id, job)
+    elseif job.eq == 1 then
       -- the lease ran out: a failure, queued again at once (the lease was the wait)
       redis.call('HINCRBY', M, 'requeued', 1)
       fail(id, job, { cause = 'lease', err = '', lease = true, back = false, said = false, defaultCap = ARGV[5] })

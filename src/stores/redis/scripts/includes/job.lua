@@ -7,7 +7,8 @@
   Failure fields (docs/failures.md), present only on jobs that have them, so a plain Disque
   job's record keeps its size: bp backoff policy (core/failures.ts text form), rt run time-out
   (ms), at attempts (the last 10, oldest first, each { at, cause, error }), bk 1 while waiting
-  out a backoff until aw (state "backoff"; not queued, its lease not armed).
+  out a backoff until aw (state "backoff"; not queued, its lease not armed), ro 1: takeanumber's
+  budget, spent by RETRY only (a lease that runs out spends nothing).
 ]]
 --- @include "queue"
 
