@@ -190,3 +190,30 @@ export interface QueuePolicyChange {
   runTimeout?: number | null;
   deadLetterCap?: number | null;
 }
+
+/** A queue's pause: `in` refuses adds, `out` stops fetches, `all` both. */
+export type PauseState = "none" | "in" | "out" | "all";
+
+/** okq's QSTATUS counts of one queue. */
+export interface QueueCounts {
+  name: string;
+  /** jobs not done: ready plus the rest (delivered, delayed, backing off) */
+  total: number;
+  /** jobs not ready: delivered and not acked, delayed, backing off */
+  processing: number;
+  /** fetches blocked on it plus okq consumers registered for it */
+  consumers: number;
+}
+
+/**
+ * EXPLAIN's answer: why the job is (not) running, in the server's one
+ * wording (`text`), and the facts it was worded from (`facts`: EXPLAIN's
+ * key/value pairs as the server names them; times are ms since the epoch).
+ */
+export interface Explanation {
+  id: string;
+  /** unknown, done, dead, wait-repl, leased, backoff, delayed, paused, ready */
+  cause: string;
+  text: string;
+  facts: Record<string, unknown>;
+}
