@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { bodies } from "../helpers/broker.js";
+import { T0, bodies } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 
 /** QLEN, QPEEK, QSTAT and stats: what the store reports, exactly. */
@@ -65,6 +65,9 @@ forEachStore((open) => {
         pause: "none",
         backingOff: 0,
         deadLetters: 0,
+        delayed: 0,
+        inFlight: 1,
+        oldestReadyAt: T0,
       });
       await h.broker.nack([a]); // every enqueue counts
       await h.take("q", 5); // every fetch counts

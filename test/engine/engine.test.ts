@@ -551,6 +551,9 @@ describe("qlen, qpeek, qstat", () => {
       pause: "none",
       backingOff: 0,
       deadLetters: 0,
+      delayed: 0,
+      inFlight: 1,
+      oldestReadyAt: T0,
     });
     sync(h.engine.nack([a])); // every enqueue counts
     h.take("q", 5); // every fetch counts

@@ -2,7 +2,7 @@ import type { Delivery, GetJobsRequest, JobWaitOutcome } from "../../core/contra
 import { decodeCounts } from "./replies.js";
 import { num } from "./script.js";
 import { checkIds } from "../../core/job-id-check.js";
-import type { QueueStore } from "./store.js";
+import type { QueueStore, TakeFetch } from "./store.js";
 import { FetchWaiter, JobWaiter, NotifyWaiter } from "./waiters.js";
 import { FailureCommands } from "./failures.js";
 
@@ -86,7 +86,9 @@ export class BlockedClients {
           const first = batch[0]!;
           for (const waiter of batch) waiter.busy = true;
           try {
-            got = await this.store.take(queue, batch.length, first.leaseSeconds, first.consume);
+            // each waiter's job is leased to it; the fetch itself was noted when it blocked
+            const fetch = { consumers: batch.map((w) => w.consumer), note: false, queues: [] };
+            got = await this.store.take(queue, batch.length, first.leaseSeconds, first.consume, false, fetch);
           } finally {
             for (const waiter of batch) waiter.busy = false;
           }
@@ -138,13 +140,14 @@ export class BlockedClients {
     // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store;
     // so does Disque's GETJOB that does not block.
     const ensure = !req.nohang || req.createQueues === true;
-    const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure);
+    const fetch = { consumers: [req.consumer], note: true, queues: req.queues };
+    const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure, fetch);
     if (taken.length > 0) return taken;
     if (req.nohang || req.signal?.aborted) return null;
     const now = this.store.clock.now();
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
-      const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve);
+      const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve, req.consumer);
       this.store.waiters.addFetcher(waiter);
       req.signal?.addEventListener("abort", () => this.store.waiters.abortFetcher(waiter));
       // A job may have come between the first look and now: its wake-up came already.
@@ -161,18 +164,25 @@ export class BlockedClients {
     leaseSeconds: number | undefined,
     consume: boolean,
     ensure: boolean,
+    fetch: TakeFetch,
   ): Promise<Delivery[]> {
-    if (queues.length === 1) return this.store.take(queues[0]!, count, leaseSeconds, consume, ensure);
+    if (queues.length === 1) return this.store.take(queues[0]!, count, leaseSeconds, consume, ensure, fetch);
     const taken: Delivery[] = [];
+    let asked = 0;
     for (let round = 0; taken.length < count; round++) {
       const before = taken.length;
       for (const queue of queues) {
         // Only a fetch that took nothing in its first round blocks: that round made each queue known.
-        taken.push(...(await this.store.take(queue, 1, leaseSeconds, consume, ensure && round === 0)));
+        const first = ensure && round === 0;
+        taken.push(...(await this.store.take(queue, 1, leaseSeconds, consume, first, fetch)));
+        if (round === 0) asked++;
         if (taken.length === count) break;
       }
       if (taken.length === before) break;
     }
+    // EXPLAIN: the fetch counts on every queue it named, also those it did not need to try (a take of 0)
+    for (const queue of queues.slice(asked))
+      await this.store.take(queue, 0, leaseSeconds, consume, false, fetch);
     return taken;
   }
 

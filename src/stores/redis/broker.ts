@@ -34,6 +34,8 @@ import { foldPauseOps } from "../../core/pause-ops.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import type { Logger } from "../../log.js";
 import { BlockedClients } from "./blocking.js";
+import type { Consumer, ExplainFacts } from "../../core/explain.js";
+import { explainJob } from "./explain.js";
 import type { Connections } from "./connection.js";
 import { DialectCommands } from "./dialects.js";
 import { FailureCommands } from "./failures.js";
@@ -298,13 +300,22 @@ export class RedisBroker implements Broker {
       pause: stat.pause,
       backingOff: stat.backingOff,
       deadLetters: stat.deadLetters,
+      // what is neither ready, held, delivered nor backing off waits out its DELAY (or was DEQUEUEd)
+      delayed: Math.max(0, stat.live - stat.len - stat.held - stat.backingOff - stat.inFlight),
+      inFlight: stat.inFlight,
+      oldestReadyAt: stat.oldestReadyAt,
     };
   }
 
-  async pause(queue: string, ops: PauseOp[]): Promise<PauseState> {
-    const after = decodePause(await this.store.run("pause", queue, [foldPauseOps(ops) ?? ""]));
+  async pause(queue: string, ops: PauseOp[], by?: Consumer): Promise<PauseState> {
+    const args = [foldPauseOps(ops) ?? "", by?.id ?? "", by?.addr ?? ""];
+    const after = decodePause(await this.store.run("pause", queue, args));
     if (after.created) await this.store.queues.register(queue);
     return after.state;
+  }
+
+  explain(id: string): Promise<ExplainFacts> {
+    return explainJob(this.store, this.failures, id);
   }
 
   jscan(cursor: number, opts: JobScanOptions): Promise<ScanResult<JobInfo>> {

@@ -184,6 +184,10 @@ export interface QueueStat {
   /** results kept (not yet expired on the clock's last timer run) and their bytes */
   results: number;
   resultBytes: number;
+  /** delivered, not yet acked or queued again */
+  inFlight: number;
+  /** createdAt of the head of the ready list, null when none is ready */
+  oldestReadyAt: number | null;
 }
 
 /** stat-12.lua */
@@ -204,6 +208,8 @@ export function decodeStat(reply: Reply): QueueStat {
     results: num(r[11]),
     resultBytes: num(r[12]),
     totals: totalsFrom(r, 13),
+    inFlight: num(r[13 + TOTALS.length]),
+    oldestReadyAt: num(r[14 + TOTALS.length]) || null,
   };
 }
 

@@ -41,6 +41,7 @@ export const QUEUE_SCRIPT_NAMES = [
   "counts",
   "purge",
   "policy",
+  "explain",
 ] as const;
 
 /** A script run on one queue's twelve keys (keys.ts). */

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { type Consumer, MAX_FETCH_QUEUES_KEPT } from "../../core/explain.js";
 import {
   BrokerError,
   type Delivery,
@@ -171,12 +172,21 @@ export class QueueStore {
     count: number,
     leaseSeconds: number | undefined,
     consume: boolean,
-    ensure = false,
+    ensure: boolean,
+    fetch: TakeFetch,
   ): Promise<Delivery[]> {
-    const taken = decodeTake(
-      queue,
-      await this.run("take", queue, [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0]),
-    );
+    const who = fetch.consumers.length > 0 ? fetch.consumers : [undefined];
+    const args: Array<string | number> = [
+      count,
+      leaseSeconds ?? 0,
+      consume ? 1 : 0,
+      ensure ? 1 : 0,
+      fetch.note ? 1 : 0,
+    ];
+    args.push(who.length);
+    for (const consumer of who) args.push(consumer?.id ?? "", consumer?.addr ?? "");
+    args.push(...fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT));
+    const taken = decodeTake(queue, await this.run("take", queue, args));
     if (taken.created) await this.queues.register(queue);
     if (taken.deliveries.length === 0) return [];
     for (const job of taken.deliveries) this.directory.remember(job.id, queue);
@@ -270,6 +280,17 @@ export class QueueStore {
     if (queue === undefined) return null;
     return decodeShow(queue, await this.run("show", queue, [id]), this.clock.now());
   }
+}
+
+/**
+ * EXPLAIN's part of a take: to whom the jobs taken are leased (the i-th job to
+ * the i-th consumer, the last for the rest; none: unnamed), and whether to
+ * remember the fetch (on which queues) in the queue's meta.
+ */
+export interface TakeFetch {
+  consumers: Array<Consumer | undefined>;
+  note: boolean;
+  queues: string[];
 }
 
 /** WORKING's answer for a job this store does not hold */

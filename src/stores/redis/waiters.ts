@@ -1,4 +1,4 @@
-import type { Delivery, JobWaitOutcome } from "../../core/contract.js";
+import type { Consumer, Delivery, JobWaitOutcome } from "../../core/contract.js";
 
 /** A GETJOB blocked on this server, served in arrival order. */
 export class FetchWaiter {
@@ -14,6 +14,8 @@ export class FetchWaiter {
     readonly leaseSeconds: number | undefined,
     readonly consume: boolean,
     readonly resolve: (jobs: Delivery[] | null) => void,
+    /** who waits (EXPLAIN's "leased to") */
+    readonly consumer: Consumer | undefined,
   ) {}
 }
 

@@ -119,6 +119,7 @@ function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     nohang,
     timeoutMs,
     createQueues: true,
+    consumer: client.consumer,
     // read by the store only when the call blocks
     get signal() {
       return wait.signal;
@@ -172,7 +173,7 @@ function pause(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     if (!PAUSE_OPS.has(op)) throw errorOf(SYNTAX_ERROR);
     ops.push(op as PauseOp);
   }
-  return andThen(ctx.broker.pause(queueArg(args[1]!), ops), (state) =>
+  return andThen(ctx.broker.pause(queueArg(args[1]!), ops, ctx.client.consumer), (state) =>
     replyWhenDurable(ctx, new SimpleString(state), false),
   );
 }

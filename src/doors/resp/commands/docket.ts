@@ -7,8 +7,9 @@ import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { SimpleString, type Reply } from "../transport/reply.js";
 import { deadLetterCommands } from "./deadletters.js";
+import { explainCommand } from "./explain.js";
 
-/** docket's own RESP commands, beyond Disque's: WAITJOB and RESULT (docs/client.md, docs/failures.md) and dead letters. */
+/** docket's own RESP commands, beyond Disque's: WAITJOB and RESULT (docs/client.md, docs/failures.md), EXPLAIN (docs/explain.md) and dead letters. */
 
 type Spec = CommandSpec<RespContext>;
 
@@ -62,5 +63,6 @@ export const docketCommands: Spec[] = [
     syntax: "RESULT id",
     handler: result,
   },
+  explainCommand,
   ...deadLetterCommands,
 ];

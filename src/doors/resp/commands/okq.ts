@@ -59,6 +59,7 @@ function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     timeoutMs: 0,
     leaseSeconds: consume ? undefined : leaseSeconds,
     consume,
+    consumer: ctx.client.consumer,
   });
   return andThen(result, (jobs) => {
     const job = jobs?.[0];

@@ -66,7 +66,13 @@ function add(ctx: RespContext, args: Buffer[], req: Request): Reply | Promise<Re
 }
 
 function reserve(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const result = ctx.broker.getJobs({ queues: [queueArg(args[1]!)], count: 1, nohang: true, timeoutMs: 0 });
+  const result = ctx.broker.getJobs({
+    queues: [queueArg(args[1]!)],
+    count: 1,
+    nohang: true,
+    timeoutMs: 0,
+    consumer: ctx.client.consumer,
+  });
   return andThen(result, (jobs) => {
     const job = jobs?.[0];
     if (!job) throw errorOf(NOTHING_TO_RESERVE);

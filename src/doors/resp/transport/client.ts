@@ -1,5 +1,6 @@
 import type { Connection } from "./connection.js";
 import { AuthFailures } from "../../../util/password.js";
+import type { Consumer } from "../../../core/explain.js";
 
 let nextClientId = 1;
 
@@ -27,6 +28,16 @@ export class RespClient {
   blocked = false;
   /** true once the socket has closed */
   closed = false;
+
+  private consumerRef: Consumer | undefined = undefined;
+
+  /**
+   * This connection as the broker's consumer (EXPLAIN's "leased to", "paused
+   * by", last fetch): one object per connection, shared by every job it fetches.
+   */
+  get consumer(): Consumer {
+    return (this.consumerRef ??= { id: String(this.id), addr: this.addr });
+  }
 
   /** @internal */
   constructor(private readonly conn: Connection<unknown>) {

@@ -1,5 +1,6 @@
 import type { Delivery, JobWaitOutcome } from "../../../core/contract.js";
 import type { Queue } from "./queue.js";
+import type { Consumer } from "../../../core/explain.js";
 
 /**
  * A client blocked in the engine (as Redis's blocked.c): a GETJOB fetcher, a
@@ -25,6 +26,8 @@ export class FetchWaiter extends Blocked {
   leaseSeconds: number | undefined = undefined;
   /** okq NOACK: what this waiter is handed is deleted at once */
   consume = false;
+  /** who waits (EXPLAIN's "leased to") */
+  consumer: Consumer | undefined = undefined;
   constructor(
     readonly queues: string[],
     deadline: number,

@@ -25,7 +25,8 @@ import { checkIds } from "../../../core/job-id-check.js";
 import { foldPauseOps } from "../../../core/pause-ops.js";
 import { JobScanFilter } from "../../../core/job-scan.js";
 import { checkLeaseSeconds } from "../../../core/lease.js";
-import { FailureCommands } from "./failure-commands.js";
+import { ExplainingEngine } from "./explaining.js";
+import type { Consumer } from "../../../core/explain.js";
 import { jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
 
@@ -36,7 +37,7 @@ export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
  * synchronous. It owns no sockets, files or timers: time comes from the
  * injected clock, and a driver calls `runDue()` when `nextWakeAt()` comes.
  */
-export class Engine extends FailureCommands implements Broker {
+export class Engine extends ExplainingEngine implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
@@ -81,6 +82,7 @@ export class Engine extends FailureCommands implements Broker {
     const now = this.clock.now();
     checkLeaseSeconds(req.leaseSeconds);
     const taken = this.takeRounds(req, now);
+    this.noteFetch(req.queues, req.consumer, now);
     if (taken.length > 0) return taken;
     if (req.nohang) return null;
     if (req.signal?.aborted) return null;
@@ -89,7 +91,10 @@ export class Engine extends FailureCommands implements Broker {
       const waiter = new FetchWaiter(req.queues, deadline, resolve);
       waiter.leaseSeconds = req.leaseSeconds;
       waiter.consume = req.consume === true;
+      waiter.consumer = req.consumer;
       this.blocked.block(waiter, req.signal);
+      // the blocked fetch has created its queues: it is remembered on each
+      this.noteFetch(req.queues, req.consumer, now);
     });
   }
 
@@ -107,7 +112,7 @@ export class Engine extends FailureCommands implements Broker {
         const job = this.takeJob(queue, now);
         if (!job) continue;
         taken.push(delivery(job));
-        this.afterTake(job, leaseSeconds, consume, now);
+        this.afterTake(job, leaseSeconds, consume, now, req.consumer);
         if (taken.length === count) break;
       }
       if (taken.length === before) break;
@@ -213,6 +218,7 @@ export class Engine extends FailureCommands implements Broker {
     }
     this.unqueueJob(job);
     job.requeueAt = now + job.retry * 1000;
+    this.noteWorking(job, now);
     this.schedule(job);
     return job.retry;
   }
@@ -252,6 +258,9 @@ export class Engine extends FailureCommands implements Broker {
     const queue = this.queues.get(name);
     if (!queue) return null;
     const now = this.clock.now();
+    const live = this.liveByQueue.get(name) ?? 0;
+    const backingOff = this.backingOffByQueue.get(name) ?? 0;
+    const inFlight = this.leases.inFlight(name);
     return {
       name,
       len: queue.ready.size,
@@ -261,12 +270,16 @@ export class Engine extends FailureCommands implements Broker {
       jobsIn: queue.jobsIn,
       jobsOut: queue.jobsOut,
       pause: queue.pause,
-      backingOff: this.backingOffByQueue.get(name) ?? 0,
+      backingOff,
       deadLetters: this.deadLetterLists.count(name),
+      // what is neither ready, delivered nor backing off waits out its DELAY (or was DEQUEUEd)
+      delayed: Math.max(0, live - queue.ready.size - backingOff - inFlight),
+      inFlight,
+      oldestReadyAt: queue.ready.first()?.createdAt ?? null,
     };
   }
 
-  pause(name: string, ops: PauseOp[]): PauseState {
+  pause(name: string, ops: PauseOp[], by?: Consumer): PauseState {
     this.runDue();
     const now = this.clock.now();
     const queue = this.queueFor(name, now);
@@ -274,6 +287,8 @@ export class Engine extends FailureCommands implements Broker {
     if (state !== undefined && state !== queue.pause) {
       queue.pause = state;
       queue.touchedAt = now;
+      queue.pausedSince = state === "none" ? null : now;
+      queue.pausedBy = state === "none" ? null : (by ?? null);
       this.emit({ type: "pause", queue: name, state });
       if (!queue.pausedOut) {
         // Jobs held back by the pause are available again, as if they had just arrived.
@@ -332,6 +347,7 @@ export class Engine extends FailureCommands implements Broker {
     this.deadLetterLists.clear();
     this.backingOffByQueue.clear();
     this.results.clear();
+    this.leases.clear();
     this.policies.clear();
     this.blocked.rearmTimers();
     for (const queue of [...this.queues.values()]) {

@@ -56,6 +56,21 @@ export class SortedList<T> {
     return item !== undefined && this.keyOf(item) === key ? item : undefined;
   }
 
+  /**
+   * 0-based place of the item with this key, or -1: a binary search plus a
+   * sum over the chunks before it (size / 512 additions, no item is walked).
+   */
+  indexOf(key: number): number {
+    if (this.count === 0) return -1;
+    const ci = this.chunkFor(key);
+    const chunk = this.chunks[ci]!;
+    const i = this.indexIn(chunk, key);
+    if (i >= chunk.length || this.keyOf(chunk[i]!) !== key) return -1;
+    let before = 0;
+    for (let c = 0; c < ci; c++) before += this.chunks[c]!.length;
+    return before + i;
+  }
+
   first(): T | undefined {
     return this.chunks[0]?.[0];
   }

@@ -12,6 +12,8 @@ import { DeadLetters } from "./deadletters.js";
 import { ConsumerRegistrations } from "../../../core/registrations.js";
 import { jobBytes } from "./memory.js";
 import { Results } from "./results.js";
+import { Leases } from "./explain-state.js";
+import type { Consumer } from "../../../core/explain.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -91,6 +93,8 @@ export abstract class EngineState {
   };
   /** ACKJOB … RESULT: kept until they expire */
   protected readonly results = new Results();
+  /** delivered jobs: to whom, since when, last WORKING (EXPLAIN; QSTAT inFlight) */
+  protected readonly leases = new Leases<Job>();
   /** jobs in state `backoff`, per queue (QSTAT) */
   protected readonly backingOffByQueue = new Map<string, number>();
   /** okq event ids: `queue NUL eventId` → live job */
@@ -185,6 +189,7 @@ export abstract class EngineState {
   protected setBackingOff(job: Job, on: boolean): void {
     if (job.backingOff === on) return;
     job.backingOff = on;
+    if (on) this.leases.end(job);
     const count = (this.backingOffByQueue.get(job.queue) ?? 0) + (on ? 1 : -1);
     if (count > 0) this.backingOffByQueue.set(job.queue, count);
     else this.backingOffByQueue.delete(job.queue);
@@ -257,6 +262,7 @@ export abstract class EngineState {
   protected enqueueJob(job: Job, now: number): void {
     const queue = this.queueFor(job.queue, now);
     if (job.backingOff) this.setBackingOff(job, false);
+    this.leases.end(job);
     job.queued = true;
     job.everQueued = true;
     job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
@@ -311,7 +317,7 @@ export abstract class EngineState {
       const job = this.takeJob(queue, now);
       if (!job) return;
       const taken = delivery(job);
-      this.afterTake(job, waiter.leaseSeconds, waiter.consume, now);
+      this.afterTake(job, waiter.leaseSeconds, waiter.consume, now, waiter.consumer);
       this.blocked.serve(waiter, [taken]);
     }
   }
@@ -331,6 +337,7 @@ export abstract class EngineState {
   protected forget(job: Job): void {
     this.unqueueJob(job);
     if (job.backingOff) this.setBackingOff(job, false);
+    this.leases.end(job);
     if (this.jobs.delete(job.id)) this.liveJobBytes -= jobBytes(job);
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
@@ -344,11 +351,18 @@ export abstract class EngineState {
   }
 
   /** Per-fetch options: okq EX (lease override) and NOACK (fetch-and-delete). */
-  protected afterTake(job: Job, leaseSeconds: number | undefined, consume: boolean, now: number): void {
+  protected afterTake(
+    job: Job,
+    leaseSeconds: number | undefined,
+    consume: boolean,
+    now: number,
+    consumer: Consumer | undefined,
+  ): void {
     if (consume) {
       this.removeJob(job, "noack");
       return;
     }
+    this.leases.start(job, consumer, now);
     if (leaseSeconds !== undefined && job.retry > 0) {
       job.requeueAt = now + leaseSeconds * 1000;
       this.schedule(job);

@@ -16,5 +16,6 @@ end
 if job.r == 0 then return 0 end
 unqueue(id, job)
 job.rq = now + job.r * 1000
+if job.lt then job.lw = now end
 store(id, job)
 return job.r

@@ -5,6 +5,7 @@
 local function enqueue(id, job)
   if job.st == 'w' then return end
   endBackoff(job)
+  endLease(job)
   ensureQueue()
   job.st = 'q'
   job.eq = 1

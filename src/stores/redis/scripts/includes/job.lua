@@ -52,9 +52,25 @@ local function eventOf(job) return job.ev or false end
 local function publishGone(id, job, outcome)
   if job.w == 1 then redis.call('PUBLISH', chan .. ':gone', id .. ' ' .. outcome) end
 end
+-- delivered now to consumer (id, addr; '' when unnamed)
+local function startLease(job, consumerId, consumerAddr)
+  if not job.lt then redis.call('HINCRBY', M, 'flight', 1) end
+  job.lt = now
+  job.lc = consumerId
+  job.la = consumerAddr
+  job.lw = 0
+end
+-- every way out of delivery passes here: queued again, backing off, removed, dead-lettered
+local function endLease(job)
+  if job.lt then
+    job.lt, job.lc, job.la, job.lw = nil, nil, nil, nil
+    redis.call('HINCRBY', M, 'flight', -1)
+  end
+end
 -- the meta's 'backoff' counts jobs waiting out a backoff (QSTAT): every way out of it passes here
 local function startBackoff(job, untilAt)
   if job.bk ~= 1 then redis.call('HINCRBY', M, 'backoff', 1) end
+  endLease(job)
   job.bk = 1
   job.aw = untilAt
   job.rq = 0

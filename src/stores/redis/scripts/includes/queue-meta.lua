@@ -8,6 +8,7 @@ local function ensureQueue()
   if redis.call('EXISTS', M) == 1 then
     if redis.call('HGET', M, 'hidden') ~= '1' then return 0 end
     redis.call('HSET', M, 'hidden', 0, 'created', now, 'touched', now, 'pause', 'none', 'in', 0, 'out', 0)
+    redis.call('HDEL', M, 'ps', 'pbi', 'pba')
     return 1
   end
   redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'rank', 0, 'front', 0, 'hidden', 0,

@@ -11,6 +11,7 @@ local function forget(id, job)
   redis.call('HINCRBY', M, 'live', -1)
   if job.st == 'w' then redis.call('HINCRBY', M, 'held', -1) end
   endBackoff(job)
+  endLease(job)
 end
 -- outcome: what WAITJOB clients are told (acked, expired, deleted)
 local function remove(id, job, outcome)

@@ -1,0 +1,42 @@
+--[[
+  EXPLAIN's fetch records in the queue's meta (bounded, never journaled): fa/fi/fd the last fetch's
+  time, client id and address, fq its queues (cmsgpack list), fr the distinct recent fetchers as a
+  cmsgpack list { id, at, id, at, … } oldest first, at most MAX_RECENT_FETCHERS (core/explain.ts).
+]]
+local MAX_RECENT_FETCHERS = 64
+local RECENT_FETCH_WINDOW_MS = 300000
+
+local function recentList()
+  local raw = redis.call('HGET', M, 'fr')
+  if not raw then return {} end
+  return cmsgpack.unpack(raw)
+end
+
+local function noteFetch(cid, caddr, queues)
+  if cid == '' then cid, caddr = '-', 'an unnamed client' end
+  local old = recentList()
+  local kept = {}
+  for i = 1, #old, 2 do
+    if old[i] ~= cid then
+      kept[#kept + 1] = old[i]
+      kept[#kept + 1] = old[i + 1]
+    end
+  end
+  -- the oldest entries go past the cap
+  local start = 1
+  if #kept / 2 >= MAX_RECENT_FETCHERS then start = #kept - 2 * (MAX_RECENT_FETCHERS - 1) + 1 end
+  local fr = {}
+  for i = start, #kept do fr[#fr + 1] = kept[i] end
+  fr[#fr + 1] = cid
+  fr[#fr + 1] = now
+  redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues), 'fr', cmsgpack.pack(fr))
+end
+
+local function recentFetchers()
+  local list = recentList()
+  local n = 0
+  for i = 2, #list, 2 do
+    if now - list[i] <= RECENT_FETCH_WINDOW_MS then n = n + 1 end
+  end
+  return n
+end
