@@ -1,5 +1,11 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { backoffText, type Explanation, type JobDetails, type PauseState } from "../client/index.js";
+import {
+  backoffText,
+  type ExplainConsumer,
+  type Explanation,
+  type JobDetails,
+  type PauseState,
+} from "../client/index.js";
 import { run, withConnection, type ConnOptions } from "./client-commands.js";
 import { duration, fieldLines, iso, prettyBody } from "./format.js";
 
@@ -86,16 +92,32 @@ function jobLines(job: JobDetails<string>, now: number): string {
   return fieldLines(rows);
 }
 
-/** A fact for people: epoch-ms times (keys ending in at/until/since) as ISO, lists and pairs inline. */
-function factText(key: string, value: unknown): string {
-  if (typeof value === "number" && value > 1e12 && /(at|until|since)$/i.test(key)) return iso(value);
-  if (Array.isArray(value)) return `[${value.map((v) => factText("", v)).join(", ")}]`;
-  return value === null ? "-" : String(value);
+const consumerText = (c: ExplainConsumer | null) =>
+  c ? `client ${c.id} (${c.addr})` : "a client that has gone";
+
+/** A fact for people: times as ISO (with how long from now), consumers and the last fetch in words. */
+function factText(key: string, value: unknown, now: number): string {
+  if (value === null) return "-";
+  if (key === "leasedTo" || key === "pausedBy") return consumerText(value as ExplainConsumer);
+  if (key === "lastFetch") {
+    const f = value as NonNullable<Explanation["lastFetch"]>;
+    return `${factText("at", f.at, now)} by ${consumerText(f.consumer)} on [${f.queues.join(", ")}]`;
+  }
+  if (typeof value === "number" && /(^at|At|until|Since)$/.test(key)) {
+    if (key === "until" && value === 0) return "0 (never: at most once)";
+    if (key === "observedAt") return iso(value);
+    return `${iso(value)} (${value >= now ? `in ${duration(value - now)}` : `${duration(now - value)} ago`})`;
+  }
+  return String(value);
 }
 
 function explanationLines(e: Explanation): string {
-  const rows = Object.entries(e.facts).map(([key, value]): [string, string] => [key, factText(key, value)]);
-  return `${e.text}\n\n${fieldLines(rows)}`;
+  const { text, ...facts } = e;
+  const rows = Object.entries(facts).map(([key, value]): [string, string] => [
+    key,
+    factText(key, value, e.observedAt),
+  ]);
+  return `${text}\n\n${fieldLines(rows)}`;
 }
 
 function notKnown(id: string): void {
@@ -159,7 +181,7 @@ export function addOperatorCommands(program: Command): void {
       .description("why a job is (not) running: the server's explanation, then the facts behind it"),
   )
     .argument("<id>", "job id")
-    .option("--json", "{id, cause, text, facts}")
+    .option("--json", "the explanation as one object (as HTTP's GET /v1/jobs/:id/explain)")
     .action(async (id: string, options: JsonOption) => {
       await run(options, async (client) => {
         const answer = await client.explain(id);

@@ -13,6 +13,7 @@ export {
   type DeadLetterDetails,
   type DeadLetterSelection,
   type Decode,
+  type ExplainConsumer,
   type Explanation,
   type FailureCause,
   type Job,

@@ -41,23 +41,24 @@ export async function countQueues(call: Call, names: string[]): Promise<QueueCou
   }));
 }
 
-/** A reply value as plain data: bulk strings as text, numbers kept, arrays element by element. */
-function plain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(plain);
-  if (Buffer.isBuffer(value)) return value.toString("utf8");
-  return value ?? null;
+/** facts that are lists, not field/value pairs */
+const LISTS = new Set(["queues"]);
+
+/** A field/value reply as an object: nested pairs are objects, except the lists; nil is null. */
+function objectOf(reply: unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const key = String(reply[i]);
+    const value = reply[i + 1];
+    if (Array.isArray(value)) object[key] = LISTS.has(key) ? value.map(String) : objectOf(value);
+    else object[key] = Buffer.isBuffer(value) ? value.toString("utf8") : (value ?? null);
+  }
+  return object;
 }
 
-/** EXPLAIN id: `[text, key, value, …]`. */
+/** EXPLAIN id: `[sentence, field, value, …]` (docs/explain.md). */
 export async function explainJob(call: Call, id: string): Promise<Explanation> {
   const reply = await call(false, ["EXPLAIN", id]);
   if (!Array.isArray(reply) || reply.length === 0) throw new Error("unexpected EXPLAIN reply");
-  const facts: Record<string, unknown> = {};
-  for (let i = 1; i + 1 < reply.length; i += 2) facts[String(reply[i])] = plain(reply[i + 1]);
-  return {
-    id: text(facts.id) ?? id,
-    cause: text(facts.cause) ?? "unknown",
-    text: text(reply[0]) ?? "",
-    facts,
-  };
+  return { text: text(reply[0]) ?? "", ...objectOf(reply.slice(1)) } as Explanation;
 }

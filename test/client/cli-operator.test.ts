@@ -146,6 +146,66 @@ describe("CLI operator commands", () => {
     assert.match(none.stderr, /missing required argument 'ids'/);
   });
 
+  it("why prints the server's explanation, then the facts; --json is the whole object", async () => {
+    const leased = await jobs.add("first", "op-why");
+    const waiting = await jobs.add("second", "op-why");
+    const got = await jobs.timeout(2000).get("op-why");
+    assert.equal(got.id, leased.id);
+    const r = await docket("why", leased.id, "--port", port);
+    assert.equal(r.code, 0, r.stderr);
+    const [sentence, blank, ...facts] = r.stdout.trimEnd().split("\n");
+    assert.match(
+      sentence!,
+      /^leased to client \d+ \(127\.0\.0\.1:\d+\) until \d\d:\d\d:\d\d \(\d+ s\); it has not sent WORKING$/,
+    );
+    assert.equal(blank, "");
+    assert.match(facts.join("\n"), /^cause\s+leased$/m);
+    assert.match(facts.join("\n"), /^queue\s+op-why$/m);
+    assert.match(facts.join("\n"), /^until\s+\d{4}-\S+Z \(in \d/m);
+    assert.match(facts.join("\n"), /^leasedTo\s+client \d+ \(127\.0\.0\.1:\d+\)$/m);
+    assert.match(facts.join("\n"), /^lastWorkingAt\s+-$/m);
+
+    const ready = await docket("why", waiting.id, "--port", port);
+    assert.match(
+      ready.stdout,
+      /^ready, position 1 of 1; 1 consumer has fetched from this queue in the last 5 min; /,
+    );
+    assert.match(
+      ready.stdout,
+      /^lastFetch\s+\d{4}-\S+Z \(\d+ (ms|s) ago\) by client \d+ \(127\.0\.0\.1:\d+\) on \[op-why\]$/m,
+    );
+
+    await docket("pause", "op-why", "--port", port);
+    const json = await docket("why", waiting.id, "--json", "--port", port);
+    assert.equal(json.code, 0, json.stderr);
+    const answer = JSON.parse(json.stdout) as Record<string, unknown>;
+    assert.match(
+      answer.text as string,
+      /^queue paused out since \d\d:\d\d:\d\d by client \d+ \(127\.0\.0\.1:\d+\); position 1 of 1$/,
+    );
+    assert.equal(answer.cause, "paused");
+    assert.equal(answer.id, waiting.id);
+    assert.equal(answer.pause, "out");
+    assert.match((answer.pausedBy as { addr: string }).addr, /^127\.0\.0\.1:\d+$/);
+    assert.equal(typeof answer.pausedSince, "number");
+    assert.deepEqual(
+      answer,
+      await jobs.explain(waiting.id).then((e) => ({ ...e, observedAt: answer.observedAt })),
+    );
+
+    const delayed = await jobs.delay(30_000).add("later", "op-why");
+    const later = await docket("why", delayed.id, "--port", port);
+    assert.match(later.stdout, /^delayed until \d\d:\d\d:\d\d \((29|30) s\)$/m);
+
+    const unknown = await docket("why", NO_SUCH_JOB, "--port", port);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stdout, /^no such job: /);
+    assert.match(unknown.stdout, /^cause\s+unknown$/m);
+    const bad = await docket("why", "nope", "--port", port);
+    assert.equal(bad.code, 1);
+    assert.equal(bad.stderr, "docket: BADID Invalid Job ID format.\n");
+  });
+
   it("redrive and purge-deadletters --json", async () => {
     for (const body of ["x", "y"]) {
       await jobs.retries(0).add(body, "op-dead");

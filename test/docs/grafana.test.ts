@@ -148,7 +148,10 @@ describe("docs/grafana/docket.json", () => {
   });
 
   it("charts every docket_ metric family", () => {
-    const families = [...scrape.matchAll(/^# TYPE (docket_\S+) (\S+)$/gm)].map((m) => [m[1]!, m[2]!]);
+    const families = [...scrape.matchAll(/^# TYPE (docket_\S+) (\S+)$/gm)].map((m): [string, string] => [
+      m[1]!,
+      m[2]!,
+    ]);
     assert.ok(families.length >= 20, `${families.length} families`);
     const read = new Set(expressions().flatMap(({ expr }) => referencesOf(expr).map((r) => r.metric)));
     for (const [family, type] of families) {
