@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -287,6 +287,35 @@ describe("CLI operator commands", () => {
     // about 20 adds a second, 10 fetches: at least a few of each in 2 s
     assert.ok(Number(row[1]) >= 2 && Number(row[1]) <= added, `in/s ${row[1]}`);
     assert.ok(Number(row[2]) >= 1, `out/s ${row[2]}`);
+  });
+
+  it("top without --once draws a frame every interval until SIGINT, then exits 0", async () => {
+    await jobs.add("x", "op-top-live");
+    const top = spawn(
+      process.execPath,
+      ["dist/cli/main.js", "top", "--json", "--interval", "150", "--port", port],
+      {
+        cwd: root,
+      },
+    );
+    let out = "";
+    top.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => top.on("exit", (code) => resolve(code)));
+    const deadline = Date.now() + 15_000;
+    while (out.split("\n").length < 4 && Date.now() < deadline) await sleep(50);
+    top.kill("SIGINT");
+    assert.equal(await exited, 0);
+    const frames = out
+      .trimEnd()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { shown: Array<{ queue: string; ready: number; inPerSec: number | null }> },
+      );
+    assert.ok(frames.length >= 3, out);
+    const rows = frames.map((f) => f.shown.find((q) => q.queue === "op-top-live"));
+    assert.deepEqual(rows[0], { ...rows[0], ready: 1, inPerSec: null });
+    assert.equal(rows[1]?.inPerSec, 0);
   });
 
   it("top refuses an interval or limit out of range", async () => {
