@@ -52,7 +52,7 @@ function selectionOf(ids: string[], options: SelectionOptions): DeadLetterSelect
   return { ids };
 }
 
-function deadLetterJson(letter: DeadLetterDetails<string>) {
+export function deadLetterJson(letter: DeadLetterDetails<string>) {
   return {
     id: letter.id,
     queue: letter.queue,

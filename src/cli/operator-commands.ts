@@ -1,12 +1,14 @@
 import { InvalidArgumentError, type Command } from "commander";
 import {
   backoffText,
+  type DeadLetterDetails,
   type ExplainConsumer,
   type Explanation,
   type JobDetails,
   type PauseState,
 } from "../client/index.js";
 import { run, withConnection, type ConnOptions } from "./client-commands.js";
+import { deadLetterJson } from "./failure-commands.js";
 import { duration, fieldLines, iso, prettyBody } from "./format.js";
 
 /**
@@ -95,6 +97,23 @@ function jobLines(job: JobDetails<string>, now: number): string {
 const consumerText = (c: ExplainConsumer | null) =>
   c ? `client ${c.id} (${c.addr})` : "a client that has gone";
 
+/** A dead letter (SHOW does not know it: it left the jobs), as show prints jobs. */
+function deadLetterLines(d: DeadLetterDetails<string>, now: number): string {
+  const attempts = d.attempts.map(
+    (a, i) => `#${i + 1} ${iso(a.at)} ${a.cause}${a.error ? `: ${a.error}` : ""}`,
+  );
+  return fieldLines([
+    ["id", d.id],
+    ["queue", d.queue],
+    ["state", "dead"],
+    ["dead since", `${iso(d.at)} (${duration(now - d.at)} ago)`],
+    ["reason", d.reason],
+    ["retries", d.retries < 0 ? "unlimited" : d.retries],
+    ["attempts", attempts.length === 0 ? "none kept" : attempts.join("\n")],
+    ["body", prettyBody(d.data)],
+  ]);
+}
+
 /** A fact for people: times as ISO (with how long from now), consumers and the last fetch in words. */
 function factText(key: string, value: unknown, now: number): string {
   if (value === null) return "-";
@@ -147,14 +166,22 @@ export function addOperatorCommands(program: Command): void {
       await run(options, async (client) => printPause(queue, await client.resume(queue), options.json));
     });
 
-  withConnection(program.command("show").description("everything the server knows about a job"))
+  withConnection(
+    program.command("show").description("everything the server knows about a job, or a dead letter"),
+  )
     .argument("<id>", "job id")
     .option("--json", "one JSON object")
     .action(async (id: string, options: JsonOption) => {
       await run(options, async (client) => {
         const job = await client.show<string>(id);
-        if (!job) return notKnown(id);
-        console.log(options.json ? JSON.stringify(jobJson(job), null, 2) : jobLines(job, Date.now()));
+        if (job) {
+          console.log(options.json ? JSON.stringify(jobJson(job), null, 2) : jobLines(job, Date.now()));
+          return;
+        }
+        const dead = await client.deadLetter<string>(id);
+        if (!dead) return notKnown(id);
+        const json = { ...deadLetterJson(dead), state: "dead" };
+        console.log(options.json ? JSON.stringify(json, null, 2) : deadLetterLines(dead, Date.now()));
       });
     });
 

@@ -116,6 +116,25 @@ describe("CLI operator commands", () => {
     assert.match(text.stdout, /^body\s+just text$/m);
   });
 
+  it("show finds a dead letter too", async () => {
+    const job = await jobs.retries(0).add('{"file":"a.csv"}', "op-show-dead");
+    await jobs.nack(await jobs.timeout(2000).get("op-show-dead"), { error: "bad csv on line 3" });
+    const r = await docket("show", job.id, "--port", port);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^state\s+dead$/m);
+    assert.match(r.stdout, /^dead since\s+\d{4}-\S+Z \(\d+ (ms|s) ago\)$/m);
+    assert.match(r.stdout, /^reason\s+retries exhausted$/m);
+    assert.match(r.stdout, /^attempts\s+#1 \S+ nack: bad csv on line 3$/m);
+    assert.match(r.stdout, /^body\s+\{\n\s+"file": "a.csv"\n\s+\}$/m);
+    const json = JSON.parse((await docket("show", job.id, "--json", "--port", port)).stdout) as Record<
+      string,
+      unknown
+    >;
+    assert.equal(json.state, "dead");
+    assert.equal(json.id, job.id);
+    assert.equal(json.reason, "retries exhausted");
+  });
+
   it("show: an unknown job exits 2, a malformed id 1", async () => {
     const unknown = await docket("show", NO_SUCH_JOB, "--port", port);
     assert.equal(unknown.code, 2);
