@@ -219,6 +219,17 @@ forEachStore((open) => {
       assert.deepEqual(facts.lastFetch?.consumer, X);
     });
 
+    it("ready: a blocked fetch counts on each of its queues, also after it timed out", async () => {
+      const h = await open();
+      const fetch = await h.block({ queues: ["a", "b"], consumer: Y, timeoutMs: 1000 });
+      await h.advance(1000);
+      assert.equal(await h.answer(fetch), null);
+      const id = await h.add("b");
+      const facts = await h.broker.explain(id);
+      assert.deepEqual([facts.cause, facts.recentFetchers], ["ready", 1]);
+      assert.deepEqual(facts.lastFetch, { at: T0, consumer: Y, queues: ["a", "b"] });
+    });
+
     it("ready: a fetch whose door names no client is remembered as an unnamed one", async () => {
       const h = await open();
       await h.add("q", "a");

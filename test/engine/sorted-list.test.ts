@@ -28,6 +28,11 @@ function check(list: SortedList<Item>, ref: Item[], rng: Rng, label: string): vo
   );
   assert.equal(list.first(), ref[0], label);
   assert.equal(list.last(), ref[ref.length - 1], label);
+  // indexOf() (EXPLAIN's position): present keys at random, the ends, and a key that is not there
+  const probes =
+    ref.length > 0 ? [0, ref.length - 1, ...Array.from({ length: 4 }, () => rng.int(0, ref.length - 1))] : [];
+  for (const at of probes) assert.equal(list.indexOf(ref[at]!.key), at, `${label} indexOf(${ref[at]!.key})`);
+  assert.equal(list.indexOf(-1e9), -1, `${label} indexOf(absent)`);
   // from(): a few random starting points, present keys and gaps, before and after everything
   const starts = [-1e9, 1e12, ...Array.from({ length: 4 }, () => rng.int(-10, 60_000))];
   if (ref.length > 0) starts.push(ref[rng.int(0, ref.length - 1)]!.key);

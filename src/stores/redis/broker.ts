@@ -300,8 +300,7 @@ export class RedisBroker implements Broker {
       pause: stat.pause,
       backingOff: stat.backingOff,
       deadLetters: stat.deadLetters,
-      // what is neither ready, held, delivered nor backing off waits out its DELAY (or was DEQUEUEd)
-      delayed: Math.max(0, stat.live - stat.len - stat.held - stat.backingOff - stat.inFlight),
+      delayed: stat.delayed,
       inFlight: stat.inFlight,
       oldestReadyAt: stat.oldestReadyAt,
     };

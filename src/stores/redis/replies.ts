@@ -186,6 +186,8 @@ export interface QueueStat {
   resultBytes: number;
   /** delivered, not yet acked or queued again */
   inFlight: number;
+  /** what is neither ready, held, delivered nor backing off waits out its DELAY (or was DEQUEUEd) */
+  delayed: number;
   /** createdAt of the head of the ready list, null when none is ready */
   oldestReadyAt: number | null;
 }
@@ -193,7 +195,7 @@ export interface QueueStat {
 /** stat-12.lua */
 export function decodeStat(reply: Reply): QueueStat {
   const r = list(reply);
-  return {
+  const stat = {
     visible: num(r[0]) === 1,
     len: num(r[1]),
     created: num(r[2]),
@@ -211,6 +213,8 @@ export function decodeStat(reply: Reply): QueueStat {
     inFlight: num(r[13 + TOTALS.length]),
     oldestReadyAt: num(r[14 + TOTALS.length]) || null,
   };
+  const delayed = stat.live - stat.len - stat.held - stat.backingOff - stat.inFlight;
+  return { ...stat, delayed: Math.max(0, delayed) };
 }
 
 export interface Counts {

@@ -1,7 +1,8 @@
 --[[
   EXPLAIN's fetch records in the queue's meta (bounded, never journaled): fa/fi/fd the last fetch's
   time, client id and address, fq its queues (cmsgpack list), fr the distinct recent fetchers as a
-  cmsgpack list { id, at, id, at, … } oldest first, at most MAX_RECENT_FETCHERS (core/explain.ts).
+  cmsgpack list { id, at, id, at, … } oldest first, at most MAX_RECENT_FETCHERS (core/explain.ts),
+  each entry's time good to RECENT_RESOLUTION_MS.
 ]]
 local MAX_RECENT_FETCHERS = 64
 local RECENT_FETCH_WINDOW_MS = 300000
@@ -12,9 +13,16 @@ local function recentList()
   return cmsgpack.unpack(raw)
 end
 
+-- a consumer's entry is rewritten at most once a second (a busy worker fetches far more often)
+local RECENT_RESOLUTION_MS = 1000
+
 local function noteFetch(cid, caddr, queues)
   if cid == '' then cid, caddr = '-', 'an unnamed client' end
+  redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues))
   local old = recentList()
+  for i = 1, #old, 2 do
+    if old[i] == cid and now - old[i + 1] < RECENT_RESOLUTION_MS then return end
+  end
   local kept = {}
   for i = 1, #old, 2 do
     if old[i] ~= cid then
@@ -29,7 +37,7 @@ local function noteFetch(cid, caddr, queues)
   for i = start, #kept do fr[#fr + 1] = kept[i] end
   fr[#fr + 1] = cid
   fr[#fr + 1] = now
-  redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues), 'fr', cmsgpack.pack(fr))
+  redis.call('HSET', M, 'fr', cmsgpack.pack(fr))
 end
 
 local function recentFetchers()
