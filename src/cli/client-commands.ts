@@ -1,10 +1,12 @@
 import { InvalidArgumentError, type Command } from "commander";
 import { connect, type Client, type Job } from "../client/index.js";
 import { addFailureCommands } from "./failure-commands.js";
+import { addOperatorCommands } from "./operator-commands.js";
+import { addTopCommand } from "./top.js";
 
 /**
- * The client commands beside `serve`: add, get, ack, stats, peek, and the
- * failure commands (failure-commands.ts). Each connects with
+ * The client commands beside `serve`: add, get, ack, stats, peek, the
+ * failure commands (failure-commands.ts) and the operator's (operator-commands.ts, top.ts). Each connects with
  * --host/--port/--password, prints a readable result and exits non-zero
  * with a message on stderr when something fails.
  */
@@ -177,4 +179,6 @@ export function addClientCommands(program: Command): void {
     });
 
   addFailureCommands(program);
+  addOperatorCommands(program);
+  addTopCommand(program);
 }

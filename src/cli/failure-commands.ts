@@ -52,7 +52,7 @@ function selectionOf(ids: string[], options: SelectionOptions): DeadLetterSelect
   return { ids };
 }
 
-function deadLetterJson(letter: DeadLetterDetails<string>) {
+export function deadLetterJson(letter: DeadLetterDetails<string>) {
   return {
     id: letter.id,
     queue: letter.queue,
@@ -123,9 +123,14 @@ export function addFailureCommands(program: Command): void {
       .argument("[ids...]", "these dead letters")
       .option("--all", "every dead letter of the queue")
       .option("--count <n>", "the oldest n", positive)
-      .action(async (queue: string, ids: string[], options: SelectionOptions) => {
+      .option("--json", `print {queue, ${take === "redrive" ? "redriven" : "purged"}}`)
+      .action(async (queue: string, ids: string[], options: SelectionOptions & { json?: boolean }) => {
         const which = selectionOf(ids, options);
-        await run(options, async (client) => console.log(await client[take](queue, which)));
+        await run(options, async (client) => {
+          const n = await client[take](queue, which);
+          const key = take === "redrive" ? "redriven" : "purged";
+          console.log(options.json ? JSON.stringify({ queue, [key]: n }) : n);
+        });
       });
   }
 

@@ -7,6 +7,7 @@ import {
   showDeadLetter,
   takeDeadLetters,
 } from "./dead-letters.js";
+import { countQueues, deleteJobs, explainJob, pauseQueue } from "./operator.js";
 import { deliveredJob, jobDetails, peekedJob, queueStats } from "./replies.js";
 import {
   TimeoutError,
@@ -16,10 +17,13 @@ import {
   type DeadLetterDetails,
   type DeadLetterSelection,
   type Decode,
+  type Explanation,
   type Job,
   type JobConfig,
   type JobDetails,
   type NackOptions,
+  type PauseState,
+  type QueueCounts,
   type QueuePolicy,
   type QueuePolicyChange,
   type QueueStats,
@@ -323,6 +327,39 @@ export class Client {
   /** Changes a queue's policy (`null`: back to the server's default); resolves with the policy after it. */
   setPolicy(queue: string, change: QueuePolicyChange): Promise<QueuePolicy> {
     return queuePolicy((b, a) => this.call(b, a), queue, change);
+  }
+
+  /**
+   * Pauses a queue: `in` refuses adds (PAUSED), `out` stops fetches, `all`
+   * both. The state replaces the one it had (Disque's PAUSE); resolves with it.
+   */
+  pause(queue: string, state: "in" | "out" | "all"): Promise<PauseState> {
+    return pauseQueue((b, a) => this.call(b, a), queue, state);
+  }
+
+  /** Ends a queue's pause (both ways); blocked fetches go on. */
+  resume(queue: string): Promise<PauseState> {
+    return pauseQueue((b, a) => this.call(b, a), queue, "none");
+  }
+
+  /** A queue's pause state. */
+  pauseState(queue: string): Promise<PauseState> {
+    return pauseQueue((b, a) => this.call(b, a), queue, "state");
+  }
+
+  /** Deletes jobs whatever their state (DELJOB); resolves with how many were known. */
+  delete(...jobs: JobRef[]): Promise<number> {
+    return deleteJobs((b, a) => this.call(b, a), jobs.map(idOf));
+  }
+
+  /** QSTATUS: jobs not done and not ready, and consumers, of up to 1000 queues. */
+  counts(queues: string[]): Promise<QueueCounts[]> {
+    return countQueues((b, a) => this.call(b, a), queues);
+  }
+
+  /** EXPLAIN: why the job is (not) running, as the server words it, with the facts. */
+  explain(job: JobRef): Promise<Explanation> {
+    return explainJob((b, a) => this.call(b, a), idOf(job));
   }
 
   /** Closes every connection of this client (all handles share them). */

@@ -190,3 +190,58 @@ export interface QueuePolicyChange {
   runTimeout?: number | null;
   deadLetterCap?: number | null;
 }
+
+/** A queue's pause: `in` refuses adds, `out` stops fetches, `all` both. */
+export type PauseState = "none" | "in" | "out" | "all";
+
+/** okq's QSTATUS counts of one queue. */
+export interface QueueCounts {
+  name: string;
+  /** jobs not done: ready plus the rest (delivered, delayed, backing off) */
+  total: number;
+  /** jobs not ready: delivered and not acked, delayed, backing off */
+  processing: number;
+  /** fetches blocked on it plus okq consumers registered for it */
+  consumers: number;
+}
+
+/** A connection that fetched or paused: its CLIENT ID and address. */
+export interface ExplainConsumer {
+  id: string;
+  addr: string;
+}
+
+/**
+ * EXPLAIN's answer (docs/explain.md): why the job is (not) running, in the
+ * server's one wording (`text`), with the facts it was worded from. The
+ * same object as HTTP's `GET /v1/jobs/:id/explain`. Times are ms since the
+ * epoch on the server's clock; which facts are there depends on `cause`.
+ */
+export interface Explanation {
+  text: string;
+  id: string;
+  cause: "unknown" | "done" | "dead" | "wait-repl" | "leased" | "backoff" | "delayed" | "paused" | "ready";
+  /** when the server read the facts */
+  observedAt: number;
+  queue?: string;
+  /** delayed/backoff: when it is queued; leased: when the lease runs out (0: never, at-most-once) */
+  until?: number;
+  leasedTo?: ExplainConsumer | null;
+  leasedAt?: number;
+  lastWorkingAt?: number | null;
+  /** backoff, dead: the last failed attempt's number and error */
+  attempt?: number;
+  error?: string;
+  pause?: PauseState;
+  pausedSince?: number | null;
+  pausedBy?: ExplainConsumer | null;
+  /** ready, paused: 1-based place in the ready list, of `ready` jobs */
+  position?: number;
+  ready?: number;
+  /** distinct consumers that fetched from its queue in the last 5 min (at most 64) */
+  recentFetchers?: number;
+  lastFetch?: { at: number; consumer: ExplainConsumer; queues: string[] } | null;
+  deadReason?: string;
+  deadAt?: number;
+  completedAt?: number;
+}
