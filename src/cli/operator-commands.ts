@@ -116,8 +116,10 @@ function deadLetterLines(d: DeadLetterDetails<string>, now: number): string {
 
 /** A fact for people: times as ISO (with how long from now), consumers and the last fetch in words. */
 function factText(key: string, value: unknown, now: number): string {
+  // as the sentence says it: a lease whose connection is gone (or a door that names none)
+  if (key === "leasedTo") return consumerText(value as ExplainConsumer | null);
   if (value === null) return "-";
-  if (key === "leasedTo" || key === "pausedBy") return consumerText(value as ExplainConsumer);
+  if (key === "pausedBy") return consumerText(value as ExplainConsumer);
   if (key === "lastFetch") {
     const f = value as NonNullable<Explanation["lastFetch"]>;
     return `${factText("at", f.at, now)} by ${consumerText(f.consumer)} on [${f.queues.join(", ")}]`;

@@ -90,7 +90,9 @@ describe("CLI operator commands", () => {
     assert.match(r.stdout, /^state\s+backoff$/m);
     assert.match(r.stdout, /^retries\s+3 \(2 left\)$/m);
     assert.match(r.stdout, /^backoff\s+fixed:60000$/m);
-    assert.match(r.stdout, /^backoff until\s+\d{4}-\d\d-\d\dT\S+Z \(in (59|60) s\)$/m);
+    // a minute from the nack, less the CLI's start-up (seconds on a loaded machine)
+    const until = /^backoff until\s+\d{4}-\d\d-\d\dT\S+Z \(in (\d+) s\)$/m.exec(r.stdout);
+    assert.ok(until && Number(until[1]) >= 40 && Number(until[1]) <= 60, r.stdout);
     assert.match(r.stdout, /^attempts\s+#1 \d{4}-\S+Z nack: smtp refused\n\s+second line$/m);
     assert.match(r.stdout, /^body\s+\{\n\s+"to": "bob",\n\s+"n": \[\n/m);
 
@@ -214,7 +216,8 @@ describe("CLI operator commands", () => {
 
     const delayed = await jobs.delay(30_000).add("later", "op-why");
     const later = await docket("why", delayed.id, "--port", port);
-    assert.match(later.stdout, /^delayed until \d\d:\d\d:\d\d \((29|30) s\)$/m);
+    const left = /^delayed until \d\d:\d\d:\d\d \((\d+) s\)$/m.exec(later.stdout);
+    assert.ok(left && Number(left[1]) >= 10 && Number(left[1]) <= 30, later.stdout);
 
     const unknown = await docket("why", NO_SUCH_JOB, "--port", port);
     assert.equal(unknown.code, 2);
