@@ -1,34 +1,10 @@
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { docket } from "../helpers/cli.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { connect, type Client } from "../../src/client/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const run = promisify(execFile);
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/cli/main.js …` (npm test builds dist first). */
-async function docket(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["dist/cli/main.js", ...args], {
-      cwd: root,
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("CLI failure commands", () => {
   let t: TestServer;

@@ -1,35 +1,13 @@
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { REPO_ROOT, docket } from "../helpers/cli.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { connect, DocketError, type Client } from "../../src/client/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
-const run = promisify(execFile);
+const root = REPO_ROOT;
 /** a well-formed id no job has */
 const NO_SUCH_JOB = "D-00000000-000000000000000000000000-0000";
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/cli/main.js …` (npm test builds dist first). */
-async function docket(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["dist/cli/main.js", ...args], {
-      cwd: root,
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,34 +1,14 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import { readFileSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { REPO_ROOT, docket } from "../helpers/cli.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 import { connect, type Client } from "../../src/client/index.js";
 
-const root = fileURLToPath(new URL("../..", import.meta.url));
+const root = REPO_ROOT;
 const run = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node dist/cli/main.js …` (npm test builds dist first). */
-async function docket(...args: string[]): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["dist/cli/main.js", ...args], {
-      cwd: root,
-      timeout: 20_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe("CLI client commands", () => {
   let t: TestServer;
