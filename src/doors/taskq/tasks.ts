@@ -24,7 +24,12 @@ export interface Task {
  * The job's RETRY is the lease, so a task taken by another door (GETJOB)
  * gets the same time to be acked.
  */
-export function enqueueTask(broker: Broker, queue: string, body: Buffer, origin: JobOrigin): Awaitable<string> {
+export function enqueueTask(
+  broker: Broker,
+  queue: string,
+  body: Buffer,
+  origin: JobOrigin,
+): Awaitable<string> {
   const added = broker.addJob({ queue, body, retry: TASKQ_LEASE_SECONDS, perQueueNumber: true, origin });
   return andThen(added, (result) => result.clientKey!);
 }

@@ -1,4 +1,10 @@
-import { JOB_ORIGINS, type Attempt, type BackoffPolicy, type JobInfo, type JobOrigin } from "../../../core/contract.js";
+import {
+  JOB_ORIGINS,
+  type Attempt,
+  type BackoffPolicy,
+  type JobInfo,
+  type JobOrigin,
+} from "../../../core/contract.js";
 
 /** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
 const UNSET = -1073741824; // -(2 ** 30)

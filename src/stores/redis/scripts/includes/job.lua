@@ -10,7 +10,7 @@
   out a backoff until aw (state "backoff"; not queued, its lease not armed), ro 1: takeanumber's
   budget, spent by RETRY only (a lease that runs out spends nothing).
   o the door that added it, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; absent: unknown, e.g. a job
-  stored before it was kept): 4 bytes more per record (docs/redis.md).
+  stored before it was kept): 6 bytes more per plain record (docs/redis.md).
 ]]
 --- @include "queue"
 
