@@ -1,4 +1,4 @@
-import type { Attempt, BackoffPolicy, PauseState, QueuePolicy } from "./contract.js";
+import type { Attempt, BackoffPolicy, JobOrigin, PauseState, QueuePolicy } from "./contract.js";
 
 /**
  * A job as the journal stores it: everything needed to put it back after a
@@ -40,6 +40,8 @@ export interface StoredJob {
   retryOnlyBudget?: boolean;
   /** waiting out a backoff until awakeAt (state `backoff`), not a delay */
   backingOff?: boolean;
+  /** the door that added it (absent: unknown) */
+  origin?: JobOrigin | undefined;
 }
 
 /**

@@ -133,6 +133,15 @@ export interface JobResult {
 /** Which dead letters a redrive or purge takes: the oldest `count`, or these ids. */
 export type DeadLetterSelection = { count: number } | { ids: string[] };
 
+/**
+ * Which door added a job: RESP (Disque, okq, takeanumber), HTTP (native,
+ * emq, TaskQ over HTTP) or TaskQ's TCP protocol. Absent: unknown (a job
+ * journaled or stored before it was recorded, or added by the engine's own callers).
+ */
+export type JobOrigin = "resp" | "http" | "taskq";
+/** The origins in a fixed order: the embedded store keeps and journals one as its index + 1 (0: unknown). */
+export const JOB_ORIGINS: readonly JobOrigin[] = ["resp", "http", "taskq"];
+
 export interface AddJobRequest {
   queue: string;
   body: Buffer;
@@ -170,6 +179,8 @@ export interface AddJobRequest {
   backoff?: BackoffPolicy;
   /** ms a Worker lets its handler run (delivered with GETJOB … WITHDETAILS); absent: the queue's, else none */
   runTimeoutMs?: number;
+  /** the door it came through (absent: unknown) */
+  origin?: JobOrigin;
 }
 
 export interface AddJobResult {
@@ -256,6 +267,8 @@ export interface JobInfo {
   backoffUntil: number | null;
   /** its last failed attempts, oldest first (absent: none) */
   attempts?: Attempt[];
+  /** the door that added it (absent: unknown, e.g. journaled before this was kept) */
+  origin?: JobOrigin;
 }
 
 /** How the dialects name a job inside a queue. */

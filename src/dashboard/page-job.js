@@ -2,6 +2,9 @@
 import { api, enc } from "./api.js";
 import { confirmed, h, time } from "./ui.js";
 
+/** The door a job came through (the job JSON's origin), as the page names it. */
+const ORIGIN_NAMES = { resp: "RESP", http: "HTTP", taskq: "TaskQ" };
+
 function bodyText(job) {
   if (job.encoding === "json") return JSON.stringify(job.body, null, 2);
   if (job.encoding === "base64") return `(binary, base64)\n${job.body}`;
@@ -116,6 +119,7 @@ export async function jobPage({ main, crumbs, poll, go }, id) {
       ? [
           ["State", job.state],
           ["Queue", job.queue],
+          ["Added through", ORIGIN_NAMES[job.origin] ?? "unknown"],
           ["Created", time(job.createdAt)],
           ["Expires", time(job.expiresAt)],
           ["Next re-queue", time(job.requeueAt)],

@@ -123,6 +123,7 @@ describe("dashboard", () => {
       .locator("#explain")
       .filter({ hasText: /^delayed until/ })
       .waitFor();
+    assert.match(await page.locator("#job-facts").innerText(), /Added through\s+HTTP\b/);
     await page.locator('button[data-action="retry"]').click();
     await page
       .locator("#explain")
@@ -132,6 +133,24 @@ describe("dashboard", () => {
     await page.locator('button[data-action="delete"]').click();
     await page.getByRole("heading", { name: "Queue later" }).waitFor();
     assert.equal((await http(t.url, "GET", jobPath(delayed))).status, 404);
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
+  it("says which door added a job: one added over RESP reads RESP", async () => {
+    const resp = await RawClient.connect(t.port);
+    let id: string;
+    try {
+      const reply = await resp.call("ADDJOB", "through-resp", "hello", "0");
+      assert.match(reply, /^\+D-[^\r]+\r\n$/);
+      id = reply.slice(1, -2);
+    } finally {
+      resp.close();
+    }
+    const { page, errors } = await freshPage(browser);
+    await page.goto(`${t.url}/#/job/${encodeURIComponent(id)}`);
+    await page.locator("#job-facts").waitFor();
+    assert.match(await page.locator("#job-facts").innerText(), /Added through\s+RESP\b/);
     assert.deepEqual(errors, []);
     await page.context().close();
   });

@@ -81,6 +81,7 @@ export function registerEmq(app: FastifyInstance, ctx: HttpContext): void {
         body,
         ttl: expiry,
         retry: request.body.retry ?? Math.min(DEFAULT_RETRY_S, expiry),
+        origin: "http",
       });
       await whenDurable(ctx);
       return { id: result.id };

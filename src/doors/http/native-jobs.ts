@@ -36,6 +36,7 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
     const result = await broker.addJob({
       queue,
       body,
+      origin: "http",
       ttl: opts.ttl,
       retry: opts.retry,
       delay: opts.delay,

@@ -57,6 +57,8 @@ export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
     runTimeout: j.runTimeoutMs ?? null,
     backoffUntil: j.backoffUntil ?? null,
     attempts: attemptsJson(j.attempts),
+    // the door that added it: "resp", "http" or "taskq"; null = unknown (added before this was kept)
+    origin: j.origin ?? null,
     ...encodeBody(j.body, encoding),
   };
 }

@@ -56,7 +56,7 @@ export function registerTaskq(app: FastifyInstance, ctx: HttpContext): void {
     async (request, reply) => {
       const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       checkSize(ctx, body);
-      const id = await enqueueTask(broker, request.params.queue, body);
+      const id = await enqueueTask(broker, request.params.queue, body, "http");
       await whenDurable(ctx);
       return reply.type(TEXT).send(`task ${id} enqueued\n`);
     },

@@ -103,7 +103,7 @@ export const taskqCommands: TaskqCommand[] = [
     summary: "enqueue BODY (LEN bytes; LEN 0: the rest of the line); replies the task id",
     handler: (broker, req, gate) => {
       const queue = req.args[0]!;
-      return andThen(enqueueTask(broker, queue, req.body ?? Buffer.alloc(0)), (id) =>
+      return andThen(enqueueTask(broker, queue, req.body ?? Buffer.alloc(0), "taskq"), (id) =>
         gate.durable(`enqed ${queue} ${id}`),
       );
     },

@@ -1,4 +1,4 @@
-import type { Awaitable, Broker } from "../../core/contract.js";
+import type { Awaitable, Broker, JobOrigin } from "../../core/contract.js";
 import { andThen } from "../../util/awaitable.js";
 
 /**
@@ -24,8 +24,13 @@ export interface Task {
  * The job's RETRY is the lease, so a task taken by another door (GETJOB)
  * gets the same time to be acked.
  */
-export function enqueueTask(broker: Broker, queue: string, body: Buffer): Awaitable<string> {
-  const added = broker.addJob({ queue, body, retry: TASKQ_LEASE_SECONDS, perQueueNumber: true });
+export function enqueueTask(
+  broker: Broker,
+  queue: string,
+  body: Buffer,
+  origin: JobOrigin,
+): Awaitable<string> {
+  const added = broker.addJob({ queue, body, retry: TASKQ_LEASE_SECONDS, perQueueNumber: true, origin });
   return andThen(added, (result) => result.clientKey!);
 }
 

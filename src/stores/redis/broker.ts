@@ -42,7 +42,7 @@ import { FailureCommands } from "./failures.js";
 import type { Keys } from "./keys.js";
 import { queueTag } from "./keys.js";
 import { NodeRegistry } from "./nodes.js";
-import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat } from "./replies.js";
+import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat, originLetter } from "./replies.js";
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list } from "./script.js";
@@ -176,7 +176,7 @@ export class RedisBroker implements Broker {
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-12.lua's ARGV from 4 on, holdUntil (the last) aside
+    // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
     const args: Array<string | number | Buffer> = [
       id,
       seq,
@@ -196,10 +196,11 @@ export class RedisBroker implements Broker {
       store.failures.retryBudget,
       req.retryOnlyBudget ? 1 : 0,
     ];
+    const origin = originLetter(req.origin);
     const added = decodeAdd(
       repl > 1
-        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0)
-        : await store.run("add", req.queue, [...args, 0]),
+        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, origin)
+        : await store.run("add", req.queue, [...args, 0, origin]),
     );
     store.directory.remember(id, req.queue);
     const now = store.clock.now();

@@ -1,11 +1,13 @@
-import type {
-  Attempt,
-  DeadLetterInfo,
-  Delivery,
-  FailureCause,
-  JobInfo,
-  PauseState,
-  QueuePolicy,
+import {
+  JOB_ORIGINS,
+  type Attempt,
+  type DeadLetterInfo,
+  type Delivery,
+  type FailureCause,
+  type JobInfo,
+  type JobOrigin,
+  type PauseState,
+  type QueuePolicy,
 } from "../../core/contract.js";
 import { parseBackoff } from "../../core/failures.js";
 import { buf, list, num, str, type Reply } from "./script.js";
@@ -51,7 +53,17 @@ export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo
   if (Buffer.isBuffer(r[17])) info.backoff = parseBackoff(str(r[17]));
   if (num(r[18]) > 0) info.runTimeoutMs = num(r[18]);
   if (Array.isArray(r[19])) info.attempts = decodeAttempts(r[19]);
+  const origin = Buffer.isBuffer(r[20]) ? originOfLetter(str(r[20])) : undefined;
+  if (origin !== undefined) info.origin = origin;
   return info;
+}
+
+/** The one-letter origin a job record keeps (includes/job.lua `o`): each origin's first letter. */
+export function originLetter(origin: JobOrigin | undefined): string {
+  return origin === undefined ? "" : origin.charAt(0);
+}
+function originOfLetter(letter: string): JobOrigin | undefined {
+  return JOB_ORIGINS.find((origin) => origin.charAt(0) === letter);
 }
 
 /** a record's attempts: { at, cause, error } each (includes/failure.lua recordAttempt) */

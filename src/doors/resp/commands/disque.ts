@@ -21,7 +21,7 @@ type Spec = CommandSpec<RespContext>;
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
 function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
   // Arguments are views into the connection's input buffer: keep only the body's own bytes.
-  const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!) };
+  const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!), origin: "resp" };
   let async = false;
   for (let i = 4; i < args.length; i++) {
     const option = word(args[i]!);

@@ -34,6 +34,7 @@ function push(front: boolean): Spec["handler"] {
       clientKey: str(args[2]!),
       body: ownBuffer(args[3]!),
       placement: front ? "front" : "creation",
+      origin: "resp",
     });
     return andThen(result, () => replyWhenDurable(ctx, OK, noblock));
   };

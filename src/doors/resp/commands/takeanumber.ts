@@ -60,8 +60,9 @@ function add(ctx: RespContext, args: Buffer[], req: Request): Reply | Promise<Re
           : Buffer.concat(args.slice(3).flatMap((arg, i) => (i === 0 ? [arg] : [Buffer.from(" "), arg])));
   if (isBlank(body)) throw errorOf(MISSING_ADD_PARAMETERS);
   const retries = boundedArg(args[2], "retries", 0, MAX_COUNT, INVALID_RETRIES);
-  return andThen(ctx.broker.addJob({ queue, body, retryBudget: retries, retryOnlyBudget: true }), (result) =>
-    replyWhenDurable(ctx, new SimpleString(result.id), false),
+  return andThen(
+    ctx.broker.addJob({ queue, body, retryBudget: retries, retryOnlyBudget: true, origin: "resp" }),
+    (result) => replyWhenDurable(ctx, new SimpleString(result.id), false),
   );
 }
 

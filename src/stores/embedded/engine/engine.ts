@@ -66,6 +66,7 @@ export class Engine extends ExplainingEngine implements Broker {
     if (failure.backoff !== undefined) job.backoff = failure.backoff;
     if (failure.runTimeoutMs !== undefined) job.runTimeoutMs = failure.runTimeoutMs;
     if (req.retryOnlyBudget) job.retryOnlyBudget = true;
+    if (req.origin !== undefined) job.origin = req.origin;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });

@@ -98,6 +98,7 @@ export abstract class FailureCommands extends DialectEngine {
       job.backoff = old.backoff;
       job.retryOnlyBudget = old.retryOnlyBudget;
       job.runTimeoutMs = old.runTimeoutMs;
+      job.origin = old.origin;
       this.track(job);
       this.totals.added++;
       this.emit({ type: "redrive", queue: old.queue, deadId: old.id, job });

@@ -1,4 +1,10 @@
-import type { Attempt, BackoffPolicy, JobInfo } from "../../../core/contract.js";
+import {
+  JOB_ORIGINS,
+  type Attempt,
+  type BackoffPolicy,
+  type JobInfo,
+  type JobOrigin,
+} from "../../../core/contract.js";
 
 /** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
 const UNSET = -1073741824; // -(2 ** 30)
@@ -24,6 +30,9 @@ const QUEUED = 1;
 const EVER_QUEUED = 2;
 const BACKING_OFF = 4;
 const RETRY_ONLY_BUDGET = 8;
+/** two bits above the booleans: the door that added the job, JOB_ORIGINS' index + 1 (0: unknown) */
+const ORIGIN_SHIFT = 4;
+const ORIGIN_MASK = 3 << ORIGIN_SHIFT;
 
 /** The extras of dialect and failing jobs (event id, retry budget, backoff, attempts): absent on plain Disque jobs. */
 interface DialectFields {
@@ -121,6 +130,16 @@ export class Job {
   }
   set retryOnlyBudget(value: boolean) {
     this.flags = value ? this.flags | RETRY_ONLY_BUDGET : this.flags & ~RETRY_ONLY_BUDGET;
+  }
+
+  /** the door that added it, kept in the flags so it costs no memory per job */
+  get origin(): JobOrigin | undefined {
+    const code = (this.flags & ORIGIN_MASK) >> ORIGIN_SHIFT;
+    return code === 0 ? undefined : JOB_ORIGINS[code - 1];
+  }
+  set origin(value: JobOrigin | undefined) {
+    const code = value === undefined ? 0 : JOB_ORIGINS.indexOf(value) + 1;
+    this.flags = (this.flags & ~ORIGIN_MASK) | (code << ORIGIN_SHIFT);
   }
 
   /** when a delayed job becomes queued */
@@ -252,6 +271,8 @@ export class Job {
       observedAt: now,
     };
     if (this.clientKey !== undefined) info.clientKey = this.clientKey;
+    const origin = this.origin;
+    if (origin !== undefined) info.origin = origin;
     if (this.dialect) {
       const side = this.dialect;
       if (side.retries >= 0) info.retryBudget = side.retries;

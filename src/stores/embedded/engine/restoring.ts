@@ -323,5 +323,6 @@ function restoreFailureFields(job: Job, stored: StoredJob): void {
   if (stored.backoff !== undefined) job.backoff = stored.backoff;
   if (stored.runTimeoutMs !== undefined) job.runTimeoutMs = stored.runTimeoutMs;
   if (stored.retryOnlyBudget) job.retryOnlyBudget = true;
+  if (stored.origin !== undefined) job.origin = stored.origin;
   if (stored.attempts !== undefined && stored.attempts.length > 0) job.attempts = stored.attempts.slice();
 }

@@ -1,3 +1,4 @@
+import { JOB_ORIGINS } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
 import { SMALL_BODY_BYTES } from "../engine/job.js";
 import { crc32 } from "./checksum.js";
@@ -191,6 +192,13 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
         fields[row.key] = u32(buf, p, end) === 1;
         p += 4;
         break;
+      case "origin": {
+        // a code this version does not know (a newer door) reads as unknown
+        const origin = JOB_ORIGINS[u32(buf, p, end) - 1];
+        if (origin !== undefined) fields[row.key] = origin;
+        p += 4;
+        break;
+      }
       case "body": {
         const from = p + 4;
         p = bytesEnd(buf, p, end);

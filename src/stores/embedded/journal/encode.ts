@@ -1,4 +1,12 @@
-import type { Attempt, BackoffPolicy, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
+import {
+  JOB_ORIGINS,
+  type Attempt,
+  type BackoffPolicy,
+  type JobOrigin,
+  type JobResult,
+  type PauseState,
+  type QueuePolicy,
+} from "../../../core/contract.js";
 import { formatBackoff } from "../../../core/failures.js";
 import { encodeAttempt, encodeAttempts, encodePolicy } from "./failure-values.js";
 import type { EngineChange } from "../engine/changes.js";
@@ -110,6 +118,9 @@ function writeJobFields(enc: RecordEncoder, job: StoredJob): void {
         break;
       case "flag":
         enc.u32(row.tag, 1);
+        break;
+      case "origin":
+        enc.u32(row.tag, JOB_ORIGINS.indexOf(value as JobOrigin) + 1);
         break;
     }
   }

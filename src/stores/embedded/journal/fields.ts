@@ -21,6 +21,7 @@ import {
   F_ATTEMPTS,
   F_BACKING_OFF,
   F_RETRY_ONLY_BUDGET,
+  F_ORIGIN,
 } from "./format.js";
 
 /**
@@ -44,7 +45,9 @@ export type Wire =
   /** Attempt[], as JSON (bytes; see failure-values.ts) */
   | "attempts"
   /** a boolean: u32 1 when true, left out when false */
-  | "flag";
+  | "flag"
+  /** a JobOrigin, as u32 JOB_ORIGINS' index + 1 */
+  | "origin";
 
 /** When a field is left out of the record, and what it reads back as then. */
 export type Rule =
@@ -94,6 +97,7 @@ export const JOB_FIELDS: readonly JobField[] = [
   { tag: F_ATTEMPTS, wire: "attempts", key: "attempts", rule: "optional-set" },
   { tag: F_BACKING_OFF, wire: "flag", key: "backingOff", rule: "optional-set" },
   { tag: F_RETRY_ONLY_BUDGET, wire: "flag", key: "retryOnlyBudget", rule: "optional-set" },
+  { tag: F_ORIGIN, wire: "origin", key: "origin", rule: "optional" },
   { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY },
 ];
 

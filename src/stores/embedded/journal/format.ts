@@ -91,6 +91,8 @@ export const F_MANIFEST = 0x4d;
 export const F_BACKING_OFF = 0x4e;
 /** 1: takeanumber's budget, spent by RETRY only (a lease that runs out spends nothing) */
 export const F_RETRY_ONLY_BUDGET = 0x4f;
+/** the door that added the job: JOB_ORIGINS' index + 1 (absent: unknown; an unknown code reads as absent) */
+export const F_ORIGIN = 0x50;
 // byte fields
 export const F_ID = 0x61;
 export const F_QUEUE = 0x62;
@@ -128,6 +130,7 @@ export const U32_NAMES: Record<number, string> = {
   [F_MANIFEST]: "manifest",
   [F_BACKING_OFF]: "backing off",
   [F_RETRY_ONLY_BUDGET]: "retry-only budget",
+  [F_ORIGIN]: "origin",
 };
 
 export function fieldName(tag: number): string {

@@ -10,6 +10,7 @@
     [20] retry-only budget (0/1: takeanumber's, a lease that runs out spends nothing),
     [21] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
+    [22] origin, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; '' or absent = unknown: includes/job.lua)
   Returns { 1 created (0/1), 2 the event id or false } (replies.ts decodeAdd).
   Errors: ERR duplicate event, MAXLEN, PAUSED.
 ]]
@@ -49,6 +50,7 @@ local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k =
 if backoff then job.bp = backoff end
 if runTimeout then job.rt = runTimeout end
 if ARGV[20] == '1' then job.ro = 1 end
+if ARGV[22] and ARGV[22] ~= '' then job.o = ARGV[22] end
 if hasEvent then
   job.ev = event
   redis.call('HSET', E, event, id)

@@ -9,6 +9,8 @@
   (ms), at attempts (the last 10, oldest first, each { at, cause, error }), bk 1 while waiting
   out a backoff until aw (state "backoff"; not queued, its lease not armed), ro 1: takeanumber's
   budget, spent by RETRY only (a lease that runs out spends nothing).
+  o the door that added it, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; absent: unknown, e.g. a job
+  stored before it was kept): 6 bytes more per plain record (docs/redis.md).
 ]]
 --- @include "queue"
 
