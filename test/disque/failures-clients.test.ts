@@ -3,8 +3,8 @@ import { after, before, describe, it } from "node:test";
 import createConnection, { type DisqueueClient } from "disqueue-node";
 import { createClient, type ThunkDisqueClient } from "thunk-disque";
 import { RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
-import { testServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
  * The issue's "same through a raw Disque client": npm's Disque clients send
@@ -14,20 +14,7 @@ import { testServer, type TestServer } from "../helpers/server.js";
  * the policy and reads the dead letters; the clients only add, take and NACK.
  */
 
-const stores: Array<{ name: string; start(): Promise<TestServer> }> = [
-  { name: "embedded store", start: () => testServer() },
-  {
-    name: "Redis store",
-    start: async () => {
-      redis ??= await startRedis();
-      return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("clients") });
-    },
-  },
-];
-let redis: RedisProcess | undefined;
-after(async () => {
-  await redis?.stop();
-});
+const stores = serverOnEachStore("clients");
 
 for (const store of stores) {
   describe(`plain Disque clients get a retry budget from the queue or the server (${store.name})`, () => {

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { http, jobPath, parseMetrics, type HttpReply } from "../helpers/http.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
-import { testServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
  * The native HTTP API's failure routes (docs/http.md, docs/failures.md):
@@ -17,20 +17,7 @@ function assertError(reply: HttpReply, status: number, code: string, message?: R
   if (message) assert.match(reply.json.error.message, message);
 }
 
-const stores: Array<{ name: string; start(): Promise<TestServer> }> = [
-  { name: "embedded store", start: () => testServer({}, { manualClock: true }) },
-  {
-    name: "Redis store",
-    start: async () => {
-      redis ??= await startRedis();
-      return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("fail") }, { manualClock: true });
-    },
-  },
-];
-let redis: RedisProcess | undefined;
-after(async () => {
-  await redis?.stop();
-});
+const stores = serverOnEachStore("fail", { manualClock: true });
 
 for (const store of stores) {
   describe(`failure handling over HTTP on the ${store.name}`, () => {

@@ -1,27 +1,15 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { parseReply } from "../../bench/resp-reply.js";
 import { RawClient, int, simple } from "../helpers/raw-client.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
 import { testServer, type TestServer } from "../helpers/server.js";
+import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
+import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
  * EXPLAIN id over RESP (docs/explain.md): [sentence, field, value, …], the
  * fetching and pausing connection named by its CLIENT ID and address, on
  * both stores, against a real server whose clock is the test's.
  */
-
-function idOf(reply: string): string {
-  const match = /^\+(D-[^\r]{38})\r\n$/.exec(reply);
-  assert.ok(match, reply);
-  return match[1]!;
-}
-
-function value(reply: string): unknown {
-  const parsed = parseReply(Buffer.from(reply, "latin1"), 0);
-  assert.ok(parsed, reply);
-  return parsed.value;
-}
 
 /** field/value pairs as an object, nested pair arrays too when `nested` names them */
 function fields(items: unknown[], nested: string[] = []): Record<string, unknown> {
@@ -44,20 +32,7 @@ function explained(reply: string): { text: string; facts: Record<string, unknown
   };
 }
 
-let redis: RedisProcess | undefined;
-const stores: Array<{ name: string; start(): Promise<TestServer> }> = [
-  { name: "embedded store", start: () => testServer({}, { manualClock: true }) },
-  {
-    name: "Redis store",
-    start: async () => {
-      redis ??= await startRedis();
-      return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("expl") }, { manualClock: true });
-    },
-  },
-];
-after(async () => {
-  await redis?.stop();
-});
+const stores = serverOnEachStore("expl", { manualClock: true });
 
 for (const store of stores) {
   describe(`EXPLAIN over RESP on the ${store.name}`, () => {

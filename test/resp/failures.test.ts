@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { parseReply } from "../../bench/resp-reply.js";
 import { NULL_BULK, RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
-import { testServer, type TestServer } from "../helpers/server.js";
+import type { TestServer } from "../helpers/server.js";
+import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
+import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
  * docket's failure extensions over RESP (docs/failures.md, "Wire syntax"):
@@ -11,19 +11,6 @@ import { testServer, type TestServer } from "../helpers/server.js";
  * and QSTAT unchanged (failure-errors.test.ts: settings and range errors).
  * The server's clock is the test's.
  */
-
-function idOf(reply: string): string {
-  const match = /^\+(D-[^\r]{38})\r\n$/.exec(reply);
-  assert.ok(match, reply);
-  return match[1]!;
-}
-
-/** A reply as a JS value: arrays, strings (bulk and simple), numbers, null. */
-function value(reply: string): unknown {
-  const parsed = parseReply(Buffer.from(reply, "latin1"), 0);
-  assert.ok(parsed, reply);
-  return parsed.value;
-}
 
 /** key/value pairs (SHOW, QSTAT, DEADLETTER, QPOLICY) as a Map */
 function pairs(reply: string): Map<string, unknown> {
@@ -33,20 +20,7 @@ function pairs(reply: string): Map<string, unknown> {
   return out;
 }
 
-const stores: Array<{ name: string; start(): Promise<TestServer> }> = [
-  { name: "embedded store", start: () => testServer({}, { manualClock: true }) },
-  {
-    name: "Redis store",
-    start: async () => {
-      redis ??= await startRedis();
-      return testServer({ redis: [redis.url], redisPrefix: uniquePrefix("fail") }, { manualClock: true });
-    },
-  },
-];
-let redis: RedisProcess | undefined;
-after(async () => {
-  await redis?.stop();
-});
+const stores = serverOnEachStore("fail", { manualClock: true });
 
 for (const store of stores) {
   describe(`failure handling over RESP on the ${store.name}`, () => {
