@@ -83,10 +83,10 @@ export class Engine extends ExplainingEngine implements Broker {
     const now = this.clock.now();
     checkLeaseSeconds(req.leaseSeconds);
     const taken = this.takeRounds(req, now);
-    this.noteFetch(req.queues, req.consumer, now);
-    if (taken.length > 0) return taken;
-    if (req.nohang) return null;
-    if (req.signal?.aborted) return null;
+    if (taken.length > 0 || req.nohang || req.signal?.aborted) {
+      this.noteFetch(req.queues, req.consumer, now);
+      return taken.length > 0 ? taken : null;
+    }
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new FetchWaiter(req.queues, deadline, resolve);
@@ -94,7 +94,7 @@ export class Engine extends ExplainingEngine implements Broker {
       waiter.consume = req.consume === true;
       waiter.consumer = req.consumer;
       this.blocked.block(waiter, req.signal);
-      // the blocked fetch has created its queues: it is remembered on each
+      // noted once the block has created its queues, so it is remembered on each
       this.noteFetch(req.queues, req.consumer, now);
     });
   }
