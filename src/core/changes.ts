@@ -42,6 +42,15 @@ export interface StoredJob {
   backingOff?: boolean;
   /** the door that added it (absent: unknown) */
   origin?: JobOrigin | undefined;
+  /** absent: DEFAULT_PRIORITY */
+  priority?: number | undefined;
+  /** its fair-sharing round (core/scheduling.ts); absent: 0 */
+  round?: number | undefined;
+  group?: string | undefined;
+  /** its idempotency key and when the key is forgotten (absolute ms) */
+  key?: string | undefined;
+  keyExpiresAt?: number | undefined;
+  schedule?: string | undefined;
 }
 
 /**

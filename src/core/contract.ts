@@ -11,7 +11,10 @@
 export type Awaitable<T> = T | Promise<T>;
 
 import type { Consumer, ExplainFacts } from "./explain.js";
+import type { RateLimit } from "./scheduling.js";
 export type { Consumer, ExplainFacts } from "./explain.js";
+export type { RateLimit } from "./scheduling.js";
+export type { JobTemplate, ScheduleDefinition, ScheduleInfo } from "./schedules.js";
 
 /**
  * Job states as Disque's SHOW prints them, plus docket's `backoff`: a job
@@ -106,6 +109,10 @@ export interface QueuePolicy {
   runTimeoutMs?: number;
   /** dead letters kept; beyond it the oldest are evicted */
   deadLetterCap?: number;
+  /** QPOLICY … RATE: at most this many deliveries per period (core/scheduling.ts, GCRA) */
+  rateLimit?: RateLimit;
+  /** QPOLICY … GROUPLIMIT: at most this many jobs of one group in flight at once */
+  groupLimit?: number;
 }
 
 /** The server's failure settings (CONFIG SET default-retries, default-backoff, dead-letter-cap, result-ttl). */
@@ -138,11 +145,28 @@ export type DeadLetterSelection = { count: number } | { ids: string[] };
  * emq, TaskQ over HTTP) or TaskQ's TCP protocol. Absent: unknown (a job
  * journaled or stored before it was recorded, or added by the engine's own callers).
  */
-export type JobOrigin = "resp" | "http" | "taskq";
+export type JobOrigin = "resp" | "http" | "taskq" | "schedule";
 /** The origins in a fixed order: the embedded store keeps and journals one as its index + 1 (0: unknown). */
-export const JOB_ORIGINS: readonly JobOrigin[] = ["resp", "http", "taskq"];
+export const JOB_ORIGINS: readonly JobOrigin[] = ["resp", "http", "taskq", "schedule"];
 
-export interface AddJobRequest {
+/**
+ * docket's scheduling options of an add (docs/scheduling.md; rules in
+ * core/scheduling.ts). A plain Disque ADDJOB sends none of them.
+ */
+export interface SchedulingOptions {
+  /** 0 = most urgent … 2^32-1; absent: DEFAULT_PRIORITY */
+  priority?: number;
+  /** idempotency key: a second add with it (same queue) while it lives returns the first job */
+  key?: string;
+  /** seconds the key lives after the add (absent: DEFAULT_KEY_TTL_SECONDS) */
+  keyTtl?: number;
+  /** the tenant: jobs of a queue are served round-robin across groups, GROUPLIMIT in flight each */
+  group?: string;
+  /** the schedule that made it (set by the stores' schedule runner only) */
+  schedule?: string;
+}
+
+export interface AddJobRequest extends SchedulingOptions {
   queue: string;
   body: Buffer;
   /** seconds */
@@ -188,6 +212,13 @@ export interface AddJobResult {
   seq: number;
   /** the job's event id, when it has one (a `numbered` job's task number) */
   clientKey?: string;
+  /**
+   * the add's idempotency key was already taken: `id` is the first job's,
+   * nothing was added, and `state` is that job's now ("acked" once it is
+   * done or gone while the key lives)
+   */
+  duplicate?: boolean;
+  state?: JobState;
 }
 
 export interface GetJobsRequest {
@@ -227,6 +258,10 @@ export interface Delivery {
   retryBudgetLeft?: number;
   /** the job's run time-out, when it has one */
   runTimeoutMs?: number;
+  /** its priority, when not the default */
+  priority?: number;
+  /** its group, when it has one */
+  group?: string;
 }
 
 /** Everything SHOW reports about a job. Times are ms since the epoch. */
@@ -269,6 +304,14 @@ export interface JobInfo {
   attempts?: Attempt[];
   /** the door that added it (absent: unknown, e.g. journaled before this was kept) */
   origin?: JobOrigin;
+  /** its priority; absent: DEFAULT_PRIORITY */
+  priority?: number;
+  group?: string;
+  /** its idempotency key, and when the key is forgotten (ms since the epoch) */
+  key?: string;
+  keyExpiresAt?: number;
+  /** the schedule that added it */
+  schedule?: string;
 }
 
 /** How the dialects name a job inside a queue. */
@@ -322,6 +365,14 @@ export interface QueueStats {
   inFlight: number;
   /** createdAt of the job at the head of the ready list (served next), or null when none is ready */
   oldestReadyAt: number | null;
+  /** QPOLICY … RATE, when set */
+  rateLimit?: RateLimit;
+  /** when a rate-limited queue's next delivery is allowed, if later than now; else null */
+  rateLimitedUntil: number | null;
+  /** groups with jobs queued or in flight */
+  groups: number;
+  /** ready jobs held back because their group is at its GROUPLIMIT */
+  heldBack: number;
 }
 
 export interface ScanResult<T> {

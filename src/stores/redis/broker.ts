@@ -304,6 +304,9 @@ export class RedisBroker implements Broker {
       delayed: stat.delayed,
       inFlight: stat.inFlight,
       oldestReadyAt: stat.oldestReadyAt,
+      rateLimitedUntil: null,
+      groups: 0,
+      heldBack: 0,
     };
   }
 

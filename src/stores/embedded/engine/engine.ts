@@ -277,6 +277,9 @@ export class Engine extends ExplainingEngine implements Broker {
       delayed: Math.max(0, live - queue.ready.size - backingOff - inFlight),
       inFlight,
       oldestReadyAt: queue.ready.first()?.createdAt ?? null,
+      rateLimitedUntil: null,
+      groups: 0,
+      heldBack: 0,
     };
   }
 

@@ -30,9 +30,9 @@ const QUEUED = 1;
 const EVER_QUEUED = 2;
 const BACKING_OFF = 4;
 const RETRY_ONLY_BUDGET = 8;
-/** two bits above the booleans: the door that added the job, JOB_ORIGINS' index + 1 (0: unknown) */
+/** three bits above the booleans: the door that added the job, JOB_ORIGINS' index + 1 (0: unknown) */
 const ORIGIN_SHIFT = 4;
-const ORIGIN_MASK = 3 << ORIGIN_SHIFT;
+const ORIGIN_MASK = 7 << ORIGIN_SHIFT;
 
 /** The extras of dialect and failing jobs (event id, retry budget, backoff, attempts): absent on plain Disque jobs. */
 interface DialectFields {
