@@ -123,6 +123,21 @@ export function targets(r: Results): Target[] {
     });
   }
   ratioTarget(`${docketMem} ≥ 5× BullMQ on (c)`, "bullmq (redis, no persistence)", ["c: 1"], 5, docketMem);
+  const costs = rows.filter(
+    (x) => x.row.startsWith("g:") && x.row.endsWith("(ratio)") && x.system === docketMem,
+  );
+  const costTarget = `${docketMem}: scheduling options cost ≤ 15% on (c) (each ≥ 0.85× plain c)`;
+  out.push(
+    costs.length > 0
+      ? {
+          target: costTarget,
+          status: costs.every((x) => x.median >= 0.85) ? "met" : "missed",
+          detail: costs
+            .map((x) => `${x.row.replace(/^g: c with | \/ plain c \(ratio\)$/g, "")} ${x.median.toFixed(2)}×`)
+            .join("; "),
+        }
+      : { target: costTarget, status: "not measured", detail: "workload g not run" },
+  );
   const d = find(rows, "d:", docketMem);
   out.push(
     d
