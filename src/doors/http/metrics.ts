@@ -58,6 +58,7 @@ export class Metrics {
   readonly latency: Histogram<"queue">;
   private readonly fsyncLatency: Histogram;
   private readonly requests: Counter<"method" | "route" | "status">;
+  private readonly duplicates: Counter;
   private httpInFlight = 0;
   private readonly maxQueueSeries: number;
   /** queues with a latency series of their own (at most maxQueueSeries) */
@@ -219,6 +220,12 @@ export class Metrics {
         for (const [command, calls] of sources.respCommandCalls()) this.inc({ command }, calls);
       },
     });
+    // counted by the doors as they answer (RESP ADDJOB, HTTP add): per server, as the request counts
+    this.duplicates = new Counter({
+      name: "docket_idempotent_duplicates_total",
+      help: "adds whose idempotency key was taken: the first job's id was returned, nothing added",
+      registers: [registry],
+    });
     this.requests = new Counter({
       name: "docket_http_requests_total",
       help: "HTTP requests by route and status",
@@ -238,6 +245,11 @@ export class Metrics {
       buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers: [registry],
     });
+  }
+
+  /** an add found its idempotency key taken (RESP and HTTP doors) */
+  countDuplicate(): void {
+    this.duplicates.inc();
   }
 
   /** the journal's fsync hook */
