@@ -127,15 +127,29 @@ export function nextDueAfter(def: ScheduleDefinition, after: number, createdAt: 
 }
 
 /**
+ * The latest due time at or before `now`, for a schedule whose next due time
+ * `from` has come (from ≤ now): `from` itself unless later ones passed too.
+ */
+function latestDueUpTo(def: ScheduleDefinition, from: number, now: number, createdAt: number): number {
+  let latest: number;
+  if (def.everyMs !== undefined) {
+    latest = createdAt + Math.floor((now - createdAt) / def.everyMs) * def.everyMs;
+  } else {
+    // croner's previousRuns looks strictly before the reference's whole second
+    const previous = cronOf(def).previousRuns(1, new Date(Math.floor(now / 1000) * 1000 + 1000))[0];
+    latest = previous?.getTime() ?? from;
+  }
+  return latest >= from && latest <= now ? latest : from;
+}
+
+/**
  * Where a schedule stands at `now` when its due time has come: the due time
- * to produce one job for (`nextRunAt`, made up once however many passed) and
- * the next due time after now.
+ * to produce one job for (the latest that passed: missed ones are made up
+ * once, by this one) and the next due time after now.
  */
 export function advanceSchedule(info: ScheduleInfo, now: number): { dueAt: number; nextRunAt: number } {
-  return {
-    dueAt: info.nextRunAt,
-    nextRunAt: nextDueAfter(info, Math.max(now, info.nextRunAt), info.createdAt),
-  };
+  const dueAt = latestDueUpTo(info, info.nextRunAt, now, info.createdAt);
+  return { dueAt, nextRunAt: nextDueAfter(info, Math.max(now, dueAt), info.createdAt) };
 }
 
 /**
