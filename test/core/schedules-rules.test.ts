@@ -4,7 +4,10 @@ import { advanceSchedule, nextDueAfter, type ScheduleInfo } from "../../src/core
 
 const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
 
-function info(timing: { cron?: string; timezone?: string; everyMs?: number }, nextRunAt: number): ScheduleInfo {
+function info(
+  timing: { cron?: string; timezone?: string; everyMs?: number },
+  nextRunAt: number,
+): ScheduleInfo {
   return {
     name: "s",
     ...timing,
