@@ -1,4 +1,5 @@
 import type { Attempt, BackoffPolicy, JobOrigin, PauseState, QueuePolicy } from "./contract.js";
+import type { ScheduleInfo } from "./schedules.js";
 
 /**
  * A job as the journal stores it: everything needed to put it back after a
@@ -114,4 +115,8 @@ export type Change =
   /** a dead letter (deadId) came back as the new live `job` (serialize it before returning) */
   | { type: "redrive"; queue: string; deadId: string; job: StoredJob }
   /** okq QFLUSH: every job and dead letter of the queue is gone */
-  | { type: "flushqueue"; queue: string };
+  | { type: "flushqueue"; queue: string }
+  /** SCHEDULE SET, or a due run's progress: the schedule's whole state after it ("last record wins") */
+  | { type: "schedule"; schedule: ScheduleInfo }
+  /** SCHEDULE DEL */
+  | { type: "unschedule"; name: string };

@@ -23,6 +23,9 @@ import {
   type QueueScanOptions,
   type QueueStats,
   type ScanResult,
+  type ScheduleDefinition,
+  type ScheduleInfo,
+  type SchedulePage,
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
@@ -47,6 +50,7 @@ import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list } from "./script.js";
 import { QueueStore, type PutBackHow } from "./store.js";
+import { RedisSchedules } from "./schedules.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
@@ -82,6 +86,7 @@ export class RedisBroker implements Broker {
   private readonly dialects: DialectCommands;
   private readonly failures: FailureCommands;
   private readonly registry: NodeRegistry;
+  private readonly schedules: RedisSchedules;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
@@ -96,6 +101,10 @@ export class RedisBroker implements Broker {
     this.blocked = new BlockedClients(this.store);
     this.dialects = new DialectCommands(this.store);
     this.failures = new FailureCommands(this.store);
+    this.schedules = new RedisSchedules(this.store.conns.client, this.keys, this.store.clock, (req) =>
+      this.addJob(req),
+    );
+    this.store.timers.schedules = this.schedules;
     this.registry = new NodeRegistry(this.store.conns.client, this.keys, this.store.clock, () => ({
       id: this.nodeId,
       host: this.host,
@@ -112,7 +121,9 @@ export class RedisBroker implements Broker {
     } catch (error) {
       throw new Error(`cannot connect to Redis (${conns.describe()}): ${(error as Error).message}`);
     }
-    await Promise.all(conns.masters().flatMap((node) => this.store.loadScripts(node)));
+    await Promise.all(
+      conns.masters().flatMap((node) => [...this.store.loadScripts(node), ...this.schedules.load(node)]),
+    );
     const sub = conns.subscriber;
     sub.on("message", (channel: string, message: string) => this.blocked.onMessage(channel, message));
     await sub.subscribe(this.keys.wakeChannel, this.keys.goneChannel);
@@ -167,6 +178,24 @@ export class RedisBroker implements Broker {
   /** the earliest deadline of this server's blocked clients (ms on the clock), or Infinity */
   nextLocalDeadline(): number {
     return this.store.waiters.nextDeadline();
+  }
+
+  // ------------------------------------------------------------ recurring jobs (schedules.ts)
+
+  upsertSchedule(def: ScheduleDefinition): Promise<ScheduleInfo> {
+    return this.schedules.upsert(def);
+  }
+
+  getSchedule(name: string): Promise<ScheduleInfo | null> {
+    return this.schedules.get(name);
+  }
+
+  listSchedules(cursor: string, count: number): Promise<SchedulePage> {
+    return this.schedules.list(cursor, count);
+  }
+
+  removeSchedule(name: string): Promise<number> {
+    return this.schedules.remove(name);
   }
 
   // ------------------------------------------------------------ jobs

@@ -27,6 +27,12 @@ import { createHash } from "node:crypto";
  *   <prefix>:totals   hash  added/delivered/acked/expired/requeued of queues dropped or flushed
  *   <prefix>:nodes    zset  docket server id -> heartbeat deadline (ms)
  *   <prefix>:node:<id> hash host, port of a docket server
+ *
+ * Schedules (recurring jobs, schedules.ts), all in the slot of the tag
+ * `{schedules}` (no queue tag is that long), touched by their scripts only:
+ *   <prefix>:{schedules}:defs   hash  name -> schedule (core/schedule-json.ts)
+ *   <prefix>:{schedules}:names  zset  every name, score 0 (SCHEDULE LIST in name order)
+ *   <prefix>:{schedules}:due    zset  name -> next run (ms)
  */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -88,6 +94,12 @@ export class Keys {
     this.totals = `${prefix}:totals`;
     this.wakeChannel = `${prefix}:wake`;
     this.goneChannel = `${prefix}:wake:gone`;
+  }
+
+  /** the schedules' keys, in the order their scripts declare them: defs, names, due */
+  get schedules(): readonly [string, string, string] {
+    const base = `${this.prefix}:{schedules}:`;
+    return [`${base}defs`, `${base}names`, `${base}due`];
   }
 
   node(id: string): string {

@@ -27,6 +27,7 @@ import {
   F_IDS,
   F_POLICY,
   F_RESULT,
+  F_SCHEDULE_INFO,
   RecordFormatError,
 } from "./format.js";
 
@@ -58,6 +59,7 @@ export class Fields {
   attempt = "";
   ids = "";
   policy = "";
+  schedule = "";
   result: Buffer = EMPTY;
 }
 
@@ -156,6 +158,9 @@ export function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_POLICY:
         f.policy = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_SCHEDULE_INFO:
+        f.schedule = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
         break;
       case F_RESULT: {
         const from = p + 4;

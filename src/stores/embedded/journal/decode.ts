@@ -24,6 +24,8 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_SCHEDULE,
+  T_UNSCHEDULE,
   PURGE_REASONS,
   MAX_TYPE,
   REASONS,
@@ -33,6 +35,7 @@ import {
   type JournalRecord,
 } from "./format.js";
 import { bytesEnd, decodeFields, f64, skipField, text, u32 } from "./decode-fields.js";
+import { decodeSchedule } from "../../../core/schedule-json.js";
 
 /**
  * Checks the frame at `at` in `buf` (which holds file bytes from
@@ -147,8 +150,20 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
       const f = decodeFields(buf, p, end);
       return { type, queue: f.queue, last: f.count };
     }
+    case T_SCHEDULE:
+      return { type, schedule: scheduleOf(decodeFields(buf, p, end).schedule) };
+    case T_UNSCHEDULE:
+      return { type, name: decodeFields(buf, p, end).id };
     default:
       throw new RecordFormatError(`unknown record type ${type}`);
+  }
+}
+
+function scheduleOf(text: string): ReturnType<typeof decodeSchedule> {
+  try {
+    return decodeSchedule(text);
+  } catch (error) {
+    throw new RecordFormatError((error as Error).message);
   }
 }
 

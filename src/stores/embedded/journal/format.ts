@@ -1,5 +1,6 @@
 import type { Attempt, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
+import type { ScheduleInfo } from "../../../core/schedules.js";
 
 /**
  * The record format shared by journal and snapshot files (docs/persistence.md).
@@ -53,7 +54,11 @@ export const T_DEADPURGE = 15;
 export const T_RESULT = 16;
 /** QPOLICY: a queue's failure policy (also a snapshot's policies) */
 export const T_POLICY = 17;
-export const MAX_TYPE = 17;
+/** SCHEDULE SET or a due run's progress: the schedule's whole state (also a snapshot's schedules) */
+export const T_SCHEDULE = 19;
+/** SCHEDULE DEL */
+export const T_UNSCHEDULE = 20;
+export const MAX_TYPE = 20;
 
 // wire kinds, in a tag's top three bits
 export const KIND_F64 = 1;
@@ -112,6 +117,8 @@ export const F_IDS = 0x6a;
 export const F_POLICY = 0x6b;
 /** a result's bytes */
 export const F_RESULT = 0x6c;
+/** a schedule: core/schedule-json.ts's JSON text (bounded by the schedule limits) */
+export const F_SCHEDULE_INFO = 0x6f;
 
 /** u32 fields by name, for the error when a value does not fit */
 export const U32_NAMES: Record<number, string> = {
@@ -188,6 +195,8 @@ export type JournalRecord =
   | { type: typeof T_REDRIVE; job: StoredJob; deadId: string }
   | { type: typeof T_FLUSHQUEUE; queue: string }
   | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number }
-  | { type: typeof T_TASK_NUMBER; queue: string; last: number };
+  | { type: typeof T_TASK_NUMBER; queue: string; last: number }
+  | { type: typeof T_SCHEDULE; schedule: ScheduleInfo }
+  | { type: typeof T_UNSCHEDULE; name: string };
 
 export class RecordFormatError extends Error {}
