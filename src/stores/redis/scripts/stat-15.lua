@@ -6,8 +6,8 @@
   9 held (wait-repl jobs), 10 backing off, 11 dead letters, 12 results kept, 13 their bytes,
   14.. the totals (includes/queue.lua TOTALS), then in flight (delivered, EXPLAIN's leases) and the
   createdAt of the job at the head of the ready list (0: none), the rate limit ('count periodMs' or
-  false), when its next slot is if later than now (0: free now), groups with jobs queued or in flight
-  (ungrouped jobs count as the group ''), ready jobs held back by GROUPLIMIT } (replies.ts decodeStat).
+  false), when its next slot is if later than now (0: free now), named groups with jobs queued or in
+  flight, ready jobs held back by GROUPLIMIT (ungrouped jobs are the group '') } (replies.ts decodeStat).
   O(1) on a plain queue; the groups' counts are O(groups).
 ]]
 --- @include "includes/lanes"
@@ -54,7 +54,6 @@ local limit = tonumber(m[16] or '')
 local ungroupedReady = redis.call('ZCARD', R) + redis.call('ZLEXCOUNT', Z, '[\0', '(\1')
 local ungroupedFlight = tonumber(m[12] or '0') - tonumber(m[17] or '0')
 local groups, heldBack = 0, 0
-if ungroupedReady + ungroupedFlight > 0 then groups = 1 end
 if limit and ungroupedFlight >= limit then heldBack = ungroupedReady end
 local states = redis.call('HGETALL', G)
 for i = 1, #states, 2 do
