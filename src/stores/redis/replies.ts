@@ -62,6 +62,7 @@ export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo
   if (Buffer.isBuffer(r[22])) info.group = str(r[22]);
   if (Buffer.isBuffer(r[23])) info.key = str(r[23]);
   if (typeof r[24] === "number") info.keyExpiresAt = r[24];
+  if (Buffer.isBuffer(r[25])) info.schedule = str(r[25]);
   return info;
 }
 

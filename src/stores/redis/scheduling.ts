@@ -8,10 +8,22 @@ import { num, str, type Reply } from "./script.js";
  * hash and the meta (`count periodMs`, scripts/includes/rate.lua).
  */
 
-/** add-15.lua's ARGV 23..26: priority, group, idempotency key, its TTL in seconds ('' = none) */
+/** add-15.lua's ARGV 23..27: priority, group, idempotency key, its TTL in seconds, the schedule ('' = none) */
 export function schedulingArgs(req: AddJobRequest): Array<string | number> {
-  if (req.priority === undefined && req.group === undefined && req.key === undefined) return [];
-  return [req.priority ?? "", req.group ?? "", req.key ?? "", req.keyTtl ?? DEFAULT_KEY_TTL_SECONDS];
+  if (
+    req.priority === undefined &&
+    req.group === undefined &&
+    req.key === undefined &&
+    req.schedule === undefined
+  )
+    return [];
+  return [
+    req.priority ?? "",
+    req.group ?? "",
+    req.key ?? "",
+    req.keyTtl ?? DEFAULT_KEY_TTL_SECONDS,
+    req.schedule ?? "",
+  ];
 }
 
 /** a rate limit as the scripts keep it */
@@ -34,7 +46,11 @@ export function policyLimitArgs(policy: QueuePolicy): Array<string | number> {
 }
 
 /** policy-15.lua's reply 5..6 into the policy */
-export function decodePolicyLimits(policy: QueuePolicy, rate: Reply | undefined, limit: Reply | undefined): void {
+export function decodePolicyLimits(
+  policy: QueuePolicy,
+  rate: Reply | undefined,
+  limit: Reply | undefined,
+): void {
   const rateLimit = decodeRate(rate);
   if (rateLimit !== undefined) policy.rateLimit = rateLimit;
   if (Buffer.isBuffer(limit)) policy.groupLimit = num(limit);

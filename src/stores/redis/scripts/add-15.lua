@@ -12,7 +12,8 @@
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
     [22] origin, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; '' or absent = unknown: includes/job.lua)
     [23] priority ('' = the default), [24] group ('' = none), [25] idempotency key ('' = none; then
-    KEYS[16] is its key, keys.ts idempotencyKey), [26] the key's TTL, seconds
+    KEYS[16] is its key, keys.ts idempotencyKey), [26] the key's TTL, seconds, [27] the schedule that
+    added it ('' or absent = none)
   An idempotency key is a string `<id> <seq> <forgotten at>` with PX = its TTL; Redis's expiry
   cleans up, `forgotten at` (the broker's clock) decides. While it lives a second add is a duplicate.
   Returns { 1 created (0/1), 2 the event id or false, 3 the first job's id when a duplicate (else
@@ -74,6 +75,7 @@ if ARGV[22] and ARGV[22] ~= '' then job.o = ARGV[22] end
 -- scheduling options only on jobs that have them: a plain job's record and lane stay as they were
 if ARGV[23] and ARGV[23] ~= '' and tonumber(ARGV[23]) ~= DEFAULT_PRIORITY then job.p = tonumber(ARGV[23]) end
 if ARGV[24] and ARGV[24] ~= '' then job.g = ARGV[24] end
+if ARGV[27] and ARGV[27] ~= '' then job.sc = ARGV[27] end
 if keyName ~= '' then
   local ttlMs = tonumber(ARGV[26]) * 1000
   job.ik = keyName
