@@ -119,4 +119,10 @@ export type Change =
   /** SCHEDULE SET, or a due run's progress: the schedule's whole state after it ("last record wins") */
   | { type: "schedule"; schedule: ScheduleInfo }
   /** SCHEDULE DEL */
-  | { type: "unschedule"; name: string };
+  | { type: "unschedule"; name: string }
+  /**
+   * An idempotency key that outlives its job (a live job's add record
+   * carries its own): snapshots and compaction write one for each such
+   * key, so a retried add after a restart still answers the first job
+   */
+  | { type: "idemkey"; queue: string; key: string; id: string; seq: number; expiresAt: number };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BrokerError, type ScheduleDefinition, type ScheduleInfo } from "../../src/core/contract.js";
-import { MAX_SCHEDULES, MAX_TEMPLATE_BODY_BYTES } from "../../src/core/schedules.js";
+import { MAX_SCHEDULES, MAX_TEMPLATE_BODY_BYTES, scheduleRunKey } from "../../src/core/schedules.js";
 import { T0 } from "../helpers/broker.js";
 import type { Harness } from "./harness.js";
 import { forEachStore } from "./suite.js";
@@ -54,6 +54,8 @@ forEachStore((open) => {
       assert.equal(job.body.toString(), "b");
       assert.equal(job.schedule, "tens");
       assert.equal(job.origin, "schedule");
+      assert.equal(job.key, scheduleRunKey("tens", T0 + 10_000));
+      assert.equal(job.priority, 5);
       assert.equal(job.ttl, 600);
       const after = await get(h, "tens");
       assert.equal(after.runs, 1);

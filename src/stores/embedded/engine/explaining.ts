@@ -55,7 +55,7 @@ export abstract class ExplainingEngine extends FailureCommands {
 
   private readyFacts(job: Job, now: number): ExplainFacts {
     const queue = this.queues.get(job.queue)!;
-    const position = queue.ready.indexOf(job.rank) + 1;
+    const position = queue.ready.indexOf(job) + 1;
     const base = { id: job.id, observedAt: now, queue: job.queue, position, ready: queue.ready.size };
     if (queue.pausedOut) {
       return {

@@ -28,6 +28,9 @@ import {
   F_POLICY,
   F_RESULT,
   F_SCHEDULE_INFO,
+  F_KEY,
+  F_KEY_EXPIRES,
+  F_SEQ,
   RecordFormatError,
 } from "./format.js";
 
@@ -61,6 +64,9 @@ export class Fields {
   policy = "";
   schedule = "";
   result: Buffer = EMPTY;
+  key = "";
+  keyExpires = 0;
+  seq = 0;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -161,6 +167,17 @@ export function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_SCHEDULE_INFO:
         f.schedule = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_KEY:
+        f.key = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_KEY_EXPIRES:
+        f.keyExpires = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_SEQ:
+        f.seq = f64(buf, p, end);
+        p += 8;
         break;
       case F_RESULT: {
         const from = p + 4;

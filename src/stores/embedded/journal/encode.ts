@@ -36,6 +36,10 @@ import {
   T_POLICY,
   T_SCHEDULE,
   T_UNSCHEDULE,
+  T_IDEMKEY,
+  F_KEY,
+  F_KEY_EXPIRES,
+  F_SEQ,
   F_AWAKE,
   F_RETRIES,
   F_EXPIRES,
@@ -216,6 +220,21 @@ export function writeSchedule(enc: RecordEncoder, offset: number, schedule: Sche
   return enc.record(T_SCHEDULE, offset, () => enc.string(F_SCHEDULE_INFO, encodeSchedule(schedule), "utf8"));
 }
 
+/** An idempotency key that outlives its job: a change, and each such key in a snapshot. */
+export function writeIdempotencyKey(
+  enc: RecordEncoder,
+  offset: number,
+  entry: { queue: string; key: string; id: string; seq: number; expiresAt: number },
+): number {
+  return enc.record(T_IDEMKEY, offset, () => {
+    enc.string(F_QUEUE, entry.queue, "utf8");
+    enc.string(F_KEY, entry.key, "utf8");
+    enc.string(F_ID, entry.id, "latin1");
+    enc.f64(F_SEQ, entry.seq);
+    enc.f64(F_KEY_EXPIRES, entry.expiresAt);
+  });
+}
+
 /** One engine change as one record. */
 export function writeChange(enc: RecordEncoder, offset: number, change: EngineChange): number {
   switch (change.type) {
@@ -284,6 +303,8 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
     case "unschedule":
       // the name in the id field: printable ASCII, so latin1 is its bytes
       return enc.record(T_UNSCHEDULE, offset, () => enc.string(F_ID, change.name, "latin1"));
+    case "idemkey":
+      return writeIdempotencyKey(enc, offset, change);
     default:
       change satisfies never;
       throw new Error(`no journal record for change ${JSON.stringify(change)}`);

@@ -13,6 +13,7 @@ import {
   writePause,
   writePolicy,
   writeSchedule,
+  writeIdempotencyKey,
   writeResult,
   writeTaskNumber,
   writeSnapshotEnd,
@@ -46,6 +47,8 @@ export interface SnapshotSource {
   resultEntries(): Iterable<JobResult>;
   policyEntries(): Iterable<[string, QueuePolicy]>;
   scheduleEntries(): Iterable<ScheduleInfo>;
+  /** idempotency keys whose job is gone (a live job's record carries its own) */
+  orphanKeys(): Iterable<{ queue: string; key: string; id: string; seq: number; expiresAt: number }>;
   peekNextSeq(): number;
 }
 
@@ -126,6 +129,7 @@ export async function writeSnapshot(
         for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
         for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
         for (const schedule of source.scheduleEntries()) pos += writeSchedule(enc, pos, schedule);
+        for (const entry of source.orphanKeys()) pos += writeIdempotencyKey(enc, pos, entry);
         pos += writeSnapshotEnd(enc, pos, jobs, source.peekNextSeq());
       }
       slices++;

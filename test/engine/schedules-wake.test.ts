@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Engine, ManualClock } from "../../src/stores/embedded/engine/index.js";
+import { T0 } from "../helpers/broker.js";
+
+/**
+ * Schedules ride the engine's one timer path: the ticker arms one Node timer
+ * for nextWakeAt() and is told (onWake) when it moves earlier; schedules have
+ * no timer of their own.
+ */
+describe("a schedule's due time drives the engine's wake time", () => {
+  it("nextWakeAt is the earliest due schedule; onWake tells when an upsert moves it earlier", () => {
+    const wakes: number[] = [];
+    const engine = new Engine({ clock: new ManualClock(T0), onWake: (at) => wakes.push(at) });
+    assert.equal(engine.nextWakeAt(), Infinity);
+    const template = { queue: "q", body: Buffer.from("x") };
+    engine.upsertSchedule({ name: "slow", everyMs: 60_000, template });
+    assert.equal(engine.nextWakeAt(), T0 + 60_000);
+    engine.upsertSchedule({ name: "fast", everyMs: 5_000, template });
+    assert.equal(engine.nextWakeAt(), T0 + 5_000);
+    assert.deepEqual(wakes, [T0 + 60_000, T0 + 5_000]);
+    engine.upsertSchedule({ name: "slower", everyMs: 120_000, template });
+    assert.deepEqual(wakes, [T0 + 60_000, T0 + 5_000], "a later due time wakes nobody");
+    assert.equal(engine.removeSchedule("fast"), 1);
+    assert.equal(engine.nextWakeAt(), T0 + 60_000);
+  });
+
+  it("any command runs the due schedules first, as it runs the other timers", () => {
+    const clock = new ManualClock(T0);
+    const engine = new Engine({ clock });
+    engine.upsertSchedule({ name: "s", everyMs: 1_000, template: { queue: "q", body: Buffer.from("x") } });
+    clock.advance(1_000);
+    assert.equal(engine.qlen("q"), 1);
+    assert.equal(engine.nextWakeAt(), T0 + 2_000);
+  });
+});
