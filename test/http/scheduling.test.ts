@@ -86,6 +86,13 @@ for (const store of stores) {
         headers: { "idempotency-key": "order-1" },
       });
       assert.deepEqual([raw.status, raw.json.id], [200, first.json.id]);
+      // a header carries bytes: its UTF-8 is the key a JSON body's text names
+      const utf8 = Buffer.from("bestellung-ä", "utf8").toString("latin1");
+      const accented = await post("q", {}, { "idempotency-key": utf8 });
+      assert.equal(accented.status, 201, accented.text);
+      const again = await post("q", { key: "bestellung-ä" }, { "idempotency-key": utf8 });
+      assert.deepEqual([again.status, again.json.id], [200, accented.json.id]);
+      assertError(await post("q", {}, { "idempotency-key": "\xff" }), 400, "BADREQUEST", /UTF-8/);
     });
 
     it("a plain add answers as before: 201 {id, seq, queue}; its job has the default scheduling fields", async () => {
