@@ -16,7 +16,7 @@ describe("bench smoke: scheduling options on (c) (g)", () => {
         const c = await RespConn.connect(r.port);
         try {
           assert.equal(await c.call("QLEN", QUEUE), 0);
-          assert.equal(
+          assert.deepEqual(
             await c.call("JSCAN", "COUNT", "1000", "BUSYLOOP").then((x) => (x as unknown[])[1]),
             [],
           );
