@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { connect, type Client, type Job } from "../client/index.js";
+import { connect, rateLimitText, type Client, type Job } from "../client/index.js";
 import { addFailureCommands } from "./failure-commands.js";
 import { addOperatorCommands } from "./operator-commands.js";
 import { addScheduleCommands } from "./schedule-commands.js";
@@ -168,6 +168,9 @@ export function addClientCommands(program: Command): void {
               s.pause,
               s.backoff,
               s.deadLetters,
+              s.groups,
+              s.heldBack,
+              s.rateLimit === null ? "-" : rateLimitText(s.rateLimit),
             ]);
           }
         }
@@ -185,6 +188,9 @@ export function addClientCommands(program: Command): void {
           "pause",
           "backoff",
           "dead",
+          "groups",
+          "held",
+          "rate",
         ];
         console.log(table(header, rows));
       });

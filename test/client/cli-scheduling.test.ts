@@ -81,6 +81,20 @@ describe("CLI scheduling commands", () => {
     assert.equal(zero.code, 1);
   });
 
+  it("stats shows the groups, the held-back jobs and the rate limit", async () => {
+    await jobs.policy("cls-stats", { groupLimit: 1, rateLimit: "50/1m" });
+    await jobs.group("a").add("a1", "cls-stats");
+    await jobs.group("a").add("a2", "cls-stats");
+    assert.equal((await jobs.fetch(["cls-stats"], { count: 2, nohang: true })).length, 1);
+    const r = await docket("stats", "cls-stats", "--port", port);
+    assert.equal(r.code, 0, r.stderr);
+    const [header, row] = r.stdout.trimEnd().split("\n");
+    assert.match(header!, /\sgroups\s+held\s+rate$/);
+    const stats = (await jobs.stats("cls-stats"))!;
+    assert.equal(stats.heldBack, 1);
+    assert.match(row!, new RegExp(`\\s${stats.groups}\\s+1\\s+50/1m$`));
+  });
+
   it("schedule set, get, list and del; an unknown schedule exits 2", async () => {
     const set = await docket(
       "schedule",
