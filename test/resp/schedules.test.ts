@@ -142,6 +142,7 @@ for (const store of stores) {
       const err = async (expected: RegExp, ...args: Array<string | number>) =>
         assert.match(await c.call("SCHEDULE", ...args), expected);
       await err(/^-ERR unknown SCHEDULE subcommand 'NOPE'/, "NOPE", "x");
+      await err(/^-ERR unknown SCHEDULE subcommand 'NOPE'/, "NOPE");
       await err(/^-ERR wrong number of arguments/, "GET");
       await err(/^-ERR SCHEDULE SET needs QUEUE and BODY/, "SET", "s", "EVERY", 1000, "QUEUE", "q");
       await err(/^-ERR syntax error/, "SET", "s", "EVERY", 1000, "QUEUE", "q", "BODY");

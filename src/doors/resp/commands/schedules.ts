@@ -133,6 +133,9 @@ function schedule(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
       page.items.map((s) => s.name),
     ]);
   }
+  if (sub !== "set" && sub !== "get" && sub !== "del") {
+    throw errorOf(`unknown SCHEDULE subcommand '${args[1]!.toString("utf8", 0, 64)}': SET, GET, DEL or LIST`);
+  }
   if (args.length < 3) throw errorOf(`wrong number of arguments for 'schedule|${sub}' command`);
   switch (sub) {
     case "set": {
@@ -150,10 +153,6 @@ function schedule(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     case "del":
       if (args.length !== 3) throw errorOf(SYNTAX_ERROR);
       return server.gate.write(() => broker.removeSchedule(args[2]!.toString("latin1")));
-    default:
-      throw errorOf(
-        `unknown SCHEDULE subcommand '${args[1]!.toString("utf8", 0, 64)}': SET, GET, DEL or LIST`,
-      );
   }
 }
 

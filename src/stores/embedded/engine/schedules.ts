@@ -103,7 +103,13 @@ export abstract class SchedulingEngine extends ExplainingEngine {
         return;
       }
     }
-    this.record(ranSchedule(info, dueAt, nextRunAt, jobId));
+    try {
+      this.record(ranSchedule(info, dueAt, nextRunAt, jobId));
+    } catch {
+      // the progress was not recorded (the journal): still due, and the retry's add is a duplicate
+      // (a timer run must not throw: it runs inside other commands and the ticker)
+      this.schedules.postpone(info, now + RETRY_FAILED_RUN_MS);
+    }
   }
 
   /** Journals a schedule's new state, then keeps it (the journal refuses first: nothing changes). */

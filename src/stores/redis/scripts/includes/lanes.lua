@@ -125,10 +125,9 @@ local function limitedLeaseEnded(job)
     settleGroup(job.g, st)
     redis.call('HINCRBY', M, 'gf', -1)
   end
-  if job.lg then
-    job.lg = nil
-    woke = true
-  end
+  -- a freed place under a GROUPLIMIT may let a held-back job go: the queue's fetchers look again
+  if job.lg or (job.g and limitOf()) then woke = true end
+  job.lg = nil
 end
 
 -- every group's head entry again (QPOLICY changed GROUPLIMIT): O(groups)
