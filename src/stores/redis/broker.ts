@@ -26,6 +26,8 @@ import {
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
+import { checkSchedulingOptions } from "../../core/scheduling.js";
+import { schedulingArgs } from "./scheduling.js";
 import { checkNackOptions, formatBackoff } from "../../core/failures.js";
 import type { RandomSource } from "../../core/ids.js";
 import { checkIds } from "../../core/job-id-check.js";
@@ -174,9 +176,10 @@ export class RedisBroker implements Broker {
   async addJob(req: AddJobRequest): Promise<AddJobResult> {
     const { store } = this;
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
+    checkSchedulingOptions(req);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
+    // add-15.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
     const args: Array<string | number | Buffer> = [
       id,
       seq,
@@ -196,12 +199,14 @@ export class RedisBroker implements Broker {
       store.failures.retryBudget,
       req.retryOnlyBudget ? 1 : 0,
     ];
-    const origin = originLetter(req.origin);
+    const tail = [originLetter(req.origin), ...schedulingArgs(req)];
+    const keys = req.key !== undefined ? [this.keys.idempotencyKey(req.queue, req.key)] : [];
     const added = decodeAdd(
       repl > 1
-        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, origin)
-        : await store.run("add", req.queue, [...args, 0, origin]),
+        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, tail, keys)
+        : await store.runWithKeys("add", req.queue, keys, [...args, 0, ...tail]),
     );
+    if (added.duplicate) return { ...added.duplicate, duplicate: true };
     store.directory.remember(id, req.queue);
     const now = store.clock.now();
     await Promise.all([
@@ -304,9 +309,10 @@ export class RedisBroker implements Broker {
       delayed: stat.delayed,
       inFlight: stat.inFlight,
       oldestReadyAt: stat.oldestReadyAt,
-      rateLimitedUntil: null,
-      groups: 0,
-      heldBack: 0,
+      ...(stat.rateLimit !== undefined ? { rateLimit: stat.rateLimit } : {}),
+      rateLimitedUntil: stat.rateLimitedUntil,
+      groups: stat.groups,
+      heldBack: stat.heldBack,
     };
   }
 

@@ -1,6 +1,6 @@
 --[[
   Adds a job (ADDJOB and every dialect's add).
-    KEYS[1..12] the queue's keys (includes/queue.lua)
+    KEYS[1..15] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id, [5] seq, [6] body, [7] ttl, [8] retry, [9] delay, [10] repl, [11] maxlen (0 = none),
     [12] front (0/1), [13] hasEvent (0/1), [14] event id, [15] retry budget ('' = the queue's policy's,
@@ -11,7 +11,13 @@
     [21] holdUntil (0 = deliverable now; else the job is added in the wait-repl state until RELEASE,
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
     [22] origin, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; '' or absent = unknown: includes/job.lua)
-  Returns { 1 created (0/1), 2 the event id or false } (replies.ts decodeAdd).
+    [23] priority ('' = the default), [24] group ('' = none), [25] idempotency key ('' = none; then
+    KEYS[16] is its key, keys.ts idempotencyKey), [26] the key's TTL, seconds
+  An idempotency key is a string `<id> <seq> <forgotten at>` with PX = its TTL; Redis's expiry
+  cleans up, `forgotten at` (the broker's clock) decides. While it lives a second add is a duplicate.
+  Returns { 1 created (0/1), 2 the event id or false, 3 the first job's id when a duplicate (else
+  false), 4 its seq, 5 its state letter (includes/job.lua st, 'b' backing off, 'g' gone) }
+  (replies.ts decodeAdd).
   Errors: ERR duplicate event, MAXLEN, PAUSED.
 ]]
 --- @include "includes/enqueue"
@@ -22,6 +28,20 @@ local id, seq, body = ARGV[4], ARGV[5], ARGV[6]
 local ttl, retry, delay, repl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local maxlen, front, hasEvent, event = tonumber(ARGV[11]), ARGV[12] == '1', ARGV[13] == '1', ARGV[14]
 local holdUntil = tonumber(ARGV[21])
+local keyName = ARGV[25] or ''
+if keyName ~= '' then
+  local held = redis.call('GET', KEYS[16])
+  if held then
+    local kid, kseq, kat = string.match(held, '^(%S+) (%S+) (%S+)$')
+    if tonumber(kat) > now then
+      local job = load(kid)
+      local st = 'g'
+      if job then st = job.st end
+      if job and job.bk == 1 then st = 'b' end
+      return { 0, false, kid, kseq, st }
+    end
+  end
+end
 -- failure settings: the add's, else the queue's policy, else (the budget) the server's (core/failures.ts jobFailureSettings)
 local policy = redis.call('HMGET', P, 'rs', 'bp', 'rt')
 local retries = tonumber(ARGV[15]) or tonumber(policy[1] or ARGV[19])
@@ -51,6 +71,15 @@ if backoff then job.bp = backoff end
 if runTimeout then job.rt = runTimeout end
 if ARGV[20] == '1' then job.ro = 1 end
 if ARGV[22] and ARGV[22] ~= '' then job.o = ARGV[22] end
+-- scheduling options only on jobs that have them: a plain job's record and lane stay as they were
+if ARGV[23] and ARGV[23] ~= '' and tonumber(ARGV[23]) ~= DEFAULT_PRIORITY then job.p = tonumber(ARGV[23]) end
+if ARGV[24] and ARGV[24] ~= '' then job.g = ARGV[24] end
+if keyName ~= '' then
+  local ttlMs = tonumber(ARGV[26]) * 1000
+  job.ik = keyName
+  job.ke = now + ttlMs
+  redis.call('SET', KEYS[16], id .. ' ' .. seq .. ' ' .. job.ke, 'PX', ttlMs)
+end
 if hasEvent then
   job.ev = event
   redis.call('HSET', E, event, id)

@@ -1,6 +1,6 @@
 --[[
   EXPLAIN's facts of one job (core/explain.ts ExplainCause order; "done" is read by the broker first).
-    KEYS[1..12] the queue's keys (includes/queue.lua)
+    KEYS[1..15] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns { 1 cause, 2 until, 3 attempt, 4 error, 5 lease client id, 6 its address, 7 leased at,
@@ -33,8 +33,23 @@ if job.st == 'd' then
 elseif job.st == 'w' then
   out[1] = 'wait-repl'
 elseif job.st == 'q' then
-  out[9] = (redis.call('ZRANK', R, ARGV[4]) or 0) + 1
-  out[10] = redis.call('ZCARD', R)
+  -- its place in the delivery order (includes/lanes.lua): R's and O's jobs ahead of it
+  local id, ahead = ARGV[4], 0
+  local orderedReady = tonumber(redis.call('HGET', M, 'ox') or '0')
+  if not ordered(job) then
+    ahead = redis.call('ZRANK', R, id) or 0
+    if orderedReady > 0 then ahead = ahead + redis.call('ZLEXCOUNT', O, '-', '(' .. plainMember(id, job.k)) end
+  else
+    ahead = redis.call('ZRANK', O, memberOf(id, job)) or 0
+    local p = priorityOf(job)
+    if p > DEFAULT_PRIORITY or (p == DEFAULT_PRIORITY and (job.rd or 0) > 0) then
+      ahead = ahead + redis.call('ZCARD', R)
+    elseif p == DEFAULT_PRIORITY then
+      ahead = ahead + redis.call('ZCOUNT', R, '-inf', '(' .. job.k)
+    end
+  end
+  out[9] = ahead + 1
+  out[10] = redis.call('ZCARD', R) + orderedReady
   if pausedOut() then
     local m = redis.call('HMGET', M, 'pause', 'ps', 'pbi', 'pba')
     out[1] = 'paused'
