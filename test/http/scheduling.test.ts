@@ -107,6 +107,7 @@ for (const store of stores) {
     });
 
     it("an add's priority, group and key: in the job, in its delivery; a duplicate is 200 and counted", async () => {
+      const duplicatesBefore = (await metrics()).get("docket_idempotent_duplicates_total")!;
       const id = await add("q", { priority: 5, group: "tenant-a", key: "order-1", keyTtl: 60 });
       const job = (await call("GET", jobPath(id))).json;
       assert.deepEqual(
@@ -119,7 +120,7 @@ for (const store of stores) {
       const fetched = await call("POST", "/v1/fetch", { json: { queues: ["q"] } });
       assert.deepEqual([fetched.json.jobs[0].priority, fetched.json.jobs[0].group], [5, "tenant-a"]);
       assert.equal((await post("q", { key: "order-1" })).json.state, "active");
-      assert.equal((await metrics()).get("docket_idempotent_duplicates_total"), 2);
+      assert.equal((await metrics()).get("docket_idempotent_duplicates_total"), duplicatesBefore + 2);
     });
 
     it("a lower priority is fetched first", async () => {
