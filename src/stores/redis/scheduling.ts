@@ -34,7 +34,11 @@ export function policyLimitArgs(policy: QueuePolicy): Array<string | number> {
 }
 
 /** policy-15.lua's reply 5..6 into the policy */
-export function decodePolicyLimits(policy: QueuePolicy, rate: Reply | undefined, limit: Reply | undefined): void {
+export function decodePolicyLimits(
+  policy: QueuePolicy,
+  rate: Reply | undefined,
+  limit: Reply | undefined,
+): void {
   const rateLimit = decodeRate(rate);
   if (rateLimit !== undefined) policy.rateLimit = rateLimit;
   if (Buffer.isBuffer(limit)) policy.groupLimit = num(limit);
