@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { setImmediate } from "node:timers/promises";
 import { RawClient, array, bulk, error, int } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
 import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
@@ -210,9 +211,21 @@ for (const store of stores) {
       assert.equal(stats.get("rate-limited-until"), now + 500);
       const scrape = parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
       assert.equal(scrape.get('docket_queue_rate_limited{queue="q"}'), 1);
+      // a fetch from several queues takes from the others meanwhile
+      const other = await add("other");
+      const taken = value(await c.call("GETJOB", "NOHANG", "COUNT", 2, "FROM", "q", "other")) as unknown[][];
+      assert.deepEqual(
+        taken.map((job) => job[1]),
+        [other],
+      );
+      // a blocked GETJOB is woken at the slot, by the store's timer
+      const waiter = await RawClient.connect(t.port);
+      const blocked = waiter.call("GETJOB", "TIMEOUT", 0, "FROM", "q");
+      while (pairs(await c.call("QSTAT", "q")).get("blocked") !== 1) await setImmediate();
       t.clock!.advance(500);
       await (t.server.broker as unknown as { runDue(): unknown }).runDue();
-      const next = value(await c.call("GETJOB", "NOHANG", "FROM", "q")) as unknown[];
+      const next = value(await blocked) as unknown[];
+      waiter.close();
       assert.equal(next.length, 1);
     });
 
