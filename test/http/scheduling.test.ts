@@ -123,6 +123,26 @@ for (const store of stores) {
       assert.equal((await metrics()).get("docket_idempotent_duplicates_total"), duplicatesBefore + 2);
     });
 
+    it("the OpenAPI document describes the add's scheduling fields, the header and both replies", async () => {
+      const doc = (await call("GET", "/v1/openapi.json")).json;
+      const add = doc.paths["/v1/queues/{queue}/jobs"].post;
+      const envelope = add.requestBody.content["application/json"].schema.properties;
+      for (const field of ["priority", "key", "keyTtl", "group"]) assert.ok(envelope[field], field);
+      assert.equal(envelope.priority.maximum, 4294967295);
+      const parameters = add.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+      assert.ok(parameters.includes("header:idempotency-key"), parameters.join());
+      assert.ok(parameters.includes("query:priority"), parameters.join());
+      assert.deepEqual(
+        Object.keys(add.responses.default ? {} : add.responses)
+          .sort()
+          .slice(0, 2),
+        ["200", "201"],
+      );
+      const policy =
+        doc.paths["/v1/queues/{queue}/policy"].put.requestBody.content["application/json"].schema;
+      assert.ok(policy.properties.rateLimit && policy.properties.groupLimit);
+    });
+
     it("a lower priority is fetched first", async () => {
       const late = await add("q", { priority: 2000 });
       const plain = await add("q");
