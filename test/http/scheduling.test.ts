@@ -132,12 +132,7 @@ for (const store of stores) {
       const parameters = add.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
       assert.ok(parameters.includes("header:idempotency-key"), parameters.join());
       assert.ok(parameters.includes("query:priority"), parameters.join());
-      assert.deepEqual(
-        Object.keys(add.responses.default ? {} : add.responses)
-          .sort()
-          .slice(0, 2),
-        ["200", "201"],
-      );
+      assert.ok(add.responses["200"] && add.responses["201"], Object.keys(add.responses).join());
       const policy =
         doc.paths["/v1/queues/{queue}/policy"].put.requestBody.content["application/json"].schema;
       assert.ok(policy.properties.rateLimit && policy.properties.groupLimit);
