@@ -114,4 +114,10 @@ export type Change =
   /** a dead letter (deadId) came back as the new live `job` (serialize it before returning) */
   | { type: "redrive"; queue: string; deadId: string; job: StoredJob }
   /** okq QFLUSH: every job and dead letter of the queue is gone */
-  | { type: "flushqueue"; queue: string };
+  | { type: "flushqueue"; queue: string }
+  /**
+   * An idempotency key that outlives its job (a live job's add record
+   * carries its own): snapshots and compaction write one for each such
+   * key, so a retried add after a restart still answers the first job
+   */
+  | { type: "idemkey"; queue: string; key: string; id: string; seq: number; expiresAt: number };

@@ -23,6 +23,8 @@ export type ExplainCause =
   | "backoff" // failed, waiting out its backoff
   | "delayed" // waiting out its DELAY
   | "paused" // ready, but its queue is paused for output
+  | "group-limit" // ready, but held back: its group has GROUPLIMIT jobs in flight
+  | "rate-limited" // ready, but its queue's rate limit allows no delivery before `until`
   | "ready"; // ready: served when its turn comes
 
 /** A fetch remembered per queue: when, who, and on which queues it asked. */
@@ -45,7 +47,10 @@ export interface ExplainFacts {
   /** the store's clock when the facts were read; every time below is absolute ms */
   observedAt: number;
   queue?: string;
-  /** delayed/backoff: when it is queued; leased: when the lease runs out (0: never, at-most-once) */
+  /**
+   * delayed/backoff: when it is queued; leased: when the lease runs out (0:
+   * never, at-most-once); rate-limited: when the queue's next delivery is allowed
+   */
   until?: number;
   /** leased */
   leasedTo?: Consumer | null;
@@ -59,7 +64,12 @@ export interface ExplainFacts {
   pause?: PauseState;
   pausedSince?: number | null;
   pausedBy?: Consumer | null;
-  /** ready, paused: 1-based place in the ready list, of `ready` jobs */
+  /** group-limit: its group and the queue's GROUPLIMIT (the jobs it has in flight) */
+  group?: string;
+  groupLimit?: number;
+  /** rate-limited: the queue's rate limit, in its text form (e.g. "100/1s") */
+  rateLimit?: string;
+  /** ready, paused, group-limit, rate-limited: 1-based place in the ready list, of `ready` jobs */
   position?: number;
   ready?: number;
   /** ready, paused: distinct consumers that fetched from the queue within RECENT_FETCH_WINDOW_MS (capped) */
@@ -125,6 +135,10 @@ export function explainText(f: ExplainFacts): string {
       return `delayed until ${clock(f.until ?? now)} (${seconds((f.until ?? now) - now)})`;
     case "paused":
       return `queue paused ${f.pause ?? "out"}${f.pausedSince != null ? ` since ${clock(f.pausedSince)}` : ""}${f.pausedBy ? ` by ${who(f.pausedBy)}` : ""}; position ${f.position ?? 0} of ${f.ready ?? 0}`;
+    case "group-limit":
+      return `held back: its group ${f.group === "" || f.group === undefined ? "(ungrouped jobs)" : f.group} has ${f.groupLimit ?? 0} job${f.groupLimit === 1 ? "" : "s"} in flight, the queue's GROUPLIMIT; position ${f.position ?? 0} of ${f.ready ?? 0}`;
+    case "rate-limited":
+      return `rate-limited (${f.rateLimit ?? "?"}): the queue's next delivery is allowed at ${clock(f.until ?? now)} (${seconds((f.until ?? now) - now)}); position ${f.position ?? 0} of ${f.ready ?? 0}`;
     case "ready":
       return `ready, position ${f.position ?? 0} of ${f.ready ?? 0}; ${fetchers(f)}`;
   }

@@ -20,7 +20,7 @@ import { engineStore, stores } from "./stores.js";
 /**
  * Randomized differential test: seeded sequences of non-blocking operations
  * run on the engine (the reference) and on every other store, and each answer
- * is compared. Job ids and seqs differ between stores, so both sides are
+ * is compared (adds with priorities and idempotency keys among them). Job ids and seqs differ between stores, so both sides are
  * named by creation order (J1, J2, … and 1, 2, …) before comparing. The clock
  * moves at most ~240 s per sequence (no queue garbage collection). Jobs a
  * redrive creates are named by their order in a full JSCAN.
@@ -166,6 +166,11 @@ class Sequence {
     if (rng.chance(0.4)) req.retryBudget = rng.pick([0, 0, 1, 2]);
     if (rng.chance(0.2)) req.backoff = rng.pick(BACKOFFS);
     if (rng.chance(0.1)) req.runTimeoutMs = rng.int(1, 5000);
+    if (rng.chance(0.3)) req.priority = rng.pick([0, 5, 1024, 2000]);
+    if (rng.chance(0.25)) {
+      req.key = rng.pick(["k1", "k2", "k3"]);
+      if (rng.chance(0.6)) req.keyTtl = rng.pick([1, 5, 30]);
+    }
     return req;
   }
 
@@ -362,8 +367,13 @@ class Sequence {
       await this.other.discover();
       this.created = Math.min(this.ref.idOf.length, this.other.idOf.length);
     }
-    if (kind === "add" && "ok" in expected && "ok" in actual) {
-      const [e, a] = [expected.ok as { id: string; seq: number }, actual.ok as { id: string; seq: number }];
+    // a duplicate (idempotency key) answers a job already named
+    const added = (o: Outcome) => "ok" in o && !(o.ok as { duplicate?: boolean }).duplicate;
+    if (kind === "add" && added(expected) && added(actual)) {
+      const [e, a] = [
+        (expected as { ok: { id: string; seq: number } }).ok,
+        (actual as { ok: { id: string; seq: number } }).ok,
+      ];
       this.ref.learn(e.id, e.seq, this.addedTo);
       this.other.learn(a.id, a.seq, this.addedTo);
       this.created++;

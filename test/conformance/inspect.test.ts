@@ -68,6 +68,9 @@ forEachStore((open) => {
         delayed: 0,
         inFlight: 1,
         oldestReadyAt: T0,
+        rateLimitedUntil: null,
+        groups: 0,
+        heldBack: 0,
       });
       await h.broker.nack([a]); // every enqueue counts
       await h.take("q", 5); // every fetch counts

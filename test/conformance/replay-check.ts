@@ -4,7 +4,8 @@ import type { Engine } from "../../src/stores/embedded/engine/index.js";
 /**
  * What an engine rebuilt from the journal must share with the live one, in a
  * form assert.deepEqual can compare: every job, each queue's order, pause
- * states, dead letters, task numbers and the next seq. Leases are not
+ * states, dead letters, task numbers, the keys that outlive their job and
+ * the next seq. Leases are not
  * journaled (docs/persistence.md: a restart queues delivered jobs again), so
  * a delivered job is described as the rebuilt engine has it: queued, at its
  * place; timer fields (requeueAt, awakeAt) and the observation time are left
@@ -37,6 +38,8 @@ export function durableState(engine: Engine, queues: readonly string[], asLive?:
       .map((result) => ({ ...result, body: result.body.toString("hex") }))
       .sort((x, y) => (x.id < y.id ? -1 : 1)),
     policies: [...engine.policyEntries()].sort(),
+    // a live job's key is in its SHOW fields above; these outlive their job
+    orphanKeys: [...engine.orphanKeys()].sort((x, y) => x.seq - y.seq),
   };
 }
 

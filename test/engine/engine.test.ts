@@ -554,6 +554,9 @@ describe("qlen, qpeek, qstat", () => {
       delayed: 0,
       inFlight: 1,
       oldestReadyAt: T0,
+      rateLimitedUntil: null,
+      groups: 0,
+      heldBack: 0,
     });
     sync(h.engine.nack([a])); // every enqueue counts
     h.take("q", 5); // every fetch counts

@@ -79,6 +79,11 @@ class Sequence {
     if (rng.chance(0.12)) req.placement = "front";
     if (rng.chance(0.1)) req.maxlen = rng.int(1, 4);
     if (rng.chance(0.04)) req.replicate = rng.pick([2, 3]);
+    if (rng.chance(0.3)) req.priority = rng.pick([0, 1, 5, 1024, 2000, 4_294_967_295]);
+    if (rng.chance(0.25)) {
+      req.key = rng.pick(["k1", "k2", "k3", "k4"]);
+      if (rng.chance(0.6)) req.keyTtl = rng.pick([1, 5, 30, 600]);
+    }
     if (rng.chance(0.03)) {
       const bad = rng.int(0, 3);
       if (bad === 0) req.ttl = rng.pick([0, -1]);
@@ -105,9 +110,11 @@ class Sequence {
       const id = "ok" in got ? (got.ok as { id: string }).id : "D-00000000-pending-pending-pending--0000";
       want = outcome(() => {
         const job = m.add(req, id);
-        return { id, seq: job.seq };
+        return "duplicate" in job
+          ? { id: job.id, seq: job.seq, duplicate: true, state: job.state }
+          : { id, seq: job.seq };
       });
-      if ("ok" in got && "ok" in want) {
+      if ("ok" in got && "ok" in want && !(got.ok as { duplicate?: boolean }).duplicate) {
         assert.match(id, /^D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}$/);
         const job = m.find(id)!;
         assert.ok(id.endsWith(ttlSuffix(job.ttl, job.retry)), id);

@@ -6,6 +6,10 @@
  */
 import type { Delivery, PauseOp, PauseState, Placement } from "../../src/core/contract.js";
 
+/** priorities and keys (core/scheduling.ts), restated: 1024 unless set; a key lives 24 h unless KEYTTL says */
+const DEFAULT_PRIORITY = 1024;
+const DEFAULT_KEY_TTL_MS = 86_400_000;
+
 export interface ModelJob {
   id: string;
   seq: number;
@@ -24,6 +28,26 @@ export interface ModelJob {
   awakeAt: number;
   /** when an unacknowledged job is queued again; 0 = never */
   requeueAt: number;
+  priority: number;
+  key: string | undefined;
+  keyExpiresAt: number;
+}
+
+/** an idempotency key: the job its add made, until it expires */
+export interface ModelKey {
+  queue: string;
+  key: string;
+  id: string;
+  seq: number;
+  expiresAt: number;
+}
+
+/** an add whose key was taken: the first job's id and seq, and its state now */
+export interface ModelDuplicate {
+  duplicate: true;
+  id: string;
+  seq: number;
+  state: "queued" | "active" | "acked";
 }
 
 export interface ModelAdd {
@@ -35,6 +59,9 @@ export interface ModelAdd {
   replicate?: number;
   maxlen?: number;
   placement?: Placement;
+  priority?: number;
+  key?: string;
+  keyTtl?: number;
 }
 
 /** An error as the engine would throw it. */
@@ -52,6 +79,7 @@ export const isWellFormedId = (id: string) =>
 
 export class Model {
   jobs: ModelJob[] = [];
+  keys: ModelKey[] = [];
   pauses = new Map<string, PauseState>();
   /** failures that queue a job again count as retried (no model job has a budget: none is dead-lettered) */
   totals = {
@@ -74,9 +102,16 @@ export class Model {
     return this.jobs.find((j) => j.id === id);
   }
 
-  /** the ready jobs of a queue, in serving order */
+  /** the ready jobs of a queue, in serving order: priority, then rank */
   queued(queue: string): ModelJob[] {
-    return this.jobs.filter((j) => j.queue === queue && j.state === "queued").sort((a, b) => a.rank - b.rank);
+    return this.jobs
+      .filter((j) => j.queue === queue && j.state === "queued")
+      .sort((a, b) => a.priority - b.priority || a.rank - b.rank);
+  }
+
+  /** the live key of that name in that queue */
+  liveKey(queue: string, key: string): ModelKey | undefined {
+    return this.keys.find((k) => k.queue === queue && k.key === key && k.expiresAt > this.now);
   }
 
   pauseOf(queue: string): PauseState {
@@ -115,8 +150,8 @@ export class Model {
     }
   }
 
-  /** Validates like ADDJOB; returns the job to create (the caller supplies the id). */
-  add(req: ModelAdd, id: string): ModelJob {
+  /** Validates like ADDJOB; returns the job to create (the caller supplies the id), or the duplicate. */
+  add(req: ModelAdd, id: string): ModelJob | ModelDuplicate {
     const ttl = req.ttl ?? 86_400;
     const retry = req.retry ?? Math.max(1, Math.min(300, Math.floor(ttl / 10)));
     const delay = req.delay ?? 0;
@@ -137,6 +172,11 @@ export class Model {
       );
     if (repl > 1)
       throw new ModelError("NOREPL", "Not enough reachable nodes for the requested replication level");
+    const taken = req.key === undefined ? undefined : this.liveKey(req.queue, req.key);
+    if (taken) {
+      const state = this.find(taken.id)?.state ?? "acked";
+      return { duplicate: true, id: taken.id, seq: taken.seq, state };
+    }
     if (req.maxlen !== undefined && this.queued(req.queue).length >= req.maxlen)
       throw new ModelError("MAXLEN", "Queue is already longer than the specified MAXLEN count");
     const pause = this.pauseOf(req.queue);
@@ -158,8 +198,15 @@ export class Model {
       additionalDeliveries: 0,
       awakeAt: delay > 0 ? this.now + delay * 1000 : 0,
       requeueAt: 0,
+      priority: req.priority ?? DEFAULT_PRIORITY,
+      key: req.key,
+      keyExpiresAt: req.key === undefined ? 0 : this.now + (req.keyTtl ?? DEFAULT_KEY_TTL_MS / 1000) * 1000,
     };
     this.jobs.push(job);
+    if (job.key !== undefined) {
+      this.keys = this.keys.filter((k) => k.queue !== job.queue || k.key !== job.key);
+      this.keys.push({ queue: job.queue, key: job.key, id, seq, expiresAt: job.keyExpiresAt });
+    }
     this.totals.added++;
     if (delay === 0) this.put(job);
     return job;
@@ -190,6 +237,7 @@ export class Model {
           body: job.body,
           nacks: job.nacks,
           additionalDeliveries: job.additionalDeliveries,
+          ...(job.priority !== DEFAULT_PRIORITY ? { priority: job.priority } : {}),
         });
       }
       if (out.length === before) break;
@@ -300,6 +348,8 @@ export class Model {
       backoffUntil: null,
       observedAt: this.now,
       body: job.body,
+      ...(job.priority !== DEFAULT_PRIORITY ? { priority: job.priority } : {}),
+      ...(job.key !== undefined ? { key: job.key, keyExpiresAt: job.keyExpiresAt } : {}),
     };
   }
 }

@@ -19,6 +19,7 @@ import {
 } from "../../../core/contract.js";
 import { MAX_LISTING_COUNT, scanBudget } from "../../../core/listing-limits.js";
 import { Job } from "./job.js";
+import type { Queue } from "./queue.js";
 import { FetchWaiter } from "./blocked.js";
 import { addJobSettings } from "../../../core/validate.js";
 import { checkIds } from "../../../core/job-id-check.js";
@@ -29,6 +30,12 @@ import { ExplainingEngine } from "./explaining.js";
 import type { Consumer } from "../../../core/explain.js";
 import { jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
+import {
+  checkSchedulingOptions,
+  DEFAULT_KEY_TTL_SECONDS,
+  DEFAULT_PRIORITY,
+  rateSlotAt,
+} from "../../../core/scheduling.js";
 
 export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
 
@@ -41,10 +48,19 @@ export class Engine extends ExplainingEngine implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
+    checkSchedulingOptions(req);
     if (repl > 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
     const now = this.clock.now();
+    if (req.key !== undefined) {
+      // a retried add: nothing is added, the first job answers (whatever else this add says)
+      const first = this.keys.get(req.queue, req.key, now);
+      if (first !== undefined) {
+        const state = this.jobs.get(first.id)?.state ?? "acked";
+        return { id: first.id, seq: first.seq, duplicate: true, state };
+      }
+    }
     const eventId = req.perQueueNumber ? String(this.taskNumbers.next(req.queue)) : req.clientKey;
     if (eventId !== undefined && this.eventIds.has(eventKey(req.queue, eventId))) {
       throw new BrokerError("ERR", `duplicate event ${eventId}`);
@@ -67,10 +83,23 @@ export class Engine extends ExplainingEngine implements Broker {
     if (failure.runTimeoutMs !== undefined) job.runTimeoutMs = failure.runTimeoutMs;
     if (req.retryOnlyBudget) job.retryOnlyBudget = true;
     if (req.origin !== undefined) job.origin = req.origin;
+    if (req.priority !== undefined && req.priority !== DEFAULT_PRIORITY) job.priority = req.priority;
+    if (req.group !== undefined) {
+      job.group = req.group;
+      job.round = existing?.ready.roundFor(req.group) ?? 0;
+    }
+    if (req.key !== undefined) {
+      job.key = req.key;
+      job.keyExpiresAt = now + (req.keyTtl ?? DEFAULT_KEY_TTL_SECONDS) * 1000;
+    }
+    if (req.schedule !== undefined) job.schedule = req.schedule;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
     this.emit({ type: "add", job });
     this.track(job);
+    if (job.key !== undefined) {
+      this.keys.set({ queue: queueName, key: job.key, id: job.id, seq, expiresAt: job.keyExpiresAt }, now);
+    }
     this.taskNumbers.note(queueName, eventId);
     this.totals.added++;
     if (delay === 0) this.enqueueJob(job, now);
@@ -94,6 +123,11 @@ export class Engine extends ExplainingEngine implements Broker {
       waiter.consume = req.consume === true;
       waiter.consumer = req.consumer;
       this.blocked.block(waiter, req.signal);
+      // a rate-limited queue with jobs: served at its next slot
+      for (const name of req.queues) {
+        const queue = this.queues.get(name);
+        if (queue) this.armRateWake(queue, now);
+      }
       // noted once the block has created its queues, so it is remembered on each
       this.noteFetch(req.queues, req.consumer, now);
     });
@@ -277,10 +311,17 @@ export class Engine extends ExplainingEngine implements Broker {
       delayed: Math.max(0, live - queue.ready.size - backingOff - inFlight),
       inFlight,
       oldestReadyAt: queue.ready.first()?.createdAt ?? null,
-      rateLimitedUntil: null,
-      groups: 0,
-      heldBack: 0,
+      ...(queue.rateLimit ? { rateLimit: { ...queue.rateLimit } } : {}),
+      rateLimitedUntil: this.rateLimitedUntil(queue, now),
+      groups: queue.ready.groupCount(),
+      heldBack: queue.ready.heldBackCount(),
     };
+  }
+
+  private rateLimitedUntil(queue: Queue, now: number): number | null {
+    if (queue.rateLimit === undefined) return null;
+    const at = rateSlotAt(queue.tat, now, queue.rateLimit);
+    return at > now ? at : null;
   }
 
   pause(name: string, ops: PauseOp[], by?: Consumer): PauseState {
@@ -353,10 +394,14 @@ export class Engine extends ExplainingEngine implements Broker {
     this.results.clear();
     this.leases.clear();
     this.policies.clear();
+    this.keys.clear();
     this.blocked.rearmTimers();
     for (const queue of [...this.queues.values()]) {
       if (queue.waiters.size === 0) this.forgetQueue(queue);
-      else queue.ready.clear();
+      else {
+        queue.ready.clear();
+        this.applyPolicy(queue);
+      }
     }
     const pausedQueues = this.pausedQueues();
     this.emit(pausedQueues.length > 0 ? { type: "flushall", pausedQueues } : { type: "flushall" });

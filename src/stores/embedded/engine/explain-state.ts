@@ -61,16 +61,26 @@ export class Leases<J extends { queue: string }> {
   private readonly byJob = new Map<J, Lease>();
   private readonly perQueue = new Map<string, number>();
 
-  start(job: J, consumer: Consumer | undefined, now: number): void {
-    if (!this.byJob.has(job)) this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
+  /** true when the job was not leased before */
+  start(job: J, consumer: Consumer | undefined, now: number): boolean {
+    const fresh = !this.byJob.has(job);
+    if (fresh) this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
     this.byJob.set(job, { consumer: consumer ?? null, at: now, workingAt: 0 });
+    return fresh;
   }
 
-  end(job: J): void {
-    if (!this.byJob.delete(job)) return;
+  /** true when the job was leased */
+  end(job: J): boolean {
+    if (!this.byJob.delete(job)) return false;
     const left = (this.perQueue.get(job.queue) ?? 1) - 1;
     if (left > 0) this.perQueue.set(job.queue, left);
     else this.perQueue.delete(job.queue);
+    return true;
+  }
+
+  /** the leased jobs of one queue (a walk over every lease: QPOLICY … GROUPLIMIT counts them once) */
+  *ofQueue(queue: string): IterableIterator<J> {
+    for (const job of this.byJob.keys()) if (job.queue === queue) yield job;
   }
 
   get(job: J): Lease | undefined {

@@ -3,6 +3,7 @@ import { checkIds } from "../../../core/job-id-check.js";
 import { FailureCommands } from "./failure-commands.js";
 import { FetchLog, fetchRecord } from "./explain-state.js";
 import type { Job } from "./job.js";
+import { formatRateLimit, rateSlotAt } from "../../../core/scheduling.js";
 
 /**
  * EXPLAIN (docs/explain.md): the facts of why a job is (not) running, read
@@ -55,7 +56,7 @@ export abstract class ExplainingEngine extends FailureCommands {
 
   private readyFacts(job: Job, now: number): ExplainFacts {
     const queue = this.queues.get(job.queue)!;
-    const position = queue.ready.indexOf(job.rank) + 1;
+    const position = queue.ready.indexOf(job) + 1;
     const base = { id: job.id, observedAt: now, queue: job.queue, position, ready: queue.ready.size };
     if (queue.pausedOut) {
       return {
@@ -65,6 +66,15 @@ export abstract class ExplainingEngine extends FailureCommands {
         pausedSince: queue.pausedSince,
         pausedBy: queue.pausedBy,
       };
+    }
+    if (queue.ready.heldBack(job)) {
+      const limit = this.policyOf(job.queue)?.groupLimit ?? 0;
+      return { ...base, cause: "group-limit", group: job.group ?? "", groupLimit: limit };
+    }
+    const rate = queue.rateLimit;
+    if (rate !== undefined) {
+      const until = rateSlotAt(queue.tat, now, rate);
+      if (until > now) return { ...base, cause: "rate-limited", until, rateLimit: formatRateLimit(rate) };
     }
     const fetches = queue.fetches;
     return {

@@ -33,6 +33,10 @@ export abstract class FailingState extends EngineState {
   /** QPOLICY: queue → its policy (never empty) */
   protected readonly policies = new Map<string, QueuePolicy>();
 
+  protected policyOf(queue: string): QueuePolicy | undefined {
+    return this.policies.get(queue);
+  }
+
   protected leaseRanOut(job: Job, now: number): "requeued" | "deadlettered" {
     if (job.retryOnlyBudget) {
       // takeanumber: the job comes back and its budget is left alone, as the original does

@@ -11,6 +11,7 @@ import {
 import { checkNackOptions, checkQueuePolicy } from "../../../core/failures.js";
 import { checkIds } from "../../../core/job-id-check.js";
 import { MAX_QUEUE_POLICIES } from "../../../core/limits.js";
+import { checkGroupLimit, checkRateLimit } from "../../../core/scheduling.js";
 import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
 import { JobWaiter } from "./blocked.js";
 import { deadLetterInfo } from "./deadletters.js";
@@ -128,6 +129,8 @@ export abstract class FailureCommands extends DialectEngine {
     if (policy.backoff !== undefined) kept.backoff = { ...policy.backoff };
     if (policy.runTimeoutMs !== undefined) kept.runTimeoutMs = policy.runTimeoutMs;
     if (policy.deadLetterCap !== undefined) kept.deadLetterCap = policy.deadLetterCap;
+    if (policy.rateLimit !== undefined) kept.rateLimit = { ...checkRateLimit(policy.rateLimit) };
+    if (policy.groupLimit !== undefined) kept.groupLimit = checkGroupLimit(policy.groupLimit);
     const empty = Object.keys(kept).length === 0;
     if (!empty && !this.policies.has(queue) && this.policies.size >= MAX_QUEUE_POLICIES) {
       throw new BrokerError("ERR", `too many queue policies (at most ${MAX_QUEUE_POLICIES})`);
@@ -137,6 +140,7 @@ export abstract class FailureCommands extends DialectEngine {
     else this.policies.set(queue, kept);
     // a lower cap applies at once
     if (kept.deadLetterCap !== undefined) this.enforceDeadLetterCap(queue);
+    this.policyChanged(queue);
     return { ...kept };
   }
 

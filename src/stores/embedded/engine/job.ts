@@ -5,6 +5,7 @@ import {
   type JobInfo,
   type JobOrigin,
 } from "../../../core/contract.js";
+import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 
 /** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
 const UNSET = -1073741824; // -(2 ** 30)
@@ -34,7 +35,11 @@ const RETRY_ONLY_BUDGET = 8;
 const ORIGIN_SHIFT = 4;
 const ORIGIN_MASK = 7 << ORIGIN_SHIFT;
 
-/** The extras of dialect and failing jobs (event id, retry budget, backoff, attempts): absent on plain Disque jobs. */
+/**
+ * The extras of dialect, failing and scheduled jobs (event id, retry
+ * budget, backoff, attempts, priority, group, idempotency key): absent on
+ * plain Disque jobs, which so pay nothing for them.
+ */
 interface DialectFields {
   eventId: string | undefined;
   retries: number;
@@ -42,6 +47,12 @@ interface DialectFields {
   backoff: BackoffPolicy | undefined;
   runTimeoutMs: number | undefined;
   attempts: Attempt[] | undefined;
+  priority: number;
+  round: number;
+  group: string | undefined;
+  key: string | undefined;
+  keyExpiresAt: number;
+  schedule: string | undefined;
 }
 
 /**
@@ -214,6 +225,54 @@ export class Job {
     if (value !== undefined || this.dialect) this.dialectFields().attempts = value;
   }
 
+  /** 0 is the most urgent (core/scheduling.ts); DEFAULT_PRIORITY unless set */
+  get priority(): number {
+    return this.dialect?.priority ?? DEFAULT_PRIORITY;
+  }
+  set priority(value: number) {
+    if (value !== DEFAULT_PRIORITY || this.dialect) this.dialectFields().priority = value;
+  }
+
+  /** its fair-sharing round (core/scheduling.ts): 0 without a group; fixed while it is queued */
+  get round(): number {
+    return this.dialect?.round ?? 0;
+  }
+  set round(value: number) {
+    if (value !== 0 || this.dialect) this.dialectFields().round = value;
+  }
+
+  /** its group (tenant), when it has one */
+  get group(): string | undefined {
+    return this.dialect?.group;
+  }
+  set group(value: string | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().group = value;
+  }
+
+  /** its idempotency key, when added with one */
+  get key(): string | undefined {
+    return this.dialect?.key;
+  }
+  set key(value: string | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().key = value;
+  }
+
+  /** when its key is forgotten (absolute ms; 0 without a key) */
+  get keyExpiresAt(): number {
+    return this.dialect?.keyExpiresAt ?? 0;
+  }
+  set keyExpiresAt(value: number) {
+    if (value !== 0 || this.dialect) this.dialectFields().keyExpiresAt = value;
+  }
+
+  /** the schedule that added it */
+  get schedule(): string | undefined {
+    return this.dialect?.schedule;
+  }
+  set schedule(value: string | undefined) {
+    if (value !== undefined || this.dialect) this.dialectFields().schedule = value;
+  }
+
   private dialectFields(): DialectFields {
     return (this.dialect ??= {
       eventId: undefined,
@@ -222,6 +281,12 @@ export class Job {
       backoff: undefined,
       runTimeoutMs: undefined,
       attempts: undefined,
+      priority: DEFAULT_PRIORITY,
+      round: 0,
+      group: undefined,
+      key: undefined,
+      keyExpiresAt: 0,
+      schedule: undefined,
     });
   }
 
@@ -248,13 +313,18 @@ export class Job {
     return this.requeueAt + Math.ceil((now - this.requeueAt + 1) / period) * period;
   }
 
+  /** its SHOW state */
+  get state(): "queued" | "backoff" | "active" {
+    return this.queued ? "queued" : this.backingOff ? "backoff" : "active";
+  }
+
   info(now: number): JobInfo {
     const wake = this.wakeAt();
     const info: JobInfo = {
       id: this.id,
       seq: this.seq,
       queue: this.queue,
-      state: this.queued ? "queued" : this.backingOff ? "backoff" : "active",
+      state: this.state,
       repl: this.repl,
       ttl: this.ttl,
       createdAt: this.createdAt,
@@ -280,7 +350,29 @@ export class Job {
       if (side.backoff !== undefined) info.backoff = side.backoff;
       if (side.runTimeoutMs !== undefined) info.runTimeoutMs = side.runTimeoutMs;
       if (side.attempts !== undefined) info.attempts = side.attempts.slice();
+      if (side.priority !== DEFAULT_PRIORITY) info.priority = side.priority;
+      if (side.group !== undefined) info.group = side.group;
+      if (side.key !== undefined) {
+        info.key = side.key;
+        info.keyExpiresAt = side.keyExpiresAt;
+      }
+      if (side.schedule !== undefined) info.schedule = side.schedule;
     }
     return info;
   }
+}
+
+/**
+ * Delivery order inside a queue (core/scheduling.ts): priority, then round,
+ * then rank. Ranks are unique in a queue, so two jobs compare equal only
+ * when they are the same job.
+ */
+export function compareJobs(a: Job, b: Job): number {
+  const pa = a.priority;
+  const pb = b.priority;
+  if (pa !== pb) return pa - pb;
+  const ra = a.round;
+  const rb = b.round;
+  if (ra !== rb) return ra - rb;
+  return a.rank - b.rank;
 }

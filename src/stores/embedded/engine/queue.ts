@@ -1,13 +1,19 @@
 import type { PauseState } from "../../../core/contract.js";
-import type { Job } from "./job.js";
-import { SortedList } from "./sorted-list.js";
+import type { RateLimit } from "../../../core/scheduling.js";
+import { ReadyJobs } from "./ready-jobs.js";
 import type { FetchWaiter } from "./blocked.js";
 import type { Consumer } from "../../../core/explain.js";
 import type { FetchLog } from "./explain-state.js";
 
 /** A named queue: its ready jobs in order, its blocked fetchers, its counters. */
 export class Queue {
-  readonly ready = new SortedList<Job>((job) => job.rank);
+  readonly ready = new ReadyJobs();
+  /** QPOLICY … RATE, copied from the queue's policy */
+  rateLimit: RateLimit | undefined = undefined;
+  /** the rate limit's GCRA state (core/scheduling.ts); not journaled: a restart gives a fresh burst */
+  tat = 0;
+  /** when the timer heap wakes this queue's blocked fetchers for their next rate slot (0: not armed) */
+  rateWakeAt = 0;
   /** blocked fetchers, in the order they blocked */
   readonly waiters = new Set<FetchWaiter>();
   pause: PauseState = "none";

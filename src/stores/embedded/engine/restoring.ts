@@ -4,6 +4,7 @@ import { Job } from "./job.js";
 import type { Change, StoredJob } from "../../../core/changes.js";
 import { type DeadLetter } from "./deadletters.js";
 import { FailingState } from "./failing.js";
+import type { IdempotencyKey } from "./idempotency-keys.js";
 
 /** Recovery and snapshots: what the journal calls to rebuild and to read the state. */
 export abstract class RestoringEngine extends FailingState {
@@ -23,6 +24,7 @@ export abstract class RestoringEngine extends FailingState {
   finishRestore(): void {
     this.expiredInReplay.clear();
     for (const queue of this.queues.values()) {
+      queue.ready.resumeRounds();
       if (
         queue.ready.size === 0 &&
         queue.waiters.size === 0 &&
@@ -83,6 +85,11 @@ export abstract class RestoringEngine extends FailingState {
       case "flushqueue":
         this.flushQueue(change.queue);
         break;
+      case "idemkey": {
+        const { queue, key, id, seq, expiresAt } = change;
+        this.keys.set({ queue, key, id, seq, expiresAt }, this.clock.now());
+        break;
+      }
     }
     return true;
   }
@@ -96,6 +103,11 @@ export abstract class RestoringEngine extends FailingState {
     const now = this.clock.now();
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.clientKey);
+    // the key outlives its job: it is kept even when the job has expired
+    if (stored.key !== undefined && stored.keyExpiresAt !== undefined) {
+      const { queue, key, id, seq, keyExpiresAt: expiresAt } = stored;
+      this.keys.set({ queue: this.queues.get(queue)?.name ?? queue, key, id, seq, expiresAt }, now);
+    }
     if (stored.createdAt + stored.ttl * 1000 <= now) {
       // A later record may dead-letter it (a dead letter outlives its TTL, as it does live).
       // Any job can be (a budget from its queue, the server default or NACK … RETRIES), so
@@ -255,11 +267,19 @@ export abstract class RestoringEngine extends FailingState {
   restorePolicy(queue: string, policy: QueuePolicy): void {
     if (Object.keys(policy).length === 0) this.policies.delete(queue);
     else this.policies.set(queue, policy);
+    this.policyChanged(queue);
   }
 
   /** Every kept result, for snapshots. */
   resultEntries(): IterableIterator<JobResult> {
     return this.results.values();
+  }
+
+  /** The idempotency keys whose job is gone (a live job's own record brings its key back): for snapshots. */
+  *orphanKeys(): IterableIterator<IdempotencyKey> {
+    for (const entry of this.keys.values()) {
+      if (this.jobs.get(entry.id)?.key !== entry.key) yield entry;
+    }
   }
 
   /** Every queue policy, for snapshots. */
@@ -318,8 +338,14 @@ export abstract class RestoringEngine extends FailingState {
   }
 }
 
-/** The failure settings and attempts a stored job carries (absent on plain Disque jobs). */
+/** The failure and scheduling settings and attempts a stored job carries (absent on plain Disque jobs). */
 function restoreFailureFields(job: Job, stored: StoredJob): void {
+  if (stored.priority !== undefined) job.priority = stored.priority;
+  if (stored.round !== undefined) job.round = stored.round;
+  if (stored.group !== undefined) job.group = stored.group;
+  if (stored.key !== undefined) job.key = stored.key;
+  if (stored.keyExpiresAt !== undefined) job.keyExpiresAt = stored.keyExpiresAt;
+  if (stored.schedule !== undefined) job.schedule = stored.schedule;
   if (stored.backoff !== undefined) job.backoff = stored.backoff;
   if (stored.runTimeoutMs !== undefined) job.runTimeoutMs = stored.runTimeoutMs;
   if (stored.retryOnlyBudget) job.retryOnlyBudget = true;

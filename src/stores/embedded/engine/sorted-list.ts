@@ -1,16 +1,30 @@
 /**
- * A list kept sorted by a unique numeric key, stored as a list of small
- * sorted chunks (as Python's sortedcontainers does). The common queue
- * pattern, append at the tail and pop at the head, is O(1) amortized; a
- * put-back into the middle costs a binary search plus a splice of one chunk.
+ * A list kept sorted by a unique key, stored as a list of small sorted
+ * chunks (as Python's sortedcontainers does). The common queue pattern,
+ * append at the tail and pop at the head, is O(1) amortized; a put-back
+ * into the middle costs a binary search plus a splice of one chunk.
+ *
+ * The key is a number by default; a queue's ready list orders its jobs by
+ * a composite key (priority, round, rank) with its own `compare`, the job
+ * itself standing for its key.
  */
 const CHUNK = 512;
 
-export class SortedList<T> {
+function numeric(a: number, b: number): number {
+  return a - b;
+}
+
+export class SortedList<T, K = number> {
   private chunks: T[][] = [];
   private count = 0;
+  private readonly compare: (a: K, b: K) => number;
 
-  constructor(private readonly keyOf: (item: T) => number) {}
+  constructor(
+    private readonly keyOf: (item: T) => K,
+    compare?: (a: K, b: K) => number,
+  ) {
+    this.compare = compare ?? (numeric as unknown as (a: K, b: K) => number);
+  }
 
   get size(): number {
     return this.count;
@@ -26,7 +40,7 @@ export class SortedList<T> {
     }
     // Fast path: a new maximum goes at the very end.
     const lastChunk = chunks[chunks.length - 1]!;
-    if (key > this.keyOf(lastChunk[lastChunk.length - 1]!)) {
+    if (this.compare(key, this.keyOf(lastChunk[lastChunk.length - 1]!)) > 0) {
       if (lastChunk.length < CHUNK) lastChunk.push(item);
       else chunks.push([item]);
       return;
@@ -38,34 +52,34 @@ export class SortedList<T> {
   }
 
   /** Removes the item with this key; returns it, or undefined. */
-  remove(key: number): T | undefined {
+  remove(key: K): T | undefined {
     if (this.count === 0) return undefined;
     const ci = this.chunkFor(key);
     const chunk = this.chunks[ci]!;
     const i = this.indexIn(chunk, key);
-    if (i >= chunk.length || this.keyOf(chunk[i]!) !== key) return undefined;
+    if (i >= chunk.length || this.compare(this.keyOf(chunk[i]!), key) !== 0) return undefined;
     const [item] = chunk.splice(i, 1);
     this.afterRemove(ci);
     return item;
   }
 
-  find(key: number): T | undefined {
+  find(key: K): T | undefined {
     if (this.count === 0) return undefined;
     const chunk = this.chunks[this.chunkFor(key)]!;
     const item = chunk[this.indexIn(chunk, key)];
-    return item !== undefined && this.keyOf(item) === key ? item : undefined;
+    return item !== undefined && this.compare(this.keyOf(item), key) === 0 ? item : undefined;
   }
 
   /**
    * 0-based place of the item with this key, or -1: a binary search plus a
    * sum over the chunks before it (size / 512 additions, no item is walked).
    */
-  indexOf(key: number): number {
+  indexOf(key: K): number {
     if (this.count === 0) return -1;
     const ci = this.chunkFor(key);
     const chunk = this.chunks[ci]!;
     const i = this.indexIn(chunk, key);
-    if (i >= chunk.length || this.keyOf(chunk[i]!) !== key) return -1;
+    if (i >= chunk.length || this.compare(this.keyOf(chunk[i]!), key) !== 0) return -1;
     let before = 0;
     for (let c = 0; c < ci; c++) before += this.chunks[c]!.length;
     return before + i;
@@ -94,7 +108,7 @@ export class SortedList<T> {
   }
 
   /** Items in key order, starting at the first key >= fromKey. */
-  *from(fromKey: number): IterableIterator<T> {
+  *from(fromKey: K): IterableIterator<T> {
     if (this.count === 0) return;
     let ci = this.chunkFor(fromKey);
     let i = this.indexIn(this.chunks[ci]!, fromKey);
@@ -121,26 +135,26 @@ export class SortedList<T> {
   }
 
   /** Index of the chunk whose range should hold `key`. */
-  private chunkFor(key: number): number {
+  private chunkFor(key: K): number {
     const chunks = this.chunks;
     let lo = 0;
     let hi = chunks.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       const chunk = chunks[mid]!;
-      if (this.keyOf(chunk[chunk.length - 1]!) < key) lo = mid + 1;
+      if (this.compare(this.keyOf(chunk[chunk.length - 1]!), key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
   /** First index in `chunk` whose key is >= `key`. */
-  private indexIn(chunk: T[], key: number): number {
+  private indexIn(chunk: T[], key: K): number {
     let lo = 0;
     let hi = chunk.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.keyOf(chunk[mid]!) < key) lo = mid + 1;
+      if (this.compare(this.keyOf(chunk[mid]!), key) < 0) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -1,4 +1,4 @@
-import { type Delivery } from "../../../core/contract.js";
+import { type Delivery, type QueuePolicy } from "../../../core/contract.js";
 import type { EngineChange } from "./changes.js";
 import type { Clock } from "../../../core/clock.js";
 import { IdGenerator, newNodeId, type RandomSource } from "../../../core/ids.js";
@@ -14,6 +14,8 @@ import { jobBytes } from "./memory.js";
 import { Results } from "./results.js";
 import { Leases } from "./explain-state.js";
 import type { Consumer } from "../../../core/explain.js";
+import { DEFAULT_PRIORITY, rateSlotAt, rateTatAfter } from "../../../core/scheduling.js";
+import { IdempotencyKeys } from "./idempotency-keys.js";
 
 /** A queue unused this long, empty, unpaused and with nobody waiting is dropped. */
 export const QUEUE_IDLE_GC_MS = 300_000;
@@ -56,7 +58,8 @@ export abstract class EngineState {
   protected readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
   protected readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
-  protected readonly timers = new TimerHeap<Job | Blocked>();
+  /** jobs' times, blocked clients' deadlines, and rate-limited queues' next slot for their blocked fetchers */
+  protected readonly timers = new TimerHeap<Job | Blocked | Queue>();
   protected readonly onChange: ((change: EngineChange) => void) | undefined;
   protected readonly onWake: ((at: number) => void) | undefined;
   /** settable after construction, so a front door can attach its metrics */
@@ -106,6 +109,8 @@ export abstract class EngineState {
   protected readonly deadLetterLists = new DeadLetters();
   /** what the live jobs are counted for against --maxmemory: a running total (see memory.ts) */
   protected liveJobBytes = 0;
+  /** idempotency keys, per queue, until they expire */
+  protected readonly keys = new IdempotencyKeys();
   /** okq QREGISTER: consumer → the queues it waits on with QNOTIFY */
   protected readonly registrations = new ConsumerRegistrations();
 
@@ -145,9 +150,15 @@ export abstract class EngineState {
   runDue(): void {
     const now = this.clock.now();
     this.results.expire(now);
-    let entry: Job | Blocked | undefined;
+    this.keys.expire(now);
+    let entry: Job | Blocked | Queue | undefined;
     while ((entry = this.timers.popDue(now)) !== undefined) {
-      if (!(entry instanceof Job)) {
+      if (entry instanceof Queue) {
+        if (entry.rateWakeAt !== 0 && entry.rateWakeAt <= now) {
+          entry.rateWakeAt = 0;
+          if (this.queues.get(entry.name) === entry) this.serveWaiters(entry, now);
+        }
+      } else if (!(entry instanceof Job)) {
         if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
       } else if (this.jobs.get(entry.id) === entry) {
         entry.scheduledAt = Infinity;
@@ -189,10 +200,10 @@ export abstract class EngineState {
   protected setBackingOff(job: Job, on: boolean): void {
     if (job.backingOff === on) return;
     job.backingOff = on;
-    if (on) this.leases.end(job);
     const count = (this.backingOffByQueue.get(job.queue) ?? 0) + (on ? 1 : -1);
     if (count > 0) this.backingOffByQueue.set(job.queue, count);
     else this.backingOffByQueue.delete(job.queue);
+    if (on) this.endLease(job, true);
   }
 
   protected schedule(job: Job): void {
@@ -203,7 +214,7 @@ export abstract class EngineState {
     }
   }
 
-  protected pushTimer(at: number, entry: Job | Blocked): void {
+  protected pushTimer(at: number, entry: Job | Blocked | Queue): void {
     const before = this.timers.peekTime();
     if (this.timers.size >= 2 * (this.jobs.size + this.blocked.size) + this.timerSlack) this.compactTimers();
     this.timers.push(at, entry);
@@ -216,11 +227,15 @@ export abstract class EngineState {
    * acked jobs and their bodies alive until their TTL. Amortized O(1) per push.
    */
   protected compactTimers(): void {
-    const kept = new Set<Job | Blocked>();
+    const kept = new Set<Job | Blocked | Queue>();
     this.timers.retain((entry, at) => {
       if (kept.has(entry)) return false;
       const live =
-        entry instanceof Job ? this.jobs.get(entry.id) === entry && at === entry.scheduledAt : !entry.done;
+        entry instanceof Job
+          ? this.jobs.get(entry.id) === entry && at === entry.scheduledAt
+          : entry instanceof Queue
+            ? this.queues.get(entry.name) === entry && at === entry.rateWakeAt
+            : !entry.done;
       if (live) kept.add(entry);
       return live;
     });
@@ -238,6 +253,8 @@ export abstract class EngineState {
         queue.waiters.size === 0 &&
         queue.pause === "none" &&
         !this.backingOffByQueue.has(queue.name) &&
+        // its rate state would go with it (a fresh burst too early)
+        queue.tat <= now &&
         now - queue.touchedAt >= QUEUE_IDLE_GC_MS
       ) {
         this.forgetQueue(queue);
@@ -251,6 +268,7 @@ export abstract class EngineState {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, this.nextQueueSerial++, now, now);
+      this.applyPolicy(queue);
       this.queues.set(name, queue);
       this.queuesBySerial.insert(queue);
       if (this.queues.size === 1) this.nextGcAt = now + GC_INTERVAL_MS;
@@ -262,7 +280,8 @@ export abstract class EngineState {
   protected enqueueJob(job: Job, now: number): void {
     const queue = this.queueFor(job.queue, now);
     if (job.backingOff) this.setBackingOff(job, false);
-    this.leases.end(job);
+    // its own return is served below, ahead of any job its group's freed slot lets go
+    this.endLease(job, false);
     job.queued = true;
     job.everQueued = true;
     job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
@@ -275,8 +294,11 @@ export abstract class EngineState {
 
   /** Takes the next ready job off a queue and marks it delivered. */
   protected takeJob(queue: Queue, now: number): Job | undefined {
-    const job = queue.ready.shift();
+    const limit = queue.rateLimit;
+    if (limit !== undefined && rateSlotAt(queue.tat, now, limit) > now) return undefined;
+    const job = queue.ready.take();
     if (!job) return undefined;
+    if (limit !== undefined) queue.tat = rateTatAfter(queue.tat, now, limit);
     job.queued = false;
     // The lease runs from delivery, so a job that waited long in the queue is not re-sent at once.
     job.requeueAt = job.retry > 0 ? now + job.retry * 1000 : 0;
@@ -290,7 +312,7 @@ export abstract class EngineState {
 
   protected unqueueJob(job: Job): void {
     if (!job.queued) return;
-    this.queues.get(job.queue)?.ready.remove(job.rank);
+    this.queues.get(job.queue)?.ready.remove(job);
     job.queued = false;
   }
 
@@ -315,10 +337,65 @@ export abstract class EngineState {
     if (queue.pausedOut) return;
     for (const waiter of queue.waiters) {
       const job = this.takeJob(queue, now);
-      if (!job) return;
+      if (!job) {
+        this.armRateWake(queue, now);
+        return;
+      }
       const taken = delivery(job);
       this.afterTake(job, waiter.leaseSeconds, waiter.consume, now, waiter.consumer);
       this.blocked.serve(waiter, [taken]);
+    }
+  }
+
+  /**
+   * A rate-limited queue with ready jobs and blocked fetchers: the timer
+   * heap serves them at the next slot (no polling).
+   */
+  protected armRateWake(queue: Queue, now: number): void {
+    const limit = queue.rateLimit;
+    if (limit === undefined || queue.waiters.size === 0 || queue.ready.size === 0) return;
+    const at = rateSlotAt(queue.tat, now, limit);
+    if (at <= now || (queue.rateWakeAt !== 0 && queue.rateWakeAt <= at)) return;
+    queue.rateWakeAt = at;
+    this.pushTimer(at, queue);
+  }
+
+  /** A queue takes its policy's rate limit and GROUPLIMIT (a new queue, or QPOLICY). */
+  protected applyPolicy(queue: Queue): void {
+    const policy = this.policyOf(queue.name);
+    queue.rateLimit = policy?.rateLimit;
+    if (queue.rateLimit === undefined) {
+      queue.tat = 0;
+      queue.rateWakeAt = 0;
+    }
+    queue.ready.setGroupLimit(policy?.groupLimit ?? 0, this.leases.ofQueue(queue.name));
+  }
+
+  /** QPOLICY (or its replay): the queue follows its new limits, and a looser one serves its blocked fetchers. */
+  protected policyChanged(name: string): void {
+    const queue = this.queues.get(name);
+    if (!queue) return;
+    this.applyPolicy(queue);
+    if (queue.waiters.size > 0) this.serveWaiters(queue, this.clock.now());
+  }
+
+  /** the queue's policy (failing.ts keeps them) */
+  protected abstract policyOf(queue: string): QueuePolicy | undefined;
+
+  /** A job was leased: its group has one more in flight. */
+  protected startLease(job: Job, consumer: Consumer | undefined, now: number): void {
+    if (this.leases.start(job, consumer, now)) this.queues.get(job.queue)?.ready.leased(job);
+  }
+
+  /**
+   * A lease ended (the job is back, done or backing off). With `serve`, a
+   * blocked fetcher gets the job of its group that the freed slot lets go.
+   */
+  protected endLease(job: Job, serve: boolean): void {
+    if (!this.leases.end(job)) return;
+    const queue = this.queues.get(job.queue);
+    if (queue && queue.ready.landed(job) && serve && queue.waiters.size > 0) {
+      this.serveWaiters(queue, this.clock.now());
     }
   }
 
@@ -337,8 +414,8 @@ export abstract class EngineState {
   protected forget(job: Job): void {
     this.unqueueJob(job);
     if (job.backingOff) this.setBackingOff(job, false);
-    this.leases.end(job);
-    if (this.jobs.delete(job.id)) this.liveJobBytes -= jobBytes(job);
+    const known = this.jobs.delete(job.id);
+    if (known) this.liveJobBytes -= jobBytes(job);
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
     const live = (this.liveByQueue.get(job.queue) ?? 1) - 1;
@@ -348,6 +425,8 @@ export abstract class EngineState {
       const key = eventKey(job.queue, job.clientKey);
       if (this.eventIds.get(key) === job) this.eventIds.delete(key);
     }
+    // last: a blocked fetcher may be served the job its group's freed slot lets go
+    this.endLease(job, known);
   }
 
   /** Per-fetch options: okq EX (lease override) and NOACK (fetch-and-delete). */
@@ -362,7 +441,7 @@ export abstract class EngineState {
       this.removeJob(job, "noack");
       return;
     }
-    this.leases.start(job, consumer, now);
+    this.startLease(job, consumer, now);
     if (leaseSeconds !== undefined && job.retry > 0) {
       job.requeueAt = now + leaseSeconds * 1000;
       this.schedule(job);
@@ -393,6 +472,9 @@ export function delivery(job: Job): Delivery {
   if (job.clientKey !== undefined) out.clientKey = job.clientKey;
   if (job.retryBudgetLeft >= 0) out.retryBudgetLeft = job.retryBudgetLeft;
   if (job.runTimeoutMs !== undefined) out.runTimeoutMs = job.runTimeoutMs;
+  if (job.priority !== DEFAULT_PRIORITY) out.priority = job.priority;
+  const group = job.group;
+  if (group !== undefined) out.group = group;
   return out;
 }
 

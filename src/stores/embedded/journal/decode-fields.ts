@@ -27,6 +27,9 @@ import {
   F_IDS,
   F_POLICY,
   F_RESULT,
+  F_KEY,
+  F_KEY_EXPIRES,
+  F_SEQ,
   RecordFormatError,
 } from "./format.js";
 
@@ -59,6 +62,9 @@ export class Fields {
   ids = "";
   policy = "";
   result: Buffer = EMPTY;
+  key = "";
+  keyExpires = 0;
+  seq = 0;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -156,6 +162,17 @@ export function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_POLICY:
         f.policy = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_KEY:
+        f.key = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_KEY_EXPIRES:
+        f.keyExpires = f64(buf, p, end);
+        p += 8;
+        break;
+      case F_SEQ:
+        f.seq = f64(buf, p, end);
+        p += 8;
         break;
       case F_RESULT: {
         const from = p + 4;

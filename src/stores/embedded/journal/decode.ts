@@ -20,6 +20,7 @@ import {
   T_FLUSHQUEUE,
   T_DEAD_JOB,
   T_TASK_NUMBER,
+  T_IDEMKEY,
   T_FAILED,
   T_DEADPURGE,
   T_RESULT,
@@ -146,6 +147,10 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
     case T_TASK_NUMBER: {
       const f = decodeFields(buf, p, end);
       return { type, queue: f.queue, last: f.count };
+    }
+    case T_IDEMKEY: {
+      const f = decodeFields(buf, p, end);
+      return { type, queue: f.queue, key: f.key, id: f.id, seq: f.seq, expiresAt: f.keyExpires };
     }
     default:
       throw new RecordFormatError(`unknown record type ${type}`);

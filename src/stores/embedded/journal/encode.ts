@@ -32,6 +32,10 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_IDEMKEY,
+  F_KEY,
+  F_KEY_EXPIRES,
+  F_SEQ,
   F_AWAKE,
   F_RETRIES,
   F_EXPIRES,
@@ -206,6 +210,21 @@ export function writePolicy(enc: RecordEncoder, offset: number, queue: string, p
   });
 }
 
+/** An idempotency key that outlives its job: a change, and each such key in a snapshot. */
+export function writeIdempotencyKey(
+  enc: RecordEncoder,
+  offset: number,
+  entry: { queue: string; key: string; id: string; seq: number; expiresAt: number },
+): number {
+  return enc.record(T_IDEMKEY, offset, () => {
+    enc.string(F_QUEUE, entry.queue, "utf8");
+    enc.string(F_KEY, entry.key, "utf8");
+    enc.string(F_ID, entry.id, "latin1");
+    enc.f64(F_SEQ, entry.seq);
+    enc.f64(F_KEY_EXPIRES, entry.expiresAt);
+  });
+}
+
 /** One engine change as one record. */
 export function writeChange(enc: RecordEncoder, offset: number, change: EngineChange): number {
   switch (change.type) {
@@ -269,6 +288,8 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
       });
     case "flushqueue":
       return enc.record(T_FLUSHQUEUE, offset, () => enc.string(F_QUEUE, change.queue, "utf8"));
+    case "idemkey":
+      return writeIdempotencyKey(enc, offset, change);
     default:
       change satisfies never;
       throw new Error(`no journal record for change ${JSON.stringify(change)}`);

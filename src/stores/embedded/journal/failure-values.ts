@@ -1,4 +1,5 @@
-import type { Attempt, FailureCause, QueuePolicy } from "../../../core/contract.js";
+import type { Attempt, FailureCause, QueuePolicy, RateLimit } from "../../../core/contract.js";
+import { formatRateLimit, parseRateLimit } from "../../../core/scheduling.js";
 import { formatBackoff, parseBackoff } from "../../../core/failures.js";
 import { RecordFormatError } from "./format.js";
 
@@ -52,8 +53,12 @@ export function decodeAttempt(text: string): Attempt {
 }
 
 export function encodePolicy(policy: QueuePolicy): string {
-  const { backoff, ...rest } = policy;
-  return JSON.stringify(backoff ? { ...rest, backoff: formatBackoff(backoff) } : rest);
+  const { backoff, rateLimit, ...rest } = policy;
+  const out: Record<string, unknown> = { ...rest };
+  if (backoff) out.backoff = formatBackoff(backoff);
+  // as its text form, as the backoff (core/scheduling.ts reads it back)
+  if (rateLimit) out.rateLimit = formatRateLimit(rateLimit);
+  return JSON.stringify(out);
 }
 
 export function decodePolicy(text: string): QueuePolicy {
@@ -63,14 +68,24 @@ export function decodePolicy(text: string): QueuePolicy {
   }
   const raw = value as Record<string, unknown>;
   const policy: QueuePolicy = {};
-  for (const key of ["retryBudget", "runTimeoutMs", "deadLetterCap"] as const) {
+  for (const key of ["retryBudget", "runTimeoutMs", "deadLetterCap", "groupLimit"] as const) {
     const n = raw[key];
     if (n === undefined) continue;
     if (typeof n !== "number") throw new RecordFormatError(`bad queue policy ${key}`);
     policy[key] = n;
   }
   if (raw.backoff !== undefined) policy.backoff = decodeBackoff(raw.backoff);
+  if (raw.rateLimit !== undefined) policy.rateLimit = decodeRateLimit(raw.rateLimit);
   return policy;
+}
+
+function decodeRateLimit(text: unknown): RateLimit {
+  if (typeof text !== "string") throw new RecordFormatError("bad rate limit");
+  try {
+    return parseRateLimit(text);
+  } catch {
+    throw new RecordFormatError(`bad rate limit ${JSON.stringify(text)}`);
+  }
 }
 
 export function decodeBackoff(text: unknown): QueuePolicy["backoff"] & object {

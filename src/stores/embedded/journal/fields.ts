@@ -22,7 +22,14 @@ import {
   F_BACKING_OFF,
   F_RETRY_ONLY_BUDGET,
   F_ORIGIN,
+  F_PRIORITY,
+  F_ROUND,
+  F_GROUP,
+  F_KEY,
+  F_KEY_EXPIRES,
+  F_SCHEDULE,
 } from "./format.js";
+import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 
 /**
  * The job's fields, one row each: the table writeJobFields (encode.ts)
@@ -57,7 +64,7 @@ export type Rule =
   | "unless-default"
   /** left out when it equals the field `sameAs` (rank: the seq), which it then reads back as */
   | "unless-same"
-  /** left out when undefined; absent from the job read back */
+  /** left out when undefined (or equal to `omit`); absent from the job read back */
   | "optional"
   /** a count where undefined or a negative (-1) means none: left out then; absent from the job read back */
   | "optional-count"
@@ -72,6 +79,8 @@ export interface JobField {
   /** what an absent field reads back as (always, unless-default; NaN for unless-same) */
   fallback?: number | string | Buffer;
   sameAs?: keyof StoredJob;
+  /** optional: the value a job has when it was never set (a plain job's priority), also left out */
+  omit?: number;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -98,6 +107,12 @@ export const JOB_FIELDS: readonly JobField[] = [
   { tag: F_BACKING_OFF, wire: "flag", key: "backingOff", rule: "optional-set" },
   { tag: F_RETRY_ONLY_BUDGET, wire: "flag", key: "retryOnlyBudget", rule: "optional-set" },
   { tag: F_ORIGIN, wire: "origin", key: "origin", rule: "optional" },
+  { tag: F_PRIORITY, wire: "u32", key: "priority", rule: "optional", omit: DEFAULT_PRIORITY },
+  { tag: F_ROUND, wire: "u32", key: "round", rule: "optional", omit: 0 },
+  { tag: F_GROUP, wire: "utf8", key: "group", rule: "optional" },
+  { tag: F_KEY, wire: "utf8", key: "key", rule: "optional" },
+  { tag: F_KEY_EXPIRES, wire: "f64", key: "keyExpiresAt", rule: "optional", omit: 0 },
+  { tag: F_SCHEDULE, wire: "utf8", key: "schedule", rule: "optional" },
   { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY },
 ];
 
@@ -134,7 +149,7 @@ export function leftOut(row: JobField, job: StoredJob): boolean {
     case "unless-same":
       return value === job[row.sameAs!];
     case "optional":
-      return value === undefined;
+      return value === undefined || value === row.omit;
     case "optional-count":
       // only counts >= 0 are written: -1 and NaN are left out
       return value === undefined || !((value as number) >= 0);

@@ -53,7 +53,9 @@ export const T_DEADPURGE = 15;
 export const T_RESULT = 16;
 /** QPOLICY: a queue's failure policy (also a snapshot's policies) */
 export const T_POLICY = 17;
-export const MAX_TYPE = 17;
+/** an idempotency key that outlives its job (a live job's own record carries its key) */
+export const T_IDEMKEY = 18;
+export const MAX_TYPE = 18;
 
 // wire kinds, in a tag's top three bits
 export const KIND_F64 = 1;
@@ -72,6 +74,8 @@ export const F_COUNT = 0x28;
 export const F_AT = 0x29;
 export const F_EXPIRES = 0x2a;
 export const F_RUN_TIMEOUT = 0x2b;
+/** when a job's (or a T_IDEMKEY's) idempotency key is forgotten, absolute ms */
+export const F_KEY_EXPIRES = 0x2c;
 // u32 fields
 export const F_TTL = 0x41;
 export const F_RETRY = 0x42;
@@ -93,6 +97,10 @@ export const F_BACKING_OFF = 0x4e;
 export const F_RETRY_ONLY_BUDGET = 0x4f;
 /** the door that added the job: JOB_ORIGINS' index + 1 (absent: unknown; an unknown code reads as absent) */
 export const F_ORIGIN = 0x50;
+/** a job's priority (core/scheduling.ts; absent: DEFAULT_PRIORITY) */
+export const F_PRIORITY = 0x51;
+/** a job's fair-sharing round (absent: 0) */
+export const F_ROUND = 0x52;
 // byte fields
 export const F_ID = 0x61;
 export const F_QUEUE = 0x62;
@@ -112,6 +120,13 @@ export const F_IDS = 0x6a;
 export const F_POLICY = 0x6b;
 /** a result's bytes */
 export const F_RESULT = 0x6c;
+/** a job's group (tenant) */
+export const F_GROUP = 0x6d;
+/** the name of the schedule that added the job */
+export const F_SCHEDULE = 0x6e;
+// 0x6f: the schedules' records
+/** an idempotency key (0x6c, first planned for it, is F_RESULT's) */
+export const F_KEY = 0x70;
 
 /** u32 fields by name, for the error when a value does not fit */
 export const U32_NAMES: Record<number, string> = {
@@ -131,6 +146,8 @@ export const U32_NAMES: Record<number, string> = {
   [F_BACKING_OFF]: "backing off",
   [F_RETRY_ONLY_BUDGET]: "retry-only budget",
   [F_ORIGIN]: "origin",
+  [F_PRIORITY]: "priority",
+  [F_ROUND]: "round",
 };
 
 export function fieldName(tag: number): string {
@@ -188,6 +205,7 @@ export type JournalRecord =
   | { type: typeof T_REDRIVE; job: StoredJob; deadId: string }
   | { type: typeof T_FLUSHQUEUE; queue: string }
   | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number }
-  | { type: typeof T_TASK_NUMBER; queue: string; last: number };
+  | { type: typeof T_TASK_NUMBER; queue: string; last: number }
+  | { type: typeof T_IDEMKEY; queue: string; key: string; id: string; seq: number; expiresAt: number };
 
 export class RecordFormatError extends Error {}

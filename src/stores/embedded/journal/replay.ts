@@ -17,6 +17,7 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_IDEMKEY,
   type JournalRecord,
 } from "./record.js";
 
@@ -139,6 +140,11 @@ export class Replay {
       case T_TASK_NUMBER:
         this.target.restoreTaskNumber(record.queue, record.last);
         break;
+      case T_IDEMKEY: {
+        const { type: _type, ...key } = record;
+        this.target.apply({ type: "idemkey", ...key });
+        break;
+      }
       case T_SNAPSHOT_END:
         if (record.nextSeq > this.nextSeq) this.nextSeq = record.nextSeq;
         break;

@@ -11,6 +11,7 @@ import {
   writeJob,
   writePause,
   writePolicy,
+  writeIdempotencyKey,
   writeResult,
   writeTaskNumber,
   writeSnapshotEnd,
@@ -43,6 +44,8 @@ export interface SnapshotSource {
   /** kept results (ACKJOB … RESULT) not expired yet */
   resultEntries(): Iterable<JobResult>;
   policyEntries(): Iterable<[string, QueuePolicy]>;
+  /** idempotency keys whose job is gone (a live job's record carries its own) */
+  orphanKeys(): Iterable<{ queue: string; key: string; id: string; seq: number; expiresAt: number }>;
   peekNextSeq(): number;
 }
 
@@ -122,6 +125,7 @@ export async function writeSnapshot(
         }
         for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
         for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
+        for (const entry of source.orphanKeys()) pos += writeIdempotencyKey(enc, pos, entry);
         pos += writeSnapshotEnd(enc, pos, jobs, source.peekNextSeq());
       }
       slices++;
