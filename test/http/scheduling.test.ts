@@ -107,6 +107,7 @@ for (const store of stores) {
     });
 
     it("an add's priority, group and key: in the job, in its delivery; a duplicate is 200 and counted", async () => {
+      const duplicatesBefore = (await metrics()).get("docket_idempotent_duplicates_total")!;
       const id = await add("q", { priority: 5, group: "tenant-a", key: "order-1", keyTtl: 60 });
       const job = (await call("GET", jobPath(id))).json;
       assert.deepEqual(
@@ -119,7 +120,22 @@ for (const store of stores) {
       const fetched = await call("POST", "/v1/fetch", { json: { queues: ["q"] } });
       assert.deepEqual([fetched.json.jobs[0].priority, fetched.json.jobs[0].group], [5, "tenant-a"]);
       assert.equal((await post("q", { key: "order-1" })).json.state, "active");
-      assert.equal((await metrics()).get("docket_idempotent_duplicates_total"), 2);
+      assert.equal((await metrics()).get("docket_idempotent_duplicates_total"), duplicatesBefore + 2);
+    });
+
+    it("the OpenAPI document describes the add's scheduling fields, the header and both replies", async () => {
+      const doc = (await call("GET", "/v1/openapi.json")).json;
+      const add = doc.paths["/v1/queues/{queue}/jobs"].post;
+      const envelope = add.requestBody.content["application/json"].schema.properties;
+      for (const field of ["priority", "key", "keyTtl", "group"]) assert.ok(envelope[field], field);
+      assert.equal(envelope.priority.maximum, 4294967295);
+      const parameters = add.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`);
+      assert.ok(parameters.includes("header:idempotency-key"), parameters.join());
+      assert.ok(parameters.includes("query:priority"), parameters.join());
+      assert.ok(add.responses["200"] && add.responses["201"], Object.keys(add.responses).join());
+      const policy =
+        doc.paths["/v1/queues/{queue}/policy"].put.requestBody.content["application/json"].schema;
+      assert.ok(policy.properties.rateLimit && policy.properties.groupLimit);
     });
 
     it("a lower priority is fetched first", async () => {

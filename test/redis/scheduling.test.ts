@@ -87,7 +87,8 @@ describe("Redis store: scheduling", () => {
     const broker = await open(clock, prefix);
     const keys = broker.keys.queue("q");
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await broker.addJob({ queue: "q", body: Buffer.from(`p${i}`) })).id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await broker.addJob({ queue: "q", body: Buffer.from(`p${i}`) })).id);
     assert.deepEqual(await recordFields(keys[4]!, ids[0]!), [
       "ad",
       "aw",
@@ -105,7 +106,14 @@ describe("Redis store: scheduling", () => {
       "st",
       "ttl",
     ]);
-    assert.deepEqual(await admin.zrange(keys[1]!, 0, -1, "WITHSCORES"), [ids[0], "1", ids[1], "2", ids[2], "3"]);
+    assert.deepEqual(await admin.zrange(keys[1]!, "0", "-1", "WITHSCORES"), [
+      ids[0],
+      "1",
+      ids[1],
+      "2",
+      ids[2],
+      "3",
+    ]);
     const got = await broker.getJobs({ queues: ["q"], count: 1, nohang: true, timeoutMs: 0 });
     await broker.nack([got![0]!.id]);
     await broker.ackJobs([ids[1]!]);
@@ -120,7 +128,13 @@ describe("Redis store: scheduling", () => {
     const prefix = uniquePrefix("options");
     const broker = await open(clock, prefix);
     const keys = broker.keys.queue("q");
-    const { id } = await broker.addJob({ queue: "q", body: Buffer.from("x"), priority: 3, group: "g", key: "k" });
+    const { id } = await broker.addJob({
+      queue: "q",
+      body: Buffer.from("x"),
+      priority: 3,
+      group: "g",
+      key: "k",
+    });
     const fields = await recordFields(keys[4]!, id);
     for (const field of ["p", "g", "rd", "ik", "ke"]) assert.ok(fields.includes(field), field);
     assert.equal(await admin.exists(keys[12]!, keys[13]!, keys[14]!), 3);

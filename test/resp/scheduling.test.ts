@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
+import { setImmediate } from "node:timers/promises";
 import { RawClient, array, bulk, error, int } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
 import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
@@ -141,6 +142,11 @@ for (const store of stores) {
     });
 
     it("a KEY taken: the first job's id, nothing added; WITHDETAILS says added or duplicate and the state", async () => {
+      const duplicates = async () =>
+        parseMetrics(await (await fetch(`${t.url}/metrics`)).text()).get(
+          "docket_idempotent_duplicates_total",
+        )!;
+      const duplicatesBefore = await duplicates();
       const first = await c.call("ADDJOB", "q", "a", 0, "KEY", "k", "WITHDETAILS");
       const [id, how, state] = value(first) as string[];
       assert.equal(first, array(bulk(id!), bulk("added"), bulk("queued")));
@@ -166,8 +172,7 @@ for (const store of stores) {
       // a delayed job is added active
       const delayed = value(await c.call("ADDJOB", "q", "d", 0, "DELAY", 5, "KEY", "d", "WITHDETAILS"));
       assert.deepEqual((delayed as string[]).slice(1), ["added", "active"]);
-      const scrape = await (await fetch(`${t.url}/metrics`)).text();
-      assert.equal(parseMetrics(scrape).get("docket_idempotent_duplicates_total"), 4);
+      assert.equal(await duplicates(), duplicatesBefore + 4);
     });
 
     it("QPOLICY RATE and GROUPLIMIT round-trip, DEFAULT drops them; QSTAT shows the limit", async () => {
@@ -206,9 +211,21 @@ for (const store of stores) {
       assert.equal(stats.get("rate-limited-until"), now + 500);
       const scrape = parseMetrics(await (await fetch(`${t.url}/metrics`)).text());
       assert.equal(scrape.get('docket_queue_rate_limited{queue="q"}'), 1);
+      // a fetch from several queues takes from the others meanwhile
+      const other = await add("other");
+      const taken = value(await c.call("GETJOB", "NOHANG", "COUNT", 2, "FROM", "q", "other")) as unknown[][];
+      assert.deepEqual(
+        taken.map((job) => job[1]),
+        [other],
+      );
+      // a blocked GETJOB is woken at the slot, by the store's timer
+      const waiter = await RawClient.connect(t.port);
+      const blocked = waiter.call("GETJOB", "TIMEOUT", 0, "FROM", "q");
+      while (pairs(await c.call("QSTAT", "q")).get("blocked") !== 1) await setImmediate();
       t.clock!.advance(500);
       await (t.server.broker as unknown as { runDue(): unknown }).runDue();
-      const next = value(await c.call("GETJOB", "NOHANG", "FROM", "q")) as unknown[];
+      const next = value(await blocked) as unknown[];
+      waiter.close();
       assert.equal(next.length, 1);
     });
 

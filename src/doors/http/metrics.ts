@@ -55,7 +55,7 @@ interface QueueView {
   /** seconds since the head job of each labelled queue was created (0 when empty) */
   ages: Map<string, number>;
   /** each labelled queue's QSTAT numbers the per-queue gauges show */
-  failures: Map<string, QueueGaugeValues>;
+  gauges: Map<string, QueueGaugeValues>;
 }
 
 /**
@@ -174,9 +174,9 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        const { stats, failures } = await view();
+        const { stats, gauges } = await view();
         let rest = stats.jobsByState.backoff;
-        for (const [queue, counts] of failures) {
+        for (const [queue, counts] of gauges) {
           this.set({ queue }, counts.backingOff);
           rest -= counts.backingOff;
         }
@@ -190,7 +190,7 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const [queue, counts] of (await view()).failures) this.set({ queue }, counts.deadLetters);
+        for (const [queue, counts] of (await view()).gauges) this.set({ queue }, counts.deadLetters);
       },
     });
     // scheduling (docs/scheduling.md): per queue with a series, never per group (groups are unbounded)
@@ -211,7 +211,7 @@ export class Metrics {
         registers: [registry],
         async collect() {
           this.reset();
-          for (const [queue, values] of (await view()).failures) this.set({ queue }, values[key]);
+          for (const [queue, values] of (await view()).gauges) this.set({ queue }, values[key]);
         },
       });
     }
@@ -346,13 +346,13 @@ export class Metrics {
       rest.processing -= row.processing;
     }
     const ages = new Map<string, number>();
-    const failures = new Map<string, QueueGaugeValues>();
+    const gauges = new Map<string, QueueGaugeValues>();
     for (const { name } of labelled) {
       const [head] = await broker.qpeek(name, 1);
       ages.set(name, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
       const stat = await broker.qstat(name);
       if (stat) {
-        failures.set(name, {
+        gauges.set(name, {
           backingOff: stat.backingOff,
           deadLetters: stat.deadLetters,
           heldBack: stat.heldBack,
@@ -363,7 +363,7 @@ export class Metrics {
     }
     await yieldToLoop();
     const stats = await broker.stats();
-    return { stats, live, labelled, rest, ages, failures };
+    return { stats, live, labelled, rest, ages, gauges };
   }
 
   install(app: FastifyInstance): void {

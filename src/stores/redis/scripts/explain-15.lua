@@ -36,12 +36,13 @@ elseif job.st == 'q' then
   -- its place in the delivery order (includes/lanes.lua): R's and O's jobs ahead of it
   local id, ahead = ARGV[4], 0
   local orderedReady = tonumber(redis.call('HGET', M, 'ox') or '0')
+  local L = lanes()
   if not ordered(job) then
     ahead = redis.call('ZRANK', R, id) or 0
-    if orderedReady > 0 then ahead = ahead + redis.call('ZLEXCOUNT', O, '-', '(' .. plainMember(id, job.k)) end
+    if orderedReady > 0 then ahead = ahead + redis.call('ZLEXCOUNT', L.O, '-', '(' .. L.plainMember(id, job.k)) end
   else
-    ahead = redis.call('ZRANK', O, memberOf(id, job)) or 0
-    local p = priorityOf(job)
+    ahead = redis.call('ZRANK', L.O, L.memberOf(id, job)) or 0
+    local p = L.priorityOf(job)
     if p > DEFAULT_PRIORITY or (p == DEFAULT_PRIORITY and (job.rd or 0) > 0) then
       ahead = ahead + redis.call('ZCARD', R)
     elseif p == DEFAULT_PRIORITY then

@@ -20,14 +20,15 @@ local ids
 if tonumber(redis.call('HGET', M, 'ox') or '0') <= 0 then
   ids = range(R, false)
 else
-  local plain, ordered = range(R, true), range(O, false)
+  local L = lanes()
+  local plain, ordered = range(R, true), range(L.O, false)
   ids = {}
   local i, j = 1, 1
   while #ids < n and (i <= #plain or j <= #ordered) do
-    local a = plain[i] and plainMember(plain[i], tonumber(plain[i + 1]))
+    local a = plain[i] and L.plainMember(plain[i], tonumber(plain[i + 1]))
     local b = ordered[j]
     if b and (not a or (b < a) ~= rev) then
-      ids[#ids + 1] = idOfMember(b)
+      ids[#ids + 1] = L.idOfMember(b)
       j = j + 1
     else
       ids[#ids + 1] = plain[i]

@@ -27,8 +27,9 @@ if ARGV[4] == 'set' then
     end
     local after = redis.call('HGET', M, 'gl')
     if before ~= after then
-      limitRead, groupLimit = true, tonumber(after or '')
-      settleAllGroups()
+      local L = lanes()
+      L.setLimit(tonumber(after or ''))
+      L.settleAllGroups()
     end
     -- looser limits may let waiting jobs go
     woke = true

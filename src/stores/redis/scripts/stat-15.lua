@@ -29,10 +29,11 @@ local out = { visible, redis.call('ZCARD', R) + orderedReady, m[1], m[2], m[3], 
 for _, n in ipairs(totals()) do out[#out + 1] = n end
 out[#out + 1] = m[12] or 0
 local head = redis.call('ZRANGE', R, 0, 0, 'WITHSCORES')
+local L = lanes()
 if orderedReady > 0 then
   -- the head of the delivery order: R's or O's, whichever comes first (includes/lanes.lua)
-  local first = redis.call('ZRANGE', O, 0, 0)[1]
-  if first and (not head[1] or first < plainMember(head[1], tonumber(head[2]))) then head = { idOfMember(first) } end
+  local first = redis.call('ZRANGE', L.O, 0, 0)[1]
+  if first and (not head[1] or first < L.plainMember(head[1], tonumber(head[2]))) then head = { L.idOfMember(first) } end
 end
 head = head[1]
 local oldest = 0
@@ -41,23 +42,24 @@ if head then
   if raw then oldest = cmsgpack.unpack(raw).c end
 end
 out[#out + 1] = oldest
-local rate = parseRate(m[14])
+local RT = rates()
+local rate = RT.parse(m[14])
 out[#out + 1] = m[14] or false
 local limitedUntil = 0
 if rate then
-  local slot = rateSlotAt(tonumber(m[15] or '0'), now, rate)
+  local slot = RT.slotAt(tonumber(m[15] or '0'), now, rate)
   if slot > now then limitedUntil = slot end
 end
 out[#out + 1] = limitedUntil
 -- groups and held-back jobs: the named groups' states, and the ungrouped group ''
 local limit = tonumber(m[16] or '')
-local ungroupedReady = redis.call('ZCARD', R) + redis.call('ZLEXCOUNT', Z, '[\0', '(\1')
+local ungroupedReady = redis.call('ZCARD', R) + redis.call('ZLEXCOUNT', L.Z, '[\0', '(\1')
 local ungroupedFlight = tonumber(m[12] or '0') - tonumber(m[17] or '0')
 local groups, heldBack = 0, 0
 if limit and ungroupedFlight >= limit then heldBack = ungroupedReady end
-local states = redis.call('HGETALL', G)
+local states = redis.call('HGETALL', L.G)
 for i = 1, #states, 2 do
-  local st = groupState(states[i])
+  local st = L.groupState(states[i])
   groups = groups + 1
   if limit and st.flight >= limit then heldBack = heldBack + st.ready end
 end

@@ -58,8 +58,7 @@ local function expire(id, job)
 end
 
 local want = count
-local rate = parseRate(meta[3])
-if (tonumber(meta[2] or '0') or 0) <= 0 and not rate and not meta[4] then
+if (tonumber(meta[2] or '0') or 0) <= 0 and not meta[3] and not meta[4] then
   -- the plain path: every ready job is in R, in rank order
   while want > 0 do
     local popped = redis.call('ZPOPMIN', R, want)
@@ -74,35 +73,38 @@ if (tonumber(meta[2] or '0') or 0) <= 0 and not rate and not meta[4] then
   end
 else
   -- ordered jobs, a rate limit or a GROUPLIMIT: one job at a time, the first that may go
-  limitRead, groupLimit = true, tonumber(meta[4] or '')
+  local L, RT = lanes(), rates()
+  local rate = RT.parse(meta[3])
+  local groupLimit = tonumber(meta[4] or '')
+  L.setLimit(groupLimit)
   local tat = 0
   if rate then tat = tonumber(redis.call('HGET', M, 'tat') or '0') end
   local rated = false
-  -- the next job that may be delivered: its id and whether it waits in R
+  -- the next job that may be delivered: its id, whether it waits in R, else its member of Z
   local function nextReady()
     local best, bestId, plain, raw
     local f = { 0, 0 }
     if groupLimit then f = redis.call('HMGET', M, 'flight', 'gf') end
     if not groupLimit or (tonumber(f[1] or '0') - tonumber(f[2] or '0')) < groupLimit then
       local r = redis.call('ZRANGE', R, 0, 0, 'WITHSCORES')
-      if r[1] then best, bestId, plain = plainMember(r[1], tonumber(r[2])), r[1], true end
-      local u = redis.call('ZRANGEBYLEX', Z, '[\0', '(\1', 'LIMIT', 0, 1)[1]
+      if r[1] then best, bestId, plain = L.plainMember(r[1], tonumber(r[2])), r[1], true end
+      local u = redis.call('ZRANGEBYLEX', L.Z, '[\0', '(\1', 'LIMIT', 0, 1)[1]
       if u then
         local m = string.sub(u, 2)
-        if not best or m < best then best, bestId, plain, raw = m, idOfMember(m), false, u end
+        if not best or m < best then best, bestId, plain, raw = m, L.idOfMember(m), false, u end
       end
     end
-    local h = redis.call('ZRANGEBYLEX', Z, HEADS, HEADS_END, 'LIMIT', 0, 1)[1]
+    local h = redis.call('ZRANGEBYLEX', L.Z, L.HEADS, L.HEADS_END, 'LIMIT', 0, 1)[1]
     if h then
       local m = string.sub(h, 2)
-      if not best or m < best then best, bestId, plain, raw = m, idOfMember(m), false, h end
+      if not best or m < best then best, bestId, plain, raw = m, L.idOfMember(m), false, h end
     end
     return bestId, plain, raw
   end
   while want > 0 do
-    if rate and rateSlotAt(tat, now, rate) > now then
+    if rate and RT.slotAt(tat, now, rate) > now then
       if nextReady() then
-        out[2] = rateSlotAt(tat, now, rate)
+        out[2] = RT.slotAt(tat, now, rate)
         -- the queue's fetchers are woken at the slot by the timer run (due-15.lua)
         redis.call('ZADD', T, out[2], 'r:')
       end
@@ -111,17 +113,17 @@ else
     local id, plain, zMember = nextReady()
     if not id then break end
     local job = load(id)
-    if plain then redis.call('ZREM', R, id) elseif job then laneRemove(id, job) end
+    if plain then redis.call('ZREM', R, id) elseif job then L.laneRemove(id, job) end
     if job then
       job.st = 'a'
       if expiresAt(job) <= now then expire(id, job)
       else
         if rate then
-          tat = rateTatAfter(tat, now, rate)
+          tat = RT.tatAfter(tat, now, rate)
           rated = true
         end
         if job.g then
-          if consume then redis.call('HSET', M, 'cr', job.rd or 0) else groupDelivered(job) end
+          if consume then redis.call('HSET', M, 'cr', job.rd or 0) else L.groupDelivered(job) end
         end
         if groupLimit and not consume then job.lg = 1 end
         deliver(id, job)
@@ -129,11 +131,11 @@ else
       end
     else
       -- a member without a record (never expected): dropped so the loop moves on
-      redis.call('ZREM', Z, zMember)
-      redis.call('ZREM', O, string.sub(zMember, 2))
+      redis.call('ZREM', L.Z, zMember)
+      redis.call('ZREM', L.O, string.sub(zMember, 2))
     end
   end
-  if rated then redis.call('HSET', M, 'tat', rateText(tat)) end
+  if rated then redis.call('HSET', M, 'tat', RT.text(tat)) end
 end
 if #out > 2 then touch() elseif ensure then out[1] = ensureQueue() end
 return finishTake(out)

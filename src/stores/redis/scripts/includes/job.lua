@@ -69,7 +69,7 @@ local function endLease(job)
   if job.lt then
     job.lt, job.lc, job.la, job.lw = nil, nil, nil, nil
     redis.call('HINCRBY', M, 'flight', -1)
-    if job.g or job.lg then limitedLeaseEnded(job) end
+    if job.g or job.lg then lanes().limitedLeaseEnded(job) end
   end
 end
 -- the meta's 'backoff' counts jobs waiting out a backoff (QSTAT): every way out of it passes here

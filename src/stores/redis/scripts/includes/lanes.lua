@@ -21,117 +21,134 @@
 --- @include "queue"
 
 local DEFAULT_PRIORITY = 1024
-local RANK_OFFSET = 4503599627370496 -- 2^52: ranks (front ranks are negative) become non-negative
-local O, Z, G = KEYS[13], KEYS[14], KEYS[15]
-local HEADS, HEADS_END = '[\1', '(\2'
-
-local function ordOf(priority, round, rank)
-  return string.format('%08x%012x%014x', priority, round, rank + RANK_OFFSET)
-end
+-- the one check the plain path makes: a job with neither waits in R
 local function ordered(job) return job.p ~= nil or job.g ~= nil end
-local function priorityOf(job) return job.p or DEFAULT_PRIORITY end
-local function memberOf(id, job) return ordOf(priorityOf(job), job.rd or 0, job.k) .. '|' .. id end
--- a plain job's place, as an ordered member would have it (take compares R's head with Z's)
-local function plainMember(id, rank) return ordOf(DEFAULT_PRIORITY, 0, rank) .. '|' .. id end
-local function idOfMember(member) return string.match(member, '|(.*)$') end
 
--- the meta's GROUPLIMIT (nil: none), read once per script run
-local limitRead, groupLimit = false, nil
-local function limitOf()
-  if not limitRead then
-    groupLimit = tonumber(redis.call('HGET', M, 'gl') or '')
-    limitRead = true
+-- The lanes' functions, built on first use: a script run that meets only plain jobs creates none
+-- of their closures (each costs Redis time on every run; the plain path must not get slower).
+local lanesBuilt
+local function lanes()
+  if lanesBuilt then return lanesBuilt end
+  local RANK_OFFSET = 4503599627370496 -- 2^52: ranks (front ranks are negative) become non-negative
+  local O, Z, G = KEYS[13], KEYS[14], KEYS[15]
+  local HEADS, HEADS_END = '[\1', '(\2'
+
+  local function ordOf(priority, round, rank)
+    return string.format('%08x%012x%014x', priority, round, rank + RANK_OFFSET)
   end
-  return groupLimit
-end
+  local function priorityOf(job) return job.p or DEFAULT_PRIORITY end
+  local function memberOf(id, job) return ordOf(priorityOf(job), job.rd or 0, job.k) .. '|' .. id end
+  -- a plain job's place, as an ordered member would have it (take compares R's head with Z's)
+  local function plainMember(id, rank) return ordOf(DEFAULT_PRIORITY, 0, rank) .. '|' .. id end
+  local function idOfMember(member) return string.match(member, '|(.*)$') end
 
-local function groupState(g)
-  local raw = redis.call('HGET', G, g)
-  if not raw then return { ready = 0, flight = 0, last = 0, head = '' } end
-  local ready, flight, last, head = string.match(raw, '^(%d+) (%d+) (%d+) ?(.*)$')
-  return { ready = tonumber(ready), flight = tonumber(flight), last = tonumber(last), head = head }
-end
-
--- the group's entry in Z's head section follows its first ready job and its GROUPLIMIT; saved
-local function settleGroup(g, st)
-  local want = ''
-  local limit = limitOf()
-  if st.ready > 0 and (not limit or st.flight < limit) then
-    local first = redis.call('ZRANGEBYLEX', Z, '[' .. g .. '\0', '(' .. g .. '\1', 'LIMIT', 0, 1)[1]
-    if first then want = string.sub(first, #g + 2) end
+  -- the meta's GROUPLIMIT (nil: none), read once per script run (or set by a script that read it)
+  local limitRead, groupLimit = false, nil
+  local function limitOf()
+    if not limitRead then
+      groupLimit = tonumber(redis.call('HGET', M, 'gl') or '')
+      limitRead = true
+    end
+    return groupLimit
   end
-  if want ~= st.head then
-    if st.head ~= '' then redis.call('ZREM', Z, '\1' .. st.head) end
-    if want ~= '' then redis.call('ZADD', Z, 0, '\1' .. want) end
-    st.head = want
+  local function setLimit(limit) limitRead, groupLimit = true, limit end
+
+  local function groupState(g)
+    local raw = redis.call('HGET', G, g)
+    if not raw then return { ready = 0, flight = 0, last = 0, head = '' } end
+    local ready, flight, last, head = string.match(raw, '^(%d+) (%d+) (%d+) ?(.*)$')
+    return { ready = tonumber(ready), flight = tonumber(flight), last = tonumber(last), head = head }
   end
-  if st.ready == 0 and st.flight == 0 then redis.call('HDEL', G, g)
-  else redis.call('HSET', G, g, st.ready .. ' ' .. st.flight .. ' ' .. st.last .. ' ' .. st.head) end
-end
 
--- a new grouped job's round: behind its group's queued jobs, else the queue's current round
-local function roundFor(g)
-  local st = groupState(g)
-  local current = tonumber(redis.call('HGET', M, 'cr') or '0')
-  if st.ready > 0 then return math.max(st.last + 1, current) end
-  return current
-end
+  -- the group's entry in Z's head section follows its first ready job and its GROUPLIMIT; saved
+  local function settleGroup(g, st)
+    local want = ''
+    local limit = limitOf()
+    if st.ready > 0 and (not limit or st.flight < limit) then
+      local first = redis.call('ZRANGEBYLEX', Z, '[' .. g .. '\0', '(' .. g .. '\1', 'LIMIT', 0, 1)[1]
+      if first then want = string.sub(first, #g + 2) end
+    end
+    if want ~= st.head then
+      if st.head ~= '' then redis.call('ZREM', Z, '\1' .. st.head) end
+      if want ~= '' then redis.call('ZADD', Z, 0, '\1' .. want) end
+      st.head = want
+    end
+    if st.ready == 0 and st.flight == 0 then redis.call('HDEL', G, g)
+    else redis.call('HSET', G, g, st.ready .. ' ' .. st.flight .. ' ' .. st.last .. ' ' .. st.head) end
+  end
 
--- into the ordered lanes (the job is about to be 'q')
-local function laneAdd(id, job)
-  -- a grouped job's round is fixed when it is first queued; a put-back keeps it
-  if job.g and not job.rd then job.rd = roundFor(job.g) end
-  local member = memberOf(id, job)
-  redis.call('ZADD', O, 0, member)
-  redis.call('HINCRBY', M, 'ox', 1)
-  local g = job.g or ''
-  redis.call('ZADD', Z, 0, g .. '\0' .. member)
-  if job.g then
+  -- a new grouped job's round: behind its group's queued jobs, else the queue's current round
+  local function roundFor(g)
     local st = groupState(g)
-    st.ready = st.ready + 1
-    if (job.rd or 0) > st.last then st.last = job.rd end
-    settleGroup(g, st)
+    local current = tonumber(redis.call('HGET', M, 'cr') or '0')
+    if st.ready > 0 then return math.max(st.last + 1, current) end
+    return current
   end
-end
 
--- out of the ordered lanes (the job was 'q')
-local function laneRemove(id, job)
-  local member = memberOf(id, job)
-  if redis.call('ZREM', O, member) == 0 then return end
-  redis.call('HINCRBY', M, 'ox', -1)
-  local g = job.g or ''
-  redis.call('ZREM', Z, g .. '\0' .. member)
-  if job.g then
-    local st = groupState(g)
-    st.ready = st.ready - 1
-    settleGroup(g, st)
+  -- into the ordered lanes (the job is about to be 'q')
+  local function laneAdd(id, job)
+    -- a grouped job's round is fixed when it is first queued; a put-back keeps it
+    if job.g and not job.rd then job.rd = roundFor(job.g) end
+    local member = memberOf(id, job)
+    redis.call('ZADD', O, 0, member)
+    redis.call('HINCRBY', M, 'ox', 1)
+    local g = job.g or ''
+    redis.call('ZADD', Z, 0, g .. '\0' .. member)
+    if job.g then
+      local st = groupState(g)
+      st.ready = st.ready + 1
+      if (job.rd or 0) > st.last then st.last = job.rd end
+      settleGroup(g, st)
+    end
   end
-end
 
--- a grouped job is delivered: its group has one more in flight, the queue's round is its round
-local function groupDelivered(job)
-  local st = groupState(job.g)
-  st.flight = st.flight + 1
-  settleGroup(job.g, st)
-  redis.call('HINCRBY', M, 'gf', 1)
-  redis.call('HSET', M, 'cr', job.rd or 0)
-end
+  -- out of the ordered lanes (the job was 'q')
+  local function laneRemove(id, job)
+    local member = memberOf(id, job)
+    if redis.call('ZREM', O, member) == 0 then return end
+    redis.call('HINCRBY', M, 'ox', -1)
+    local g = job.g or ''
+    redis.call('ZREM', Z, g .. '\0' .. member)
+    if job.g then
+      local st = groupState(g)
+      st.ready = st.ready - 1
+      settleGroup(g, st)
+    end
+  end
 
--- a delivery of a job with a group or under a GROUPLIMIT ended (includes/job.lua endLease)
-local function limitedLeaseEnded(job)
-  if job.g then
+  -- a grouped job is delivered: its group has one more in flight, the queue's round is its round
+  local function groupDelivered(job)
     local st = groupState(job.g)
-    st.flight = math.max(0, st.flight - 1)
+    st.flight = st.flight + 1
     settleGroup(job.g, st)
-    redis.call('HINCRBY', M, 'gf', -1)
+    redis.call('HINCRBY', M, 'gf', 1)
+    redis.call('HSET', M, 'cr', job.rd or 0)
   end
-  -- a freed place under a GROUPLIMIT may let a held-back job go: the queue's fetchers look again
-  if job.lg or (job.g and limitOf()) then woke = true end
-  job.lg = nil
-end
 
--- every group's head entry again (QPOLICY changed GROUPLIMIT): O(groups)
-local function settleAllGroups()
-  local all = redis.call('HGETALL', G)
-  for i = 1, #all, 2 do settleGroup(all[i], groupState(all[i])) end
+  -- a delivery of a job with a group or under a GROUPLIMIT ended (includes/job.lua endLease)
+  local function limitedLeaseEnded(job)
+    if job.g then
+      local st = groupState(job.g)
+      st.flight = math.max(0, st.flight - 1)
+      settleGroup(job.g, st)
+      redis.call('HINCRBY', M, 'gf', -1)
+    end
+    -- a freed place under a GROUPLIMIT may let a held-back job go: the queue's fetchers look again
+    if job.lg or (job.g and limitOf()) then woke = true end
+    job.lg = nil
+  end
+
+  -- every group's head entry again (QPOLICY changed GROUPLIMIT): O(groups)
+  local function settleAllGroups()
+    local all = redis.call('HGETALL', G)
+    for i = 1, #all, 2 do settleGroup(all[i], groupState(all[i])) end
+  end
+  lanesBuilt = {
+    ordOf = ordOf, priorityOf = priorityOf, memberOf = memberOf, plainMember = plainMember,
+    idOfMember = idOfMember, limitOf = limitOf, setLimit = setLimit, groupState = groupState,
+    laneAdd = laneAdd, laneRemove = laneRemove, groupDelivered = groupDelivered,
+    limitedLeaseEnded = limitedLeaseEnded, settleAllGroups = settleAllGroups, O = O, Z = Z, G = G,
+    HEADS = HEADS, HEADS_END = HEADS_END,
+  }
+  return lanesBuilt
 end

@@ -3,7 +3,7 @@
 -- forget: out of every live index (the record itself is left to the caller)
 local function forget(id, job)
   if not ordered(job) then redis.call('ZREM', R, id)
-  elseif job.st == 'q' then laneRemove(id, job) end
+  elseif job.st == 'q' then lanes().laneRemove(id, job) end
   redis.call('ZREM', T, id)
   redis.call('ZREM', A, id)
   redis.call('HDEL', I, id)
