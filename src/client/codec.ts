@@ -7,6 +7,9 @@ import type { Attempt, Backoff, Decode, FailureCause, RateLimit } from "./types.
  * server checks what it is sent.
  */
 
+/** A connection's call, as the helpers Client delegates to take it: `binary` keeps bulk replies as Buffers. */
+export type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
+
 /** Buffers and strings as they are, everything else as JSON. */
 export function encode(data: unknown): Buffer | string {
   if (Buffer.isBuffer(data) || typeof data === "string") return data;

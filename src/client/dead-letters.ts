@@ -1,4 +1,4 @@
-import { decode, num, pairs, parseAttempts, text } from "./codec.js";
+import { type Call, decode, num, pairs, parseAttempts, text } from "./codec.js";
 import type { Decode, DeadLetter, DeadLetterDetails, DeadLetterSelection } from "./types.js";
 
 /**
@@ -6,8 +6,6 @@ import type { Decode, DeadLetter, DeadLetterDetails, DeadLetterSelection } from 
  * DEADLETTER, REDRIVE, DEADPURGE). Client delegates to these; they take
  * the connection's call and the decode mode. Queue policies are in policy.ts.
  */
-
-type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /** dead letters listed when no count is given: a listing is always bounded */
 export const DEAD_LETTERS_LISTED = 1000;

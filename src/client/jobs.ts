@@ -180,10 +180,12 @@ export class Client {
     if (c.runTimeout !== undefined) args.push("RUNTIMEOUT", wholeMs(c.runTimeout));
     if (c.priority !== undefined) args.push("PRIORITY", c.priority);
     if (c.group !== undefined) args.push("GROUP", c.group);
-    // KEYTTL alone is an error on the wire: a keyTtl set globally applies to the adds that have a key
-    if (c.key !== undefined) args.push("KEY", c.key);
-    if (c.key !== undefined && c.keyTtl !== undefined) args.push("KEYTTL", keyTtlSeconds(c.keyTtl));
-    if (c.key !== undefined) args.push("WITHDETAILS");
+    if (c.key !== undefined) {
+      args.push("KEY", c.key);
+      // KEYTTL alone is an error on the wire: a keyTtl set with use()/with() applies to the adds that have a key
+      if (c.keyTtl !== undefined) args.push("KEYTTL", keyTtlSeconds(c.keyTtl));
+      args.push("WITHDETAILS");
+    }
     const reply = await this.call(false, args);
     const job: Job<T> = { id: "", queue, data, body: Buffer.isBuffer(body) ? body : Buffer.from(body) };
     if (Array.isArray(reply)) {

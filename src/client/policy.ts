@@ -1,4 +1,5 @@
 import {
+  type Call,
   backoffText,
   num,
   pairs,
@@ -14,8 +15,6 @@ import type { QueuePolicy, QueuePolicyChange } from "./types.js";
  * say (retries, backoff, run time-out), its dead-letter cap, and how it
  * delivers (rate limit, group limit). Client delegates to these.
  */
-
-type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /** QPOLICY's key/value reply; keys may come as run-timeout or runtimeout, nil, "default" or absent when unset. */
 function policyOf(reply: unknown): QueuePolicy {

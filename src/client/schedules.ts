@@ -1,4 +1,4 @@
-import { decode, encode, num, pairs, seconds, text } from "./codec.js";
+import { type Call, decode, encode, num, pairs, seconds, text } from "./codec.js";
 import type { Decode, Schedule, ScheduleTemplate, ScheduleTiming } from "./types.js";
 
 /**
@@ -6,8 +6,6 @@ import type { Decode, Schedule, ScheduleTemplate, ScheduleTiming } from "./types
  * `client.schedules`. A schedule is named; setting one that exists replaces
  * its timing and template (an upsert).
  */
-
-type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /** names asked for per SCHEDULE LIST page when no count is given */
 const PAGE = 100;
