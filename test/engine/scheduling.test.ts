@@ -236,3 +236,24 @@ describe("DEBUG FLUSHALL and rate limits", () => {
     assert.equal(second.value?.[0]?.body.toString(), "d");
   });
 });
+
+describe("queue garbage collection", () => {
+  it("keeps a queue whose groups have jobs in flight: GROUPLIMIT still counts them after 300 s idle", () => {
+    const h = harness();
+    sync(h.engine.setQueuePolicy("q", { groupLimit: 1 }));
+    h.add("q", "a1", { group: "a", retry: 0 });
+    h.take("q");
+    h.advance(600_000); // past queue garbage collection
+    h.add("q", "a2", { group: "a" });
+    assert.equal(h.take("q"), null, "a1 is still in flight");
+    assert.equal(sync(h.engine.qstat("q"))!.heldBack, 1);
+  });
+
+  it("keeps a queue whose named group has a job in flight (QSTAT groups)", () => {
+    const h = harness();
+    h.add("q", "a1", { group: "a", retry: 0 });
+    h.take("q");
+    h.advance(600_000);
+    assert.equal(sync(h.engine.qstat("q"))?.groups, 1);
+  });
+});
