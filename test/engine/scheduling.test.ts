@@ -214,3 +214,25 @@ describe("redrive", () => {
     assert.equal(sync(h.engine.addJob({ queue: "q", body: Buffer.from("x"), key: "k" })).id, id);
   });
 });
+
+describe("DEBUG FLUSHALL and rate limits", () => {
+  it("a fetcher still blocked after FLUSHALL is woken at its next slot again", async () => {
+    const h = harness();
+    sync(h.engine.setQueuePolicy("q", { rateLimit: { count: 1, periodMs: 1000 } }));
+    h.add("q", "a");
+    h.add("q", "b");
+    h.take("q");
+    const first = track(h.block({ queues: ["q"] })); // armed for T0 + 1000
+    h.engine.flushAll(); // the policy goes too (DEBUG FLUSHALL drops every policy)
+    sync(h.engine.setQueuePolicy("q", { rateLimit: { count: 1, periodMs: 1000 } }));
+    h.add("q", "c");
+    await settle();
+    assert.equal(first.value?.[0]?.body.toString(), "c", "a fresh queue state: a burst");
+    h.add("q", "d");
+    const second = track(h.block({ queues: ["q"] }));
+    assert.equal(h.engine.nextWakeAt(), T0 + 1000);
+    h.advance(1000);
+    await settle();
+    assert.equal(second.value?.[0]?.body.toString(), "d");
+  });
+});
