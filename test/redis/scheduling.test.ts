@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, afterEach, before, describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
+import type { Broker, ExplainFacts } from "../../src/core/contract.js";
+import { Engine } from "../../src/stores/embedded/engine/index.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { keySlot } from "../../src/stores/redis/keys.js";
 import { T0 } from "../helpers/broker.js";
@@ -168,6 +170,42 @@ describe("Redis store: scheduling", () => {
     assert.deepEqual(
       (await waiting)?.map((job) => job.body.toString()),
       ["b"],
+    );
+  });
+
+  it("EXPLAIN says group-limit and rate-limited with the engine's facts", async () => {
+    /** the facts each store gives for a held-back job and a rate-limited one (ids and clock left out) */
+    async function facts(broker: Broker, clock: ManualClock): Promise<object[]> {
+      const take = async (queue: string, count: number) =>
+        (await broker.getJobs({ queues: [queue], count, nohang: true, timeoutMs: 0 }))!;
+      await broker.setQueuePolicy("held", { groupLimit: 1 });
+      await broker.addJob({ queue: "held", body: Buffer.from("a1"), group: "a" });
+      const a2 = (await broker.addJob({ queue: "held", body: Buffer.from("a2"), group: "a" })).id;
+      await broker.addJob({ queue: "held", body: Buffer.from("u1") });
+      await broker.addJob({ queue: "held", body: Buffer.from("u2"), priority: 3 });
+      await take("held", 1); // u2 (priority 3): the ungrouped jobs are at their limit
+      await take("held", 1); // a1: group a is too
+      await broker.setQueuePolicy("slow", { rateLimit: { count: 2, periodMs: 3000 } });
+      for (const b of ["x", "y", "z"]) await broker.addJob({ queue: "slow", body: Buffer.from(b) });
+      await take("slow", 3);
+      const z = (await broker.qpeek("slow", 1))[0]!.id;
+      const u1 = (await broker.qpeek("held", 2))[1]!.id;
+      clock.advance(100);
+      const strip = ({ id: _id, observedAt: _at, ...rest }: ExplainFacts) => rest;
+      return [
+        strip(await broker.explain(a2)),
+        strip(await broker.explain(u1)),
+        strip(await broker.explain(z)),
+      ];
+    }
+    const engineClock = new ManualClock(T0);
+    const expected = await facts(new Engine({ clock: engineClock }), engineClock);
+    const clock = new ManualClock(T0);
+    const actual = await facts(await open(clock, uniquePrefix("explain")), clock);
+    assert.deepEqual(actual, expected);
+    assert.deepEqual(
+      expected.map((f) => (f as ExplainFacts).cause),
+      ["group-limit", "group-limit", "rate-limited"],
     );
   });
 });

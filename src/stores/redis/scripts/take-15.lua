@@ -123,7 +123,7 @@ else
           rated = true
         end
         if job.g then
-          if consume then redis.call('HSET', M, 'cr', job.rd or 0) else L.groupDelivered(job) end
+          if consume then L.roundDelivered(job) else L.groupDelivered(job) end
         end
         if groupLimit and not consume then job.lg = 1 end
         deliver(id, job)
