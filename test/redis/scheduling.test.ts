@@ -208,4 +208,43 @@ describe("Redis store: scheduling", () => {
       ["group-limit", "group-limit", "rate-limited"],
     );
   });
+
+  it("QPEEK both ways, QLEN, QSTAT and EXPLAIN's positions agree with the engine on a queue of every kind of job", async () => {
+    async function view(broker: Broker): Promise<object> {
+      const add = (body: string, more: object = {}) =>
+        broker.addJob({ queue: "q", body: Buffer.from(body), ...more });
+      await broker.setQueuePolicy("q", { groupLimit: 2 });
+      await add("p1");
+      await add("g-a1", { group: "a" });
+      await add("hi", { priority: 10 });
+      await add("g-a2", { group: "a" });
+      await add("p2", { placement: "front" });
+      await add("g-b1", { group: "b", priority: 10 });
+      await add("lo", { priority: 5000 });
+      await add("g-a3", { group: "a" });
+      await add("p3");
+      await add("g-c1", { group: "c" });
+      const taken = (await broker.getJobs({ queues: ["q"], count: 3, nohang: true, timeoutMs: 0 }))!;
+      await broker.nack([taken[1]!.id]);
+      const bodies = (jobs: Array<{ body: Buffer }>) => jobs.map((j) => j.body.toString());
+      const peek = await broker.qpeek("q", 20);
+      const stats = (await broker.qstat("q"))!;
+      const positions = [];
+      for (const job of peek) {
+        const f = await broker.explain(job.id);
+        positions.push([f.cause, f.position, f.ready]);
+      }
+      return {
+        taken: bodies(taken),
+        peek: bodies(peek),
+        back: bodies(await broker.qpeek("q", -4)),
+        len: await broker.qlen("q"),
+        stats: [stats.len, stats.groups, stats.heldBack, stats.inFlight, stats.oldestReadyAt],
+        positions,
+      };
+    }
+    const expected = await view(new Engine({ clock: new ManualClock(T0) }));
+    const actual = await view(await open(new ManualClock(T0), uniquePrefix("mixed")));
+    assert.deepEqual(actual, expected);
+  });
 });
