@@ -12,7 +12,9 @@
     G  (KEYS[15]) hash, group -> 'ready flight last head': its ready and delivered jobs, the
        round of its last queued job, its entry in Z's head section ('' when none).
   <ord> is fixed-width hex: priority (8), round (12), rank + 2^52 (14), so lexicographic order is
-  delivery order. The meta keeps `ox` (jobs in O: 0 lets take skip all this), `cr` the current round
+  delivery order. The meta keeps `ox` (jobs in O), `sx` = 1 once the queue has had ordered jobs or a
+  delivery limit (sticky while the meta lives: a take that finds no `sx` is a plain one and reads
+  nothing more, one missing field instead of three), `cr` the current round
   (the highest round delivered), `gf` grouped jobs in flight (the ungrouped group ''
   has flight - gf), and the policy's `rate` ('count periodMs') and `gl` mirrored from P.
   The job record keeps `p` (priority, when not the default), `g` group, `rd` round, `lg` (delivered
@@ -96,7 +98,7 @@ local function lanes()
   local function laneAdd(id, job)
     local member = memberOf(id, job)
     redis.call('ZADD', O, 0, member)
-    redis.call('HINCRBY', M, 'ox', 1)
+    if redis.call('HINCRBY', M, 'ox', 1) == 1 then redis.call('HSET', M, 'sx', 1) end
     local g = job.g or ''
     redis.call('ZADD', Z, 0, g .. '\0' .. member)
     if job.g then
