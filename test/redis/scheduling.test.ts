@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { Redis } from "ioredis";
 import { after, afterEach, before, describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
+import type { Broker, ExplainFacts } from "../../src/core/contract.js";
+import { Engine } from "../../src/stores/embedded/engine/index.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { keySlot } from "../../src/stores/redis/keys.js";
 import { T0 } from "../helpers/broker.js";
@@ -119,7 +121,7 @@ describe("Redis store: scheduling", () => {
     await broker.ackJobs([ids[1]!]);
     assert.equal(await admin.exists(keys[12]!, keys[13]!, keys[14]!), 0);
     const meta = await admin.hkeys(keys[0]!);
-    for (const field of ["ox", "cr", "gf", "rate", "gl", "tat"]) assert.ok(!meta.includes(field), field);
+    for (const field of ["ox", "sx", "cr", "gf", "rate", "gl", "tat"]) assert.ok(!meta.includes(field), field);
     assert.equal((await admin.zscore(keys[1]!, ids[0]!))!, "1");
   });
 
@@ -169,5 +171,80 @@ describe("Redis store: scheduling", () => {
       (await waiting)?.map((job) => job.body.toString()),
       ["b"],
     );
+  });
+
+  it("EXPLAIN says group-limit and rate-limited with the engine's facts", async () => {
+    /** the facts each store gives for a held-back job and a rate-limited one (ids and clock left out) */
+    async function facts(broker: Broker, clock: ManualClock): Promise<object[]> {
+      const take = async (queue: string, count: number) =>
+        (await broker.getJobs({ queues: [queue], count, nohang: true, timeoutMs: 0 }))!;
+      await broker.setQueuePolicy("held", { groupLimit: 1 });
+      await broker.addJob({ queue: "held", body: Buffer.from("a1"), group: "a" });
+      const a2 = (await broker.addJob({ queue: "held", body: Buffer.from("a2"), group: "a" })).id;
+      await broker.addJob({ queue: "held", body: Buffer.from("u1") });
+      await broker.addJob({ queue: "held", body: Buffer.from("u2"), priority: 3 });
+      await take("held", 1); // u2 (priority 3): the ungrouped jobs are at their limit
+      await take("held", 1); // a1: group a is too
+      await broker.setQueuePolicy("slow", { rateLimit: { count: 2, periodMs: 3000 } });
+      for (const b of ["x", "y", "z"]) await broker.addJob({ queue: "slow", body: Buffer.from(b) });
+      await take("slow", 3);
+      const z = (await broker.qpeek("slow", 1))[0]!.id;
+      const u1 = (await broker.qpeek("held", 2))[1]!.id;
+      clock.advance(100);
+      const strip = ({ id: _id, observedAt: _at, ...rest }: ExplainFacts) => rest;
+      return [
+        strip(await broker.explain(a2)),
+        strip(await broker.explain(u1)),
+        strip(await broker.explain(z)),
+      ];
+    }
+    const engineClock = new ManualClock(T0);
+    const expected = await facts(new Engine({ clock: engineClock }), engineClock);
+    const clock = new ManualClock(T0);
+    const actual = await facts(await open(clock, uniquePrefix("explain")), clock);
+    assert.deepEqual(actual, expected);
+    assert.deepEqual(
+      expected.map((f) => (f as ExplainFacts).cause),
+      ["group-limit", "group-limit", "rate-limited"],
+    );
+  });
+
+  it("QPEEK both ways, QLEN, QSTAT and EXPLAIN's positions agree with the engine on a queue of every kind of job", async () => {
+    async function view(broker: Broker): Promise<object> {
+      const add = (body: string, more: object = {}) =>
+        broker.addJob({ queue: "q", body: Buffer.from(body), ...more });
+      await broker.setQueuePolicy("q", { groupLimit: 2 });
+      await add("p1");
+      await add("g-a1", { group: "a" });
+      await add("hi", { priority: 10 });
+      await add("g-a2", { group: "a" });
+      await add("p2", { placement: "front" });
+      await add("g-b1", { group: "b", priority: 10 });
+      await add("lo", { priority: 5000 });
+      await add("g-a3", { group: "a" });
+      await add("p3");
+      await add("g-c1", { group: "c" });
+      const taken = (await broker.getJobs({ queues: ["q"], count: 3, nohang: true, timeoutMs: 0 }))!;
+      await broker.nack([taken[1]!.id]);
+      const bodies = (jobs: Array<{ body: Buffer }>) => jobs.map((j) => j.body.toString());
+      const peek = await broker.qpeek("q", 20);
+      const stats = (await broker.qstat("q"))!;
+      const positions = [];
+      for (const job of peek) {
+        const f = await broker.explain(job.id);
+        positions.push([f.cause, f.position, f.ready]);
+      }
+      return {
+        taken: bodies(taken),
+        peek: bodies(peek),
+        back: bodies(await broker.qpeek("q", -4)),
+        len: await broker.qlen("q"),
+        stats: [stats.len, stats.groups, stats.heldBack, stats.inFlight, stats.oldestReadyAt],
+        positions,
+      };
+    }
+    const expected = await view(new Engine({ clock: new ManualClock(T0) }));
+    const actual = await view(await open(new ManualClock(T0), uniquePrefix("mixed")));
+    assert.deepEqual(actual, expected);
   });
 });

@@ -57,7 +57,7 @@ if ARGV[16] == '1' then
   event = string.format('%d', lastNumber + 1)
 end
 if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event ' .. event) end
-if maxlen > 0 and redis.call('ZCARD', R) >= maxlen then
+if maxlen > 0 and redis.call('ZCARD', R) + tonumber(redis.call('HGET', M, 'ox') or '0') >= maxlen then
   return redis.error_reply('MAXLEN Queue is already longer than the specified MAXLEN count')
 end
 local p = redis.call('HGET', M, 'pause')
@@ -74,7 +74,11 @@ if ARGV[20] == '1' then job.ro = 1 end
 if ARGV[22] and ARGV[22] ~= '' then job.o = ARGV[22] end
 -- scheduling options only on jobs that have them: a plain job's record and lane stay as they were
 if ARGV[23] and ARGV[23] ~= '' and tonumber(ARGV[23]) ~= DEFAULT_PRIORITY then job.p = tonumber(ARGV[23]) end
-if ARGV[24] and ARGV[24] ~= '' then job.g = ARGV[24] end
+if ARGV[24] and ARGV[24] ~= '' then
+  -- its round is fixed at its add (as the engine's), kept by every put-back
+  job.g = ARGV[24]
+  job.rd = lanes().roundFor(job.g)
+end
 if ARGV[27] and ARGV[27] ~= '' then job.sc = ARGV[27] end
 if keyName ~= '' then
   local ttlMs = tonumber(ARGV[26]) * 1000

@@ -6,14 +6,18 @@
   Returns { 1 cause, 2 until, 3 attempt, 4 error, 5 lease client id, 6 its address, 7 leased at,
   8 last WORKING, 9 position, 10 ready, 11 pause, 12 paused since, 13 paused by id, 14 its address,
   15 recent fetchers, 16 last fetch at, 17 its client id, 18 its address, 19 its queues (list),
-  20 dead reason, 21 dead at } with false where a fact does not apply (replies.ts decodeExplain).
+  20 dead reason, 21 dead at, 22 group (group-limit; '' ungrouped), 23 GROUPLIMIT, 24 rate limit
+  ('count periodMs', rate-limited; 2 is then its next slot) } with false where a fact does not apply
+  (replies.ts decodeExplain). A ready job is held back by its group's GROUPLIMIT before the queue's
+  rate limit counts (includes/lanes.lua, includes/rate.lua).
 ]]
 --- @include "includes/job"
+--- @include "includes/rate"
 --- @include "includes/queue-meta"
 --- @include "includes/fetches"
 
 local out = { 'unknown', false, false, false, false, false, false, false, false, false, false, false, false,
-  false, false, false, false, false, false, false, false }
+  false, false, false, false, false, false, false, false, false, false, false }
 local raw = redis.call('HGET', J, ARGV[4])
 if not raw then return out end
 local job = cmsgpack.unpack(raw)
@@ -59,6 +63,25 @@ elseif job.st == 'q' then
     out[13] = m[3] or false
     out[14] = m[4] or false
   else
+    local limits = redis.call('HMGET', M, 'gl', 'rate', 'tat', 'flight', 'gf')
+    local limit = tonumber(limits[1] or '')
+    local inFlight
+    if limit and job.g then inFlight = L.groupState(job.g).flight
+    elseif limit then inFlight = tonumber(limits[4] or '0') - tonumber(limits[5] or '0') end
+    local rate = rates().parse(limits[2])
+    local slot = rate and rates().slotAt(tonumber(limits[3] or '0'), now, rate)
+    if limit and inFlight >= limit then
+      out[1] = 'group-limit'
+      out[22] = job.g or ''
+      out[23] = limit
+      return out
+    end
+    if slot and slot > now then
+      out[1] = 'rate-limited'
+      out[2] = slot
+      out[24] = limits[2]
+      return out
+    end
     local m = redis.call('HMGET', M, 'fa', 'fi', 'fd', 'fq')
     out[1] = 'ready'
     out[15] = recentFetchers()

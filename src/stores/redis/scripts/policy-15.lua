@@ -23,7 +23,7 @@ if ARGV[4] == 'set' then
     local before = redis.call('HGET', M, 'gl')
     for _, field in ipairs({ 'rate', 'gl' }) do
       local value = redis.call('HGET', P, field)
-      if value then redis.call('HSET', M, field, value) else redis.call('HDEL', M, field) end
+      if value then redis.call('HSET', M, field, value, 'sx', 1) else redis.call('HDEL', M, field) end
     end
     local after = redis.call('HGET', M, 'gl')
     if before ~= after then

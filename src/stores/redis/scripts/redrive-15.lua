@@ -22,7 +22,7 @@ local function revive(old)
   ensureQueue()
   local job = { s = seq, c = now, ttl = dead.ttl, r = dead.r, dl = 0, rp = dead.rp,
     k = redis.call('HINCRBY', M, 'rank', 1), st = 'a', n = 0, ad = 0, aw = 0, rq = 0, eq = 0,
-    rs = dead.rs, rl = dead.rs, bp = dead.bp, rt = dead.rt, ro = dead.ro, o = dead.o, p = dead.p, g = dead.g }
+    rs = dead.rs, rl = dead.rs, bp = dead.bp, rt = dead.rt, ro = dead.ro, o = dead.o }
   if dead.ev and redis.call('HEXISTS', E, dead.ev) == 0 then job.ev = dead.ev; redis.call('HSET', E, dead.ev, id) end
   indexNewJob(id, seq, body)
   enqueue(id, job)

@@ -33,9 +33,11 @@ local function finishTake(out)
   end
   return out
 end
--- One read tells a plain queue from one with ordered jobs or delivery limits (includes/lanes.lua).
-local meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl')
+-- One read tells a plain queue (no `sx`) from one that has had ordered jobs or delivery limits
+-- (includes/lanes.lua); only the latter reads their fields.
+local meta = redis.call('HMGET', M, 'pause', 'sx')
 if meta[1] == 'out' or meta[1] == 'all' then return finishTake({ 0, 0 }) end
+if meta[2] then meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl') else meta = {} end
 local out = { 0, 0 }
 local function deliver(id, job)
   job.st = 'a'
@@ -123,7 +125,7 @@ else
           rated = true
         end
         if job.g then
-          if consume then redis.call('HSET', M, 'cr', job.rd or 0) else L.groupDelivered(job) end
+          if consume then L.roundDelivered(job) else L.groupDelivered(job) end
         end
         if groupLimit and not consume then job.lg = 1 end
         deliver(id, job)

@@ -12,8 +12,10 @@
     G  (KEYS[15]) hash, group -> 'ready flight last head': its ready and delivered jobs, the
        round of its last queued job, its entry in Z's head section ('' when none).
   <ord> is fixed-width hex: priority (8), round (12), rank + 2^52 (14), so lexicographic order is
-  delivery order. The meta keeps `ox` (jobs in O: 0 lets take skip all this), `cr` the current round
-  (the round of the grouped job delivered last), `gf` grouped jobs in flight (the ungrouped group ''
+  delivery order. The meta keeps `ox` (jobs in O), `sx` = 1 once the queue has had ordered jobs or a
+  delivery limit (sticky while the meta lives: a take that finds no `sx` is a plain one and reads
+  nothing more, one missing field instead of three), `cr` the current round
+  (the highest round delivered), `gf` grouped jobs in flight (the ungrouped group ''
   has flight - gf), and the policy's `rate` ('count periodMs') and `gl` mirrored from P.
   The job record keeps `p` (priority, when not the default), `g` group, `rd` round, `lg` (delivered
   under a GROUPLIMIT: its end may free a held-back job, so it wakes the queue's fetchers).
@@ -29,6 +31,7 @@ local function ordered(job) return job.p ~= nil or job.g ~= nil end
 local lanesBuilt
 local function lanes()
   if lanesBuilt then return lanesBuilt end
+  local MAX_ROUND = 4294967295
   local RANK_OFFSET = 4503599627370496 -- 2^52: ranks (front ranks are negative) become non-negative
   local O, Z, G = KEYS[13], KEYS[14], KEYS[15]
   local HEADS, HEADS_END = '[\1', '(\2'
@@ -77,27 +80,32 @@ local function lanes()
     else redis.call('HSET', G, g, st.ready .. ' ' .. st.flight .. ' ' .. st.last .. ' ' .. st.head) end
   end
 
-  -- a new grouped job's round: behind its group's queued jobs, else the queue's current round
+  -- a new grouped job's round (engine ready-jobs.ts roundFor): one past its group's queued jobs,
+  -- never behind the queue's current round (the highest delivered); capped as the journal's u32
   local function roundFor(g)
     local st = groupState(g)
     local current = tonumber(redis.call('HGET', M, 'cr') or '0')
-    if st.ready > 0 then return math.max(st.last + 1, current) end
+    if st.ready > 0 then return math.min(math.max(st.last + 1, current), MAX_ROUND) end
     return current
+  end
+  -- a grouped job left the ready lanes for delivery: the current round is the highest delivered
+  local function roundDelivered(job)
+    local current = tonumber(redis.call('HGET', M, 'cr') or '0')
+    if (job.rd or 0) > current then redis.call('HSET', M, 'cr', job.rd) end
   end
 
   -- into the ordered lanes (the job is about to be 'q')
   local function laneAdd(id, job)
-    -- a grouped job's round is fixed when it is first queued; a put-back keeps it
-    if job.g and not job.rd then job.rd = roundFor(job.g) end
     local member = memberOf(id, job)
     redis.call('ZADD', O, 0, member)
-    redis.call('HINCRBY', M, 'ox', 1)
+    if redis.call('HINCRBY', M, 'ox', 1) == 1 then redis.call('HSET', M, 'sx', 1) end
     local g = job.g or ''
     redis.call('ZADD', Z, 0, g .. '\0' .. member)
     if job.g then
       local st = groupState(g)
+      -- the highest round of its queued jobs
+      if st.ready == 0 or (job.rd or 0) > st.last then st.last = job.rd or 0 end
       st.ready = st.ready + 1
-      if (job.rd or 0) > st.last then st.last = job.rd end
       settleGroup(g, st)
     end
   end
@@ -122,7 +130,7 @@ local function lanes()
     st.flight = st.flight + 1
     settleGroup(job.g, st)
     redis.call('HINCRBY', M, 'gf', 1)
-    redis.call('HSET', M, 'cr', job.rd or 0)
+    roundDelivered(job)
   end
 
   -- a delivery of a job with a group or under a GROUPLIMIT ended (includes/job.lua endLease)
@@ -146,7 +154,7 @@ local function lanes()
   lanesBuilt = {
     ordOf = ordOf, priorityOf = priorityOf, memberOf = memberOf, plainMember = plainMember,
     idOfMember = idOfMember, limitOf = limitOf, setLimit = setLimit, groupState = groupState,
-    laneAdd = laneAdd, laneRemove = laneRemove, groupDelivered = groupDelivered,
+    laneAdd = laneAdd, roundFor = roundFor, roundDelivered = roundDelivered, laneRemove = laneRemove, groupDelivered = groupDelivered,
     limitedLeaseEnded = limitedLeaseEnded, settleAllGroups = settleAllGroups, O = O, Z = Z, G = G,
     HEADS = HEADS, HEADS_END = HEADS_END,
   }
