@@ -61,6 +61,26 @@ function find(rows: Row[], prefix: string, system: string): Row | undefined {
   return rows.find((x) => x.row.startsWith(prefix) && x.system === system);
 }
 
+/** (g): every docket configuration that ran it, each variant ≥ 0.85× plain (c) (issue 15). */
+function schedulingCostTargets(rows: Row[], docketMem: string): Target[] {
+  const costs = rows.filter((x) => x.row.startsWith("g:") && x.row.endsWith("(ratio)"));
+  const systems = [...new Set(costs.map((x) => x.system))];
+  const label = (system: string) => `${system}: scheduling options cost ≤ 15% on (c) (each ≥ 0.85× plain c)`;
+  if (systems.length === 0) {
+    return [{ target: label(docketMem), status: "not measured", detail: "workload g not run" }];
+  }
+  return systems.map((system) => {
+    const mine = costs.filter((x) => x.system === system);
+    return {
+      target: label(system),
+      status: mine.every((x) => x.median >= 0.85) ? "met" : "missed",
+      detail: mine
+        .map((x) => `${x.row.replace(/^g: c with | \/ plain c \(ratio\)$/g, "")} ${x.median.toFixed(2)}×`)
+        .join("; "),
+    };
+  });
+}
+
 export function targets(r: Results): Target[] {
   const rows = ratioRows(r);
   const docketMem = r.journal ? "docket fsync=no" : "docket (memory)";
@@ -123,6 +143,7 @@ export function targets(r: Results): Target[] {
     });
   }
   ratioTarget(`${docketMem} ≥ 5× BullMQ on (c)`, "bullmq (redis, no persistence)", ["c: 1"], 5, docketMem);
+  out.push(...schedulingCostTargets(rows, docketMem));
   const d = find(rows, "d:", docketMem);
   out.push(
     d

@@ -1,4 +1,4 @@
-// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e,f] [--install-peers]
+// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e,f,g] [--install-peers]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -20,7 +20,8 @@ import {
   type SystemDef,
 } from "./systems.js";
 import { failing } from "./failing.js";
-import { consume, memory, mixed, produce } from "./workloads.js";
+import { SCHEDULING_VARIANTS, mixedWith } from "./scheduling.js";
+import { consume, memory, mixed, produce, type Outcome } from "./workloads.js";
 import { ratioRows, renderMarkdown, renderSvg, renderText, targets, type Results } from "./report.js";
 
 const { values: flags } = parseArgs({
@@ -43,6 +44,7 @@ if (flags.help) {
   console.log(
     "npm run bench -- [--jobs 100000] [--mem-jobs 1000000] [--runs 3] [--conns 50] [--window 256]\n" +
       "  [--producers 10] [--consumers 50] [--systems docket,beanstalkd,redis,bullmq] [--workloads a,b,c,d,e,f]\n" +
+      "  (g: scheduling options on (c), docket only, not in the default set: --workloads c,g)\n" +
       "  [--install-peers] [--out bench/results]",
   );
   process.exit(0);
@@ -144,8 +146,10 @@ for (let run = 0; run < runs; run++) {
         record(`b: consume+ack backlog, ${num("consumers")} consumers (jobs/s)`, sys.name, b.jobsPerSec);
         log(` b=${b.jobsPerSec.toFixed(0)}`);
       }
+      let plainC: Outcome | undefined;
       if (workloads.has("c")) {
         const c = await withServer(sys, (r) => mixed(r, jobs, num("producers"), num("consumers")));
+        plainC = c;
         record(
           `c: ${num("producers")} producers + ${num("consumers")} consumers (jobs/s)`,
           sys.name,
@@ -165,6 +169,23 @@ for (let run = 0; run < runs; run++) {
           log(` f=${f.jobsPerSec.toFixed(0)} healthy p99=${f.p99Ms?.toFixed(2)}`);
         } catch (error) {
           log(` f FAILED: ${(error as Error).message}`);
+        }
+      }
+      if (workloads.has("g") && sys.name.startsWith("docket")) {
+        // its own catch: a store without the scheduling options loses these rows only
+        try {
+          const shape = [num("producers"), num("consumers")] as const;
+          const plain = plainC ?? (await withServer(sys, (r) => mixed(r, jobs, ...shape)));
+          for (const variant of SCHEDULING_VARIANTS) {
+            const g = await withServer(sys, (r) => mixedWith(r, variant, jobs, ...shape));
+            record(`g: c with ${variant.name} (jobs/s)`, sys.name, g.jobsPerSec);
+            record(`g: c with ${variant.name} / plain c (ratio)`, sys.name, g.jobsPerSec / plain.jobsPerSec);
+            log(
+              ` g[${variant.name}]=${g.jobsPerSec.toFixed(0)} (${(g.jobsPerSec / plain.jobsPerSec).toFixed(2)}×)`,
+            );
+          }
+        } catch (error) {
+          log(` g FAILED: ${(error as Error).message}`);
         }
       }
       if (workloads.has("d") && !sys.name.startsWith("bullmq") && !sys.name.startsWith("docket redis")) {

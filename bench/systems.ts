@@ -12,6 +12,8 @@ export const QUEUE = "bench";
 /** One connection to a queue, callback style (no Promise per job). */
 export interface QueueConn {
   add(body: string, cb: (err: Error | null) => void): void;
+  /** docket only: ADDJOB with more options after the timeout (the scheduling variants of (c)) */
+  addWith?(body: string, options: string[], cb: (err: Error | null) => void): void;
   /** a blocking fetch of one job; id "" and body "" when the wait timed out */
   fetch(cb: (err: Error | null, id: string, body: string) => void): void;
   ack(id: string, cb: (err: Error | null) => void): void;
@@ -115,6 +117,8 @@ function docketConn(c: RespConn): QueueConn {
   return {
     add: (body, cb) =>
       c.send(["ADDJOB", QUEUE, body, "0"], (e, r) => cb(e ?? (r instanceof Error ? r : null))),
+    addWith: (body, options, cb) =>
+      c.send(["ADDJOB", QUEUE, body, "0", ...options], (e, r) => cb(e ?? (r instanceof Error ? r : null))),
     fetch: (cb) =>
       c.send(["GETJOB", "TIMEOUT", "1000", "FROM", QUEUE], (e, r) => {
         if (e || r instanceof Error) return cb(e ?? (r as Error), "", "");

@@ -273,6 +273,10 @@ export class DocketServer implements ServerHandle {
     };
   }
 
+  noteDuplicate(): void {
+    this.http?.metrics.countDuplicate();
+  }
+
   configChanged(): void {
     this.memory.maxBytes = this.config.maxMemory;
     this.applySlowlogSettings();

@@ -1,7 +1,8 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { connect, type Client, type Job } from "../client/index.js";
+import { connect, rateLimitText, type Client, type Job } from "../client/index.js";
 import { addFailureCommands } from "./failure-commands.js";
 import { addOperatorCommands } from "./operator-commands.js";
+import { addScheduleCommands } from "./schedule-commands.js";
 import { addTopCommand } from "./top.js";
 
 /**
@@ -75,11 +76,16 @@ export function addClientCommands(program: Command): void {
     .option("--retries <n>", "failures before the job is dead-lettered (default: the queue's)", integer)
     .option("--backoff <policy>", "fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter]")
     .option("--run-timeout <ms>", "how long a Worker lets its handler run", integer)
+    .option("--priority <n>", "0 is served first (default 1024)", integer)
+    .option("--key <key>", "idempotency key: a second add with it adds nothing and prints the first job's id")
+    .option("--key-ttl <ms>", "how long the key is remembered (default 24 h)", integer)
+    .option("--group <group>", "the job's group (groups are served round-robin)")
     .action(
       async (
         queue: string,
         body: string,
-        options: ConnOptions & Record<string, number | undefined> & { backoff?: string },
+        options: ConnOptions &
+          Record<string, number | undefined> & { backoff?: string; key?: string; group?: string },
       ) => {
         await run(options, async (client) => {
           const job = await client
@@ -91,9 +97,15 @@ export function addClientCommands(program: Command): void {
               retries: options.retries,
               backoff: options.backoff,
               runTimeout: options.runTimeout,
+              priority: options.priority,
+              key: options.key,
+              keyTtl: options.keyTtl,
+              group: options.group,
             })
             .add(body, queue);
           console.log(job.id);
+          if (job.duplicate)
+            console.error(`docket: duplicate key: nothing added, job ${job.id} is ${job.state}`);
         });
       },
     );
@@ -156,6 +168,9 @@ export function addClientCommands(program: Command): void {
               s.pause,
               s.backoff,
               s.deadLetters,
+              s.groups,
+              s.heldBack,
+              s.rateLimit === null ? "-" : rateLimitText(s.rateLimit),
             ]);
           }
         }
@@ -173,6 +188,9 @@ export function addClientCommands(program: Command): void {
           "pause",
           "backoff",
           "dead",
+          "groups",
+          "held",
+          "rate",
         ];
         console.log(table(header, rows));
       });
@@ -180,5 +198,6 @@ export function addClientCommands(program: Command): void {
 
   addFailureCommands(program);
   addOperatorCommands(program);
+  addScheduleCommands(program);
   addTopCommand(program);
 }

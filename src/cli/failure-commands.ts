@@ -5,7 +5,7 @@ import type {
   QueuePolicy,
   QueuePolicyChange,
 } from "../client/index.js";
-import { backoffText } from "../client/index.js";
+import { backoffText, rateLimitText } from "../client/index.js";
 import { integer, run, table, withConnection, type ConnOptions } from "./client-commands.js";
 
 /**
@@ -23,7 +23,7 @@ const cell = (text: string): string => {
   return line.length > CELL ? `${line.slice(0, CELL - 1)}…` : line;
 };
 
-function positive(value: string): number {
+export function positive(value: string): number {
   const n = integer(value);
   if (n === 0) throw new InvalidArgumentError("must be at least 1");
   return n;
@@ -78,6 +78,8 @@ function policyLines(policy: QueuePolicy): string {
       ["backoff", value(policy.backoff && backoffText(policy.backoff))],
       ["run-timeout", value(policy.runTimeout)],
       ["dead-letter-cap", value(policy.deadLetterCap)],
+      ["rate", value(policy.rateLimit && rateLimitText(policy.rateLimit))],
+      ["group-limit", value(policy.groupLimit)],
     ],
   );
 }
@@ -137,13 +139,17 @@ export function addFailureCommands(program: Command): void {
   withConnection(
     program
       .command("policy")
-      .description("show or change a queue's failure policy (\"default\": back to the server's)"),
+      .description(
+        "show or change a queue's policy: failures, rate and group limits (\"default\": back to the server's)",
+      ),
   )
     .argument("<queue>", "queue name")
     .option("--retries <n>", "failures before a job is dead-lettered", orDefault(integer))
     .option("--backoff <policy>", "fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter]")
     .option("--run-timeout <ms>", "how long a Worker lets a handler run", orDefault(positive))
     .option("--dead-letter-cap <n>", "dead letters kept", orDefault(integer))
+    .option("--rate <n/period>", "deliveries per period, e.g. 100/1s, 5/500ms, 1000/1m")
+    .option("--group-limit <n>", "jobs of one group in flight at most", orDefault(positive))
     .action(
       async (
         queue: string,
@@ -152,15 +158,20 @@ export function addFailureCommands(program: Command): void {
           backoff?: string;
           runTimeout?: number | "default";
           deadLetterCap?: number | "default";
+          rate?: string;
+          groupLimit?: number | "default";
         },
       ) => {
         const change: QueuePolicyChange = {
           retries: changeOf(options.retries),
           runTimeout: changeOf(options.runTimeout),
           deadLetterCap: changeOf(options.deadLetterCap),
+          groupLimit: changeOf(options.groupLimit),
         };
         if (options.backoff !== undefined)
           change.backoff = options.backoff.toLowerCase() === "default" ? null : options.backoff;
+        if (options.rate !== undefined)
+          change.rateLimit = options.rate.toLowerCase() === "default" ? null : options.rate;
         await run(options, async (client) => console.log(policyLines(await client.setPolicy(queue, change))));
       },
     );

@@ -55,6 +55,11 @@ function jobJson(job: JobDetails<string>) {
     runTimeout: job.runTimeout ?? null,
     backoffUntil: job.backoffUntil === undefined ? null : iso(job.backoffUntil),
     attempts: (job.attempts ?? []).map((a) => ({ at: iso(a.at), cause: a.cause, error: a.error })),
+    priority: job.priority,
+    group: job.group ?? null,
+    key: job.key ?? null,
+    keyExpiresAt: job.keyExpiresAt === undefined ? null : iso(job.keyExpiresAt),
+    schedule: job.schedule ?? null,
   };
 }
 
@@ -78,7 +83,14 @@ function jobLines(job: JobDetails<string>, now: number): string {
     ],
     ["backoff", job.backoff ? backoffText(job.backoff) : "default"],
     ["run timeout", job.runTimeout ? duration(job.runTimeout) : "none"],
+    ["priority", job.priority],
   ];
+  if (job.group !== undefined) rows.push(["group", job.group]);
+  if (job.key !== undefined) {
+    const expires = job.keyExpiresAt;
+    rows.push(["key", expires === undefined ? job.key : `${job.key} (expires ${iso(expires)})`]);
+  }
+  if (job.schedule !== undefined) rows.push(["schedule", job.schedule]);
   if (job.backoffUntil !== undefined)
     rows.push(["backoff until", `${iso(job.backoffUntil)} (in ${duration(job.backoffUntil - now)})`]);
   const attempts = job.attempts ?? [];

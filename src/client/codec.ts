@@ -1,4 +1,4 @@
-import type { Attempt, Backoff, Decode, FailureCause } from "./types.js";
+import type { Attempt, Backoff, Decode, FailureCause, RateLimit } from "./types.js";
 
 /**
  * Bodies, results and the text forms of docket's failure settings, as the
@@ -6,6 +6,9 @@ import type { Attempt, Backoff, Decode, FailureCause } from "./types.js";
  * backoff text form here mirrors core/failures.ts (formatBackoff); the
  * server checks what it is sent.
  */
+
+/** A connection's call, as the helpers Client delegates to take it: `binary` keeps bulk replies as Buffers. */
+export type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /** Buffers and strings as they are, everything else as JSON. */
 export function encode(data: unknown): Buffer | string {
@@ -29,6 +32,17 @@ export function decode(body: Buffer, how: Decode): unknown {
 
 /** ms → whole seconds, rounded up (1 ms is 1 s, not 0). */
 export const seconds = (ms: number): number => Math.ceil(ms / 1000);
+
+/** the longest KEYTTL the server takes (core/scheduling.ts MAX_KEY_TTL_SECONDS): 30 days */
+export const MAX_KEY_TTL_MS = 30 * 86_400_000;
+
+/** A key TTL in ms as KEYTTL's seconds (rounded up); a RangeError outside 1 ms..30 days. */
+export function keyTtlSeconds(ms: number): number {
+  if (!Number.isFinite(ms) || ms <= 0 || ms > MAX_KEY_TTL_MS) {
+    throw new RangeError(`keyTtl must be more than 0 and at most ${MAX_KEY_TTL_MS} ms (30 days)`);
+  }
+  return seconds(ms);
+}
 
 /** one hour: the cap of an exponential policy given without one */
 const HOUR_MS = 3_600_000;
@@ -57,6 +71,29 @@ export function parseBackoffText(text: string): Backoff | undefined {
     max: numbers[1] ?? Math.max(HOUR_MS, numbers[0]!),
     jitter: parts[parts.length - 1]!.toLowerCase() === "jitter",
   };
+}
+
+const RATE_UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/**
+ * A rate limit's text form, as core/scheduling.ts formats it (`100/1s`,
+ * the largest whole unit); text is sent as it is (the server checks it).
+ */
+export function rateLimitText(limit: RateLimit | string): string {
+  if (typeof limit === "string") return limit;
+  for (const unit of ["h", "m", "s"]) {
+    const ms = RATE_UNIT_MS[unit]!;
+    if (limit.periodMs % ms === 0) return `${limit.count}/${limit.periodMs / ms}${unit}`;
+  }
+  return `${limit.count}/${limit.periodMs}ms`;
+}
+
+/** Reads the text form the server reports (QPOLICY, QSTAT); undefined for anything else. */
+export function parseRateLimitText(text: string): RateLimit | undefined {
+  const match = /^([0-9]+)\/([0-9]*)(ms|s|m|h)$/.exec(text.trim().toLowerCase());
+  if (match === null) return undefined;
+  const amount = match[2] === "" ? 1 : Number(match[2]);
+  return { count: Number(match[1]), periodMs: amount * RATE_UNIT_MS[match[3]!]! };
 }
 
 /** The server keeps 1024 bytes of an error; the client sends no more than that. */

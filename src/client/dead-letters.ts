@@ -1,20 +1,11 @@
-import { backoffText, decode, num, pairs, parseAttempts, parseBackoffText, text } from "./codec.js";
-import type {
-  Decode,
-  DeadLetter,
-  DeadLetterDetails,
-  DeadLetterSelection,
-  QueuePolicy,
-  QueuePolicyChange,
-} from "./types.js";
+import { type Call, decode, num, pairs, parseAttempts, text } from "./codec.js";
+import type { Decode, DeadLetter, DeadLetterDetails, DeadLetterSelection } from "./types.js";
 
 /**
  * The operator's side of failing jobs: dead-letter lists (DEADLETTERS,
- * DEADLETTER, REDRIVE, DEADPURGE) and queue policies (QPOLICY). Client
- * delegates to these; they take the connection's call and the decode mode.
+ * DEADLETTER, REDRIVE, DEADPURGE). Client delegates to these; they take
+ * the connection's call and the decode mode. Queue policies are in policy.ts.
  */
-
-type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /** dead letters listed when no count is given: a listing is always bounded */
 export const DEAD_LETTERS_LISTED = 1000;
@@ -78,46 +69,4 @@ export async function takeDeadLetters(
   // an empty id list takes nothing: the wire has no way to say it (IDS needs one)
   if (which !== "all" && "ids" in which && which.ids.length === 0) return 0;
   return Number(await call(false, [command, queue, ...selection(which)]));
-}
-
-/** QPOLICY's key/value reply; keys may come as run-timeout or runtimeout, nil or absent when unset. */
-function policyOf(reply: unknown): QueuePolicy {
-  const policy: QueuePolicy = {};
-  if (!Array.isArray(reply)) return policy;
-  const f = new Map([...pairs(reply)].map(([key, value]) => [key.replace(/[-_]/g, ""), value]));
-  const setting = (key: string): unknown => {
-    const value = f.get(key);
-    const t = text(value);
-    return t === undefined || t === "" || t.toLowerCase() === "default" ? undefined : value;
-  };
-  const retries = num(setting("retries"));
-  if (retries !== undefined && retries >= 0) policy.retries = retries;
-  const backoff = text(setting("backoff"));
-  const parsed = backoff === undefined ? undefined : parseBackoffText(backoff);
-  if (parsed) policy.backoff = parsed;
-  const runTimeout = num(setting("runtimeout"));
-  if (runTimeout !== undefined && runTimeout > 0) policy.runTimeout = runTimeout;
-  const cap = num(setting("deadlettercap"));
-  if (cap !== undefined && cap >= 0) policy.deadLetterCap = cap;
-  return policy;
-}
-
-/** QPOLICY queue [changes…]: the policy after the changes. */
-export async function queuePolicy(
-  call: Call,
-  queue: string,
-  change: QueuePolicyChange = {},
-): Promise<QueuePolicy> {
-  const args: Array<string | number> = ["QPOLICY", queue];
-  const put = (keyword: string, value: string | number | null | undefined) => {
-    if (value !== undefined) args.push(keyword, value === null ? "DEFAULT" : value);
-  };
-  put("RETRIES", change.retries);
-  put(
-    "BACKOFF",
-    change.backoff === undefined || change.backoff === null ? change.backoff : backoffText(change.backoff),
-  );
-  put("RUNTIMEOUT", change.runTimeout);
-  put("DEADLETTER-CAP", change.deadLetterCap);
-  return policyOf(await call(false, args));
 }

@@ -3,7 +3,8 @@
  * It depends on ioredis only, never on the server's modules.
  */
 export { Client, connect, type ClientOptions } from "./jobs.js";
-export { backoffText, decode, encode } from "./codec.js";
+export { backoffText, decode, encode, parseRateLimitText, rateLimitText } from "./codec.js";
+export { Schedules } from "./schedules.js";
 export {
   TimeoutError,
   type AckOptions,
@@ -19,12 +20,17 @@ export {
   type Job,
   type JobConfig,
   type JobDetails,
+  type JobState,
   type NackOptions,
   type PauseState,
   type QueueCounts,
   type QueuePolicy,
   type QueuePolicyChange,
   type QueueStats,
+  type RateLimit,
+  type Schedule,
+  type ScheduleTemplate,
+  type ScheduleTiming,
   type WaitOutcome,
   type WaitResult,
 } from "./types.js";

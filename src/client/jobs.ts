@@ -1,14 +1,10 @@
 import { Connection, DocketError, type ConnectionOptions } from "./connection.js";
-import { backoffText, decode, encode, errorText, seconds, text } from "./codec.js";
-import {
-  DEAD_LETTERS_LISTED,
-  listDeadLetters,
-  queuePolicy,
-  showDeadLetter,
-  takeDeadLetters,
-} from "./dead-letters.js";
+import { backoffText, decode, encode, errorText, keyTtlSeconds, seconds, text } from "./codec.js";
+import { DEAD_LETTERS_LISTED, listDeadLetters, showDeadLetter, takeDeadLetters } from "./dead-letters.js";
 import { countQueues, deleteJobs, explainJob, pauseQueue } from "./operator.js";
+import { queuePolicy } from "./policy.js";
 import { deliveredJob, jobDetails, peekedJob, queueStats } from "./replies.js";
+import { Schedules } from "./schedules.js";
 import {
   TimeoutError,
   type AckOptions,
@@ -21,6 +17,7 @@ import {
   type Job,
   type JobConfig,
   type JobDetails,
+  type JobState,
   type NackOptions,
   type PauseState,
   type QueueCounts,
@@ -131,6 +128,28 @@ export class Client {
   runTimeout(ms: number): Client {
     return this.chain({ runTimeout: ms });
   }
+  /** 0 is served first (up to 4294967295; default 1024) */
+  priority(p: number): Client {
+    return this.chain({ priority: p });
+  }
+  /** an idempotency key: a second add with it, while it lives, adds nothing and answers the first job */
+  key(k: string): Client {
+    return this.chain({ key: k });
+  }
+  /** how long (ms) the key is remembered (whole seconds, rounded up; at most 30 days) */
+  keyTtl(ms: number): Client {
+    keyTtlSeconds(ms);
+    return this.chain({ keyTtl: ms });
+  }
+  /** the job's group: groups are served round-robin; a queue's groupLimit caps each one's jobs in flight */
+  group(g: string): Client {
+    return this.chain({ group: g });
+  }
+
+  /** Recurring jobs: upsert, get, list, remove (docs/schedules.md). */
+  get schedules(): Schedules {
+    return new Schedules((b, a) => this.call(b, a), this.shared.decode);
+  }
 
   private call(binary: boolean, args: Arg[]): Promise<unknown> {
     return this.shared.conn.call(binary, args);
@@ -141,7 +160,12 @@ export class Client {
     return this.call(false, args);
   }
 
-  /** Adds a job; resolves once the server has it (as durable as its fsync policy promises). */
+  /**
+   * Adds a job; resolves once the server has it (as durable as its fsync
+   * policy promises). With a key (`.key(k)`), the job carries `duplicate`
+   * and `state`: a duplicate's `id` and `state` are the first job's (its
+   * `data` and `body` are what this call sent).
+   */
   async add<T = unknown>(data: T, queue: string): Promise<Job<T>> {
     const c = this.config;
     const body = encode(data);
@@ -154,8 +178,25 @@ export class Client {
     if (c.retries !== undefined) args.push("RETRIES", c.retries);
     if (c.backoff !== undefined) args.push("BACKOFF", backoffText(c.backoff));
     if (c.runTimeout !== undefined) args.push("RUNTIMEOUT", wholeMs(c.runTimeout));
-    const id = (await this.call(false, args)) as string;
-    return { id, queue, data, body: Buffer.isBuffer(body) ? body : Buffer.from(body) };
+    if (c.priority !== undefined) args.push("PRIORITY", c.priority);
+    if (c.group !== undefined) args.push("GROUP", c.group);
+    if (c.key !== undefined) {
+      args.push("KEY", c.key);
+      // KEYTTL alone is an error on the wire: a keyTtl set with use()/with() applies to the adds that have a key
+      if (c.keyTtl !== undefined) args.push("KEYTTL", keyTtlSeconds(c.keyTtl));
+      args.push("WITHDETAILS");
+    }
+    const reply = await this.call(false, args);
+    const job: Job<T> = { id: "", queue, data, body: Buffer.isBuffer(body) ? body : Buffer.from(body) };
+    if (Array.isArray(reply)) {
+      // [id, "added" | "duplicate", state]
+      job.id = text(reply[0])!;
+      job.duplicate = text(reply[1]) === "duplicate";
+      job.state = text(reply[2]) as JobState;
+    } else {
+      job.id = reply as string;
+    }
+    return job;
   }
 
   /**
@@ -319,12 +360,18 @@ export class Client {
     return takeDeadLetters((b, a) => this.call(b, a), "DEADPURGE", queue, which);
   }
 
-  /** A queue's failure policy (absent fields: the server's defaults). */
-  policy(queue: string): Promise<QueuePolicy> {
-    return queuePolicy((b, a) => this.call(b, a), queue);
+  /**
+   * A queue's policy (absent fields: the server's defaults): failures,
+   * dead-letter cap, rate limit and group limit. With a change, as setPolicy.
+   */
+  policy(queue: string, change: QueuePolicyChange = {}): Promise<QueuePolicy> {
+    return queuePolicy((b, a) => this.call(b, a), queue, change);
   }
 
-  /** Changes a queue's policy (`null`: back to the server's default); resolves with the policy after it. */
+  /**
+   * Changes a queue's policy (`null`: back to the server's default); resolves
+   * with the policy after it. `rateLimit` is `{count, periodMs}` or `"100/1s"`.
+   */
   setPolicy(queue: string, change: QueuePolicyChange): Promise<QueuePolicy> {
     return queuePolicy((b, a) => this.call(b, a), queue, change);
   }

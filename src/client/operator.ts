@@ -1,12 +1,10 @@
-import { num, text } from "./codec.js";
+import { type Call, num, text } from "./codec.js";
 import type { Explanation, PauseState, QueueCounts } from "./types.js";
 
 /**
  * The operator's calls on queues and jobs: PAUSE, DELJOB, okq's QSTATUS and
  * EXPLAIN. Client (jobs.ts) delegates to these with its connection's call.
  */
-
-type Call = (binary: boolean, args: Array<string | Buffer | number>) => Promise<unknown>;
 
 const PAUSE_STATES: readonly string[] = ["none", "in", "out", "all"];
 

@@ -1,7 +1,18 @@
-import { decode, num, pairs, parseAttempts, parseBackoffText, text } from "./codec.js";
+import { decode, num, pairs, parseAttempts, parseBackoffText, parseRateLimitText, text } from "./codec.js";
 import type { Decode, Job, JobDetails, QueueStats } from "./types.js";
 
 /** The server's replies read into the client's shapes (GETJOB, SHOW, QSTAT). */
+
+/** the priority of a job added without one (core/scheduling.ts DEFAULT_PRIORITY; the server omits it) */
+export const DEFAULT_PRIORITY = 1024;
+
+/** The scheduling fields GETJOB … WITHDETAILS and SHOW send only when the job has them. */
+function schedulingFields(job: Job<unknown>, f: Map<string, unknown>): void {
+  const priority = num(f.get("priority"));
+  if (priority !== undefined) job.priority = priority;
+  const group = text(f.get("group"));
+  if (group !== undefined) job.group = group;
+}
 
 /** One GETJOB … WITHDETAILS entry: `[queue, id, body, "nacks", n, "additional-deliveries", n, "retries-left", n, "run-timeout", ms]`. */
 export function deliveredJob<T>(entry: unknown[], how: Decode): Job<T> {
@@ -19,6 +30,7 @@ export function deliveredJob<T>(entry: unknown[], how: Decode): Job<T> {
   if (left !== undefined) job.retriesLeft = left;
   const runTimeout = num(f.get("run-timeout"));
   if (runTimeout !== undefined) job.runTimeout = runTimeout;
+  schedulingFields(job, f);
   return job;
 }
 
@@ -48,7 +60,9 @@ export function jobDetails<T>(reply: unknown[], how: Decode): JobDetails<T> {
     nacks: n("nacks"),
     additionalDeliveries: n("additional-deliveries"),
     nextRequeueIn: requeue ?? null,
+    priority: DEFAULT_PRIORITY,
   };
+  schedulingFields(details, fields);
   const retries = num(fields.get("retries"));
   if (retries !== undefined) details.retries = retries;
   const left = num(fields.get("retries-left"));
@@ -61,10 +75,19 @@ export function jobDetails<T>(reply: unknown[], how: Decode): JobDetails<T> {
   const until = num(fields.get("backoff-until"));
   if (until !== undefined) details.backoffUntil = until;
   if (fields.has("attempts")) details.attempts = parseAttempts(fields.get("attempts"));
+  const key = text(fields.get("key"));
+  if (key !== undefined) details.key = key;
+  const keyExpiresAt = num(fields.get("key-expires-at"));
+  if (keyExpiresAt !== undefined) details.keyExpiresAt = keyExpiresAt;
+  const schedule = text(fields.get("schedule"));
+  if (schedule !== undefined) details.schedule = schedule;
   return details;
 }
 
-/** QSTAT's key/value reply; `backoff` and `dead-letters` are only sent when non-zero. */
+/**
+ * QSTAT's key/value reply; `backoff` and `dead-letters` are only sent when
+ * non-zero, `rate-limit` and `rate-limited-until` are nil when there is none.
+ */
 export function queueStats(reply: unknown[]): QueueStats {
   const f = pairs(reply);
   const n = (name: string) => num(f.get(name)) ?? 0;
@@ -79,5 +102,9 @@ export function queueStats(reply: unknown[]): QueueStats {
     pause: text(f.get("pause")) ?? "none",
     backoff: n("backoff"),
     deadLetters: n("dead-letters"),
+    rateLimit: parseRateLimitText(text(f.get("rate-limit")) ?? "") ?? null,
+    rateLimitedUntil: num(f.get("rate-limited-until")) ?? null,
+    groups: n("groups"),
+    heldBack: n("held-back"),
   };
 }

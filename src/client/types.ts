@@ -38,6 +38,14 @@ export interface JobConfig {
   backoff?: Backoff | string;
   /** add: ms a Worker lets its handler run before aborting it (default: its queue's, else the Worker's) */
   runTimeout?: number;
+  /** add: 0 is served first, up to 4294967295 (default 1024); FIFO within a priority */
+  priority?: number;
+  /** add: an idempotency key (1..256 bytes, per queue): a second add with a live key adds nothing */
+  key?: string;
+  /** add: ms the key is remembered after the add (sent in whole seconds, rounded up; default 24 h, at most 30 d); only sent with a key */
+  keyTtl?: number;
+  /** add: the job's group (1..128 printable ASCII): groups are served round-robin, a queue's groupLimit caps each */
+  group?: string;
 }
 
 /** How bodies are turned into `Job.data`. */
@@ -57,7 +65,18 @@ export interface Job<T = unknown> {
   retriesLeft?: number;
   /** set on jobs from get(): its run time-out in ms; 0 = none */
   runTimeout?: number;
+  /** set on jobs from get() and show() when not the default (1024) */
+  priority?: number;
+  /** set on jobs from get() and show() when the job has a group */
+  group?: string;
+  /** set by add() with a key: true when the key was live, so nothing was added (`id` is the first job's) */
+  duplicate?: boolean;
+  /** set by add() with a key: the state of the job `id` names ("acked" when it is done or gone while the key lives) */
+  state?: JobState;
 }
+
+/** A job's state as SHOW (and ADDJOB … WITHDETAILS) words it. */
+export type JobState = "wait-repl" | "active" | "queued" | "acked" | "backoff";
 
 /** What ended a failed attempt: a nack, a lease that ran out, a handler past its run time-out. */
 export type FailureCause = "nack" | "lease" | "timeout";
@@ -73,7 +92,9 @@ export interface Attempt {
 
 /** What `show()` reports. Times are ms. */
 export interface JobDetails<T = unknown> extends Job<T> {
-  state: "wait-repl" | "active" | "queued" | "acked" | "backoff";
+  state: JobState;
+  /** 0 is served first; 1024 unless it was added with another */
+  priority: number;
   replicate: number;
   /** ms of TTL left */
   ttl: number;
@@ -93,6 +114,12 @@ export interface JobDetails<T = unknown> extends Job<T> {
   backoffUntil?: number;
   /** its last failed attempts, oldest first (absent: none) */
   attempts?: Attempt[];
+  /** the idempotency key it was added with, if any */
+  key?: string;
+  /** ms since the epoch its key expires */
+  keyExpiresAt?: number;
+  /** the schedule that added it, if any */
+  schedule?: string;
 }
 
 /** How a `wait()` ended (WAITJOB's reply): what removed the job, or "gone" if it was not known. */
@@ -148,6 +175,24 @@ export interface QueueStats {
   backoff: number;
   /** jobs in the queue's dead-letter list */
   deadLetters: number;
+  /** the queue's rate limit, or null */
+  rateLimit: RateLimit | null;
+  /** ms since the epoch the rate limit lets the next job go, while it holds deliveries back; else null */
+  rateLimitedUntil: number | null;
+  /** groups with jobs in the queue (ungrouped jobs count as one) */
+  groups: number;
+  /** ready jobs not delivered because their group is at the queue's groupLimit */
+  heldBack: number;
+}
+
+/**
+ * A rate limit: at most `count` deliveries per `periodMs` (GCRA: a burst of
+ * `count` after a quiet period, then one per `periodMs / count`). Its text
+ * form is `<count>/<period>` with the period in ms, s, m or h: `"100/1s"`.
+ */
+export interface RateLimit {
+  count: number;
+  periodMs: number;
 }
 
 /** One entry of `deadLetters(queue)`. */
@@ -181,6 +226,10 @@ export interface QueuePolicy {
   runTimeout?: number;
   /** dead letters kept; beyond it the oldest are evicted */
   deadLetterCap?: number;
+  /** deliveries per period from the queue */
+  rateLimit?: RateLimit;
+  /** jobs of one group in flight at most */
+  groupLimit?: number;
 }
 
 /** `setPolicy()`'s changes: a value sets it, `null` goes back to the server's default, absent leaves it. */
@@ -189,6 +238,9 @@ export interface QueuePolicyChange {
   backoff?: Backoff | string | null;
   runTimeout?: number | null;
   deadLetterCap?: number | null;
+  /** `{count, periodMs}` or its text form (`"100/1s"`) */
+  rateLimit?: RateLimit | string | null;
+  groupLimit?: number | null;
 }
 
 /** A queue's pause: `in` refuses adds, `out` stops fetches, `all` both. */
@@ -244,4 +296,34 @@ export interface Explanation {
   deadReason?: string;
   deadAt?: number;
   completedAt?: number;
+}
+
+/** When a schedule runs: a cron expression (croner: 5 or 6 fields, seconds first; @hourly …) in a time zone, or every `every` ms. */
+export type ScheduleTiming = { cron: string; timezone?: string } | { every: number };
+
+/** The job a schedule adds at each due time. Durations in ms (ttl and retryAfter go in whole seconds, rounded up). */
+export interface ScheduleTemplate<T = unknown> {
+  queue: string;
+  /** the body, encoded like add()'s data */
+  data: T;
+  ttl?: number;
+  retryAfter?: number;
+  priority?: number;
+  group?: string;
+  retries?: number;
+  runTimeout?: number;
+}
+
+/** A schedule as the server keeps it: its timing, its template and its progress. Times are ms since the epoch. */
+export interface Schedule<T = unknown> {
+  name: string;
+  timing: ScheduleTiming;
+  template: ScheduleTemplate<T> & { body: Buffer };
+  nextRunAt: number;
+  /** the last due time that added a job */
+  lastRunAt: number | null;
+  lastJobId: string | null;
+  /** jobs it has added */
+  runs: number;
+  createdAt: number;
 }

@@ -1,4 +1,5 @@
 import type { Attempt, BackoffPolicy, JobOrigin, PauseState, QueuePolicy } from "./contract.js";
+import type { ScheduleInfo } from "./schedules.js";
 
 /**
  * A job as the journal stores it: everything needed to put it back after a
@@ -115,6 +116,10 @@ export type Change =
   | { type: "redrive"; queue: string; deadId: string; job: StoredJob }
   /** okq QFLUSH: every job and dead letter of the queue is gone */
   | { type: "flushqueue"; queue: string }
+  /** SCHEDULE SET, or a due run's progress: the schedule's whole state after it ("last record wins") */
+  | { type: "schedule"; schedule: ScheduleInfo }
+  /** SCHEDULE DEL */
+  | { type: "unschedule"; name: string }
   /**
    * An idempotency key that outlives its job (a live job's add record
    * carries its own): snapshots and compaction write one for each such

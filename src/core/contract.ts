@@ -12,9 +12,10 @@ export type Awaitable<T> = T | Promise<T>;
 
 import type { Consumer, ExplainFacts } from "./explain.js";
 import type { RateLimit } from "./scheduling.js";
+import type { ScheduleDefinition, ScheduleInfo, SchedulePage } from "./schedules.js";
 export type { Consumer, ExplainFacts } from "./explain.js";
 export type { RateLimit } from "./scheduling.js";
-export type { JobTemplate, ScheduleDefinition, ScheduleInfo } from "./schedules.js";
+export type { JobTemplate, ScheduleDefinition, ScheduleInfo, SchedulePage } from "./schedules.js";
 
 /**
  * Job states as Disque's SHOW prints them, plus docket's `backoff`: a job
@@ -554,6 +555,20 @@ export interface Broker {
   setQueuePolicy(queue: string, policy: QueuePolicy): Awaitable<QueuePolicy>;
   /** the server's failure settings (CONFIG SET); applies from the next add or failure */
   configureFailures(defaults: FailureDefaults): void;
+
+  // ------------------------------------------------ recurring jobs (docs/schedules.md, core/schedules.ts)
+
+  /**
+   * SCHEDULE SET: creates or replaces the named schedule. A replacement with
+   * the same timing keeps its progress (the next run stays); MAX_SCHEDULES
+   * per deployment (ERR when full). Due times are run by the store's timer path.
+   */
+  upsertSchedule(def: ScheduleDefinition): Awaitable<ScheduleInfo>;
+  getSchedule(name: string): Awaitable<ScheduleInfo | null>;
+  /** at most `count` schedules in name order after `cursor` ("0": from the start); next cursor "0": the end */
+  listSchedules(cursor: string, count: number): Awaitable<SchedulePage>;
+  /** SCHEDULE DEL: 0 or 1 */
+  removeSchedule(name: string): Awaitable<number>;
 
   /**
    * Resolves when every change made so far is as durable as the fsync policy

@@ -1,6 +1,9 @@
 import { Cron } from "croner";
 import { BrokerError, type AddJobRequest } from "./contract.js";
 import { MAX_DELAY_MS, MAX_QUEUE_NAME_BYTES, checkQueueName, inRange } from "./limits.js";
+import { MAX_LISTING_COUNT } from "./listing-limits.js";
+import { checkSchedulingOptions } from "./scheduling.js";
+import { addJobSettings } from "./validate.js";
 
 /**
  * Recurring jobs (docs/schedules.md): named schedules, each a cron
@@ -110,6 +113,10 @@ export function checkScheduleDefinition(def: ScheduleDefinition): void {
   if (Buffer.byteLength(t.queue) > MAX_QUEUE_NAME_BYTES) fail("queue name too long");
   if (t.body.length > MAX_TEMPLATE_BODY_BYTES)
     fail(`a schedule's job body is at most ${MAX_TEMPLATE_BODY_BYTES} bytes`);
+  // the add each run makes: refused now rather than at every due time
+  const add = templateAdd(t);
+  addJobSettings(add, MAX_TEMPLATE_BODY_BYTES);
+  checkSchedulingOptions(add);
 }
 
 /**
@@ -127,15 +134,29 @@ export function nextDueAfter(def: ScheduleDefinition, after: number, createdAt: 
 }
 
 /**
+ * The latest due time at or before `now`, for a schedule whose next due time
+ * `from` has come (from ≤ now): `from` itself unless later ones passed too.
+ */
+function latestDueUpTo(def: ScheduleDefinition, from: number, now: number, createdAt: number): number {
+  let latest: number;
+  if (def.everyMs !== undefined) {
+    latest = createdAt + Math.floor((now - createdAt) / def.everyMs) * def.everyMs;
+  } else {
+    // croner's previousRuns looks strictly before the reference's whole second
+    const previous = cronOf(def).previousRuns(1, new Date(Math.floor(now / 1000) * 1000 + 1000))[0];
+    latest = previous?.getTime() ?? from;
+  }
+  return latest >= from && latest <= now ? latest : from;
+}
+
+/**
  * Where a schedule stands at `now` when its due time has come: the due time
- * to produce one job for (`nextRunAt`, made up once however many passed) and
- * the next due time after now.
+ * to produce one job for (the latest that passed: missed ones are made up
+ * once, by this one) and the next due time after now.
  */
 export function advanceSchedule(info: ScheduleInfo, now: number): { dueAt: number; nextRunAt: number } {
-  return {
-    dueAt: info.nextRunAt,
-    nextRunAt: nextDueAfter(info, Math.max(now, info.nextRunAt), info.createdAt),
-  };
+  const dueAt = latestDueUpTo(info, info.nextRunAt, now, info.createdAt);
+  return { dueAt, nextRunAt: nextDueAfter(info, Math.max(now, dueAt), info.createdAt) };
 }
 
 /**
@@ -151,9 +172,17 @@ export function scheduleRunKey(name: string, dueAt: number): string {
   return `schedule:${name}:${dueAt}`;
 }
 
-/** The add a due time makes. Its key lives a day past the due time, more than any server's clock skew. */
+/** The add a due time makes. Its key lives a day (KEYTTL's default) past the add, more than any server's clock skew. */
 export function scheduledAdd(info: ScheduleInfo, dueAt: number): AddJobRequest {
-  const t = info.template;
+  return {
+    ...templateAdd(info.template),
+    key: scheduleRunKey(info.name, dueAt),
+    origin: "schedule",
+    schedule: info.name,
+  };
+}
+
+function templateAdd(t: JobTemplate): AddJobRequest {
   return {
     queue: t.queue,
     body: t.body,
@@ -163,8 +192,73 @@ export function scheduledAdd(info: ScheduleInfo, dueAt: number): AddJobRequest {
     ...(t.group !== undefined && { group: t.group }),
     ...(t.retryBudget !== undefined && { retryBudget: t.retryBudget }),
     ...(t.runTimeoutMs !== undefined && { runTimeoutMs: t.runTimeoutMs }),
-    key: scheduleRunKey(info.name, dueAt),
-    origin: "schedule",
-    schedule: info.name,
   };
+}
+
+/**
+ * What an upsert keeps: a new schedule starts now (its first due time after
+ * now); a replaced one keeps its creation time, runs and last run, and its
+ * next run too when the timing is unchanged (only the template changed).
+ */
+export function upsertedSchedule(
+  old: ScheduleInfo | null,
+  def: ScheduleDefinition,
+  now: number,
+): ScheduleInfo {
+  const createdAt = old?.createdAt ?? now;
+  const keep = old !== null && sameTiming(old, def);
+  return {
+    name: def.name,
+    ...(def.cron !== undefined && { cron: def.cron }),
+    ...(def.timezone !== undefined && { timezone: def.timezone }),
+    ...(def.everyMs !== undefined && { everyMs: def.everyMs }),
+    template: def.template,
+    nextRunAt: keep ? old.nextRunAt : nextDueAfter(def, now, createdAt),
+    lastRunAt: old?.lastRunAt ?? null,
+    lastJobId: old?.lastJobId ?? null,
+    runs: old?.runs ?? 0,
+    createdAt,
+  };
+}
+
+/** A schedule after the run of `dueAt` (`jobId`: the job it added, null when the add was refused). */
+export function ranSchedule(
+  info: ScheduleInfo,
+  dueAt: number,
+  nextRunAt: number,
+  jobId: string | null,
+): ScheduleInfo {
+  return jobId === null
+    ? { ...info, nextRunAt }
+    : { ...info, nextRunAt, lastRunAt: dueAt, lastJobId: jobId, runs: info.runs + 1 };
+}
+
+export function tooManySchedules(): BrokerError {
+  return new BrokerError("ERR", `too many schedules (at most ${MAX_SCHEDULES}): remove one first`);
+}
+
+/** One page of SCHEDULE LIST. */
+export interface SchedulePage {
+  /** "0" at the end, else where the next page starts */
+  cursor: string;
+  items: ScheduleInfo[];
+}
+
+/**
+ * SCHEDULE LIST's cursor: opaque, the hex of the last name listed (so no
+ * name, not even "0", can be mistaken for the start). "0": from the start.
+ * Returns the name to list after ("" for the start).
+ */
+export function listAfter(cursor: string): string {
+  if (cursor === "0" || cursor === "") return "";
+  if (!/^(?:[0-9a-f]{2}){1,200}$/.test(cursor)) fail("invalid SCHEDULE LIST cursor");
+  return Buffer.from(cursor, "hex").toString("latin1");
+}
+
+export function listCursor(lastName: string): string {
+  return Buffer.from(lastName, "latin1").toString("hex");
+}
+
+export function checkListCount(count: number): void {
+  inRange(count, "COUNT", 1, MAX_LISTING_COUNT, `COUNT must be 1 to ${MAX_LISTING_COUNT}`);
 }

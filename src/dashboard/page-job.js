@@ -3,7 +3,7 @@ import { api, enc } from "./api.js";
 import { confirmed, h, time } from "./ui.js";
 
 /** The door a job came through (the job JSON's origin), as the page names it. */
-const ORIGIN_NAMES = { resp: "RESP", http: "HTTP", taskq: "TaskQ" };
+const ORIGIN_NAMES = { resp: "RESP", http: "HTTP", taskq: "TaskQ", schedule: "a schedule" };
 
 function bodyText(job) {
   if (job.encoding === "json") return JSON.stringify(job.body, null, 2);
@@ -120,6 +120,10 @@ export async function jobPage({ main, crumbs, poll, go }, id) {
           ["State", job.state],
           ["Queue", job.queue],
           ["Added through", ORIGIN_NAMES[job.origin] ?? "unknown"],
+          // scheduling (docs/scheduling.md): 0 is served first
+          ["Priority", job.priority],
+          ["Group", job.group ?? "–"],
+          ["Idempotency key", job.key === null ? "–" : `${job.key} (until ${time(job.keyExpiresAt)})`],
           ["Created", time(job.createdAt)],
           ["Expires", time(job.expiresAt)],
           ["Next re-queue", time(job.requeueAt)],

@@ -92,11 +92,23 @@ export function queuePage({ main, crumbs, poll, params, go }, queue) {
       ...field("Dead", num(s.deadLetters), "dead"),
       ...field("In / out (total)", `${num(s.jobsIn)} / ${num(s.jobsOut)}`, "totals"),
       ...field("Oldest ready", time(s.oldestReadyAt), "oldestReadyAt"),
+      // scheduling (docs/scheduling.md)
+      ...field("Rate limit", rateText(s), "rateLimit"),
+      ...field("Held back (group limit)", num(s.heldBack), "heldBack"),
+      ...field("Groups", num(s.groups), "groups"),
     );
   }
   poll(refresh);
   if (tab === "dead") void deadLetters(queue, q, list, () => go(here(tab, q)));
   else void jobs(queue, tab, q, list);
+}
+
+/** the queue's rate limit, and until when it lets nothing through */
+function rateText(s) {
+  if (s.rateLimit === null) return "none";
+  return s.rateLimitedUntil === null
+    ? s.rateLimit
+    : `${s.rateLimit}, nothing until ${time(s.rateLimitedUntil)}`;
 }
 
 function jobRow(job, extra = []) {

@@ -85,9 +85,9 @@ describe("CLI client commands", () => {
     const lines = one.stdout.trimEnd().split("\n");
     assert.match(
       lines[0]!,
-      /^queue\s+len\s+blocked\s+in\s+out\s+age\(s\)\s+idle\(s\)\s+pause\s+backoff\s+dead$/,
+      /^queue\s+len\s+blocked\s+in\s+out\s+age\(s\)\s+idle\(s\)\s+pause\s+backoff\s+dead\s+groups\s+held\s+rate$/,
     );
-    assert.match(lines[1]!, /^cli-s1\s+2\s+0\s+2\s+0\s+\d+\s+\d+\s+none\s+0\s+0$/);
+    assert.match(lines[1]!, /^cli-s1\s+2\s+0\s+2\s+0\s+\d+\s+\d+\s+none\s+0\s+0\s+0\s+0\s+-$/);
     assert.equal(lines.length, 2);
     const all = await docket("stats", "--port", port);
     assert.match(all.stdout, /^cli-s2\s+1\s/m);

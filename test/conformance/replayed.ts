@@ -109,6 +109,8 @@ const OBSERVING = new Set<string>([
   "deadLetter",
   "result",
   "queuePolicy",
+  "getSchedule",
+  "listSchedules",
 ]);
 
 /**

@@ -155,6 +155,28 @@ describe("dashboard", () => {
     await page.context().close();
   });
 
+  it("shows a job's priority, group and key, and a queue's rate limit, held-back jobs and groups", async () => {
+    const id = await add("tenants", { n: 1 }, { priority: 3, group: "acme", key: "order-7" });
+    const policy = await http(t.url, "PUT", "/v1/queues/tenants/policy", { json: { rateLimit: "10/1s" } });
+    assert.equal(policy.status, 200, policy.text);
+    const { page, errors } = await freshPage(browser);
+    await page.goto(`${t.url}/#/job/${encodeURIComponent(id)}`);
+    await page.locator("#job-facts").waitFor();
+    const facts = await page.locator("#job-facts").innerText();
+    assert.match(facts, /Priority\s+3\b/);
+    assert.match(facts, /Group\s+acme\b/);
+    assert.match(facts, /Idempotency key\s+order-7 \(until /);
+    await page.goto(`${t.url}/#/queue/tenants`);
+    await page
+      .locator('#queue-stats dd[data-field="rateLimit"]')
+      .filter({ hasText: /^10\/1s$/ })
+      .waitFor();
+    assert.equal(await page.locator('#queue-stats dd[data-field="groups"]').innerText(), "1");
+    assert.equal(await page.locator('#queue-stats dd[data-field="heldBack"]').innerText(), "0");
+    assert.deepEqual(errors, []);
+    await page.context().close();
+  });
+
   it("shows an acked job's kept result", async () => {
     const id = await add("results", { n: 1 });
     assert.equal(

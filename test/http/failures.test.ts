@@ -209,9 +209,15 @@ for (const store of stores) {
 
     it("GET and PUT a queue's policy; new jobs take it", async () => {
       const empty = { retries: null, backoff: null, runTimeout: null, deadLetterCap: null };
-      assert.deepEqual((await call("GET", "/v1/queues/q/policy")).json, { queue: "q", policy: empty });
-      const policy = { retries: 4, backoff: "fixed:250", runTimeout: 1000, deadLetterCap: 50 };
-      const put = await call("PUT", "/v1/queues/q/policy", { json: policy });
+      // the scheduling settings (docs/scheduling.md): none here
+      const unscheduled = { rateLimit: null, groupLimit: null };
+      assert.deepEqual((await call("GET", "/v1/queues/q/policy")).json, {
+        queue: "q",
+        policy: { ...empty, ...unscheduled },
+      });
+      const failurePolicy = { retries: 4, backoff: "fixed:250", runTimeout: 1000, deadLetterCap: 50 };
+      const policy = { ...failurePolicy, ...unscheduled };
+      const put = await call("PUT", "/v1/queues/q/policy", { json: failurePolicy });
       assert.equal(put.status, 200, put.text);
       assert.deepEqual(put.json, { queue: "q", policy });
       assert.deepEqual((await call("GET", "/v1/queues/q/policy")).json.policy, policy);
@@ -222,7 +228,7 @@ for (const store of stores) {
       const replaced = await call("PUT", "/v1/queues/q/policy", {
         json: { retries: null, deadLetterCap: 5 },
       });
-      assert.deepEqual(replaced.json.policy, { ...empty, deadLetterCap: 5 });
+      assert.deepEqual(replaced.json.policy, { ...empty, ...unscheduled, deadLetterCap: 5 });
     });
 
     it("/metrics counts retries, dead letters, time-outs, evictions, results and per-queue backoffs", async () => {

@@ -204,6 +204,7 @@ describe("a snapshot's idempotency keys", () => {
         deadLetterEntries: () => [],
         resultEntries: () => [],
         policyEntries: () => [["q", { groupLimit: 2 }]],
+        scheduleEntries: () => [],
         orphanKeys: () => keys,
         peekNextSeq: () => 5001,
       };

@@ -87,7 +87,7 @@ describe("Redis Cluster", () => {
       const keys = new Keys(prefix);
       for (const queue of ["", "q", "emails", "a{b}c", "日本語", "x".repeat(300)]) {
         const slots = new Set<number>();
-        for (const key of keys.queue(queue)) {
+        for (const key of [...keys.queue(queue), keys.idempotencyKey(queue, "order-1{x}")]) {
           assert.equal(keySlot(key), Number(await admin.cluster("KEYSLOT", key)), key);
           slots.add(keySlot(key));
         }
@@ -126,6 +126,36 @@ describe("Redis Cluster", () => {
     }
     const stats = await two.stats();
     assert.ok(stats.deadLettered >= queues.length && stats.results >= queues.length);
+  });
+
+  it("scheduling on queues spread over the masters: priorities, groups, GROUPLIMIT, rate limit, keys", async () => {
+    const queues = Array.from({ length: 6 }, (_, i) => `sched-${i}`);
+    for (const queue of queues) {
+      await one.setQueuePolicy(queue, { groupLimit: 1, rateLimit: { count: 100, periodMs: 1000 } });
+      const add = (body: string, more: object) => one.addJob({ queue, body: Buffer.from(body), ...more });
+      await add("a1", { group: "a" });
+      await add("a2", { group: "a" });
+      await add("plain", {});
+      await add("b1", { group: "b", priority: 0 });
+      const first = await add("keyed", { key: `k-${queue}`, priority: 5 });
+      const again = await two.addJob({ queue, body: Buffer.from("again"), key: `k-${queue}` });
+      assert.deepEqual([again.id, again.duplicate, again.state], [first.id, true, "queued"]);
+      const got = await two.getJobs({ queues: [queue], count: 10, nohang: true, timeoutMs: 0 });
+      // a2 and plain are held back: group a and the ungrouped jobs (group "") have one in flight each
+      assert.deepEqual(
+        got?.map((job) => job.body.toString()),
+        ["b1", "keyed", "a1"],
+      );
+      const stats = (await one.qstat(queue))!;
+      assert.deepEqual([stats.len, stats.heldBack, stats.groups], [2, 2, 2]);
+      assert.equal(await one.ackJobs(got!.map((job) => job.id)), 3);
+      const last = await two.getJobs({ queues: [queue], count: 10, nohang: true, timeoutMs: 0 });
+      assert.deepEqual(
+        last?.map((job) => job.body.toString()),
+        ["plain", "a2"],
+      );
+      assert.equal(await two.ackJobs(last!.map((job) => job.id)), 2);
+    }
   });
 
   it("HELLO lists both servers", async () => {

@@ -15,6 +15,8 @@ export interface HttpContext {
   clock: Clock;
   /** largest job body, read per request (CONFIG SET may change it) */
   maxJobSize(): number;
+  /** an add found its idempotency key taken (docket_idempotent_duplicates_total) */
+  onDuplicate(): void;
   /** one controller per long poll in flight; closing the door aborts them all */
   waits: Set<AbortController>;
 }

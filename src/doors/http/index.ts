@@ -72,6 +72,7 @@ export class HttpDoor {
       gate: options.gate,
       clock: options.clock,
       maxJobSize: options.maxJobSizeNow,
+      onDuplicate: () => this.metrics.countDuplicate(),
       waits: new Set(),
     };
   }

@@ -34,6 +34,16 @@ type TotalKey =
   | "timedOut"
   | "deadLettersEvicted";
 
+/** What the per-queue gauges read of one QSTAT: failures, then scheduling (docs/scheduling.md). */
+interface QueueGaugeValues {
+  backingOff: number;
+  deadLetters: number;
+  heldBack: number;
+  groups: number;
+  /** 1 while the queue's rate limit lets nothing through, else 0 */
+  rateLimited: number;
+}
+
 /** What one scrape knows of the queues: the live ones, the largest labelled, the rest summed. */
 interface QueueView {
   /** the broker's stats, read once per scrape (each read is O(queues)) */
@@ -44,8 +54,8 @@ interface QueueView {
   rest: { waiting: number; processing: number };
   /** seconds since the head job of each labelled queue was created (0 when empty) */
   ages: Map<string, number>;
-  /** each labelled queue's jobs backing off and dead letters (QSTAT) */
-  failures: Map<string, { backingOff: number; deadLetters: number }>;
+  /** each labelled queue's QSTAT numbers the per-queue gauges show */
+  gauges: Map<string, QueueGaugeValues>;
 }
 
 /**
@@ -58,6 +68,7 @@ export class Metrics {
   readonly latency: Histogram<"queue">;
   private readonly fsyncLatency: Histogram;
   private readonly requests: Counter<"method" | "route" | "status">;
+  private readonly duplicates: Counter;
   private httpInFlight = 0;
   private readonly maxQueueSeries: number;
   /** queues with a latency series of their own (at most maxQueueSeries) */
@@ -163,9 +174,9 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        const { stats, failures } = await view();
+        const { stats, gauges } = await view();
         let rest = stats.jobsByState.backoff;
-        for (const [queue, counts] of failures) {
+        for (const [queue, counts] of gauges) {
           this.set({ queue }, counts.backingOff);
           rest -= counts.backingOff;
         }
@@ -179,9 +190,31 @@ export class Metrics {
       registers: [registry],
       async collect() {
         this.reset();
-        for (const [queue, counts] of (await view()).failures) this.set({ queue }, counts.deadLetters);
+        for (const [queue, counts] of (await view()).gauges) this.set({ queue }, counts.deadLetters);
       },
     });
+    // scheduling (docs/scheduling.md): per queue with a series, never per group (groups are unbounded)
+    const schedulingGauges: Array<[string, string, "heldBack" | "groups" | "rateLimited"]> = [
+      [
+        "docket_queue_held_back_jobs",
+        "ready jobs held back because their group is at the queue's GROUPLIMIT",
+        "heldBack",
+      ],
+      ["docket_queue_groups", "groups with jobs queued or in flight", "groups"],
+      ["docket_queue_rate_limited", "1 while the queue's rate limit lets no delivery through", "rateLimited"],
+    ];
+    for (const [name, help, key] of schedulingGauges) {
+      new Gauge({
+        name,
+        help: `${help}, per queue with a series (the queues with the most live jobs)`,
+        labelNames: ["queue"],
+        registers: [registry],
+        async collect() {
+          this.reset();
+          for (const [queue, values] of (await view()).gauges) this.set({ queue }, values[key]);
+        },
+      });
+    }
     new Gauge({
       name: "docket_queues",
       help: "queues known",
@@ -219,6 +252,12 @@ export class Metrics {
         for (const [command, calls] of sources.respCommandCalls()) this.inc({ command }, calls);
       },
     });
+    // counted by the doors as they answer (RESP ADDJOB, HTTP add): per server, as the request counts
+    this.duplicates = new Counter({
+      name: "docket_idempotent_duplicates_total",
+      help: "adds whose idempotency key was taken: the first job's id was returned, nothing added",
+      registers: [registry],
+    });
     this.requests = new Counter({
       name: "docket_http_requests_total",
       help: "HTTP requests by route and status",
@@ -238,6 +277,11 @@ export class Metrics {
       buckets: [0.0001, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1],
       registers: [registry],
     });
+  }
+
+  /** an add found its idempotency key taken (RESP and HTTP doors) */
+  countDuplicate(): void {
+    this.duplicates.inc();
   }
 
   /** the journal's fsync hook */
@@ -302,16 +346,24 @@ export class Metrics {
       rest.processing -= row.processing;
     }
     const ages = new Map<string, number>();
-    const failures = new Map<string, { backingOff: number; deadLetters: number }>();
+    const gauges = new Map<string, QueueGaugeValues>();
     for (const { name } of labelled) {
       const [head] = await broker.qpeek(name, 1);
       ages.set(name, head ? Math.max(0, (head.observedAt - head.createdAt) / 1000) : 0);
       const stat = await broker.qstat(name);
-      if (stat) failures.set(name, { backingOff: stat.backingOff, deadLetters: stat.deadLetters });
+      if (stat) {
+        gauges.set(name, {
+          backingOff: stat.backingOff,
+          deadLetters: stat.deadLetters,
+          heldBack: stat.heldBack,
+          groups: stat.groups,
+          rateLimited: stat.rateLimitedUntil === null ? 0 : 1,
+        });
+      }
     }
     await yieldToLoop();
     const stats = await broker.stats();
-    return { stats, live, labelled, rest, ages, failures };
+    return { stats, live, labelled, rest, ages, gauges };
   }
 
   install(app: FastifyInstance): void {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { DeadLetterSelection, QueuePolicy } from "../../core/contract.js";
 import { checkQueuePolicy, parseBackoff } from "../../core/failures.js";
 import { MAX_COUNT } from "../../core/limits.js";
+import { checkGroupLimit, parseRateLimit } from "../../core/scheduling.js";
 import { MAX_HTTP_LISTING_COUNT } from "../../core/listing-limits.js";
 import { whenDurable, type BodyEncoding, type HttpContext } from "./context.js";
 import { HttpError } from "./errors.js";
@@ -12,6 +13,7 @@ import {
   idParams,
   policyBody,
   policyIntegers,
+  policyTexts,
   queueParams,
   selectionBody,
   type PolicyBody,
@@ -108,7 +110,9 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: HttpContext)
     "/v1/queues/:queue/policy",
     {
       schema: {
-        summary: "The queue's failure policy: the defaults its new jobs get (null: the server's)",
+        summary:
+          "The queue's policy: the failure defaults its new jobs get (null: the server's), " +
+          "its rate limit and its in-flight limit per group",
         params: queueParams,
         response: errors,
       },
@@ -125,9 +129,10 @@ export function registerDeadLetterRoutes(app: FastifyInstance, ctx: HttpContext)
       config: { write: true },
       preValidation: strictPolicyTypes,
       schema: {
-        summary: "Replace the queue's failure policy (a setting absent or null: the server's default)",
+        summary: "Replace the queue's policy (a setting absent or null: the server's default, or none)",
         description:
-          "Body: {retries?, backoff?, runTimeout?, deadLetterCap?}; jobs added from now on get it.",
+          "Body: {retries?, backoff?, runTimeout?, deadLetterCap?, rateLimit?, groupLimit?}; jobs added " +
+          "from now on get the failure defaults; rateLimit and groupLimit apply to the next delivery.",
         params: queueParams,
         body: policyBody,
         response: errors,
@@ -157,6 +162,8 @@ function queuePolicy(body: PolicyBody): QueuePolicy {
   if (body.backoff != null) policy.backoff = parseBackoff(body.backoff);
   if (body.runTimeout != null) policy.runTimeoutMs = body.runTimeout;
   if (body.deadLetterCap != null) policy.deadLetterCap = body.deadLetterCap;
+  if (body.rateLimit != null) policy.rateLimit = parseRateLimit(body.rateLimit);
+  if (body.groupLimit != null) policy.groupLimit = checkGroupLimit(body.groupLimit);
   checkQueuePolicy(policy);
   return policy;
 }
@@ -176,7 +183,10 @@ async function strictPolicyTypes(request: FastifyRequest): Promise<void> {
       throw new HttpError("BADREQUEST", `${name} is not an integer or out of range`);
     }
   }
-  if (fields.backoff !== undefined && fields.backoff !== null && typeof fields.backoff !== "string") {
-    throw new HttpError("BADREQUEST", "backoff must be a policy's text form or null");
+  for (const name of policyTexts) {
+    const value = fields[name];
+    if (value !== undefined && value !== null && typeof value !== "string") {
+      throw new HttpError("BADREQUEST", `${name} must be its text form or null`);
+    }
   }
 }

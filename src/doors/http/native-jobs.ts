@@ -1,5 +1,8 @@
+import { isUtf8 } from "node:buffer";
 import type { FastifyInstance } from "fastify";
+import type { AddJobRequest } from "../../core/contract.js";
 import { parseBackoff } from "../../core/failures.js";
+import { checkSchedulingOptions } from "../../core/scheduling.js";
 import { checkQueueName } from "../../core/limits.js";
 import {
   checkSize,
@@ -16,6 +19,7 @@ import {
   addIntegers,
   addJsonBody,
   addRawQuery,
+  addReplies,
   encodingQuery,
   errors,
   fetchBody,
@@ -25,15 +29,36 @@ import {
 } from "./native-schemas.js";
 
 /**
+ * The Idempotency-Key header's text: Node reads header bytes as latin1, so
+ * its UTF-8 bytes are decoded here, and the header names the key the body's
+ * `key` would (a repeated header is a bad request).
+ */
+function headerText(value: string | string[] | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new HttpError("BADREQUEST", "one Idempotency-Key header at most");
+  const bytes = Buffer.from(value, "latin1");
+  if (!isUtf8(bytes)) throw new HttpError("BADREQUEST", "Idempotency-Key must be UTF-8");
+  return bytes.toString("utf8");
+}
+
+/** The add's key: the body's or the header's; both and different is a bad request. */
+function idempotencyKey(bodyKey: string | undefined, headerKey: string | undefined): string | undefined {
+  if (bodyKey !== undefined && headerKey !== undefined && bodyKey !== headerKey) {
+    throw new HttpError("BADREQUEST", "the Idempotency-Key header and the key field differ");
+  }
+  return bodyKey ?? headerKey;
+}
+
+/**
  * The native routes about single jobs: add, fetch (long poll), show, body,
  * working and delete (ack and nack: native-failures.ts).
  */
 export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void {
   const { broker } = ctx;
 
-  const add = async (queue: string, body: Buffer, opts: AddOptions) => {
+  const add = async (queue: string, body: Buffer, opts: AddOptions, headerKey: string | undefined) => {
     checkSize(ctx, body);
-    const result = await broker.addJob({
+    const req: AddJobRequest = {
       queue,
       body,
       origin: "http",
@@ -46,9 +71,19 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
       backoff: opts.backoff === undefined ? undefined : parseBackoff(opts.backoff),
       runTimeoutMs: opts.runTimeout,
       placement: opts.front ? "front" : "creation",
-    });
+      priority: opts.priority,
+      key: idempotencyKey(opts.key, headerKey),
+      keyTtl: opts.keyTtl,
+      group: opts.group,
+    };
+    checkSchedulingOptions(req);
+    const result = await broker.addJob(req);
     await whenDurable(ctx);
-    return { id: result.id, seq: result.seq, queue };
+    if (result.duplicate) {
+      ctx.onDuplicate();
+      return { status: 200, json: { id: result.id, duplicate: true, state: result.state ?? "acked" } };
+    }
+    return { status: 201, json: { id: result.id, seq: result.seq, queue } };
   };
 
   app.post<{ Params: { queue: string }; Querystring: AddOptions; Body: unknown }>(
@@ -59,33 +94,35 @@ export function registerJobRoutes(app: FastifyInstance, ctx: HttpContext): void 
         summary: "Add a job",
         description:
           "JSON request: an envelope {body, encoding?, ttl?, retry?, delay?, maxlen?, front?, retries?, " +
-          "backoff?, runTimeout?}. " +
-          "Any other content type: the request body is the job's bytes, options in the query string.",
+          "backoff?, runTimeout?, priority?, key?, keyTtl?, group?}. " +
+          "Any other content type: the request body is the job's bytes, options in the query string. " +
+          "The Idempotency-Key header is the same as key (both, and different: 400).",
         params: queueParams,
         querystring: addRawQuery,
-        body: { content: { "application/json": { schema: addJsonBody } } },
-        response: {
-          201: {
-            type: "object",
-            properties: { id: { type: "string" }, seq: { type: "integer" }, queue: { type: "string" } },
+        headers: {
+          type: "object",
+          properties: {
+            "idempotency-key": { type: "string", description: "the same as the key field (UTF-8)" },
           },
-          ...errors,
         },
+        body: { content: { "application/json": { schema: addJsonBody } } },
+        response: { ...addReplies, ...errors },
       },
     },
     async (request, reply) => {
       const { queue } = request.params;
+      const headerKey = request.headers["idempotency-key"];
       let result;
       if (Buffer.isBuffer(request.body)) {
-        result = await add(queue, request.body, request.query);
+        result = await add(queue, request.body, request.query, headerText(headerKey));
       } else {
         const env = request.body as AddOptions & { body: unknown; encoding?: BodyEncoding };
         if (Object.keys(request.query).length > 0) {
           throw new HttpError("BADREQUEST", "with a JSON request, options go in the JSON envelope");
         }
-        result = await add(queue, decodeBody(env.body, env.encoding), env);
+        result = await add(queue, decodeBody(env.body, env.encoding), env, headerText(headerKey));
       }
-      return reply.code(201).send(result);
+      return reply.code(result.status).send(result.json);
     },
   );
 

@@ -9,6 +9,7 @@ import type {
   QueueStats,
 } from "../../core/contract.js";
 import { formatBackoff } from "../../core/failures.js";
+import { DEFAULT_PRIORITY, formatRateLimit } from "../../core/scheduling.js";
 import { encodeBody, type BodyEncoding } from "./context.js";
 import { HttpError } from "./errors.js";
 
@@ -27,6 +28,8 @@ export function deliveryJson(d: Delivery, encoding?: BodyEncoding) {
     additionalDeliveries: d.additionalDeliveries,
     retriesLeft: d.retryBudgetLeft ?? -1,
     runTimeout: d.runTimeoutMs ?? null,
+    priority: d.priority ?? DEFAULT_PRIORITY,
+    group: d.group ?? null,
   };
 }
 
@@ -59,6 +62,12 @@ export function jobJson(j: JobInfo, encoding?: BodyEncoding) {
     attempts: attemptsJson(j.attempts),
     // the door that added it: "resp", "http" or "taskq"; null = unknown (added before this was kept)
     origin: j.origin ?? null,
+    // scheduling (docs/scheduling.md): null = none
+    priority: j.priority ?? DEFAULT_PRIORITY,
+    group: j.group ?? null,
+    key: j.key ?? null,
+    keyExpiresAt: j.keyExpiresAt ?? null,
+    schedule: j.schedule ?? null,
     ...encodeBody(j.body, encoding),
   };
 }
@@ -96,11 +105,14 @@ export function policyJson(p: QueuePolicy) {
     backoff: p.backoff === undefined ? null : formatBackoff(p.backoff),
     runTimeout: p.runTimeoutMs ?? null,
     deadLetterCap: p.deadLetterCap ?? null,
+    rateLimit: p.rateLimit === undefined ? null : formatRateLimit(p.rateLimit),
+    groupLimit: p.groupLimit ?? null,
   };
 }
 
+/** QSTAT's numbers; the rate limit in its text form (null: none) */
 export function statsJson(s: QueueStats) {
-  return { ...s };
+  return { ...s, rateLimit: s.rateLimit === undefined ? null : formatRateLimit(s.rateLimit) };
 }
 
 export function noJob(id: string): HttpError {

@@ -6,6 +6,14 @@ import {
   MAX_TTL_SECONDS,
 } from "../../core/limits.js";
 import { MAX_HTTP_LISTING_COUNT } from "../../core/listing-limits.js";
+import {
+  DEFAULT_KEY_TTL_SECONDS,
+  DEFAULT_PRIORITY,
+  MAX_GROUP_BYTES,
+  MAX_KEY_BYTES,
+  MAX_KEY_TTL_SECONDS,
+  MAX_PRIORITY,
+} from "../../core/scheduling.js";
 import { errorSchema } from "./errors.js";
 
 /**
@@ -70,8 +78,38 @@ export const addOptions = {
     maximum: MAX_DELAY_MS,
     description: "ms a Worker lets its handler run; default: the queue's policy, else none",
   },
+  // scheduling (docs/scheduling.md)
+  priority: {
+    type: "integer",
+    minimum: 0,
+    maximum: MAX_PRIORITY,
+    description: `0 is served first; default ${DEFAULT_PRIORITY}`,
+  },
+  keyTtl: {
+    type: "integer",
+    minimum: 1,
+    maximum: MAX_KEY_TTL_SECONDS,
+    description: `seconds the idempotency key is remembered (default ${DEFAULT_KEY_TTL_SECONDS}); needs key`,
+  },
 } as const;
 export const addIntegers = Object.keys(addOptions);
+
+/** the add's text options (docs/scheduling.md); the Idempotency-Key header is the same as key */
+const addTextOptions = {
+  key: {
+    type: "string",
+    minLength: 1,
+    maxLength: MAX_KEY_BYTES,
+    description:
+      `idempotency key, 1 to ${MAX_KEY_BYTES} bytes of UTF-8: while it lives, another add with it to ` +
+      "this queue returns the first job (200, duplicate: true) and adds nothing",
+  },
+  group: {
+    type: "string",
+    pattern: `^[\\x21-\\x7e]{1,${MAX_GROUP_BYTES}}$`,
+    description: "the job's group (tenant): a queue serves its groups round-robin, GROUPLIMIT in flight each",
+  },
+} as const;
 
 /** a backoff policy's text form: fixed:<ms> or exponential:<ms>[:<max-ms>][:jitter] */
 export const backoffText = {
@@ -91,13 +129,31 @@ export const addJsonBody = {
     front: { type: "boolean", description: "serve before every job already queued" },
     backoff: backoffText,
     ...addOptions,
+    ...addTextOptions,
   },
 } as const;
 
 export const addRawQuery = {
   type: "object",
   additionalProperties: false,
-  properties: { ...addOptions, backoff: backoffText, front: { type: "boolean" } },
+  properties: { ...addOptions, ...addTextOptions, backoff: backoffText, front: { type: "boolean" } },
+} as const;
+
+/** An add's reply: a new job (201), or the first job of its idempotency key (200). */
+export const addReplies = {
+  201: {
+    type: "object",
+    properties: { id: { type: "string" }, seq: { type: "integer" }, queue: { type: "string" } },
+  },
+  200: {
+    type: "object",
+    description: "the key was taken: the first job's id and its state now; nothing was added",
+    properties: {
+      id: { type: "string" },
+      duplicate: { type: "boolean", enum: [true] },
+      state: { type: "string", enum: ["wait-repl", "active", "queued", "acked", "backoff"] },
+    },
+  },
 } as const;
 
 export const fetchBody = {
@@ -138,6 +194,10 @@ export interface AddOptions {
   backoff?: string;
   runTimeout?: number;
   front?: boolean;
+  priority?: number;
+  key?: string;
+  keyTtl?: number;
+  group?: string;
 }
 
 // ------------------------------------------------------------ failures (docs/failures.md)
@@ -223,15 +283,30 @@ export const policyBody = {
     backoff: { ...backoffText, type: ["string", "null"] },
     runTimeout: { type: ["integer", "null"], minimum: 1, maximum: MAX_DELAY_MS },
     deadLetterCap: { type: ["integer", "null"], minimum: 0, maximum: MAX_COUNT },
+    rateLimit: {
+      type: ["string", "null"],
+      minLength: 1,
+      maxLength: 32,
+      description: "at most count deliveries per period: <count>/<period>, e.g. 100/1s, 5/500ms, 1000/1m",
+    },
+    groupLimit: {
+      type: ["integer", "null"],
+      minimum: 1,
+      maximum: MAX_COUNT,
+      description: "at most this many jobs of one group in flight",
+    },
   },
 } as const;
-export const policyIntegers = ["retries", "runTimeout", "deadLetterCap"];
+export const policyIntegers = ["retries", "runTimeout", "deadLetterCap", "groupLimit"];
+export const policyTexts = ["backoff", "rateLimit"];
 
 export interface PolicyBody {
   retries?: number | null;
   backoff?: string | null;
   runTimeout?: number | null;
   deadLetterCap?: number | null;
+  rateLimit?: string | null;
+  groupLimit?: number | null;
 }
 
 export const encodingOnlyQuery = {

@@ -6,6 +6,7 @@ import { registerDeadLetterRoutes } from "./native-deadletters.js";
 import { registerFailureRoutes } from "./native-failures.js";
 import { registerJobRoutes } from "./native-jobs.js";
 import { registerQueueRoutes } from "./native-queues.js";
+import { registerScheduleRoutes } from "./native-schedules.js";
 
 /**
  * The native JSON API under /v1 (docs/http.md). Every handler translates
@@ -19,4 +20,5 @@ export function registerNative(app: FastifyInstance, ctx: HttpContext): void {
   registerDeadLetterRoutes(app, ctx);
   registerQueueAdminRoutes(app, ctx);
   registerBrowseRoutes(app, ctx);
+  registerScheduleRoutes(app, ctx);
 }

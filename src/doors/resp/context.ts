@@ -72,6 +72,8 @@ export interface ServerHandle {
   setLeaving(leaving: boolean): void;
   /** calls `listener` when this node starts leaving; returns the unsubscribe */
   onLeaving(listener: () => void): () => void;
+  /** an add found its idempotency key taken (docket_idempotent_duplicates_total) */
+  noteDuplicate(): void;
   /** pushes a CONFIG SET into the components that cache settings */
   configChanged(): void;
   shutdown(): void;

@@ -5,6 +5,7 @@ import type { RespContext } from "./context.js";
 import { disqueCommands } from "./commands/disque.js";
 import { docketCommands } from "./commands/docket.js";
 import { okqCommands } from "./commands/okq.js";
+import { scheduleCommand } from "./commands/schedules.js";
 import { opsCommands } from "./commands/ops.js";
 import { takeanumberCommands } from "./commands/takeanumber.js";
 import { ErrorReply, type Reply } from "./transport/reply.js";
@@ -24,6 +25,7 @@ export function respCommandTable(extra: CommandSpec<RespContext>[] = []): Comman
       ...okqCommands,
       ...takeanumberCommands,
       ...docketCommands,
+      scheduleCommand,
       ...extra,
     ].map(guarded),
   );

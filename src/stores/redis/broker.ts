@@ -23,9 +23,14 @@ import {
   type QueueScanOptions,
   type QueueStats,
   type ScanResult,
+  type ScheduleDefinition,
+  type ScheduleInfo,
+  type SchedulePage,
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
+import { checkSchedulingOptions } from "../../core/scheduling.js";
+import { schedulingArgs } from "./scheduling.js";
 import { checkNackOptions, formatBackoff } from "../../core/failures.js";
 import type { RandomSource } from "../../core/ids.js";
 import { checkIds } from "../../core/job-id-check.js";
@@ -47,6 +52,7 @@ import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list } from "./script.js";
 import { QueueStore, type PutBackHow } from "./store.js";
+import { RedisSchedules } from "./schedules.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
 
@@ -82,6 +88,7 @@ export class RedisBroker implements Broker {
   private readonly dialects: DialectCommands;
   private readonly failures: FailureCommands;
   private readonly registry: NodeRegistry;
+  private readonly schedules: RedisSchedules;
   private safety: NodeJS.Timeout | undefined;
   private closed = false;
   private started = false;
@@ -96,6 +103,10 @@ export class RedisBroker implements Broker {
     this.blocked = new BlockedClients(this.store);
     this.dialects = new DialectCommands(this.store);
     this.failures = new FailureCommands(this.store);
+    this.schedules = new RedisSchedules(this.store.conns.client, this.keys, this.store.clock, (req) =>
+      this.addJob(req),
+    );
+    this.store.timers.schedules = this.schedules;
     this.registry = new NodeRegistry(this.store.conns.client, this.keys, this.store.clock, () => ({
       id: this.nodeId,
       host: this.host,
@@ -112,7 +123,9 @@ export class RedisBroker implements Broker {
     } catch (error) {
       throw new Error(`cannot connect to Redis (${conns.describe()}): ${(error as Error).message}`);
     }
-    await Promise.all(conns.masters().flatMap((node) => this.store.loadScripts(node)));
+    await Promise.all(
+      conns.masters().flatMap((node) => [...this.store.loadScripts(node), ...this.schedules.load(node)]),
+    );
     const sub = conns.subscriber;
     sub.on("message", (channel: string, message: string) => this.blocked.onMessage(channel, message));
     await sub.subscribe(this.keys.wakeChannel, this.keys.goneChannel);
@@ -169,14 +182,33 @@ export class RedisBroker implements Broker {
     return this.store.waiters.nextDeadline();
   }
 
+  // ------------------------------------------------------------ recurring jobs (schedules.ts)
+
+  upsertSchedule(def: ScheduleDefinition): Promise<ScheduleInfo> {
+    return this.schedules.upsert(def);
+  }
+
+  getSchedule(name: string): Promise<ScheduleInfo | null> {
+    return this.schedules.get(name);
+  }
+
+  listSchedules(cursor: string, count: number): Promise<SchedulePage> {
+    return this.schedules.list(cursor, count);
+  }
+
+  removeSchedule(name: string): Promise<number> {
+    return this.schedules.remove(name);
+  }
+
   // ------------------------------------------------------------ jobs
 
   async addJob(req: AddJobRequest): Promise<AddJobResult> {
     const { store } = this;
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
+    checkSchedulingOptions(req);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
+    // add-15.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
     const args: Array<string | number | Buffer> = [
       id,
       seq,
@@ -196,12 +228,14 @@ export class RedisBroker implements Broker {
       store.failures.retryBudget,
       req.retryOnlyBudget ? 1 : 0,
     ];
-    const origin = originLetter(req.origin);
+    const tail = [originLetter(req.origin), ...schedulingArgs(req)];
+    const keys = req.key !== undefined ? [this.keys.idempotencyKey(req.queue, req.key)] : [];
     const added = decodeAdd(
       repl > 1
-        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, origin)
-        : await store.run("add", req.queue, [...args, 0, origin]),
+        ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, tail, keys)
+        : await store.runWithKeys("add", req.queue, keys, [...args, 0, ...tail]),
     );
+    if (added.duplicate) return { ...added.duplicate, duplicate: true };
     store.directory.remember(id, req.queue);
     const now = store.clock.now();
     await Promise.all([
@@ -304,9 +338,10 @@ export class RedisBroker implements Broker {
       delayed: stat.delayed,
       inFlight: stat.inFlight,
       oldestReadyAt: stat.oldestReadyAt,
-      rateLimitedUntil: null,
-      groups: 0,
-      heldBack: 0,
+      ...(stat.rateLimit !== undefined ? { rateLimit: stat.rateLimit } : {}),
+      rateLimitedUntil: stat.rateLimitedUntil,
+      groups: stat.groups,
+      heldBack: stat.heldBack,
     };
   }
 

@@ -1,5 +1,7 @@
 import type { PauseState } from "../../core/contract.js";
 import type { Consumer, ExplainCause, ExplainFacts } from "../../core/explain.js";
+import { formatRateLimit } from "../../core/scheduling.js";
+import { decodeRate } from "./scheduling.js";
 import { list, num, str, type Reply } from "./script.js";
 
 /** a Lua false (absent fact) arrives as null */
@@ -12,7 +14,7 @@ function consumer(id: Reply | undefined, addr: Reply | undefined): Consumer | nu
   return present(id) && cid !== "" ? { id: cid, addr: str(addr) } : null;
 }
 
-/** explain-12.lua's reply (field order in its header) → the facts */
+/** explain-15.lua's reply (field order in its header) → the facts */
 export function decodeExplain(id: string, queue: string, reply: Reply, now: number): ExplainFacts {
   const r = list(reply);
   const cause = str(r[0]) as ExplainCause;
@@ -46,6 +48,20 @@ export function decodeExplain(id: string, queue: string, reply: Reply, now: numb
       facts.pausedSince = present(r[11]) ? num(r[11]) : null;
       facts.pausedBy = consumer(r[12], r[13]);
       break;
+    case "group-limit":
+      facts.position = num(r[8]);
+      facts.ready = num(r[9]);
+      facts.group = str(r[21]);
+      facts.groupLimit = num(r[22]);
+      break;
+    case "rate-limited": {
+      facts.position = num(r[8]);
+      facts.ready = num(r[9]);
+      facts.until = num(r[1]);
+      const rate = decodeRate(r[23]);
+      if (rate !== undefined) facts.rateLimit = formatRateLimit(rate);
+      break;
+    }
     case "ready":
       facts.position = num(r[8]);
       facts.ready = num(r[9]);

@@ -3,6 +3,7 @@ import { checkQueuePolicy, formatBackoff } from "../../core/failures.js";
 import { MAX_COUNT } from "../../core/limits.js";
 import { MAX_LISTING_COUNT } from "../../core/listing-limits.js";
 import { idTag } from "./keys.js";
+import { policyLimitArgs } from "./scheduling.js";
 import { decodeDeadLetter, decodePolicy } from "./replies.js";
 import { list, num, type Reply } from "./script.js";
 import type { QueueStore } from "./store.js";
@@ -59,7 +60,7 @@ export class FailureCommands {
   }
 
   /**
-   * redrive-12.lua, DEADLETTER_BATCH letters per call (a script blocks Redis while
+   * redrive-15.lua, DEADLETTER_BATCH letters per call (a script blocks Redis while
    * it runs): as many fresh ids and seqs as there can be letters to bring back.
    * Ids beyond one batch come back batch by batch, each oldest first.
    */
@@ -84,7 +85,7 @@ export class FailureCommands {
     return moved;
   }
 
-  /** purge-12.lua, DEADLETTER_BATCH letters per call */
+  /** purge-15.lua, DEADLETTER_BATCH letters per call */
   async purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
     let purged = 0;
     if ("ids" in which) {
@@ -117,6 +118,7 @@ export class FailureCommands {
       policy.backoff ? formatBackoff(policy.backoff) : "",
       policy.runTimeoutMs ?? "",
       policy.deadLetterCap ?? "",
+      ...policyLimitArgs(policy),
     ];
     return decodePolicy(await this.store.run("policy", queue, args));
   }

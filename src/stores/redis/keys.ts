@@ -18,6 +18,11 @@ import { createHash } from "node:crypto";
  *   <prefix>:{T}:n:<queue>  string the queue's highest TaskQ task number (outlives the queue's other keys)
  *   <prefix>:{T}:p:<queue>  hash   the queue's failure policy (QPOLICY): rs, bp, rt, cap (outlives the queue)
  *   <prefix>:{T}:x:<id>     hash   an acked job's result (q, b, c, e), expiring after the result TTL
+ *   <prefix>:{T}:o:<queue>  zset   ready jobs with a priority or a group, lexicographic (scripts/includes/lanes.lua)
+ *   <prefix>:{T}:z:<queue>  zset   the same by group, and each group's head that may deliver (lanes.lua)
+ *   <prefix>:{T}:g:<queue>  hash   group -> ready, in flight, last round, head (lanes.lua)
+ *   <prefix>:{T}:k:<n>:<queue>:<key> string an idempotency key (n = the queue name's length):
+ *                                   `<id> <seq> <forgotten at>`, PX = its KEYTTL
  *
  * Deployment-wide keys (one slot each, touched by plain commands only):
  *   <prefix>:queues   zset  queue registry, score = serial (QSCAN cursor); hidden queues stay
@@ -27,6 +32,12 @@ import { createHash } from "node:crypto";
  *   <prefix>:totals   hash  added/delivered/acked/expired/requeued of queues dropped or flushed
  *   <prefix>:nodes    zset  docket server id -> heartbeat deadline (ms)
  *   <prefix>:node:<id> hash host, port of a docket server
+ *
+ * Schedules (recurring jobs, schedules.ts), all in the slot of the tag
+ * `{schedules}` (no queue tag is that long), touched by their scripts only:
+ *   <prefix>:{schedules}:defs   hash  name -> schedule (core/schedule-json.ts)
+ *   <prefix>:{schedules}:names  zset  every name, score 0 (SCHEDULE LIST in name order)
+ *   <prefix>:{schedules}:due    zset  name -> next run (ms)
  */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -90,13 +101,19 @@ export class Keys {
     this.goneChannel = `${prefix}:wake:gone`;
   }
 
+  /** the schedules' keys, in the order their scripts declare them: defs, names, due */
+  get schedules(): readonly [string, string, string] {
+    const base = `${this.prefix}:{schedules}:`;
+    return [`${base}defs`, `${base}names`, `${base}due`];
+  }
+
   node(id: string): string {
     return `${this.prefix}:node:${id}`;
   }
 
   private readonly queueKeys = new Map<string, readonly string[]>();
 
-  /** the twelve keys every queue script declares, in the order the scripts expect (cached) */
+  /** the fifteen keys every queue script declares, in the order the scripts expect (cached) */
   queue(queue: string): readonly string[] {
     let keys = this.queueKeys.get(queue);
     if (keys === undefined) {
@@ -122,7 +139,15 @@ export class Keys {
       `${base}s`,
       `${base}n:${queue}`,
       `${base}p:${queue}`,
+      `${base}o:${queue}`,
+      `${base}z:${queue}`,
+      `${base}g:${queue}`,
     ];
+  }
+
+  /** an idempotency key of the queue (ADDJOB … KEY): in the queue's slot; the queue's length keeps names apart */
+  idempotencyKey(queue: string, key: string): string {
+    return `${this.prefix}:{${queueTag(queue)}}:k:${queue.length}:${queue}:${key}`;
   }
 
   /** where an acked job's result is kept (ACKJOB … RESULT): in its queue's slot, found from the id alone */

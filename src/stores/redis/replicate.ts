@@ -26,8 +26,9 @@ function replicationTimedOut(): BrokerError {
  * was never acknowledged: the timer run that deletes it at its hold
  * deadline can never lose an acknowledged job, even on a promoted replica.
  * Too few replicas attached: NOREPL at once, nothing added.
- * `args` are add-12.lua's ARGV from 4 up to holdUntil (excluded), `origin` its last (the
- * letter); the reply is add's.
+ * `args` are add-15.lua's ARGV from 4 up to holdUntil (excluded), `tail` the rest (origin and
+ * scheduling options), `extraKeys` its keys after the queue's (an idempotency key); the reply is
+ * add's. A duplicate (its key taken) adds nothing, so there is nothing to wait for.
  */
 export async function addReplicated(
   store: QueueStore,
@@ -36,7 +37,8 @@ export async function addReplicated(
   args: Array<string | Buffer | number>,
   repl: number,
   timeoutMs: number,
-  origin: string,
+  tail: Array<string | number>,
+  extraKeys: string[],
 ): Promise<Reply> {
   const conn: Redis = store.conns.replicationConnection(keySlot(store.keys.queue(queue)[0]!));
   const role = (await conn.call("ROLE")) as unknown[];
@@ -46,7 +48,8 @@ export async function addReplicated(
   }
   // WAIT 0 blocks for ever: such a job is held until its TTL at most.
   const holdUntil = timeoutMs > 0 ? store.clock.now() + timeoutMs + WAIT_REPL_GRACE_MS : -1;
-  const added = await store.runOn(conn, "add", queue, [...args, holdUntil, origin]);
+  const added = await store.runOn(conn, "add", queue, [...args, holdUntil, ...tail], extraKeys);
+  if (decodeAdd(added).duplicate) return added;
   // Known to the timer runs before WAIT, so an orphan is swept by any server.
   await Promise.all([
     decodeAdd(added).created ? store.queues.register(queue) : undefined,

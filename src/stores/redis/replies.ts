@@ -6,11 +6,14 @@ import {
   type FailureCause,
   type JobInfo,
   type JobOrigin,
+  type JobState,
   type PauseState,
   type QueuePolicy,
+  type RateLimit,
 } from "../../core/contract.js";
 import { parseBackoff } from "../../core/failures.js";
 import { buf, list, num, str, type Reply } from "./script.js";
+import { decodePolicyLimits, decodeRate } from "./scheduling.js";
 
 /**
  * Script replies → records, one decoder per reply shape. The field order of each
@@ -55,6 +58,11 @@ export function decodeJobInfo(queue: string, reply: Reply, now: number): JobInfo
   if (Array.isArray(r[19])) info.attempts = decodeAttempts(r[19]);
   const origin = Buffer.isBuffer(r[20]) ? originOfLetter(str(r[20])) : undefined;
   if (origin !== undefined) info.origin = origin;
+  if (typeof r[21] === "number") info.priority = r[21];
+  if (Buffer.isBuffer(r[22])) info.group = str(r[22]);
+  if (Buffer.isBuffer(r[23])) info.key = str(r[23]);
+  if (typeof r[24] === "number") info.keyExpiresAt = r[24];
+  if (Buffer.isBuffer(r[25])) info.schedule = str(r[25]);
   return info;
 }
 
@@ -82,7 +90,7 @@ function jobState(st: string): JobInfo["state"] {
   return "active";
 }
 
-/** show-12.lua: the info of the one id asked, or null */
+/** show-15.lua: the info of the one id asked, or null */
 export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | null {
   const first = list(reply)[0];
   return Array.isArray(first) ? decodeJobInfo(queue, first, now) : null;
@@ -94,14 +102,17 @@ export interface TakeResult {
   deliveries: Delivery[];
   /** each delivered job's next timer (its lease re-queue or expiry), ms */
   wakeAts: number[];
+  /** the rate limit held ready jobs back until then (ms; 0: it did not) */
+  rateSlotAt: number;
 }
 
-/** take-12.lua: { created, delivery… }; delivery shape in includes/replies.lua */
+/** take-15.lua: { created, rate slot, delivery… }; delivery shape in includes/replies.lua */
 export function decodeTake(queue: string, reply: Reply): TakeResult {
   const all = list(reply);
-  const rest = all.slice(1).map(list);
+  const rest = all.slice(2).map(list);
   return {
     created: num(all[0]) === 1,
+    rateSlotAt: num(all[1]),
     deliveries: rest.map((r) => decodeDelivery(queue, r)),
     wakeAts: rest.map((r) => num(r[6])),
   };
@@ -119,16 +130,30 @@ function decodeDelivery(queue: string, r: Reply[]): Delivery {
   if (Buffer.isBuffer(r[5])) out.clientKey = str(r[5]);
   if (num(r[7]) >= 0) out.retryBudgetLeft = num(r[7]);
   if (num(r[8]) > 0) out.runTimeoutMs = num(r[8]);
+  if (typeof r[9] === "number") out.priority = r[9];
+  if (Buffer.isBuffer(r[10])) out.group = str(r[10]);
   return out;
 }
 
-/** add-12.lua: { created, event id or false } */
-export function decodeAdd(reply: Reply): { created: boolean; eventId: string | undefined } {
-  const r = list(reply);
-  return { created: num(r[0]) === 1, eventId: Buffer.isBuffer(r[1]) ? str(r[1]) : undefined };
+export interface AddReply {
+  created: boolean;
+  eventId: string | undefined;
+  /** the idempotency key was taken: the first job's id, seq and state now */
+  duplicate?: { id: string; seq: number; state: JobState };
 }
 
-/** deadLetters-12.lua entries */
+/** add-15.lua: { created, event id or false, duplicate's id or false, its seq, its state letter } */
+export function decodeAdd(reply: Reply): AddReply {
+  const r = list(reply);
+  const out: AddReply = { created: num(r[0]) === 1, eventId: Buffer.isBuffer(r[1]) ? str(r[1]) : undefined };
+  if (Buffer.isBuffer(r[2])) {
+    const st = str(r[4]);
+    out.duplicate = { id: str(r[2]), seq: num(r[3]), state: st === "g" ? "acked" : jobState(st) };
+  }
+  return out;
+}
+
+/** deadLetters-15.lua entries */
 export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
   const r = list(reply);
   return {
@@ -144,14 +169,15 @@ export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
   };
 }
 
-/** policy-12.lua: { retry budget, backoff, run time-out, dead-letter cap }, each false when unset */
+/** policy-15.lua: { retry budget, backoff, run time-out, dead-letter cap }, each false when unset */
 export function decodePolicy(reply: Reply): QueuePolicy {
-  const [budget, backoff, runTimeout, cap] = list(reply);
+  const [budget, backoff, runTimeout, cap, rate, groupLimit] = list(reply);
   const policy: QueuePolicy = {};
   if (Buffer.isBuffer(budget)) policy.retryBudget = num(budget);
   if (Buffer.isBuffer(backoff)) policy.backoff = parseBackoff(str(backoff));
   if (Buffer.isBuffer(runTimeout)) policy.runTimeoutMs = num(runTimeout);
   if (Buffer.isBuffer(cap)) policy.deadLetterCap = num(cap);
+  decodePolicyLimits(policy, rate, groupLimit);
   return policy;
 }
 
@@ -202,9 +228,14 @@ export interface QueueStat {
   delayed: number;
   /** createdAt of the head of the ready list, null when none is ready */
   oldestReadyAt: number | null;
+  rateLimit: RateLimit | undefined;
+  /** the rate limit's next slot when later than now, else null */
+  rateLimitedUntil: number | null;
+  groups: number;
+  heldBack: number;
 }
 
-/** stat-12.lua */
+/** stat-15.lua */
 export function decodeStat(reply: Reply): QueueStat {
   const r = list(reply);
   const stat = {
@@ -224,6 +255,10 @@ export function decodeStat(reply: Reply): QueueStat {
     totals: totalsFrom(r, 13),
     inFlight: num(r[13 + TOTALS.length]),
     oldestReadyAt: num(r[14 + TOTALS.length]) || null,
+    rateLimit: decodeRate(r[15 + TOTALS.length]),
+    rateLimitedUntil: num(r[16 + TOTALS.length]) || null,
+    groups: num(r[17 + TOTALS.length]),
+    heldBack: num(r[18 + TOTALS.length]),
   };
   const delayed = stat.live - stat.len - stat.held - stat.backingOff - stat.inFlight;
   return { ...stat, delayed: Math.max(0, delayed) };
@@ -237,37 +272,37 @@ export interface Counts {
   known: boolean;
 }
 
-/** counts-12.lua */
+/** counts-15.lua */
 export function decodeCounts(reply: Reply): Counts {
   const r = list(reply);
   return { live: num(r[0]), ready: num(r[1]), pausedOut: num(r[2]) === 1, known: num(r[3]) === 1 };
 }
 
-/** pause-12.lua: { state after, created } */
+/** pause-15.lua: { state after, created } */
 export function decodePause(reply: Reply): { state: PauseState; created: boolean } {
   const r = list(reply);
   return { state: str(r[0]) as PauseState, created: num(r[1]) === 1 };
 }
 
-/** due-12.lua: { processed, next timer or -1 } */
+/** due-15.lua: { processed, next timer or -1 } */
 export function decodeDue(reply: Reply): { processed: number; next: number } {
   const r = list(reply);
   return { processed: num(r[0]), next: num(r[1]) };
 }
 
-/** gc-12.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
+/** gc-15.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
 export function decodeGc(reply: Reply): { deleted: boolean; totals: QueueTotals } {
   const r = list(reply);
   return { deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
 }
 
-/** flushQueue-12.lua: { live jobs removed, totals dropped } */
+/** flushQueue-15.lua: { live jobs removed, totals dropped } */
 export function decodeFlush(reply: Reply): { removed: number; totals: QueueTotals } {
   const r = list(reply);
   return { removed: num(r[0]), totals: totalsFrom(r, 1) };
 }
 
-/** scan-12.lua: { info arrays, first seq past the window (0: none) } */
+/** scan-15.lua: { info arrays, first seq past the window (0: none) } */
 export function decodeScan(queue: string, reply: Reply, now: number): { infos: JobInfo[]; beyond: number } {
   const [infos, beyond] = list(reply);
   return { infos: list(infos).map((r) => decodeJobInfo(queue, r, now)), beyond: num(beyond) };

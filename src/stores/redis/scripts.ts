@@ -44,13 +44,16 @@ export const QUEUE_SCRIPT_NAMES = [
   "explain",
 ] as const;
 
-/** A script run on one queue's twelve keys (keys.ts). */
+/** A script run on one queue's fifteen keys (keys.ts). */
 export type QueueScriptName = (typeof QUEUE_SCRIPT_NAMES)[number];
+
+/** The scripts on the schedules' keys (schedules.ts), in their own slot. */
+export type ScheduleScriptName = "scheduleSet" | "scheduleDel" | "scheduleList";
 
 /** A script's source with its includes inlined, by script name; read once, on first use. */
 let sources: Map<string, string> | undefined;
 
-export function scriptSource(name: QueueScriptName | "lookup"): string {
+export function scriptSource(name: QueueScriptName | ScheduleScriptName | "lookup"): string {
   sources ??= readScripts(SCRIPTS_DIR);
   const source = sources.get(name);
   if (source === undefined) throw new Error(`no Lua script "${name}" in ${SCRIPTS_DIR}`);

@@ -42,6 +42,9 @@ export class Timers {
   private nextGcAt = 0;
   private nextSweepAt = 0;
 
+  /** recurring jobs (schedules.ts): their due runs are part of every run of the timers */
+  schedules: { runDue(): Promise<void> } | undefined;
+
   constructor(private readonly host: TimerHost) {}
 
   /** Keeps the index no later than `at` for this queue. */
@@ -92,6 +95,7 @@ export class Timers {
     const { clock, waiters } = this.host;
     try {
       await this.makeDueReady();
+      await this.schedules?.runDue();
     } finally {
       // Blocked clients' timeouts are this server's own: they run out even while Redis is unreachable.
       waiters.expire(clock.now());

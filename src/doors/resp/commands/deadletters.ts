@@ -7,6 +7,7 @@ import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { backoffArg, deadLetterCapArg, retriesArg, runTimeoutArg, selectionArgs } from "../failure-args.js";
+import { groupLimitArg, rateArg, schedulingPolicy } from "../scheduling-args.js";
 import type { Reply } from "../transport/reply.js";
 import { attemptsReply } from "./disque-inspect.js";
 
@@ -76,6 +77,7 @@ export function policyReply(policy: QueuePolicy): Reply {
   if (policy.backoff !== undefined) out.push("backoff", formatBackoff(policy.backoff));
   if (policy.runTimeoutMs !== undefined) out.push("runtimeout", policy.runTimeoutMs);
   if (policy.deadLetterCap !== undefined) out.push("deadletter-cap", policy.deadLetterCap);
+  out.push(...schedulingPolicy(policy));
   return out;
 }
 
@@ -93,6 +95,8 @@ function parsePolicyChange(args: Buffer[]): PolicyChange {
     else if (option === "backoff") change.backoff = reset ? null : backoffArg(value);
     else if (option === "runtimeout") change.runTimeoutMs = reset ? null : runTimeoutArg(value);
     else if (option === "deadletter-cap") change.deadLetterCap = reset ? null : deadLetterCapArg(value);
+    else if (option === "rate") change.rateLimit = reset ? null : rateArg(value);
+    else if (option === "grouplimit") change.groupLimit = reset ? null : groupLimitArg(value);
     else throw errorOf(SYNTAX_ERROR);
   }
   return change;
@@ -110,7 +114,7 @@ function changedPolicy(policy: QueuePolicy, change: PolicyChange): QueuePolicy {
 
 /**
  * QPOLICY queue [RETRIES n|DEFAULT] [BACKOFF p|DEFAULT] [RUNTIMEOUT ms|DEFAULT]
- * [DEADLETTER-CAP n|DEFAULT]: changes the settings named (the others stay),
+ * [DEADLETTER-CAP n|DEFAULT] [RATE n/period|DEFAULT] [GROUPLIMIT n|DEFAULT]: changes the settings named (the others stay),
  * and answers the policy after it; no option: reads it.
  */
 function qpolicy(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
@@ -172,11 +176,11 @@ export const deadLetterCommands: Spec[] = [
     flags: ["write"],
     group: "docket",
     summary:
-      "A queue's failure policy, the defaults its new jobs get (DEFAULT: the server's); " +
-      "replies the policy after it as option/value pairs",
+      "A queue's policy: the failure defaults its new jobs get (DEFAULT: the server's), its rate limit " +
+      "and its in-flight limit per group; replies the policy after it as option/value pairs",
     syntax:
       "QPOLICY queue [RETRIES n|DEFAULT] [BACKOFF policy|DEFAULT] [RUNTIMEOUT ms|DEFAULT] " +
-      "[DEADLETTER-CAP n|DEFAULT]",
+      "[DEADLETTER-CAP n|DEFAULT] [RATE n/period|DEFAULT] [GROUPLIMIT n|DEFAULT]",
     handler: qpolicy,
   },
 ];

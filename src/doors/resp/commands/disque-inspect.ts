@@ -7,6 +7,7 @@ import {
   type JobScanOptions,
   type JobState,
   type QueueScanOptions,
+  type QueueStats,
   type ScanResult,
 } from "../../../core/contract.js";
 import { formatBackoff } from "../../../core/failures.js";
@@ -15,6 +16,7 @@ import { andThen } from "../../../util/awaitable.js";
 import { errorOf, intOrFail, parseIntArg, queueArg, str, word } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
+import { schedulingFields, schedulingStats, usesScheduling } from "../scheduling-args.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
 /** Disque's commands that look at jobs and queues without changing them: SHOW, QLEN, QPEEK, QSTAT, JSCAN, QSCAN. */
@@ -86,6 +88,7 @@ export function showReply(job: JobInfo, nodeId: string): Reply {
     "body",
     job.body,
     ...failureFields(job),
+    ...schedulingFields(job),
   ];
 }
 
@@ -130,12 +133,21 @@ function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
       stats.jobsOut,
       "pause",
       stats.pause,
-      // docket's: only when non-zero, so a plain Disque queue's QSTAT is Disque's
-      ...(stats.backingOff > 0 || stats.deadLetters > 0
-        ? ["backoff", stats.backingOff, "dead-letters", stats.deadLetters]
-        : []),
+      ...docketStats(stats),
     ];
   });
+}
+
+/**
+ * docket's QSTAT pairs after Disque's: none while the queue uses none of
+ * docket's extensions, so a plain Disque queue's QSTAT is Disque's; once
+ * one is in use, the failure pairs then the scheduling pairs, always all
+ * of them (a client can read them by position).
+ */
+function docketStats(stats: QueueStats): Reply[] {
+  const failures = stats.backingOff > 0 || stats.deadLetters > 0;
+  if (!failures && !usesScheduling(stats)) return [];
+  return ["backoff", stats.backingOff, "dead-letters", stats.deadLetters, ...schedulingStats(stats)];
 }
 
 // ------------------------------------------------------------------ scans

@@ -1,6 +1,12 @@
 import { ClientWait } from "../wait.js";
 import { LEAVING, NOREPL_LEAVING } from "../leaving.js";
-import { type AddJobRequest, type Delivery, type PauseOp } from "../../../core/contract.js";
+import {
+  type AddJobRequest,
+  type AddJobResult,
+  type Delivery,
+  type PauseOp,
+} from "../../../core/contract.js";
+import { checkSchedulingOptions } from "../../../core/scheduling.js";
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../../core/limits.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, queueArg, timeoutArg, word } from "../args.js";
@@ -10,6 +16,7 @@ import { disqueInspectCommands } from "./disque-inspect.js";
 import { replyWhenDurable } from "../durable.js";
 import { backoffArg, parseAck, parseNack, retriesArg, runTimeoutArg } from "../failure-args.js";
 import { ownBuffer } from "../transport/words.js";
+import { groupArg, keyArg, keyTtlArg, priorityArg, schedulingFields } from "../scheduling-args.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
 /** Disque's job and queue commands (DISQUE.md section 4). */
@@ -19,10 +26,11 @@ type Spec = CommandSpec<RespContext>;
 // ------------------------------------------------------------------ ADDJOB
 
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
-function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
+function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean; details: boolean } {
   // Arguments are views into the connection's input buffer: keep only the body's own bytes.
   const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!), origin: "resp" };
   let async = false;
+  let details = false;
   for (let i = 4; i < args.length; i++) {
     const option = word(args[i]!);
     const hasValue = i + 1 < args.length;
@@ -45,22 +53,41 @@ function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean } {
       req.backoff = backoffArg(args[++i]);
     } else if (option === "runtimeout" && hasValue) {
       req.runTimeoutMs = runTimeoutArg(args[++i]);
+    } else if (option === "priority" && hasValue) {
+      req.priority = priorityArg(args[++i]);
+    } else if (option === "key" && hasValue) {
+      req.key = keyArg(args[++i]);
+    } else if (option === "keyttl" && hasValue) {
+      req.keyTtl = keyTtlArg(args[++i]);
+    } else if (option === "group" && hasValue) {
+      req.group = groupArg(args[++i]);
     } else if (option === "async") {
       async = true;
+    } else if (option === "withdetails") {
+      details = true;
     } else {
       throw errorOf(SYNTAX_ERROR);
     }
   }
   req.replicationTimeoutMs = timeoutArg(args[3]!);
-  return { req, async };
+  checkSchedulingOptions(req);
+  return { req, async, details };
+}
+
+/** ADDJOB … WITHDETAILS: [id, added|duplicate, state] (a new job is queued, or active while delayed). */
+function addDetails(req: AddJobRequest, result: AddJobResult): Reply {
+  const state = result.state ?? (req.delay ? "active" : "queued");
+  return [result.id, result.duplicate ? "duplicate" : "added", state];
 }
 
 function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const { req, async } = parseAddJob(args);
+  const { req, async, details } = parseAddJob(args);
   if (ctx.server.leaving) return NOREPL_LEAVING;
-  return andThen(ctx.broker.addJob(req), (result) =>
-    replyWhenDurable(ctx, new SimpleString(result.id), async),
-  );
+  return andThen(ctx.broker.addJob(req), (result) => {
+    if (result.duplicate) ctx.server.noteDuplicate();
+    const reply = details ? addDetails(req, result) : new SimpleString(result.id);
+    return replyWhenDurable(ctx, reply, async);
+  });
 }
 
 // ------------------------------------------------------------------ GETJOB
@@ -80,7 +107,14 @@ function jobReply(job: Delivery, detail: JobDetail): Reply {
     job.additionalDeliveries,
   ];
   if (detail === "counters") return counters;
-  return [...counters, "retries-left", job.retryBudgetLeft ?? -1, "run-timeout", job.runTimeoutMs ?? 0];
+  return [
+    ...counters,
+    "retries-left",
+    job.retryBudgetLeft ?? -1,
+    "run-timeout",
+    job.runTimeoutMs ?? 0,
+    ...schedulingFields(job),
+  ];
 }
 
 function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
@@ -186,10 +220,12 @@ export const disqueCommands: Spec[] = [
     arity: -4,
     flags: ["write", "denyoom", "fast"],
     group: "disque",
-    summary: "Add a job to a queue; replies with its id once it is durable",
+    summary:
+      "Add a job to a queue; replies with its id once it is durable (KEY taken: the first job's id; " +
+      "WITHDETAILS: [id, added|duplicate, state])",
     syntax:
       "ADDJOB queue body ms-timeout [REPLICATE n] [DELAY s] [RETRY s] [TTL s] [MAXLEN n] [ASYNC] " +
-      "[RETRIES n] [BACKOFF policy] [RUNTIMEOUT ms]",
+      "[RETRIES n] [BACKOFF policy] [RUNTIMEOUT ms] [PRIORITY p] [KEY k] [KEYTTL s] [GROUP g] [WITHDETAILS]",
     handler: addjob,
   },
   {

@@ -26,7 +26,7 @@ import { checkIds } from "../../../core/job-id-check.js";
 import { foldPauseOps } from "../../../core/pause-ops.js";
 import { JobScanFilter } from "../../../core/job-scan.js";
 import { checkLeaseSeconds } from "../../../core/lease.js";
-import { ExplainingEngine } from "./explaining.js";
+import { SchedulingEngine } from "./schedules.js";
 import type { Consumer } from "../../../core/explain.js";
 import { jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
@@ -44,7 +44,7 @@ export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
  * synchronous. It owns no sockets, files or timers: time comes from the
  * injected clock, and a driver calls `runDue()` when `nextWakeAt()` comes.
  */
-export class Engine extends ExplainingEngine implements Broker {
+export class Engine extends SchedulingEngine implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
@@ -394,6 +394,7 @@ export class Engine extends ExplainingEngine implements Broker {
     this.results.clear();
     this.leases.clear();
     this.policies.clear();
+    this.schedules.clear();
     this.keys.clear();
     this.blocked.rearmTimers();
     for (const queue of [...this.queues.values()]) {

@@ -16,6 +16,11 @@ export class TimerHeap<T> {
     return this.dueTimes.length > 0 ? this.dueTimes[0]! : Infinity;
   }
 
+  /** the earliest item, or undefined */
+  peekItem(): T | undefined {
+    return this.items[0];
+  }
+
   push(dueAt: number, item: T): void {
     const times = this.dueTimes;
     const items = this.items;

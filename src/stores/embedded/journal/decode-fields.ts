@@ -27,6 +27,7 @@ import {
   F_IDS,
   F_POLICY,
   F_RESULT,
+  F_SCHEDULE_INFO,
   F_KEY,
   F_KEY_EXPIRES,
   F_SEQ,
@@ -61,6 +62,7 @@ export class Fields {
   attempt = "";
   ids = "";
   policy = "";
+  schedule = "";
   result: Buffer = EMPTY;
   key = "";
   keyExpires = 0;
@@ -162,6 +164,9 @@ export function decodeFields(buf: Buffer, p: number, end: number): Fields {
         break;
       case F_POLICY:
         f.policy = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
+        break;
+      case F_SCHEDULE_INFO:
+        f.schedule = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));
         break;
       case F_KEY:
         f.key = text(buf, "utf8", p, (p = bytesEnd(buf, p, end)));

@@ -25,6 +25,8 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_SCHEDULE,
+  T_UNSCHEDULE,
   PURGE_REASONS,
   MAX_TYPE,
   REASONS,
@@ -34,6 +36,7 @@ import {
   type JournalRecord,
 } from "./format.js";
 import { bytesEnd, decodeFields, f64, skipField, text, u32 } from "./decode-fields.js";
+import { decodeSchedule } from "../../../core/schedule-json.js";
 
 /**
  * Checks the frame at `at` in `buf` (which holds file bytes from
@@ -148,12 +151,24 @@ export function decodeRecord(buf: Buffer, start: number, end: number): JournalRe
       const f = decodeFields(buf, p, end);
       return { type, queue: f.queue, last: f.count };
     }
+    case T_SCHEDULE:
+      return { type, schedule: scheduleOf(decodeFields(buf, p, end).schedule) };
+    case T_UNSCHEDULE:
+      return { type, name: decodeFields(buf, p, end).id };
     case T_IDEMKEY: {
       const f = decodeFields(buf, p, end);
       return { type, queue: f.queue, key: f.key, id: f.id, seq: f.seq, expiresAt: f.keyExpires };
     }
     default:
       throw new RecordFormatError(`unknown record type ${type}`);
+  }
+}
+
+function scheduleOf(text: string): ReturnType<typeof decodeSchedule> {
+  try {
+    return decodeSchedule(text);
+  } catch (error) {
+    throw new RecordFormatError((error as Error).message);
   }
 }
 

@@ -9,6 +9,8 @@ import {
 } from "../../../core/contract.js";
 import { formatBackoff } from "../../../core/failures.js";
 import { encodeAttempt, encodeAttempts, encodePolicy } from "./failure-values.js";
+import { encodeSchedule } from "../../../core/schedule-json.js";
+import type { ScheduleInfo } from "../../../core/schedules.js";
 import type { EngineChange } from "../engine/changes.js";
 import type { StoredJob } from "../engine/restore.js";
 import { RecordEncoder } from "./encoder.js";
@@ -32,6 +34,8 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_SCHEDULE,
+  T_UNSCHEDULE,
   T_IDEMKEY,
   F_KEY,
   F_KEY_EXPIRES,
@@ -42,6 +46,7 @@ import {
   F_ATTEMPT,
   F_IDS,
   F_POLICY,
+  F_SCHEDULE_INFO,
   F_RESULT,
   PURGE_REASONS,
   F_RANK,
@@ -210,6 +215,11 @@ export function writePolicy(enc: RecordEncoder, offset: number, queue: string, p
   });
 }
 
+/** SCHEDULE SET or a due run's progress, and each schedule in a snapshot. */
+export function writeSchedule(enc: RecordEncoder, offset: number, schedule: ScheduleInfo): number {
+  return enc.record(T_SCHEDULE, offset, () => enc.string(F_SCHEDULE_INFO, encodeSchedule(schedule), "utf8"));
+}
+
 /** An idempotency key that outlives its job: a change, and each such key in a snapshot. */
 export function writeIdempotencyKey(
   enc: RecordEncoder,
@@ -288,6 +298,11 @@ export function writeChange(enc: RecordEncoder, offset: number, change: EngineCh
       });
     case "flushqueue":
       return enc.record(T_FLUSHQUEUE, offset, () => enc.string(F_QUEUE, change.queue, "utf8"));
+    case "schedule":
+      return writeSchedule(enc, offset, change.schedule);
+    case "unschedule":
+      // the name in the id field: printable ASCII, so latin1 is its bytes
+      return enc.record(T_UNSCHEDULE, offset, () => enc.string(F_ID, change.name, "latin1"));
     case "idemkey":
       return writeIdempotencyKey(enc, offset, change);
     default:

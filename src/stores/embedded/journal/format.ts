@@ -1,5 +1,6 @@
 import type { Attempt, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
+import type { ScheduleInfo } from "../../../core/schedules.js";
 
 /**
  * The record format shared by journal and snapshot files (docs/persistence.md).
@@ -55,7 +56,11 @@ export const T_RESULT = 16;
 export const T_POLICY = 17;
 /** an idempotency key that outlives its job (a live job's own record carries its key) */
 export const T_IDEMKEY = 18;
-export const MAX_TYPE = 18;
+/** SCHEDULE SET or a due run's progress: the schedule's whole state (also a snapshot's schedules) */
+export const T_SCHEDULE = 19;
+/** SCHEDULE DEL */
+export const T_UNSCHEDULE = 20;
+export const MAX_TYPE = 20;
 
 // wire kinds, in a tag's top three bits
 export const KIND_F64 = 1;
@@ -124,7 +129,8 @@ export const F_RESULT = 0x6c;
 export const F_GROUP = 0x6d;
 /** the name of the schedule that added the job */
 export const F_SCHEDULE = 0x6e;
-// 0x6f: the schedules' records
+/** a schedule: core/schedule-json.ts's JSON text (bounded by the schedule limits) */
+export const F_SCHEDULE_INFO = 0x6f;
 /** an idempotency key (0x6c, first planned for it, is F_RESULT's) */
 export const F_KEY = 0x70;
 
@@ -206,6 +212,8 @@ export type JournalRecord =
   | { type: typeof T_FLUSHQUEUE; queue: string }
   | { type: typeof T_DEAD_JOB; job: StoredJob; reason: string; at: number }
   | { type: typeof T_TASK_NUMBER; queue: string; last: number }
+  | { type: typeof T_SCHEDULE; schedule: ScheduleInfo }
+  | { type: typeof T_UNSCHEDULE; name: string }
   | { type: typeof T_IDEMKEY; queue: string; key: string; id: string; seq: number; expiresAt: number };
 
 export class RecordFormatError extends Error {}

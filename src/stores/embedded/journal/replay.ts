@@ -17,6 +17,8 @@ import {
   T_DEADPURGE,
   T_RESULT,
   T_POLICY,
+  T_SCHEDULE,
+  T_UNSCHEDULE,
   T_IDEMKEY,
   type JournalRecord,
 } from "./record.js";
@@ -121,6 +123,12 @@ export class Replay {
       }
       case T_POLICY:
         this.target.apply({ type: "policy", queue: record.queue, policy: record.policy });
+        break;
+      case T_SCHEDULE:
+        this.target.apply({ type: "schedule", schedule: record.schedule });
+        break;
+      case T_UNSCHEDULE:
+        this.target.apply({ type: "unschedule", name: record.name });
         break;
       case T_DEAD_JOB:
         this.target.restoreDeadLetter(record.job.id, record.reason, record.at, record.job);

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
+import type { ScheduleInfo } from "../../../core/schedules.js";
 import type { StoredJob } from "../engine/restore.js";
 import { TMP_SUFFIX, snapshotName } from "./files.js";
 import { writeFully, type JournalFs } from "./fs.js";
@@ -11,6 +12,7 @@ import {
   writeJob,
   writePause,
   writePolicy,
+  writeSchedule,
   writeIdempotencyKey,
   writeResult,
   writeTaskNumber,
@@ -53,6 +55,7 @@ export interface SnapshotSource {
   /** kept results (ACKJOB … RESULT) not expired yet */
   resultEntries(): Iterable<JobResult>;
   policyEntries(): Iterable<[string, QueuePolicy]>;
+  scheduleEntries(): Iterable<ScheduleInfo>;
   /** idempotency keys whose job is gone (a live job's record carries its own) */
   orphanKeys(): Iterable<OrphanKey>;
   peekNextSeq(): number;
@@ -137,6 +140,7 @@ export async function writeSnapshot(
           }
           for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
           for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
+          for (const schedule of source.scheduleEntries()) pos += writeSchedule(enc, pos, schedule);
           keys = source.orphanKeys()[Symbol.iterator]();
         }
       }

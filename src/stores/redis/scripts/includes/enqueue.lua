@@ -10,7 +10,7 @@ local function enqueue(id, job)
   job.st = 'q'
   job.eq = 1
   armRequeue(job)
-  redis.call('ZADD', R, job.k, id)
+  if ordered(job) then lanes().laneAdd(id, job) else redis.call('ZADD', R, job.k, id) end
   redis.call('HINCRBY', M, 'in', 1)
   touch()
   woke = true
@@ -18,7 +18,7 @@ end
 -- out of the ready list, if it was there
 local function unqueue(id, job)
   if job.st == 'q' then
-    redis.call('ZREM', R, id)
+    if ordered(job) then lanes().laneRemove(id, job) else redis.call('ZREM', R, id) end
     job.st = 'a'
   end
 end

@@ -9,10 +9,12 @@
   (ms), at attempts (the last 10, oldest first, each { at, cause, error }), bk 1 while waiting
   out a backoff until aw (state "backoff"; not queued, its lease not armed), ro 1: takeanumber's
   budget, spent by RETRY only (a lease that runs out spends nothing).
+  p priority (absent: the default), g group, rd round, lg: see includes/lanes.lua; ik idempotency key,
+  ke when it is forgotten (ms), present only on jobs added with them.
   o the door that added it, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; absent: unknown, e.g. a job
   stored before it was kept): 6 bytes more per plain record (docs/redis.md).
 ]]
---- @include "queue"
+--- @include "lanes"
 
 -- the live job, or nil (unknown, or a dead letter)
 local function load(id)
@@ -67,6 +69,7 @@ local function endLease(job)
   if job.lt then
     job.lt, job.lc, job.la, job.lw = nil, nil, nil, nil
     redis.call('HINCRBY', M, 'flight', -1)
+    if job.g or job.lg then lanes().limitedLeaseEnded(job) end
   end
 end
 -- the meta's 'backoff' counts jobs waiting out a backoff (QSTAT): every way out of it passes here

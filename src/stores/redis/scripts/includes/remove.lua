@@ -2,7 +2,8 @@
 
 -- forget: out of every live index (the record itself is left to the caller)
 local function forget(id, job)
-  redis.call('ZREM', R, id)
+  if not ordered(job) then redis.call('ZREM', R, id)
+  elseif job.st == 'q' then lanes().laneRemove(id, job) end
   redis.call('ZREM', T, id)
   redis.call('ZREM', A, id)
   redis.call('HDEL', I, id)

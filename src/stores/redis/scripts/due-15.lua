@@ -1,0 +1,66 @@
+--[[
+  Runs the queue's due timers: delays and backoffs end, leases run out (a failure, see
+  includes/failure.lua), TTLs expire, wait-repl orphans go, kept results expire (their entries
+  `x:<bytes>:<id>` in the timers zset keep the meta's results/rbytes counts), a rate limit's slot
+  comes (the entry `r:`, take-15.lua: a wake-up for the queue's fetchers).
+    KEYS[1..15] the queue's keys (includes/queue.lua)
+    ARGV[1] queue, [2] now, [3] wake channel
+    ARGV[4] limit (most timers run), [5] the server's dead-letter cap
+  Returns { 1 processed, 2 the next timer (ms) or -1 } (replies.ts decodeDue).
+]]
+--- @include "includes/failure"
+
+local limit = tonumber(ARGV[4])
+local due = redis.call('ZRANGEBYSCORE', T, '-inf', now, 'LIMIT', 0, limit)
+for _, id in ipairs(due) do
+  local bytes = string.match(id, '^x:(%d+):')
+  local job = nil
+  if id == 'r:' then
+    -- a rate limit's next slot (take-15.lua): the queue's blocked fetchers look again
+    redis.call('ZREM', T, id)
+    woke = true
+  elseif bytes then
+    redis.call('ZREM', T, id)
+    redis.call('HINCRBY', M, 'results', -1)
+    redis.call('HINCRBY', M, 'rbytes', -tonumber(bytes))
+  else
+    job = load(id)
+    if not job then redis.call('ZREM', T, id) end
+  end
+  if not job then
+    -- done above
+  elseif held(job) then
+    -- an orphan of an add whose server died before RELEASE: its producer was never acknowledged
+    if (job.hw ~= 0 and job.hw <= now) or expiresAt(job) <= now then remove(id, job, 'deleted')
+    else schedule(id, job) end
+  elseif expiresAt(job) <= now then
+    redis.call('HINCRBY', M, 'expired', 1)
+    remove(id, job, 'expired')
+  elseif job.aw ~= 0 and job.aw <= now then
+    job.aw = 0
+    enqueue(id, job)
+    store(id, job)
+  elseif job.st ~= 'q' and job.rq ~= 0 and job.rq <= now then
+    job.aw = 0
+    if job.eq == 1 and job.ro == 1 then
+      -- takeanumber's budget counts RETRY only: the job comes back, its budget left alone
+      job.ad = job.ad + 1
+      redis.call('HINCRBY', M, 'requeued', 1)
+      enqueue(id, job)
+      store(id, job)
+    elseif job.eq == 1 then
+      -- the lease ran out: a failure, queued again at once (the lease was the wait)
+      redis.call('HINCRBY', M, 'requeued', 1)
+      fail(id, job, { cause = 'lease', err = '', lease = true, back = false, said = false, defaultCap = ARGV[5] })
+    else
+      enqueue(id, job)
+      store(id, job)
+    end
+  else
+    store(id, job)
+  end
+end
+finish()
+local first = redis.call('ZRANGE', T, 0, 0, 'WITHSCORES')
+if #first == 0 then return { #due, -1 } end
+return { #due, first[2] }

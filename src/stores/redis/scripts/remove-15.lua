@@ -1,0 +1,41 @@
+--[[
+  Removes jobs (ACKJOB, FASTACK, DELJOB); ACKJOB … RESULT keeps each acked job's result.
+    KEYS[1..15] the queue's keys (includes/queue.lua), [16]... with a result: one result key per id
+    (keys.ts Keys.result)
+    ARGV[1] queue, [2] now, [3] wake channel
+    ARGV[4] reason (ack, fastack, deljob), [5] keep a result (0/1), [6] result TTL ms, [7] result bytes,
+    [8]... ids
+  A kept result is a hash (q queue, b bytes, c completed at, e expires at) that Redis expires after
+  the TTL; its entry `x:<bytes>:<id>` in the timers zset keeps the meta's results/rbytes counts.
+  Returns how many were removed.
+]]
+--- @include "includes/remove"
+
+local reason = ARGV[4]
+local outcome = 'deleted'
+if reason == 'ack' then outcome = 'acked' end
+local ttl = tonumber(ARGV[6])
+local keep = ARGV[5] == '1' and reason == 'ack' and ttl > 0
+local result = ARGV[7]
+local removed = 0
+for i = 8, #ARGV do
+  local id = ARGV[i]
+  local job = load(id)
+  if job then
+    if reason == 'ack' then redis.call('HINCRBY', M, 'acked', 1) end
+    if keep then
+      local key = KEYS[15 + i - 7]
+      redis.call('DEL', key)
+      redis.call('HSET', key, 'q', Q, 'b', result, 'c', now, 'e', now + ttl)
+      redis.call('PEXPIRE', key, ttl)
+      redis.call('ZADD', T, now + ttl, 'x:' .. #result .. ':' .. id)
+      redis.call('HINCRBY', M, 'results', 1)
+      redis.call('HINCRBY', M, 'rbytes', #result)
+    end
+    remove(id, job, outcome)
+    removed = removed + 1
+  end
+end
+-- a job delivered under a GROUPLIMIT frees a place: blocked fetchers look again (includes/lanes.lua)
+finish()
+return removed

@@ -1,0 +1,143 @@
+--[[
+  Takes up to count ready jobs, oldest rank first (GETJOB and every dialect's fetch).
+    KEYS[1..15] the queue's keys (includes/queue.lua)
+    ARGV[1] queue, [2] now, [3] wake channel
+    ARGV[4] count, [5] lease seconds (0 = the job's RETRY), [6] consume (0/1),
+    [7] ensure (0/1: when nothing is taken, make the queue known, as a blocking GETJOB does)
+    [8] note the fetch (0/1: EXPLAIN's fetch record, includes/fetches.lua), [9] n consumers, then n pairs
+    (client id, address; '' when unnamed): the i-th job taken is leased to the i-th (the last for the rest),
+    then the fetch's queue names (at most MAX_FETCH_QUEUES_KEPT)
+  Delivery order and limits: includes/lanes.lua (priorities, rounds, GROUPLIMIT), includes/rate.lua.
+  Returns { 1 created (1 if the queue was created), 2 the rate limit's next slot when it held ready jobs
+  back (0: none), 3.. delivery, delivery, … } (replies.ts decodeTake; delivery shape in includes/replies.lua).
+]]
+--- @include "includes/enqueue"
+--- @include "includes/remove"
+--- @include "includes/replies"
+--- @include "includes/fetches"
+--- @include "includes/rate"
+
+local count, lease, consume, ensure = tonumber(ARGV[4]), tonumber(ARGV[5]), ARGV[6] == '1', ARGV[7] == '1'
+local noteIt, consumers = ARGV[8] == '1', tonumber(ARGV[9])
+local fetchQueues = {}
+for i = 10 + 2 * consumers, #ARGV do fetchQueues[#fetchQueues + 1] = ARGV[i] end
+-- the consumer the n-th job taken goes to
+local function consumerOf(n)
+  local i = math.min(n, consumers)
+  return ARGV[8 + 2 * i], ARGV[9 + 2 * i]
+end
+local function finishTake(out)
+  if noteIt and consumers > 0 and redis.call('EXISTS', M) == 1 then
+    local cid, caddr = consumerOf(1)
+    noteFetch(cid, caddr, fetchQueues)
+  end
+  return out
+end
+-- One read tells a plain queue (no `sx`) from one that has had ordered jobs or delivery limits
+-- (includes/lanes.lua); only the latter reads their fields.
+local meta = redis.call('HMGET', M, 'pause', 'sx')
+if meta[1] == 'out' or meta[1] == 'all' then return finishTake({ 0, 0 }) end
+if meta[2] then meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl') else meta = {} end
+local out = { 0, 0 }
+local function deliver(id, job)
+  job.st = 'a'
+  armRequeue(job)
+  redis.call('HINCRBY', M, 'out', 1)
+  redis.call('HINCRBY', M, 'delivered', 1)
+  if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
+  out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
+  if consume then
+    remove(id, job, 'acked')
+  else
+    if consumers > 0 then startLease(job, consumerOf(#out - 2)) else startLease(job, '', '') end
+    store(id, job)
+  end
+end
+local function expire(id, job)
+  -- Expired, not yet collected by a timer run: never delivered.
+  redis.call('HINCRBY', M, 'expired', 1)
+  remove(id, job, 'expired')
+end
+
+local want = count
+if (tonumber(meta[2] or '0') or 0) <= 0 and not meta[3] and not meta[4] then
+  -- the plain path: every ready job is in R, in rank order
+  while want > 0 do
+    local popped = redis.call('ZPOPMIN', R, want)
+    if #popped == 0 then break end
+    for i = 1, #popped, 2 do
+      local id = popped[i]
+      local job = load(id)
+      if job and expiresAt(job) <= now then expire(id, job)
+      elseif job then deliver(id, job) end
+    end
+    want = count - (#out - 2)
+  end
+else
+  -- ordered jobs, a rate limit or a GROUPLIMIT: one job at a time, the first that may go
+  local L, RT = lanes(), rates()
+  local rate = RT.parse(meta[3])
+  local groupLimit = tonumber(meta[4] or '')
+  L.setLimit(groupLimit)
+  local tat = 0
+  if rate then tat = tonumber(redis.call('HGET', M, 'tat') or '0') end
+  local rated = false
+  -- the next job that may be delivered: its id, whether it waits in R, else its member of Z
+  local function nextReady()
+    local best, bestId, plain, raw
+    local f = { 0, 0 }
+    if groupLimit then f = redis.call('HMGET', M, 'flight', 'gf') end
+    if not groupLimit or (tonumber(f[1] or '0') - tonumber(f[2] or '0')) < groupLimit then
+      local r = redis.call('ZRANGE', R, 0, 0, 'WITHSCORES')
+      if r[1] then best, bestId, plain = L.plainMember(r[1], tonumber(r[2])), r[1], true end
+      local u = redis.call('ZRANGEBYLEX', L.Z, '[\0', '(\1', 'LIMIT', 0, 1)[1]
+      if u then
+        local m = string.sub(u, 2)
+        if not best or m < best then best, bestId, plain, raw = m, L.idOfMember(m), false, u end
+      end
+    end
+    local h = redis.call('ZRANGEBYLEX', L.Z, L.HEADS, L.HEADS_END, 'LIMIT', 0, 1)[1]
+    if h then
+      local m = string.sub(h, 2)
+      if not best or m < best then best, bestId, plain, raw = m, L.idOfMember(m), false, h end
+    end
+    return bestId, plain, raw
+  end
+  while want > 0 do
+    if rate and RT.slotAt(tat, now, rate) > now then
+      if nextReady() then
+        out[2] = RT.slotAt(tat, now, rate)
+        -- the queue's fetchers are woken at the slot by the timer run (due-15.lua)
+        redis.call('ZADD', T, out[2], 'r:')
+      end
+      break
+    end
+    local id, plain, zMember = nextReady()
+    if not id then break end
+    local job = load(id)
+    if plain then redis.call('ZREM', R, id) elseif job then L.laneRemove(id, job) end
+    if job then
+      job.st = 'a'
+      if expiresAt(job) <= now then expire(id, job)
+      else
+        if rate then
+          tat = RT.tatAfter(tat, now, rate)
+          rated = true
+        end
+        if job.g then
+          if consume then L.roundDelivered(job) else L.groupDelivered(job) end
+        end
+        if groupLimit and not consume then job.lg = 1 end
+        deliver(id, job)
+        want = want - 1
+      end
+    else
+      -- a member without a record (never expected): dropped so the loop moves on
+      redis.call('ZREM', L.Z, zMember)
+      redis.call('ZREM', L.O, string.sub(zMember, 2))
+    end
+  end
+  if rated then redis.call('HSET', M, 'tat', RT.text(tat)) end
+end
+if #out > 2 then touch() elseif ensure then out[1] = ensureQueue() end
+return finishTake(out)
