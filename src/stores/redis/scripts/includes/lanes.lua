@@ -13,8 +13,8 @@
        round of its last queued job, its entry in Z's head section ('' when none).
   <ord> is fixed-width hex: priority (8), round (12), rank + 2^52 (14), so lexicographic order is
   delivery order. The meta keeps `ox` (jobs in O), `sx` = 1 once the queue has had ordered jobs or a
-  delivery limit (sticky while the meta lives: a take that finds no `sx` is a plain one and reads
-  nothing more, one missing field instead of three), `cr` the current round
+  delivery limit (sticky while the meta lives; 0 when made, right after `pause` so a take reads
+  it at once: a take that finds no 1 is a plain one and reads nothing more), `cr` the current round
   (the highest round delivered), `gf` grouped jobs in flight (the ungrouped group ''
   has flight - gf), and the policy's `rate` ('count periodMs') and `gl` mirrored from P.
   The job record keeps `p` (priority, when not the default), `g` group, `rd` round, `lg` (delivered
