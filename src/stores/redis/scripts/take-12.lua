@@ -1,6 +1,6 @@
 --[[
   Takes up to count ready jobs, oldest rank first (GETJOB and every dialect's fetch).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] count, [5] lease seconds (0 = the job's RETRY), [6] consume (0/1),
     [7] ensure (0/1: when nothing is taken, make the queue known, as a blocking GETJOB does)
@@ -79,7 +79,7 @@ if extras and ((tonumber(meta[2] or '0') or 0) > 0 or meta[3] or meta[4]) then
       if rate and RT.slotAt(tat, now, rate) > now then
         if nextReady() then
           out[2] = RT.slotAt(tat, now, rate)
-          -- the queue's fetchers are woken at the slot by the timer run (due-15.lua)
+          -- the queue's fetchers are woken at the slot by the timer run (due-12.lua)
           redis.call('ZADD', T, out[2], 'r:')
         end
         return nil
