@@ -138,7 +138,8 @@ export function explainText(f: ExplainFacts): string {
     case "group-limit":
       return `held back: its group ${f.group === "" || f.group === undefined ? "(ungrouped jobs)" : f.group} has ${f.groupLimit ?? 0} job${f.groupLimit === 1 ? "" : "s"} in flight, the queue's GROUPLIMIT; position ${f.position ?? 0} of ${f.ready ?? 0}`;
     case "rate-limited":
-      return `rate-limited (${f.rateLimit ?? "?"}): the queue's next delivery is allowed at ${clock(f.until ?? now)} (${seconds((f.until ?? now) - now)}); position ${f.position ?? 0} of ${f.ready ?? 0}`;
+      // slots are often ms apart: the wait in ms, as the issue words it ("next slot in 200 ms")
+      return `rate-limited (${f.rateLimit ?? "?"}): next slot in ${Math.max(0, (f.until ?? now) - now)} ms, at ${clock(f.until ?? now)}; position ${f.position ?? 0} of ${f.ready ?? 0}`;
     case "ready":
       return `ready, position ${f.position ?? 0} of ${f.ready ?? 0}; ${fetchers(f)}`;
   }

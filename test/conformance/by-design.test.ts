@@ -57,4 +57,21 @@ describe("replayed store: what a restart resets, by design", () => {
     assert.equal(s.engine.qstat("paused")!.pause, "in"); // a paused queue is journaled
     assert.deepEqual(s.engine.qscan(0, { count: 10, busyloop: true }).items.sort(), ["kept", "paused"]);
   });
+
+  it(`rate state: ${BY_DESIGN.rateState}`, async () => {
+    const s = await open();
+    s.engine.setQueuePolicy("q", { rateLimit: { count: 2, periodMs: 60_000 } });
+    for (const b of ["a", "b", "c", "d", "e"]) s.engine.addJob({ queue: "q", body: Buffer.from(b) });
+    const take = () => s.engine.getJobs({ queues: ["q"], count: 5, nohang: true, timeoutMs: 0 }) ?? [];
+    assert.equal((take() as unknown[]).length, 2);
+    assert.equal(s.engine.qstat("q")!.rateLimitedUntil, T0 + 30_000);
+    await s.reopen();
+    assert.deepEqual(
+      s.engine.queuePolicy("q").rateLimit,
+      { count: 2, periodMs: 60_000 },
+      "the limit is kept",
+    );
+    assert.equal(s.engine.qstat("q")!.rateLimitedUntil, null);
+    assert.equal((take() as unknown[]).length, 2, "a fresh burst of 2");
+  });
 });

@@ -118,6 +118,23 @@ forEachStore((open) => {
       assert.deepEqual(bodies(await h.answer(w)), ["a2"]);
     });
 
+    it('EXPLAIN says group-limit for a held-back job (group "" for ungrouped ones)', async () => {
+      const h = await open();
+      await h.broker.setQueuePolicy("q", { groupLimit: 1 });
+      await addAll(h, ["a1", "a2", "u1", "u2"]);
+      await h.take("q", 10);
+      const [u2, a2] = await h.peekIds("q"); // a2 is in round 1
+      const facts = await h.broker.explain(a2!);
+      assert.deepEqual(
+        [facts.cause, facts.group, facts.groupLimit, facts.position, facts.ready],
+        ["group-limit", "a", 1, 2, 2],
+      );
+      assert.deepEqual(
+        [(await h.broker.explain(u2!)).cause, (await h.broker.explain(u2!)).group],
+        ["group-limit", ""],
+      );
+    });
+
     it("ungrouped jobs count as one group", async () => {
       const h = await open();
       await h.broker.setQueuePolicy("q", { groupLimit: 2 });

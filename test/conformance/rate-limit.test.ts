@@ -80,6 +80,21 @@ forEachStore((open) => {
       assert.deepEqual(bodies(await h.take(["slow", "fast"], 4)), ["s1", "f1", "f2"]);
     });
 
+    it("EXPLAIN says rate-limited until the slot, then ready", async () => {
+      const h = await open();
+      await h.broker.setQueuePolicy("q", TWO_PER_SECOND);
+      for (const b of ["a", "b", "c"]) await h.add("q", b);
+      await h.take("q", 2);
+      const [c] = await h.peekIds("q");
+      const facts = await h.broker.explain(c!);
+      assert.deepEqual(
+        [facts.cause, facts.until, facts.rateLimit, facts.position, facts.ready],
+        ["rate-limited", T0 + 500, "2/1s", 1, 1],
+      );
+      await h.advance(500);
+      assert.equal((await h.broker.explain(c!)).cause, "ready");
+    });
+
     it("removing the limit lets the queue deliver at once", async () => {
       const h = await open();
       await h.broker.setQueuePolicy("q", { rateLimit: { count: 1, periodMs: 60_000 } });

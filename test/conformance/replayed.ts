@@ -174,4 +174,6 @@ export const BY_DESIGN = {
     "totals and ages count since start (STATS totals, QSTAT jobs-in/out and age): a restart resets them",
   registrations: "consumer registrations are connection state, not journaled: a restart drops them",
   emptyQueues: "an empty queue is not journaled: a restart forgets it (QSTAT null, QSCAN)",
+  rateState:
+    "a rate limit's state (GCRA) is not journaled: a restart gives each rate-limited queue a fresh burst",
 } as const;

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { JOB_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/memory.js";
 import { RESULT_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/results.js";
+import { KEY_OVERHEAD_BYTES } from "../../src/stores/embedded/engine/idempotency-keys.js";
 import { DEFAULT_FAILURES } from "../../src/core/failures.js";
 import { harness, sync } from "./helpers.js";
 
@@ -46,6 +47,23 @@ describe("engine data bytes", () => {
     h.advance(1000);
     assert.equal(h.engine.dataBytes(), JOB_OVERHEAD_BYTES + 1, "an expired result is no longer counted");
     assert.equal(sync(h.engine.ackJobs([b], Buffer.from("y"))), 1);
+    h.engine.flushAll();
+    assert.equal(h.engine.dataBytes(), 0);
+  });
+});
+
+describe("idempotency keys against --maxmemory", () => {
+  it("count while they live, also after their job is gone, until they expire or FLUSHALL", () => {
+    const h = harness();
+    const key = (k: string) => KEY_OVERHEAD_BYTES + k.length;
+    const id = h.add("q", "x", { key: "order-1", keyTtl: 10 });
+    assert.equal(h.engine.dataBytes(), JOB_OVERHEAD_BYTES + 1 + key("order-1"));
+    h.add("q", "y", { key: "order-1" }); // a duplicate adds nothing
+    assert.equal(sync(h.engine.ackJobs([id])), 1);
+    assert.equal(h.engine.dataBytes(), key("order-1"));
+    h.advance(10_000);
+    assert.equal(h.engine.dataBytes(), 0);
+    h.add("q", "z", { key: "k2" });
     h.engine.flushAll();
     assert.equal(h.engine.dataBytes(), 0);
   });

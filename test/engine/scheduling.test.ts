@@ -197,3 +197,63 @@ describe("idempotency keys", () => {
     );
   });
 });
+
+describe("redrive", () => {
+  it("a dead letter comes back with its priority and group, not its key", () => {
+    const h = harness();
+    const id = h.add("q", "a", { priority: 3, group: "g", key: "k", retryBudget: 0 });
+    h.add("q", "b");
+    h.take("q");
+    assert.equal(sync(h.engine.nack([id])), 1);
+    assert.equal(sync(h.engine.redrive("q", { count: 1 })), 1);
+    const [first] = sync(h.engine.qpeek("q", 1));
+    assert.deepEqual(
+      [first!.body.toString(), first!.priority, first!.group, first!.key],
+      ["a", 3, "g", undefined],
+    );
+    assert.equal(sync(h.engine.addJob({ queue: "q", body: Buffer.from("x"), key: "k" })).id, id);
+  });
+});
+
+describe("DEBUG FLUSHALL and rate limits", () => {
+  it("a fetcher still blocked after FLUSHALL is woken at its next slot again", async () => {
+    const h = harness();
+    sync(h.engine.setQueuePolicy("q", { rateLimit: { count: 1, periodMs: 1000 } }));
+    h.add("q", "a");
+    h.add("q", "b");
+    h.take("q");
+    const first = track(h.block({ queues: ["q"] })); // armed for T0 + 1000
+    h.engine.flushAll(); // the policy goes too (DEBUG FLUSHALL drops every policy)
+    sync(h.engine.setQueuePolicy("q", { rateLimit: { count: 1, periodMs: 1000 } }));
+    h.add("q", "c");
+    await settle();
+    assert.equal(first.value?.[0]?.body.toString(), "c", "a fresh queue state: a burst");
+    h.add("q", "d");
+    const second = track(h.block({ queues: ["q"] }));
+    assert.equal(h.engine.nextWakeAt(), T0 + 1000);
+    h.advance(1000);
+    await settle();
+    assert.equal(second.value?.[0]?.body.toString(), "d");
+  });
+});
+
+describe("queue garbage collection", () => {
+  it("keeps a queue whose groups have jobs in flight: GROUPLIMIT still counts them after 300 s idle", () => {
+    const h = harness();
+    sync(h.engine.setQueuePolicy("q", { groupLimit: 1 }));
+    h.add("q", "a1", { group: "a", retry: 0 });
+    h.take("q");
+    h.advance(600_000); // past queue garbage collection
+    h.add("q", "a2", { group: "a" });
+    assert.equal(h.take("q"), null, "a1 is still in flight");
+    assert.equal(sync(h.engine.qstat("q"))!.heldBack, 1);
+  });
+
+  it("keeps a queue whose named group has a job in flight (QSTAT groups)", () => {
+    const h = harness();
+    h.add("q", "a1", { group: "a", retry: 0 });
+    h.take("q");
+    h.advance(600_000);
+    assert.equal(sync(h.engine.qstat("q"))?.groups, 1);
+  });
+});

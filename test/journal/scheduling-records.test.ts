@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MAX_GROUP_BYTES, MAX_KEY_BYTES, MAX_PRIORITY } from "../../src/core/scheduling.js";
 import { Job } from "../../src/stores/embedded/engine/job.js";
@@ -6,8 +9,10 @@ import { ManualClock } from "../../src/stores/embedded/engine/index.js";
 import {
   FRAME_HEADER,
   RecordEncoder,
+  T_HEADER,
   T_IDEMKEY,
   T_JOB,
+  T_SNAPSHOT_END,
   T_POLICY,
   checkFrame,
   decodeRecord,
@@ -15,6 +20,9 @@ import {
   writeJob,
   type JournalRecord,
 } from "../../src/stores/embedded/journal/record.js";
+import { nodeFs } from "../../src/stores/embedded/journal/fs.js";
+import { scanFile } from "../../src/stores/embedded/journal/reader.js";
+import { writeSnapshot, type SnapshotSource } from "../../src/stores/embedded/journal/snapshot.js";
 import { T0 } from "../helpers/broker.js";
 import { storedJob } from "../helpers/journal.js";
 import { JournaledEngine } from "../conformance/replayed.js";
@@ -173,6 +181,48 @@ describe("a restart of the embedded store keeps the scheduling state", () => {
       assert.equal(take(), null);
     } finally {
       await j.close();
+    }
+  });
+});
+
+describe("a snapshot's idempotency keys", () => {
+  it("are written in slices after everything else, each once, before the end record", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "docket-keys-"));
+    try {
+      const keys = Array.from({ length: 5000 }, (_, i) => ({
+        queue: "q",
+        key: `k${i}`,
+        id: ID,
+        seq: i + 1,
+        expiresAt: T0 + 60_000,
+      }));
+      const source: SnapshotSource = {
+        jobsFrom: () => [],
+        jobCount: () => 0,
+        pausedQueues: () => [],
+        taskNumberEntries: () => [],
+        deadLetterEntries: () => [],
+        resultEntries: () => [],
+        policyEntries: () => [["q", { groupLimit: 2 }]],
+        orphanKeys: () => keys,
+        peekNextSeq: () => 5001,
+      };
+      const result = await writeSnapshot(source, { fs: nodeFs, dir, generation: 3, sliceMs: 0 });
+      assert.ok(result && result.slices > 1, `slices: ${result?.slices}`);
+      const types: number[] = [];
+      const read: string[] = [];
+      await scanFile(nodeFs, result.path, { tailAllowed: false, repair: false }, (record) => {
+        types.push(record.type);
+        if (record.type === T_IDEMKEY) read.push(record.key);
+      });
+      assert.deepEqual(
+        read,
+        keys.map((k) => k.key),
+      );
+      assert.deepEqual(types.slice(0, 2), [T_HEADER, T_POLICY]);
+      assert.equal(types.at(-1), T_SNAPSHOT_END);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -400,6 +400,8 @@ export class Engine extends ExplainingEngine implements Broker {
       if (queue.waiters.size === 0) this.forgetQueue(queue);
       else {
         queue.ready.clear();
+        // the timer heap was cleared: a rate wake-up armed before is gone with it
+        queue.rateWakeAt = 0;
         this.applyPolicy(queue);
       }
     }

@@ -98,6 +98,12 @@ export abstract class FailureCommands extends DialectEngine {
       job.retryBudget = job.retryBudgetLeft = old.retryBudget;
       job.backoff = old.backoff;
       job.retryOnlyBudget = old.retryOnlyBudget;
+      // its priority and group stay (not its key: the key still names the job that died)
+      job.priority = old.priority;
+      if (old.group !== undefined) {
+        job.group = old.group;
+        job.round = this.queues.get(old.queue)?.ready.roundFor(old.group) ?? 0;
+      }
       job.runTimeoutMs = old.runTimeoutMs;
       job.origin = old.origin;
       this.track(job);

@@ -1,5 +1,16 @@
 import { TimerHeap } from "./timer-heap.js";
 
+/**
+ * What one key costs beyond its key's bytes, against --maxmemory: its entry,
+ * its map slot and name, its expiry in the heap, its job id. Measured: about
+ * 258 bytes of V8 heap per key of 7 characters whose job is gone.
+ */
+export const KEY_OVERHEAD_BYTES = 250;
+
+function keyBytes(entry: IdempotencyKey): number {
+  return KEY_OVERHEAD_BYTES + entry.key.length;
+}
+
 /** One idempotency key: the job its first add made, until it expires (core/scheduling.ts). */
 export interface IdempotencyKey {
   queue: string;
@@ -19,6 +30,8 @@ export interface IdempotencyKey {
 export class IdempotencyKeys {
   private readonly byName = new Map<string, IdempotencyKey>();
   private readonly expiries = new TimerHeap<IdempotencyKey>();
+  /** what the live keys are counted for against --maxmemory (a running total) */
+  bytes = 0;
 
   get size(): number {
     return this.byName.size;
@@ -33,7 +46,11 @@ export class IdempotencyKeys {
   /** Records a key (a later one of the same name replaces it: replay is "last record wins"). */
   set(entry: IdempotencyKey, now: number): void {
     if (entry.expiresAt <= now) return;
-    this.byName.set(name(entry.queue, entry.key), entry);
+    const at = name(entry.queue, entry.key);
+    const replaced = this.byName.get(at);
+    if (replaced !== undefined) this.bytes -= keyBytes(replaced);
+    this.byName.set(at, entry);
+    this.bytes += keyBytes(entry);
     this.expiries.push(entry.expiresAt, entry);
   }
 
@@ -41,7 +58,10 @@ export class IdempotencyKeys {
     let entry: IdempotencyKey | undefined;
     while ((entry = this.expiries.popDue(now)) !== undefined) {
       const at = name(entry.queue, entry.key);
-      if (this.byName.get(at) === entry) this.byName.delete(at);
+      if (this.byName.get(at) === entry) {
+        this.byName.delete(at);
+        this.bytes -= keyBytes(entry);
+      }
     }
   }
 
@@ -52,6 +72,7 @@ export class IdempotencyKeys {
   clear(): void {
     this.byName.clear();
     this.expiries.clear();
+    this.bytes = 0;
   }
 }
 

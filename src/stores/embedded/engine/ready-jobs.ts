@@ -50,6 +50,11 @@ export class ReadyJobs {
     return this.all.size;
   }
 
+  /** nothing queued and no group counted (in flight): the queue may be forgotten without losing a count */
+  get idle(): boolean {
+    return this.all.size === 0 && this.groups.size === 0;
+  }
+
   first(): Job | undefined {
     return this.all.first();
   }

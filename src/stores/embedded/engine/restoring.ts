@@ -194,9 +194,9 @@ export abstract class RestoringEngine extends FailingState {
     return this.nextSeq;
   }
 
-  /** Bytes of job data held (live jobs and dead letters, bodies plus an estimated overhead): O(1). */
+  /** Bytes of job data held (live jobs, dead letters, results, idempotency keys; bodies plus an estimated overhead): O(1). */
   dataBytes(): number {
-    return this.liveJobBytes + this.deadLetterLists.bytes + this.results.bytes;
+    return this.liveJobBytes + this.deadLetterLists.bytes + this.results.bytes + this.keys.bytes;
   }
 
   /** Live jobs: what jobsFrom(0) yields. */

@@ -249,7 +249,8 @@ export abstract class EngineState {
   protected collectIdleQueues(now: number): void {
     for (const queue of this.queues.values()) {
       if (
-        queue.ready.size === 0 &&
+        // its groups' in-flight counts would go with it
+        queue.ready.idle &&
         queue.waiters.size === 0 &&
         queue.pause === "none" &&
         !this.backingOffByQueue.has(queue.name) &&

@@ -32,6 +32,15 @@ import {
  * directory fsynced: a crash leaves either the old state or the new.
  */
 
+/** An idempotency key whose job is gone: a T_IDEMKEY record. */
+export interface OrphanKey {
+  queue: string;
+  key: string;
+  id: string;
+  seq: number;
+  expiresAt: number;
+}
+
 /** What a snapshot reads: the engine. */
 export interface SnapshotSource {
   jobsFrom(fromSeq: number): Iterable<StoredJob>;
@@ -45,7 +54,7 @@ export interface SnapshotSource {
   resultEntries(): Iterable<JobResult>;
   policyEntries(): Iterable<[string, QueuePolicy]>;
   /** idempotency keys whose job is gone (a live job's record carries its own) */
-  orphanKeys(): Iterable<{ queue: string; key: string; id: string; seq: number; expiresAt: number }>;
+  orphanKeys(): Iterable<OrphanKey>;
   peekNextSeq(): number;
 }
 
@@ -96,6 +105,8 @@ export async function writeSnapshot(
     let slices = 0;
     let longestSliceMs = 0;
     let cursor = 0;
+    /** the keys whose job is gone, written after everything else: there can be millions, so they are sliced too */
+    let keys: Iterator<OrphanKey> | undefined;
     let more = true;
     while (more) {
       if (options.stopped?.()) {
@@ -103,30 +114,41 @@ export async function writeSnapshot(
         return undefined;
       }
       const sliceStart = performance.now();
+      const sliceFull = (n: number) =>
+        n % 64 === 0 && (performance.now() - sliceStart >= sliceMs || enc.pendingBytes >= SLICE_BYTES);
       more = false;
       let n = 0;
-      for (const job of source.jobsFrom(cursor)) {
-        pos += writeJob(enc, pos, job);
-        jobs++;
-        cursor = job.seq + 1;
-        if (
-          ++n % 64 === 0 &&
-          (performance.now() - sliceStart >= sliceMs || enc.pendingBytes >= SLICE_BYTES)
-        ) {
-          more = true;
-          break;
+      if (keys === undefined) {
+        for (const job of source.jobsFrom(cursor)) {
+          pos += writeJob(enc, pos, job);
+          jobs++;
+          cursor = job.seq + 1;
+          if (sliceFull(++n)) {
+            more = true;
+            break;
+          }
+        }
+        if (!more) {
+          for (const [queue, state] of source.pausedQueues()) pos += writePause(enc, pos, queue, state);
+          for (const [queue, last] of source.taskNumberEntries())
+            pos += writeTaskNumber(enc, pos, queue, last);
+          for (const letter of source.deadLetterEntries()) {
+            pos += writeDeadJob(enc, pos, letter.job, letter.reason, letter.at);
+          }
+          for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
+          for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
+          keys = source.orphanKeys()[Symbol.iterator]();
         }
       }
-      if (!more) {
-        for (const [queue, state] of source.pausedQueues()) pos += writePause(enc, pos, queue, state);
-        for (const [queue, last] of source.taskNumberEntries()) pos += writeTaskNumber(enc, pos, queue, last);
-        for (const letter of source.deadLetterEntries()) {
-          pos += writeDeadJob(enc, pos, letter.job, letter.reason, letter.at);
+      if (!more && keys !== undefined) {
+        for (let next = keys.next(); !next.done; next = keys.next()) {
+          pos += writeIdempotencyKey(enc, pos, next.value);
+          if (sliceFull(++n)) {
+            more = true;
+            break;
+          }
         }
-        for (const result of source.resultEntries()) pos += writeResult(enc, pos, result);
-        for (const [queue, policy] of source.policyEntries()) pos += writePolicy(enc, pos, queue, policy);
-        for (const entry of source.orphanKeys()) pos += writeIdempotencyKey(enc, pos, entry);
-        pos += writeSnapshotEnd(enc, pos, jobs, source.peekNextSeq());
+        if (!more) pos += writeSnapshotEnd(enc, pos, jobs, source.peekNextSeq());
       }
       slices++;
       longestSliceMs = Math.max(longestSliceMs, performance.now() - sliceStart);
