@@ -87,7 +87,11 @@ describe("Redis Cluster", () => {
       const keys = new Keys(prefix);
       for (const queue of ["", "q", "emails", "a{b}c", "日本語", "x".repeat(300)]) {
         const slots = new Set<number>();
-        for (const key of [...keys.queue(queue), keys.idempotencyKey(queue, "order-1{x}")]) {
+        for (const key of [
+          ...keys.queue(queue),
+          ...keys.lanes(queue),
+          keys.idempotencyKey(queue, "order-1{x}"),
+        ]) {
           assert.equal(keySlot(key), Number(await admin.cluster("KEYSLOT", key)), key);
           slots.add(keySlot(key));
         }

@@ -208,7 +208,7 @@ export class RedisBroker implements Broker {
     checkSchedulingOptions(req);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
-    // add-15.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
+    // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
     const args: Array<string | number | Buffer> = [
       id,
       seq,

@@ -14,7 +14,7 @@ function consumer(id: Reply | undefined, addr: Reply | undefined): Consumer | nu
   return present(id) && cid !== "" ? { id: cid, addr: str(addr) } : null;
 }
 
-/** explain-15.lua's reply (field order in its header) → the facts */
+/** explain-12.lua's reply (field order in its header) → the facts */
 export function decodeExplain(id: string, queue: string, reply: Reply, now: number): ExplainFacts {
   const r = list(reply);
   const cause = str(r[0]) as ExplainCause;

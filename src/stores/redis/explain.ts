@@ -6,7 +6,7 @@ import type { QueueStore } from "./store.js";
 
 /**
  * EXPLAIN on Redis: a kept result first ("done", its own key found from the
- * id), else the job's queue from the directory and explain-15.lua's facts.
+ * id), else the job's queue from the directory and explain-12.lua's facts.
  */
 export async function explainJob(
   store: QueueStore,

@@ -60,7 +60,7 @@ export class FailureCommands {
   }
 
   /**
-   * redrive-15.lua, DEADLETTER_BATCH letters per call (a script blocks Redis while
+   * redrive-12.lua, DEADLETTER_BATCH letters per call (a script blocks Redis while
    * it runs): as many fresh ids and seqs as there can be letters to bring back.
    * Ids beyond one batch come back batch by batch, each oldest first.
    */
@@ -85,7 +85,7 @@ export class FailureCommands {
     return moved;
   }
 
-  /** purge-15.lua, DEADLETTER_BATCH letters per call */
+  /** purge-12.lua, DEADLETTER_BATCH letters per call */
   async purgeDeadLetters(queue: string, which: DeadLetterSelection): Promise<number> {
     let purged = 0;
     if ("ids" in which) {

@@ -18,7 +18,8 @@ import { createHash } from "node:crypto";
  *   <prefix>:{T}:n:<queue>  string the queue's highest TaskQ task number (outlives the queue's other keys)
  *   <prefix>:{T}:p:<queue>  hash   the queue's failure policy (QPOLICY): rs, bp, rt, cap (outlives the queue)
  *   <prefix>:{T}:x:<id>     hash   an acked job's result (q, b, c, e), expiring after the result TTL
- *   <prefix>:{T}:o:<queue>  zset   ready jobs with a priority or a group, lexicographic (scripts/includes/lanes.lua)
+ *   <prefix>:{T}:o:<queue>  zset   ready jobs with a priority or a group, lexicographic (scripts/includes/lanes.lua;
+ *                                  o, z, g are derived by the scripts that need them, not declared)
  *   <prefix>:{T}:z:<queue>  zset   the same by group, and each group's head that may deliver (lanes.lua)
  *   <prefix>:{T}:g:<queue>  hash   group -> ready, in flight, last round, head (lanes.lua)
  *   <prefix>:{T}:k:<n>:<queue>:<key> string an idempotency key (n = the queue name's length):
@@ -113,7 +114,7 @@ export class Keys {
 
   private readonly queueKeys = new Map<string, readonly string[]>();
 
-  /** the fifteen keys every queue script declares, in the order the scripts expect (cached) */
+  /** the twelve keys every queue script declares, in the order the scripts expect (cached) */
   queue(queue: string): readonly string[] {
     let keys = this.queueKeys.get(queue);
     if (keys === undefined) {
@@ -139,10 +140,17 @@ export class Keys {
       `${base}s`,
       `${base}n:${queue}`,
       `${base}p:${queue}`,
-      `${base}o:${queue}`,
-      `${base}z:${queue}`,
-      `${base}g:${queue}`,
     ];
+  }
+
+  /**
+   * The queue's scheduling lanes (scripts/includes/lanes.lua): not declared by the scripts, which
+   * derive them from the ready key only when a job needs them, so a plain job's calls send the
+   * twelve keys they always did; same tag, same slot.
+   */
+  lanes(queue: string): [string, string, string] {
+    const base = `${this.prefix}:{${queueTag(queue)}}:`;
+    return [`${base}o:${queue}`, `${base}z:${queue}`, `${base}g:${queue}`];
   }
 
   /** an idempotency key of the queue (ADDJOB … KEY): in the queue's slot; the queue's length keeps names apart */

@@ -26,7 +26,7 @@ function replicationTimedOut(): BrokerError {
  * was never acknowledged: the timer run that deletes it at its hold
  * deadline can never lose an acknowledged job, even on a promoted replica.
  * Too few replicas attached: NOREPL at once, nothing added.
- * `args` are add-15.lua's ARGV from 4 up to holdUntil (excluded), `tail` the rest (origin and
+ * `args` are add-12.lua's ARGV from 4 up to holdUntil (excluded), `tail` the rest (origin and
  * scheduling options), `extraKeys` its keys after the queue's (an idempotency key); the reply is
  * add's. A duplicate (its key taken) adds nothing, so there is nothing to wait for.
  */

@@ -90,7 +90,7 @@ function jobState(st: string): JobInfo["state"] {
   return "active";
 }
 
-/** show-15.lua: the info of the one id asked, or null */
+/** show-12.lua: the info of the one id asked, or null */
 export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | null {
   const first = list(reply)[0];
   return Array.isArray(first) ? decodeJobInfo(queue, first, now) : null;
@@ -106,7 +106,7 @@ export interface TakeResult {
   rateSlotAt: number;
 }
 
-/** take-15.lua: { created, rate slot, delivery… }; delivery shape in includes/replies.lua */
+/** take-12.lua: { created, rate slot, delivery… }; delivery shape in includes/replies.lua */
 export function decodeTake(queue: string, reply: Reply): TakeResult {
   const all = list(reply);
   const rest = all.slice(2).map(list);
@@ -142,7 +142,7 @@ export interface AddReply {
   duplicate?: { id: string; seq: number; state: JobState };
 }
 
-/** add-15.lua: { created, event id or false, duplicate's id or false, its seq, its state letter } */
+/** add-12.lua: { created, event id or false, duplicate's id or false, its seq, its state letter } */
 export function decodeAdd(reply: Reply): AddReply {
   const r = list(reply);
   const out: AddReply = { created: num(r[0]) === 1, eventId: Buffer.isBuffer(r[1]) ? str(r[1]) : undefined };
@@ -153,7 +153,7 @@ export function decodeAdd(reply: Reply): AddReply {
   return out;
 }
 
-/** deadLetters-15.lua entries */
+/** deadLetters-12.lua entries */
 export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
   const r = list(reply);
   return {
@@ -169,7 +169,7 @@ export function decodeDeadLetter(queue: string, reply: Reply): DeadLetterInfo {
   };
 }
 
-/** policy-15.lua: { retry budget, backoff, run time-out, dead-letter cap }, each false when unset */
+/** policy-12.lua: { retry budget, backoff, run time-out, dead-letter cap }, each false when unset */
 export function decodePolicy(reply: Reply): QueuePolicy {
   const [budget, backoff, runTimeout, cap, rate, groupLimit] = list(reply);
   const policy: QueuePolicy = {};
@@ -235,7 +235,7 @@ export interface QueueStat {
   heldBack: number;
 }
 
-/** stat-15.lua */
+/** stat-12.lua */
 export function decodeStat(reply: Reply): QueueStat {
   const r = list(reply);
   const stat = {
@@ -272,37 +272,37 @@ export interface Counts {
   known: boolean;
 }
 
-/** counts-15.lua */
+/** counts-12.lua */
 export function decodeCounts(reply: Reply): Counts {
   const r = list(reply);
   return { live: num(r[0]), ready: num(r[1]), pausedOut: num(r[2]) === 1, known: num(r[3]) === 1 };
 }
 
-/** pause-15.lua: { state after, created } */
+/** pause-12.lua: { state after, created } */
 export function decodePause(reply: Reply): { state: PauseState; created: boolean } {
   const r = list(reply);
   return { state: str(r[0]) as PauseState, created: num(r[1]) === 1 };
 }
 
-/** due-15.lua: { processed, next timer or -1 } */
+/** due-12.lua: { processed, next timer or -1 } */
 export function decodeDue(reply: Reply): { processed: number; next: number } {
   const r = list(reply);
   return { processed: num(r[0]), next: num(r[1]) };
 }
 
-/** gc-15.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
+/** gc-12.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
 export function decodeGc(reply: Reply): { deleted: boolean; totals: QueueTotals } {
   const r = list(reply);
   return { deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
 }
 
-/** flushQueue-15.lua: { live jobs removed, totals dropped } */
+/** flushQueue-12.lua: { live jobs removed, totals dropped } */
 export function decodeFlush(reply: Reply): { removed: number; totals: QueueTotals } {
   const r = list(reply);
   return { removed: num(r[0]), totals: totalsFrom(r, 1) };
 }
 
-/** scan-15.lua: { info arrays, first seq past the window (0: none) } */
+/** scan-12.lua: { info arrays, first seq past the window (0: none) } */
 export function decodeScan(queue: string, reply: Reply, now: number): { infos: JobInfo[]; beyond: number } {
   const [infos, beyond] = list(reply);
   return { infos: list(infos).map((r) => decodeJobInfo(queue, r, now)), beyond: num(beyond) };

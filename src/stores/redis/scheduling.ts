@@ -4,11 +4,11 @@ import { num, str, type Reply } from "./script.js";
 
 /**
  * The Redis store's wire forms of docket's scheduling options (docs/scheduling.md):
- * what add-15.lua reads after the origin, and how a rate limit sits in the policy
+ * what add-12.lua reads after the origin, and how a rate limit sits in the policy
  * hash and the meta (`count periodMs`, scripts/includes/rate.lua).
  */
 
-/** add-15.lua's ARGV 23..27: priority, group, idempotency key, its TTL in seconds, the schedule ('' = none) */
+/** add-12.lua's ARGV 23..27: priority, group, idempotency key, its TTL in seconds, the schedule ('' = none) */
 export function schedulingArgs(req: AddJobRequest): Array<string | number> {
   if (
     req.priority === undefined &&
@@ -38,14 +38,14 @@ export function decodeRate(reply: Reply | undefined): RateLimit | undefined {
   return { count: count!, periodMs: periodMs! };
 }
 
-/** policy-15.lua's ARGV 9..10 */
+/** policy-12.lua's ARGV 9..10 */
 export function policyLimitArgs(policy: QueuePolicy): Array<string | number> {
   if (policy.rateLimit !== undefined) checkRateLimit(policy.rateLimit);
   if (policy.groupLimit !== undefined) checkGroupLimit(policy.groupLimit);
   return [rateText(policy.rateLimit), policy.groupLimit ?? ""];
 }
 
-/** policy-15.lua's reply 5..6 into the policy */
+/** policy-12.lua's reply 5..6 into the policy */
 export function decodePolicyLimits(
   policy: QueuePolicy,
   rate: Reply | undefined,

@@ -44,7 +44,7 @@ export const QUEUE_SCRIPT_NAMES = [
   "explain",
 ] as const;
 
-/** A script run on one queue's fifteen keys (keys.ts). */
+/** A script run on one queue's twelve keys (keys.ts). */
 export type QueueScriptName = (typeof QUEUE_SCRIPT_NAMES)[number];
 
 /** The scripts on the schedules' keys (schedules.ts), in their own slot. */

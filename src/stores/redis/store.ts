@@ -39,7 +39,7 @@ export interface QueueStoreSettings {
   random?: RandomSource | undefined;
 }
 
-/** What goes back to a queue: see putBack-15.lua. */
+/** What goes back to a queue: see putBack-12.lua. */
 export type PutBackHow = "nack" | "nack-to-back" | "enqueue" | "release";
 
 /**
@@ -101,7 +101,7 @@ export class QueueStore {
     return this.runOn(this.conns.client, name, queue, args);
   }
 
-  /** `run` with keys declared after the queue's fifteen (remove-15.lua's result keys, add-15.lua's idempotency key) */
+  /** `run` with keys declared after the queue's twelve (remove-12.lua's result keys, add-12.lua's idempotency key) */
   runWithKeys(
     name: QueueScriptName,
     queue: string,
@@ -184,7 +184,7 @@ export class QueueStore {
     args.push(...fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT));
     const taken = decodeTake(queue, await this.run("take", queue, args));
     if (taken.created) await this.queues.register(queue);
-    // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-15.lua)
+    // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-12.lua)
     if (taken.rateSlotAt > 0) await this.timers.note(queue, taken.rateSlotAt);
     if (taken.deliveries.length === 0) return [];
     for (const job of taken.deliveries) this.directory.remember(job.id, queue);
@@ -192,7 +192,7 @@ export class QueueStore {
     return taken.deliveries;
   }
 
-  /** putBack-15.lua; a NACK (how nack, nack-to-back) is a failure with these options */
+  /** putBack-12.lua; a NACK (how nack, nack-to-back) is a failure with these options */
   async putBack(ids: string[], how: PutBackHow, options?: NackOptions): Promise<number> {
     const groups = await this.directory.groupByQueue(ids);
     const nacking = how === "nack" || how === "nack-to-back";
@@ -219,7 +219,7 @@ export class QueueStore {
     return moved;
   }
 
-  /** remove-15.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
+  /** remove-12.lua per queue; with a result (ACKJOB … RESULT) each acked job's is kept for the result TTL */
   async remove(
     ids: string[],
     reason: "ack" | "fastack" | "deljob",

@@ -3,18 +3,18 @@
   (priority, round, rank). A plain job (default priority, no group) waits in R, scored by its
   rank, exactly as before priorities existed: a queue that only ever sees plain jobs touches
   none of the keys below. Every other ready job ("ordered": a priority or a group) waits in
-    O  (KEYS[13]) zset, all scores 0, members `<ord>|<id>` in lexicographic order: every ordered
+    O  (`o`) zset, all scores 0, members `<ord>|<id>` in lexicographic order: every ordered
        job of the queue, for QPEEK, QLEN and EXPLAIN's position;
-    Z  (KEYS[14]) zset, all scores 0, two sections: `<group>\0<ord>|<id>` per group (group ''
+    Z  (`z`) zset, all scores 0, two sections: `<group>\0<ord>|<id>` per group (group ''
        for ungrouped jobs with a priority), the order inside each group; and `\1<ord>|<id>` the
        head of every group that may deliver now (ready jobs and under its GROUPLIMIT), so the
        next grouped job is the first of that section: O(log n), whatever the number of groups;
-    G  (KEYS[15]) hash, group -> 'ready flight last head': its ready and delivered jobs, the
+    G  (`g`) hash, group -> 'ready flight last head': its ready and delivered jobs, the
        round of its last queued job, its entry in Z's head section ('' when none).
   <ord> is fixed-width hex: priority (8), round (12), rank + 2^52 (14), so lexicographic order is
   delivery order. The meta keeps `ox` (jobs in O), `sx` = 1 once the queue has had ordered jobs or a
-  delivery limit (sticky while the meta lives: a take that finds no `sx` is a plain one and reads
-  nothing more, one missing field instead of three), `cr` the current round
+  delivery limit (sticky while the meta lives; 0 when made, right after `pause` so a take reads
+  it at once: a take that finds no 1 is a plain one and reads nothing more), `cr` the current round
   (the highest round delivered), `gf` grouped jobs in flight (the ungrouped group ''
   has flight - gf), and the policy's `rate` ('count periodMs') and `gl` mirrored from P.
   The job record keeps `p` (priority, when not the default), `g` group, `rd` round, `lg` (delivered
@@ -33,7 +33,7 @@ local function lanes()
   if lanesBuilt then return lanesBuilt end
   local MAX_ROUND = 4294967295
   local RANK_OFFSET = 4503599627370496 -- 2^52: ranks (front ranks are negative) become non-negative
-  local O, Z, G = KEYS[13], KEYS[14], KEYS[15]
+  local O, Z, G = queueKey('o'), queueKey('z'), queueKey('g')
   local HEADS, HEADS_END = '[\1', '(\2'
 
   local function ordOf(priority, round, rank)

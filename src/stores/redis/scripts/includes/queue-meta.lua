@@ -11,12 +11,16 @@ local function ensureQueue()
     redis.call('HDEL', M, 'ps', 'pbi', 'pba')
     return 1
   end
-  redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'rank', 0, 'front', 0, 'hidden', 0,
-    'in', 0, 'out', 0, 'live', 0, 'added', 0, 'delivered', 0, 'acked', 0, 'expired', 0, 'requeued', 0)
-  -- the policy's delivery limits, mirrored so that a take reads them with the pause (includes/lanes.lua)
+  -- the policy's delivery limits, mirrored so that a take reads them with the pause; `sx` right
+  -- after `pause`, where a take finds it at once (includes/lanes.lua)
   local limits = redis.call('HMGET', P, 'rate', 'gl')
-  if limits[1] then redis.call('HSET', M, 'rate', limits[1], 'sx', 1) end
-  if limits[2] then redis.call('HSET', M, 'gl', limits[2], 'sx', 1) end
+  local sx = 0
+  if limits[1] or limits[2] then sx = 1 end
+  redis.call('HSET', M, 'created', now, 'touched', now, 'pause', 'none', 'sx', sx, 'rank', 0, 'front', 0,
+    'hidden', 0, 'in', 0, 'out', 0, 'live', 0, 'added', 0, 'delivered', 0, 'acked', 0, 'expired', 0,
+    'requeued', 0)
+  if limits[1] then redis.call('HSET', M, 'rate', limits[1]) end
+  if limits[2] then redis.call('HSET', M, 'gl', limits[2]) end
   return 1
 end
 -- A queue holding only delayed jobs is not known yet (as in Disque, a queue is

@@ -9,7 +9,7 @@
                 25 when the key is forgotten (ms) or false, 26 the schedule that added it or false }
     delivery: { 1 id, 2 seq, 3 body, 4 nacks, 5 additional deliveries, 6 event id or false, 7 wake time,
                 8 retries left (-1: no budget), 9 run time-out ms (0 none), 10 priority or false,
-                11 group or false }
+                11 group or false (10 and 11 absent on a plain job) }
 ]]
 --- @include "job"
 
@@ -31,6 +31,10 @@ local function infos(ids)
   return out
 end
 local function delivery(id, job, body)
+  -- a plain job's delivery stays as it was: 10 and 11 only for a job with a priority or a group
+  if job.p == nil and job.g == nil then
+    return { id, job.s, body, job.n, job.ad, eventOf(job), wakeAt(job), job.rl, job.rt or 0 }
+  end
   return { id, job.s, body, job.n, job.ad, eventOf(job), wakeAt(job), job.rl, job.rt or 0, job.p or false,
     job.g or false }
 end

@@ -1,7 +1,7 @@
 --[[
   The first or last queued jobs (QPEEK), in delivery order (includes/lanes.lua): R's and O's merged,
   held-back jobs included.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] count (> 0 oldest first, < 0 newest first)
   Returns info arrays (includes/replies.lua).

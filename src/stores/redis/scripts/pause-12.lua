@@ -1,6 +1,6 @@
 --[[
   Sets or reads the queue's pause state (QPAUSE); with '' it only makes the queue known.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] new state (none, in, out, all) or '' (read only)
     ARGV[5], [6] who asks: client id and address ('' when the door names none), kept for EXPLAIN

@@ -1,6 +1,6 @@
 --[[
   Drops dead letters: the oldest, or these ids (DEADPURGE).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] 'oldest' then [5] count, or 'ids' then [5]... ids
   Returns how many were dropped.

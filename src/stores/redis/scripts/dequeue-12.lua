@@ -1,6 +1,6 @@
 --[[
   Takes queued jobs out of the ready list (DEQUEUE).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4]... ids
   Returns how many left the ready list.

@@ -1,6 +1,6 @@
 --[[
   Removes jobs (ACKJOB, FASTACK, DELJOB); ACKJOB … RESULT keeps each acked job's result.
-    KEYS[1..15] the queue's keys (includes/queue.lua), [16]... with a result: one result key per id
+    KEYS[1..12] the queue's keys (includes/queue.lua), [13]... with a result: one result key per id
     (keys.ts Keys.result)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] reason (ack, fastack, deljob), [5] keep a result (0/1), [6] result TTL ms, [7] result bytes,
@@ -24,7 +24,7 @@ for i = 8, #ARGV do
   if job then
     if reason == 'ack' then redis.call('HINCRBY', M, 'acked', 1) end
     if keep then
-      local key = KEYS[15 + i - 7]
+      local key = KEYS[12 + i - 7]
       redis.call('DEL', key)
       redis.call('HSET', key, 'q', Q, 'b', result, 'c', now, 'e', now + ttl)
       redis.call('PEXPIRE', key, ttl)

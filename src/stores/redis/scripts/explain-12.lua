@@ -1,6 +1,6 @@
 --[[
   EXPLAIN's facts of one job (core/explain.ts ExplainCause order; "done" is read by the broker first).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns { 1 cause, 2 until, 3 attempt, 4 error, 5 lease client id, 6 its address, 7 leased at,

@@ -1,6 +1,6 @@
 --[[
   Takes up to count ready jobs, oldest rank first (GETJOB and every dialect's fetch).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] count, [5] lease seconds (0 = the job's RETRY), [6] consume (0/1),
     [7] ensure (0/1: when nothing is taken, make the queue known, as a blocking GETJOB does)
@@ -33,55 +33,25 @@ local function finishTake(out)
   end
   return out
 end
--- One read tells a plain queue (no `sx`) from one that has had ordered jobs or delivery limits
+-- One read tells a plain queue (`sx` not 1) from one that has had ordered jobs or delivery limits
 -- (includes/lanes.lua); only the latter reads their fields.
 local meta = redis.call('HMGET', M, 'pause', 'sx')
 if meta[1] == 'out' or meta[1] == 'all' then return finishTake({ 0, 0 }) end
-if meta[2] then meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl') else meta = {} end
+local extras = meta[2] == '1'
+if extras then meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl') end
 local out = { 0, 0 }
-local function deliver(id, job)
-  job.st = 'a'
-  armRequeue(job)
-  redis.call('HINCRBY', M, 'out', 1)
-  redis.call('HINCRBY', M, 'delivered', 1)
-  if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
-  out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
-  if consume then
-    remove(id, job, 'acked')
-  else
-    if consumers > 0 then startLease(job, consumerOf(#out - 2)) else startLease(job, '', '') end
-    store(id, job)
-  end
-end
-local function expire(id, job)
-  -- Expired, not yet collected by a timer run: never delivered.
-  redis.call('HINCRBY', M, 'expired', 1)
-  remove(id, job, 'expired')
-end
-
 local want = count
-if (tonumber(meta[2] or '0') or 0) <= 0 and not meta[3] and not meta[4] then
-  -- the plain path: every ready job is in R, in rank order
-  while want > 0 do
-    local popped = redis.call('ZPOPMIN', R, want)
-    if #popped == 0 then break end
-    for i = 1, #popped, 2 do
-      local id = popped[i]
-      local job = load(id)
-      if job and expiresAt(job) <= now then expire(id, job)
-      elseif job then deliver(id, job) end
-    end
-    want = count - (#out - 2)
-  end
-else
-  -- ordered jobs, a rate limit or a GROUPLIMIT: one job at a time, the first that may go
+-- Plain: every ready job is in R, in rank order, popped in batches as before. Otherwise `pick` gives
+-- the next job that may go, one at a time (closures are built only here: on a plain queue's take
+-- they would cost more than the rest of the run; see docs/redis.md).
+local pick, picked
+if extras and ((tonumber(meta[2] or '0') or 0) > 0 or meta[3] or meta[4]) then
   local L, RT = lanes(), rates()
   local rate = RT.parse(meta[3])
   local groupLimit = tonumber(meta[4] or '')
   L.setLimit(groupLimit)
   local tat = 0
   if rate then tat = tonumber(redis.call('HGET', M, 'tat') or '0') end
-  local rated = false
   -- the next job that may be delivered: its id, whether it waits in R, else its member of Z
   local function nextReady()
     local best, bestId, plain, raw
@@ -103,41 +73,77 @@ else
     end
     return bestId, plain, raw
   end
-  while want > 0 do
-    if rate and RT.slotAt(tat, now, rate) > now then
-      if nextReady() then
-        out[2] = RT.slotAt(tat, now, rate)
-        -- the queue's fetchers are woken at the slot by the timer run (due-15.lua)
-        redis.call('ZADD', T, out[2], 'r:')
-      end
-      break
-    end
-    local id, plain, zMember = nextReady()
-    if not id then break end
-    local job = load(id)
-    if plain then redis.call('ZREM', R, id) elseif job then L.laneRemove(id, job) end
-    if job then
-      job.st = 'a'
-      if expiresAt(job) <= now then expire(id, job)
-      else
-        if rate then
-          tat = RT.tatAfter(tat, now, rate)
-          rated = true
+  -- { id, job } of the next job, out of its lane (nil: none may go now)
+  pick = function()
+    while true do
+      if rate and RT.slotAt(tat, now, rate) > now then
+        if nextReady() then
+          out[2] = RT.slotAt(tat, now, rate)
+          -- the queue's fetchers are woken at the slot by the timer run (due-12.lua)
+          redis.call('ZADD', T, out[2], 'r:')
         end
-        if job.g then
-          if consume then L.roundDelivered(job) else L.groupDelivered(job) end
-        end
-        if groupLimit and not consume then job.lg = 1 end
-        deliver(id, job)
-        want = want - 1
+        return nil
       end
-    else
+      local id, plain, zMember = nextReady()
+      if not id then return nil end
+      local job = load(id)
+      if plain then redis.call('ZREM', R, id) elseif job then L.laneRemove(id, job) end
+      if job then
+        job.st = 'a'
+        return id, job
+      end
       -- a member without a record (never expected): dropped so the loop moves on
       redis.call('ZREM', L.Z, zMember)
       redis.call('ZREM', L.O, string.sub(zMember, 2))
     end
   end
-  if rated then redis.call('HSET', M, 'tat', RT.text(tat)) end
+  -- a job picked is being delivered: the rate limit's slot is used, its group has one more in flight
+  picked = function(job)
+    if rate then
+      tat = RT.tatAfter(tat, now, rate)
+      redis.call('HSET', M, 'tat', RT.text(tat))
+    end
+    if job.g then
+      if consume then L.roundDelivered(job) else L.groupDelivered(job) end
+    end
+    if groupLimit and not consume then job.lg = 1 end
+  end
+end
+while want > 0 do
+  local popped, pickedJob
+  if pick then
+    local id
+    id, pickedJob = pick()
+    popped = { id, 0 }
+    if not id then popped = {} end
+  else
+    popped = redis.call('ZPOPMIN', R, want)
+  end
+  if #popped == 0 then break end
+  for i = 1, #popped, 2 do
+    local id = popped[i]
+    local job = pickedJob or load(id)
+    if job and expiresAt(job) <= now then
+      -- Expired, not yet collected by a timer run: never delivered.
+      redis.call('HINCRBY', M, 'expired', 1)
+      remove(id, job, 'expired')
+    elseif job then
+      if picked then picked(job) end
+      job.st = 'a'
+      armRequeue(job)
+      redis.call('HINCRBY', M, 'out', 1)
+      redis.call('HINCRBY', M, 'delivered', 1)
+      if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
+      out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
+      if consume then
+        remove(id, job, 'acked')
+      else
+        if consumers > 0 then startLease(job, consumerOf(#out - 2)) else startLease(job, '', '') end
+        store(id, job)
+      end
+    end
+  end
+  want = count - (#out - 2)
 end
 if #out > 2 then touch() elseif ensure then out[1] = ensureQueue() end
 return finishTake(out)

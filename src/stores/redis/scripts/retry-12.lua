@@ -1,7 +1,7 @@
 --[[
   takeanumber RETRY: a failure (includes/failure.lua) that queues the job again at its own place
   at once, or dead-letters it once its retries are spent.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id, [5] the server's dead-letter cap
   Returns 'requeued', 'deadlettered' or false (unknown or held).

@@ -1,6 +1,6 @@
 --[[
   Puts jobs back in the queue (NACK, ENQUEUE, and a taken job that was never handed over).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] how (nack, nack-to-back, enqueue, release), [5] NACK … DELAY ms (-1: none),
     [6] NACK … BACKOFF (0/1), [7] error text, [8] cause (nack, timeout), [9] NACK … RETRIES (-1: none),

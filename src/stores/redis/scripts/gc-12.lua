@@ -1,7 +1,7 @@
 --[[
   An empty, unpaused queue idle long enough goes: deleted when it has no job, no dead letter and
   no kept result counted, hidden otherwise (see ensureQueue in includes/queue-meta.lua).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] idle ms
   Returns { 1 outcome (0 kept | 1 hidden | 2 deleted), 2.. the totals of a deleted queue

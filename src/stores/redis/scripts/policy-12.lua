@@ -1,6 +1,6 @@
 --[[
   The queue's failure policy (QPOLICY): read, or replaced as a whole.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] 'get', or 'set' then [5] retry budget, [6] backoff (text form), [7] run time-out ms,
     [8] dead-letter cap ('' = not set); a lower cap applies at once (the oldest dead letters go),

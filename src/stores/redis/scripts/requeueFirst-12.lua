@@ -1,6 +1,6 @@
 --[[
   okq QACK … REDO: the job is queued ahead of every other one.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] ref, [5] by (id, event, seq)
   Returns 1 if requeued, else 0.

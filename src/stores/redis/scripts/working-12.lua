@@ -1,6 +1,6 @@
 --[[
   Postpones a job's next re-queue by its RETRY (WORKING).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns the seconds the re-queue was postponed by. Errors: NOJOB, TOOLATE.

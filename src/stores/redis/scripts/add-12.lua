@@ -1,6 +1,6 @@
 --[[
   Adds a job (ADDJOB and every dialect's add).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id, [5] seq, [6] body, [7] ttl, [8] retry, [9] delay, [10] repl, [11] maxlen (0 = none),
     [12] front (0/1), [13] hasEvent (0/1), [14] event id, [15] retry budget ('' = the queue's policy's,
@@ -12,7 +12,7 @@
          and a timer run deletes it at holdUntil if still held; -1 = held, bounded by its TTL only)
     [22] origin, one letter ('r' RESP, 'h' HTTP, 't' TaskQ; '' or absent = unknown: includes/job.lua)
     [23] priority ('' = the default), [24] group ('' = none), [25] idempotency key ('' = none; then
-    KEYS[16] is its key, keys.ts idempotencyKey), [26] the key's TTL, seconds, [27] the schedule that
+    KEYS[13] is its key, keys.ts idempotencyKey), [26] the key's TTL, seconds, [27] the schedule that
     added it ('' or absent = none)
   An idempotency key is a string `<id> <seq> <forgotten at>` with PX = its TTL; Redis's expiry
   cleans up, `forgotten at` (the broker's clock) decides. While it lives a second add is a duplicate.
@@ -31,7 +31,7 @@ local maxlen, front, hasEvent, event = tonumber(ARGV[11]), ARGV[12] == '1', ARGV
 local holdUntil = tonumber(ARGV[21])
 local keyName = ARGV[25] or ''
 if keyName ~= '' then
-  local held = redis.call('GET', KEYS[16])
+  local held = redis.call('GET', KEYS[13])
   if held then
     local kid, kseq, kat = string.match(held, '^(%S+) (%S+) (%S+)$')
     if tonumber(kat) > now then
@@ -84,7 +84,7 @@ if keyName ~= '' then
   local ttlMs = tonumber(ARGV[26]) * 1000
   job.ik = keyName
   job.ke = now + ttlMs
-  redis.call('SET', KEYS[16], id .. ' ' .. seq .. ' ' .. job.ke, 'PX', ttlMs)
+  redis.call('SET', KEYS[13], id .. ' ' .. seq .. ' ' .. job.ke, 'PX', ttlMs)
 end
 if hasEvent then
   job.ev = event

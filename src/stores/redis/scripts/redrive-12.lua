@@ -1,7 +1,7 @@
 --[[
   Dead letters come back as fresh jobs (REDRIVE), oldest first: new ids, their budget given
   afresh, no attempts, their backoff policy, run time-out and origin kept.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] 'oldest' or 'ids', [5] n, [6 .. 5+2n] pairs (new id, new seq), used in order; a new id's
     last four characters become its letter's (TTL and RETRY, as every id carries them);

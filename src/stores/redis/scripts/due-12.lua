@@ -2,8 +2,8 @@
   Runs the queue's due timers: delays and backoffs end, leases run out (a failure, see
   includes/failure.lua), TTLs expire, wait-repl orphans go, kept results expire (their entries
   `x:<bytes>:<id>` in the timers zset keep the meta's results/rbytes counts), a rate limit's slot
-  comes (the entry `r:`, take-15.lua: a wake-up for the queue's fetchers).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+  comes (the entry `r:`, take-12.lua: a wake-up for the queue's fetchers).
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] limit (most timers run), [5] the server's dead-letter cap
   Returns { 1 processed, 2 the next timer (ms) or -1 } (replies.ts decodeDue).
@@ -16,7 +16,7 @@ for _, id in ipairs(due) do
   local bytes = string.match(id, '^x:(%d+):')
   local job = nil
   if id == 'r:' then
-    -- a rate limit's next slot (take-15.lua): the queue's blocked fetchers look again
+    -- a rate limit's next slot (take-12.lua): the queue's blocked fetchers look again
     redis.call('ZREM', T, id)
     woke = true
   elseif bytes then

@@ -1,7 +1,7 @@
 --[[
   okq QFLUSH: every job and dead letter of the queue goes; its policy and kept results stay (a
   queue with kept results keeps a hidden meta that counts them, as idle GC leaves it).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
   Returns { 1 live jobs removed, 2.. the totals it drops (includes/queue.lua TOTALS) }
   (replies.ts decodeFlush).

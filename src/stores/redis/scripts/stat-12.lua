@@ -1,6 +1,6 @@
 --[[
   The queue's stats (QSTAT, INFO, QSCAN).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
   Returns { 1 visible (0: unknown or hidden), 2 len, 3 created, 4 touched, 5 pause, 6 in, 7 out, 8 live,
   9 held (wait-repl jobs), 10 backing off, 11 dead letters, 12 results kept, 13 their bytes,

@@ -1,6 +1,6 @@
 --[[
   Dead letters: the oldest, or these ids (DEADLETTERS, DEADLETTER id).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] 'oldest' then [5] the first's index, [6] count; or 'ids' then [5]... ids
   Returns { 1 id, 2 seq, 3 body, 4 event id or false, 5 reason, 6 dead since (ms), 7 retry budget,

@@ -1,7 +1,7 @@
 --[[
   Undoes an add whose RELEASE WAIT failed, if no consumer has had the job yet
   (still held, or queued/delayed and never delivered).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns 1 if deleted (or already gone), 0 if it was delivered.

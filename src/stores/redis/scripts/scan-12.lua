@@ -1,6 +1,6 @@
 --[[
   JSCAN's look at one queue: live jobs by sequence number.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] from, [5] to (excluded), [6] limit
   Returns { 1 info arrays of the first `limit` live jobs with from <= seq < to (includes/replies.lua),

@@ -1,7 +1,7 @@
 --[[
   The second step of a REPLICATE n > 1 add, run after WAIT confirmed the add on n-1 replicas:
   the wait-repl job becomes queued (or delayed).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns 1 if released, 0 if it is no longer held.

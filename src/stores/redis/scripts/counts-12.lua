@@ -1,6 +1,6 @@
 --[[
   The queue's counts (QLEN, okq QSTATUS, QNOTIFY's look for ready jobs).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
   Returns { 1 live, 2 ready, 3 pausedOut (0/1), 4 known (exists and not hidden) } (replies.ts decodeCounts).
 ]]

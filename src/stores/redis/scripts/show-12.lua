@@ -1,6 +1,6 @@
 --[[
   The jobs' records (SHOW).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4]... ids
   Returns one entry per id: an info array (includes/replies.lua) or false for an unknown id.

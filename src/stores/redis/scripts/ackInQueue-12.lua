@@ -1,6 +1,6 @@
 --[[
   Acknowledges a job named by a dialect's reference (okq QACK, takeanumber, TaskQ).
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] ref, [5] by (id, event, seq)
   Returns 1 if the job was removed (acked), else 0.

@@ -1,6 +1,6 @@
 --[[
   WAITJOB marks the job watched, so its removal is published on the gone channel.
-    KEYS[1..15] the queue's keys (includes/queue.lua)
+    KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] id
   Returns 1 if the job is live, else 0.
