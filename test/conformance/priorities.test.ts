@@ -73,6 +73,22 @@ forEachStore((open) => {
       assert.equal(got[1]!.priority, undefined);
     });
 
+    it("a redriven dead letter comes back with its priority and group, not its key", async () => {
+      const h = await open();
+      const id = await h.add("q", "a", { priority: 3, group: "g", key: "k", retryBudget: 0 });
+      await h.add("q", "b");
+      assert.deepEqual(await h.ids("q"), [id]);
+      assert.equal(await h.broker.nack([id]), 1);
+      assert.equal(await h.broker.redrive("q", { count: 1 }), 1);
+      const [first] = await h.broker.qpeek("q", 1);
+      assert.deepEqual(
+        [first!.body.toString(), first!.priority, first!.group, first!.key],
+        ["a", 3, "g", undefined],
+      );
+      // the key still names the job that died
+      assert.equal((await h.addJob("q", "x", { key: "k" })).id, id);
+    });
+
     it("refuses a priority out of range", async () => {
       const h = await open();
       await h.expectError(() => h.addJob("q", "x", { priority: MAX_PRIORITY + 1 }), "ERR");

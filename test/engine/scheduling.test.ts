@@ -198,23 +198,6 @@ describe("idempotency keys", () => {
   });
 });
 
-describe("redrive", () => {
-  it("a dead letter comes back with its priority and group, not its key", () => {
-    const h = harness();
-    const id = h.add("q", "a", { priority: 3, group: "g", key: "k", retryBudget: 0 });
-    h.add("q", "b");
-    h.take("q");
-    assert.equal(sync(h.engine.nack([id])), 1);
-    assert.equal(sync(h.engine.redrive("q", { count: 1 })), 1);
-    const [first] = sync(h.engine.qpeek("q", 1));
-    assert.deepEqual(
-      [first!.body.toString(), first!.priority, first!.group, first!.key],
-      ["a", 3, "g", undefined],
-    );
-    assert.equal(sync(h.engine.addJob({ queue: "q", body: Buffer.from("x"), key: "k" })).id, id);
-  });
-});
-
 describe("DEBUG FLUSHALL and rate limits", () => {
   it("a fetcher still blocked after FLUSHALL is woken at its next slot again", async () => {
     const h = harness();

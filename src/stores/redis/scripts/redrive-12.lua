@@ -1,6 +1,6 @@
 --[[
   Dead letters come back as fresh jobs (REDRIVE), oldest first: new ids, their budget given
-  afresh, no attempts, their backoff policy, run time-out and origin kept.
+  afresh, no attempts, their backoff policy, run time-out, origin, priority and group kept.
     KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] 'oldest' or 'ids', [5] n, [6 .. 5+2n] pairs (new id, new seq), used in order; a new id's
@@ -22,7 +22,9 @@ local function revive(old)
   ensureQueue()
   local job = { s = seq, c = now, ttl = dead.ttl, r = dead.r, dl = 0, rp = dead.rp,
     k = redis.call('HINCRBY', M, 'rank', 1), st = 'a', n = 0, ad = 0, aw = 0, rq = 0, eq = 0,
-    rs = dead.rs, rl = dead.rs, bp = dead.bp, rt = dead.rt, ro = dead.ro, o = dead.o }
+    rs = dead.rs, rl = dead.rs, bp = dead.bp, rt = dead.rt, ro = dead.ro, o = dead.o, p = dead.p }
+  -- its priority and group stay, as on the engine (not its key: that still names the job that died)
+  if dead.g then job.g = dead.g; job.rd = lanes().roundFor(dead.g) end
   if dead.ev and redis.call('HEXISTS', E, dead.ev) == 0 then job.ev = dead.ev; redis.call('HSET', E, dead.ev, id) end
   indexNewJob(id, seq, body)
   enqueue(id, job)
