@@ -34,7 +34,8 @@ export function ratioRows(r: Results): Row[] {
     for (const sys of r.systems) {
       const xs = bySystem[sys.name];
       if (!xs?.length) continue;
-      const ref = sys.compareWith ? bySystem[sys.compareWith] : undefined;
+      // a row that is itself a ratio (g: variant / plain c) has no docket/peer column
+      const ref = sys.compareWith && !row.endsWith("(ratio)") ? bySystem[sys.compareWith] : undefined;
       const med = median(xs);
       out.push({
         row,
