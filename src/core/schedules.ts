@@ -262,3 +262,16 @@ export function listCursor(lastName: string): string {
 export function checkListCount(count: number): void {
   inRange(count, "COUNT", 1, MAX_LISTING_COUNT, `COUNT must be 1 to ${MAX_LISTING_COUNT}`);
 }
+
+/**
+ * A due time's add refused by its queue (paused, MAXLEN, a template the
+ * queue rejects): the queue's answer for that due time, so it makes no job
+ * and the schedule moves on. Any other failure (journal, memory, Redis
+ * unreachable) leaves the schedule due, to be tried again.
+ */
+export function isRunRefusal(error: unknown): boolean {
+  return (
+    error instanceof BrokerError &&
+    (error.code === "PAUSED" || error.code === "MAXLEN" || error.code === "ERR")
+  );
+}

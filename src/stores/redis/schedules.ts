@@ -1,5 +1,5 @@
 import type { Redis } from "ioredis";
-import { BrokerError, type AddJobRequest, type AddJobResult } from "../../core/contract.js";
+import { type AddJobRequest, type AddJobResult } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { decodeSchedule, encodeSchedule } from "../../core/schedule-json.js";
 import {
@@ -7,6 +7,7 @@ import {
   advanceSchedule,
   checkListCount,
   checkScheduleDefinition,
+  isRunRefusal,
   listAfter,
   listCursor,
   ranSchedule,
@@ -24,8 +25,6 @@ import { scriptSource } from "./scripts.js";
 
 /** due schedules looked at per run (the rest wait for the next tick) */
 const DUE_BATCH = 1000;
-/** Refusals that are the queue's answer to a due time: it makes no job, and the schedule moves on. */
-const RUN_REFUSALS = new Set(["PAUSED", "MAXLEN", "ERR"]);
 
 /**
  * Recurring jobs on Redis (docs/schedules.md). Any server runs the due
@@ -108,7 +107,7 @@ export class RedisSchedules {
       jobId = (await this.addJob(scheduledAdd(info, dueAt))).id;
     } catch (error) {
       // not the queue's answer (Redis unreachable…): it stays due, the next tick tries again
-      if (!(error instanceof BrokerError) || !RUN_REFUSALS.has(error.code)) return;
+      if (!isRunRefusal(error)) return;
     }
     await this.write(text, ranSchedule(info, dueAt, nextRunAt, jobId));
   }

@@ -1,10 +1,11 @@
-import { BrokerError, type AddJobRequest, type AddJobResult } from "../../../core/contract.js";
+import { type AddJobRequest, type AddJobResult } from "../../../core/contract.js";
 import type { Change } from "../../../core/changes.js";
 import {
   MAX_SCHEDULES,
   advanceSchedule,
   checkListCount,
   checkScheduleDefinition,
+  isRunRefusal,
   listAfter,
   listCursor,
   ranSchedule,
@@ -20,8 +21,6 @@ import { ScheduleTable } from "./schedule-table.js";
 
 /** A due time whose add failed for a reason that may pass (the journal, memory) is tried again this much later. */
 const RETRY_FAILED_RUN_MS = 1000;
-/** Refusals that are the queue's answer to this due time: it makes no job, and the schedule moves on. */
-const RUN_REFUSALS = new Set(["PAUSED", "MAXLEN", "ERR"]);
 
 /**
  * Recurring jobs on the embedded store (docs/schedules.md): the schedule
@@ -97,7 +96,7 @@ export abstract class SchedulingEngine extends ExplainingEngine {
       // a duplicate (the job was added before a crash that lost the progress) counts as this run's job
       jobId = this.addJob(scheduledAdd(info, dueAt)).id;
     } catch (error) {
-      if (!(error instanceof BrokerError) || !RUN_REFUSALS.has(error.code)) {
+      if (!isRunRefusal(error)) {
         // not the queue's answer: the schedule stays due and is tried again soon
         this.schedules.postpone(info, now + RETRY_FAILED_RUN_MS);
         return;
