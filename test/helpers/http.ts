@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 /** A small fetch wrapper for the HTTP door's tests: real HTTP, no mocks. */
 
 export interface HttpReply {
@@ -63,4 +64,12 @@ export function parseMetrics(text: string): Map<string, number> {
     out.set(line.slice(0, at), Number(line.slice(at + 1)));
   }
   return out;
+}
+
+/** The reply is an error of this status and code (and message). */
+export function assertError(reply: HttpReply, status: number, code: string, message?: RegExp): void {
+  assert.equal(reply.status, status, reply.text);
+  assert.equal(reply.json?.error?.code, code, reply.text);
+  assert.equal(typeof reply.json.error.message, "string", reply.text);
+  if (message) assert.match(reply.json.error.message, message);
 }

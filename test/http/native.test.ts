@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { http, jobPath, type HttpReply } from "../helpers/http.js";
+import { http, jobPath, type HttpReply, assertError } from "../helpers/http.js";
 import { error } from "../helpers/raw-client.js";
 import { serverPerSuite, testServer, type TestServer } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
@@ -8,12 +8,6 @@ import { waitFor } from "../helpers/wait.js";
 /** The native JSON API under /v1 (docs/http.md), over real HTTP. */
 
 const ID = /^D-[0-9a-f]{8}-[A-Za-z0-9+/]{24}-[0-9a-f]{4}$/;
-
-function assertError(reply: HttpReply, status: number, code: string): void {
-  assert.equal(reply.status, status, reply.text);
-  assert.equal(reply.json?.error?.code, code, reply.text);
-  assert.equal(typeof reply.json.error.message, "string");
-}
 
 describe("native HTTP API", () => {
   const suite = serverPerSuite();

@@ -1,17 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { http, type HttpReply } from "../helpers/http.js";
+import { http, assertError } from "../helpers/http.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
 import { serverOnEachStore } from "../helpers/each-store.js";
 
 /** The native /v1/schedules routes (docs/schedules.md) against a real server on each store. */
-
-function assertError(reply: HttpReply, status: number, code: string, message: RegExp): void {
-  assert.equal(reply.status, status, reply.text);
-  assert.equal(reply.json?.error?.code, code, reply.text);
-  assert.match(reply.json.error.message, message);
-}
 
 const stores = serverOnEachStore("sched", { manualClock: true });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { http, jobPath, parseMetrics, type HttpReply } from "../helpers/http.js";
+import { http, jobPath, parseMetrics, assertError } from "../helpers/http.js";
 import { RawClient, simple } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
 import { serverOnEachStore } from "../helpers/each-store.js";
@@ -11,12 +11,6 @@ import { serverOnEachStore } from "../helpers/each-store.js";
  * duplicate reply, the job, stats and policy JSON, every range error, and
  * the scheduling metrics. The server's clock is the test's.
  */
-
-function assertError(reply: HttpReply, status: number, code: string, message?: RegExp): void {
-  assert.equal(reply.status, status, reply.text);
-  assert.equal(reply.json?.error?.code, code, reply.text);
-  if (message) assert.match(reply.json.error.message, message);
-}
 
 const stores = serverOnEachStore("sched", { manualClock: true });
 
