@@ -14,3 +14,11 @@ export function replyValue(reply: string): unknown {
   assert.ok(parsed, reply);
   return parsed.value;
 }
+
+/** A flat field/value reply (SHOW, QSTAT, QPOLICY, SCHEDULE GET) as a Map, in its order. */
+export function replyPairs(reply: string): Map<string, unknown> {
+  const items = replyValue(reply) as unknown[];
+  const out = new Map<string, unknown>();
+  for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), items[i + 1]);
+  return out;
+}

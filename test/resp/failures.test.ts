@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { NULL_BULK, RawClient, array, bulk, int, simple } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
-import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
+import { jobIdOf as idOf, replyValue as value, replyPairs as pairs } from "../helpers/resp-values.js";
 import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
@@ -11,14 +11,6 @@ import { serverOnEachStore } from "../helpers/each-store.js";
  * and QSTAT unchanged (failure-errors.test.ts: settings and range errors).
  * The server's clock is the test's.
  */
-
-/** key/value pairs (SHOW, QSTAT, DEADLETTER, QPOLICY) as a Map */
-function pairs(reply: string): Map<string, unknown> {
-  const items = value(reply) as unknown[];
-  const out = new Map<string, unknown>();
-  for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), items[i + 1]);
-  return out;
-}
 
 const stores = serverOnEachStore("fail", { manualClock: true });
 

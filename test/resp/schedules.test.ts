@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { NULL_BULK, RawClient, int } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
-import { replyValue as value } from "../helpers/resp-values.js";
+import { replyValue as value, replyPairs } from "../helpers/resp-values.js";
 import { serverOnEachStore } from "../helpers/each-store.js";
 
 /**
@@ -32,13 +32,8 @@ const FIELDS = [
 
 /** SCHEDULE GET's flat field/value list as a Map, checking the field order */
 function fields(reply: string): Map<string, unknown> {
-  const items = value(reply) as unknown[];
-  assert.deepEqual(
-    items.filter((_, i) => i % 2 === 0),
-    FIELDS,
-  );
-  const out = new Map<string, unknown>();
-  for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), items[i + 1]);
+  const out = replyPairs(reply);
+  assert.deepEqual([...out.keys()], FIELDS);
   return out;
 }
 

@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import { setImmediate } from "node:timers/promises";
 import { RawClient, array, bulk, error, int } from "../helpers/raw-client.js";
 import type { TestServer } from "../helpers/server.js";
-import { jobIdOf as idOf, replyValue as value } from "../helpers/resp-values.js";
+import { jobIdOf as idOf, replyValue as value, replyPairs as pairs } from "../helpers/resp-values.js";
 import { serverOnEachStore } from "../helpers/each-store.js";
 import { parseMetrics } from "../helpers/http.js";
 
@@ -14,14 +14,6 @@ import { parseMetrics } from "../helpers/http.js";
  * range error; and a plain Disque client's replies unchanged, byte for
  * byte. The server's clock is the test's.
  */
-
-/** key/value pairs (SHOW, QSTAT, QPOLICY) as a Map */
-function pairs(reply: string): Map<string, unknown> {
-  const items = value(reply) as unknown[];
-  const out = new Map<string, unknown>();
-  for (let i = 0; i < items.length; i += 2) out.set(String(items[i]), items[i + 1]);
-  return out;
-}
 
 const stores = serverOnEachStore("sched", { manualClock: true });
 
