@@ -1,7 +1,15 @@
+import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { StoredJob } from "../../src/stores/embedded/engine/index.js";
 import { formatManifest, parseManifest } from "../../src/stores/embedded/journal/manifest.js";
+import {
+  FRAME_HEADER,
+  RecordEncoder,
+  checkFrame,
+  decodeRecord,
+  type JournalRecord,
+} from "../../src/stores/embedded/journal/record.js";
 
 /** A job as the journal stores it, with test defaults. */
 export function storedJob(overrides: Partial<StoredJob> = {}): StoredJob {
@@ -33,4 +41,18 @@ export function setRecordedDurable(dir: string, bytes: number): void {
   const manifest = parseManifest(path, readFileSync(path, "utf8"));
   manifest.journals[manifest.journals.length - 1]!.bytes = bytes;
   writeFileSync(path, formatManifest(manifest));
+}
+
+/** The bytes of the records `write` encodes. */
+export function encodeRecords(write: (enc: RecordEncoder) => number): Buffer {
+  const enc = new RecordEncoder();
+  write(enc);
+  return Buffer.concat(enc.take());
+}
+
+/** The first record of `file`, which must be a valid frame. */
+export function decodeOne(file: Buffer): JournalRecord {
+  const length = checkFrame(file, 0, file.length, 0);
+  assert.ok(length > 0, "a valid frame");
+  return decodeRecord(file, FRAME_HEADER, FRAME_HEADER + length);
 }

@@ -8,33 +8,17 @@ import {
   F_ID,
   F_POLICY,
   F_QUEUE,
-  FRAME_HEADER,
-  RecordEncoder,
   RecordFormatError,
   T_FAILED,
   T_JOB,
   T_POLICY,
   checkFrame,
-  decodeRecord,
   writeChange,
   writeJob,
-  type JournalRecord,
 } from "../../src/stores/embedded/journal/record.js";
-import { storedJob } from "../helpers/journal.js";
+import { decodeOne, encodeRecords as encode, storedJob } from "../helpers/journal.js";
 
 /** The journal records of the failure state: each round-trips; a malformed value is a format error. */
-
-function encode(write: (enc: RecordEncoder) => number): Buffer {
-  const enc = new RecordEncoder();
-  write(enc);
-  return Buffer.concat(enc.take());
-}
-
-function decodeOne(file: Buffer): JournalRecord {
-  const length = checkFrame(file, 0, file.length, 0);
-  assert.ok(length > 0, "a valid frame");
-  return decodeRecord(file, FRAME_HEADER, FRAME_HEADER + length);
-}
 
 const ID = "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05a1";
 const ID2 = "D-0123abcd-BBBBBBBBBBBBBBBBBBBBBBBB-05a1";

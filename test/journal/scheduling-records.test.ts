@@ -7,15 +7,11 @@ import { MAX_GROUP_BYTES, MAX_KEY_BYTES, MAX_PRIORITY } from "../../src/core/sch
 import { Job } from "../../src/stores/embedded/engine/job.js";
 import { ManualClock } from "../../src/stores/embedded/engine/index.js";
 import {
-  FRAME_HEADER,
-  RecordEncoder,
   T_HEADER,
   T_IDEMKEY,
   T_JOB,
   T_SNAPSHOT_END,
   T_POLICY,
-  checkFrame,
-  decodeRecord,
   writeChange,
   writeJob,
   type JournalRecord,
@@ -24,7 +20,7 @@ import { nodeFs } from "../../src/stores/embedded/journal/fs.js";
 import { scanFile } from "../../src/stores/embedded/journal/reader.js";
 import { writeSnapshot, type SnapshotSource } from "../../src/stores/embedded/journal/snapshot.js";
 import { T0 } from "../helpers/broker.js";
-import { storedJob } from "../helpers/journal.js";
+import { decodeOne, encodeRecords as encode, storedJob } from "../helpers/journal.js";
 import { JournaledEngine } from "../conformance/replayed.js";
 
 /**
@@ -33,18 +29,6 @@ import { JournaledEngine } from "../conformance/replayed.js";
  * that outlives its job; the policy's rate and group limits. A plain job is
  * written byte for byte as before.
  */
-
-function encode(write: (enc: RecordEncoder) => number): Buffer {
-  const enc = new RecordEncoder();
-  write(enc);
-  return Buffer.concat(enc.take());
-}
-
-function decodeOne(file: Buffer): JournalRecord {
-  const length = checkFrame(file, 0, file.length, 0);
-  assert.ok(length > 0, "a valid frame");
-  return decodeRecord(file, FRAME_HEADER, FRAME_HEADER + length);
-}
 
 const ID = "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05a1";
 
