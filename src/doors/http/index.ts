@@ -93,7 +93,7 @@ export class HttpDoor {
       ) as FastifyBaseLogger,
       bodyLimit: jsonLimit,
       // queue names are checked by the guards (up to 1024 bytes, URL-encoded: 3 characters a byte)
-      maxParamLength: 4 * MAX_QUEUE_NAME_BYTES,
+      routerOptions: { maxParamLength: 4 * MAX_QUEUE_NAME_BYTES },
       forceCloseConnections: true,
       // a client must finish sending its request in this time (slow uploads); long polls wait after it
       requestTimeout: 120_000,
