@@ -2,7 +2,6 @@ import { Cron } from "croner";
 import { BrokerError, type AddJobRequest } from "./contract.js";
 import { MAX_DELAY_MS, MAX_QUEUE_NAME_BYTES, checkQueueName, inRange } from "./limits.js";
 import { MAX_LISTING_COUNT } from "./listing-limits.js";
-import { checkSchedulingOptions } from "./scheduling.js";
 import { addJobSettings } from "./validate.js";
 
 /**
@@ -116,7 +115,6 @@ export function checkScheduleDefinition(def: ScheduleDefinition): void {
   // the add each run makes: refused now rather than at every due time
   const add = templateAdd(t);
   addJobSettings(add, MAX_TEMPLATE_BODY_BYTES);
-  checkSchedulingOptions(add);
 }
 
 /**

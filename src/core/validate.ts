@@ -1,5 +1,6 @@
 import { BrokerError, type AddJobRequest } from "./contract.js";
 import { MAX_COUNT, MAX_DELAY_MS, MAX_RETRY_SECONDS, MAX_TTL_SECONDS, inRange } from "./limits.js";
+import { checkSchedulingOptions } from "./scheduling.js";
 
 export const DEFAULT_TTL_SECONDS = 86_400;
 
@@ -38,8 +39,9 @@ export interface AddJobSettings {
 }
 
 /**
- * ADDJOB's defaults and the checks that need no store state, shared by every
- * store so that both refuse the same requests with the same errors.
+ * ADDJOB's defaults and the checks that need no store state (the
+ * scheduling options' too), shared by every store so that both refuse the
+ * same requests with the same errors.
  */
 export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSettings {
   const ttl = req.ttl ?? DEFAULT_TTL_SECONDS;
@@ -59,5 +61,6 @@ export function addJobSettings(req: AddJobRequest, maxJobSize: number): AddJobSe
   if (req.maxlen !== undefined) {
     inRange(req.maxlen, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
   }
+  checkSchedulingOptions(req);
   return { ttl, retry, delay, repl };
 }

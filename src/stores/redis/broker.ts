@@ -29,7 +29,6 @@ import {
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
-import { checkSchedulingOptions } from "../../core/scheduling.js";
 import { schedulingArgs } from "./scheduling.js";
 import { checkNackOptions, formatBackoff } from "../../core/failures.js";
 import type { RandomSource } from "../../core/ids.js";
@@ -205,7 +204,6 @@ export class RedisBroker implements Broker {
   async addJob(req: AddJobRequest): Promise<AddJobResult> {
     const { store } = this;
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
-    checkSchedulingOptions(req);
     const seq = await store.nextSeq();
     const id = store.newJobId(req.queue, ttl, retry);
     // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside

@@ -30,12 +30,7 @@ import { SchedulingEngine } from "./schedules.js";
 import type { Consumer } from "../../../core/explain.js";
 import { jobFailureSettings } from "../../../core/failures.js";
 import { delivery, eventKey } from "./state.js";
-import {
-  checkSchedulingOptions,
-  DEFAULT_KEY_TTL_SECONDS,
-  DEFAULT_PRIORITY,
-  rateSlotAt,
-} from "../../../core/scheduling.js";
+import { DEFAULT_KEY_TTL_SECONDS, DEFAULT_PRIORITY, rateSlotAt } from "../../../core/scheduling.js";
 
 export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
 
@@ -48,7 +43,6 @@ export class Engine extends SchedulingEngine implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
     this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
-    checkSchedulingOptions(req);
     if (repl > 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
