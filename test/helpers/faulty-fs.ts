@@ -39,18 +39,36 @@ export class FaultyFs implements JournalFs {
   size = (fd: number) => nodeFs.size(fd);
   read = (fd: number, buffer: Buffer, offset: number, length: number, position: number) =>
     nodeFs.read(fd, buffer, offset, length, position);
-  writev = async (fd: number, buffers: Buffer[], position: number) => {
+  /** Throws the write fault when one is switched on for this file. */
+  private checkWrite(fd: number): void {
     const path = this.applies(fd);
     if (this.failWrites && path !== undefined) {
       this.writeFailures++;
       throw this.fault(this.failWrites, "write", path);
     }
+  }
+
+  private checkSync(fd: number): void {
+    const path = this.applies(fd);
+    if (this.failSyncs && path !== undefined) throw this.fault(this.failSyncs, "fdatasync", path);
+  }
+
+  writev = async (fd: number, buffers: Buffer[], position: number) => {
+    this.checkWrite(fd);
     return nodeFs.writev(fd, buffers, position);
   };
   fdatasync = async (fd: number) => {
-    const path = this.applies(fd);
-    if (this.failSyncs && path !== undefined) throw this.fault(this.failSyncs, "fdatasync", path);
+    this.checkSync(fd);
     return nodeFs.fdatasync(fd);
+  };
+  // The writer's fast path: the same switches, thrown synchronously.
+  writevSync = (fd: number, buffers: Buffer[], position: number) => {
+    this.checkWrite(fd);
+    return nodeFs.writevSync!(fd, buffers, position);
+  };
+  fdatasyncSync = (fd: number) => {
+    this.checkSync(fd);
+    nodeFs.fdatasyncSync!(fd);
   };
   truncate = (fd: number, length: number) => nodeFs.truncate(fd, length);
   close = (fd: number) => {

@@ -271,3 +271,101 @@ describe("journal writer", () => {
     await writer.close();
   });
 });
+
+/** TestFs with the synchronous calls the writer's fast path uses, counted and able to fail. */
+class SyncTestFs extends TestFs {
+  syncWrites = 0;
+  syncSyncs = 0;
+  failNextSyncWrite = 0;
+  failNextSyncSync = 0;
+  writevSync = (fd: number, buffers: Buffer[], position: number) => {
+    this.syncWrites++;
+    if (this.failNextSyncWrite > 0) {
+      this.failNextSyncWrite--;
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    }
+    return nodeFs.writevSync!(fd, buffers, position);
+  };
+  fdatasyncSync = (fd: number) => {
+    this.syncSyncs++;
+    if (this.failNextSyncSync > 0) {
+      this.failNextSyncSync--;
+      throw Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    }
+    nodeFs.fdatasyncSync!(fd);
+  };
+}
+
+/** Resolves after the setImmediate callbacks queued so far (the writer's flush among them) have run. */
+const nextCheckPhase = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("journal writer, fast path (writes in the flush's turn when the write loop is quiet)", () => {
+  for (const policy of ["no", "everysec", "always"] as const) {
+    it(`${policy}: a turn's records are written (and synced under always) in that turn, in one call each`, async () => {
+      const fs = new SyncTestFs();
+      const { writer, record, numbers } = await writerOn(fs, policy);
+      for (let i = 0; i < 50; i++) record();
+      let durable = false;
+      void writer.whenDurable()!.then(() => (durable = true));
+      await nextCheckPhase();
+      assert.equal(durable, true, "released by the flush itself, with no thread-pool round trip");
+      assert.equal(fs.syncWrites, 1);
+      assert.equal(fs.writes, 0, "the asynchronous write loop did not run");
+      assert.equal(fs.syncSyncs, policy === "always" ? 1 : 0);
+      assert.equal(fs.syncs, 0);
+      assert.deepEqual(numbers(), range(50));
+      await writer.close();
+    });
+  }
+
+  it("a failed synchronous write rejects the waiting records; the write loop retries it at the same place", async () => {
+    const fs = new SyncTestFs();
+    const { writer, record, numbers } = await writerOn(fs, "no");
+    fs.failNextSyncWrite = 1;
+    record();
+    record();
+    await assert.rejects(writer.whenDurable()!, /Errors writing to the journal: ENOSPC/);
+    await until(() => writer.failure === undefined);
+    assert.ok(fs.writes >= 1, "retried by the write loop");
+    record();
+    await writer.whenDurable();
+    assert.deepEqual(numbers(), range(3), "each record once, in order");
+    await writer.close();
+  });
+
+  it("always: a failed synchronous fsync writes the batch again before anything is durable", async () => {
+    const fs = new SyncTestFs();
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    fs.failNextSyncSync = 1;
+    record();
+    await assert.rejects(writer.whenDurable()!, /Errors writing to the journal: EIO/);
+    await until(() => writer.failure === undefined);
+    assert.ok(fs.writes >= 1 && fs.syncs >= 1, "written and synced again by the write loop");
+    record();
+    await writer.whenDurable();
+    assert.deepEqual(numbers(), range(2));
+    await writer.close();
+  });
+
+  it("always: after a failed synchronous fsync, later records go through the write loop and wait for its fsync", async () => {
+    const fs = new SyncTestFs();
+    const { writer, record, numbers } = await writerOn(fs, "always");
+    // the failed fast fsync hands the batch to the write loop, whose own fsync the test holds
+    fs.holdSyncs = true;
+    fs.failNextSyncSync = 1;
+    record();
+    const first = writer.whenDurable()!;
+    await assert.rejects(first, /EIO/);
+    await until(() => fs.held.length === 1);
+    record();
+    let durable = false;
+    void writer.whenDurable()!.then(() => (durable = true));
+    await nextCheckPhase();
+    assert.equal(durable, false, "not durable before an fsync that started after its write");
+    fs.holdSyncs = false;
+    for (const release of fs.held) release();
+    await until(() => durable);
+    assert.deepEqual(numbers(), range(2));
+    await writer.close();
+  });
+});

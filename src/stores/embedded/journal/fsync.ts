@@ -85,6 +85,21 @@ export abstract class SyncingWriter extends WriterState {
     this.requestSync();
   }
 
+  /**
+   * After the fast path wrote `batch`: as afterWrite, except that the fsync
+   * `always` asks for runs in this thread when none is in flight.
+   */
+  protected afterWriteNow(batch: Batch): void {
+    const fdatasyncSync = this.options.fs.fdatasyncSync;
+    if (this.currentPolicy !== "always" || fdatasyncSync === undefined || this.syncing > 0) {
+      this.afterWrite([batch]);
+      return;
+    }
+    this.lastWritten = batch.n;
+    this.written.push(batch);
+    this.syncNow(fdatasyncSync);
+  }
+
   protected requestSync(): void {
     if (this.syncing < MAX_SYNCS) this.startSync();
     else this.syncWanted = true;
@@ -104,36 +119,61 @@ export abstract class SyncingWriter extends WriterState {
     this.options.fs.fdatasync(segment.fd).then(
       () => {
         this.syncing--;
-        this.lastFsyncMicros = Number((process.hrtime.bigint() - started) / 1000n);
-        this.lastFsyncAt = Date.now();
-        this.fsyncs++;
-        this.options.onFsync?.(this.lastFsyncMicros / 1e6);
-        if (epoch === this.epoch) {
-          segment.syncedPos = Math.max(segment.syncedPos, target);
-          this.options.onSynced?.(segment);
-          // Durable in order: everything written before this fsync started.
-          while (this.written.length > 0 && this.written[0]!.n <= upTo) this.release(this.written.shift()!);
-          if (this.written.length === 0) this.forceSync = false;
-          this.recovered();
-        }
+        this.synced(segment, target, upTo, epoch, started);
         if (this.syncWanted && this.written.length > 0) this.startSync();
         this.wakeIdle();
         if (this.syncing === 0) this.wakeSyncWaiters();
       },
       (error: Error) => {
         this.syncing--;
-        if (epoch === this.epoch) {
-          this.epoch++;
-          // The kernel may have dropped the unsynced pages: write them all again, then sync.
-          this.queue.unshift(...this.written);
-          this.written = [];
-          this.forceSync = true;
-          this.fail(error);
-        }
+        this.syncFailed(error, epoch);
         this.wakeIdle();
         if (this.syncing === 0) this.wakeSyncWaiters();
       },
     );
+  }
+
+  /**
+   * The fast path's fsync (the write loop is quiet: nothing queued, no
+   * fsync in flight): an fdatasync in this thread, as Redis syncs its AOF
+   * under `appendfsync always`, so the batch's replies leave this turn.
+   */
+  protected syncNow(fdatasyncSync: (fd: number) => void): void {
+    const segment = this.written[this.written.length - 1]!.segment;
+    const target = segment.writtenPos;
+    const started = process.hrtime.bigint();
+    try {
+      fdatasyncSync(segment.fd);
+    } catch (error) {
+      this.syncFailed(error as Error, this.epoch);
+      return;
+    }
+    this.synced(segment, target, this.lastWritten, this.epoch, started);
+  }
+
+  /** An fdatasync started at `started` (in `epoch`) made `segment` durable up to `target`. */
+  private synced(segment: Segment, target: number, upTo: number, epoch: number, started: bigint): void {
+    this.lastFsyncMicros = Number((process.hrtime.bigint() - started) / 1000n);
+    this.lastFsyncAt = Date.now();
+    this.fsyncs++;
+    this.options.onFsync?.(this.lastFsyncMicros / 1e6);
+    if (epoch !== this.epoch) return;
+    segment.syncedPos = Math.max(segment.syncedPos, target);
+    this.options.onSynced?.(segment);
+    // Durable in order: everything written before this fsync started.
+    while (this.written.length > 0 && this.written[0]!.n <= upTo) this.release(this.written.shift()!);
+    if (this.written.length === 0) this.forceSync = false;
+    this.recovered();
+  }
+
+  private syncFailed(error: Error, epoch: number): void {
+    if (epoch !== this.epoch) return;
+    this.epoch++;
+    // The kernel may have dropped the unsynced pages: write them all again, then sync.
+    this.queue.unshift(...this.written);
+    this.written = [];
+    this.forceSync = true;
+    this.fail(error);
   }
 
   /** Closes a segment once every batch of it is durable. */

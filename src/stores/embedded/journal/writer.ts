@@ -1,4 +1,4 @@
-import { writeFully } from "./fs.js";
+import { writeFully, writeFullySync } from "./fs.js";
 import { RecordEncoder } from "./record.js";
 import { SyncingWriter } from "./fsync.js";
 import { Deferred, type Batch, type Segment, type SegmentEnd } from "./write-queue.js";
@@ -110,8 +110,29 @@ export class JournalWriter extends SyncingWriter {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.kick();
+      if (!this.writeNow()) this.kick();
     });
+  }
+
+  /** The fast path: false when the write loop must do it (busy, failing, or no synchronous writev). */
+  private writeNow(): boolean {
+    const writevSync = this.options.fs.writevSync;
+    if (writevSync === undefined || this.running || this.queue.length > 0 || this.failure !== undefined) {
+      return false;
+    }
+    this.seal();
+    const batch = this.queue[0];
+    if (batch === undefined || batch.kind !== "batch") return true;
+    try {
+      writeFullySync(writevSync, batch.segment.fd, batch.chunks, batch.position);
+    } catch (error) {
+      this.fail(error as Error); // the batch stays queued: the write loop retries it
+      return true;
+    }
+    this.queue.shift();
+    this.wrote(batch.segment, batch.position, batch.bytes);
+    this.afterWriteNow(batch);
+    return true;
   }
 
   protected kick(): void {
@@ -185,7 +206,11 @@ export class JournalWriter extends SyncingWriter {
       bytes += batch.bytes;
     }
     await writeFully(this.options.fs, segment.fd, chunks, group[0]!.position);
-    segment.writtenPos = Math.max(segment.writtenPos, group[0]!.position + bytes);
+    this.wrote(segment, group[0]!.position, bytes);
+  }
+
+  private wrote(segment: Segment, position: number, bytes: number): void {
+    segment.writtenPos = Math.max(segment.writtenPos, position + bytes);
     this.options.onWritten?.(segment, bytes);
   }
 }
