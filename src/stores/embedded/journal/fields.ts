@@ -138,23 +138,30 @@ export function blankJob(): StoredJob {
   return { ...JOB_TEMPLATE } as unknown as StoredJob;
 }
 
-/** Whether the row's value is left out of the record. */
-export function leftOut(row: JobField, job: StoredJob): boolean {
-  const value = job[row.key];
+/**
+ * When the row's value is left out of the record, as a JavaScript
+ * expression over `value` (the field's expression) and `rows[i]` (this
+ * row): the encoder compiles these into its job writer.
+ */
+export function leftOutTest(row: JobField, i: number, value: string): string {
+  const self = `rows[${i}]`;
+  // a number is written in as a literal; anything else (a Buffer) is read from the row
+  const constant = (v: unknown, expr: string) =>
+    typeof v === "number" && Number.isFinite(v) ? String(v) : expr;
   switch (row.rule) {
     case "always":
-      return false;
+      return "false";
     case "unless-default":
-      return value === row.fallback;
+      return `${value} === ${constant(row.fallback, `${self}.fallback`)}`;
     case "unless-same":
-      return value === job[row.sameAs!];
+      return `${value} === job.${String(row.sameAs)}`;
     case "optional":
-      return value === undefined || value === row.omit;
+      return `${value} === undefined || ${value} === ${constant(row.omit, `${self}.omit`)}`;
     case "optional-count":
       // only counts >= 0 are written: -1 and NaN are left out
-      return value === undefined || !((value as number) >= 0);
+      return `${value} === undefined || !(${value} >= 0)`;
     case "optional-set":
-      return value === undefined || value === false || (Array.isArray(value) && value.length === 0);
+      return `${value} === undefined || ${value} === false || (Array.isArray(${value}) && ${value}.length === 0)`;
   }
 }
 
