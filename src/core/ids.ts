@@ -7,18 +7,29 @@ const POOL_IDS = 1024;
 const RANDOM_BYTES_PER_ID = 18; // 18 bytes = 24 base64 characters
 const ID_LENGTH = 40;
 
-/** Draws the random part of job ids from a pooled buffer: one syscall per 1024 ids. */
+const BASE64 = Buffer.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", "latin1");
+
+/**
+ * Draws the random part of job ids from a pooled buffer: one syscall per
+ * 1024 ids. Every ADDJOB mints one, so the id is assembled byte by byte in a
+ * scratch buffer that already holds `D-<node8>-` (base64 by table, the TTL
+ * suffix cached) and read out once as a flat latin1 string.
+ */
 export class IdGenerator {
   private pool: Buffer = Buffer.alloc(0);
   private offset = 0;
-  /** the id is assembled here and read out as one flat string (see next()) */
   private readonly scratch = Buffer.alloc(ID_LENGTH);
+  private suffixTtl = -1;
+  private suffixRetry = -1;
 
   constructor(
     /** the node id's first 8 hex characters */
-    private readonly nodePrefix: string,
+    nodePrefix: string,
     private readonly random: RandomSource = randomBytes,
-  ) {}
+  ) {
+    this.scratch.write(`D-${nodePrefix}-`, 0, "latin1");
+    this.scratch[35] = 0x2d; // -
+  }
 
   /**
    * `D-<node8>-<24 random>-<ttl4>`: the last four hex digits carry the TTL in
@@ -30,16 +41,23 @@ export class IdGenerator {
       this.pool = this.random(RANDOM_BYTES_PER_ID * POOL_IDS);
       this.offset = 0;
     }
-    // Concatenating the parts would give a tree of cons strings (about 230
-    // bytes per id, kept for the job's life); one latin1 read is a flat 56.
     const scratch = this.scratch;
-    scratch.write("D-", 0, "latin1");
-    scratch.write(this.nodePrefix, 2, "latin1");
-    scratch[10] = 0x2d; // -
-    scratch.write(this.pool.toString("base64", this.offset, this.offset + RANDOM_BYTES_PER_ID), 11, "latin1");
-    scratch[35] = 0x2d;
-    scratch.write(ttlSuffix(ttlSeconds, retrySeconds), 36, "latin1");
+    const pool = this.pool;
+    // 18 random bytes as 24 base64 characters at 11..34 (concatenating parts
+    // would give a tree of cons strings, about 230 bytes per id, kept for the job's life)
+    for (let from = this.offset, to = 11; to < 35; from += 3, to += 4) {
+      const bits = (pool[from]! << 16) | (pool[from + 1]! << 8) | pool[from + 2]!;
+      scratch[to] = BASE64[bits >>> 18]!;
+      scratch[to + 1] = BASE64[(bits >>> 12) & 63]!;
+      scratch[to + 2] = BASE64[(bits >>> 6) & 63]!;
+      scratch[to + 3] = BASE64[bits & 63]!;
+    }
     this.offset += RANDOM_BYTES_PER_ID;
+    if (ttlSeconds !== this.suffixTtl || retrySeconds !== this.suffixRetry) {
+      scratch.write(ttlSuffix(ttlSeconds, retrySeconds), 36, "latin1");
+      this.suffixTtl = ttlSeconds;
+      this.suffixRetry = retrySeconds;
+    }
     return scratch.toString("latin1", 0, ID_LENGTH);
   }
 }

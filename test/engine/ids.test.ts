@@ -18,6 +18,22 @@ describe("job ids", () => {
     }
   });
 
+  it("the random part is the pool's bytes in standard base64, 18 bytes per id; the suffix follows each id's TTL", () => {
+    let pool = Buffer.alloc(0);
+    const gen = new IdGenerator(
+      "00c0ffee",
+      (size) => (pool = Buffer.from(Array.from({ length: size }, (_, i) => (i * 97 + 13) % 256))),
+    );
+    const ttls = [86_400, 600, 600, 86_400, 60];
+    for (let i = 0; i < 2100; i++) {
+      const ttl = ttls[i % ttls.length]!;
+      const id = gen.next(ttl, i % 2);
+      const at = (i % 1024) * 18;
+      assert.equal(id.slice(11, 35), pool.toString("base64", at, at + 18), `id ${i}`);
+      assert.equal(id.slice(36), ttlSuffix(ttl, i % 2), `suffix of id ${i}`);
+    }
+  });
+
   it("end in the TTL in minutes with the low bit as the retry flag", () => {
     assert.equal(ttlSuffix(86_400, 300), "05a1");
     assert.equal(ttlSuffix(86_400, 0), "05a0");
