@@ -106,6 +106,11 @@ export class Job {
     return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
   }
 
+  /** the body as kept, a latin1 string when small: what the journal writes, without a copy */
+  get storedBody(): string | Buffer {
+    return this.payload;
+  }
+
   /** the body's length without copying it (a string holds one byte per character) */
   get bodyBytes(): number {
     return this.payload.length;

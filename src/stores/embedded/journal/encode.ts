@@ -1,9 +1,4 @@
-import {
-  JOB_ORIGINS,
-  type JobResult,
-  type PauseState,
-  type QueuePolicy,
-} from "../../../core/contract.js";
+import { JOB_ORIGINS, type JobResult, type PauseState, type QueuePolicy } from "../../../core/contract.js";
 import { formatBackoff } from "../../../core/failures.js";
 import { encodeAttempt, encodeAttempts, encodePolicy } from "./failure-values.js";
 import { encodeSchedule } from "../../../core/schedule-json.js";
@@ -106,16 +101,17 @@ const writeJobFields = compileJobWriter(JOB_FIELDS);
  * The table stays the single source; `leftOutTest` is the rule, as code.
  */
 function compileJobWriter(rows: readonly JobField[]): (enc: RecordEncoder, job: StoredJob) => void {
+  // each field is read once (a Job's getters compute, and its body getter copies)
   const lines = rows.map((row, i) => {
-    const value = `job.${String(row.key)}`;
-    const write = writeSource(row, value);
-    const skip = leftOutTest(row, i, value);
-    return skip === "false" ? `${write};` : `if (!(${skip})) ${write};`;
+    const read = row.readFirst ? `job.${row.readFirst} ?? job.${String(row.key)}` : `job.${String(row.key)}`;
+    const skip = leftOutTest(row, i, "v");
+    const write = writeSource(row, "v");
+    return `v = ${read};\n${skip === "false" ? `${write};` : `if (!(${skip})) ${write};`}`;
   });
   const helpers = { rows, formatBackoff, encodeAttempts, JOB_ORIGINS };
   const factory = new Function(
     "h",
-    `const rows = h.rows;\nreturn function writeJobFields(enc, job) {\n${lines.join("\n")}\n};`,
+    `const rows = h.rows;\nreturn function writeJobFields(enc, job) {\nlet v;\n${lines.join("\n")}\n};`,
   );
   return factory(helpers) as (enc: RecordEncoder, job: StoredJob) => void;
 
