@@ -297,10 +297,17 @@ export class Connection<Ctx> {
     this.scheduleFlush();
   }
 
+  /**
+   * Replies settled outside a batch (after the journal's write, a blocked
+   * client served) go out in one write once the settling is done: a
+   * microtask runs after every reaction already queued, so the replies
+   * released by one journal write leave together, in the same turn (a
+   * setImmediate would wait for the next turn of the event loop).
+   */
   private scheduleFlush(): void {
     if (this.inBatch || this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    queueMicrotask(() => {
       this.flushScheduled = false;
       this.flush();
     });
