@@ -121,6 +121,13 @@ export function targets(r: Results): Target[] {
     1,
     docketMem,
   );
+  ratioTarget(
+    `${docketMem} ≥ 1.0× Disque on (a)–(c) (issue 16)`,
+    "disque (appendonly no)",
+    ["a: produce, 5", "a: produce, 1", "b:", "c: 1"],
+    1,
+    docketMem,
+  );
   if (r.journal) {
     ratioTarget(
       "docket fsync=always ≥ 3× beanstalkd -b -f 0 on (a) and (c)",

@@ -8,10 +8,13 @@ import { RespConn } from "./clients.js";
 import {
   beanstalkdSystem,
   bullmqSystem,
+  DISQUE_SERVER,
+  disqueSystem,
   docketSupportsFsync,
   docketRedisSystem,
   docketSystems,
   hasCommand,
+  hasDisque,
   QUEUE,
   redisSystem,
   ROOT,
@@ -74,6 +77,8 @@ const skipped: Record<string, string> = {};
 if (hasCommand("beanstalkd"))
   all.push(beanstalkdSystem(false, docketMem), beanstalkdSystem(true, docketDurable));
 else skipped["beanstalkd"] = "beanstalkd not installed (run with --install-peers)";
+if (hasDisque()) all.push(disqueSystem(docketMem));
+else skipped["disque"] = `no Disque server at ${DISQUE_SERVER} (set DISQUE_SERVER)`;
 if (hasCommand("redis-server")) all.push(redisSystem(false, docketMem), redisSystem(true, docketDurable));
 else skipped["redis"] = "redis-server not installed (run with --install-peers)";
 if (hasCommand("redis-server")) all.push(bullmqSystem(docketMem));
