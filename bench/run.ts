@@ -63,7 +63,8 @@ const memJobs = num("mem-jobs");
 const runs = num("runs");
 const workloads = new Set((flags.workloads ?? "").split(","));
 
-if (flags["install-peers"] && (!hasCommand("beanstalkd") || !hasCommand("redis-server"))) {
+const peerCommands = ["beanstalkd", "redis-server", "redis-benchmark"];
+if (flags["install-peers"] && !peerCommands.every(hasCommand)) {
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
   const sh = (args: string[]) =>
     spawnSync(sudo[0] ?? args[0]!, [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
@@ -71,7 +72,7 @@ if (flags["install-peers"] && (!hasCommand("beanstalkd") || !hasCommand("redis-s
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
   sh(["apt-get", "update"]);
-  sh(["apt-get", "install", "-y", "beanstalkd", "redis-server"]);
+  sh(["apt-get", "install", "-y", "beanstalkd", "redis-server", "redis-tools"]);
 }
 
 const fsync = docketSupportsFsync();
