@@ -55,7 +55,7 @@ const COMMANDS = {
 const piped = (label: string, pipeline: number, how: string) =>
   pipeline > 1 ? `${label} ${how.replace("N", String(pipeline))}` : label;
 
-/** The table's rows, in order: [generator, command] → the row's key in the samples. */
+/** Each row's key in the samples, "<generator>: <command>", for one or `p` requests in flight. */
 export const ROWS = {
   ping: (p: number) => `${RB}: ${piped("PING", p, "-P N")}`,
   add: (p: number) => `${RB}: ${piped("ADDJOB", p, "-P N")} (Redis: LPUSH)`,
