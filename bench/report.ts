@@ -1,3 +1,5 @@
+import type { RbResults } from "./rb-report.js";
+
 export interface Results {
   date: string;
   machine: { nproc: number; memoryGiB: number; cpu: string; kernel: string };
@@ -8,6 +10,8 @@ export interface Results {
   skipped: Record<string, string>;
   /** row -> system -> one value per run */
   samples: Record<string, Record<string, number[]>>;
+  /** the redis-benchmark section (--workloads rb), when it ran */
+  rb?: RbResults;
 }
 
 export interface Row {
@@ -121,6 +125,13 @@ export function targets(r: Results): Target[] {
     1,
     docketMem,
   );
+  ratioTarget(
+    `${docketMem} ≥ 1.0× Disque on (a)–(c) (issue 16)`,
+    "disque (appendonly no)",
+    ["a: produce, 5", "a: produce, 1", "b:", "c: 1"],
+    1,
+    docketMem,
+  );
   if (r.journal) {
     ratioTarget(
       "docket fsync=always ≥ 3× beanstalkd -b -f 0 on (a) and (c)",
@@ -172,7 +183,7 @@ export function targets(r: Results): Target[] {
   return out;
 }
 
-function fmt(x: number): string {
+export function fmt(x: number): string {
   if (!Number.isFinite(x)) return "n/a";
   if (Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en-US");
   if (Math.abs(x) >= 10) return x.toFixed(0);
@@ -196,7 +207,7 @@ function tableRows(r: Results, rows: Row[]): string[][] {
 
 const HEAD = ["workload (unit)", "system", "median", "min–max", "runs", "docket/peer"];
 
-function header(r: Results): string[] {
+export function header(r: Results): string[] {
   return [
     `${r.date} — shared machine: ${r.machine.nproc} cores (${r.machine.cpu}), ${r.machine.memoryGiB} GiB, Linux ${r.machine.kernel}`,
     `versions: ${Object.entries(r.versions)
@@ -209,33 +220,51 @@ function header(r: Results): string[] {
   ];
 }
 
-export function renderText(r: Results, rows: Row[], checks: Target[]): string {
-  const body = [HEAD, ...tableRows(r, rows)];
-  const widths = HEAD.map((_, i) => Math.max(...body.map((row) => (row[i] ?? "").length)));
-  const lines = body.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
+/** A table as padded text columns under a dashed rule (the console report). */
+export function textTable(head: string[], body: string[][]): string[] {
+  const all = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
+  const lines = all.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join("  "));
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
+  return lines;
+}
+
+const md = (cells: string[]) => `| ${cells.join(" | ")} |`;
+
+/** The same table in Markdown (latest.md). */
+export function markdownTable(head: string[], body: string[][]): string[] {
+  return [md(head), md(head.map(() => "---")), ...body.map(md)];
+}
+
+export function targetLines(checks: Target[]): string[] {
+  return checks.map((t) => `  [${t.status}] ${t.target}: ${t.detail}`);
+}
+
+export function targetTable(checks: Target[]): string[] {
+  return markdownTable(
+    ["target", "status", "measured"],
+    checks.map((t) => [t.target, t.status, t.detail]),
+  );
+}
+
+export function renderText(r: Results, rows: Row[], checks: Target[]): string {
   return [
     ...header(r),
     "",
-    ...lines,
+    ...textTable(HEAD, tableRows(r, rows)),
     "",
     "targets:",
-    ...checks.map((t) => `  [${t.status}] ${t.target}: ${t.detail}`),
+    ...targetLines(checks),
   ].join("\n");
 }
 
 export function renderMarkdown(r: Results, rows: Row[], checks: Target[]): string {
-  const md = (cells: string[]) => `| ${cells.join(" | ")} |`;
   return [
     ...header(r).map((l) => `${l}  `),
     "",
-    md(HEAD),
-    md(HEAD.map(() => "---")),
-    ...tableRows(r, rows).map(md),
+    ...markdownTable(HEAD, tableRows(r, rows)),
     "",
-    "| target | status | measured |",
-    "| --- | --- | --- |",
-    ...checks.map((t) => md([t.target, t.status, t.detail])),
+    ...targetTable(checks),
     "",
   ].join("\n");
 }

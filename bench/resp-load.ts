@@ -38,6 +38,7 @@ export function encodeCommand(args: string[]): Buffer {
 export class LoadConnection {
   private readonly parser = new ReplyStream();
   private waiting: Array<(value: Value) => void> = [];
+  private corked = false;
 
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -59,6 +60,15 @@ export class LoadConnection {
   call(...args: string[]): Promise<Value> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
+      // several calls made in one tick (loops with many requests in flight) leave in one write
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(encodeCommand(args));
     });
   }
@@ -95,4 +105,23 @@ export async function closedLoop(
   stop = true;
   await Promise.all(loops);
   return rate;
+}
+
+/**
+ * Runs `n` steps, `depth` loops on each connection (so up to `depth` requests
+ * in flight on it), and returns steps per second. `k` is the step's number.
+ */
+export async function countedLoop(
+  connections: LoadConnection[],
+  depth: number,
+  n: number,
+  step: (conn: LoadConnection, k: number) => Promise<void>,
+): Promise<number> {
+  let issued = 0;
+  const started = performance.now();
+  const loop = async (conn: LoadConnection): Promise<void> => {
+    while (issued < n) await step(conn, issued++);
+  };
+  await Promise.all(connections.flatMap((conn) => Array.from({ length: depth }, () => loop(conn))));
+  return (n / (performance.now() - started)) * 1000;
 }

@@ -1,4 +1,4 @@
-// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e,f,g] [--install-peers]
+// npm run bench -- [--jobs N] [--mem-jobs M] [--runs R] [--systems a,b] [--workloads a,b,c,d,e,f,g,rb] [--install-peers]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -8,10 +8,13 @@ import { RespConn } from "./clients.js";
 import {
   beanstalkdSystem,
   bullmqSystem,
+  DISQUE_SERVER,
+  disqueSystem,
   docketSupportsFsync,
   docketRedisSystem,
   docketSystems,
   hasCommand,
+  hasDisque,
   QUEUE,
   redisSystem,
   ROOT,
@@ -22,7 +25,9 @@ import {
 import { failing } from "./failing.js";
 import { SCHEDULING_VARIANTS, mixedWith } from "./scheduling.js";
 import { consume, memory, mixed, produce, type Outcome } from "./workloads.js";
-import { ratioRows, renderMarkdown, renderSvg, renderText, targets, type Results } from "./report.js";
+import { header, ratioRows, renderMarkdown, renderSvg, renderText, targets, type Results } from "./report.js";
+import { renderRbMarkdown, renderRbText, rbTargets } from "./rb-report.js";
+import { rbServers, runRedisBenchmark } from "./redis-benchmark.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -34,7 +39,7 @@ const { values: flags } = parseArgs({
     producers: { type: "string", default: "10" },
     consumers: { type: "string", default: "50" },
     systems: { type: "string" },
-    workloads: { type: "string", default: "a,b,c,d,e,f" },
+    workloads: { type: "string", default: "a,b,c,d,e,f,rb" },
     "install-peers": { type: "boolean", default: false },
     out: { type: "string", default: join(ROOT, "bench/results") },
     help: { type: "boolean", default: false },
@@ -43,8 +48,11 @@ const { values: flags } = parseArgs({
 if (flags.help) {
   console.log(
     "npm run bench -- [--jobs 100000] [--mem-jobs 1000000] [--runs 3] [--conns 50] [--window 256]\n" +
-      "  [--producers 10] [--consumers 50] [--systems docket,beanstalkd,redis,bullmq] [--workloads a,b,c,d,e,f]\n" +
+      "  [--producers 10] [--consumers 50] [--systems docket,disque,beanstalkd,redis,bullmq]\n" +
+      "  [--workloads a,b,c,d,e,f,rb]\n" +
       "  (g: scheduling options on (c), docket only, not in the default set: --workloads c,g)\n" +
+      "  (rb: redis-benchmark and the own client vs docket, Disque, Redis; --jobs requests per row, --runs rounds)\n" +
+      "  (DISQUE_SERVER=path/to/disque-server, default ../shared/tools/disque-1.0-rc1/disque-server)\n" +
       "  [--install-peers] [--out bench/results]",
   );
   process.exit(0);
@@ -55,7 +63,8 @@ const memJobs = num("mem-jobs");
 const runs = num("runs");
 const workloads = new Set((flags.workloads ?? "").split(","));
 
-if (flags["install-peers"] && (!hasCommand("beanstalkd") || !hasCommand("redis-server"))) {
+const peerCommands = ["beanstalkd", "redis-server", "redis-benchmark"];
+if (flags["install-peers"] && !peerCommands.every(hasCommand)) {
   const sudo = process.getuid?.() === 0 ? [] : ["sudo"];
   const sh = (args: string[]) =>
     spawnSync(sudo[0] ?? args[0]!, [...sudo.slice(1), ...(sudo.length ? args : args.slice(1))], {
@@ -63,7 +72,7 @@ if (flags["install-peers"] && (!hasCommand("beanstalkd") || !hasCommand("redis-s
       env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
     });
   sh(["apt-get", "update"]);
-  sh(["apt-get", "install", "-y", "beanstalkd", "redis-server"]);
+  sh(["apt-get", "install", "-y", "beanstalkd", "redis-server", "redis-tools"]);
 }
 
 const fsync = docketSupportsFsync();
@@ -74,14 +83,19 @@ const skipped: Record<string, string> = {};
 if (hasCommand("beanstalkd"))
   all.push(beanstalkdSystem(false, docketMem), beanstalkdSystem(true, docketDurable));
 else skipped["beanstalkd"] = "beanstalkd not installed (run with --install-peers)";
+if (hasDisque()) all.push(disqueSystem(docketMem));
+else skipped["disque"] = `no Disque server at ${DISQUE_SERVER} (set DISQUE_SERVER)`;
 if (hasCommand("redis-server")) all.push(redisSystem(false, docketMem), redisSystem(true, docketDurable));
 else skipped["redis"] = "redis-server not installed (run with --install-peers)";
 if (hasCommand("redis-server")) all.push(bullmqSystem(docketMem));
 else skipped["bullmq"] = "needs redis-server (run with --install-peers)";
 if (hasCommand("redis-server")) all.push(docketRedisSystem(1, docketMem), docketRedisSystem(2, docketMem));
 else skipped["docket redis"] = "needs redis-server (run with --install-peers)";
+if (workloads.has("rb") && !hasCommand("redis-benchmark"))
+  skipped["redis-benchmark"] = "not installed (Debian: redis-tools): no rb section";
 const wanted = flags.systems?.split(",");
-const systems = wanted ? all.filter((s) => wanted.some((w) => s.name.startsWith(w))) : all;
+const isWanted = (name: string) => !wanted || wanted.some((w) => name.startsWith(w));
+const systems = all.filter((s) => isWanted(s.name));
 
 const results: Results = {
   date: new Date().toISOString(),
@@ -128,7 +142,9 @@ log(`machine: ${JSON.stringify(results.machine)}\nversions: ${JSON.stringify(res
 log(`journal (--fsync) in docket: ${fsync ? "yes" : "no, benchmarking docket in memory"}\n`);
 for (const [k, v] of Object.entries(skipped)) log(`skipped ${k}: ${v}\n`);
 
-for (let run = 0; run < runs; run++) {
+// the workloads of the main table; rb has its own section below
+const mainRuns = [...workloads].some((w) => w !== "rb") ? runs : 0;
+for (let run = 0; run < mainRuns; run++) {
   // A/B interleaving: every run goes through all systems, starting one further each time
   const order = systems.map((_, i) => systems[(i + run) % systems.length]!);
   for (const sys of order) {
@@ -243,19 +259,38 @@ async function recovery(m: number): Promise<number> {
   }
 }
 
+if (workloads.has("rb") && !skipped["redis-benchmark"]) {
+  const rbSkipped: Record<string, string> = {};
+  const servers = rbServers().filter((s) => {
+    const why = s.name.startsWith("disque")
+      ? skipped["disque"]
+      : s.name.startsWith("redis")
+        ? skipped["redis"]
+        : undefined;
+    if (why) rbSkipped[s.name] = why;
+    return !why && isWanted(s.name);
+  });
+  results.rb = { ...(await runRedisBenchmark(servers, jobs, runs, log)), skipped: rbSkipped };
+}
+
 mkdirSync(flags.out!, { recursive: true });
 const stamp = results.date.replace(/[:.]/g, "-");
 const rows = ratioRows(results);
 const checks = targets(results);
-writeFileSync(
-  join(flags.out!, `bench-${stamp}.json`),
-  JSON.stringify({ ...results, rows, targets: checks }, null, 2),
+const json = JSON.stringify(
+  { ...results, rows, targets: checks, rbTargets: results.rb && rbTargets(results.rb) },
+  null,
+  2,
 );
-writeFileSync(
-  join(flags.out!, "latest.json"),
-  JSON.stringify({ ...results, rows, targets: checks }, null, 2),
-);
+writeFileSync(join(flags.out!, `bench-${stamp}.json`), json);
+writeFileSync(join(flags.out!, "latest.json"), json);
 writeFileSync(join(flags.out!, "latest.svg"), renderSvg(results));
-writeFileSync(join(flags.out!, "latest.md"), renderMarkdown(results, rows, checks));
-console.log(renderText(results, rows, checks));
+const rbMarkdown = results.rb ? renderRbMarkdown(results.rb) : "";
+// an rb-only run prints no empty main table, only its header (machine, versions)
+const headerOnly = [...header(results), ...Object.entries(skipped).map(([k, v]) => `skipped ${k}: ${v}`)];
+const mainText = mainRuns ? renderText(results, rows, checks) : headerOnly.join("\n");
+const mainMarkdown = mainRuns ? renderMarkdown(results, rows, checks) : headerOnly.join("  \n") + "\n";
+writeFileSync(join(flags.out!, "latest.md"), mainMarkdown + rbMarkdown);
+console.log(mainText);
+if (results.rb) console.log(renderRbText(results.rb));
 console.log(`\nresults: ${join(flags.out!, "latest.json")}, latest.md, latest.svg (and bench-${stamp}.json)`);

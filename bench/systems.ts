@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,9 +111,10 @@ export function docketSupportsFsync(): boolean {
   return r.status === 0 && r.stdout.includes("--fsync");
 }
 
-// ---- docket ---------------------------------------------------------------
+// ---- docket (and Disque: the same commands, the same replies) --------------
 
-function docketConn(c: RespConn): QueueConn {
+/** ADDJOB / GETJOB / ACKJOB: docket's Disque dialect, and Disque itself (DISQUE.md: same reply shapes). */
+function jobConn(c: RespConn): QueueConn {
   return {
     add: (body, cb) =>
       c.send(["ADDJOB", QUEUE, body, "0"], (e, r) => cb(e ?? (r instanceof Error ? r : null))),
@@ -165,7 +166,7 @@ export async function startDocket(
     pid: child.pid ?? 0,
     port,
     dataDir,
-    connect: async () => docketConn(await RespConn.connect(port)),
+    connect: async () => jobConn(await RespConn.connect(port)),
     stop: async () => {
       await stopChild(child);
       if (ownDir) rmSync(ownDir, { recursive: true, force: true });
@@ -219,6 +220,55 @@ export function docketRedisSystem(servers: number, compareWith: string): SystemD
       };
     },
   };
+}
+
+// ---- Disque -------------------------------------------------------------------
+
+/** Disque 1.0-rc1's server: `DISQUE_SERVER`, else the shared tools beside the repository. */
+export const DISQUE_SERVER =
+  process.env.DISQUE_SERVER ?? join(ROOT, "../shared/tools/disque-1.0-rc1/disque-server");
+
+export function hasDisque(): boolean {
+  return existsSync(DISQUE_SERVER);
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A port ≤ 55535 whose cluster-bus port (port + 10000) is free too: Disque listens on both. */
+async function freeDisquePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 35000);
+    if ((await canListen(port)) && (await canListen(port + 10000))) return port;
+  }
+  throw new Error("no free port pair for Disque");
+}
+
+/** One Disque node without persistence (appendonly no); a lone node replicates to itself only. */
+export async function startDisque(): Promise<Running> {
+  const port = await freeDisquePort();
+  const dir = mkdtempSync(join(tmpdir(), "disque-bench-"));
+  const args = ["--bind", "127.0.0.1", "--port", String(port), "--daemonize", "no"];
+  args.push("--dir", dir, "--appendonly", "no");
+  const child = await spawnServer(DISQUE_SERVER, args, port);
+  return {
+    pid: child.pid ?? 0,
+    port,
+    connect: async () => jobConn(await RespConn.connect(port)),
+    stop: async () => {
+      await stopChild(child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function disqueSystem(compareWith: string): SystemDef {
+  return { name: "disque (appendonly no)", durable: false, compareWith, start: startDisque };
 }
 
 // ---- beanstalkd -----------------------------------------------------------
@@ -344,6 +394,9 @@ export function versions(): Record<string, string> {
   if (hasCommand("redis-server"))
     out.redis =
       spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout.trim().split(" ")[2] ?? "?";
+  if (hasDisque())
+    out.disque =
+      spawnSync(DISQUE_SERVER, ["--version"], { encoding: "utf8" }).stdout.split(" ")[2]?.slice(2) ?? "?";
   try {
     out.bullmq = (
       JSON.parse(readFileSync(join(ROOT, "node_modules/bullmq/package.json"), "utf8")) as { version: string }
