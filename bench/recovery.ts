@@ -3,10 +3,16 @@
  * built server (`dist/cli/main.js`, built first) started on 1,000,000
  * queued jobs with 20-byte bodies, in one queue and spread over 100 queues,
  * recovered from the journal alone and from a snapshot (with an empty
- * journal after it). The cases are interleaved round by round (the machine
- * is shared and noisy) and each is reported as the median over the rounds:
- * the server's own "journal loaded" time (lock, replay, MANIFEST) and the
- * time from spawn until the process answers.
+ * journal after it). Each start gets a fresh copy of the files, made
+ * durable first (a start fsyncs what it keeps, and must not be timed
+ * writing the copy). Reported per case, as the median over the rounds: the
+ * server's own "journal loaded" time (lock, replay, MANIFEST) and the time
+ * from spawn until it logs that it is ready.
+ *
+ * BENCH_BASELINE=/path/to/other/checkout (its dist/ built) runs that
+ * checkout's server on the same files, alternating with this one start by
+ * start (the machine is shared and noisy), and prints this one's times as
+ * a ratio to it.
  *
  * Run with `npm run bench:recovery`. BENCH_JOBS sets the job count
  * (default 1,000,000), BENCH_ROUNDS the rounds (default 5), BENCH_PROFILE=1
@@ -19,44 +25,59 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { launchServer } from "../test/helpers/process.js";
+import { CLI, launchServer } from "../test/helpers/process.js";
 import { loadedLine, writeDataDir, type RecoveryData } from "./recovery-data.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const RESULTS = join(ROOT, "bench/results");
 const JOBS = Number(process.env.BENCH_JOBS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PROFILE_DIR = process.env.BENCH_PROFILE === "1" ? (process.env.BENCH_PROFILE_DIR ?? "/tmp/docket-recovery-prof") : undefined;
+const BASELINE = process.env.BENCH_BASELINE;
+const PROFILE_DIR =
+  process.env.BENCH_PROFILE === "1"
+    ? (process.env.BENCH_PROFILE_DIR ?? "/tmp/docket-recovery-prof")
+    : undefined;
 const BODY_BYTES = 20;
+
+interface Server {
+  name: string;
+  cli: string;
+}
 
 interface Case {
   name: string;
   data: RecoveryData;
   dir: string;
   fileBytes: number;
-  loadMs: number[];
-  readyMs: number[];
+  /** per server: each start's load time and time until ready */
+  loadMs: Map<string, number[]>;
+  readyMs: Map<string, number[]>;
 }
 
-/** One start of the server on the case's directory: its load time and time to answer. */
-async function start(c: Case, round: number): Promise<void> {
+/** One start of `server` on a fresh copy of the case's files. */
+async function start(c: Case, server: Server, round: number): Promise<void> {
   const nodeArgs = PROFILE_DIR
-    ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${c.name}-${round}.cpuprofile`]
+    ? [
+        "--cpu-prof",
+        `--cpu-prof-dir=${PROFILE_DIR}`,
+        `--cpu-prof-name=${server.name}-${c.name}-${round}.cpuprofile`,
+      ]
     : [];
-  // A fresh copy each time: a start rewrites the MANIFEST, and may compact the journal into a snapshot.
+  // A start rewrites the MANIFEST and may compact the journal into a snapshot: each gets the original.
   const dir = `${c.dir}-run`;
   rmSync(dir, { recursive: true, force: true });
   cpSync(c.dir, dir, { recursive: true });
+  execSync("sync");
   const started = performance.now();
-  const server = await launchServer(dir, [], nodeArgs).ready;
+  const launched = await launchServer(dir, [], nodeArgs, {}, server.cli).ready;
   const readyMs = performance.now() - started;
-  const loaded = loadedLine(server.lines);
-  if (loaded.jobs !== c.data.jobs) throw new Error(`${c.name}: recovered ${loaded.jobs} jobs`);
-  c.loadMs.push(loaded.ms);
-  c.readyMs.push(Math.round(readyMs));
-  const exited = new Promise((resolve) => server.child.once("exit", resolve));
+  const loaded = loadedLine(launched.lines);
+  if (loaded.jobs !== c.data.jobs) throw new Error(`${server.name} ${c.name}: recovered ${loaded.jobs} jobs`);
+  c.loadMs.get(server.name)!.push(loaded.ms);
+  c.readyMs.get(server.name)!.push(Math.round(readyMs));
+  const exited = new Promise((resolve) => launched.child.once("exit", resolve));
   // No clean shutdown, unless profiling: node writes the profile at a clean exit only.
-  server.child.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
+  launched.child.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
   await exited;
   rmSync(dir, { recursive: true, force: true });
 }
@@ -71,37 +92,61 @@ async function main(): Promise<void> {
   if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
   console.log("building dist/ ...");
   execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
-  console.log(`node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${JOBS} jobs, ${ROUNDS} rounds\n`);
+  const servers: Server[] = [{ name: "this", cli: CLI }];
+  if (BASELINE) servers.push({ name: "baseline", cli: join(BASELINE, "dist/cli/main.js") });
+  console.log(
+    `node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? "?"}), ${JOBS} jobs, ${ROUNDS} rounds` +
+      (BASELINE ? `, baseline ${BASELINE}` : "") +
+      "\n",
+  );
   const cases: Case[] = [];
   for (const as of ["journal", "snapshot"] as const) {
     for (const queues of [1, 100]) {
       const data = { jobs: JOBS, bodyBytes: BODY_BYTES, queues, as };
       const dir = mkdtempSync(join(tmpdir(), "docket-recovery-bench-"));
       const fileBytes = writeDataDir(dir, data);
-      cases.push({ name: `${as}-${queues}q`, data, dir, fileBytes, loadMs: [], readyMs: [] });
+      const timings = () => new Map(servers.map((s) => [s.name, [] as number[]]));
+      cases.push({ name: `${as}-${queues}q`, data, dir, fileBytes, loadMs: timings(), readyMs: timings() });
     }
   }
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const c of cases) await start(c, round);
+      for (const c of cases) for (const server of servers) await start(c, server, round);
     }
   } finally {
     for (const c of cases) rmSync(c.dir, { recursive: true, force: true });
   }
-  const results: Record<string, unknown> = { node: process.version, cpus: cpus().length, jobs: JOBS, rounds: ROUNDS };
+  const results: Record<string, unknown> = {
+    node: process.version,
+    cpus: cpus().length,
+    jobs: JOBS,
+    rounds: ROUNDS,
+    baseline: BASELINE,
+  };
   for (const c of cases) {
-    const r = {
+    const of = (server: string) => ({
+      loadMs: median(c.loadMs.get(server)!),
+      readyMs: median(c.readyMs.get(server)!),
+      loadMsRuns: c.loadMs.get(server)!,
+    });
+    const mine = of("this");
+    const base = BASELINE ? of("baseline") : undefined;
+    const ratio = base ? Math.round((mine.loadMs / base.loadMs) * 100) / 100 : undefined;
+    results[c.name] = {
       fileMiB: Math.round((c.fileBytes / 1048576) * 10) / 10,
-      loadMs: median(c.loadMs),
-      readyMs: median(c.readyMs),
-      loadMsRuns: c.loadMs,
+      ...mine,
+      baseline: base,
+      ratio,
     };
-    results[c.name] = r;
     console.log(
-      `${c.name.padEnd(13)} ${String(r.fileMiB).padStart(6)} MiB  loaded in ${String(r.loadMs).padStart(5)} ms, ` +
-        `answering after ${String(r.readyMs).padStart(5)} ms  (medians of ${ROUNDS}; loads: ${c.loadMs.join(", ")})`,
+      `${c.name.padEnd(13)} ${(c.fileBytes / 1048576).toFixed(1).padStart(6)} MiB  loaded in ${String(mine.loadMs).padStart(5)} ms, ` +
+        `ready after ${String(mine.readyMs).padStart(5)} ms (loads: ${mine.loadMsRuns.join(", ")})` +
+        (base ? `;  baseline ${base.loadMs} ms (${base.loadMsRuns.join(", ")}): ratio ${ratio}` : ""),
     );
   }
+  console.log(
+    `\nmedians of ${ROUNDS} rounds${BASELINE ? "; ratio: this load / baseline load (< 1: faster)" : ""}`,
+  );
   writeFileSync(join(RESULTS, "recovery.json"), JSON.stringify(results, null, 2) + "\n");
 }
 

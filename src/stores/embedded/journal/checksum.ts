@@ -21,7 +21,8 @@ const TABLE = (() => {
 const [T0, T1, T2, T3] = (() => {
   const tables = [TABLE, new Int32Array(256), new Int32Array(256), new Int32Array(256)];
   for (let n = 0; n < 256; n++) {
-    for (let k = 1; k < 4; k++) tables[k]![n] = (tables[k - 1]![n]! >>> 8) ^ TABLE[tables[k - 1]![n]! & 0xff]!;
+    for (let k = 1; k < 4; k++)
+      tables[k]![n] = (tables[k - 1]![n]! >>> 8) ^ TABLE[tables[k - 1]![n]! & 0xff]!;
   }
   return tables as [Int32Array, Int32Array, Int32Array, Int32Array];
 })();
