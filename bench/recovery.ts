@@ -7,7 +7,9 @@
  * durable first (a start fsyncs what it keeps, and must not be timed
  * writing the copy). Reported per case, as the median over the rounds: the
  * server's own "journal loaded" time (lock, replay, MANIFEST) and the time
- * from spawn until it logs that it is ready.
+ * from spawn until it logs that it is ready, and the CPU time the process
+ * had used by then (user + system, from /proc on Linux: on a shared
+ * machine the steadier figure, as it does not count waiting for a core).
  *
  * BENCH_BASELINE=/path/to/other/checkout (its dist/ built) runs that
  * checkout's server on the same files, alternating with this one start by
@@ -21,7 +23,7 @@
  * bench/results/recovery.json.
  */
 import { execSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -49,9 +51,10 @@ interface Case {
   data: RecoveryData;
   dir: string;
   fileBytes: number;
-  /** per server: each start's load time and time until ready */
+  /** per server: each start's load time, time until ready and CPU time until ready */
   loadMs: Map<string, number[]>;
   readyMs: Map<string, number[]>;
+  cpuMs: Map<string, number[]>;
 }
 
 /** One start of `server` on a fresh copy of the case's files. */
@@ -71,6 +74,7 @@ async function start(c: Case, server: Server, round: number): Promise<void> {
   const started = performance.now();
   const launched = await launchServer(dir, [], nodeArgs, {}, server.cli).ready;
   const readyMs = performance.now() - started;
+  c.cpuMs.get(server.name)!.push(cpuMsOf(launched.pid));
   const loaded = loadedLine(launched.lines);
   if (loaded.jobs !== c.data.jobs) throw new Error(`${server.name} ${c.name}: recovered ${loaded.jobs} jobs`);
   c.loadMs.get(server.name)!.push(loaded.ms);
@@ -80,6 +84,18 @@ async function start(c: Case, server: Server, round: number): Promise<void> {
   launched.child.kill(PROFILE_DIR ? "SIGTERM" : "SIGKILL");
   await exited;
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** CPU time (user + system) a process has used so far, from /proc/PID/stat (clock ticks of 10 ms); NaN elsewhere. */
+function cpuMsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // the fields after the command name (in parentheses, which may hold spaces): utime, stime are 14 and 15
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return NaN;
+  }
 }
 
 function median(values: number[]): number {
@@ -106,7 +122,15 @@ async function main(): Promise<void> {
       const dir = mkdtempSync(join(tmpdir(), "docket-recovery-bench-"));
       const fileBytes = writeDataDir(dir, data);
       const timings = () => new Map(servers.map((s) => [s.name, [] as number[]]));
-      cases.push({ name: `${as}-${queues}q`, data, dir, fileBytes, loadMs: timings(), readyMs: timings() });
+      cases.push({
+        name: `${as}-${queues}q`,
+        data,
+        dir,
+        fileBytes,
+        loadMs: timings(),
+        readyMs: timings(),
+        cpuMs: timings(),
+      });
     }
   }
   try {
@@ -127,25 +151,34 @@ async function main(): Promise<void> {
     const of = (server: string) => ({
       loadMs: median(c.loadMs.get(server)!),
       readyMs: median(c.readyMs.get(server)!),
+      cpuMs: median(c.cpuMs.get(server)!),
       loadMsRuns: c.loadMs.get(server)!,
     });
     const mine = of("this");
     const base = BASELINE ? of("baseline") : undefined;
-    const ratio = base ? Math.round((mine.loadMs / base.loadMs) * 100) / 100 : undefined;
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const loadRatio = base ? ratio(mine.loadMs, base.loadMs) : undefined;
+    const cpuRatio = base ? ratio(mine.cpuMs, base.cpuMs) : undefined;
     results[c.name] = {
       fileMiB: Math.round((c.fileBytes / 1048576) * 10) / 10,
       ...mine,
       baseline: base,
-      ratio,
+      loadRatio,
+      cpuRatio,
     };
     console.log(
-      `${c.name.padEnd(13)} ${(c.fileBytes / 1048576).toFixed(1).padStart(6)} MiB  loaded in ${String(mine.loadMs).padStart(5)} ms, ` +
-        `ready after ${String(mine.readyMs).padStart(5)} ms (loads: ${mine.loadMsRuns.join(", ")})` +
-        (base ? `;  baseline ${base.loadMs} ms (${base.loadMsRuns.join(", ")}): ratio ${ratio}` : ""),
+      `${c.name.padEnd(13)} ${(c.fileBytes / 1048576).toFixed(1).padStart(6)} MiB  loaded in ${mine.loadMs} ms, ` +
+        `ready after ${mine.readyMs} ms, CPU ${mine.cpuMs} ms (loads: ${mine.loadMsRuns.join(", ")})` +
+        (base
+          ? `\n${"".padEnd(22)}baseline: loaded in ${base.loadMs} ms, CPU ${base.cpuMs} ms ` +
+            `(loads: ${base.loadMsRuns.join(", ")});  ratios: load ${loadRatio}, CPU ${cpuRatio}`
+          : ""),
     );
   }
   console.log(
-    `\nmedians of ${ROUNDS} rounds${BASELINE ? "; ratio: this load / baseline load (< 1: faster)" : ""}`,
+    `\nmedians of ${ROUNDS} rounds` +
+      (BASELINE ? "; ratios: this / baseline (< 1: faster)" : "") +
+      "; CPU: the server's user + system time until ready",
   );
   writeFileSync(join(RESULTS, "recovery.json"), JSON.stringify(results, null, 2) + "\n");
 }
