@@ -283,6 +283,7 @@ function decodeJobField(job: StoredJob, tag: number, buf: Buffer, p: number, end
       return p + 4;
     }
     case "body":
-      throw new RecordFormatError(`field ${tag} is not a job body`);
+      // only F_BODY is a body, decoded in decodeJob: a new one belongs there (a bug, not damage)
+      throw new Error(`job field ${tag}: a body field must be decoded in decodeJob`);
   }
 }
