@@ -14,18 +14,12 @@
  * bench/results/. Results are printed and saved to bench/results/journal.json.
  */
 import { execSync, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writevSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  RecordEncoder,
-  writeHeader,
-  writeJob,
-  writeSnapshotEnd,
-} from "../src/stores/embedded/journal/record.js";
 import { launchServer } from "../test/helpers/process.js";
+import { loadedLine, writeDataDir } from "./recovery-data.js";
 import { closedLoop, LoadConnection, type Value } from "./resp-load.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -115,60 +109,14 @@ async function throughput(policy: string): Promise<Record<string, number>> {
   };
 }
 
-/** Writes `jobs` jobs as the server would: one journal of adds, or one snapshot. */
-function writeDataDir(dir: string, jobs: number, as: "journal" | "snapshot"): number {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, as === "journal" ? "journal-1.log" : "snapshot-1.snap");
-  const fd = openSync(file, "w");
-  const enc = new RecordEncoder();
-  let offset = 0;
-  offset += writeHeader(enc, offset, as, 1, Date.now());
-  const random = randomBytes(18 * 4096);
-  const now = Date.now();
-  const body = Buffer.from(BODY);
-  for (let seq = 1; seq <= jobs; seq++) {
-    const r = (seq % 4096) * 18;
-    random.writeUInt32LE(seq, r); // unique
-    const id = `D-0badcafe-${random.toString("base64", r, r + 18)}-05a1`;
-    offset += writeJob(enc, offset, {
-      id,
-      seq,
-      queue: `queue-${seq % 10}`,
-      body,
-      createdAt: now,
-      ttl: 86400,
-      retry: 300,
-      delay: 0,
-      repl: 1,
-      rank: seq,
-      nacks: 0,
-      additionalDeliveries: 0,
-      awakeAt: 0,
-    });
-    if (enc.pendingBytes > 4 * 1024 * 1024) writevSync(fd, enc.take());
-  }
-  if (as === "snapshot") offset += writeSnapshotEnd(enc, offset, jobs, jobs + 1);
-  writevSync(fd, enc.take());
-  closeSync(fd);
-  if (as === "snapshot") {
-    const journal = new RecordEncoder();
-    writeHeader(journal, 0, "journal", 1, Date.now());
-    writeFileSync(join(dir, "journal-1.log"), Buffer.concat(journal.take()));
-  }
-  return offset;
-}
-
 async function recovery(as: "journal" | "snapshot"): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), "docket-bench-"));
-  const bytes = writeDataDir(dir, JOBS, as);
+  const bytes = writeDataDir(dir, { jobs: JOBS, bodyBytes: BODY.length, queues: 10, as });
   const runs: Array<{ loadMs: number; readyMs: number }> = [];
   let jobs = 0;
   for (let run = 0; run < 3; run++) {
     const server = await launch(dir, [], `recovery-${as}-${run}`);
-    const loaded = JSON.parse(server.lines.find((line) => line.includes('"journal loaded"'))!) as {
-      ms: number;
-      jobs: number;
-    };
+    const loaded = loadedLine(server.lines);
     jobs = loaded.jobs;
     runs.push({ loadMs: loaded.ms, readyMs: Math.round(server.readyMs) });
     const conn = await LoadConnection.open(server.port);

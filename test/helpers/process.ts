@@ -38,12 +38,14 @@ export function launchServer(
   nodeArgs: string[] = [],
   /** environment variables added to the test's own */
   env: Record<string, string> = {},
+  /** the CLI to run: another checkout's, for a benchmark's baseline */
+  cli = CLI,
 ): LaunchedServer {
   const child = spawn(
     process.execPath,
     [
       ...nodeArgs,
-      CLI,
+      cli,
       "serve",
       "--port",
       "0",

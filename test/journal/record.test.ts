@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
-import { crc32, crc32Table } from "../../src/stores/embedded/journal/checksum.js";
+import { crc32, crc32Range, crc32Table } from "../../src/stores/embedded/journal/checksum.js";
 import {
   FRAME_HEADER,
   RecordEncoder,
@@ -85,6 +85,17 @@ describe("journal record format", () => {
       const cut = Math.floor(data.length / 3);
       assert.equal(crc32(data.subarray(cut), crc32(data.subarray(0, cut))), crc32Table(data));
       assert.equal(crc32(data, 12345), crc32Table(data, 12345));
+    }
+  });
+
+  it("crc32Range (JS for small ranges, zlib for large) matches the reference on every length and alignment", () => {
+    const data = randomBytes(2048);
+    for (const length of [0, 1, 2, 3, 4, 5, 7, 8, 9, 31, 100, 511, 512, 513, 1500]) {
+      for (const from of [0, 1, 2, 3, 5]) {
+        const part = data.subarray(from, from + length);
+        assert.equal(crc32Range(data, from, from + length, 0xdeadbeef), crc32Table(part, 0xdeadbeef));
+        assert.equal(crc32Range(data, from, from + length), crc32Table(part));
+      }
     }
   });
 

@@ -15,6 +15,8 @@ export abstract class RestoringEngine extends FailingState {
    * ends (or a later record deletes them): a later record may dead-letter one.
    */
   private readonly expiredInReplay = new Map<string, StoredJob>();
+  /** whether a restored job has a group: only then must finishRestore walk the queues for their rounds */
+  private restoredGroups = false;
 
   /**
    * The replay is over. An empty queue is not journaled, so a restart forgets
@@ -23,8 +25,11 @@ export abstract class RestoringEngine extends FailingState {
    */
   finishRestore(): void {
     this.expiredInReplay.clear();
+    const groups = this.restoredGroups;
+    this.restoredGroups = false;
     for (const queue of this.queues.values()) {
-      queue.ready.resumeRounds();
+      // a walk over every queued job: a million of them without groups have no round to resume
+      if (groups) queue.ready.resumeRounds();
       if (
         queue.ready.size === 0 &&
         queue.waiters.size === 0 &&
@@ -129,6 +134,7 @@ export abstract class RestoringEngine extends FailingState {
     if (stored.retryBudget !== undefined) job.retryBudget = stored.retryBudget;
     if (stored.retryBudgetLeft !== undefined) job.retryBudgetLeft = stored.retryBudgetLeft;
     restoreFailureFields(job, stored);
+    if (stored.group !== undefined) this.restoredGroups = true;
     this.track(job);
     if (stored.awakeAt > now) {
       job.awakeAt = stored.awakeAt;

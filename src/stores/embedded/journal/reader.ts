@@ -58,6 +58,8 @@ class Window {
   start = 0;
   /** bytes of buf that hold file data */
   length = 0;
+  /** the size of the frame frameInWindow decoded last */
+  frameSize = 0;
 
   constructor(
     private readonly fs: JournalFs,
@@ -84,17 +86,13 @@ class Window {
   }
 }
 
-interface Frame {
-  record: JournalRecord;
-  size: number;
-}
-
 /**
- * Checks and decodes the frame at `offset` from the window alone: the
- * frame, undefined when it is damaged, or null when the window does not
- * hold all of it yet.
+ * Checks and decodes the frame at `offset` from the window alone: its
+ * record (its size in `win.frameSize`), undefined when it is damaged, or
+ * null when the window does not hold all of it yet. No object per frame:
+ * recovery reads a million of them.
  */
-function frameInWindow(win: Window, offset: number): Frame | undefined | null {
+function frameInWindow(win: Window, offset: number): JournalRecord | undefined | null {
   if (offset + FRAME_HEADER > win.size) return undefined;
   if (!win.has(offset, FRAME_HEADER)) return null;
   const at = offset - win.start;
@@ -104,25 +102,26 @@ function frameInWindow(win: Window, offset: number): Frame | undefined | null {
   if (checkFrame(win.buf, at, win.length, offset) < 0) return undefined;
   try {
     const record = decodeRecord(win.buf, at + FRAME_HEADER, at + FRAME_HEADER + length);
-    return { record, size: FRAME_HEADER + length };
+    win.frameSize = FRAME_HEADER + length;
+    return record;
   } catch (error) {
     if (error instanceof RecordFormatError) return undefined;
     throw error;
   }
 }
 
-/** The frame at `offset`, loading file data as needed; undefined when it is damaged. */
-async function frameAt(win: Window, offset: number): Promise<Frame | undefined> {
-  let frame = frameInWindow(win, offset);
-  if (frame === null) {
+/** The record of the frame at `offset`, loading file data as needed; undefined when it is damaged. */
+async function frameAt(win: Window, offset: number): Promise<JournalRecord | undefined> {
+  let record = frameInWindow(win, offset);
+  if (record === null) {
     await win.load(offset, FRAME_HEADER);
     const length = win.buf.readUInt32LE(0);
     if (length <= MAX_BODY && !win.has(offset, FRAME_HEADER + length)) {
       await win.load(offset, FRAME_HEADER + length);
     }
-    frame = frameInWindow(win, offset);
+    record = frameInWindow(win, offset);
   }
-  return frame ?? undefined;
+  return record ?? undefined;
 }
 
 /** The next offset after `from` where a valid frame starts, or -1. */
@@ -157,12 +156,13 @@ export async function scanFile(
     let offset = 0;
     while (offset < win.size) {
       // Synchronous while the window holds the next frame: no Promise per record.
-      let frame = frameInWindow(win, offset);
-      if (frame === null) frame = await frameAt(win, offset);
-      if (frame !== undefined) {
-        onRecord(frame.record, offset, frame.size);
+      let record = frameInWindow(win, offset);
+      if (record === null) record = await frameAt(win, offset);
+      if (record !== undefined) {
+        const size = win.frameSize;
+        onRecord(record, offset, size);
         result.records++;
-        offset += frame.size;
+        offset += size;
         continue;
       }
       const next = await resync(win, offset + 1);
