@@ -155,6 +155,27 @@ forEachStore((open) => {
       });
     }
 
+    it("adds sent at once (one Redis run for them): each its own outcome, in the order sent", async () => {
+      const h = await open();
+      await h.add("q", "a");
+      const all = await Promise.allSettled([
+        h.add("q", "b"),
+        h.add("q", "c", { maxlen: 1 }),
+        h.add("q", "d", { clientKey: "e1" }),
+        h.add("q", "e", { clientKey: "e1" }),
+        h.add("other", "f"),
+        h.add("q", "g"),
+      ]);
+      assert.deepEqual(
+        all.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code)),
+        ["ok", "MAXLEN", "ok", "ERR", "ok", "ok"],
+      );
+      const bodies = async (queue: string) => (await h.broker.qpeek(queue, 10)).map((j) => j.body.toString());
+      assert.deepEqual(await bodies("q"), ["a", "b", "d", "g"]);
+      assert.deepEqual(await bodies("other"), ["f"]);
+      assert.equal((await h.broker.stats()).jobs, 5);
+    });
+
     it("MAXLEN: refused when the queue holds >= n queued jobs (active ones do not count)", async () => {
       const h = await open();
       await h.add("fresh", "a", { maxlen: 1 }); // unknown queue: accepted

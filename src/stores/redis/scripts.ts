@@ -17,6 +17,7 @@ const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
 
 export const QUEUE_SCRIPT_NAMES = [
   "add",
+  "addMany",
   "release",
   "retract",
   "take",

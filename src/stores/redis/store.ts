@@ -19,13 +19,17 @@ import { JobDirectory } from "./directory.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
 import { decodePause, decodeShow, decodeTake } from "./replies.js";
-import { Script, num, type Reply } from "./script.js";
+import { Script, brokerError, list, num, type Reply } from "./script.js";
+import { TurnBatches } from "./turn-batches.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
 import type { Redis } from "ioredis";
 
 /** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
 const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined, attempts: undefined };
+
+/** add-12.lua's ARGV 4..27: the fields of each job of an addMany-12.lua run */
+export const ADD_FIELDS = 24;
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
@@ -60,6 +64,15 @@ export class QueueStore {
   readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
   readonly registrations = new ConsumerRegistrations();
+  /**
+   * Adds without an idempotency key or REPLICATE, gathered per queue over one event-loop turn
+   * into one addMany-12.lua run (each item: add-12.lua's ARGV 4..27, ADD_FIELDS of them).
+   */
+  readonly adds = new TurnBatches<Array<string | Buffer | number>, Reply>(async (queue, jobs) =>
+    list(await this.run("addMany", queue, [ADD_FIELDS, ...jobs.flat()])).map((reply) =>
+      reply instanceof Error ? (brokerError(reply) as Error) : reply,
+    ),
+  );
   /** the server's failure settings (configureFailures): passed to the scripts that need them */
   failures: FailureDefaults = DEFAULT_FAILURES;
   private readonly random: RandomSource;
