@@ -73,6 +73,18 @@ export class QueueStore {
       reply instanceof Error ? (brokerError(reply) as Error) : reply,
     ),
   );
+  /**
+   * ACKJOB, FASTACK, DELJOB without a kept result, gathered per reason and queue (the key:
+   * `<reason> <queue>`) over one event-loop turn into one remove-12.lua run; each item is one
+   * request's ids of that queue, its result how many of them were removed.
+   */
+  readonly removals = new TurnBatches<string[], number>(async (key, requests) => {
+    const space = key.indexOf(" ");
+    const [reason, queue] = [key.slice(0, space), key.slice(space + 1)];
+    const flags = list(await this.run("remove", queue, [reason, 0, 0, "", ...requests.flat()])).map(num);
+    let at = 0;
+    return requests.map((ids) => sum(flags.slice(at, (at += ids.length))));
+  });
   /** the server's failure settings (configureFailures): passed to the scripts that need them */
   failures: FailureDefaults = DEFAULT_FAILURES;
   private readonly random: RandomSource;
@@ -250,9 +262,14 @@ export class QueueStore {
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const unique = [...new Set(group)];
-        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
-        const resultKeys = keep ? unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue))) : [];
-        const n = num(await this.runWithKeys("remove", queue, resultKeys, args));
+        let n: number;
+        if (keep) {
+          const resultKeys = unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue)));
+          const args = [reason, 1, ttlMs, result, ...unique];
+          n = sum(list(await this.runWithKeys("remove", queue, resultKeys, args)).map(num));
+        } else {
+          n = await this.removals.add(`${reason} ${queue}`, unique);
+        }
         removed += n;
         for (const id of group) this.directory.forget(id);
         // the timer run that drops the results from the counts
@@ -307,4 +324,10 @@ export interface TakeFetch {
 /** WORKING's answer for a job this store does not hold */
 export function noJob(): BrokerError {
   return new BrokerError("NOJOB", "Job not known in the context of this node.");
+}
+
+function sum(xs: number[]): number {
+  let total = 0;
+  for (const x of xs) total += x;
+  return total;
 }
