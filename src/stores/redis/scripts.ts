@@ -21,6 +21,7 @@ export const QUEUE_SCRIPT_NAMES = [
   "release",
   "retract",
   "take",
+  "takeMany",
   "remove",
   "putBack",
   "dequeue",

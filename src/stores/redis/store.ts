@@ -68,22 +68,29 @@ export class QueueStore {
    * Adds without an idempotency key or REPLICATE, gathered per queue over one event-loop turn
    * into one addMany-12.lua run (each item: add-12.lua's ARGV 4..27, ADD_FIELDS of them).
    */
-  readonly adds = new TurnBatches<Array<string | Buffer | number>, Reply>(async (queue, jobs) =>
+  readonly adds = new TurnBatches<Array<string | Buffer | number>, Reply>(async (queue, _variant, jobs) =>
     list(await this.run("addMany", queue, [ADD_FIELDS, ...jobs.flat()])).map((reply) =>
       reply instanceof Error ? (brokerError(reply) as Error) : reply,
     ),
   );
   /**
-   * ACKJOB, FASTACK, DELJOB without a kept result, gathered per reason and queue (the key:
-   * `<reason> <queue>`) over one event-loop turn into one remove-12.lua run; each item is one
-   * request's ids of that queue, its result how many of them were removed.
+   * ACKJOB, FASTACK, DELJOB without a kept result, gathered per queue and reason (the variant)
+   * over one event-loop turn into one remove-12.lua run; each item is one request's ids of that
+   * queue, its result how many of them were removed.
    */
-  readonly removals = new TurnBatches<string[], number>(async (key, requests) => {
-    const space = key.indexOf(" ");
-    const [reason, queue] = [key.slice(0, space), key.slice(space + 1)];
+  readonly removals = new TurnBatches<string[], number>(async (queue, reason, requests) => {
     const flags = list(await this.run("remove", queue, [reason, 0, 0, "", ...requests.flat()])).map(num);
     let at = 0;
     return requests.map((ids) => sum(flags.slice(at, (at += ids.length))));
+  });
+  /**
+   * Fetches for one consumer (GETJOB), gathered per queue and lease and NOACK (the variant:
+   * `<lease> <consume 0/1>`) over one event-loop turn into one takeMany-12.lua run; each item
+   * is one fetch's fields there, its result take-12.lua's reply for it.
+   */
+  readonly takes = new TurnBatches<Array<string | number>, Reply>(async (queue, variant, fetches) => {
+    // the variant is takeMany-12.lua's ARGV 4..5: lease, consume
+    return list(await this.run("takeMany", queue, [...variant.split(" "), ...fetches.flat()]));
   });
   /** the server's failure settings (configureFailures): passed to the scripts that need them */
   failures: FailureDefaults = DEFAULT_FAILURES;
@@ -197,17 +204,21 @@ export class QueueStore {
     fetch: TakeFetch,
   ): Promise<Delivery[]> {
     const who = fetch.consumers.length > 0 ? fetch.consumers : [undefined];
-    const args: Array<string | number> = [
-      count,
-      leaseSeconds ?? 0,
-      consume ? 1 : 0,
-      ensure ? 1 : 0,
-      fetch.note ? 1 : 0,
-    ];
-    args.push(who.length);
-    for (const consumer of who) args.push(consumer?.id ?? "", consumer?.addr ?? "");
-    args.push(...fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT));
-    const taken = decodeTake(queue, await this.run("take", queue, args));
+    const queues = fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT);
+    let reply: Reply;
+    if (who.length === 1) {
+      // one consumer (a GETJOB): gathered with the turn's other fetches of this queue (takeMany-12.lua)
+      const [consumer] = who;
+      const fields = [count, ensure ? 1 : 0, fetch.note ? 1 : 0, consumer?.id ?? "", consumer?.addr ?? ""];
+      const variant = `${leaseSeconds ?? 0} ${consume ? 1 : 0}`;
+      reply = await this.takes.add(queue, [...fields, queues.length, ...queues], variant);
+    } else {
+      const args: Array<string | number> = [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0];
+      args.push(fetch.note ? 1 : 0, who.length);
+      for (const consumer of who) args.push(consumer?.id ?? "", consumer?.addr ?? "");
+      reply = await this.run("take", queue, [...args, ...queues]);
+    }
+    const taken = decodeTake(queue, reply);
     if (taken.created) await this.queues.register(queue);
     // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-12.lua)
     if (taken.rateSlotAt > 0) await this.timers.note(queue, taken.rateSlotAt);
@@ -268,7 +279,7 @@ export class QueueStore {
           const args = [reason, 1, ttlMs, result, ...unique];
           n = sum(list(await this.runWithKeys("remove", queue, resultKeys, args)).map(num));
         } else {
-          n = await this.removals.add(`${reason} ${queue}`, unique);
+          n = await this.removals.add(queue, unique, reason);
         }
         removed += n;
         for (const id of group) this.directory.forget(id);
