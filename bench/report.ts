@@ -155,6 +155,22 @@ export function targets(r: Results): Target[] {
     });
   }
   ratioTarget(`${docketMem} ≥ 5× BullMQ on (c)`, "bullmq (redis, no persistence)", ["c: 1"], 5, docketMem);
+  // the Redis store (issue 16): ahead of BullMQ on the same Redis, and a second server adds
+  const redisRows = ["a: produce, 5", "a: produce, 1", "b:", "c: 1"];
+  ratioTarget(
+    "docket redis x1 ≥ 1.0× BullMQ on (a)–(c)",
+    "bullmq (redis, no persistence)",
+    redisRows,
+    1,
+    "docket redis x1",
+  );
+  ratioTarget(
+    "docket redis x2 ≥ 1.6× docket redis x1 (until Redis saturates)",
+    "docket redis x1",
+    redisRows,
+    1.6,
+    "docket redis x2",
+  );
   out.push(...schedulingCostTargets(rows, docketMem));
   const d = find(rows, "d:", docketMem);
   out.push(

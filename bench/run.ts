@@ -3,11 +3,13 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
+import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { RespConn } from "./clients.js";
 import {
   beanstalkdSystem,
   bullmqSystem,
+  cpuSeconds,
   DISQUE_SERVER,
   disqueSystem,
   docketSupportsFsync,
@@ -125,13 +127,25 @@ function record(row: string, system: string, value: number): void {
   ((results.samples[row] ??= {})[system] ??= []).push(value);
 }
 
+/**
+ * Runs fn on a fresh server. With `cpuRow`, on a system that runs on Redis, Redis's own CPU
+ * during fn is recorded under it (% of one core): whether Redis itself is the limit.
+ */
 async function withServer<T>(
   sys: SystemDef,
   fn: (r: Awaited<ReturnType<SystemDef["start"]>>) => Promise<T>,
+  cpuRow?: string,
 ): Promise<T> {
   const running = await sys.start();
   try {
-    return await fn(running);
+    const pid = running.redisPid;
+    const [cpu0, t0] = [pid ? cpuSeconds(pid) : NaN, performance.now()];
+    const out = await fn(running);
+    if (pid && cpuRow) {
+      const percent = ((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
+      record(`Redis CPU during ${cpuRow} (% of a core)`, sys.name, percent);
+    }
+    return out;
   } finally {
     await running.stop();
   }
@@ -151,20 +165,20 @@ for (let run = 0; run < mainRuns; run++) {
     log(`run ${run + 1}/${runs} ${sys.name}:`);
     try {
       if (workloads.has("a")) {
-        const a = await withServer(sys, (r) => produce(r, jobs, num("conns"), 1));
+        const a = await withServer(sys, (r) => produce(r, jobs, num("conns"), 1), "a");
         record(`a: produce, ${num("conns")} conns (jobs/s)`, sys.name, a.jobsPerSec);
-        const a1 = await withServer(sys, (r) => produce(r, jobs, 1, num("window")));
+        const a1 = await withServer(sys, (r) => produce(r, jobs, 1, num("window")), "a1");
         record(`a: produce, 1 pipelined conn (jobs/s)`, sys.name, a1.jobsPerSec);
         log(` a=${a.jobsPerSec.toFixed(0)} a1=${a1.jobsPerSec.toFixed(0)}`);
       }
       if (workloads.has("b")) {
-        const b = await withServer(sys, (r) => consume(r, jobs, num("consumers")));
+        const b = await withServer(sys, (r) => consume(r, jobs, num("consumers")), "b");
         record(`b: consume+ack backlog, ${num("consumers")} consumers (jobs/s)`, sys.name, b.jobsPerSec);
         log(` b=${b.jobsPerSec.toFixed(0)}`);
       }
       let plainC: Outcome | undefined;
       if (workloads.has("c")) {
-        const c = await withServer(sys, (r) => mixed(r, jobs, num("producers"), num("consumers")));
+        const c = await withServer(sys, (r) => mixed(r, jobs, num("producers"), num("consumers")), "c");
         plainC = c;
         record(
           `c: ${num("producers")} producers + ${num("consumers")} consumers (jobs/s)`,

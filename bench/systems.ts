@@ -27,6 +27,8 @@ export interface Running {
   stop(): Promise<void>;
   /** set when the system uses its own library instead of QueueConn (BullMQ) */
   bullmq?: boolean;
+  /** the Redis server the system runs on (Redis, BullMQ, docket on Redis): its CPU is reported */
+  redisPid?: number;
 }
 
 export interface SystemDef {
@@ -95,6 +97,19 @@ export async function spawnServer(cmd: string, args: string[], port: number): Pr
 }
 
 /** RSS of a process in bytes, from /proc/PID/status. */
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN when gone */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : NaN;
@@ -212,6 +227,7 @@ export function docketRedisSystem(servers: number, compareWith: string): SystemD
       return {
         pid: dockets[0]!.pid,
         port: dockets[0]!.port,
+        redisPid: redis.pid,
         connect: () => dockets[next++ % dockets.length]!.connect(),
         stop: async () => {
           await Promise.all(dockets.map((d) => d.stop()));
@@ -355,6 +371,7 @@ export async function startRedis(aof: boolean): Promise<Running> {
   return {
     pid: child.pid ?? 0,
     port,
+    redisPid: child.pid ?? 0,
     connect: async () => redisConn(await RespConn.connect(port)),
     stop: async () => {
       await stopChild(child);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AddJobRequest, JobInfo } from "../../src/core/contract.js";
+import type { AddJobRequest, Delivery, JobInfo } from "../../src/core/contract.js";
 import { BAD_ID, T0, UNKNOWN_ID } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 
@@ -154,6 +154,51 @@ forEachStore((open) => {
         assert.equal(await h.broker.qlen("q"), 0);
       });
     }
+
+    it("adds sent at once (one Redis run for them): each its own outcome, in the order sent", async () => {
+      const h = await open();
+      await h.add("q", "a");
+      const all = await Promise.allSettled([
+        h.add("q", "b"),
+        h.add("q", "c", { maxlen: 1 }),
+        h.add("q", "d", { clientKey: "e1" }),
+        h.add("q", "e", { clientKey: "e1" }),
+        h.add("other", "f"),
+        h.add("q", "g"),
+      ]);
+      assert.deepEqual(
+        all.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code)),
+        ["ok", "MAXLEN", "ok", "ERR", "ok", "ok"],
+      );
+      const bodies = async (queue: string) => (await h.broker.qpeek(queue, 10)).map((j) => j.body.toString());
+      assert.deepEqual(await bodies("q"), ["a", "b", "d", "g"]);
+      assert.deepEqual(await bodies("other"), ["f"]);
+      assert.equal((await h.broker.stats()).jobs, 5);
+    });
+
+    it("fetches and acks sent at once (one Redis run each): each its own jobs, in the order sent", async () => {
+      const h = await open();
+      const ids = [];
+      for (const body of ["a", "b", "c", "d", "e"]) ids.push(await h.add("q", body));
+      const bodies = (d: Delivery[] | null) => (d ?? []).map((j) => j.body.toString());
+      const fetched = await Promise.all([
+        h.take("q", 2),
+        h.take("q", 1, { leaseSeconds: 60 }),
+        h.take("q", 1),
+        h.take("empty", 1),
+        h.take("q", 5),
+      ]);
+      assert.deepEqual(fetched.map(bodies), [["a", "b"], ["c"], ["d"], [], ["e"]]);
+      const acked = await Promise.all([
+        h.broker.ackJobs([ids[0]!, ids[1]!]),
+        h.broker.ackJobs([ids[1]!, ids[2]!]),
+        h.broker.ackJobs([UNKNOWN_ID]),
+        h.broker.fastAck([ids[3]!]),
+      ]);
+      assert.deepEqual(acked, [2, 1, 0, 1]);
+      assert.equal(await h.state(ids[4]!), "active");
+      assert.equal((await h.broker.stats()).jobs, 1);
+    });
 
     it("MAXLEN: refused when the queue holds >= n queued jobs (active ones do not count)", async () => {
       const h = await open();

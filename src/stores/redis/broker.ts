@@ -50,7 +50,7 @@ import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat, origin
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list } from "./script.js";
-import { QueueStore, type PutBackHow } from "./store.js";
+import { ADD_FIELDS, QueueStore, type PutBackHow } from "./store.js";
 import { RedisSchedules } from "./schedules.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";
@@ -231,7 +231,9 @@ export class RedisBroker implements Broker {
     const added = decodeAdd(
       repl > 1
         ? await addReplicated(store, req.queue, id, args, repl, req.replicationTimeoutMs ?? 0, tail, keys)
-        : await store.runWithKeys("add", req.queue, keys, [...args, 0, ...tail]),
+        : keys.length > 0
+          ? await store.runWithKeys("add", req.queue, keys, [...args, 0, ...tail])
+          : await store.adds.add(req.queue, padded([...args, 0, ...tail], ADD_FIELDS)),
     );
     if (added.duplicate) return { ...added.duplicate, duplicate: true };
     store.directory.remember(id, req.queue);
@@ -442,4 +444,10 @@ export class RedisBroker implements Broker {
   configureFailures(defaults: FailureDefaults): void {
     this.store.failures = { ...defaults };
   }
+}
+
+/** the fields with '' after them up to `length` (a script's optional trailing ARGV, as absent) */
+function padded(fields: Array<string | Buffer | number>, length: number): Array<string | Buffer | number> {
+  while (fields.length < length) fields.push("");
+  return fields;
 }

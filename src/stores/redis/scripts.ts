@@ -17,9 +17,11 @@ const INCLUDE = /^--- @include "([^"]+)"[ \t]*$/gm;
 
 export const QUEUE_SCRIPT_NAMES = [
   "add",
+  "addMany",
   "release",
   "retract",
   "take",
+  "takeMany",
   "remove",
   "putBack",
   "dequeue",

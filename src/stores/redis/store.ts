@@ -19,13 +19,17 @@ import { JobDirectory } from "./directory.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
 import { decodePause, decodeShow, decodeTake } from "./replies.js";
-import { Script, num, type Reply } from "./script.js";
+import { Script, brokerError, list, num, type Reply } from "./script.js";
+import { TurnBatches } from "./turn-batches.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
 import type { Redis } from "ioredis";
 
 /** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
 const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined, attempts: undefined };
+
+/** add-12.lua's ARGV 4..27: the fields of each job of an addMany-12.lua run */
+export const ADD_FIELDS = 24;
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
@@ -60,6 +64,34 @@ export class QueueStore {
   readonly directory: JobDirectory;
   /** okq QREGISTER: consumer -> queues */
   readonly registrations = new ConsumerRegistrations();
+  /**
+   * Adds without an idempotency key or REPLICATE, gathered per queue over one event-loop turn
+   * into one addMany-12.lua run (each item: add-12.lua's ARGV 4..27, ADD_FIELDS of them).
+   */
+  readonly adds = new TurnBatches<Array<string | Buffer | number>, Reply>(async (queue, _variant, jobs) =>
+    list(await this.run("addMany", queue, [ADD_FIELDS, ...jobs.flat()])).map((reply) =>
+      reply instanceof Error ? (brokerError(reply) as Error) : reply,
+    ),
+  );
+  /**
+   * ACKJOB, FASTACK, DELJOB without a kept result, gathered per queue and reason (the variant)
+   * over one event-loop turn into one remove-12.lua run; each item is one request's ids of that
+   * queue, its result how many of them were removed.
+   */
+  readonly removals = new TurnBatches<string[], number>(async (queue, reason, requests) => {
+    const flags = list(await this.run("remove", queue, [reason, 0, 0, "", ...requests.flat()])).map(num);
+    let at = 0;
+    return requests.map((ids) => sum(flags.slice(at, (at += ids.length))));
+  });
+  /**
+   * Fetches for one consumer (GETJOB), gathered per queue and lease and NOACK (the variant:
+   * `<lease> <consume 0/1>`) over one event-loop turn into one takeMany-12.lua run; each item
+   * is one fetch's fields there, its result take-12.lua's reply for it.
+   */
+  readonly takes = new TurnBatches<Array<string | number>, Reply>(async (queue, variant, fetches) => {
+    // the variant is takeMany-12.lua's ARGV 4..5: lease, consume
+    return list(await this.run("takeMany", queue, [...variant.split(" "), ...fetches.flat()]));
+  });
   /** the server's failure settings (configureFailures): passed to the scripts that need them */
   failures: FailureDefaults = DEFAULT_FAILURES;
   private readonly random: RandomSource;
@@ -172,17 +204,21 @@ export class QueueStore {
     fetch: TakeFetch,
   ): Promise<Delivery[]> {
     const who = fetch.consumers.length > 0 ? fetch.consumers : [undefined];
-    const args: Array<string | number> = [
-      count,
-      leaseSeconds ?? 0,
-      consume ? 1 : 0,
-      ensure ? 1 : 0,
-      fetch.note ? 1 : 0,
-    ];
-    args.push(who.length);
-    for (const consumer of who) args.push(consumer?.id ?? "", consumer?.addr ?? "");
-    args.push(...fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT));
-    const taken = decodeTake(queue, await this.run("take", queue, args));
+    const queues = fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT);
+    let reply: Reply;
+    if (who.length === 1) {
+      // one consumer (a GETJOB): gathered with the turn's other fetches of this queue (takeMany-12.lua)
+      const [consumer] = who;
+      const fields = [count, ensure ? 1 : 0, fetch.note ? 1 : 0, consumer?.id ?? "", consumer?.addr ?? ""];
+      const variant = `${leaseSeconds ?? 0} ${consume ? 1 : 0}`;
+      reply = await this.takes.add(queue, [...fields, queues.length, ...queues], variant);
+    } else {
+      const args: Array<string | number> = [count, leaseSeconds ?? 0, consume ? 1 : 0, ensure ? 1 : 0];
+      args.push(fetch.note ? 1 : 0, who.length);
+      for (const consumer of who) args.push(consumer?.id ?? "", consumer?.addr ?? "");
+      reply = await this.run("take", queue, [...args, ...queues]);
+    }
+    const taken = decodeTake(queue, reply);
     if (taken.created) await this.queues.register(queue);
     // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-12.lua)
     if (taken.rateSlotAt > 0) await this.timers.note(queue, taken.rateSlotAt);
@@ -237,9 +273,14 @@ export class QueueStore {
     await Promise.all(
       [...groups].map(async ([queue, group]) => {
         const unique = [...new Set(group)];
-        const args = [reason, keep ? 1 : 0, ttlMs, result ?? "", ...unique];
-        const resultKeys = keep ? unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue))) : [];
-        const n = num(await this.runWithKeys("remove", queue, resultKeys, args));
+        let n: number;
+        if (keep) {
+          const resultKeys = unique.map((id) => this.keys.result(id, idTag(id) ?? queueTag(queue)));
+          const args = [reason, 1, ttlMs, result, ...unique];
+          n = sum(list(await this.runWithKeys("remove", queue, resultKeys, args)).map(num));
+        } else {
+          n = await this.removals.add(queue, unique, reason);
+        }
         removed += n;
         for (const id of group) this.directory.forget(id);
         // the timer run that drops the results from the counts
@@ -294,4 +335,10 @@ export interface TakeFetch {
 /** WORKING's answer for a job this store does not hold */
 export function noJob(): BrokerError {
   return new BrokerError("NOJOB", "Job not known in the context of this node.");
+}
+
+function sum(xs: number[]): number {
+  let total = 0;
+  for (const x of xs) total += x;
+  return total;
 }

@@ -7,7 +7,8 @@
     [8]... ids
   A kept result is a hash (q queue, b bytes, c completed at, e expires at) that Redis expires after
   the TTL; its entry `x:<bytes>:<id>` in the timers zset keeps the meta's results/rbytes counts.
-  Returns how many were removed.
+  Returns one flag per id, in order: 1 removed, 0 not (unknown, or named before in this run).
+  The acks of one event-loop turn come as one run (turn-batches.ts): each request's ids are a slice.
 ]]
 --- @include "includes/remove"
 
@@ -17,10 +18,11 @@ if reason == 'ack' then outcome = 'acked' end
 local ttl = tonumber(ARGV[6])
 local keep = ARGV[5] == '1' and reason == 'ack' and ttl > 0
 local result = ARGV[7]
-local removed = 0
+local removed = {}
 for i = 8, #ARGV do
   local id = ARGV[i]
   local job = load(id)
+  removed[i - 7] = 0
   if job then
     if reason == 'ack' then redis.call('HINCRBY', M, 'acked', 1) end
     if keep then
@@ -33,7 +35,7 @@ for i = 8, #ARGV do
       redis.call('HINCRBY', M, 'rbytes', #result)
     end
     remove(id, job, outcome)
-    removed = removed + 1
+    removed[i - 7] = 1
   end
 end
 -- a job delivered under a GROUPLIMIT frees a place: blocked fetchers look again (includes/lanes.lua)
