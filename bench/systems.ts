@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BeanConn, RespConn } from "./clients.js";
+import { DISQUE_SERVER, disqueAvailable, disquePorts } from "../test/helpers/disque.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 export const QUEUE = "bench";
@@ -240,34 +241,13 @@ export function docketRedisSystem(servers: number, compareWith: string): SystemD
 
 // ---- Disque -------------------------------------------------------------------
 
-/** Disque 1.0-rc1's server: `DISQUE_SERVER`, else the shared tools beside the repository. */
-export const DISQUE_SERVER =
-  process.env.DISQUE_SERVER ?? join(ROOT, "../shared/tools/disque-1.0-rc1/disque-server");
-
-export function hasDisque(): boolean {
-  return existsSync(DISQUE_SERVER);
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** A port ≤ 55535 whose cluster-bus port (port + 10000) is free too: Disque listens on both. */
-async function freeDisquePort(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 35000);
-    if ((await canListen(port)) && (await canListen(port + 10000))) return port;
-  }
-  throw new Error("no free port pair for Disque");
-}
+// The path (DISQUE_SERVER, else the shared tools beside the repository) and the port pair, as the differential tests use them.
+export { DISQUE_SERVER };
+export const hasDisque = disqueAvailable;
 
 /** One Disque node without persistence (appendonly no); a lone node replicates to itself only. */
 export async function startDisque(): Promise<Running> {
-  const port = await freeDisquePort();
+  const port = await disquePorts();
   const dir = mkdtempSync(join(tmpdir(), "disque-bench-"));
   const args = ["--bind", "127.0.0.1", "--port", String(port), "--daemonize", "no"];
   args.push("--dir", dir, "--appendonly", "no");

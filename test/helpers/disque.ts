@@ -33,7 +33,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** A port P ≤ 55535 with P and P+10000 (Disque's cluster bus) both free. */
-async function disquePorts(): Promise<number> {
+export async function disquePorts(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const port = 20000 + Math.floor(Math.random() * 35000);
     if ((await portFree(port)) && (await portFree(port + 10000))) return port;
