@@ -80,9 +80,10 @@ export function inRange(
   min: number,
   max: number,
   tooLow: string,
-  tooHigh = `${name} must be at most ${max}`,
+  tooHigh?: string,
 ): number {
-  if (value > max) fail(tooHigh);
+  // the default message is made only when it is needed: ADDJOB checks several numbers on every call
+  if (value > max) fail(tooHigh ?? `${name} must be at most ${max}`);
   if (!Number.isInteger(value) || value < min) fail(tooLow);
   return value;
 }
