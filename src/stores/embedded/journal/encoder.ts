@@ -1,4 +1,4 @@
-import { crc32 } from "./checksum.js";
+import { crc32, crc32Range } from "./checksum.js";
 import { FRAME_HEADER, fieldName } from "./format.js";
 
 const SLAB_BYTES = 256 * 1024;
@@ -65,7 +65,7 @@ export class RecordEncoder {
 
   /** Closes the frame: writes its length and checksum; returns its size in bytes. */
   private end(): number {
-    this.crc = crc32(this.slab.subarray(this.crcFrom, this.pos), this.crc);
+    this.crc = crc32Range(this.slab, this.crcFrom, this.pos, this.crc);
     const bodyLength = this.bodyDone + this.pos - this.crcFrom;
     this.frameSlab.writeUInt32LE(bodyLength, this.frameAt);
     this.frameSlab.writeUInt32LE(this.crc, this.frameAt + 4);
@@ -130,7 +130,7 @@ export class RecordEncoder {
 
   /** Moves the open frame's bytes so far out of the slab, keeping its checksum running. */
   private cutSlab(): void {
-    this.crc = crc32(this.slab.subarray(this.crcFrom, this.pos), this.crc);
+    this.crc = crc32Range(this.slab, this.crcFrom, this.pos, this.crc);
     this.bodyDone += this.pos - this.crcFrom;
     if (this.pos > this.takenFrom) this.chunks.push(this.slab.subarray(this.takenFrom, this.pos));
     this.takenFrom = this.pos;
