@@ -75,10 +75,19 @@ export const TABLE: { row: string; ping: string }[] = (
     ping: ROWS[kind](p).startsWith(OWN) ? ROWS.ownPing(p) : ROWS.ping(p),
   }));
 
-/** Requests per second of one redis-benchmark run (its --csv line), wrapped in `timeout`. */
-async function redisBenchmark(port: number, n: number, pipeline: number, command: string[]): Promise<number> {
+/**
+ * Requests per second of one redis-benchmark run (its --csv line), wrapped in
+ * `timeout`; `options` go before the command (e.g. `-r 16` for `__rand_int__`).
+ */
+export async function redisBenchmark(
+  port: number,
+  n: number,
+  pipeline: number,
+  command: string[],
+  options: string[] = [],
+): Promise<number> {
   const args = ["-k", "5", String(TIMEOUT_S), "redis-benchmark", "-h", "127.0.0.1", "-p", String(port)];
-  args.push("-c", String(CLIENTS), "-n", String(n), "-P", String(pipeline), "--csv", ...command);
+  args.push("-c", String(CLIENTS), "-n", String(n), "-P", String(pipeline), "--csv", ...options, ...command);
   const { stdout } = await promisify(execFile)("timeout", args, { encoding: "utf8" });
   const rps = Number(stdout.trim().split("\n").at(-1)?.split(",")[1]?.replace(/"/g, ""));
   if (!(rps > 0))

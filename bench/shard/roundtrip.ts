@@ -1,0 +1,61 @@
+import type { Worker } from "node:worker_threads";
+import { RequestBatch, decodeReplies } from "./batch.js";
+import { startThread } from "./thread.js";
+
+/**
+ * The raw cost of the listener ↔ shard hop: one batch of `size` ADDJOB
+ * commands framed (batch.ts), transferred to an echo worker that answers
+ * each with an ADDJOB-sized reply, transferred back and cut into replies.
+ * One batch in flight at a time, so each figure is a full round trip:
+ * framing, two postMessage transfers and the two thread wake-ups.
+ */
+
+const ECHO = new URL("./echo-worker.ts", import.meta.url);
+const ADDJOB = ["ADDJOB", "bench", "b".repeat(20), "0"].map((arg) => Buffer.from(arg));
+
+export interface RoundTrip {
+  /** commands per batch */
+  size: number;
+  microsPerBatch: number;
+  microsPerCommand: number;
+}
+
+export class EchoThread {
+  private readonly worker: Worker = startThread(ECHO, undefined);
+
+  /** Microseconds per round trip of a `size`-command batch, over `batches` round trips after a warm-up. */
+  async measure(size: number, batches: number): Promise<RoundTrip> {
+    await this.run(size, Math.max(1000, batches / 10));
+    const started = performance.now();
+    await this.run(size, batches);
+    const micros = ((performance.now() - started) * 1000) / batches;
+    return { size, microsPerBatch: micros, microsPerCommand: micros / size };
+  }
+
+  close(): Promise<number> {
+    return this.worker.terminate();
+  }
+
+  private run(size: number, batches: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let left = batches;
+      const send = () => {
+        const batch = new RequestBatch();
+        for (let i = 0; i < size; i++) batch.add(ADDJOB);
+        const message = batch.encode();
+        this.worker.postMessage(message, [message]);
+      };
+      const answered = (message: ArrayBuffer) => {
+        if (decodeReplies(message).length !== size) {
+          reject(new Error(`the echo answered a batch of ${size} with another count`));
+        } else if (--left > 0) send();
+        else {
+          this.worker.off("message", answered);
+          resolve();
+        }
+      };
+      this.worker.on("message", answered);
+      send();
+    });
+  }
+}

@@ -1,0 +1,206 @@
+/**
+ * `npm run bench:shards` (issue 16, docs/performance.md "Past one core"): a
+ * measured prototype of engine shards in worker_threads behind one listener
+ * (bench/shard/), next to the real docket server, with redis-benchmark
+ * (50 clients, 20-byte body, plain and -P 16):
+ *
+ * - servers: docket `--fsync no` (journal written, never fsynced), the
+ *   prototype with one shard inline in the listener thread (the same code
+ *   without the split: the baseline for its cost), with 1 worker shard,
+ *   and with 2; every server started fresh, the order shifted each round;
+ * - rows: PING (answered by the listener), ADDJOB to one queue and to 16
+ *   (`-r 16`, `q__rand_int__`), then GETJOB NOHANG from the filled queue;
+ *   each with the server process's CPU (all threads) per wall second;
+ * - the raw round trip listener → worker → listener, per batch and per
+ *   command, at batch sizes 1, 16 and 64.
+ *
+ * The prototype has no journal and serves only the plain forms of its four
+ * commands, so docket's row shows what the full server costs beside it.
+ * Options: --rounds (3), --requests per row (100000). The medians are
+ * printed and saved with every sample to bench/results/shards.json.
+ */
+import { execSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { fmt, median, textTable } from "./report.js";
+import { redisBenchmark } from "./redis-benchmark.js";
+import { EchoThread, type RoundTrip } from "./shard/roundtrip.js";
+import { SERVE_MODULE } from "./shard/listener.js";
+import { QUEUE, ROOT, cpuSeconds, freePort, spawnServer, startDocket, stopChild } from "./systems.js";
+
+const { values } = parseArgs({
+  options: { rounds: { type: "string", default: "3" }, requests: { type: "string", default: "100000" } },
+});
+const ROUNDS = Number(values.rounds);
+const N = Number(values.requests);
+const PIPELINE = 16;
+const BODY = "b".repeat(20);
+const BATCH_SIZES = [1, 16, 64];
+const ROUND_TRIPS = 20_000;
+
+interface Server {
+  name: string;
+  start(): Promise<{ pid: number; port: number; stop(): Promise<void> }>;
+}
+
+function prototype(workers: number): Server {
+  return {
+    name: workers === 0 ? "proto inline" : `proto ${workers} worker${workers > 1 ? "s" : ""}`,
+    start: async () => {
+      const port = await freePort();
+      const args = ["--import", "tsx", SERVE_MODULE, String(port), String(workers)];
+      const child = await spawnServer(process.execPath, args, port);
+      return { pid: child.pid ?? 0, port, stop: () => stopChild(child) };
+    },
+  };
+}
+
+const SERVERS: Server[] = [
+  { name: "docket fsync=no", start: () => startDocket({ fsync: "no" }) },
+  prototype(0),
+  prototype(1),
+  prototype(2),
+];
+
+interface Row {
+  name: string;
+  pipeline: number;
+  command: string[];
+  options?: string[];
+}
+
+const add = ["ADDJOB", QUEUE, BODY, "0"];
+const ROWS: Row[] = [1, PIPELINE].flatMap((p) => {
+  const at = p > 1 ? ` -P ${p}` : "";
+  return [
+    { name: `PING${at}`, pipeline: p, command: ["PING"] },
+    { name: `ADDJOB 1 queue${at}`, pipeline: p, command: add },
+    {
+      name: `ADDJOB 16 queues${at}`,
+      pipeline: p,
+      command: ["ADDJOB", "q__rand_int__", BODY, "0"],
+      options: ["-r", "16"],
+    },
+  ];
+});
+// after both ADDJOB 1-queue rows: 2N jobs to take
+const TAKE_ROWS: Row[] = [1, PIPELINE].map((p) => ({
+  name: `GETJOB NOHANG${p > 1 ? ` -P ${p}` : ""}`,
+  pipeline: p,
+  command: ["GETJOB", "NOHANG", "FROM", QUEUE],
+}));
+
+/** samples[row][server]: requests per second; cpu[row][server]: the server's CPU seconds per wall second */
+const samples: Record<string, Record<string, number[]>> = {};
+const cpu: Record<string, Record<string, number[]>> = {};
+const roundTrips: Record<number, RoundTrip[]> = {};
+
+const put = (to: typeof samples, row: string, server: string, value: number) =>
+  ((to[row] ??= {})[server] ??= []).push(value);
+
+async function measureServer(server: Server): Promise<void> {
+  const sys = await server.start();
+  try {
+    // untimed warm-up of each path, leaving the queue empty again
+    for (const command of [["PING"], add, TAKE_ROWS[0]!.command]) {
+      await redisBenchmark(sys.port, 20_000, PIPELINE, command);
+    }
+    for (const row of [...ROWS, ...TAKE_ROWS]) {
+      const cpuBefore = cpuSeconds(sys.pid);
+      const started = performance.now();
+      const rate = await redisBenchmark(sys.port, N, row.pipeline, row.command, row.options);
+      const cores = (cpuSeconds(sys.pid) - cpuBefore) / ((performance.now() - started) / 1000);
+      put(samples, row.name, server.name, rate);
+      put(cpu, row.name, server.name, cores);
+      process.stdout.write(` ${Math.round(rate)}`);
+    }
+  } finally {
+    await sys.stop();
+  }
+}
+
+async function measureRoundTrips(): Promise<void> {
+  const echo = new EchoThread();
+  try {
+    for (const size of BATCH_SIZES) {
+      const rt = await echo.measure(size, ROUND_TRIPS);
+      (roundTrips[size] ??= []).push(rt);
+      process.stdout.write(` ${size}: ${rt.microsPerBatch.toFixed(1)} µs`);
+    }
+  } finally {
+    await echo.close();
+  }
+}
+
+function report(): string[] {
+  const names = SERVERS.map((s) => s.name);
+  const [docket, inline] = names;
+  const head = ["per second (median)", ...names, "cores: " + names.join(" / ")];
+  const head2 = [
+    "ratio to",
+    ...names.slice(1).map((n) => `${n} ÷ docket`),
+    ...names.slice(2).map((n) => `${n} ÷ inline`),
+  ];
+  const rows = [...ROWS, ...TAKE_ROWS].map((row) => {
+    const m = (server: string) => median(samples[row.name]?.[server] ?? [NaN]);
+    const c = (server: string) => median(cpu[row.name]?.[server] ?? [NaN]).toFixed(2);
+    return {
+      rates: [row.name, ...names.map((n) => fmt(m(n))), names.map(c).join(" / ")],
+      ratios: [
+        row.name,
+        ...names.slice(1).map((n) => (m(n) / m(docket!)).toFixed(2)),
+        ...names.slice(2).map((n) => (m(n) / m(inline!)).toFixed(2)),
+      ],
+    };
+  });
+  const trips = BATCH_SIZES.map((size) => {
+    const runs = roundTrips[size] ?? [];
+    return [
+      String(size),
+      median(runs.map((r) => r.microsPerBatch)).toFixed(1),
+      median(runs.map((r) => r.microsPerCommand)).toFixed(2),
+    ];
+  });
+  return [
+    `${ROUNDS} interleaved rounds, ${N} requests per row, redis-benchmark -c 50, medians`,
+    "",
+    ...textTable(
+      head,
+      rows.map((r) => r.rates),
+    ),
+    "",
+    ...textTable(
+      head2,
+      rows.map((r) => r.ratios),
+    ),
+    "",
+    `raw round trip listener → worker → listener (${ROUND_TRIPS} batches, one in flight)`,
+    ...textTable(["batch size", "µs per batch", "µs per command"], trips),
+  ];
+}
+
+execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
+for (let round = 0; round < ROUNDS; round++) {
+  process.stdout.write(`round ${round + 1}/${ROUNDS} round trip:`);
+  await measureRoundTrips();
+  process.stdout.write("\n");
+  for (let i = 0; i < SERVERS.length; i++) {
+    const server = SERVERS[(i + round) % SERVERS.length]!;
+    process.stdout.write(`round ${round + 1}/${ROUNDS} ${server.name}:`);
+    await measureServer(server);
+    process.stdout.write("\n");
+  }
+}
+const lines = report();
+console.log(`\n${lines.join("\n")}`);
+const results = join(ROOT, "bench/results");
+mkdirSync(results, { recursive: true });
+writeFileSync(
+  join(results, "shards.json"),
+  JSON.stringify(
+    { date: new Date().toISOString(), rounds: ROUNDS, requests: N, samples, cpu, roundTrips },
+    null,
+    2,
+  ),
+);
