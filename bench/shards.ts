@@ -41,7 +41,13 @@ const ROUND_TRIPS = 20_000;
 
 interface Server {
   name: string;
-  start(): Promise<{ pid: number; port: number; stop(): Promise<void> }>;
+  start(): Promise<{
+    pid: number;
+    port: number;
+    stop(): Promise<void>;
+    /** why the server process ended, or undefined while it runs */
+    died?(): string | undefined;
+  }>;
 }
 
 function prototype(workers: number): Server {
@@ -51,7 +57,13 @@ function prototype(workers: number): Server {
       const port = await freePort();
       const args = ["--import", "tsx", SERVE_MODULE, String(port), String(workers)];
       const child = await spawnServer(process.execPath, args, port);
-      return { pid: child.pid ?? 0, port, stop: () => stopChild(child) };
+      let stderr = "";
+      child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+      const died = () =>
+        child.exitCode !== null || child.signalCode !== null
+          ? `exited (${child.exitCode ?? child.signalCode}): ${stderr}`
+          : undefined;
+      return { pid: child.pid ?? 0, port, stop: () => stopChild(child), died };
     },
   };
 }
@@ -95,6 +107,7 @@ const TAKE_ROWS: Row[] = [1, PIPELINE].map((p) => ({
 const samples: Record<string, Record<string, number[]>> = {};
 const cpu: Record<string, Record<string, number[]>> = {};
 const roundTrips: Record<number, RoundTrip[]> = {};
+const failures: string[] = [];
 
 const put = (to: typeof samples, row: string, server: string, value: number) =>
   ((to[row] ??= {})[server] ??= []).push(value);
@@ -115,6 +128,11 @@ async function measureServer(server: Server): Promise<void> {
       put(cpu, row.name, server.name, cores);
       process.stdout.write(` ${Math.round(rate)}`);
     }
+  } catch (error) {
+    // one failed server does not end the run: its rows keep the rounds it finished
+    const message = (error as Error).message.split("\n")[0]!;
+    process.stdout.write(` FAILED: ${message}; server ${sys.died?.() ?? "still running"}`);
+    failures.push(`${server.name}: ${message}`);
   } finally {
     await sys.stop();
   }
@@ -175,6 +193,7 @@ function report(): string[] {
       rows.map((r) => r.ratios),
     ),
     "",
+    ...failures.map((f) => `FAILED ${f}`),
     `raw round trip listener → worker → listener (${ROUND_TRIPS} batches, one in flight)`,
     ...textTable(["batch size", "µs per batch", "µs per command"], trips),
   ];
@@ -199,7 +218,7 @@ mkdirSync(results, { recursive: true });
 writeFileSync(
   join(results, "shards.json"),
   JSON.stringify(
-    { date: new Date().toISOString(), rounds: ROUNDS, requests: N, samples, cpu, roundTrips },
+    { date: new Date().toISOString(), rounds: ROUNDS, requests: N, samples, cpu, roundTrips, failures },
     null,
     2,
   ),
