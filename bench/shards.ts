@@ -16,21 +16,27 @@
  *
  * The prototype has no journal and serves only the plain forms of its four
  * commands, so docket's row shows what the full server costs beside it.
- * Options: --rounds (3), --requests per row (100000). The medians are
- * printed and saved with every sample to bench/results/shards.json.
+ * Options: --rounds (3), --requests per row (100000); --from FILE prints
+ * the tables of a saved run. Every sample is saved to
+ * bench/results/shards.json; the tables (bench/shard/report.ts) show
+ * medians, per second and per second of the server's CPU.
  */
 import { execSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { fmt, median, textTable } from "./report.js";
 import { redisBenchmark } from "./redis-benchmark.js";
 import { EchoThread, type RoundTrip } from "./shard/roundtrip.js";
+import { renderShards, type ShardResults } from "./shard/report.js";
 import { SERVE_MODULE } from "./shard/listener.js";
 import { QUEUE, ROOT, cpuSeconds, freePort, spawnServer, startDocket, stopChild } from "./systems.js";
 
 const { values } = parseArgs({
-  options: { rounds: { type: "string", default: "3" }, requests: { type: "string", default: "100000" } },
+  options: {
+    rounds: { type: "string", default: "3" },
+    requests: { type: "string", default: "100000" },
+    from: { type: "string" },
+  },
 });
 const ROUNDS = Number(values.rounds);
 const N = Number(values.requests);
@@ -151,75 +157,39 @@ async function measureRoundTrips(): Promise<void> {
   }
 }
 
-function report(): string[] {
-  const names = SERVERS.map((s) => s.name);
-  const [docket, inline] = names;
-  const head = ["per second (median)", ...names, "cores: " + names.join(" / ")];
-  const head2 = [
-    "ratio to",
-    ...names.slice(1).map((n) => `${n} ÷ docket`),
-    ...names.slice(2).map((n) => `${n} ÷ inline`),
-  ];
-  const rows = [...ROWS, ...TAKE_ROWS].map((row) => {
-    const m = (server: string) => median(samples[row.name]?.[server] ?? [NaN]);
-    const c = (server: string) => median(cpu[row.name]?.[server] ?? [NaN]).toFixed(2);
-    return {
-      rates: [row.name, ...names.map((n) => fmt(m(n))), names.map(c).join(" / ")],
-      ratios: [
-        row.name,
-        ...names.slice(1).map((n) => (m(n) / m(docket!)).toFixed(2)),
-        ...names.slice(2).map((n) => (m(n) / m(inline!)).toFixed(2)),
-      ],
-    };
-  });
-  const trips = BATCH_SIZES.map((size) => {
-    const runs = roundTrips[size] ?? [];
-    return [
-      String(size),
-      median(runs.map((r) => r.microsPerBatch)).toFixed(1),
-      median(runs.map((r) => r.microsPerCommand)).toFixed(2),
-    ];
-  });
-  return [
-    `${ROUNDS} interleaved rounds, ${N} requests per row, redis-benchmark -c 50, medians`,
-    "",
-    ...textTable(
-      head,
-      rows.map((r) => r.rates),
-    ),
-    "",
-    ...textTable(
-      head2,
-      rows.map((r) => r.ratios),
-    ),
-    "",
-    ...failures.map((f) => `FAILED ${f}`),
-    `raw round trip listener → worker → listener (${ROUND_TRIPS} batches, one in flight)`,
-    ...textTable(["batch size", "µs per batch", "µs per command"], trips),
-  ];
+const RESULTS = join(ROOT, "bench/results/shards.json");
+
+async function measure(): Promise<ShardResults> {
+  execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
+  for (let round = 0; round < ROUNDS; round++) {
+    process.stdout.write(`round ${round + 1}/${ROUNDS} round trip:`);
+    await measureRoundTrips();
+    process.stdout.write("\n");
+    for (let i = 0; i < SERVERS.length; i++) {
+      const server = SERVERS[(i + round) % SERVERS.length]!;
+      process.stdout.write(`round ${round + 1}/${ROUNDS} ${server.name}:`);
+      await measureServer(server);
+      process.stdout.write("\n");
+    }
+  }
+  const results: ShardResults = {
+    date: new Date().toISOString(),
+    rounds: ROUNDS,
+    requests: N,
+    servers: SERVERS.map((s) => s.name),
+    rows: [...ROWS, ...TAKE_ROWS].map((row) => row.name),
+    samples,
+    cpu,
+    roundTrips,
+    failures,
+  };
+  mkdirSync(dirname(RESULTS), { recursive: true });
+  writeFileSync(RESULTS, JSON.stringify(results, null, 2));
+  return results;
 }
 
-execSync("npm run build --silent", { cwd: ROOT, stdio: "inherit" });
-for (let round = 0; round < ROUNDS; round++) {
-  process.stdout.write(`round ${round + 1}/${ROUNDS} round trip:`);
-  await measureRoundTrips();
-  process.stdout.write("\n");
-  for (let i = 0; i < SERVERS.length; i++) {
-    const server = SERVERS[(i + round) % SERVERS.length]!;
-    process.stdout.write(`round ${round + 1}/${ROUNDS} ${server.name}:`);
-    await measureServer(server);
-    process.stdout.write("\n");
-  }
-}
-const lines = report();
-console.log(`\n${lines.join("\n")}`);
-const results = join(ROOT, "bench/results");
-mkdirSync(results, { recursive: true });
-writeFileSync(
-  join(results, "shards.json"),
-  JSON.stringify(
-    { date: new Date().toISOString(), rounds: ROUNDS, requests: N, samples, cpu, roundTrips, failures },
-    null,
-    2,
-  ),
-);
+// --from FILE: the tables of a saved run, nothing measured
+const results = values.from
+  ? (JSON.parse(readFileSync(values.from, "utf8")) as ShardResults)
+  : await measure();
+console.log(`\n${renderShards(results).join("\n")}`);
