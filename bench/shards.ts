@@ -16,7 +16,8 @@
  *
  * The prototype has no journal and serves only the plain forms of its four
  * commands, so docket's row shows what the full server costs beside it.
- * Options: --rounds (3), --requests per row (100000); --from FILE prints
+ * Options: --rounds (3), --requests per row (100000), --servers (names'
+ * words, comma-separated: a subset); --from FILE prints
  * the tables of a saved run. Every sample is saved to
  * bench/results/shards.json; the tables (bench/shard/report.ts) show
  * medians, per second and per second of the server's CPU.
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     requests: { type: "string", default: "100000" },
     from: { type: "string" },
+    servers: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
@@ -74,12 +76,16 @@ function prototype(workers: number): Server {
   };
 }
 
-const SERVERS: Server[] = [
+const ALL_SERVERS: Server[] = [
   { name: "docket fsync=no", start: () => startDocket({ fsync: "no" }) },
   prototype(0),
   prototype(1),
   prototype(2),
 ];
+// --servers "inline,1 worker": only those whose name contains one of the words
+const SERVERS = values.servers
+  ? ALL_SERVERS.filter((s) => values.servers!.split(",").some((word) => s.name.includes(word)))
+  : ALL_SERVERS;
 
 interface Row {
   name: string;
@@ -112,6 +118,8 @@ const TAKE_ROWS: Row[] = [1, PIPELINE].map((p) => ({
 /** samples[row][server]: requests per second; cpu[row][server]: the server's CPU seconds per wall second */
 const samples: Record<string, Record<string, number[]>> = {};
 const cpu: Record<string, Record<string, number[]>> = {};
+/** the same for the main thread alone: the prototype's listener */
+const mainCpu: Record<string, Record<string, number[]>> = {};
 const roundTrips: Record<number, RoundTrip[]> = {};
 const failures: string[] = [];
 
@@ -126,12 +134,13 @@ async function measureServer(server: Server): Promise<void> {
       await redisBenchmark(sys.port, 20_000, PIPELINE, command);
     }
     for (const row of [...ROWS, ...TAKE_ROWS]) {
-      const cpuBefore = cpuSeconds(sys.pid);
+      const [cpuBefore, mainBefore] = [cpuSeconds(sys.pid), cpuSeconds(sys.pid, sys.pid)];
       const started = performance.now();
       const rate = await redisBenchmark(sys.port, N, row.pipeline, row.command, row.options);
-      const cores = (cpuSeconds(sys.pid) - cpuBefore) / ((performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
       put(samples, row.name, server.name, rate);
-      put(cpu, row.name, server.name, cores);
+      put(cpu, row.name, server.name, (cpuSeconds(sys.pid) - cpuBefore) / seconds);
+      put(mainCpu, row.name, server.name, (cpuSeconds(sys.pid, sys.pid) - mainBefore) / seconds);
       process.stdout.write(` ${Math.round(rate)}`);
     }
   } catch (error) {
@@ -180,6 +189,7 @@ async function measure(): Promise<ShardResults> {
     rows: [...ROWS, ...TAKE_ROWS].map((row) => row.name),
     samples,
     cpu,
+    mainCpu,
     roundTrips,
     failures,
   };

@@ -98,10 +98,17 @@ export async function spawnServer(cmd: string, args: string[], port: number): Pr
 }
 
 /** RSS of a process in bytes, from /proc/PID/status. */
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; NaN when gone */
-export function cpuSeconds(pid: number): number {
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat;
+ * with `tid`, one of its threads' (/proc/<pid>/task/<tid>/stat: the main
+ * thread's tid is the pid); NaN when gone
+ */
+export function cpuSeconds(pid: number, tid?: number): number {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const stat = readFileSync(
+      tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+      "utf8",
+    );
     // fields after the command name (which may hold spaces): utime and stime are the 12th and 13th
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
     return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;

@@ -6,13 +6,15 @@ export interface ShardResults {
   date: string;
   rounds: number;
   requests: number;
-  /** in table order; the first is docket, the second the prototype's inline baseline */
+  /** in table order; the ratio tables need "docket fsync=no" and "proto inline" among them */
   servers: string[];
   rows: string[];
   /** [row][server]: requests per second, one per round */
   samples: Record<string, Record<string, number[]>>;
   /** [row][server]: the server process's CPU seconds (all threads) per wall second */
   cpu: Record<string, Record<string, number[]>>;
+  /** the same for its main thread alone: the prototype's listener, or all of docket's own work */
+  mainCpu?: Record<string, Record<string, number[]>>;
   /** [batch size]: one per round */
   roundTrips: Record<number, RoundTrip[]>;
   failures: string[];
@@ -21,26 +23,37 @@ export interface ShardResults {
 type Cell = (row: string, server: string) => number;
 
 /**
- * Three tables of medians over the rounds: requests per second; requests per
+ * Tables of medians over the rounds: requests per second; requests per
  * second of server CPU (rate ÷ cores in each round: what a saturated,
- * shared machine still measures fairly); the same two as ratios to docket
- * and to the inline baseline. Then the raw round trip.
+ * shared machine still measures fairly); CPU µs per command, all threads
+ * and the main thread (the prototype's listener); the first two as ratios
+ * to docket and to the inline baseline. Then the raw round trip.
  */
 export function renderShards(r: ShardResults): string[] {
-  const [docket, inline] = r.servers as [string, string];
   const rate: Cell = (row, server) => median(r.samples[row]?.[server] ?? [NaN]);
   const cores: Cell = (row, server) => median(r.cpu[row]?.[server] ?? [NaN]);
-  const perCpu: Cell = (row, server) => {
-    const rates = r.samples[row]?.[server] ?? [];
-    const cpu = r.cpu[row]?.[server] ?? [];
-    return median(rates.length ? rates.map((x, i) => x / cpu[i]!) : [NaN]);
-  };
-  const others = r.servers.slice(1);
-  const split = r.servers.slice(2);
-  const ratioHead = [...others.map((n) => `${n} ÷ docket`), ...split.map((n) => `${n} ÷ inline`)];
+  /** the median over rounds of f(rate, cpu) */
+  const perRound =
+    (cpu: ShardResults["cpu"] | undefined, f: (rate: number, cpu: number) => number): Cell =>
+    (row, server) => {
+      const rates = r.samples[row]?.[server] ?? [];
+      const used = cpu?.[row]?.[server] ?? [];
+      return median(rates.length && used.length ? rates.map((x, i) => f(x, used[i]!)) : [NaN]);
+    };
+  const perCpu = perRound(r.cpu, (x, c) => x / c);
+  const micros = perRound(r.cpu, (x, c) => (c / x) * 1e6);
+  const mainMicros = perRound(r.mainCpu, (x, c) => (c / x) * 1e6);
+  const docket = r.servers.find((n) => n.startsWith("docket"));
+  const inline = r.servers.find((n) => n.includes("inline"));
+  const others = r.servers.filter((n) => n !== docket);
+  const split = r.servers.filter((n) => n !== docket && n !== inline);
+  const ratioHead = [
+    ...(docket ? others.map((n) => `${n} ÷ docket`) : []),
+    ...(inline ? split.map((n) => `${n} ÷ inline`) : []),
+  ];
   const ratios = (cell: Cell, row: string) => [
-    ...others.map((n) => (cell(row, n) / cell(row, docket)).toFixed(2)),
-    ...split.map((n) => (cell(row, n) / cell(row, inline)).toFixed(2)),
+    ...(docket ? others.map((n) => (cell(row, n) / cell(row, docket)).toFixed(2)) : []),
+    ...(inline ? split.map((n) => (cell(row, n) / cell(row, inline)).toFixed(2)) : []),
   ];
   const trips = Object.entries(r.roundTrips).map(([size, runs]) => [
     size,
@@ -64,6 +77,14 @@ export function renderShards(r: ShardResults): string[] {
     ...textTable(
       ["per server CPU-second", ...r.servers],
       r.rows.map((row) => [row, ...r.servers.map((n) => fmt(perCpu(row, n)))]),
+    ),
+    "",
+    ...textTable(
+      ["CPU µs per command (all threads | main thread)", ...r.servers],
+      r.rows.map((row) => [
+        row,
+        ...r.servers.map((n) => `${micros(row, n).toFixed(1)} | ${mainMicros(row, n).toFixed(1)}`),
+      ]),
     ),
     "",
     ...textTable(
