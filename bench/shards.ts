@@ -12,7 +12,7 @@
  *   (`-r 16`, `q__rand_int__`), then GETJOB NOHANG from the filled queue;
  *   each with the server process's CPU (all threads) per wall second;
  * - the raw round trip listener → worker → listener, per batch and per
- *   command, at batch sizes 1, 16 and 64.
+ *   command, at batch sizes 1, 16 and 64, and bare (a number, no framing).
  *
  * The prototype has no journal and serves only the plain forms of its four
  * commands, so docket's row shows what the full server costs beside it.
@@ -44,7 +44,8 @@ const ROUNDS = Number(values.rounds);
 const N = Number(values.requests);
 const PIPELINE = 16;
 const BODY = "b".repeat(20);
-const BATCH_SIZES = [1, 16, 64];
+/** 0: the bare hop (a number), then batches of ADDJOB commands */
+const BATCH_SIZES = [0, 1, 16, 64];
 const ROUND_TRIPS = 20_000;
 
 interface Server {

@@ -55,12 +55,13 @@ export function renderShards(r: ShardResults): string[] {
     ...(docket ? others.map((n) => (cell(row, n) / cell(row, docket)).toFixed(2)) : []),
     ...(inline ? split.map((n) => (cell(row, n) / cell(row, inline)).toFixed(2)) : []),
   ];
+  const perCommand = (x: number, size: string) => (size === "0" ? "-" : x.toFixed(2));
   const trips = Object.entries(r.roundTrips).map(([size, runs]) => [
-    size,
+    size === "0" ? "bare (a number)" : size,
     median(runs.map((x) => x.microsPerBatch)).toFixed(1),
-    median(runs.map((x) => x.microsPerCommand)).toFixed(2),
+    perCommand(median(runs.map((x) => x.microsPerCommand)), size),
     median(runs.map((x) => x.cpuMicrosPerBatch)).toFixed(1),
-    median(runs.map((x) => x.cpuMicrosPerBatch / x.size)).toFixed(2),
+    perCommand(median(runs.map((x) => x.cpuMicrosPerBatch / x.size)), size),
   ]);
   return [
     `${r.rounds} interleaved rounds, ${r.requests} requests per row, redis-benchmark -c 50, medians`,

@@ -16,7 +16,7 @@ const ECHO = new URL("./echo-worker.ts", import.meta.url);
 const ADDJOB = ["ADDJOB", "bench", "b".repeat(20), "0"].map((arg) => Buffer.from(arg));
 
 export interface RoundTrip {
-  /** commands per batch */
+  /** commands per batch; 0: the bare hop, a number sent and echoed (no framing) */
   size: number;
   /** wall time */
   microsPerBatch: number;
@@ -37,7 +37,8 @@ export class EchoThread {
     const micros = ((performance.now() - started) * 1000) / batches;
     const cpu = process.cpuUsage(cpuBefore);
     const cpuMicros = (cpu.user + cpu.system) / batches;
-    return { size, microsPerBatch: micros, microsPerCommand: micros / size, cpuMicrosPerBatch: cpuMicros };
+    const perCommand = size > 0 ? micros / size : NaN;
+    return { size, microsPerBatch: micros, microsPerCommand: perCommand, cpuMicrosPerBatch: cpuMicros };
   }
 
   close(): Promise<number> {
@@ -48,13 +49,15 @@ export class EchoThread {
     return new Promise((resolve, reject) => {
       let left = batches;
       const send = () => {
+        if (size === 0) return this.worker.postMessage(0);
         const batch = new RequestBatch();
         for (let i = 0; i < size; i++) batch.add(ADDJOB);
         const message = batch.encode();
         this.worker.postMessage(message, [message]);
       };
-      const answered = (message: ArrayBuffer) => {
-        if (decodeReplies(message).length !== size) {
+      const answered = (message: ArrayBuffer | number) => {
+        const count = typeof message === "number" ? 0 : decodeReplies(message).length;
+        if (count !== size) {
           reject(new Error(`the echo answered a batch of ${size} with another count`));
         } else if (--left > 0) send();
         else {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { LoadConnection, type Value } from "../../bench/resp-load.js";
 import { startShardServer } from "../../bench/shard/listener.js";
+import { EchoThread } from "../../bench/shard/roundtrip.js";
 import { shardOfId, shardOfQueue } from "../../bench/shard/route.js";
 
 const JOBS = 200;
@@ -87,4 +88,19 @@ describe("bench: the worker_threads shard prototype", () => {
       }
     });
   }
+
+  it("measures the raw round trip, bare and with batches (the echo answers every command)", async () => {
+    const echo = new EchoThread();
+    try {
+      for (const size of [0, 16]) {
+        const rt = await echo.measure(size, 50);
+        assert.equal(rt.size, size);
+        assert.ok(rt.microsPerBatch > 0 && Number.isFinite(rt.microsPerBatch));
+        assert.ok(rt.cpuMicrosPerBatch >= 0);
+        assert.equal(Number.isNaN(rt.microsPerCommand), size === 0);
+      }
+    } finally {
+      await echo.close();
+    }
+  });
 });
