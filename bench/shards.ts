@@ -16,11 +16,12 @@
  *
  * The prototype has no journal and serves only the plain forms of its four
  * commands, so docket's row shows what the full server costs beside it.
- * Options: --rounds (3), --requests per row (100000), --servers (names'
- * words, comma-separated: a subset); --from FILE prints
- * the tables of a saved run. Every sample is saved to
- * bench/results/shards.json; the tables (bench/shard/report.ts) show
- * medians, per second and per second of the server's CPU.
+ * Options: --rounds (3), --requests per row (100000), --servers (words
+ * of the names, comma-separated: a subset), --from FILE (print the tables
+ * of a saved run). Every sample is saved to bench/results/shards.json; the
+ * tables (bench/shard/report.ts) show medians per second, per second of
+ * server CPU, and CPU µs per command for all threads and for the main
+ * thread alone (/proc/<pid>/task/<pid>: the prototype's listener).
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
