@@ -6,6 +6,8 @@
 export class TimerHeap<T> {
   private dueTimes: number[] = [];
   private items: T[] = [];
+  /** the due time of the item `popDue` returned last */
+  poppedAt = Infinity;
 
   get size(): number {
     return this.items.length;
@@ -42,6 +44,7 @@ export class TimerHeap<T> {
   popDue(now: number): T | undefined {
     if (this.dueTimes.length === 0 || this.dueTimes[0]! > now) return undefined;
     const top = this.items[0]!;
+    this.poppedAt = this.dueTimes[0]!;
     const lastTime = this.dueTimes.pop()!;
     const lastItem = this.items.pop()!;
     const n = this.dueTimes.length;
