@@ -331,11 +331,6 @@ export class Job {
     return fields;
   }
 
-  /** the same job as `other` (two views of one slot) */
-  is(other: Job | undefined): boolean {
-    return other !== undefined && other.slot === this.slot;
-  }
-
   get expiresAt(): number {
     return this.createdAt + this.ttl * 1000;
   }
