@@ -120,4 +120,35 @@ describe("the job table", () => {
       assert.equal(job.createdAt, 1_001 + i);
     }
   });
+
+  it("keeps every id as it was: the usual shape compactly, any other shape whole", () => {
+    const table = new JobTable();
+    const usual = new IdGenerator("0123abcd");
+    const ids = [
+      usual.next(60, 5),
+      usual.next(0, 0),
+      new IdGenerator("ffffffff").next(4_000_000, 1),
+      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05A1", // upper-case suffix
+      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAA*AA-05a1", // not base64
+      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA_05a1", // no dash
+      "D-01\u00e93abcd-AAAAAAAAAAAAAAAAAAAAAAA-05a1".slice(0, 40),
+    ];
+    // more node prefixes than a byte numbers: the later ones are kept whole
+    for (let node = 0; node < 300; node++) ids.push(new IdGenerator(node.toString(16).padStart(8, "0")).next(60, 5));
+    const slots = ids.map((id, i) => {
+      const job = newJob(table, id, i + 1);
+      table.link(job.slot);
+      return job.slot;
+    });
+    for (const [i, id] of ids.entries()) {
+      assert.equal(table.view(slots[i]!).id, id);
+      assert.equal(table.find(id), slots[i], id);
+    }
+    // a near miss of each is not found
+    for (const id of ids) assert.equal(table.find(id.slice(0, 39) + (id.endsWith("0") ? "1" : "0")), -1, id);
+    for (const slot of slots) table.release(slot);
+    table.recycle();
+    assert.equal(table.size, 0);
+    for (const id of ids) assert.equal(table.find(id), -1);
+  });
 });

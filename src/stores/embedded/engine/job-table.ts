@@ -1,8 +1,7 @@
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
+import { IdColumn } from "./id-column.js";
 import { Job, keptBody, type DialectFields } from "./job.js";
 
-/** Every job id is 40 latin1 characters (core/ids.ts; isValidJobId). */
-export const ID_BYTES = 40;
 const FIRST_CAPACITY = 1024;
 
 /** what a slot holds */
@@ -20,11 +19,9 @@ export const HELD = 2;
  * "Engine data layout"). `Job` (job.ts) is the view the engine's code works
  * with; the indexes (ready lists, timer heap, sequence list) hold slots.
  *
- * Ids are kept as their 40 bytes in one column and found through an
- * open-addressing hash table of slots (linear probing, at most half full,
- * backward-shift deletion: no tombstones). Only the server mints ids, from
- * random bytes, so a client cannot aim many ids at one bucket; a lookup of
- * a made-up id still costs one short probe.
+ * Ids are kept compact (id-column.ts) and found through an open-addressing
+ * hash table of slots (linear probing, at most half full, backward-shift
+ * deletion: no tombstones), hashed by their random bytes.
  *
  * A slot given up in a command is reused only from the next command on
  * (`recycle`), so a view taken in one command never sees another job's
@@ -51,8 +48,7 @@ export class JobTable {
   additionalDeliveries = new Uint32Array(0);
   priority = new Uint32Array(0);
   round = new Uint32Array(0);
-  idHash = new Int32Array(0);
-  ids: Buffer = Buffer.alloc(0);
+  private readonly ids = new IdColumn();
   /** the queue's own name string (shared by its jobs) */
   queues: (string | undefined)[] = [];
   /** small bodies as latin1 strings, large ones as Buffers (job.ts SMALL_BODY_BYTES) */
@@ -144,8 +140,8 @@ export class JobTable {
     this.additionalDeliveries[slot] = 0;
     this.priority[slot] = DEFAULT_PRIORITY;
     this.round[slot] = 0;
-    this.idHash[slot] = hashId(id);
-    this.ids.write(id, slot * ID_BYTES, ID_BYTES, "latin1");
+    this.ids.parse(id);
+    this.ids.store(slot);
     this.queues[slot] = queue;
     this.bodies[slot] = body;
     return slot;
@@ -157,7 +153,7 @@ export class JobTable {
     this.kind[slot] = LIVE;
     this.liveCount++;
     if (this.liveCount * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
-    let bucket = this.idHash[slot]! & this.mask;
+    let bucket = this.ids.hash(slot) & this.mask;
     while (this.index[bucket] !== 0) bucket = (bucket + 1) & this.mask;
     this.index[bucket] = slot + 1;
   }
@@ -169,11 +165,11 @@ export class JobTable {
     this.liveCount--;
     const index = this.index;
     const mask = this.mask;
-    let hole = this.idHash[slot]! & mask;
+    let hole = this.ids.hash(slot) & mask;
     while (index[hole] !== slot + 1) hole = (hole + 1) & mask;
     // backward shift: every entry after the hole that may move closer to its home does
     for (let next = (hole + 1) & mask; index[next] !== 0; next = (next + 1) & mask) {
-      const home = this.idHash[index[next]! - 1]! & mask;
+      const home = this.ids.hash(index[next]! - 1) & mask;
       if (((next - home) & mask) >= ((next - hole) & mask)) {
         index[hole] = index[next]!;
         hole = next;
@@ -202,6 +198,7 @@ export class JobTable {
       this.bodies[slot] = undefined;
       this.queues[slot] = undefined;
       if (this.extras.size > 0) this.extras.delete(slot);
+      this.ids.clear(slot);
       this.freeSlots.push(slot);
     }
     this.pendingFree = [];
@@ -209,21 +206,19 @@ export class JobTable {
 
   /** The live job with this id, or -1. */
   find(id: string): number {
-    if (id.length !== ID_BYTES) return -1;
-    const hash = hashId(id);
+    const hash = this.ids.parse(id);
     const index = this.index;
     const mask = this.mask;
     for (let bucket = hash & mask; ; bucket = (bucket + 1) & mask) {
       const entry = index[bucket]!;
       if (entry === 0) return -1;
       const slot = entry - 1;
-      if (this.idHash[slot] === hash && this.idEquals(slot, id)) return slot;
+      if (this.ids.matches(slot)) return slot;
     }
   }
 
   idOf(slot: number): string {
-    const from = slot * ID_BYTES;
-    return this.ids.toString("latin1", from, from + ID_BYTES);
+    return this.ids.read(slot);
   }
 
   /** Every job goes, live and held (DEBUG FLUSHALL). */
@@ -231,22 +226,12 @@ export class JobTable {
     for (let slot = 0; slot < this.used; slot++) this.release(slot);
   }
 
-  private idEquals(slot: number, id: string): boolean {
-    const ids = this.ids;
-    const from = slot * ID_BYTES;
-    // the random part first: two ids of one node differ there
-    for (let i = 11; i < 35; i++) if (ids[from + i] !== id.charCodeAt(i)) return false;
-    for (let i = 0; i < 11; i++) if (ids[from + i] !== id.charCodeAt(i)) return false;
-    for (let i = 35; i < ID_BYTES; i++) if (ids[from + i] !== id.charCodeAt(i)) return false;
-    return true;
-  }
-
   private rehash(buckets: number): void {
     const index = new Int32Array(buckets);
     const mask = buckets - 1;
     for (let slot = 0; slot < this.used; slot++) {
       if (this.kind[slot] !== LIVE) continue;
-      let bucket = this.idHash[slot]! & mask;
+      let bucket = this.ids.hash(slot) & mask;
       while (index[bucket] !== 0) bucket = (bucket + 1) & mask;
       index[bucket] = slot + 1;
     }
@@ -271,10 +256,7 @@ export class JobTable {
     this.additionalDeliveries = grown(this.additionalDeliveries, new Uint32Array(capacity));
     this.priority = grown(this.priority, new Uint32Array(capacity));
     this.round = grown(this.round, new Uint32Array(capacity));
-    this.idHash = grown(this.idHash, new Int32Array(capacity));
-    const ids = Buffer.allocUnsafeSlow(capacity * ID_BYTES);
-    this.ids.copy(ids);
-    this.ids = ids;
+    this.ids.grow(capacity);
     this.capacity = capacity;
   }
 }
@@ -285,16 +267,4 @@ function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | F
 ): T {
   fresh.set(old as never);
   return fresh;
-}
-
-/**
- * An id's bucket hash: FNV-1a over its random part (characters 11..34 are
- * 24 base64 characters of random bytes), mixed over the node part too so
- * that ids of other nodes spread as well.
- */
-export function hashId(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 11; i < 35; i += 2) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  hash = Math.imul(hash ^ id.charCodeAt(9), 0x01000193);
-  return hash ^ (hash >>> 15);
 }
