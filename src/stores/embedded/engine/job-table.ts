@@ -1,8 +1,12 @@
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import { IdColumn } from "./id-column.js";
+import { InternedNames } from "./interned-names.js";
 import { Job, keptBody, type DialectFields } from "./job.js";
 
 const FIRST_CAPACITY = 1024;
+/** bodies are kept in pages of this many slots: growing never copies them */
+const BODY_PAGE_BITS = 16;
+const BODY_PAGE_MASK = (1 << BODY_PAGE_BITS) - 1;
 
 /** what a slot holds */
 export const FREE = 0;
@@ -49,10 +53,11 @@ export class JobTable {
   priority = new Uint32Array(0);
   round = new Uint32Array(0);
   private readonly ids = new IdColumn();
-  /** the queue's own name string (shared by its jobs) */
-  queues: (string | undefined)[] = [];
-  /** small bodies as latin1 strings, large ones as Buffers (job.ts SMALL_BODY_BYTES) */
-  bodies: (string | Buffer | undefined)[] = [];
+  /** the queue's name, by its number in `names` */
+  queueNumber = new Uint32Array(0);
+  readonly names = new InternedNames();
+  /** small bodies as latin1 strings, large ones as Buffers (job.ts SMALL_BODY_BYTES), in pages */
+  private readonly bodyPages: (string | Buffer | undefined)[][] = [];
   /** the rare fields of dialect, failing and scheduled jobs: plain Disque jobs have none */
   readonly extras = new Map<number, DialectFields>();
 
@@ -142,8 +147,8 @@ export class JobTable {
     this.round[slot] = 0;
     this.ids.parse(id);
     this.ids.store(slot);
-    this.queues[slot] = queue;
-    this.bodies[slot] = body;
+    this.queueNumber[slot] = this.names.hold(queue);
+    this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK] = body;
     return slot;
   }
 
@@ -195,8 +200,8 @@ export class JobTable {
   recycle(): void {
     if (this.pendingFree.length === 0) return;
     for (const slot of this.pendingFree) {
-      this.bodies[slot] = undefined;
-      this.queues[slot] = undefined;
+      this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK] = undefined;
+      this.names.let(this.queueNumber[slot]!);
       if (this.extras.size > 0) this.extras.delete(slot);
       this.ids.clear(slot);
       this.freeSlots.push(slot);
@@ -215,6 +220,14 @@ export class JobTable {
       const slot = entry - 1;
       if (this.ids.matches(slot)) return slot;
     }
+  }
+
+  queueOf(slot: number): string {
+    return this.names.name(this.queueNumber[slot]!);
+  }
+
+  bodyOf(slot: number): string | Buffer {
+    return this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK]!;
   }
 
   idOf(slot: number): string {
@@ -256,7 +269,9 @@ export class JobTable {
     this.additionalDeliveries = grown(this.additionalDeliveries, new Uint32Array(capacity));
     this.priority = grown(this.priority, new Uint32Array(capacity));
     this.round = grown(this.round, new Uint32Array(capacity));
+    this.queueNumber = grown(this.queueNumber, new Uint32Array(capacity));
     this.ids.grow(capacity);
+    while (this.bodyPages.length << BODY_PAGE_BITS < capacity) this.bodyPages.push([]);
     this.capacity = capacity;
   }
 }

@@ -71,7 +71,7 @@ export class Job {
   }
 
   get queue(): string {
-    return this.table.queues[this.slot]!;
+    return this.table.queueOf(this.slot);
   }
 
   get createdAt(): number {
@@ -127,7 +127,7 @@ export class Job {
 
   /** the body as kept, a latin1 string when small: what the journal writes, without a copy */
   get storedBody(): string | Buffer {
-    return this.table.bodies[this.slot]!;
+    return this.table.bodyOf(this.slot);
   }
 
   /** the body's length without copying it (a string holds one byte per character) */
