@@ -65,7 +65,7 @@ describe("the job table", () => {
     const first = newJob(table, "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-0001", 1);
     table.link(first.slot);
     table.release(first.slot);
-    assert.equal(table.kind[first.slot], FREE);
+    assert.equal(table.kindOf(first.slot), FREE);
     assert.equal(table.size, 0);
     assert.equal(table.find(first.id), -1);
     // the command that let it go can still read it (a redrive reads the letter it takes)
@@ -87,12 +87,12 @@ describe("the job table", () => {
     job.attempts = [{ at: 5, cause: "nack", error: "boom" }];
     assert.equal(table.unlink(job.slot), true);
     assert.equal(table.unlink(job.slot), false);
-    assert.equal(table.kind[job.slot], HELD);
+    assert.equal(table.kindOf(job.slot), HELD);
     assert.equal(table.find(job.id), -1);
     assert.equal(job.nacks, 3);
     assert.deepEqual(job.attempts, [{ at: 5, cause: "nack", error: "boom" }]);
     table.link(job.slot);
-    assert.equal(table.kind[job.slot], LIVE);
+    assert.equal(table.kindOf(job.slot), LIVE);
     assert.equal(table.get(job.id)?.slot, job.slot);
   });
 
@@ -134,7 +134,8 @@ describe("the job table", () => {
       "D-01\u00e93abcd-AAAAAAAAAAAAAAAAAAAAAAA-05a1".slice(0, 40),
     ];
     // more node prefixes than a byte numbers: the later ones are kept whole
-    for (let node = 0; node < 300; node++) ids.push(new IdGenerator(node.toString(16).padStart(8, "0")).next(60, 5));
+    for (let node = 0; node < 300; node++)
+      ids.push(new IdGenerator(node.toString(16).padStart(8, "0")).next(60, 5));
     const slots = ids.map((id, i) => {
       const job = newJob(table, id, i + 1);
       table.link(job.slot);

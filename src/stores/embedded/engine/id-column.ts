@@ -9,6 +9,8 @@
  * The random bytes are the id's hash: the server mints them, so a client
  * cannot aim ids at one bucket.
  */
+import { PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
+
 const ID_LENGTH = 40;
 const RANDOM_BYTES = 18;
 /** the random bytes, then the suffix as a little-endian u16 */
@@ -37,8 +39,9 @@ function wholeHash(id: string): number {
 }
 
 export class IdColumn {
-  private bytes = Buffer.alloc(0);
-  private node = new Uint8Array(0);
+  /** per page of slots (job-page.ts): STRIDE bytes a slot */
+  private readonly bytePages: Buffer[] = [];
+  private readonly nodePages: Uint8Array[] = [];
   private readonly prefixes: string[] = [];
   private readonly prefixNumbers = new Map<string, number>();
   private readonly whole = new Map<number, string>();
@@ -50,13 +53,12 @@ export class IdColumn {
   private readonly scratch = Buffer.from("D-00000000-000000000000000000000000-0000", "latin1");
   private scratchNode = -1;
 
+  /** Pages up to `capacity` slots. */
   grow(capacity: number): void {
-    const bytes = Buffer.allocUnsafeSlow(capacity * STRIDE);
-    this.bytes.copy(bytes);
-    this.bytes = bytes;
-    const node = new Uint8Array(capacity);
-    node.set(this.node);
-    this.node = node;
+    while (this.nodePages.length * PAGE_SLOTS < capacity) {
+      this.bytePages.push(Buffer.allocUnsafeSlow(PAGE_SLOTS * STRIDE));
+      this.nodePages.push(new Uint8Array(PAGE_SLOTS));
+    }
   }
 
   /** Reads `id` into the probe (for `store` or `matches`) and returns its hash. */
@@ -74,38 +76,38 @@ export class IdColumn {
 
   /** The slot takes the id `parse` read last. */
   store(slot: number): void {
-    this.node[slot] = this.probeNode;
+    this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] = this.probeNode;
     if (this.probeWhole !== undefined) this.whole.set(slot, this.probeWhole);
-    else this.probe.copy(this.bytes, slot * STRIDE);
+    else this.probe.copy(this.bytePages[slot >>> PAGE_BITS]!, (slot & PAGE_MASK) * STRIDE);
   }
 
   /** The slot's id is the one `parse` read last. */
   matches(slot: number): boolean {
-    if (this.node[slot] !== this.probeNode) return false;
+    if (this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] !== this.probeNode) return false;
     if (this.probeWhole !== undefined) return this.whole.get(slot) === this.probeWhole;
-    const bytes = this.bytes;
+    const bytes = this.bytePages[slot >>> PAGE_BITS]!;
     const probe = this.probe;
-    const from = slot * STRIDE;
+    const from = (slot & PAGE_MASK) * STRIDE;
     for (let i = 0; i < STRIDE; i++) if (bytes[from + i] !== probe[i]) return false;
     return true;
   }
 
   hash(slot: number): number {
-    return this.node[slot] === WHOLE
-      ? wholeHash(this.whole.get(slot)!)
-      : this.bytes.readInt32LE(slot * STRIDE);
+    const at = slot & PAGE_MASK;
+    if (this.nodePages[slot >>> PAGE_BITS]![at] === WHOLE) return wholeHash(this.whole.get(slot)!);
+    return this.bytePages[slot >>> PAGE_BITS]!.readInt32LE(at * STRIDE);
   }
 
   read(slot: number): string {
-    const node = this.node[slot]!;
+    const node = this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK]!;
     if (node === WHOLE) return this.whole.get(slot)!;
     const scratch = this.scratch;
     if (node !== this.scratchNode) {
       scratch.write(this.prefixes[node]!, 2, 8, "latin1");
       this.scratchNode = node;
     }
-    const bytes = this.bytes;
-    const from = slot * STRIDE;
+    const bytes = this.bytePages[slot >>> PAGE_BITS]!;
+    const from = (slot & PAGE_MASK) * STRIDE;
     for (let at = from, to = 11; to < 35; at += 3, to += 4) {
       const bits = (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
       scratch[to] = BASE64_CODES[bits >>> 18]!;
@@ -123,7 +125,7 @@ export class IdColumn {
 
   /** The slot's id goes (an id kept whole leaves the side map). */
   clear(slot: number): void {
-    if (this.node[slot] === WHOLE) this.whole.delete(slot);
+    if (this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] === WHOLE) this.whole.delete(slot);
   }
 
   /** the number of the id's node prefix, WHOLE when the id is not of the usual shape or too many prefixes exist */

@@ -2,11 +2,7 @@ import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import { IdColumn } from "./id-column.js";
 import { InternedNames } from "./interned-names.js";
 import { Job, keptBody, type DialectFields } from "./job.js";
-
-const FIRST_CAPACITY = 1024;
-/** bodies are kept in pages of this many slots: growing never copies them */
-const BODY_PAGE_BITS = 16;
-const BODY_PAGE_MASK = (1 << BODY_PAGE_BITS) - 1;
+import { JobPage, PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
 
 /** what a slot holds */
 export const FREE = 0;
@@ -16,8 +12,8 @@ export const LIVE = 1;
 export const HELD = 2;
 
 /**
- * Every job's fields, one column per field (struct of arrays): a job is a
- * slot number. A million queued jobs are then a few dozen typed arrays,
+ * Every job's fields, one column per field (struct of arrays, in pages of
+ * 4,096 slots: job-page.ts): a job is a slot number. A million queued jobs are then a few dozen typed arrays,
  * outside V8's heap and never walked by the garbage collector, instead of a
  * million objects, id strings and `Map` entries (docs/performance.md,
  * "Engine data layout"). `Job` (job.ts) is the view the engine's code works
@@ -32,46 +28,19 @@ export const HELD = 2;
  * fields in the same command.
  */
 export class JobTable {
-  capacity = 0;
-  kind = new Uint8Array(0);
-  seq = new Float64Array(0);
-  rank = new Float64Array(0);
-  createdAt = new Float64Array(0);
-  /** 0: not set */
-  awakeAt = new Float64Array(0);
-  /** 0: not set */
-  requeueAt = new Float64Array(0);
-  /** Infinity: no timer-heap entry */
-  scheduledAt = new Float64Array(0);
-  ttl = new Uint32Array(0);
-  retry = new Uint32Array(0);
-  delay = new Uint32Array(0);
-  repl = new Uint16Array(0);
-  flags = new Uint8Array(0);
-  nacks = new Uint32Array(0);
-  additionalDeliveries = new Uint32Array(0);
-  priority = new Uint32Array(0);
-  round = new Uint32Array(0);
+  readonly pages: JobPage[] = [];
   private readonly ids = new IdColumn();
-  /** the queue's name, by its number in `names` */
-  queueNumber = new Uint32Array(0);
   readonly names = new InternedNames();
-  /** small bodies as latin1 strings, large ones as Buffers (job.ts SMALL_BODY_BYTES), in pages */
-  private readonly bodyPages: (string | Buffer | undefined)[][] = [];
   /** the rare fields of dialect, failing and scheduled jobs: plain Disque jobs have none */
   readonly extras = new Map<number, DialectFields>();
 
   /** slot + 1 per bucket, 0: empty */
-  private index = new Int32Array(2 * FIRST_CAPACITY);
-  private mask = 2 * FIRST_CAPACITY - 1;
+  private index = new Int32Array(2 * PAGE_SLOTS);
+  private mask = 2 * PAGE_SLOTS - 1;
   private liveCount = 0;
   private used = 0;
   private readonly freeSlots: number[] = [];
   private pendingFree: number[] = [];
-
-  constructor() {
-    this.grow(FIRST_CAPACITY);
-  }
 
   /** live jobs (found by id) */
   get size(): number {
@@ -110,7 +79,7 @@ export class JobTable {
 
   /** Every live job, in slot order; one unlinked during the walk is not visited after. */
   *values(): IterableIterator<Job> {
-    for (let slot = 0; slot < this.used; slot++) if (this.kind[slot] === LIVE) yield new Job(this, slot);
+    for (let slot = 0; slot < this.used; slot++) if (this.kindOf(slot) === LIVE) yield new Job(this, slot);
   }
 
   private allocate(
@@ -126,36 +95,38 @@ export class JobTable {
   ): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
-      if (this.used === this.capacity) this.grow(this.capacity * 2);
+      if (this.used === this.pages.length * PAGE_SLOTS) this.addPage();
       slot = this.used++;
     }
-    this.kind[slot] = HELD;
-    this.seq[slot] = seq;
-    this.rank[slot] = seq;
-    this.createdAt[slot] = createdAt;
-    this.awakeAt[slot] = 0;
-    this.requeueAt[slot] = 0;
-    this.scheduledAt[slot] = Infinity;
-    this.ttl[slot] = ttl;
-    this.retry[slot] = retry;
-    this.delay[slot] = delay;
-    this.repl[slot] = repl;
-    this.flags[slot] = 0;
-    this.nacks[slot] = 0;
-    this.additionalDeliveries[slot] = 0;
-    this.priority[slot] = DEFAULT_PRIORITY;
-    this.round[slot] = 0;
+    const page = this.pages[slot >>> PAGE_BITS]!;
+    const at = slot & PAGE_MASK;
+    page.kind[at] = HELD;
+    page.seq[at] = seq;
+    page.rank[at] = seq;
+    page.createdAt[at] = createdAt;
+    page.awakeAt[at] = 0;
+    page.requeueAt[at] = 0;
+    page.scheduledAt[at] = Infinity;
+    page.ttl[at] = ttl;
+    page.retry[at] = retry;
+    page.delay[at] = delay;
+    page.repl[at] = repl;
+    page.flags[at] = 0;
+    page.nacks[at] = 0;
+    page.additionalDeliveries[at] = 0;
+    page.priority[at] = DEFAULT_PRIORITY;
+    page.round[at] = 0;
+    page.queueNumber[at] = this.names.hold(queue);
+    page.bodies[at] = body;
     this.ids.parse(id);
     this.ids.store(slot);
-    this.queueNumber[slot] = this.names.hold(queue);
-    this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK] = body;
     return slot;
   }
 
   /** The slot's job becomes live: found by its id. */
   link(slot: number): void {
-    if (this.kind[slot] === LIVE) return;
-    this.kind[slot] = LIVE;
+    if (this.kindOf(slot) === LIVE) return;
+    this.setKind(slot, LIVE);
     this.liveCount++;
     if (this.liveCount * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     let bucket = this.ids.hash(slot) & this.mask;
@@ -165,8 +136,8 @@ export class JobTable {
 
   /** The slot's job leaves the live set (it may still be held); true when it was live. */
   unlink(slot: number): boolean {
-    if (this.kind[slot] !== LIVE) return false;
-    this.kind[slot] = HELD;
+    if (this.kindOf(slot) !== LIVE) return false;
+    this.setKind(slot, HELD);
     this.liveCount--;
     const index = this.index;
     const mask = this.mask;
@@ -190,9 +161,9 @@ export class JobTable {
    * read it (a redrive reads the dead letter it takes).
    */
   release(slot: number): void {
-    if (this.kind[slot] === FREE) return;
+    if (this.kindOf(slot) === FREE) return;
     this.unlink(slot);
-    this.kind[slot] = FREE;
+    this.setKind(slot, FREE);
     this.pendingFree.push(slot);
   }
 
@@ -200,8 +171,9 @@ export class JobTable {
   recycle(): void {
     if (this.pendingFree.length === 0) return;
     for (const slot of this.pendingFree) {
-      this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK] = undefined;
-      this.names.let(this.queueNumber[slot]!);
+      const page = this.pages[slot >>> PAGE_BITS]!;
+      page.bodies[slot & PAGE_MASK] = undefined;
+      this.names.let(page.queueNumber[slot & PAGE_MASK]!);
       if (this.extras.size > 0) this.extras.delete(slot);
       this.ids.clear(slot);
       this.freeSlots.push(slot);
@@ -222,12 +194,25 @@ export class JobTable {
     }
   }
 
-  queueOf(slot: number): string {
-    return this.names.name(this.queueNumber[slot]!);
+  kindOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.kind[slot & PAGE_MASK]!;
   }
 
-  bodyOf(slot: number): string | Buffer {
-    return this.bodyPages[slot >>> BODY_PAGE_BITS]![slot & BODY_PAGE_MASK]!;
+  private setKind(slot: number, kind: number): void {
+    this.pages[slot >>> PAGE_BITS]!.kind[slot & PAGE_MASK] = kind;
+  }
+
+  seqOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.seq[slot & PAGE_MASK]!;
+  }
+
+  scheduledAtOf(slot: number): number {
+    return this.pages[slot >>> PAGE_BITS]!.scheduledAt[slot & PAGE_MASK]!;
+  }
+
+  /** pages allocated × their slots */
+  get capacity(): number {
+    return this.pages.length * PAGE_SLOTS;
   }
 
   idOf(slot: number): string {
@@ -243,7 +228,7 @@ export class JobTable {
     const index = new Int32Array(buckets);
     const mask = buckets - 1;
     for (let slot = 0; slot < this.used; slot++) {
-      if (this.kind[slot] !== LIVE) continue;
+      if (this.kindOf(slot) !== LIVE) continue;
       let bucket = this.ids.hash(slot) & mask;
       while (index[bucket] !== 0) bucket = (bucket + 1) & mask;
       index[bucket] = slot + 1;
@@ -252,34 +237,8 @@ export class JobTable {
     this.mask = mask;
   }
 
-  private grow(capacity: number): void {
-    this.kind = grown(this.kind, new Uint8Array(capacity));
-    this.seq = grown(this.seq, new Float64Array(capacity));
-    this.rank = grown(this.rank, new Float64Array(capacity));
-    this.createdAt = grown(this.createdAt, new Float64Array(capacity));
-    this.awakeAt = grown(this.awakeAt, new Float64Array(capacity));
-    this.requeueAt = grown(this.requeueAt, new Float64Array(capacity));
-    this.scheduledAt = grown(this.scheduledAt, new Float64Array(capacity));
-    this.ttl = grown(this.ttl, new Uint32Array(capacity));
-    this.retry = grown(this.retry, new Uint32Array(capacity));
-    this.delay = grown(this.delay, new Uint32Array(capacity));
-    this.repl = grown(this.repl, new Uint16Array(capacity));
-    this.flags = grown(this.flags, new Uint8Array(capacity));
-    this.nacks = grown(this.nacks, new Uint32Array(capacity));
-    this.additionalDeliveries = grown(this.additionalDeliveries, new Uint32Array(capacity));
-    this.priority = grown(this.priority, new Uint32Array(capacity));
-    this.round = grown(this.round, new Uint32Array(capacity));
-    this.queueNumber = grown(this.queueNumber, new Uint32Array(capacity));
-    this.ids.grow(capacity);
-    while (this.bodyPages.length << BODY_PAGE_BITS < capacity) this.bodyPages.push([]);
-    this.capacity = capacity;
+  private addPage(): void {
+    this.pages.push(new JobPage());
+    this.ids.grow(this.capacity);
   }
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
-  old: T,
-  fresh: T,
-): T {
-  fresh.set(old as never);
-  return fresh;
 }

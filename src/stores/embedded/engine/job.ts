@@ -7,6 +7,7 @@ import {
 } from "../../../core/contract.js";
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import type { JobTable } from "./job-table.js";
+import { PAGE_BITS, PAGE_MASK, type JobPage } from "./job-page.js";
 
 /**
  * Bodies up to this size are kept as a latin1 string (16 bytes of header)
@@ -55,68 +56,75 @@ export function keptBody(body: Buffer | string): string | Buffer {
  * Times are absolute ms on the engine's clock; 0 means "not set".
  */
 export class Job {
+  /** the slot's page of columns, and its place there */
+  private readonly page: JobPage;
+  private readonly at: number;
+
   constructor(
     readonly table: JobTable,
     readonly slot: number,
     /** the id, when the caller has it already (a lookup by id, a new job): saves making the string again */
     private knownId?: string,
-  ) {}
+  ) {
+    this.page = table.pages[slot >>> PAGE_BITS]!;
+    this.at = slot & PAGE_MASK;
+  }
 
   get id(): string {
     return (this.knownId ??= this.table.idOf(this.slot));
   }
 
   get seq(): number {
-    return this.table.seq[this.slot]!;
+    return this.page.seq[this.at]!;
   }
 
   get queue(): string {
-    return this.table.queueOf(this.slot);
+    return this.table.names.name(this.page.queueNumber[this.at]!);
   }
 
   get createdAt(): number {
-    return this.table.createdAt[this.slot]!;
+    return this.page.createdAt[this.at]!;
   }
 
   /** seconds */
   get ttl(): number {
-    return this.table.ttl[this.slot]!;
+    return this.page.ttl[this.at]!;
   }
 
   /** seconds */
   get retry(): number {
-    return this.table.retry[this.slot]!;
+    return this.page.retry[this.at]!;
   }
 
   /** seconds */
   get delay(): number {
-    return this.table.delay[this.slot]!;
+    return this.page.delay[this.at]!;
   }
 
   get repl(): number {
-    return this.table.repl[this.slot]!;
+    return this.page.repl[this.at]!;
   }
 
   /** position in the queue's ready list: creation order unless placed otherwise */
   get rank(): number {
-    return this.table.rank[this.slot]!;
+    return this.page.rank[this.at]!;
   }
   set rank(value: number) {
-    this.table.rank[this.slot] = value;
+    this.page.rank[this.at] = value;
   }
 
   get nacks(): number {
-    return this.table.nacks[this.slot]!;
+    return this.page.nacks[this.at]!;
   }
   set nacks(value: number) {
-    this.table.nacks[this.slot] = value;
+    this.page.nacks[this.at] = value;
   }
 
   get additionalDeliveries(): number {
-    return this.table.additionalDeliveries[this.slot]!;
+    return this.page.additionalDeliveries[this.at]!;
   }
   set additionalDeliveries(value: number) {
-    this.table.additionalDeliveries[this.slot] = value;
+    this.page.additionalDeliveries[this.at] = value;
   }
 
   /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */
@@ -127,7 +135,7 @@ export class Job {
 
   /** the body as kept, a latin1 string when small: what the journal writes, without a copy */
   get storedBody(): string | Buffer {
-    return this.table.bodyOf(this.slot);
+    return this.page.bodies[this.at]!;
   }
 
   /** the body's length without copying it (a string holds one byte per character) */
@@ -136,12 +144,12 @@ export class Job {
   }
 
   private flag(bit: number): boolean {
-    return (this.table.flags[this.slot]! & bit) !== 0;
+    return (this.page.flags[this.at]! & bit) !== 0;
   }
 
   private setFlag(bit: number, on: boolean): void {
-    const flags = this.table.flags;
-    flags[this.slot] = on ? flags[this.slot]! | bit : flags[this.slot]! & ~bit;
+    const flags = this.page.flags;
+    flags[this.at] = on ? flags[this.at]! | bit : flags[this.at]! & ~bit;
   }
 
   /** in its queue's ready list */
@@ -178,37 +186,37 @@ export class Job {
 
   /** the door that added it, kept in the flags so it costs no memory per job */
   get origin(): JobOrigin | undefined {
-    const code = (this.table.flags[this.slot]! & ORIGIN_MASK) >> ORIGIN_SHIFT;
+    const code = (this.page.flags[this.at]! & ORIGIN_MASK) >> ORIGIN_SHIFT;
     return code === 0 ? undefined : JOB_ORIGINS[code - 1];
   }
   set origin(value: JobOrigin | undefined) {
     const code = value === undefined ? 0 : JOB_ORIGINS.indexOf(value) + 1;
-    const flags = this.table.flags;
-    flags[this.slot] = (flags[this.slot]! & ~ORIGIN_MASK) | (code << ORIGIN_SHIFT);
+    const flags = this.page.flags;
+    flags[this.at] = (flags[this.at]! & ~ORIGIN_MASK) | (code << ORIGIN_SHIFT);
   }
 
   /** when a delayed job becomes queued */
   get awakeAt(): number {
-    return this.table.awakeAt[this.slot]!;
+    return this.page.awakeAt[this.at]!;
   }
   set awakeAt(at: number) {
-    this.table.awakeAt[this.slot] = at;
+    this.page.awakeAt[this.at] = at;
   }
 
   /** when an unacknowledged job is queued again */
   get requeueAt(): number {
-    return this.table.requeueAt[this.slot]!;
+    return this.page.requeueAt[this.at]!;
   }
   set requeueAt(at: number) {
-    this.table.requeueAt[this.slot] = at;
+    this.page.requeueAt[this.at] = at;
   }
 
   /** the earliest time this job has an entry in the timer heap (Infinity: none) */
   get scheduledAt(): number {
-    return this.table.scheduledAt[this.slot]!;
+    return this.page.scheduledAt[this.at]!;
   }
   set scheduledAt(at: number) {
-    this.table.scheduledAt[this.slot] = at;
+    this.page.scheduledAt[this.at] = at;
   }
 
   private get dialect(): DialectFields | undefined {
@@ -266,18 +274,18 @@ export class Job {
 
   /** 0 is the most urgent (core/scheduling.ts); DEFAULT_PRIORITY unless set */
   get priority(): number {
-    return this.table.priority[this.slot]!;
+    return this.page.priority[this.at]!;
   }
   set priority(value: number) {
-    this.table.priority[this.slot] = value;
+    this.page.priority[this.at] = value;
   }
 
   /** its fair-sharing round (core/scheduling.ts): 0 without a group; fixed while it is queued */
   get round(): number {
-    return this.table.round[this.slot]!;
+    return this.page.round[this.at]!;
   }
   set round(value: number) {
-    this.table.round[this.slot] = value;
+    this.page.round[this.at] = value;
   }
 
   /** its group (tenant), when it has one */
@@ -409,13 +417,18 @@ export class Job {
  * jobs compare equal only when they are the same job.
  */
 export function slotOrder(table: JobTable): (a: number, b: number) => number {
+  const pages = table.pages;
   return (a, b) => {
-    const pa = table.priority[a]!;
-    const pb = table.priority[b]!;
+    const pageA = pages[a >>> PAGE_BITS]!;
+    const pageB = pages[b >>> PAGE_BITS]!;
+    const atA = a & PAGE_MASK;
+    const atB = b & PAGE_MASK;
+    const pa = pageA.priority[atA]!;
+    const pb = pageB.priority[atB]!;
     if (pa !== pb) return pa - pb;
-    const ra = table.round[a]!;
-    const rb = table.round[b]!;
+    const ra = pageA.round[atA]!;
+    const rb = pageB.round[atB]!;
     if (ra !== rb) return ra - rb;
-    return table.rank[a]! - table.rank[b]!;
+    return pageA.rank[atA]! - pageB.rank[atB]!;
   };
 }

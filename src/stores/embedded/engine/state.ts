@@ -56,7 +56,7 @@ export abstract class EngineState {
   /** every job's fields (live ones found by id, dead letters held): job-table.ts */
   protected readonly jobs = new JobTable();
   /** every live job's slot by sequence number: JSCAN cursors, showBySeq */
-  protected readonly bySeq = new SortedList<number>((slot) => this.jobs.seq[slot]!);
+  protected readonly bySeq = new SortedList<number>((slot) => this.jobs.seqOf(slot));
   protected readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
   protected readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
@@ -221,7 +221,7 @@ export abstract class EngineState {
 
   /** A job's timer-heap entry is its current one (not superseded, not of a job that has gone). */
   private timerIsCurrent(slot: number, at: number): boolean {
-    return this.jobs.kind[slot] === LIVE && this.jobs.scheduledAt[slot] === at;
+    return this.jobs.kindOf(slot) === LIVE && this.jobs.scheduledAtOf(slot) === at;
   }
 
   protected pushTimer(at: number, entry: number | Blocked | Queue): void {
