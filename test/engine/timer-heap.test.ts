@@ -144,4 +144,34 @@ describe("TimerHeap against a sorted array", () => {
       [...times].sort((a, b) => a - b),
     );
   });
+
+  it("grows and shrinks across pages of 4,096 entries, popping in order, poppedAt telling each due time", () => {
+    const rng = new Rng(baseSeed());
+    const heap = new TimerHeap<number>();
+    const due = new Map<number, number>();
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 15_000; i++) {
+        const item = round * 100_000 + i;
+        const at = rng.int(0, 1_000_000);
+        due.set(item, at);
+        heap.push(at, item);
+      }
+      // drop about a third through retain, then pop most of the rest
+      heap.retain((item) => item % 3 !== 0);
+      for (const item of [...due.keys()]) if (item % 3 === 0) due.delete(item);
+      assert.equal(heap.size, due.size);
+      let last = -Infinity;
+      const keep = round === 2 ? 0 : 2_000;
+      while (heap.size > keep) {
+        const item = heap.popDue(Infinity)!;
+        assert.equal(heap.poppedAt, due.get(item));
+        assert.ok(heap.poppedAt >= last);
+        last = heap.poppedAt;
+        due.delete(item);
+      }
+    }
+    assert.equal(heap.size, 0);
+    assert.equal(heap.popDue(Infinity), undefined);
+    assert.equal(heap.peekTime(), Infinity);
+  });
 });

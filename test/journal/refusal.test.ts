@@ -3,9 +3,9 @@ import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import type { Redis } from "ioredis";
-import { Job } from "../../src/stores/embedded/engine/job.js";
 import { nodeFs } from "../../src/stores/embedded/journal/index.js";
 import { scanFile } from "../../src/stores/embedded/journal/reader.js";
+import { storedJob } from "../helpers/journal.js";
 import { capturingLogger } from "../helpers/logs.js";
 import { spawnServer } from "../helpers/process.js";
 import { dataDirs, ioredisClient, testServer, type TestServer } from "../helpers/server.js";
@@ -61,17 +61,16 @@ describe("a change the journal cannot record", () => {
       const journal = t.server.journal!;
       let seq = 1000;
       for (const ttl of ABSURD) {
-        const job = new Job(
-          `D-0123abcd-${"B".repeat(24)}-${String(seq).padStart(4, "0")}`,
-          seq++,
-          "q",
-          "absurd",
-          Date.now(),
+        // a job as a store hands it over (the engine's own table could not even hold such a TTL)
+        const job = storedJob({
+          id: `D-0123abcd-${"B".repeat(24)}-${String(seq).padStart(4, "0")}`,
+          seq: seq++,
+          queue: "q",
+          body: "absurd",
+          createdAt: Date.now(),
           ttl,
-          0,
-          0,
-          1,
-        );
+          retry: 0,
+        });
         assert.throws(
           () => journal.append({ type: "add", job }),
           (error: Error) => error instanceof RangeError && error.message.includes(`ttl ${ttl}`),

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { MAX_GROUP_BYTES, MAX_KEY_BYTES, MAX_PRIORITY } from "../../src/core/scheduling.js";
-import { Job } from "../../src/stores/embedded/engine/job.js";
+import { JobTable } from "../../src/stores/embedded/engine/job-table.js";
 import { ManualClock } from "../../src/stores/embedded/engine/index.js";
 import {
   T_HEADER,
@@ -34,7 +34,7 @@ const ID = "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05a1";
 
 describe("journal records of the scheduling state", () => {
   it("a plain job (default priority, round 0, no group, key or schedule) is written exactly as a job without those fields", () => {
-    const live = new Job(ID, 7, "emails", Buffer.from("hi"), T0, 86400, 300, 0, 1);
+    const live = new JobTable().create(ID, 7, "emails", Buffer.from("hi"), T0, 86400, 300, 0, 1);
     const plain = storedJob({ id: ID, seq: 7, queue: "emails", body: Buffer.from("hi"), createdAt: T0 });
     assert.deepEqual(
       encode((enc) => writeJob(enc, 0, live)),

@@ -79,6 +79,7 @@ export class DeadLetters {
   }
 
   clear(): void {
+    for (const letter of this.byId.values()) letter.job.table.release(letter.job.slot);
     this.lists.clear();
     this.byId.clear();
     this.bytes = 0;
@@ -88,6 +89,8 @@ export class DeadLetters {
     for (const letter of letters) {
       this.bytes -= jobBytes(letter.job);
       this.byId.delete(letter.job.id);
+      // its slot in the job table goes too (readable until the next command)
+      letter.job.table.release(letter.job.slot);
     }
   }
 

@@ -10,9 +10,11 @@ export abstract class DialectEngine extends RestoringEngine {
     let job: Job | undefined;
     if (by === "seq") {
       const seq = /^[0-9]{1,15}$/.test(ref) ? Number(ref) : NaN;
-      job = Number.isSafeInteger(seq) ? this.bySeq.find(seq) : undefined;
+      const slot = Number.isSafeInteger(seq) ? this.bySeq.find(seq) : undefined;
+      job = slot === undefined ? undefined : this.jobs.view(slot);
     } else if (by === "event") {
-      job = this.eventIds.get(eventKey(queue, ref)) ?? this.jobs.get(ref);
+      const slot = this.eventIds.get(eventKey(queue, ref));
+      job = slot !== undefined ? this.jobs.view(slot) : this.jobs.get(ref);
     } else {
       job = this.jobs.get(ref);
     }
@@ -51,6 +53,7 @@ export abstract class DialectEngine extends RestoringEngine {
       if (job.queue !== name) continue;
       this.forget(job);
       this.jobLeft(job.id, "flushqueue");
+      this.jobs.release(job.slot);
       removed++;
     }
     this.deadLetterLists.dropQueue(name);

@@ -18,7 +18,6 @@ import {
   type ScanResult,
 } from "../../../core/contract.js";
 import { MAX_LISTING_COUNT, scanBudget } from "../../../core/listing-limits.js";
-import { Job } from "./job.js";
 import type { Queue } from "./queue.js";
 import { FetchWaiter } from "./blocked.js";
 import { addJobSettings } from "../../../core/validate.js";
@@ -68,7 +67,17 @@ export class Engine extends SchedulingEngine implements Broker {
     const seq = this.nextSeq++;
     // The queue's own name string, not the door's copy: one string per queue, not per job.
     const queueName = existing?.name ?? req.queue;
-    const job = new Job(this.ids.next(ttl, retry), seq, queueName, req.body, now, ttl, retry, delay, repl);
+    const job = this.jobs.create(
+      this.ids.next(ttl, retry),
+      seq,
+      queueName,
+      req.body,
+      now,
+      ttl,
+      retry,
+      delay,
+      repl,
+    );
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (eventId !== undefined) job.clientKey = eventId;
     const failure = jobFailureSettings(req, this.policies.get(req.queue), this.failureDefaults);
@@ -89,7 +98,12 @@ export class Engine extends SchedulingEngine implements Broker {
     if (req.schedule !== undefined) job.schedule = req.schedule;
     if (delay > 0) job.awakeAt = now + delay * 1000;
     // Recorded first, with its delay already set: a job the journal refuses (it throws) leaves no trace.
-    this.emit({ type: "add", job });
+    try {
+      this.emit({ type: "add", job });
+    } catch (refused) {
+      this.jobs.release(job.slot);
+      throw refused;
+    }
     this.track(job);
     if (job.key !== undefined) {
       this.keys.set({ queue: queueName, key: job.key, id: job.id, seq, expiresAt: job.keyExpiresAt }, now);
@@ -260,7 +274,8 @@ export class Engine extends SchedulingEngine implements Broker {
 
   showBySeq(seq: number): JobInfo | null {
     this.runDue();
-    return this.bySeq.find(seq)?.info(this.clock.now()) ?? null;
+    const slot = this.bySeq.find(seq);
+    return slot === undefined ? null : this.jobs.view(slot).info(this.clock.now());
   }
 
   qlen(name: string): number {
@@ -345,7 +360,8 @@ export class Engine extends SchedulingEngine implements Broker {
     const items: JobInfo[] = [];
     const budget = scanBudget(opts);
     let examined = 0;
-    for (const job of this.bySeq.from(cursor)) {
+    for (const slot of this.bySeq.from(cursor)) {
+      const job = this.jobs.view(slot);
       if (examined >= budget) return { cursor: job.seq, items };
       examined++;
       if (!filter.queueMatches(job.queue)) continue;

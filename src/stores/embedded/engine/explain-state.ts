@@ -5,6 +5,7 @@ import {
   MAX_RECENT_FETCHERS,
   RECENT_FETCH_WINDOW_MS,
 } from "../../../core/explain.js";
+import type { Job } from "./job.js";
 
 /**
  * What EXPLAIN remembers about a delivered job (docs/explain.md). Only
@@ -56,22 +57,26 @@ export function fetchRecord(at: number, consumer: Consumer | undefined, queues: 
   return { at, consumer: consumer ?? ANONYMOUS_FETCHER, queues: kept };
 }
 
-/** The delivered jobs' leases, and how many each queue has in flight (QSTAT). */
-export class Leases<J extends { queue: string }> {
-  private readonly byJob = new Map<J, Lease>();
+/**
+ * The delivered jobs' leases, and how many each queue has in flight (QSTAT).
+ * Keyed by the job's slot (job-table.ts), with the view kept: only
+ * delivered jobs have one, and a job leaves here before its slot is given up.
+ */
+export class Leases {
+  private readonly bySlot = new Map<number, { job: Job; lease: Lease }>();
   private readonly perQueue = new Map<string, number>();
 
   /** true when the job was not leased before */
-  start(job: J, consumer: Consumer | undefined, now: number): boolean {
-    const fresh = !this.byJob.has(job);
+  start(job: Job, consumer: Consumer | undefined, now: number): boolean {
+    const fresh = !this.bySlot.has(job.slot);
     if (fresh) this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
-    this.byJob.set(job, { consumer: consumer ?? null, at: now, workingAt: 0 });
+    this.bySlot.set(job.slot, { job, lease: { consumer: consumer ?? null, at: now, workingAt: 0 } });
     return fresh;
   }
 
   /** true when the job was leased */
-  end(job: J): boolean {
-    if (!this.byJob.delete(job)) return false;
+  end(job: Job): boolean {
+    if (!this.bySlot.delete(job.slot)) return false;
     const left = (this.perQueue.get(job.queue) ?? 1) - 1;
     if (left > 0) this.perQueue.set(job.queue, left);
     else this.perQueue.delete(job.queue);
@@ -79,12 +84,12 @@ export class Leases<J extends { queue: string }> {
   }
 
   /** the leased jobs of one queue (a walk over every lease: QPOLICY … GROUPLIMIT counts them once) */
-  *ofQueue(queue: string): IterableIterator<J> {
-    for (const job of this.byJob.keys()) if (job.queue === queue) yield job;
+  *ofQueue(queue: string): IterableIterator<Job> {
+    for (const { job } of this.bySlot.values()) if (job.queue === queue) yield job;
   }
 
-  get(job: J): Lease | undefined {
-    return this.byJob.get(job);
+  get(job: Job): Lease | undefined {
+    return this.bySlot.get(job.slot)?.lease;
   }
 
   inFlight(queue: string): number {
@@ -92,7 +97,7 @@ export class Leases<J extends { queue: string }> {
   }
 
   clear(): void {
-    this.byJob.clear();
+    this.bySlot.clear();
     this.perQueue.clear();
   }
 }

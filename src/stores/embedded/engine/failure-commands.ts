@@ -16,7 +16,6 @@ import { MAX_LISTING_COUNT } from "../../../core/listing-limits.js";
 import { JobWaiter } from "./blocked.js";
 import { deadLetterInfo } from "./deadletters.js";
 import { DialectEngine } from "./dialects.js";
-import { Job } from "./job.js";
 import { eventKey } from "./state.js";
 
 /** The failure commands (docs/failures.md): results, dead letters, queue policies, server defaults. */
@@ -80,7 +79,7 @@ export abstract class FailureCommands extends DialectEngine {
     const now = this.clock.now();
     const letters = this.deadLetterLists.takeSelected(queue, which);
     for (const { job: old } of letters) {
-      const job = new Job(
+      const job = this.jobs.create(
         this.ids.next(old.ttl, old.retry),
         this.nextSeq++,
         old.queue,

@@ -6,20 +6,8 @@ import {
   type JobOrigin,
 } from "../../../core/contract.js";
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
-
-/** Offset value meaning "not set" (time 0, or Infinity for scheduledAt): a small integer, so V8 keeps it unboxed. */
-const UNSET = -1073741824; // -(2 ** 30)
-
-/**
- * `at - createdAt` as an int32 when it fits, so V8 stores a Smi (the result of
- * subtracting two doubles is a heap number even when integral); beyond what
- * a Smi holds (±12 days with 31-bit Smis, ±24 with 32-bit) it is a double:
- * still correct, only boxed.
- */
-function offset(at: number, createdAt: number): number {
-  const diff = at - createdAt;
-  return diff === (diff | 0) ? diff | 0 : diff;
-}
+import type { JobTable } from "./job-table.js";
+import { PAGE_BITS, PAGE_MASK, type JobPage } from "./job-page.js";
 
 /**
  * Bodies up to this size are kept as a latin1 string (16 bytes of header)
@@ -37,149 +25,203 @@ const ORIGIN_MASK = 7 << ORIGIN_SHIFT;
 
 /**
  * The extras of dialect, failing and scheduled jobs (event id, retry
- * budget, backoff, attempts, priority, group, idempotency key): absent on
- * plain Disque jobs, which so pay nothing for them.
+ * budget, backoff, attempts, group, idempotency key): absent on plain
+ * Disque jobs, which so pay nothing for them. Priority and round, which
+ * every ready-list comparison reads, are columns of the table instead.
  */
-interface DialectFields {
+export interface DialectFields {
   eventId: string | undefined;
   retries: number;
   retriesLeft: number;
   backoff: BackoffPolicy | undefined;
   runTimeoutMs: number | undefined;
   attempts: Attempt[] | undefined;
-  priority: number;
-  round: number;
   group: string | undefined;
   key: string | undefined;
   keyExpiresAt: number;
   schedule: string | undefined;
 }
 
+/** The body as a job keeps it: small ones as a latin1 string (see SMALL_BODY_BYTES). */
+export function keptBody(body: Buffer | string): string | Buffer {
+  if (typeof body === "string") return body.length <= SMALL_BODY_BYTES ? body : Buffer.from(body, "latin1");
+  return body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
+}
+
 /**
- * One job. Times are absolute ms on the engine's clock; 0 means "not set".
- *
- * Memory matters here (a million queued jobs is a normal day), so the class
- * keeps a fixed shape with few fields: the mutable times are stored as small
- * integer offsets from `createdAt` (V8 would box each absolute ms timestamp
- * in a 16-byte heap number, as it does `createdAt` itself; small offsets
- * are Smis), the two state booleans share one flags
- * field, and the dialect extras live in a side object only dialect jobs have.
- * Small bodies are kept as strings (see SMALL_BODY_BYTES).
- * Accessors give every reader the plain absolute values and a Buffer body.
+ * One job, as the engine's code sees it: a view of its slot in the job
+ * table (job-table.ts), where its fields live as columns. Views are made
+ * when a command needs a job and dropped after it; the indexes hold slot
+ * numbers, so two views of one job are equal by `slot`, not by identity.
+ * Times are absolute ms on the engine's clock; 0 means "not set".
  */
 export class Job {
-  /** position in the queue's ready list: creation order unless placed otherwise */
-  rank: number;
-  nacks = 0;
-  additionalDeliveries = 0;
-  private flags = 0;
-  private awakeOffset = UNSET;
-  private requeueOffset = UNSET;
-  private scheduledOffset = UNSET;
-  private dialect: DialectFields | undefined = undefined;
-  private readonly payload: string | Buffer;
+  /** the slot's page of columns, and its place there */
+  private readonly page: JobPage;
+  private readonly at: number;
 
   constructor(
-    readonly id: string,
-    readonly seq: number,
-    readonly queue: string,
-    /** a string holds the bytes as latin1 */
-    body: Buffer | string,
-    readonly createdAt: number,
-    /** seconds */
-    readonly ttl: number,
-    /** seconds */
-    readonly retry: number,
-    /** seconds */
-    readonly delay: number,
-    readonly repl: number,
+    readonly table: JobTable,
+    readonly slot: number,
+    /** the id, when the caller has it already (a lookup by id, a new job): saves making the string again */
+    private knownId?: string,
   ) {
-    this.rank = seq;
-    if (typeof body === "string")
-      this.payload = body.length <= SMALL_BODY_BYTES ? body : Buffer.from(body, "latin1");
-    else this.payload = body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
+    this.page = table.pages[slot >>> PAGE_BITS]!;
+    this.at = slot & PAGE_MASK;
+  }
+
+  get id(): string {
+    return (this.knownId ??= this.table.idOf(this.slot));
+  }
+
+  get seq(): number {
+    return this.page.seq[this.at]!;
+  }
+
+  get queue(): string {
+    return this.table.names.name(this.page.queueNumber[this.at]!);
+  }
+
+  get createdAt(): number {
+    return this.page.createdAt[this.at]!;
+  }
+
+  /** seconds */
+  get ttl(): number {
+    return this.page.ttl[this.at]!;
+  }
+
+  /** seconds */
+  get retry(): number {
+    return this.page.retry[this.at]!;
+  }
+
+  /** seconds */
+  get delay(): number {
+    return this.page.delay[this.at]!;
+  }
+
+  get repl(): number {
+    return this.page.repl[this.at]!;
+  }
+
+  /** position in the queue's ready list: creation order unless placed otherwise */
+  get rank(): number {
+    return this.page.rank[this.at]!;
+  }
+  set rank(value: number) {
+    this.page.rank[this.at] = value;
+  }
+
+  get nacks(): number {
+    return this.page.nacks[this.at]!;
+  }
+  set nacks(value: number) {
+    this.page.nacks[this.at] = value;
+  }
+
+  get additionalDeliveries(): number {
+    return this.page.additionalDeliveries[this.at]!;
+  }
+  set additionalDeliveries(value: number) {
+    this.page.additionalDeliveries[this.at] = value;
   }
 
   /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */
   get body(): Buffer {
-    const payload = this.payload;
+    const payload = this.storedBody;
     return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
   }
 
   /** the body as kept, a latin1 string when small: what the journal writes, without a copy */
   get storedBody(): string | Buffer {
-    return this.payload;
+    return this.page.bodies[this.at]!;
   }
 
   /** the body's length without copying it (a string holds one byte per character) */
   get bodyBytes(): number {
-    return this.payload.length;
+    return this.storedBody.length;
+  }
+
+  private flag(bit: number): boolean {
+    return (this.page.flags[this.at]! & bit) !== 0;
+  }
+
+  private setFlag(bit: number, on: boolean): void {
+    const flags = this.page.flags;
+    flags[this.at] = on ? flags[this.at]! | bit : flags[this.at]! & ~bit;
   }
 
   /** in its queue's ready list */
   get queued(): boolean {
-    return (this.flags & QUEUED) !== 0;
+    return this.flag(QUEUED);
   }
   set queued(value: boolean) {
-    this.flags = value ? this.flags | QUEUED : this.flags & ~QUEUED;
+    this.setFlag(QUEUED, value);
   }
 
   /** true once the job has been queued at least once (RETRY 0 jobs refuse a second time) */
   get everQueued(): boolean {
-    return (this.flags & EVER_QUEUED) !== 0;
+    return this.flag(EVER_QUEUED);
   }
   set everQueued(value: boolean) {
-    this.flags = value ? this.flags | EVER_QUEUED : this.flags & ~EVER_QUEUED;
+    this.setFlag(EVER_QUEUED, value);
   }
 
   /** waiting out a backoff until awakeAt (state `backoff`), not a delay */
   get backingOff(): boolean {
-    return (this.flags & BACKING_OFF) !== 0;
+    return this.flag(BACKING_OFF);
   }
   set backingOff(value: boolean) {
-    this.flags = value ? this.flags | BACKING_OFF : this.flags & ~BACKING_OFF;
+    this.setFlag(BACKING_OFF, value);
   }
 
   /** takeanumber's budget: spent by RETRY only, not by a lease that runs out */
   get retryOnlyBudget(): boolean {
-    return (this.flags & RETRY_ONLY_BUDGET) !== 0;
+    return this.flag(RETRY_ONLY_BUDGET);
   }
   set retryOnlyBudget(value: boolean) {
-    this.flags = value ? this.flags | RETRY_ONLY_BUDGET : this.flags & ~RETRY_ONLY_BUDGET;
+    this.setFlag(RETRY_ONLY_BUDGET, value);
   }
 
   /** the door that added it, kept in the flags so it costs no memory per job */
   get origin(): JobOrigin | undefined {
-    const code = (this.flags & ORIGIN_MASK) >> ORIGIN_SHIFT;
+    const code = (this.page.flags[this.at]! & ORIGIN_MASK) >> ORIGIN_SHIFT;
     return code === 0 ? undefined : JOB_ORIGINS[code - 1];
   }
   set origin(value: JobOrigin | undefined) {
     const code = value === undefined ? 0 : JOB_ORIGINS.indexOf(value) + 1;
-    this.flags = (this.flags & ~ORIGIN_MASK) | (code << ORIGIN_SHIFT);
+    const flags = this.page.flags;
+    flags[this.at] = (flags[this.at]! & ~ORIGIN_MASK) | (code << ORIGIN_SHIFT);
   }
 
   /** when a delayed job becomes queued */
   get awakeAt(): number {
-    return this.awakeOffset === UNSET ? 0 : this.createdAt + this.awakeOffset;
+    return this.page.awakeAt[this.at]!;
   }
   set awakeAt(at: number) {
-    this.awakeOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+    this.page.awakeAt[this.at] = at;
   }
 
   /** when an unacknowledged job is queued again */
   get requeueAt(): number {
-    return this.requeueOffset === UNSET ? 0 : this.createdAt + this.requeueOffset;
+    return this.page.requeueAt[this.at]!;
   }
   set requeueAt(at: number) {
-    this.requeueOffset = at === 0 ? UNSET : offset(at, this.createdAt);
+    this.page.requeueAt[this.at] = at;
   }
 
   /** the earliest time this job has an entry in the timer heap (Infinity: none) */
   get scheduledAt(): number {
-    return this.scheduledOffset === UNSET ? Infinity : this.createdAt + this.scheduledOffset;
+    return this.page.scheduledAt[this.at]!;
   }
   set scheduledAt(at: number) {
-    this.scheduledOffset = at === Infinity ? UNSET : offset(at, this.createdAt);
+    this.page.scheduledAt[this.at] = at;
+  }
+
+  private get dialect(): DialectFields | undefined {
+    const extras = this.table.extras;
+    return extras.size === 0 ? undefined : extras.get(this.slot);
   }
 
   /** okq: the client-chosen event id, unique among the queue's live jobs */
@@ -232,18 +274,18 @@ export class Job {
 
   /** 0 is the most urgent (core/scheduling.ts); DEFAULT_PRIORITY unless set */
   get priority(): number {
-    return this.dialect?.priority ?? DEFAULT_PRIORITY;
+    return this.page.priority[this.at]!;
   }
   set priority(value: number) {
-    if (value !== DEFAULT_PRIORITY || this.dialect) this.dialectFields().priority = value;
+    this.page.priority[this.at] = value;
   }
 
   /** its fair-sharing round (core/scheduling.ts): 0 without a group; fixed while it is queued */
   get round(): number {
-    return this.dialect?.round ?? 0;
+    return this.page.round[this.at]!;
   }
   set round(value: number) {
-    if (value !== 0 || this.dialect) this.dialectFields().round = value;
+    this.page.round[this.at] = value;
   }
 
   /** its group (tenant), when it has one */
@@ -279,20 +321,22 @@ export class Job {
   }
 
   private dialectFields(): DialectFields {
-    return (this.dialect ??= {
+    let fields = this.dialect;
+    if (fields) return fields;
+    fields = {
       eventId: undefined,
       retries: -1,
       retriesLeft: -1,
       backoff: undefined,
       runTimeoutMs: undefined,
       attempts: undefined,
-      priority: DEFAULT_PRIORITY,
-      round: 0,
       group: undefined,
       key: undefined,
       keyExpiresAt: 0,
       schedule: undefined,
-    });
+    };
+    this.table.extras.set(this.slot, fields);
+    return fields;
   }
 
   get expiresAt(): number {
@@ -348,14 +392,14 @@ export class Job {
     if (this.clientKey !== undefined) info.clientKey = this.clientKey;
     const origin = this.origin;
     if (origin !== undefined) info.origin = origin;
-    if (this.dialect) {
-      const side = this.dialect;
+    if (this.priority !== DEFAULT_PRIORITY) info.priority = this.priority;
+    const side = this.dialect;
+    if (side) {
       if (side.retries >= 0) info.retryBudget = side.retries;
       if (side.retriesLeft >= 0) info.retryBudgetLeft = side.retriesLeft;
       if (side.backoff !== undefined) info.backoff = side.backoff;
       if (side.runTimeoutMs !== undefined) info.runTimeoutMs = side.runTimeoutMs;
       if (side.attempts !== undefined) info.attempts = side.attempts.slice();
-      if (side.priority !== DEFAULT_PRIORITY) info.priority = side.priority;
       if (side.group !== undefined) info.group = side.group;
       if (side.key !== undefined) {
         info.key = side.key;
@@ -368,16 +412,23 @@ export class Job {
 }
 
 /**
- * Delivery order inside a queue (core/scheduling.ts): priority, then round,
- * then rank. Ranks are unique in a queue, so two jobs compare equal only
- * when they are the same job.
+ * Delivery order inside a queue (core/scheduling.ts) between two slots:
+ * priority, then round, then rank. Ranks are unique in a queue, so two
+ * jobs compare equal only when they are the same job.
  */
-export function compareJobs(a: Job, b: Job): number {
-  const pa = a.priority;
-  const pb = b.priority;
-  if (pa !== pb) return pa - pb;
-  const ra = a.round;
-  const rb = b.round;
-  if (ra !== rb) return ra - rb;
-  return a.rank - b.rank;
+export function slotOrder(table: JobTable): (a: number, b: number) => number {
+  const pages = table.pages;
+  return (a, b) => {
+    const pageA = pages[a >>> PAGE_BITS]!;
+    const pageB = pages[b >>> PAGE_BITS]!;
+    const atA = a & PAGE_MASK;
+    const atB = b & PAGE_MASK;
+    const pa = pageA.priority[atA]!;
+    const pb = pageB.priority[atB]!;
+    if (pa !== pb) return pa - pb;
+    const ra = pageA.round[atA]!;
+    const rb = pageB.round[atB]!;
+    if (ra !== rb) return ra - rb;
+    return pageA.rank[atA]! - pageB.rank[atB]!;
+  };
 }

@@ -4,10 +4,11 @@ import { ReadyJobs } from "./ready-jobs.js";
 import type { FetchWaiter } from "./blocked.js";
 import type { Consumer } from "../../../core/explain.js";
 import type { FetchLog } from "./explain-state.js";
+import type { JobTable } from "./job-table.js";
 
 /** A named queue: its ready jobs in order, its blocked fetchers, its counters. */
 export class Queue {
-  readonly ready = new ReadyJobs();
+  readonly ready: ReadyJobs;
   /** QPOLICY … RATE, copied from the queue's policy */
   rateLimit: RateLimit | undefined = undefined;
   /** the rate limit's GCRA state (core/scheduling.ts); not journaled: a restart gives a fresh burst */
@@ -32,7 +33,10 @@ export class Queue {
     readonly createdAt: number,
     /** last time a job entered or left */
     public touchedAt: number,
-  ) {}
+    jobs: JobTable,
+  ) {
+    this.ready = new ReadyJobs(jobs);
+  }
 
   get pausedIn(): boolean {
     return this.pause === "in" || this.pause === "all";

@@ -1,4 +1,5 @@
-import { compareJobs, type Job } from "./job.js";
+import { slotOrder, type Job } from "./job.js";
+import type { JobTable } from "./job-table.js";
 import { SortedList } from "./sorted-list.js";
 
 /** One group's bookkeeping in a queue (core/scheduling.ts). */
@@ -10,19 +11,16 @@ interface GroupState {
   /** the highest round of its queued jobs: the next one queued behind them gets a later one */
   lastRound: number;
   /** with a GROUPLIMIT: its queued jobs in order, and the one of them in `heads` (if any) */
-  lane: SortedList<Job, Job> | undefined;
-  head: Job | undefined;
+  lane: SortedList<number, number> | undefined;
+  /** a slot */
+  head: number | undefined;
 }
 
 /** the largest round (a u32 in the journal) */
 const MAX_ROUND = 4_294_967_295;
 
-function itself(job: Job): Job {
-  return job;
-}
-
-function orderedJobs(): SortedList<Job, Job> {
-  return new SortedList<Job, Job>(itself, compareJobs);
+function itself(slot: number): number {
+  return slot;
 }
 
 /**
@@ -38,13 +36,24 @@ function orderedJobs(): SortedList<Job, Job> {
  * jobs held back stay in `all`: QLEN counts them and QPEEK lists them.
  */
 export class ReadyJobs {
-  private readonly all = orderedJobs();
+  /** job slots (job-table.ts) in delivery order */
+  private readonly all: SortedList<number, number>;
   /** named groups always; "" only while a GROUPLIMIT is set */
   private readonly groups = new Map<string, GroupState>();
   private limit = 0;
-  private heads: SortedList<Job, Job> | undefined = undefined;
+  private heads: SortedList<number, number> | undefined = undefined;
   /** the highest round delivered (core/scheduling.ts): a group with nothing queued starts here */
   currentRound = 0;
+  private readonly order: (a: number, b: number) => number;
+
+  constructor(private readonly table: JobTable) {
+    this.order = slotOrder(table);
+    this.all = this.orderedSlots();
+  }
+
+  private orderedSlots(): SortedList<number, number> {
+    return new SortedList<number, number>(itself, this.order);
+  }
 
   get size(): number {
     return this.all.size;
@@ -56,20 +65,21 @@ export class ReadyJobs {
   }
 
   first(): Job | undefined {
-    return this.all.first();
+    const slot = this.all.first();
+    return slot === undefined ? undefined : this.table.view(slot);
   }
 
-  [Symbol.iterator](): IterableIterator<Job> {
-    return this.all[Symbol.iterator]();
+  *[Symbol.iterator](): IterableIterator<Job> {
+    for (const slot of this.all) yield this.table.view(slot);
   }
 
-  reversed(): IterableIterator<Job> {
-    return this.all.reversed();
+  *reversed(): IterableIterator<Job> {
+    for (const slot of this.all.reversed()) yield this.table.view(slot);
   }
 
   /** 0-based place in delivery order, or -1 */
   indexOf(job: Job): number {
-    return this.all.indexOf(job);
+    return this.all.indexOf(job.slot);
   }
 
   /** The round a new job of `group` gets: one past its group's queued jobs, never behind the queue's. */
@@ -82,32 +92,33 @@ export class ReadyJobs {
   }
 
   insert(job: Job): void {
-    this.all.insert(job);
+    this.all.insert(job.slot);
     const state = this.stateOf(job);
     if (!state) return;
     state.lastRound = state.queued === 0 ? job.round : Math.max(state.lastRound, job.round);
     state.queued++;
     if (state.lane) {
-      state.lane.insert(job);
+      state.lane.insert(job.slot);
       this.syncHead(state);
     }
   }
 
   remove(job: Job): boolean {
-    if (this.all.remove(job) === undefined) return false;
+    if (this.all.remove(job.slot) === undefined) return false;
     this.unqueued(job);
     return true;
   }
 
   /** Takes the next job that may be delivered off the list (undefined: none may). */
   take(): Job | undefined {
-    let job: Job | undefined;
-    if (this.heads === undefined) job = this.all.shift();
+    let slot: number | undefined;
+    if (this.heads === undefined) slot = this.all.shift();
     else {
-      job = this.heads.first();
-      if (job !== undefined) this.all.remove(job);
+      slot = this.heads.first();
+      if (slot !== undefined) this.all.remove(slot);
     }
-    if (job === undefined) return undefined;
+    if (slot === undefined) return undefined;
+    const job = this.table.view(slot);
     if (job.round > this.currentRound) this.currentRound = job.round;
     this.unqueued(job);
     return job;
@@ -149,13 +160,13 @@ export class ReadyJobs {
     if (limit === this.limit) return;
     this.limit = limit;
     this.groups.clear();
-    this.heads = limit > 0 ? orderedJobs() : undefined;
-    for (const job of this.all) {
+    this.heads = limit > 0 ? this.orderedSlots() : undefined;
+    for (const job of this) {
       const state = this.stateOf(job);
       if (state === undefined) continue;
       state.lastRound = state.queued === 0 ? job.round : Math.max(state.lastRound, job.round);
       state.queued++;
-      state.lane?.insert(job);
+      state.lane?.insert(job.slot);
     }
     for (const job of leased) {
       const state = this.stateOf(job);
@@ -183,7 +194,7 @@ export class ReadyJobs {
   /** After a restart: the current round resumes just before the earliest round a group has queued. */
   resumeRounds(): void {
     let earliest = Infinity;
-    for (const job of this.all) if (job.group !== undefined && job.round < earliest) earliest = job.round;
+    for (const job of this) if (job.group !== undefined && job.round < earliest) earliest = job.round;
     if (earliest !== Infinity && earliest - 1 > this.currentRound) this.currentRound = earliest - 1;
   }
 
@@ -191,7 +202,7 @@ export class ReadyJobs {
   clear(): void {
     this.all.clear();
     this.groups.clear();
-    if (this.heads) this.heads = orderedJobs();
+    if (this.heads) this.heads = this.orderedSlots();
   }
 
   private groupName(job: Job): string | undefined {
@@ -205,7 +216,7 @@ export class ReadyJobs {
     let state = this.groups.get(name);
     if (!state) {
       state = { queued: 0, inFlight: 0, lastRound: 0, lane: undefined, head: undefined };
-      if (this.limit > 0) state.lane = orderedJobs();
+      if (this.limit > 0) state.lane = this.orderedSlots();
       this.groups.set(name, state);
     }
     return state;
@@ -218,7 +229,7 @@ export class ReadyJobs {
     if (!state) return;
     state.queued--;
     if (state.lane) {
-      state.lane.remove(job);
+      state.lane.remove(job.slot);
       this.syncHead(state);
     }
     this.dropIfIdle(name, state);

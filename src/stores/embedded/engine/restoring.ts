@@ -1,6 +1,6 @@
 import type { Attempt, JobResult, PauseState, QueuePolicy } from "../../../core/contract.js";
 import { withAttempt } from "../../../core/failures.js";
-import { Job } from "./job.js";
+import type { Job } from "./job.js";
 import type { Change, StoredJob } from "../../../core/changes.js";
 import { type DeadLetter } from "./deadletters.js";
 import { FailingState } from "./failing.js";
@@ -49,6 +49,8 @@ export abstract class RestoringEngine extends FailingState {
    * expired and was not restored.
    */
   apply(change: Change): boolean {
+    // a replay runs no command: the slots of the jobs it dropped are reused here
+    this.jobs.recycle();
     switch (change.type) {
       case "add":
         return this.restoreJob(change.job);
@@ -124,7 +126,7 @@ export abstract class RestoringEngine extends FailingState {
     const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
     // One string per queue name, not one per restored job.
     const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
-    const job = new Job(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
+    const job = this.jobs.create(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
     job.rank = stored.rank;
     job.nacks = stored.nacks;
     job.additionalDeliveries = stored.additionalDeliveries;
@@ -156,7 +158,9 @@ export abstract class RestoringEngine extends FailingState {
   forgetJob(id: string): void {
     this.expiredInReplay.delete(id);
     const job = this.jobs.get(id);
-    if (job) this.forget(job);
+    if (!job) return;
+    this.forget(job);
+    this.jobs.release(job.slot);
   }
 
   /** Counters set by a NACK, ENQUEUE or re-queue; the job was queued then, so it is no longer delayed. */
@@ -211,8 +215,8 @@ export abstract class RestoringEngine extends FailingState {
   }
 
   /** Live jobs in sequence order, from the first with seq >= `fromSeq`: for snapshots. */
-  jobsFrom(fromSeq: number): IterableIterator<Job> {
-    return this.bySeq.from(fromSeq);
+  *jobsFrom(fromSeq: number): IterableIterator<Job> {
+    for (const slot of this.bySeq.from(fromSeq)) yield this.jobs.view(slot);
   }
 
   /** takeanumber RETRY or okq QACK REDO replayed: the job moves to its new place with its budget. */
@@ -305,7 +309,7 @@ export abstract class RestoringEngine extends FailingState {
     stored ??= this.expiredInReplay.get(id);
     if (job) this.forget(job);
     else if (stored) {
-      job = new Job(
+      job = this.jobs.create(
         id,
         stored.seq,
         stored.queue,

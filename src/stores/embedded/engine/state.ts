@@ -2,7 +2,8 @@ import { type Delivery, type QueuePolicy } from "../../../core/contract.js";
 import type { EngineChange } from "./changes.js";
 import type { Clock } from "../../../core/clock.js";
 import { IdGenerator, newNodeId, type RandomSource } from "../../../core/ids.js";
-import { Job } from "./job.js";
+import type { Job } from "./job.js";
+import { JobTable, LIVE } from "./job-table.js";
 import { Queue } from "./queue.js";
 import { SortedList } from "./sorted-list.js";
 import { TaskNumbers } from "./task-numbers.js";
@@ -52,14 +53,15 @@ export abstract class EngineState {
   protected readonly clock: Clock;
   protected readonly random: RandomSource | undefined;
   protected ids: IdGenerator;
-  protected readonly jobs = new Map<string, Job>();
-  /** every job by sequence number: JSCAN cursors, showBySeq */
-  protected readonly bySeq = new SortedList<Job>((job) => job.seq);
+  /** every job's fields (live ones found by id, dead letters held): job-table.ts */
+  protected readonly jobs = new JobTable();
+  /** every live job's slot by sequence number: JSCAN cursors, showBySeq */
+  protected readonly bySeq = new SortedList<number>((slot) => this.jobs.seqOf(slot));
   protected readonly queues = new Map<string, Queue>();
   /** the same queues by serial: QSCAN starts at its cursor without walking the ones before */
   protected readonly queuesBySerial = new SortedList<Queue>((queue) => queue.serial);
-  /** jobs' times, blocked clients' deadlines, and rate-limited queues' next slot for their blocked fetchers */
-  protected readonly timers = new TimerHeap<Job | Blocked | Queue>();
+  /** jobs' times (by slot), blocked clients' deadlines, and rate-limited queues' next slot for their blocked fetchers */
+  protected readonly timers = new TimerHeap<number | Blocked | Queue>();
   protected readonly onChange: ((change: EngineChange) => void) | undefined;
   protected readonly onWake: ((at: number) => void) | undefined;
   /** settable after construction, so a front door can attach its metrics */
@@ -97,11 +99,11 @@ export abstract class EngineState {
   /** ACKJOB … RESULT: kept until they expire */
   protected readonly results = new Results();
   /** delivered jobs: to whom, since when, last WORKING (EXPLAIN; QSTAT inFlight) */
-  protected readonly leases = new Leases<Job>();
+  protected readonly leases = new Leases();
   /** jobs in state `backoff`, per queue (QSTAT) */
   protected readonly backingOffByQueue = new Map<string, number>();
-  /** okq event ids: `queue NUL eventId` → live job */
-  protected readonly eventIds = new Map<string, Job>();
+  /** okq event ids: `queue NUL eventId` → live job's slot */
+  protected readonly eventIds = new Map<string, number>();
   /** TaskQ task ids, per queue */
   protected readonly taskNumbers = new TaskNumbers();
   /** live jobs per queue (waiting, delivered or delayed): takeanumber LEN, okq QSTATUS */
@@ -148,22 +150,25 @@ export abstract class EngineState {
 
   /** Runs every timer that is due on the clock: expiries, delays, re-queues, time-outs. */
   runDue(): void {
+    // every command starts here: the slots the last one gave up may be reused now
+    this.jobs.recycle();
     const now = this.clock.now();
     this.results.expire(now);
     this.keys.expire(now);
-    let entry: Job | Blocked | Queue | undefined;
+    let entry: number | Blocked | Queue | undefined;
     while ((entry = this.timers.popDue(now)) !== undefined) {
-      if (entry instanceof Queue) {
+      if (typeof entry === "number") {
+        if (this.timerIsCurrent(entry, this.timers.poppedAt)) {
+          const job = this.jobs.view(entry);
+          job.scheduledAt = Infinity;
+          this.processJobTimers(job, now);
+        }
+      } else if (entry instanceof Queue) {
         if (entry.rateWakeAt !== 0 && entry.rateWakeAt <= now) {
           entry.rateWakeAt = 0;
           if (this.queues.get(entry.name) === entry) this.serveWaiters(entry, now);
         }
-      } else if (!(entry instanceof Job)) {
-        if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
-      } else if (this.jobs.get(entry.id) === entry) {
-        entry.scheduledAt = Infinity;
-        this.processJobTimers(entry, now);
-      }
+      } else if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
     }
     if (now >= this.nextGcAt) {
       this.collectIdleQueues(now);
@@ -210,11 +215,16 @@ export abstract class EngineState {
     const at = job.wakeAt();
     if (at < job.scheduledAt) {
       job.scheduledAt = at;
-      this.pushTimer(at, job);
+      this.pushTimer(at, job.slot);
     }
   }
 
-  protected pushTimer(at: number, entry: Job | Blocked | Queue): void {
+  /** A job's timer-heap entry is its current one (not superseded, not of a job that has gone). */
+  private timerIsCurrent(slot: number, at: number): boolean {
+    return this.jobs.kindOf(slot) === LIVE && this.jobs.scheduledAtOf(slot) === at;
+  }
+
+  protected pushTimer(at: number, entry: number | Blocked | Queue): void {
     const before = this.timers.peekTime();
     if (this.timers.size >= 2 * (this.jobs.size + this.blocked.size) + this.timerSlack) this.compactTimers();
     this.timers.push(at, entry);
@@ -227,12 +237,12 @@ export abstract class EngineState {
    * acked jobs and their bodies alive until their TTL. Amortized O(1) per push.
    */
   protected compactTimers(): void {
-    const kept = new Set<Job | Blocked | Queue>();
+    const kept = new Set<number | Blocked | Queue>();
     this.timers.retain((entry, at) => {
       if (kept.has(entry)) return false;
       const live =
-        entry instanceof Job
-          ? this.jobs.get(entry.id) === entry && at === entry.scheduledAt
+        typeof entry === "number"
+          ? this.timerIsCurrent(entry, at)
           : entry instanceof Queue
             ? this.queues.get(entry.name) === entry && at === entry.rateWakeAt
             : !entry.done;
@@ -268,7 +278,7 @@ export abstract class EngineState {
   protected queueFor(name: string, now: number): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      queue = new Queue(name, this.nextQueueSerial++, now, now);
+      queue = new Queue(name, this.nextQueueSerial++, now, now, this.jobs);
       this.applyPolicy(queue);
       this.queues.set(name, queue);
       this.queuesBySerial.insert(queue);
@@ -321,6 +331,7 @@ export abstract class EngineState {
     this.forget(job);
     this.emit({ type: "delete", id: job.id, reason });
     this.jobLeft(job.id, reason);
+    this.jobs.release(job.slot);
   }
 
   /** WAITJOB: wakes whoever waits for this job to go. */
@@ -404,18 +415,18 @@ export abstract class EngineState {
 
   /** Registers a new live job in the indexes (jobs, seq, event ids, per-queue counts). */
   protected track(job: Job): void {
-    this.jobs.set(job.id, job);
+    this.jobs.link(job.slot);
     this.liveJobBytes += jobBytes(job);
-    this.bySeq.insert(job);
+    this.bySeq.insert(job.slot);
     this.liveByQueue.set(job.queue, (this.liveByQueue.get(job.queue) ?? 0) + 1);
-    if (job.clientKey !== undefined) this.eventIds.set(eventKey(job.queue, job.clientKey), job);
+    if (job.clientKey !== undefined) this.eventIds.set(eventKey(job.queue, job.clientKey), job.slot);
   }
 
   /** Takes a job out of every live index without recording anything. */
   protected forget(job: Job): void {
     this.unqueueJob(job);
     if (job.backingOff) this.setBackingOff(job, false);
-    const known = this.jobs.delete(job.id);
+    const known = this.jobs.unlink(job.slot);
     if (known) this.liveJobBytes -= jobBytes(job);
     this.bySeq.remove(job.seq);
     job.scheduledAt = -Infinity;
@@ -424,7 +435,7 @@ export abstract class EngineState {
     else this.liveByQueue.delete(job.queue);
     if (job.clientKey !== undefined) {
       const key = eventKey(job.queue, job.clientKey);
-      if (this.eventIds.get(key) === job) this.eventIds.delete(key);
+      if (this.eventIds.get(key) === job.slot) this.eventIds.delete(key);
     }
     // last: a blocked fetcher may be served the job its group's freed slot lets go
     this.endLease(job, known);

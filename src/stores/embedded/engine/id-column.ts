@@ -1,0 +1,189 @@
+/**
+ * The job table's ids, 21 bytes a job instead of a 56-byte string: an id
+ * `D-<node8>-<24 base64>-<4 hex>` (core/ids.ts) is kept as its 18 random
+ * bytes, its 16-bit TTL suffix and the number of its node prefix (one
+ * byte; a data directory holds ids of one node, two after a rename). An id
+ * of any other shape (a journal written by hand, a node id of odd
+ * characters) is kept whole in a side map, so every id round-trips.
+ *
+ * The random bytes are the id's hash: the server mints them, so a client
+ * cannot aim ids at one bucket.
+ */
+import { PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
+
+const ID_LENGTH = 40;
+const RANDOM_BYTES = 18;
+/** the random bytes, then the suffix as a little-endian u16 */
+const STRIDE = RANDOM_BYTES + 2;
+/** node number of an id kept whole */
+const WHOLE = 255;
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_CODES = Buffer.from(BASE64, "latin1");
+/** char code → its 6 bits, -1 when not a base64 character */
+const BASE64_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64.charCodeAt(i)] = i;
+const HEX_CODES = Buffer.from("0123456789abcdef", "latin1");
+
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 102) return code - 87;
+  return -1;
+}
+
+/** FNV-1a of an id kept whole */
+function wholeHash(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash;
+}
+
+export class IdColumn {
+  /** per page of slots (job-page.ts): STRIDE bytes a slot */
+  private readonly bytePages: Buffer[] = [];
+  private readonly nodePages: Uint8Array[] = [];
+  private readonly prefixes: string[] = [];
+  private readonly prefixNumbers = new Map<string, number>();
+  private readonly whole = new Map<number, string>();
+  /** the id `parse` read last, in the stored form */
+  private readonly probe = Buffer.alloc(STRIDE);
+  private probeNode = 0;
+  private probeWhole: string | undefined = undefined;
+  /** where `read` assembles an id; `D-` and the dashes stay */
+  private readonly scratch = Buffer.from("D-00000000-000000000000000000000000-0000", "latin1");
+  private scratchNode = -1;
+
+  /** Pages up to `capacity` slots. */
+  grow(capacity: number): void {
+    while (this.nodePages.length * PAGE_SLOTS < capacity) {
+      this.bytePages.push(Buffer.allocUnsafeSlow(PAGE_SLOTS * STRIDE));
+      this.nodePages.push(new Uint8Array(PAGE_SLOTS));
+    }
+  }
+
+  /** Reads `id` into the probe (for `store` or `matches`) and returns its hash. */
+  parse(id: string): number {
+    this.probeWhole = undefined;
+    const node = id.length === ID_LENGTH ? this.prefixNumber(id) : WHOLE;
+    if (node !== WHOLE && this.parseRandom(id) && this.parseSuffix(id)) {
+      this.probeNode = node;
+      return this.probe.readInt32LE(0);
+    }
+    this.probeWhole = id;
+    this.probeNode = WHOLE;
+    return wholeHash(id);
+  }
+
+  /** The slot takes the id `parse` read last. */
+  store(slot: number): void {
+    this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] = this.probeNode;
+    if (this.probeWhole !== undefined) this.whole.set(slot, this.probeWhole);
+    else this.probe.copy(this.bytePages[slot >>> PAGE_BITS]!, (slot & PAGE_MASK) * STRIDE);
+  }
+
+  /** The slot's id is the one `parse` read last. */
+  matches(slot: number): boolean {
+    if (this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] !== this.probeNode) return false;
+    if (this.probeWhole !== undefined) return this.whole.get(slot) === this.probeWhole;
+    const bytes = this.bytePages[slot >>> PAGE_BITS]!;
+    const probe = this.probe;
+    const from = (slot & PAGE_MASK) * STRIDE;
+    for (let i = 0; i < STRIDE; i++) if (bytes[from + i] !== probe[i]) return false;
+    return true;
+  }
+
+  hash(slot: number): number {
+    const at = slot & PAGE_MASK;
+    if (this.nodePages[slot >>> PAGE_BITS]![at] === WHOLE) return wholeHash(this.whole.get(slot)!);
+    return this.bytePages[slot >>> PAGE_BITS]!.readInt32LE(at * STRIDE);
+  }
+
+  read(slot: number): string {
+    const node = this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK]!;
+    if (node === WHOLE) return this.whole.get(slot)!;
+    const scratch = this.scratch;
+    if (node !== this.scratchNode) {
+      scratch.write(this.prefixes[node]!, 2, 8, "latin1");
+      this.scratchNode = node;
+    }
+    const bytes = this.bytePages[slot >>> PAGE_BITS]!;
+    const from = (slot & PAGE_MASK) * STRIDE;
+    for (let at = from, to = 11; to < 35; at += 3, to += 4) {
+      const bits = (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
+      scratch[to] = BASE64_CODES[bits >>> 18]!;
+      scratch[to + 1] = BASE64_CODES[(bits >>> 12) & 63]!;
+      scratch[to + 2] = BASE64_CODES[(bits >>> 6) & 63]!;
+      scratch[to + 3] = BASE64_CODES[bits & 63]!;
+    }
+    const suffix = bytes[from + RANDOM_BYTES]! | (bytes[from + RANDOM_BYTES + 1]! << 8);
+    scratch[36] = HEX_CODES[suffix >>> 12]!;
+    scratch[37] = HEX_CODES[(suffix >>> 8) & 15]!;
+    scratch[38] = HEX_CODES[(suffix >>> 4) & 15]!;
+    scratch[39] = HEX_CODES[suffix & 15]!;
+    return scratch.toString("latin1", 0, ID_LENGTH);
+  }
+
+  /** The slot's id goes (an id kept whole leaves the side map). */
+  clear(slot: number): void {
+    if (this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] === WHOLE) this.whole.delete(slot);
+  }
+
+  /** the number of the id's node prefix, WHOLE when the id is not of the usual shape or too many prefixes exist */
+  private prefixNumber(id: string): number {
+    if (
+      id.charCodeAt(0) !== 68 ||
+      id.charCodeAt(1) !== 45 ||
+      id.charCodeAt(10) !== 45 ||
+      id.charCodeAt(35) !== 45
+    ) {
+      return WHOLE;
+    }
+    // most ids are of this node: compare with the last prefix before making a string
+    const last = this.prefixes.length - 1;
+    if (last >= 0 && this.samePrefix(id, this.prefixes[last]!)) return last;
+    const prefix = id.slice(2, 10);
+    const known = this.prefixNumbers.get(prefix);
+    if (known !== undefined) return known;
+    if (this.prefixes.length === WHOLE) return WHOLE;
+    this.prefixes.push(prefix);
+    this.prefixNumbers.set(prefix, this.prefixes.length - 1);
+    return this.prefixes.length - 1;
+  }
+
+  private samePrefix(id: string, prefix: string): boolean {
+    for (let i = 0; i < 8; i++) if (id.charCodeAt(i + 2) !== prefix.charCodeAt(i)) return false;
+    return true;
+  }
+
+  private parseRandom(id: string): boolean {
+    const probe = this.probe;
+    for (let from = 11, to = 0; from < 35; from += 4, to += 3) {
+      const a = base64Value(id.charCodeAt(from));
+      const b = base64Value(id.charCodeAt(from + 1));
+      const c = base64Value(id.charCodeAt(from + 2));
+      const d = base64Value(id.charCodeAt(from + 3));
+      if ((a | b | c | d) < 0) return false;
+      const bits = (a << 18) | (b << 12) | (c << 6) | d;
+      probe[to] = bits >>> 16;
+      probe[to + 1] = (bits >>> 8) & 255;
+      probe[to + 2] = bits & 255;
+    }
+    return true;
+  }
+
+  private parseSuffix(id: string): boolean {
+    let suffix = 0;
+    for (let i = 36; i < 40; i++) {
+      const digit = hexValue(id.charCodeAt(i));
+      if (digit < 0) return false;
+      suffix = (suffix << 4) | digit;
+    }
+    this.probe[RANDOM_BYTES] = suffix & 255;
+    this.probe[RANDOM_BYTES + 1] = suffix >>> 8;
+    return true;
+  }
+}
+
+function base64Value(code: number): number {
+  return code < 128 ? BASE64_VALUE[code]! : -1;
+}
