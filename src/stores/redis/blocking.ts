@@ -32,6 +32,7 @@ export class BlockedClients {
     if (channel === keys.wakeChannel) {
       if (this.wakeEpochs.size > 10_000) this.wakeEpochs.clear();
       this.wakeEpochs.set(message, (this.wakeEpochs.get(message) ?? 0) + 1);
+      this.store.idle.changed(message);
       this.wake(message);
     } else if (channel === keys.goneChannel) {
       const space = message.indexOf(" ");
@@ -51,9 +52,12 @@ export class BlockedClients {
     }
   }
 
-  /** The safety net for lost wake-ups. */
+  /** The safety net for lost wake-ups; also writes the fetches that blocked without a take. */
   recheckAll(): void {
-    const { waiters } = this.store;
+    const { waiters, fetchNotes, logger } = this.store;
+    fetchNotes
+      .flush()
+      .catch((error: Error) => logger?.warn({ err: error.message }, "recording fetches failed"));
     for (const queue of [...waiters.fetchers.keys()]) void this.serve(queue);
     for (const notifier of [...waiters.notifiers]) void this.checkNotifier(notifier, notifier.queues);
     for (const [id, set] of [...waiters.jobs]) {
@@ -134,8 +138,19 @@ export class BlockedClients {
     return counts.ready > 0 && !counts.pausedOut;
   }
 
-  /** GETJOB: takes what is there, else blocks until served, timed out or aborted. */
+  /**
+   * GETJOB: takes what is there, else blocks until served, timed out or aborted.
+   * On queues all known empty (idle-queues.ts) a fetch that may block blocks at
+   * once: no take, its record for EXPLAIN written later (fetch-notes.ts). NOHANG
+   * always asks Redis: another server's add is answered to its producer before
+   * its wake-up reaches this server, and NOHANG must see that job.
+   */
   async getJobs(req: GetJobsRequest, consume: boolean): Promise<Delivery[] | null> {
+    if (!req.nohang && !req.signal?.aborted && this.allKnownEmpty(req.queues)) {
+      const now = this.store.clock.now();
+      this.store.fetchNotes.add(req.queues, req.consumer, now);
+      return this.block(req, consume, now);
+    }
     const epochs = req.queues.map((queue) => this.wakeEpochs.get(queue) ?? 0);
     // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store;
     // so does Disque's GETJOB that does not block.
@@ -144,7 +159,25 @@ export class BlockedClients {
     const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure, fetch);
     if (taken.length > 0) return taken;
     if (req.nohang || req.signal?.aborted) return null;
+    return this.block(req, consume, this.store.clock.now(), epochs);
+  }
+
+  private allKnownEmpty(queues: string[]): boolean {
     const now = this.store.clock.now();
+    for (const queue of queues) if (!this.store.idle.isEmpty(queue, now)) return false;
+    return true;
+  }
+
+  /**
+   * The fetch waits here until served. `epochs`: the wake-ups counted before
+   * its take; one that came meanwhile may have brought a job, so the queue is served.
+   */
+  private block(
+    req: GetJobsRequest,
+    consume: boolean,
+    now: number,
+    epochs?: number[],
+  ): Promise<Delivery[] | null> {
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve, req.consumer);
@@ -152,7 +185,7 @@ export class BlockedClients {
       req.signal?.addEventListener("abort", () => this.store.waiters.abortFetcher(waiter));
       // A job may have come between the first look and now: its wake-up came already.
       req.queues.forEach((queue, i) => {
-        if ((this.wakeEpochs.get(queue) ?? 0) !== epochs[i]) void this.serve(queue);
+        if (epochs && (this.wakeEpochs.get(queue) ?? 0) !== epochs[i]) void this.serve(queue);
       });
     });
   }
