@@ -18,6 +18,7 @@ import {
   hasCommand,
   hasDisque,
   QUEUE,
+  scriptCalls,
   redisSystem,
   ROOT,
   startDocket,
@@ -129,7 +130,8 @@ function record(row: string, system: string, value: number): void {
 
 /**
  * Runs fn on a fresh server. With `cpuRow`, on a system that runs on Redis, Redis's own CPU
- * during fn is recorded under it (% of one core): whether Redis itself is the limit.
+ * during fn is recorded under it (% of one core): whether Redis itself is the limit; and the
+ * scripts Redis ran per job (fn handles `jobs` jobs), when it ran any.
  */
 async function withServer<T>(
   sys: SystemDef,
@@ -139,12 +141,16 @@ async function withServer<T>(
   const running = await sys.start();
   try {
     const pid = running.redisPid;
+    const port = cpuRow ? running.redisPort : undefined;
+    const scripts0 = port ? await scriptCalls(port) : 0;
     const [cpu0, t0] = [pid ? cpuSeconds(pid) : NaN, performance.now()];
     const out = await fn(running);
     if (pid && cpuRow) {
       const percent = ((cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000)) * 100;
       record(`Redis CPU during ${cpuRow} (% of a core)`, sys.name, percent);
     }
+    const scripts = port ? (await scriptCalls(port)) - scripts0 : 0;
+    if (scripts > 0) record(`Redis scripts per job during ${cpuRow}`, sys.name, scripts / jobs);
     return out;
   } finally {
     await running.stop();
