@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { IdleQueues, KNOWN_EMPTY_MS } from "../../src/stores/redis/idle-queues.js";
+import { T0 } from "../helpers/broker.js";
+
+/**
+ * The bookkeeping behind GETJOB's skip (src/stores/redis/idle-queues.ts), on
+ * the orders of events a real deployment only produces by chance: a wake-up
+ * that arrives while the take that finds the queue empty is in flight.
+ */
+describe("Redis store: queues known empty", () => {
+  it("a take's finding counts when nothing happened to the queue while it was in flight", () => {
+    const idle = new IdleQueues();
+    const stamp = idle.stamp("q");
+    assert.equal(idle.isEmpty("q", T0), false, "nothing is known before a take");
+    idle.foundEmpty("q", stamp, T0);
+    assert.equal(idle.isEmpty("q", T0), true);
+    assert.equal(idle.isEmpty("other", T0), false);
+  });
+
+  it("a wake-up between the take's asking and its empty answer: the queue is not known empty", () => {
+    const idle = new IdleQueues();
+    const stamp = idle.stamp("q");
+    idle.changed("q");
+    idle.foundEmpty("q", stamp, T0);
+    assert.equal(idle.isEmpty("q", T0), false);
+  });
+
+  it("a wake-up after the answer ends what was known; another queue's does not", () => {
+    const idle = new IdleQueues();
+    idle.foundEmpty("q", idle.stamp("q"), T0);
+    idle.foundEmpty("r", idle.stamp("r"), T0);
+    idle.changed("q");
+    assert.deepEqual([idle.isEmpty("q", T0), idle.isEmpty("r", T0)], [false, true]);
+  });
+
+  it("what is known runs out after KNOWN_EMPTY_MS", () => {
+    const idle = new IdleQueues();
+    idle.foundEmpty("q", idle.stamp("q"), T0);
+    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS - 1), true);
+    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false);
+  });
+
+  it("forgetting everything also voids the takes in flight", () => {
+    const idle = new IdleQueues();
+    const stamp = idle.stamp("q");
+    idle.foundEmpty("r", idle.stamp("r"), T0);
+    idle.forgetAll();
+    idle.foundEmpty("q", stamp, T0);
+    assert.deepEqual([idle.isEmpty("q", T0), idle.isEmpty("r", T0)], [false, false]);
+    idle.foundEmpty("q", idle.stamp("q"), T0);
+    assert.equal(idle.isEmpty("q", T0), true, "a take asked after it counts");
+  });
+
+  it("past 10 000 queues the stamps are forgotten, never reused", () => {
+    const idle = new IdleQueues();
+    const stamp = idle.stamp("q");
+    for (let i = 0; i < 10_001; i++) idle.changed(`queue ${i}`);
+    idle.foundEmpty("q", stamp, T0);
+    assert.equal(idle.isEmpty("q", T0), false);
+  });
+});
