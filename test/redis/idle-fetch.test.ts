@@ -94,6 +94,31 @@ describe("Redis store: a fetch on a queue known empty blocks without a script", 
     );
   });
 
+  it("serving blocked fetches with fewer jobs than fetches leaves the queue known empty", async () => {
+    const clock = new ManualClock(T0);
+    const prefix = uniquePrefix("idle5");
+    const a = await open(clock, prefix);
+    const b = await open(clock, prefix);
+    await fetchTimingOut(a, clock, fetch(["q"]));
+    const first = trackPromise(a.getJobs(fetch(["q"], { timeoutMs: 60_000 })));
+    const second = trackPromise(a.getJobs(fetch(["q"], { timeoutMs: 60_000, consumer: Y })));
+    await b.addJob({ queue: "q", body: Buffer.from("one") });
+    assert.equal(((await first.promise) ?? []).length, 1, "the first fetch is served");
+    assert.equal(second.done, false);
+    const before = await scriptsRun();
+    const again = trackPromise(a.getJobs(fetch(["q"], { timeoutMs: 50_000 })));
+    // blocked: its deadline is the earliest
+    await waitFor(() => a.nextLocalDeadline() === clock.now() + 50_000);
+    assert.equal(await scriptsRun(), before, "the serving take found the queue empty: no take");
+    const { id } = await b.addJob({ queue: "q", body: Buffer.from("two") });
+    assert.deepEqual(
+      ((await second.promise) ?? []).map((j) => j.id),
+      [id],
+      "served in arrival order",
+    );
+    assert.equal(again.done, false);
+  });
+
   it("NOHANG on a queue known empty asks Redis: another server's add is seen at once", async () => {
     const clock = new ManualClock(T0);
     const prefix = uniquePrefix("idle3");

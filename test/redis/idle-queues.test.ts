@@ -8,12 +8,18 @@ import { T0 } from "../helpers/broker.js";
  * the orders of events a real deployment only produces by chance: a wake-up
  * that arrives while the take that finds the queue empty is in flight.
  */
+/** a take that may block (it made the queue known) asked at `stamp` found no ready job at `at` */
+function takeFoundEmpty(idle: IdleQueues, queue: string, stamp: number, at = T0): void {
+  idle.madeKnown(queue, at);
+  idle.foundEmpty(queue, stamp, at);
+}
+
 describe("Redis store: queues known empty", () => {
   it("a take's finding counts when nothing happened to the queue while it was in flight", () => {
     const idle = new IdleQueues();
     const stamp = idle.stamp("q");
     assert.equal(idle.isEmpty("q", T0), false, "nothing is known before a take");
-    idle.foundEmpty("q", stamp, T0);
+    takeFoundEmpty(idle, "q", stamp);
     assert.equal(idle.isEmpty("q", T0), true);
     assert.equal(idle.isEmpty("other", T0), false);
   });
@@ -22,21 +28,21 @@ describe("Redis store: queues known empty", () => {
     const idle = new IdleQueues();
     const stamp = idle.stamp("q");
     idle.changed("q");
-    idle.foundEmpty("q", stamp, T0);
+    takeFoundEmpty(idle, "q", stamp);
     assert.equal(idle.isEmpty("q", T0), false);
   });
 
   it("a wake-up after the answer ends what was known; another queue's does not", () => {
     const idle = new IdleQueues();
-    idle.foundEmpty("q", idle.stamp("q"), T0);
-    idle.foundEmpty("r", idle.stamp("r"), T0);
+    takeFoundEmpty(idle, "q", idle.stamp("q"));
+    takeFoundEmpty(idle, "r", idle.stamp("r"));
     idle.changed("q");
     assert.deepEqual([idle.isEmpty("q", T0), idle.isEmpty("r", T0)], [false, true]);
   });
 
   it("what is known runs out after KNOWN_EMPTY_MS", () => {
     const idle = new IdleQueues();
-    idle.foundEmpty("q", idle.stamp("q"), T0);
+    takeFoundEmpty(idle, "q", idle.stamp("q"));
     assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS - 1), true);
     assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false);
   });
@@ -44,19 +50,34 @@ describe("Redis store: queues known empty", () => {
   it("forgetting everything also voids the takes in flight", () => {
     const idle = new IdleQueues();
     const stamp = idle.stamp("q");
-    idle.foundEmpty("r", idle.stamp("r"), T0);
+    takeFoundEmpty(idle, "r", idle.stamp("r"));
     idle.forgetAll();
-    idle.foundEmpty("q", stamp, T0);
+    takeFoundEmpty(idle, "q", stamp);
     assert.deepEqual([idle.isEmpty("q", T0), idle.isEmpty("r", T0)], [false, false]);
-    idle.foundEmpty("q", idle.stamp("q"), T0);
+    takeFoundEmpty(idle, "q", idle.stamp("q"));
     assert.equal(idle.isEmpty("q", T0), true, "a take asked after it counts");
+  });
+
+  it("a queue is known empty only while a take made it known lately; hiding it ends that", () => {
+    const idle = new IdleQueues();
+    idle.foundEmpty("q", idle.stamp("q"), T0);
+    assert.equal(idle.isEmpty("q", T0), false, "emptied by a take that did not make it known");
+    idle.madeKnown("q", T0);
+    assert.equal(idle.isEmpty("q", T0), true);
+    // fresh findings of a serving take (no ensure) do not renew what a take made known
+    idle.foundEmpty("q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
+    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false);
+    takeFoundEmpty(idle, "q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
+    idle.unknown("q");
+    idle.foundEmpty("q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
+    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false, "collected or flushed: not known");
   });
 
   it("past 10 000 queues the stamps are forgotten, never reused", () => {
     const idle = new IdleQueues();
     const stamp = idle.stamp("q");
     for (let i = 0; i < 10_001; i++) idle.changed(`queue ${i}`);
-    idle.foundEmpty("q", stamp, T0);
+    takeFoundEmpty(idle, "q", stamp);
     assert.equal(idle.isEmpty("q", T0), false);
   });
 });

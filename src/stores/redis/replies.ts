@@ -99,7 +99,7 @@ export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | 
 export interface TakeResult {
   /** the script created (or brought back) the queue */
   created: boolean;
-  /** the queue has no ready job at all (created, or plain and empty, not paused): idle-queues.ts */
+  /** the take left no ready job in the queue (it created it, or took fewer than asked on a plain queue): idle-queues.ts */
   empty: boolean;
   deliveries: Delivery[];
   /** each delivered job's next timer (its lease re-queue or expiry), ms */

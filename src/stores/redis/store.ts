@@ -149,7 +149,7 @@ export class QueueStore {
       queues: this.queues,
       run: (name, queue, args) => this.run(name, queue, args),
       deadLetterCap: () => this.failures.deadLetterCap,
-      collected: (queue) => this.idle.changed(queue),
+      collected: (queue) => this.idle.unknown(queue),
     });
   }
 
@@ -191,7 +191,7 @@ export class QueueStore {
       .get(name)!
       .run(client, keys, [queue, this.clock.now(), this.keys.wakeChannel, ...args]);
     if (NEVER_QUEUE.has(name)) return reply;
-    const changed = () => this.idle.changed(queue);
+    const changed = name === "flushQueue" ? () => this.idle.unknown(queue) : () => this.idle.changed(queue);
     changed();
     // also when it failed: it may have run
     return reply.finally(changed);
@@ -256,8 +256,10 @@ export class QueueStore {
     }
     const taken = decodeTake(queue, reply);
     if (taken.created) await this.queues.register(queue);
-    // found empty by a take that made the queue known: the next fetches may block without one
-    if (taken.empty && ensure && count > 0) this.idle.foundEmpty(queue, stamp, this.clock.now());
+    // what the next fetches that may block need to know to block without a take (idle-queues.ts)
+    const now = this.clock.now();
+    if (ensure || taken.deliveries.length > 0) this.idle.madeKnown(queue, now);
+    if (taken.empty) this.idle.foundEmpty(queue, stamp, now);
     // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-12.lua)
     if (taken.rateSlotAt > 0) await this.timers.note(queue, taken.rateSlotAt);
     if (taken.deliveries.length === 0) return [];
