@@ -119,6 +119,26 @@ describe("Redis store: a fetch on a queue known empty blocks without a script", 
     assert.equal(again.done, false);
   });
 
+  it("a fetch joins the fetches blocked on its queue without a take, even once the queue changed", async () => {
+    const clock = new ManualClock(T0);
+    const broker = await open(clock);
+    await fetchTimingOut(broker, clock, fetch(["q"]));
+    const first = trackPromise(broker.getJobs(fetch(["q"], { timeoutMs: 60_000 })));
+    // a delayed job: a change this server made (no longer known empty), no wake-up, nothing ready
+    await broker.addJob({ queue: "q", body: Buffer.from("later"), delay: 5 });
+    const before = await scriptsRun();
+    const second = trackPromise(broker.getJobs(fetch(["q"], { timeoutMs: 50_000, consumer: Y })));
+    await waitFor(() => broker.nextLocalDeadline() === clock.now() + 50_000);
+    assert.equal(await scriptsRun(), before, "joined the blocked fetch: no take");
+    const { id } = await broker.addJob({ queue: "q", body: Buffer.from("now") });
+    assert.deepEqual(
+      ((await first.promise) ?? []).map((j) => j.id),
+      [id],
+      "the earlier fetch is served first",
+    );
+    assert.equal(second.done, false);
+  });
+
   it("NOHANG on a queue known empty asks Redis: another server's add is seen at once", async () => {
     const clock = new ManualClock(T0);
     const prefix = uniquePrefix("idle3");

@@ -58,19 +58,25 @@ describe("Redis store: queues known empty", () => {
     assert.equal(idle.isEmpty("q", T0), true, "a take asked after it counts");
   });
 
-  it("a queue is known empty only while a take made it known lately; hiding it ends that", () => {
+  it("a queue is known while a take made it known (or took jobs) lately; hiding it ends that", () => {
     const idle = new IdleQueues();
-    idle.foundEmpty("q", idle.stamp("q"), T0);
-    assert.equal(idle.isEmpty("q", T0), false, "emptied by a take that did not make it known");
+    assert.equal(idle.isKnown("q", T0), false);
     idle.madeKnown("q", T0);
-    assert.equal(idle.isEmpty("q", T0), true);
-    // fresh findings of a serving take (no ensure) do not renew what a take made known
+    assert.equal(idle.isKnown("q", T0 + KNOWN_EMPTY_MS - 1), true);
+    assert.equal(idle.isKnown("q", T0 + KNOWN_EMPTY_MS), false);
+    // a take that neither made it known nor took a job (a serving one) tells emptiness only
     idle.foundEmpty("q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
-    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false);
+    assert.deepEqual(
+      [idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), idle.isKnown("q", T0 + KNOWN_EMPTY_MS)],
+      [true, false],
+    );
     takeFoundEmpty(idle, "q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
     idle.unknown("q");
-    idle.foundEmpty("q", idle.stamp("q"), T0 + KNOWN_EMPTY_MS);
-    assert.equal(idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), false, "collected or flushed: not known");
+    assert.deepEqual(
+      [idle.isEmpty("q", T0 + KNOWN_EMPTY_MS), idle.isKnown("q", T0 + KNOWN_EMPTY_MS)],
+      [false, false],
+      "collected or flushed",
+    );
   });
 
   it("past 10 000 queues the stamps are forgotten, never reused", () => {

@@ -140,13 +140,15 @@ export class BlockedClients {
 
   /**
    * GETJOB: takes what is there, else blocks until served, timed out or aborted.
-   * On queues all known empty (idle-queues.ts) a fetch that may block blocks at
-   * once: no take, its record for EXPLAIN written later (fetch-notes.ts). NOHANG
+   * A fetch that may block blocks at once, without a take, when each of its
+   * queues is known and either known empty or has fetchers blocked here that
+   * the next serving is for (idle-queues.ts; docs/redis.md "Blocking without a
+   * take"); its record for EXPLAIN is written later (fetch-notes.ts). NOHANG
    * always asks Redis: another server's add is answered to its producer before
    * its wake-up reaches this server, and NOHANG must see that job.
    */
   async getJobs(req: GetJobsRequest, consume: boolean): Promise<Delivery[] | null> {
-    if (!req.nohang && !req.signal?.aborted && this.allKnownEmpty(req.queues)) {
+    if (!req.nohang && !req.signal?.aborted && this.mayBlockAtOnce(req.queues)) {
       const now = this.store.clock.now();
       this.store.fetchNotes.add(req.queues, req.consumer, now);
       return this.block(req, consume, now);
@@ -162,9 +164,19 @@ export class BlockedClients {
     return this.block(req, consume, this.store.clock.now(), epochs);
   }
 
-  private allKnownEmpty(queues: string[]): boolean {
-    const now = this.store.clock.now();
-    for (const queue of queues) if (!this.store.idle.isEmpty(queue, now)) return false;
+  /**
+   * Whether a take would find no job on any of the queues, and leave them
+   * known as they are. A queue with fetchers blocked here, no take in flight
+   * for them: any job there goes to them first, as the next wake-up (or the
+   * once-a-second re-check) serves them, and the newcomer is served after them.
+   */
+  private mayBlockAtOnce(queues: string[]): boolean {
+    const { idle, waiters, clock } = this.store;
+    const now = clock.now();
+    for (const queue of queues) {
+      if (!idle.isKnown(queue, now)) return false;
+      if (!idle.isEmpty(queue, now) && !waiters.hasIdleFetcher(queue)) return false;
+    }
     return true;
   }
 

@@ -67,17 +67,16 @@ export class IdleQueues {
     this.known.set(queue, now);
   }
 
-  /** whether a take of the queue that may block would find no ready job and leave the queue as it is */
+  /** whether a take would find no ready job in the queue */
   isEmpty(queue: string, now: number): boolean {
     const mark = this.marks.get(queue);
+    return mark !== undefined && mark.stamp === this.stamp(queue) && now - mark.at < KNOWN_EMPTY_MS;
+  }
+
+  /** whether a take that may block would leave the queue known as it is (QSTAT shows it) */
+  isKnown(queue: string, now: number): boolean {
     const knownAt = this.known.get(queue);
-    return (
-      mark !== undefined &&
-      knownAt !== undefined &&
-      mark.stamp === this.stamp(queue) &&
-      now - mark.at < KNOWN_EMPTY_MS &&
-      now - knownAt < KNOWN_EMPTY_MS
-    );
+    return knownAt !== undefined && now - knownAt < KNOWN_EMPTY_MS;
   }
 
   /** Nothing is known any more (wake-ups may have been lost, e.g. the subscriber reconnected). */
