@@ -165,17 +165,21 @@ export class BlockedClients {
   }
 
   /**
-   * Whether a take would find no job on any of the queues, and leave them
-   * known as they are. A queue with fetchers blocked here, no take in flight
-   * for them: any job there goes to them first, as the next wake-up (or the
-   * once-a-second re-check) serves them, and the newcomer is served after them.
+   * Whether a take would find no job on any of the queues for this fetch, and
+   * leave them known as they are. Besides a queue known empty, that is a queue
+   * whose fetchers blocked here come first: one with fetchers no take is in
+   * flight for (the next wake-up, or the once-a-second re-check, serves them,
+   * then the newcomer), or one being served (the serving loop takes again
+   * while it fills every fetcher it asked for, newcomers included, and again
+   * for a wake-up that came meanwhile).
    */
   private mayBlockAtOnce(queues: string[]): boolean {
     const { idle, waiters, clock } = this.store;
     const now = clock.now();
     for (const queue of queues) {
       if (!idle.isKnown(queue, now)) return false;
-      if (!idle.isEmpty(queue, now) && !waiters.hasIdleFetcher(queue)) return false;
+      if (idle.isEmpty(queue, now) || this.serving.has(queue) || waiters.hasIdleFetcher(queue)) continue;
+      return false;
     }
     return true;
   }
