@@ -34,9 +34,9 @@ const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined
 export const ADD_FIELDS = 24;
 
 /**
- * The scripts that never make a job ready (reads, takes, removals, fetch records, idle queue collection): every other
- * script run by this server moves its queue's stamp when it answers (idle-queues.ts), as its
- * wake-up may come after its reply.
+ * The scripts that never make a job ready (reads, takes, removals, fetch records, idle queue
+ * collection): every other script run by this server moves its queue's stamp when it answers
+ * (idle-queues.ts), as its wake-up may come after its reply.
  */
 const NEVER_QUEUE: ReadonlySet<QueueScriptName> = new Set<QueueScriptName>([
   "take",
