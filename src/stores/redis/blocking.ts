@@ -148,7 +148,8 @@ export class BlockedClients {
    * its wake-up reaches this server, and NOHANG must see that job.
    */
   async getJobs(req: GetJobsRequest, consume: boolean): Promise<Delivery[] | null> {
-    if (!req.nohang && !req.signal?.aborted && this.mayBlockAtOnce(req.queues)) {
+    // req.signal is asked only for a fetch that blocks: a door makes it on first use (resp/wait.ts)
+    if (!req.nohang && this.mayBlockAtOnce(req.queues) && !req.signal?.aborted) {
       const now = this.store.clock.now();
       this.store.fetchNotes.add(req.queues, req.consumer, now);
       return this.block(req, consume, now);
