@@ -30,6 +30,8 @@ export interface Running {
   bullmq?: boolean;
   /** the Redis server the system runs on (Redis, BullMQ, docket on Redis): its CPU is reported */
   redisPid?: number;
+  /** that Redis server's port: the scripts it ran are reported */
+  redisPort?: number;
 }
 
 export interface SystemDef {
@@ -236,6 +238,7 @@ export function docketRedisSystem(servers: number, compareWith: string): SystemD
         pid: dockets[0]!.pid,
         port: dockets[0]!.port,
         redisPid: redis.pid,
+        redisPort: redis.port,
         connect: () => dockets[next++ % dockets.length]!.connect(),
         stop: async () => {
           await Promise.all(dockets.map((d) => d.stop()));
@@ -359,12 +362,32 @@ export async function startRedis(aof: boolean): Promise<Running> {
     pid: child.pid ?? 0,
     port,
     redisPid: child.pid ?? 0,
+    redisPort: port,
     connect: async () => redisConn(await RespConn.connect(port)),
     stop: async () => {
       await stopChild(child);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** the scripts (EVAL, EVALSHA, FCALL) a Redis server has run so far, from INFO commandstats */
+export async function scriptCalls(port: number): Promise<number> {
+  const conn = await RespConn.connect(port);
+  try {
+    const info = await new Promise<string>((resolve, reject) =>
+      conn.send(["INFO", "commandstats"], (e, r) => (e ? reject(e) : resolve(String(r)))),
+    );
+    let calls = 0;
+    for (const m of info.matchAll(
+      /^cmdstat_(?:eval|evalsha|eval_ro|evalsha_ro|fcall|fcall_ro):calls=(\d+)/gm,
+    )) {
+      calls += Number(m[1]);
+    }
+    return calls;
+  } finally {
+    conn.close();
+  }
 }
 
 export function redisSystem(aof: boolean, compareWith: string): SystemDef {

@@ -77,6 +77,76 @@ describe("three docket servers on one Redis", () => {
     assert.equal(await b.call("ACKJOB", id), 1);
   });
 
+  it("a consumer cycling GETJOB TIMEOUT on an empty queue of one server misses no job added on another", async () => {
+    // The consumer's server soon knows the queue empty and blocks its fetches without a take
+    // (idle-queues.ts): every add must still reach it, whenever in the cycle it lands.
+    const [a, b] = clients as [Redis, Redis];
+    const added: string[] = [];
+    const got = new Set<string>();
+    let producing = true;
+    const consumer = (async () => {
+      const deadline = Date.now() + 20_000;
+      while ((producing || got.size < added.length) && Date.now() < deadline) {
+        const jobs = (await a.call("GETJOB", "TIMEOUT", "20", "FROM", "cycle")) as Buffer[][] | null;
+        for (const job of jobs ?? []) {
+          const id = String(job[1]);
+          assert.ok(!got.has(id), `${id} delivered twice`);
+          got.add(id);
+          assert.equal(await a.call("ACKJOB", id), 1);
+        }
+      }
+    })();
+    for (let i = 0; i < 150; i++) {
+      added.push((await b.call("ADDJOB", "cycle", `job ${i}`, "0")) as string);
+      // spacings from 0 to 29 ms: the adds land at every point of the consumer's cycle
+      await new Promise((resolve) => setTimeout(resolve, (i * 7) % 30));
+    }
+    producing = false;
+    await consumer;
+    assert.deepEqual([...got].sort(), [...added].sort());
+    assert.equal(await b.call("QLEN", "cycle"), 0);
+  });
+
+  it("many consumers of one server, bursts of adds on two servers: every job delivered once", async () => {
+    // Fetches join the ones blocked (or being served) on their queue without a take: the serving
+    // loop must reach them while jobs are left, whichever server added them.
+    const [a, b] = clients as [Redis, Redis];
+    const consumers = Array.from({ length: 12 }, () => client(servers[0]!.port));
+    const added: string[] = [];
+    const got = new Set<string>();
+    let producing = true;
+    const consume = async (conn: Redis) => {
+      const deadline = Date.now() + 20_000;
+      while ((producing || got.size < added.length) && Date.now() < deadline) {
+        const jobs = (await conn.call("GETJOB", "TIMEOUT", "200", "FROM", "bursts")) as Buffer[][] | null;
+        for (const job of jobs ?? []) {
+          const id = String(job[1]);
+          assert.ok(!got.has(id), `${id} delivered twice`);
+          got.add(id);
+          assert.equal(await conn.call("ACKJOB", id), 1);
+        }
+      }
+    };
+    const running = consumers.map(consume);
+    for (let burst = 0; burst < 20; burst++) {
+      const producer = burst % 2 === 0 ? a : b;
+      const size = 1 + ((burst * 5) % 17);
+      const ids = await Promise.all(
+        Array.from({ length: size }, (_, i) => producer.call("ADDJOB", "bursts", `${burst}.${i}`, "0")),
+      );
+      added.push(...(ids as string[]));
+      await new Promise((resolve) => setTimeout(resolve, (burst * 13) % 40));
+    }
+    producing = false;
+    try {
+      await Promise.all(running);
+    } finally {
+      for (const conn of consumers) conn.disconnect();
+    }
+    assert.deepEqual([...got].sort(), [...added].sort());
+    assert.equal(await b.call("QLEN", "bursts"), 0);
+  });
+
   it("HELLO lists every live server; INFO says which store is in use", async () => {
     const hello = (await clients[0]!.call("HELLO")) as unknown[];
     const nodes = hello.slice(2) as Buffer[][];

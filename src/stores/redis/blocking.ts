@@ -32,6 +32,7 @@ export class BlockedClients {
     if (channel === keys.wakeChannel) {
       if (this.wakeEpochs.size > 10_000) this.wakeEpochs.clear();
       this.wakeEpochs.set(message, (this.wakeEpochs.get(message) ?? 0) + 1);
+      this.store.idle.changed(message);
       this.wake(message);
     } else if (channel === keys.goneChannel) {
       const space = message.indexOf(" ");
@@ -51,9 +52,12 @@ export class BlockedClients {
     }
   }
 
-  /** The safety net for lost wake-ups. */
+  /** The safety net for lost wake-ups; also writes the fetches that blocked without a take. */
   recheckAll(): void {
-    const { waiters } = this.store;
+    const { waiters, fetchNotes, logger } = this.store;
+    fetchNotes
+      .flush()
+      .catch((error: Error) => logger?.warn({ err: error.message }, "recording fetches failed"));
     for (const queue of [...waiters.fetchers.keys()]) void this.serve(queue);
     for (const notifier of [...waiters.notifiers]) void this.checkNotifier(notifier, notifier.queues);
     for (const [id, set] of [...waiters.jobs]) {
@@ -134,8 +138,22 @@ export class BlockedClients {
     return counts.ready > 0 && !counts.pausedOut;
   }
 
-  /** GETJOB: takes what is there, else blocks until served, timed out or aborted. */
+  /**
+   * GETJOB: takes what is there, else blocks until served, timed out or aborted.
+   * A fetch that may block blocks at once, without a take, when each of its
+   * queues is known and either known empty or has fetchers blocked here that
+   * the next serving is for (idle-queues.ts; docs/redis.md "Blocking without a
+   * take"); its record for EXPLAIN is written later (fetch-notes.ts). NOHANG
+   * always asks Redis: another server's add is answered to its producer before
+   * its wake-up reaches this server, and NOHANG must see that job.
+   */
   async getJobs(req: GetJobsRequest, consume: boolean): Promise<Delivery[] | null> {
+    // req.signal is asked only for a fetch that blocks: a door makes it on first use (resp/wait.ts)
+    if (!req.nohang && this.mayBlockAtOnce(req.queues) && !req.signal?.aborted) {
+      const now = this.store.clock.now();
+      this.store.fetchNotes.add(req.queues, req.consumer, now);
+      return this.block(req, consume, now);
+    }
     const epochs = req.queues.map((queue) => this.wakeEpochs.get(queue) ?? 0);
     // A fetch that would block makes its queues known (QSTAT shows them), as on the embedded store;
     // so does Disque's GETJOB that does not block.
@@ -144,7 +162,39 @@ export class BlockedClients {
     const taken = await this.takeRounds(req.queues, req.count, req.leaseSeconds, consume, ensure, fetch);
     if (taken.length > 0) return taken;
     if (req.nohang || req.signal?.aborted) return null;
-    const now = this.store.clock.now();
+    return this.block(req, consume, this.store.clock.now(), epochs);
+  }
+
+  /**
+   * Whether a take would find no job on any of the queues for this fetch, and
+   * leave them known as they are. Besides a queue known empty, that is a queue
+   * whose fetchers blocked here come first: one with fetchers no take is in
+   * flight for (the next wake-up, or the once-a-second re-check, serves them,
+   * then the newcomer), or one being served (the serving loop takes again
+   * while it fills every fetcher it asked for, newcomers included, and again
+   * for a wake-up that came meanwhile).
+   */
+  private mayBlockAtOnce(queues: string[]): boolean {
+    const { idle, waiters, clock } = this.store;
+    const now = clock.now();
+    for (const queue of queues) {
+      if (!idle.isKnown(queue, now)) return false;
+      if (idle.isEmpty(queue, now) || this.serving.has(queue) || waiters.hasIdleFetcher(queue)) continue;
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * The fetch waits here until served. `epochs`: the wake-ups counted before
+   * its take; one that came meanwhile may have brought a job, so the queue is served.
+   */
+  private block(
+    req: GetJobsRequest,
+    consume: boolean,
+    now: number,
+    epochs?: number[],
+  ): Promise<Delivery[] | null> {
     return new Promise((resolve) => {
       const deadline = req.timeoutMs > 0 ? now + req.timeoutMs : 0;
       const waiter = new FetchWaiter(req.queues, deadline, req.leaseSeconds, consume, resolve, req.consumer);
@@ -152,7 +202,7 @@ export class BlockedClients {
       req.signal?.addEventListener("abort", () => this.store.waiters.abortFetcher(waiter));
       // A job may have come between the first look and now: its wake-up came already.
       req.queues.forEach((queue, i) => {
-        if ((this.wakeEpochs.get(queue) ?? 0) !== epochs[i]) void this.serve(queue);
+        if (epochs && (this.wakeEpochs.get(queue) ?? 0) !== epochs[i]) void this.serve(queue);
       });
     });
   }

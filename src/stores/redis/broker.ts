@@ -127,6 +127,9 @@ export class RedisBroker implements Broker {
     );
     const sub = conns.subscriber;
     sub.on("message", (channel: string, message: string) => this.blocked.onMessage(channel, message));
+    // wake-ups may be lost while the subscriber is away: no queue is known empty after it
+    sub.on("close", () => this.store.idle.forgetAll());
+    sub.on("ready", () => this.store.idle.forgetAll());
     await sub.subscribe(this.keys.wakeChannel, this.keys.goneChannel);
     await this.registry.beat();
     this.registry.start((error) => logger?.warn({ err: error.message }, "redis heartbeat failed"));
@@ -161,6 +164,7 @@ export class RedisBroker implements Broker {
     this.closed = true;
     if (this.safety) clearInterval(this.safety);
     if (this.started) await this.registry.stop().catch(() => undefined);
+    await this.store.fetchNotes.flush().catch(() => undefined);
     await this.store.timers.settled();
     await this.store.conns.close();
   }

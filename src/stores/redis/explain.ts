@@ -20,5 +20,7 @@ export async function explainJob(
     return { id, cause: "done", observedAt: now, queue: result.queue, completedAt: result.completedAt };
   const [queue] = await store.directory.queuesOf([id]);
   if (queue === undefined) return { id, cause: "unknown", observedAt: now };
+  // this server's fetches that blocked without a take count too (fetch-notes.ts)
+  await store.fetchNotes.flush(queue);
   return decodeExplain(id, queue, await store.run("explain", queue, [id]), store.clock.now());
 }

@@ -99,6 +99,8 @@ export function decodeShow(queue: string, reply: Reply, now: number): JobInfo | 
 export interface TakeResult {
   /** the script created (or brought back) the queue */
   created: boolean;
+  /** the take left no ready job in the queue (it created it, or took fewer than asked on a plain queue): idle-queues.ts */
+  empty: boolean;
   deliveries: Delivery[];
   /** each delivered job's next timer (its lease re-queue or expiry), ms */
   wakeAts: number[];
@@ -106,12 +108,14 @@ export interface TakeResult {
   rateSlotAt: number;
 }
 
-/** take-12.lua: { created, rate slot, delivery… }; delivery shape in includes/replies.lua */
+/** take-12.lua: { created (0, 1 created, 2 empty), rate slot, delivery… }; delivery shape in includes/replies.lua */
 export function decodeTake(queue: string, reply: Reply): TakeResult {
   const all = list(reply);
   const rest = all.slice(2).map(list);
+  const found = num(all[0]);
   return {
-    created: num(all[0]) === 1,
+    created: found === 1,
+    empty: found > 0,
     rateSlotAt: num(all[1]),
     deliveries: rest.map((r) => decodeDelivery(queue, r)),
     wakeAts: rest.map((r) => num(r[6])),
@@ -291,9 +295,9 @@ export function decodeDue(reply: Reply): { processed: number; next: number } {
 }
 
 /** gc-12.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */
-export function decodeGc(reply: Reply): { deleted: boolean; totals: QueueTotals } {
+export function decodeGc(reply: Reply): { kept: boolean; deleted: boolean; totals: QueueTotals } {
   const r = list(reply);
-  return { deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
+  return { kept: num(r[0]) === 0, deleted: num(r[0]) === 2, totals: totalsFrom(r, 1) };
 }
 
 /** flushQueue-12.lua: { live jobs removed, totals dropped } */

@@ -181,6 +181,7 @@ export async function flushAll(store: QueueStore): Promise<void> {
   );
   store.directory.clear();
   store.timers.reset();
+  store.idle.forgetAll();
   // Blocked fetchers keep their queues known, as on the embedded store.
   await Promise.all([...waiters.fetchers.keys()].map((queue) => store.ensureQueue(queue)));
 }

@@ -44,6 +44,7 @@ export const QUEUE_SCRIPT_NAMES = [
   "purge",
   "policy",
   "explain",
+  "noteFetches",
 ] as const;
 
 /** A script run on one queue's twelve keys (keys.ts). */

@@ -23,6 +23,8 @@ import { Script, brokerError, list, num, type Reply } from "./script.js";
 import { TurnBatches } from "./turn-batches.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
+import { IdleQueues } from "./idle-queues.js";
+import { FetchNotes } from "./fetch-notes.js";
 import type { Redis } from "ioredis";
 
 /** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
@@ -30,6 +32,29 @@ const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined
 
 /** add-12.lua's ARGV 4..27: the fields of each job of an addMany-12.lua run */
 export const ADD_FIELDS = 24;
+
+/**
+ * The scripts that never make a job ready (reads, takes, removals, fetch records, idle queue
+ * collection): every other script run by this server moves its queue's stamp when it answers
+ * (idle-queues.ts), as its wake-up may come after its reply.
+ */
+const NEVER_QUEUE: ReadonlySet<QueueScriptName> = new Set<QueueScriptName>([
+  "take",
+  "takeMany",
+  "remove",
+  "show",
+  "peek",
+  "stat",
+  "counts",
+  "explain",
+  "scan",
+  "watch",
+  "working",
+  "deadLetters",
+  "noteFetches",
+  // it changes whether a queue is known: Timers tells when it did (collected)
+  "gc",
+]);
 
 /** sequence numbers are reserved from Redis in blocks of this many */
 const SEQ_BLOCK = 1000;
@@ -59,6 +84,10 @@ export class QueueStore {
   readonly clock: Clock;
   readonly logger: Logger | undefined;
   readonly waiters = new LocalWaiters();
+  /** queues this server knows empty: GETJOB blocks there without a take (blocking.ts) */
+  readonly idle = new IdleQueues();
+  /** EXPLAIN's records of the fetches that blocked without a take */
+  readonly fetchNotes = new FetchNotes((queue, args) => this.run("noteFetches", queue, args));
   readonly queues: QueueRegistry;
   readonly timers: Timers;
   readonly directory: JobDirectory;
@@ -120,6 +149,7 @@ export class QueueStore {
       queues: this.queues,
       run: (name, queue, args) => this.run(name, queue, args),
       deadLetterCap: () => this.failures.deadLetterCap,
+      collected: (queue) => this.idle.unknown(queue),
     });
   }
 
@@ -157,9 +187,14 @@ export class QueueStore {
     extraKeys: string[] = [],
   ): Promise<Reply> {
     const keys = extraKeys.length > 0 ? [...this.keys.queue(queue), ...extraKeys] : this.keys.queue(queue);
-    return this.scripts
+    const reply = this.scripts
       .get(name)!
       .run(client, keys, [queue, this.clock.now(), this.keys.wakeChannel, ...args]);
+    if (NEVER_QUEUE.has(name)) return reply;
+    const changed = name === "flushQueue" ? () => this.idle.unknown(queue) : () => this.idle.changed(queue);
+    changed();
+    // also when it failed: it may have run
+    return reply.finally(changed);
   }
 
   /**
@@ -205,6 +240,7 @@ export class QueueStore {
   ): Promise<Delivery[]> {
     const who = fetch.consumers.length > 0 ? fetch.consumers : [undefined];
     const queues = fetch.queues.slice(0, MAX_FETCH_QUEUES_KEPT);
+    const stamp = this.idle.stamp(queue);
     let reply: Reply;
     if (who.length === 1) {
       // one consumer (a GETJOB): gathered with the turn's other fetches of this queue (takeMany-12.lua)
@@ -220,6 +256,10 @@ export class QueueStore {
     }
     const taken = decodeTake(queue, reply);
     if (taken.created) await this.queues.register(queue);
+    // what the next fetches that may block need to know to block without a take (idle-queues.ts)
+    const now = this.clock.now();
+    if (ensure || taken.deliveries.length > 0) this.idle.madeKnown(queue, now);
+    if (taken.empty) this.idle.foundEmpty(queue, stamp, now);
     // held back by the rate limit: the timer run at the slot wakes the queue's fetchers (due-12.lua)
     if (taken.rateSlotAt > 0) await this.timers.note(queue, taken.rateSlotAt);
     if (taken.deliveries.length === 0) return [];

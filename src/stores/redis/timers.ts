@@ -23,6 +23,8 @@ export interface TimerHost {
   run(name: QueueScriptName, queue: string, args: Array<string | Buffer | number>): Promise<Reply>;
   /** the server's dead-letter cap (a lease that ran out may dead-letter a job) */
   deadLetterCap(): number;
+  /** an idle queue was hidden or deleted: no longer known (idle-queues.ts) */
+  collected(queue: string): void;
 }
 
 /**
@@ -153,7 +155,8 @@ export class Timers {
     const queues = await this.host.queues.all();
     await inChunks(queues, async ([queue]) => {
       if (this.host.waiters.waitingOn(queue) > 0) return;
-      const { deleted, totals } = decodeGc(await this.host.run("gc", queue, [QUEUE_IDLE_GC_MS]));
+      const { kept, deleted, totals } = decodeGc(await this.host.run("gc", queue, [QUEUE_IDLE_GC_MS]));
+      if (!kept) this.host.collected(queue);
       if (!deleted) return;
       await this.host.queues.foldTotals(totals);
       await this.host.queues.unregister(queue);

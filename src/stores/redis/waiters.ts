@@ -110,6 +110,13 @@ export class LocalWaiters {
     }
   }
 
+  /** whether a fetcher waits on the queue that no take is in flight for (the next serving is for it) */
+  hasIdleFetcher(queue: string): boolean {
+    const set = this.fetchers.get(queue);
+    if (set) for (const waiter of set) if (!waiter.done && !waiter.busy && !waiter.aborted) return true;
+    return false;
+  }
+
   waitingOn(queue: string): number {
     return this.fetchers.get(queue)?.size ?? 0;
   }

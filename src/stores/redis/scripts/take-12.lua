@@ -8,7 +8,8 @@
     (client id, address; '' when unnamed): the i-th job taken is leased to the i-th (the last for the rest),
     then the fetch's queue names (at most MAX_FETCH_QUEUES_KEPT)
   Delivery order and limits: includes/lanes.lua (priorities, rounds, GROUPLIMIT), includes/rate.lua.
-  Returns { 1 created (1 if the queue was created), 2 the rate limit's next slot when it held ready jobs
+  Returns { 1 created (1 if the queue was made known, so it has no ready job; 2 if fewer than count were
+  taken because no ready job is left at all, unpaused, plain (not ordered, no limits); else 0), 2 the rate limit's next slot when it held ready jobs
   back (0: none), 3.. delivery, delivery, … } (replies.ts decodeTake; delivery shape in includes/replies.lua).
 ]]
 --- @include "includes/take-jobs"

@@ -16,9 +16,13 @@ end
 -- a consumer's entry is rewritten at most once a second (a busy worker fetches far more often)
 local RECENT_RESOLUTION_MS = 1000
 
-local function noteFetch(cid, caddr, queues)
+-- the queue's last fetch (fa/fi/fd/fq) and its fetcher among the recent ones (fr), at `now`; a
+-- deferred note (noteFetches-12.lua) older than the last fetch recorded leaves the last fetch as it is
+local function noteFetch(cid, caddr, queues, deferred)
   if cid == '' then cid, caddr = '-', 'an unnamed client' end
-  redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues))
+  if not deferred or now >= (tonumber(redis.call('HGET', M, 'fa') or '0') or 0) then
+    redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues))
+  end
   local old = recentList()
   for i = 1, #old, 2 do
     if old[i] == cid and now - old[i + 1] < RECENT_RESOLUTION_MS then return end

@@ -138,5 +138,9 @@ local function takeJobs(count, lease, consume, ensure, noteIt, who, fetchQueues)
     want = count - (#out - 2)
   end
   if #out > 2 then touch() elseif ensure then out[1] = ensureQueue() end
+  -- fewer than asked on the plain path: its loop ended on an empty R, nothing is ready any more (a
+  -- paused queue returned above); the server may block its next fetches here without a take until
+  -- a wake-up (idle-queues.ts)
+  if out[1] == 0 and not pick and #out - 2 < count then out[1] = 2 end
   return finishTake(out)
 end
