@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
+import { after, afterEach, before } from "node:test";
 
 /**
  * Real redis-server processes for the Redis store's tests: standalone, a
@@ -256,4 +257,43 @@ export async function startRedisCluster(
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** What `redisSuite` gives a describe block. */
+export interface RedisSuite<B extends { close(): Promise<void> }> {
+  readonly redis: RedisProcess;
+  readonly admin: Redis;
+  /** brokers a test opened: closed after each test */
+  readonly opened: B[];
+}
+
+/**
+ * A describe block's own Redis, started before its tests, with an admin
+ * client; the brokers its tests push onto `opened` are closed after each
+ * test. Call it inside `describe`.
+ */
+export function redisSuite<B extends { close(): Promise<void> }>(): RedisSuite<B> {
+  let redis: RedisProcess | undefined;
+  let admin: Redis | undefined;
+  const opened: B[] = [];
+  before(async () => {
+    redis = await startRedis();
+    admin = new Redis(redis.port, "127.0.0.1");
+  });
+  afterEach(async () => {
+    for (const broker of opened.splice(0)) await broker.close();
+  });
+  after(async () => {
+    admin?.disconnect();
+    await redis?.stop();
+  });
+  return {
+    get redis() {
+      return redis!;
+    },
+    get admin() {
+      return admin!;
+    },
+    opened,
+  };
 }

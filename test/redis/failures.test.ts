@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import { DEFAULT_FAILURES, backoffDelayMs, parseBackoff } from "../../src/core/failures.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { keySlot, queueTag } from "../../src/stores/redis/keys.js";
 import { T0 } from "../helpers/broker.js";
 import { baseSeed, Rng } from "../helpers/prng.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { redisSuite, uniquePrefix } from "../helpers/redis.js";
 
 /**
  * The Redis store's side of docs/failures.md that the conformance suite
@@ -15,29 +14,15 @@ import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js
  * result keys, and failure state shared by several docket servers.
  */
 describe("Redis store: failures", () => {
-  let redis: RedisProcess;
-  let admin: Redis;
-  const opened: RedisBroker[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.port, "127.0.0.1");
-  });
-  afterEach(async () => {
-    for (const broker of opened.splice(0)) await broker.close();
-  });
-  after(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
+  const suite = redisSuite<RedisBroker>();
 
   async function open(
     clock: ManualClock,
     prefix: string,
     random?: (size: number) => Buffer,
   ): Promise<RedisBroker> {
-    const broker = await openRedisBroker({ urls: [redis.url], clock, prefix, random });
-    opened.push(broker);
+    const broker = await openRedisBroker({ urls: [suite.redis.url], clock, prefix, random });
+    suite.opened.push(broker);
     return broker;
   }
 
@@ -91,17 +76,17 @@ describe("Redis store: failures", () => {
     // cmsgpack writes a two-letter key as 0xa2 and its letters
     const fields = (record: Buffer): string[] =>
       ["bp", "rt", "at", "bk"].filter((f) => record.includes(Buffer.from([0xa2, ...Buffer.from(f)])));
-    assert.deepEqual(fields((await admin.hgetBuffer(jobs, plain))!), []);
+    assert.deepEqual(fields((await suite.admin.hgetBuffer(jobs, plain))!), []);
 
     await broker.setQueuePolicy("q", { backoff: parseBackoff("fixed:10"), runTimeoutMs: 900 });
     const failing = (await broker.addJob({ queue: "q", body: Buffer.from("failing") })).id;
     assert.equal(await take(broker, "q"), plain);
     assert.equal(await take(broker, "q"), failing);
     await broker.nack([failing], { backoff: true, error: "no" });
-    assert.deepEqual(fields((await admin.hgetBuffer(jobs, failing))!), ["bp", "rt", "at", "bk"]);
+    assert.deepEqual(fields((await suite.admin.hgetBuffer(jobs, failing))!), ["bp", "rt", "at", "bk"]);
     clock.advance(10);
     await broker.runDue();
-    assert.deepEqual(fields((await admin.hgetBuffer(jobs, failing))!), ["bp", "rt", "at"]);
+    assert.deepEqual(fields((await suite.admin.hgetBuffer(jobs, failing))!), ["bp", "rt", "at"]);
   });
 
   it("a result is a key in its queue's slot that Redis expires; every server reads it", async () => {
@@ -115,7 +100,7 @@ describe("Redis store: failures", () => {
     assert.equal(await one.ackJobs([id], Buffer.from("the answer")), 1);
     const key = one.keys.result(id, queueTag("work"));
     assert.equal(keySlot(key), keySlot(one.keys.queue("work")[0]!));
-    const ttl = await admin.pttl(key);
+    const ttl = await suite.admin.pttl(key);
     assert.ok(ttl > 25_000 && ttl <= 30_000, `PTTL ${ttl}`);
     assert.equal((await two.result(id))!.body.toString(), "the answer");
     assert.equal(await two.waitJob(id, 0), "acked");

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Consumer, Delivery, GetJobsRequest } from "../../src/core/contract.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { KNOWN_EMPTY_MS } from "../../src/stores/redis/idle-queues.js";
 import { T0, trackPromise } from "../helpers/broker.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { redisSuite, uniquePrefix } from "../helpers/redis.js";
 import { waitFor } from "../helpers/wait.js";
 
 const X: Consumer = { id: "7", addr: "10.0.0.7:41000" };
@@ -19,31 +18,17 @@ const Y: Consumer = { id: "8", addr: "10.0.0.8:42000" };
  * Redis, EXPLAIN still counts the fetch, the queue is still made known.
  */
 describe("Redis store: a fetch on a queue known empty blocks without a script", () => {
-  let redis: RedisProcess;
-  let admin: Redis;
-  const opened: RedisBroker[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.port, "127.0.0.1");
-  });
-  afterEach(async () => {
-    for (const broker of opened.splice(0)) await broker.close();
-  });
-  after(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
+  const suite = redisSuite<RedisBroker>();
 
   async function open(clock: ManualClock, prefix = uniquePrefix("idle")): Promise<RedisBroker> {
-    const broker = await openRedisBroker({ urls: [redis.url], clock, prefix });
-    opened.push(broker);
+    const broker = await openRedisBroker({ urls: [suite.redis.url], clock, prefix });
+    suite.opened.push(broker);
     return broker;
   }
 
   /** scripts Redis has run so far (every store script is an EVALSHA) */
   async function scriptsRun(): Promise<number> {
-    const stats = await admin.info("commandstats");
+    const stats = await suite.admin.info("commandstats");
     let calls = 0;
     for (const m of stats.matchAll(/^cmdstat_(?:evalsha|eval):calls=(\d+)/gm)) calls += Number(m[1]);
     return calls;

@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
-import { after, afterEach, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { ManualClock } from "../../src/core/clock.js";
 import type { Broker, ExplainFacts } from "../../src/core/contract.js";
 import { Engine } from "../../src/stores/embedded/engine/index.js";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { keySlot } from "../../src/stores/redis/keys.js";
 import { T0 } from "../helpers/broker.js";
-import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js";
+import { redisSuite, uniquePrefix } from "../helpers/redis.js";
 
 /**
  * The Redis store's side of docs/scheduling.md that the conformance suite
@@ -17,25 +16,11 @@ import { startRedis, uniquePrefix, type RedisProcess } from "../helpers/redis.js
  * server's timer run.
  */
 describe("Redis store: scheduling", () => {
-  let redis: RedisProcess;
-  let admin: Redis;
-  const opened: RedisBroker[] = [];
-
-  before(async () => {
-    redis = await startRedis();
-    admin = new Redis(redis.port, "127.0.0.1");
-  });
-  afterEach(async () => {
-    for (const broker of opened.splice(0)) await broker.close();
-  });
-  after(async () => {
-    admin.disconnect();
-    await redis.stop();
-  });
+  const suite = redisSuite<RedisBroker>();
 
   async function open(clock: ManualClock, prefix: string): Promise<RedisBroker> {
-    const broker = await openRedisBroker({ urls: [redis.url], clock, prefix });
-    opened.push(broker);
+    const broker = await openRedisBroker({ urls: [suite.redis.url], clock, prefix });
+    suite.opened.push(broker);
     return broker;
   }
 
@@ -44,7 +29,7 @@ describe("Redis store: scheduling", () => {
     const script =
       "local t = cmsgpack.unpack(redis.call('HGET', KEYS[1], ARGV[1])) local k = {} " +
       "for f in pairs(t) do k[#k + 1] = f end table.sort(k) return k";
-    return (await admin.eval(script, 1, jobsKey, id)) as string[];
+    return (await suite.admin.eval(script, 1, jobsKey, id)) as string[];
   }
 
   it("two servers adding with one key at once: one job, every other add a duplicate of it", async () => {
@@ -70,9 +55,9 @@ describe("Redis store: scheduling", () => {
     const { id } = await one.addJob({ queue: "mail", body: Buffer.from("x"), key: "msg-1", keyTtl: 120 });
     const key = one.keys.idempotencyKey("mail", "msg-1");
     assert.equal(keySlot(key), keySlot(one.keys.queue("mail")[0]!));
-    const ttl = await admin.pttl(key);
+    const ttl = await suite.admin.pttl(key);
     assert.ok(ttl > 115_000 && ttl <= 120_000, `PTTL ${ttl}`);
-    const bytes = Number(await admin.call("MEMORY", "USAGE", key));
+    const bytes = Number(await suite.admin.call("MEMORY", "USAGE", key));
     // docs/redis.md states the cost: measured ~100 bytes for this key (prefix and names included)
     assert.ok(bytes > 0 && bytes < 200, `MEMORY USAGE ${bytes}`);
     await one.close();
@@ -108,7 +93,7 @@ describe("Redis store: scheduling", () => {
       "st",
       "ttl",
     ]);
-    assert.deepEqual(await admin.zrange(keys[1]!, "0", "-1", "WITHSCORES"), [
+    assert.deepEqual(await suite.admin.zrange(keys[1]!, "0", "-1", "WITHSCORES"), [
       ids[0],
       "1",
       ids[1],
@@ -119,11 +104,11 @@ describe("Redis store: scheduling", () => {
     const got = await broker.getJobs({ queues: ["q"], count: 1, nohang: true, timeoutMs: 0 });
     await broker.nack([got![0]!.id]);
     await broker.ackJobs([ids[1]!]);
-    assert.equal(await admin.exists(...broker.keys.lanes("q")), 0);
-    const meta = await admin.hkeys(keys[0]!);
+    assert.equal(await suite.admin.exists(...broker.keys.lanes("q")), 0);
+    const meta = await suite.admin.hkeys(keys[0]!);
     for (const field of ["ox", "cr", "gf", "rate", "gl", "tat"]) assert.ok(!meta.includes(field), field);
-    assert.equal(await admin.hget(keys[0]!, "sx"), "0");
-    assert.equal((await admin.zscore(keys[1]!, ids[0]!))!, "1");
+    assert.equal(await suite.admin.hget(keys[0]!, "sx"), "0");
+    assert.equal((await suite.admin.zscore(keys[1]!, ids[0]!))!, "1");
   });
 
   it("a job with options records only those it has; its lanes are gone once it is", async () => {
@@ -140,10 +125,10 @@ describe("Redis store: scheduling", () => {
     });
     const fields = await recordFields(keys[4]!, id);
     for (const field of ["p", "g", "rd", "ik", "ke"]) assert.ok(fields.includes(field), field);
-    assert.equal(await admin.exists(...broker.keys.lanes("q")), 3);
+    assert.equal(await suite.admin.exists(...broker.keys.lanes("q")), 3);
     assert.equal(await broker.deleteJobs([id]), 1);
-    assert.equal(await admin.exists(...broker.keys.lanes("q")), 0);
-    assert.equal(await admin.hget(keys[0]!, "ox"), "0");
+    assert.equal(await suite.admin.exists(...broker.keys.lanes("q")), 0);
+    assert.equal(await suite.admin.hget(keys[0]!, "ox"), "0");
   });
 
   it("a rate-limited fetch blocked on one server is woken at the slot by the other's timer run", async () => {

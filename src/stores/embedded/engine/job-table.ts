@@ -59,40 +59,6 @@ export class JobTable {
     delay: number,
     repl: number,
   ): Job {
-    const slot = this.allocate(id, seq, queue, keptBody(body), createdAt, ttl, retry, delay, repl);
-    return new Job(this, slot, id);
-  }
-
-  /** The live job with this id, or undefined. */
-  get(id: string): Job | undefined {
-    const slot = this.find(id);
-    return slot < 0 ? undefined : new Job(this, slot, id);
-  }
-
-  has(id: string): boolean {
-    return this.find(id) >= 0;
-  }
-
-  view(slot: number): Job {
-    return new Job(this, slot);
-  }
-
-  /** Every live job, in slot order; one unlinked during the walk is not visited after. */
-  *values(): IterableIterator<Job> {
-    for (let slot = 0; slot < this.used; slot++) if (this.kindOf(slot) === LIVE) yield new Job(this, slot);
-  }
-
-  private allocate(
-    id: string,
-    seq: number,
-    queue: string,
-    body: string | Buffer,
-    createdAt: number,
-    ttl: number,
-    retry: number,
-    delay: number,
-    repl: number,
-  ): number {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
       if (this.used === this.pages.length * PAGE_SLOTS) this.addPage();
@@ -117,10 +83,29 @@ export class JobTable {
     page.priority[at] = DEFAULT_PRIORITY;
     page.round[at] = 0;
     page.queueNumber[at] = this.names.hold(queue);
-    page.bodies[at] = body;
+    page.bodies[at] = keptBody(body);
     this.ids.parse(id);
     this.ids.store(slot);
-    return slot;
+    return new Job(this, slot, id);
+  }
+
+  /** The live job with this id, or undefined. */
+  get(id: string): Job | undefined {
+    const slot = this.find(id);
+    return slot < 0 ? undefined : new Job(this, slot, id);
+  }
+
+  has(id: string): boolean {
+    return this.find(id) >= 0;
+  }
+
+  view(slot: number): Job {
+    return new Job(this, slot);
+  }
+
+  /** Every live job, in slot order; one unlinked during the walk is not visited after. */
+  *values(): IterableIterator<Job> {
+    for (let slot = 0; slot < this.used; slot++) if (this.kindOf(slot) === LIVE) yield new Job(this, slot);
   }
 
   /** The slot's job becomes live: found by its id. */
