@@ -63,14 +63,15 @@ export function fetchRecord(at: number, consumer: Consumer | undefined, queues: 
  * delivered jobs have one, and a job leaves here before its slot is given up.
  */
 export class Leases {
-  private readonly bySlot = new Map<number, { job: Job; lease: Lease }>();
+  /** the lease and its job in one object: a fetch makes one, not two */
+  private readonly bySlot = new Map<number, Lease & { job: Job }>();
   private readonly perQueue = new Map<string, number>();
 
   /** true when the job was not leased before */
   start(job: Job, consumer: Consumer | undefined, now: number): boolean {
     const fresh = !this.bySlot.has(job.slot);
     if (fresh) this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
-    this.bySlot.set(job.slot, { job, lease: { consumer: consumer ?? null, at: now, workingAt: 0 } });
+    this.bySlot.set(job.slot, { consumer: consumer ?? null, at: now, workingAt: 0, job });
     return fresh;
   }
 
@@ -89,7 +90,7 @@ export class Leases {
   }
 
   get(job: Job): Lease | undefined {
-    return this.bySlot.get(job.slot)?.lease;
+    return this.bySlot.get(job.slot);
   }
 
   inFlight(queue: string): number {
