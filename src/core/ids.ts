@@ -18,6 +18,9 @@ const BASE64 = Buffer.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 export class IdGenerator {
   private pool: Buffer = Buffer.alloc(0);
   private offset = 0;
+  /** where the last id's 18 random bytes are in `lastPool`: a store keeps them without decoding the id */
+  lastPool: Buffer = this.pool;
+  lastOffset = 0;
   private readonly scratch = Buffer.alloc(ID_LENGTH);
   private suffixTtl = -1;
   private suffixRetry = -1;
@@ -52,6 +55,8 @@ export class IdGenerator {
       scratch[to + 2] = BASE64[(bits >>> 6) & 63]!;
       scratch[to + 3] = BASE64[bits & 63]!;
     }
+    this.lastPool = pool;
+    this.lastOffset = this.offset;
     this.offset += RANDOM_BYTES_PER_ID;
     if (ttlSeconds !== this.suffixTtl || retrySeconds !== this.suffixRetry) {
       scratch.write(ttlSuffix(ttlSeconds, retrySeconds), 36, "latin1");

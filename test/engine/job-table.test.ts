@@ -152,4 +152,20 @@ describe("the job table", () => {
     assert.equal(table.size, 0);
     for (const id of ids) assert.equal(table.find(id), -1);
   });
+
+  it("keeps a freshly minted id from its random bytes exactly as its text says", () => {
+    const table = new JobTable();
+    const minter = new IdGenerator("0123abcd");
+    const ids: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const id = minter.next(i % 2 === 0 ? 60 : 86_400, i % 3);
+      const job = table.create(id, i + 1, "q", "b", 1_000, 60, 5, 0, 1, minter);
+      table.link(job.slot);
+      ids.push(id);
+    }
+    for (const [i, id] of ids.entries()) {
+      assert.equal(table.find(id), i);
+      assert.equal(table.view(i).id, id);
+    }
+  });
 });

@@ -77,6 +77,7 @@ export class Engine extends SchedulingEngine implements Broker {
       retry,
       delay,
       repl,
+      this.ids,
     );
     if (req.placement === "front") job.rank = this.nextFrontRank--;
     if (eventId !== undefined) job.clientKey = eventId;

@@ -89,6 +89,7 @@ export abstract class FailureCommands extends DialectEngine {
         old.retry,
         0,
         old.repl,
+        this.ids,
       );
       if (old.clientKey !== undefined && !this.eventIds.has(eventKey(old.queue, old.clientKey))) {
         job.clientKey = old.clientKey;

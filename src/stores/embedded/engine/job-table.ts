@@ -1,4 +1,5 @@
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
+import type { IdGenerator } from "../../../core/ids.js";
 import { IdColumn } from "./id-column.js";
 import { InternedNames } from "./interned-names.js";
 import { Job, keptBody, type DialectFields } from "./job.js";
@@ -58,6 +59,8 @@ export class JobTable {
     retry: number,
     delay: number,
     repl: number,
+    /** the generator that just minted `id`: its random bytes are kept without decoding the id */
+    minted?: IdGenerator,
   ): Job {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
@@ -84,7 +87,8 @@ export class JobTable {
     page.round[at] = 0;
     page.queueNumber[at] = this.names.hold(queue);
     page.bodies[at] = keptBody(body);
-    this.ids.parse(id);
+    if (minted) this.ids.parseMinted(id, minted.lastPool, minted.lastOffset);
+    else this.ids.parse(id);
     this.ids.store(slot);
     return new Job(this, slot, id);
   }
