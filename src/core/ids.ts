@@ -4,10 +4,28 @@ import { randomBytes } from "node:crypto";
 export type RandomSource = (size: number) => Buffer;
 
 const POOL_IDS = 1024;
-const RANDOM_BYTES_PER_ID = 18; // 18 bytes = 24 base64 characters
-const ID_LENGTH = 40;
+/** `D-<node8>-<24 random>-<ttl4>` */
+export const ID_LENGTH = 40;
+/** 18 bytes = 24 base64 characters, at 11..34 of an id */
+export const RANDOM_BYTES_PER_ID = 18;
 
-const BASE64 = Buffer.from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", "latin1");
+export const BASE64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64 = Buffer.from(BASE64_ALPHABET, "latin1");
+
+/**
+ * Writes an id's random part: the 18 bytes at `from` in `bytes` as 24
+ * base64 characters at 11..34 of `id` (concatenating parts would give a
+ * tree of cons strings, about 230 bytes per id, kept for the job's life).
+ */
+export function writeRandomPart(bytes: Uint8Array, from: number, id: Buffer): void {
+  for (let at = from, to = 11; to < 35; at += 3, to += 4) {
+    const bits = (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
+    id[to] = BASE64[bits >>> 18]!;
+    id[to + 1] = BASE64[(bits >>> 12) & 63]!;
+    id[to + 2] = BASE64[(bits >>> 6) & 63]!;
+    id[to + 3] = BASE64[bits & 63]!;
+  }
+}
 
 /**
  * Draws the random part of job ids from a pooled buffer: one syscall per
@@ -46,15 +64,7 @@ export class IdGenerator {
     }
     const scratch = this.scratch;
     const pool = this.pool;
-    // 18 random bytes as 24 base64 characters at 11..34 (concatenating parts
-    // would give a tree of cons strings, about 230 bytes per id, kept for the job's life)
-    for (let from = this.offset, to = 11; to < 35; from += 3, to += 4) {
-      const bits = (pool[from]! << 16) | (pool[from + 1]! << 8) | pool[from + 2]!;
-      scratch[to] = BASE64[bits >>> 18]!;
-      scratch[to + 1] = BASE64[(bits >>> 12) & 63]!;
-      scratch[to + 2] = BASE64[(bits >>> 6) & 63]!;
-      scratch[to + 3] = BASE64[bits & 63]!;
-    }
+    writeRandomPart(pool, this.offset, scratch);
     this.lastPool = pool;
     this.lastOffset = this.offset;
     this.offset += RANDOM_BYTES_PER_ID;

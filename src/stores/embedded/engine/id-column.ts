@@ -9,20 +9,17 @@
  * The random bytes are the id's hash: the server mints them, so a client
  * cannot aim ids at one bucket.
  */
+import { BASE64_ALPHABET, ID_LENGTH, RANDOM_BYTES_PER_ID, writeRandomPart } from "../../../core/ids.js";
 import { PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
 
-const ID_LENGTH = 40;
-const RANDOM_BYTES = 18;
 /** the random bytes, then the suffix as a little-endian u16 */
-const STRIDE = RANDOM_BYTES + 2;
+const STRIDE = RANDOM_BYTES_PER_ID + 2;
 /** node number of an id kept whole */
 const WHOLE = 255;
 
-const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-const BASE64_CODES = Buffer.from(BASE64, "latin1");
 /** char code → its 6 bits, -1 when not a base64 character */
 const BASE64_VALUE = new Int8Array(128).fill(-1);
-for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64.charCodeAt(i)] = i;
+for (let i = 0; i < 64; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;
 const HEX_CODES = Buffer.from("0123456789abcdef", "latin1");
 
 function hexValue(code: number): number {
@@ -61,10 +58,14 @@ export class IdColumn {
     }
   }
 
-  /** Reads `id` into the probe (for `store` or `matches`) and returns its hash. */
-  parse(id: string): number {
+  /**
+   * Reads `id` into the probe and returns its hash: `forStore` before
+   * `store` (a new node prefix is numbered), else for `matches` (a lookup
+   * numbers nothing: an id of an unknown prefix can only be kept whole).
+   */
+  parse(id: string, forStore = false): number {
     this.probeWhole = undefined;
-    const node = id.length === ID_LENGTH ? this.prefixNumber(id) : WHOLE;
+    const node = this.prefixNumber(id, forStore);
     if (node !== WHOLE && this.parseRandom(id) && this.parseSuffix(id)) {
       this.probeNode = node;
       return this.probe.readInt32LE(0);
@@ -80,10 +81,10 @@ export class IdColumn {
    * base64 (half an ADDJOB's id cost). The id's text must be what they encode.
    */
   parseMinted(id: string, random: Buffer, offset: number): number {
-    const node = id.length === ID_LENGTH ? this.prefixNumber(id) : WHOLE;
-    if (node === WHOLE || !this.parseSuffix(id)) return this.parse(id);
+    const node = this.prefixNumber(id, true);
+    if (node === WHOLE || !this.parseSuffix(id)) return this.parse(id, true);
     const probe = this.probe;
-    for (let i = 0; i < RANDOM_BYTES; i++) probe[i] = random[offset + i]!;
+    for (let i = 0; i < RANDOM_BYTES_PER_ID; i++) probe[i] = random[offset + i]!;
     this.probeWhole = undefined;
     this.probeNode = node;
     return probe.readInt32LE(0);
@@ -130,14 +131,8 @@ export class IdColumn {
     }
     const bytes = this.bytePages[slot >>> PAGE_BITS]!;
     const from = (slot & PAGE_MASK) * STRIDE;
-    for (let at = from, to = 11; to < 35; at += 3, to += 4) {
-      const bits = (bytes[at]! << 16) | (bytes[at + 1]! << 8) | bytes[at + 2]!;
-      scratch[to] = BASE64_CODES[bits >>> 18]!;
-      scratch[to + 1] = BASE64_CODES[(bits >>> 12) & 63]!;
-      scratch[to + 2] = BASE64_CODES[(bits >>> 6) & 63]!;
-      scratch[to + 3] = BASE64_CODES[bits & 63]!;
-    }
-    const suffix = bytes[from + RANDOM_BYTES]! | (bytes[from + RANDOM_BYTES + 1]! << 8);
+    writeRandomPart(bytes, from, scratch);
+    const suffix = bytes[from + RANDOM_BYTES_PER_ID]! | (bytes[from + RANDOM_BYTES_PER_ID + 1]! << 8);
     scratch[36] = HEX_CODES[suffix >>> 12]!;
     scratch[37] = HEX_CODES[(suffix >>> 8) & 15]!;
     scratch[38] = HEX_CODES[(suffix >>> 4) & 15]!;
@@ -150,9 +145,14 @@ export class IdColumn {
     if (this.nodePages[slot >>> PAGE_BITS]![slot & PAGE_MASK] === WHOLE) this.whole.delete(slot);
   }
 
-  /** the number of the id's node prefix, WHOLE when the id is not of the usual shape or too many prefixes exist */
-  private prefixNumber(id: string): number {
+  /**
+   * The number of the id's node prefix; WHOLE when the id is not of the
+   * usual shape, when 255 prefixes are numbered, or when a lookup (not
+   * `numberNew`) meets an unknown one: a client's made-up ids number nothing.
+   */
+  private prefixNumber(id: string, numberNew: boolean): number {
     if (
+      id.length !== ID_LENGTH ||
       id.charCodeAt(0) !== 68 ||
       id.charCodeAt(1) !== 45 ||
       id.charCodeAt(10) !== 45 ||
@@ -166,7 +166,7 @@ export class IdColumn {
     const prefix = id.slice(2, 10);
     const known = this.prefixNumbers.get(prefix);
     if (known !== undefined) return known;
-    if (this.prefixes.length === WHOLE) return WHOLE;
+    if (!numberNew || this.prefixes.length === WHOLE) return WHOLE;
     this.prefixes.push(prefix);
     this.prefixNumbers.set(prefix, this.prefixes.length - 1);
     return this.prefixes.length - 1;
@@ -200,8 +200,8 @@ export class IdColumn {
       if (digit < 0) return false;
       suffix = (suffix << 4) | digit;
     }
-    this.probe[RANDOM_BYTES] = suffix & 255;
-    this.probe[RANDOM_BYTES + 1] = suffix >>> 8;
+    this.probe[RANDOM_BYTES_PER_ID] = suffix & 255;
+    this.probe[RANDOM_BYTES_PER_ID + 1] = suffix >>> 8;
     return true;
   }
 }

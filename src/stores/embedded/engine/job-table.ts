@@ -88,7 +88,7 @@ export class JobTable {
     page.queueNumber[at] = this.names.hold(queue);
     page.bodies[at] = keptBody(body);
     if (minted) this.ids.parseMinted(id, minted.lastPool, minted.lastOffset);
-    else this.ids.parse(id);
+    else this.ids.parse(id, true);
     this.ids.store(slot);
     return new Job(this, slot, id);
   }
