@@ -19,6 +19,7 @@ describe("the job table", () => {
     const table = new JobTable();
     const ids = new IdGenerator("0123abcd");
     const model = new Map<string, number>();
+    const gone: string[] = [];
     let seq = 1;
     // a deterministic walk: mostly adds, then waves of deletes, through several rehashes
     for (let round = 0; round < 40; round++) {
@@ -34,7 +35,10 @@ describe("the job table", () => {
         assert.ok(slot >= 0);
         table.release(slot);
         model.delete(live[i]!);
+        gone.push(live[i]!);
       }
+      // a job that left is never found again (not even the one whose link grew the hash)
+      for (const id of gone) assert.equal(table.find(id), -1, id);
       table.recycle();
       assert.equal(table.size, model.size);
       for (const [id, wantSeq] of model) {
@@ -47,6 +51,25 @@ describe("the job table", () => {
       }
     }
     assert.equal([...table.values()].length, model.size);
+    // all go: none is found, and the hash holds no entry for any of them
+    for (const id of model.keys()) table.release(table.find(id));
+    for (const id of [...model.keys(), ...gone]) assert.equal(table.find(id), -1, id);
+    assert.equal(table.size, 0);
+  });
+
+  it("finds no job that left, through every growth of the hash (10,000 live at once)", () => {
+    const table = new JobTable();
+    const minter = new IdGenerator("0123abcd");
+    const ids: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const id = minter.next(60, 5);
+      table.link(newJob(table, id, i + 1).slot);
+      ids.push(id);
+    }
+    for (const id of ids) table.release(table.find(id));
+    table.recycle();
+    for (const id of ids) assert.equal(table.find(id), -1, id);
+    assert.equal(table.size, 0);
   });
 
   it("does not find ids it never held, made-up or malformed", () => {

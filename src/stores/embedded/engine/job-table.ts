@@ -115,9 +115,10 @@ export class JobTable {
   /** The slot's job becomes live: found by its id. */
   link(slot: number): void {
     if (this.kindOf(slot) === LIVE) return;
+    // grown first, while this slot is not live yet: the rehash must not place it too
+    if ((this.liveCount + 1) * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     this.setKind(slot, LIVE);
     this.liveCount++;
-    if (this.liveCount * 2 > this.mask + 1) this.rehash((this.mask + 1) * 2);
     let bucket = this.ids.hash(slot) & this.mask;
     while (this.index[bucket] !== 0) bucket = (bucket + 1) & this.mask;
     this.index[bucket] = slot + 1;
