@@ -329,6 +329,16 @@ describe("RespServer", () => {
     assert.ok(!calls.includes("echo never"));
   });
 
+  it("answers every connection served in one turn, and ends those that sent QUIT (replies leave at the turn's end)", async () => {
+    const { port } = await start();
+    const sockets = await Promise.all(Array.from({ length: 40 }, () => rawSocket(port)));
+    const replies = sockets.map((socket) => collectUntilClosed(socket));
+    // all written at once: the server reads many of them in the same turn
+    sockets.forEach((socket, i) => socket.write(cmd("ECHO", `n${i}`) + cmd("PING") + cmd("QUIT")));
+    const got = await Promise.all(replies);
+    got.forEach((bytes, i) => assert.equal(bytes, `$${`n${i}`.length}\r\nn${i}\r\n+PONG\r\n+OK\r\n`));
+  });
+
   it("answers -ERR when a handler throws or rejects, and keeps the connection", async () => {
     const { port, errors } = await start();
     const c = await client(port);

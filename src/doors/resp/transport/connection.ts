@@ -44,6 +44,8 @@ export class Connection<Ctx> {
   /** inside a synchronous batch (a 'data' event): its end flushes */
   private inBatch = false;
   private flushScheduled = false;
+  /** waiting in the server's TurnEndWriter */
+  private flushDeferred = false;
   private paused = false;
   private closeFns = new Set<() => void>();
   /** this client's output limit and its share of the server-wide memory bound */
@@ -152,7 +154,7 @@ export class Connection<Ctx> {
     this.inBatch = true;
     this.run();
     this.inBatch = false;
-    this.flush();
+    this.flushAtTurnEnd();
     this.report();
   }
 
@@ -313,8 +315,16 @@ export class Connection<Ctx> {
     });
   }
 
+  /** A batch's replies leave with the other connections' at the end of this turn (net/turn-end.ts). */
+  private flushAtTurnEnd(): void {
+    if (this.flushDeferred) return;
+    this.flushDeferred = true;
+    this.server.turnEnd.defer(this);
+  }
+
   /** Hands everything encoded so far to the socket, in one write (or one writev). */
-  private flush(): void {
+  flush(): void {
+    this.flushDeferred = false;
     if (this.client.closed || this.socket.destroyed) return;
     if (this.writer.length > 0) {
       const chunks = this.writer.take();

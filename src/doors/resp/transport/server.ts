@@ -7,6 +7,7 @@ import { TcpDoor } from "../../net/door.js";
 import type { RespClient } from "./client.js";
 import { Connection } from "./connection.js";
 import type { MemoryBudget } from "../../../util/memory.js";
+import { TurnEndWriter } from "../../net/turn-end.js";
 
 export { RespClient } from "./client.js";
 
@@ -72,6 +73,8 @@ export class RespServer<Ctx> {
   /** the clients that sent MONITOR */
   readonly monitors = new Monitors();
   readonly slowlog = new SlowLog();
+  /** where connections' replies wait for the end of the event-loop turn */
+  readonly turnEnd = new TurnEndWriter<Connection<Ctx>>();
   readonly stats: RespServerStats = {
     connectionsReceived: 0,
     rejectedConnections: 0,
