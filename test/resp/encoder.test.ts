@@ -53,6 +53,25 @@ describe("RESP encoder", () => {
     assert.equal(bytes(long), `$103\r\n${Buffer.from(long).toString("latin1")}\r\n`);
   });
 
+  it("gives short ASCII text (the byte-by-byte path) and everything else the same bytes", () => {
+    // around the short path's 64-character bound, for bulks and status lines
+    for (const n of [63, 64, 65]) {
+      const ascii = "D-".padEnd(n, "x");
+      assert.equal(bytes(ascii), `$${n}\r\n${ascii}\r\n`);
+      assert.equal(bytes(new SimpleString(ascii)), `+${ascii}\r\n`);
+      // a late non-ASCII character: the partial copy must leave no trace
+      const late = ascii.slice(0, n - 1) + "é";
+      const utf8 = Buffer.from(late).toString("latin1");
+      assert.equal(bytes(late), `$${n + 1}\r\n${utf8}\r\n`);
+      assert.equal(bytes(new SimpleString(late)), `+${utf8}\r\n`);
+      // CR/LF: kept in a bulk, spaces in a status line
+      const crlf = ascii.slice(0, n - 2) + "\r\n";
+      assert.equal(bytes(crlf), `$${n}\r\n${crlf}\r\n`);
+      assert.equal(bytes(new SimpleString(crlf)), `+${ascii.slice(0, n - 2)}  \r\n`);
+    }
+    assert.equal(bytes(["q", "D-1", "\x7f"]), "*3\r\n$1\r\nq\r\n$3\r\nD-1\r\n$1\r\n\x7f\r\n");
+  });
+
   it("encodes nulls", () => {
     assert.equal(bytes(null), "$-1\r\n");
     assert.equal(bytes(NULL_ARRAY), "*-1\r\n");

@@ -24,6 +24,8 @@ let slabPos = 0;
 const CRLF = 0x0a0d; // little-endian "\r\n" for writeUInt16LE
 const NEEDS_SANITIZING = /[\r\n]/;
 const CR_OR_LF = /[\r\n]/g;
+/** status lines up to this length take writeShortAsciiLine's path */
+const SHORT_LINE = 64;
 
 function digits(n: number): number {
   let d = 1;
@@ -146,6 +148,7 @@ export class ReplyWriter {
   }
 
   private writeLine(type: number, text: string): void {
+    if (text.length <= SHORT_LINE && this.writeShortAsciiLine(type, text)) return;
     if (NEEDS_SANITIZING.test(text)) text = text.replace(CR_OR_LF, " ");
     const len = Buffer.byteLength(text, "utf8");
     const at = this.reserve(len + 3);
@@ -153,6 +156,20 @@ export class ReplyWriter {
     const end = at + 1 + slab.write(text, at + 1, len, "utf8");
     slab.writeUInt16LE(CRLF, end);
     this.commit(end + 2);
+  }
+
+  /**
+   * The common status line (an id, OK, PONG): short, ASCII, no CR or LF.
+   * false (nothing written) for any other text.
+   */
+  private writeShortAsciiLine(type: number, text: string): boolean {
+    const at = this.reserve(text.length + 3);
+    const end = copyShortAscii(text, at + 1, true);
+    if (end < 0) return false;
+    slab[at] = type;
+    slab.writeUInt16LE(CRLF, end);
+    this.commit(end + 2);
+    return true;
   }
 
   private writeStatusBytes(b: Buffer): void {
@@ -165,8 +182,20 @@ export class ReplyWriter {
   }
 
   private writeString(s: string): void {
-    // s.length <= byteLength <= 3 * s.length; ASCII strings skip the byteLength scan
-    const len = s.length < 64 && isAscii(s) ? s.length : Buffer.byteLength(s, "utf8");
+    if (s.length <= SHORT_LINE) {
+      // an id or a queue name: the bytes are the characters
+      const at = this.reserve(s.length + 24);
+      slab[at] = 36; /* $ */
+      const start = writeUint(slab, at + 1, s.length) + 2;
+      const end = copyShortAscii(s, start, false);
+      if (end >= 0) {
+        slab.writeUInt16LE(CRLF, start - 2);
+        slab.writeUInt16LE(CRLF, end);
+        this.commit(end + 2);
+        return;
+      }
+    }
+    const len = Buffer.byteLength(s, "utf8");
     const at = this.reserve(len + 24);
     slab[at] = 36; /* $ */
     let end = writeUint(slab, at + 1, len);
@@ -198,9 +227,20 @@ export class ReplyWriter {
   }
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
+/**
+ * Copies a short ASCII string into the slab at `at`, byte by byte (for a
+ * few dozen bytes, cheaper than a UTF-8 length scan plus a native write);
+ * -1 as soon as a character is not ASCII, or is CR or LF when `line`.
+ * Returns the end offset. The caller has reserved the room.
+ */
+function copyShortAscii(s: string, at: number, line: boolean): number {
+  let p = at;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f || (line && (c === 13 || c === 10))) return -1;
+    slab[p++] = c;
+  }
+  return p;
 }
 
 /** The bytes of one reply, in one Buffer (for tests and one-off writes). */
