@@ -275,12 +275,11 @@ export class RequestParser {
    */
   private findLineEnd(byte: number, minOffset: number): number {
     const from = this.pos + Math.max(this.scanned, minOffset);
-    const rel = this.buf.subarray(from, this.end).indexOf(byte);
-    if (rel < 0) {
+    const at = indexOfByte(this.buf, byte, from, this.end);
+    if (at < 0) {
       this.scanned = this.end - this.pos;
       return -1;
     }
-    const at = from + rel;
     if (byte === CR && at + 1 >= this.end) {
       this.scanned = at - this.pos; // find this CR again once its LF is here
       return -1;
@@ -351,4 +350,16 @@ export class RequestParser {
       this.skip = 2;
     }
   }
+}
+
+/** Headers (`*4`, `$20`) are a few bytes: a loop beats the view that Buffer#indexOf over [from, end) needs. */
+const SHORT_SCAN = 32;
+
+/** Index of `byte` in buf[from, end), or -1. */
+function indexOfByte(buf: Buffer, byte: number, from: number, end: number): number {
+  const shortEnd = Math.min(end, from + SHORT_SCAN);
+  for (let i = from; i < shortEnd; i++) if (buf[i] === byte) return i;
+  if (shortEnd === end) return -1;
+  const rel = buf.subarray(shortEnd, end).indexOf(byte);
+  return rel < 0 ? -1 : shortEnd + rel;
 }
