@@ -26,6 +26,7 @@ import { InOrderReplies, type ReplySlot } from "../../net/in-order.js";
  */
 
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
+const SETTLED = Promise.resolve();
 const QUIET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
 
 /** @internal Per-connection machinery. */
@@ -304,16 +305,21 @@ export class Connection<Ctx> {
    * client served) go out in one write once the settling is done: a
    * microtask runs after every reaction already queued, so the replies
    * released by one journal write leave together, in the same turn (a
-   * setImmediate would wait for the next turn of the event loop).
+   * setImmediate would wait for the next turn of the event loop). When
+   * this turn's end-of-turn flush is still to come (the journal wrote
+   * before it), that one takes them.
    */
   private scheduleFlush(): void {
-    if (this.inBatch || this.flushScheduled) return;
+    if (this.inBatch || this.flushScheduled || this.flushDeferred) return;
     this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
+    // a resolved promise's reaction: queueMicrotask would also make an AsyncResource per call
+    void SETTLED.then(this.flushSettled);
   }
+
+  private readonly flushSettled = (): void => {
+    this.flushScheduled = false;
+    this.flush();
+  };
 
   /** A batch's replies leave with the other connections' at the end of this turn (net/turn-end.ts). */
   private flushAtTurnEnd(): void {
