@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Engine, ManualClock } from "../../src/stores/embedded/engine/index.js";
 import type { StoredJob } from "../../src/stores/embedded/engine/restore.js";
 import {
   FRAME_HEADER,
@@ -97,6 +98,37 @@ describe("recovery's reused job record", () => {
     assert.throws(() => reused.decode(cut, 0, cut.length - 2), RecordFormatError);
     const next = bodyOf(storedJob({ id: id(5), seq: 50, rank: 50 }));
     assert.deepEqual(plain(reused.decode(next, 0, next.length)), plain(decodeRecord(next, 0, next.length)));
+  });
+
+  it("an expired job the engine holds for a later dead letter is its own copy, not the reused object", () => {
+    const now = 1_700_000_000_000;
+    const engine = new Engine({ clock: new ManualClock(now), onChange: () => undefined });
+    const reused = new ReusedJobRecord();
+    const replay = (job: StoredJob) => {
+      const body = bodyOf(job);
+      const record = reused.decode(body, 0, body.length);
+      assert.ok("job" in record);
+      return engine.apply({ type: "add", job: record.job });
+    };
+    const expired = storedJob({
+      id: id(1),
+      seq: 1,
+      rank: 1,
+      createdAt: now - 20_000,
+      ttl: 10,
+      body: Buffer.from("old"),
+    });
+    assert.equal(replay(expired), false);
+    assert.equal(
+      replay(storedJob({ id: id(2), seq: 2, rank: 2, createdAt: now, body: Buffer.from("new") })),
+      true,
+    );
+    engine.apply({ type: "deadletter", id: id(1), queue: "", reason: "ttl", at: now });
+    const letters = [...engine.deadLetterEntries()];
+    assert.deepEqual(
+      letters.map((letter) => [letter.job.id, letter.job.seq, Buffer.from(letter.job.body).toString()]),
+      [[id(1), 1, "old"]],
+    );
   });
 
   it("decodes the other records as decodeRecord does", () => {
