@@ -68,6 +68,8 @@ export class IdColumn {
   private readonly bytePages: Buffer[] = [];
   private readonly nodePages: Uint8Array[] = [];
   private readonly prefixes: string[] = [];
+  /** the last numbered prefix's bytes, which parseText compares a record's id with (none: not latin1) */
+  private lastPrefix: Uint8Array | undefined = undefined;
   private readonly prefixNumbers = new Map<string, number>();
   private readonly whole = new Map<number, string>();
   /** the id `parse` read last, in the stored form */
@@ -133,7 +135,7 @@ export class IdColumn {
       bytes[at + 1] === 45 &&
       bytes[at + 10] === 45 &&
       bytes[at + 35] === 45 &&
-      this.samePrefixBytes(bytes, at, this.prefixes[last]!) &&
+      this.samePrefixBytes(bytes, at) &&
       this.parseRandomBytes(bytes, at) &&
       this.parseSuffixBytes(bytes, at)
     ) {
@@ -223,6 +225,9 @@ export class IdColumn {
     if (known !== undefined) return known;
     if (!numberNew || this.prefixes.length === WHOLE) return WHOLE;
     this.prefixes.push(prefix);
+    // a record's id is latin1: a prefix of wider characters never matches its bytes
+    const bytes = Buffer.from(prefix, "latin1");
+    this.lastPrefix = bytes.toString("latin1") === prefix ? bytes : undefined;
     this.prefixNumbers.set(prefix, this.prefixes.length - 1);
     return this.prefixes.length - 1;
   }
@@ -242,8 +247,10 @@ export class IdColumn {
     return true;
   }
 
-  private samePrefixBytes(bytes: Uint8Array, at: number, prefix: string): boolean {
-    for (let i = 0; i < 8; i++) if (bytes[at + i + 2] !== prefix.charCodeAt(i)) return false;
+  private samePrefixBytes(bytes: Uint8Array, at: number): boolean {
+    const prefix = this.lastPrefix;
+    if (prefix === undefined) return false;
+    for (let i = 0; i < 8; i++) if (bytes[at + i + 2] !== prefix[i]) return false;
     return true;
   }
 
