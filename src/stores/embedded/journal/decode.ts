@@ -44,7 +44,7 @@ import {
   RecordFormatError,
   type JournalRecord,
 } from "./format.js";
-import { bytesEnd, decodeFields, f64, skipField, text, u32 } from "./decode-fields.js";
+import { bytesEnd, decodeFields, f64, latin1, skipField, text, u32 } from "./decode-fields.js";
 import { decodeSchedule } from "../../../core/schedule-json.js";
 
 /**
@@ -226,7 +226,7 @@ export function decodeJobInto(
         const from = p + 4;
         p = bytesEnd(buf, p, end);
         idLength = p - from;
-        if (idText === undefined) job.id = buf.toString("latin1", from, p);
+        if (idText === undefined) job.id = latin1(buf, from, p);
         else idText.point(buf, from, idLength);
         break;
       }
@@ -257,7 +257,7 @@ export function decodeJobInto(
         p = bytesEnd(buf, p, end);
         // A copy, so the read buffer can be reused. Small bodies become the
         // latin1 string Job keeps them as, with no Buffer on the way.
-        if (p - from <= SMALL_BODY_BYTES) job.body = buf.toString("latin1", from, p);
+        if (p - from <= SMALL_BODY_BYTES) job.body = latin1(buf, from, p);
         else {
           const body = Buffer.allocUnsafe(p - from);
           buf.copy(body, 0, from, p);
