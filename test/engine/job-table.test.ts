@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { describe, it } from "node:test";
 import { IdGenerator } from "../../src/core/ids.js";
+import { IdText } from "../../src/stores/embedded/engine/id-column.js";
 import { FREE, HELD, JobTable, LIVE } from "../../src/stores/embedded/engine/job-table.js";
 
 /**
@@ -144,37 +145,48 @@ describe("the job table", () => {
     }
   });
 
-  it("keeps every id as it was: the usual shape compactly, any other shape whole", () => {
-    const table = new JobTable();
-    const usual = new IdGenerator("0123abcd");
-    const ids = [
-      usual.next(60, 5),
-      usual.next(0, 0),
-      new IdGenerator("ffffffff").next(4_000_000, 1),
-      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05A1", // upper-case suffix
-      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAA*AA-05a1", // not base64
-      "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA_05a1", // no dash
-      "D-01\u00e93abcd-AAAAAAAAAAAAAAAAAAAAAAA-05a1".slice(0, 40),
-    ];
-    // more node prefixes than a byte numbers: the later ones are kept whole
-    for (let node = 0; node < 300; node++)
-      ids.push(new IdGenerator(node.toString(16).padStart(8, "0")).next(60, 5));
-    const slots = ids.map((id, i) => {
-      const job = newJob(table, id, i + 1);
-      table.link(job.slot);
-      return job.slot;
+  for (const given of ["as a string", "as its text in a record (recovery)"]) {
+    it(`keeps every id as it was, given ${given}: the usual shape compactly, any other shape whole`, () => {
+      const table = new JobTable();
+      const text = new IdText();
+      /** a record's bytes around the id: the id column must read from `at`, not from the buffer's start */
+      const record = (id: string) => Buffer.from(`..${id}..`, "latin1");
+      const usual = new IdGenerator("0123abcd");
+      const ids = [
+        usual.next(60, 5),
+        usual.next(0, 0),
+        new IdGenerator("ffffffff").next(4_000_000, 1),
+        "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA-05A1", // upper-case suffix
+        "D-0123abcd-AAAAAAAAAAAAAAAAAAAAA*AA-05a1", // not base64
+        "D-0123abcd-AAAAAAAAAAAAAAAAAAAAAAAA_05a1", // no dash
+        "D-01\u00e93abcd-AAAAAAAAAAAAAAAAAAAAAAA-05a1".slice(0, 40),
+      ];
+      // more node prefixes than a byte numbers: the later ones are kept whole
+      for (let node = 0; node < 300; node++)
+        ids.push(new IdGenerator(node.toString(16).padStart(8, "0")).next(60, 5));
+      const slots = ids.map((id, i) => {
+        let job;
+        if (given === "as a string") job = newJob(table, id, i + 1);
+        else {
+          text.point(record(id), 2, id.length);
+          job = table.create(undefined, i + 1, "q", "b", 1_000, 60, 5, 0, 1, text);
+        }
+        table.link(job.slot);
+        return job.slot;
+      });
+      for (const [i, id] of ids.entries()) {
+        assert.equal(table.view(slots[i]!).id, id);
+        assert.equal(table.find(id), slots[i], id);
+      }
+      // a near miss of each is not found
+      for (const id of ids)
+        assert.equal(table.find(id.slice(0, 39) + (id.endsWith("0") ? "1" : "0")), -1, id);
+      for (const slot of slots) table.release(slot);
+      table.recycle();
+      assert.equal(table.size, 0);
+      for (const id of ids) assert.equal(table.find(id), -1);
     });
-    for (const [i, id] of ids.entries()) {
-      assert.equal(table.view(slots[i]!).id, id);
-      assert.equal(table.find(id), slots[i], id);
-    }
-    // a near miss of each is not found
-    for (const id of ids) assert.equal(table.find(id.slice(0, 39) + (id.endsWith("0") ? "1" : "0")), -1, id);
-    for (const slot of slots) table.release(slot);
-    table.recycle();
-    assert.equal(table.size, 0);
-    for (const id of ids) assert.equal(table.find(id), -1);
-  });
+  }
 
   it("keeps a freshly minted id from its random bytes exactly as its text says", () => {
     const table = new JobTable();

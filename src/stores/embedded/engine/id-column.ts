@@ -35,11 +35,41 @@ function wholeHash(id: string): number {
   return hash;
 }
 
+/**
+ * Where a stored id's latin1 text is, as bytes: a journal record being
+ * replayed (recovery), whose id need not become a string.
+ */
+export class IdText {
+  bytes: Uint8Array = new Uint8Array(0);
+  at = 0;
+  length = 0;
+  private text: string | undefined = undefined;
+
+  /** The id is now `bytes[at, at + length)`. */
+  point(bytes: Uint8Array, at: number, length: number): void {
+    this.bytes = bytes;
+    this.at = at;
+    this.length = length;
+    this.text = undefined;
+  }
+
+  /** The id as a string: made once, when first asked for. */
+  toString(): string {
+    return (this.text ??= Buffer.from(
+      this.bytes.buffer,
+      this.bytes.byteOffset + this.at,
+      this.length,
+    ).toString("latin1"));
+  }
+}
+
 export class IdColumn {
   /** per page of slots (job-page.ts): STRIDE bytes a slot */
   private readonly bytePages: Buffer[] = [];
   private readonly nodePages: Uint8Array[] = [];
   private readonly prefixes: string[] = [];
+  /** the last numbered prefix's bytes, which parseText compares a record's id with (none: not latin1) */
+  private lastPrefix: Uint8Array | undefined = undefined;
   private readonly prefixNumbers = new Map<string, number>();
   private readonly whole = new Map<number, string>();
   /** the id `parse` read last, in the stored form */
@@ -88,6 +118,33 @@ export class IdColumn {
     this.probeWhole = undefined;
     this.probeNode = node;
     return probe.readInt32LE(0);
+  }
+
+  /**
+   * `parse` (for `store`) of a stored id read from its latin1 text (in a
+   * journal record), with no string made: recovery reads a
+   * million of them. An id not of the usual shape goes through `parse`.
+   */
+  parseText(text: IdText): number {
+    const { bytes, at, length } = text;
+    const last = this.prefixes.length - 1;
+    if (
+      length === ID_LENGTH &&
+      last >= 0 &&
+      bytes[at] === 68 &&
+      bytes[at + 1] === 45 &&
+      bytes[at + 10] === 45 &&
+      bytes[at + 35] === 45 &&
+      this.samePrefixBytes(bytes, at) &&
+      this.parseRandomBytes(bytes, at) &&
+      this.parseSuffixBytes(bytes, at)
+    ) {
+      this.probeWhole = undefined;
+      this.probeNode = last;
+      return this.probe.readInt32LE(0);
+    }
+    // the first id of a node prefix, or an id kept whole: rare
+    return this.parse(text.toString(), true);
   }
 
   /** The slot takes the id `parse` read last. */
@@ -168,6 +225,9 @@ export class IdColumn {
     if (known !== undefined) return known;
     if (!numberNew || this.prefixes.length === WHOLE) return WHOLE;
     this.prefixes.push(prefix);
+    // a record's id is latin1: a prefix of wider characters never matches its bytes
+    const bytes = Buffer.from(prefix, "latin1");
+    this.lastPrefix = bytes.toString("latin1") === prefix ? bytes : undefined;
     this.prefixNumbers.set(prefix, this.prefixes.length - 1);
     return this.prefixes.length - 1;
   }
@@ -178,19 +238,61 @@ export class IdColumn {
   }
 
   private parseRandom(id: string): boolean {
-    const probe = this.probe;
     for (let from = 11, to = 0; from < 35; from += 4, to += 3) {
-      const a = base64Value(id.charCodeAt(from));
-      const b = base64Value(id.charCodeAt(from + 1));
-      const c = base64Value(id.charCodeAt(from + 2));
-      const d = base64Value(id.charCodeAt(from + 3));
-      if ((a | b | c | d) < 0) return false;
-      const bits = (a << 18) | (b << 12) | (c << 6) | d;
-      probe[to] = bits >>> 16;
-      probe[to + 1] = (bits >>> 8) & 255;
-      probe[to + 2] = bits & 255;
+      const a = id.charCodeAt(from);
+      if (!this.probeQuad(to, a, id.charCodeAt(from + 1), id.charCodeAt(from + 2), id.charCodeAt(from + 3))) {
+        return false;
+      }
     }
     return true;
+  }
+
+  private samePrefixBytes(bytes: Uint8Array, at: number): boolean {
+    const prefix = this.lastPrefix;
+    if (prefix === undefined) return false;
+    for (let i = 0; i < 8; i++) if (bytes[at + i + 2] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** parseRandom, from the id's bytes */
+  private parseRandomBytes(bytes: Uint8Array, at: number): boolean {
+    for (let from = at + 11, to = 0; from < at + 35; from += 4, to += 3) {
+      if (!this.probeQuad(to, bytes[from]!, bytes[from + 1]!, bytes[from + 2]!, bytes[from + 3]!))
+        return false;
+    }
+    return true;
+  }
+
+  /** parseSuffix, from the id's bytes */
+  private parseSuffixBytes(bytes: Uint8Array, at: number): boolean {
+    let suffix = 0;
+    for (let i = at + 36; i < at + 40; i++) {
+      const digit = hexValue(bytes[i]!);
+      if (digit < 0) return false;
+      suffix = (suffix << 4) | digit;
+    }
+    this.probeSuffix(suffix);
+    return true;
+  }
+
+  /** Four base64 characters' codes into three probe bytes from `to`; false when one is not base64. */
+  private probeQuad(to: number, ca: number, cb: number, cc: number, cd: number): boolean {
+    const a = base64Value(ca);
+    const b = base64Value(cb);
+    const c = base64Value(cc);
+    const d = base64Value(cd);
+    if ((a | b | c | d) < 0) return false;
+    const bits = (a << 18) | (b << 12) | (c << 6) | d;
+    const probe = this.probe;
+    probe[to] = bits >>> 16;
+    probe[to + 1] = (bits >>> 8) & 255;
+    probe[to + 2] = bits & 255;
+    return true;
+  }
+
+  private probeSuffix(suffix: number): void {
+    this.probe[RANDOM_BYTES_PER_ID] = suffix & 255;
+    this.probe[RANDOM_BYTES_PER_ID + 1] = suffix >>> 8;
   }
 
   private parseSuffix(id: string): boolean {
@@ -200,8 +302,7 @@ export class IdColumn {
       if (digit < 0) return false;
       suffix = (suffix << 4) | digit;
     }
-    this.probe[RANDOM_BYTES_PER_ID] = suffix & 255;
-    this.probe[RANDOM_BYTES_PER_ID + 1] = suffix >>> 8;
+    this.probeSuffix(suffix);
     return true;
   }
 }

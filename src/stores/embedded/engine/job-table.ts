@@ -1,6 +1,6 @@
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import type { IdGenerator } from "../../../core/ids.js";
-import { IdColumn } from "./id-column.js";
+import { IdColumn, IdText } from "./id-column.js";
 import { InternedNames } from "./interned-names.js";
 import { Job, keptBody, type DialectFields } from "./job.js";
 import { JobPage, PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
@@ -50,7 +50,8 @@ export class JobTable {
 
   /** A new job, not yet live (`link` makes it so): a view of its fresh slot. */
   create(
-    id: string,
+    /** undefined only when `source` is the id's text */
+    id: string | undefined,
     seq: number,
     queue: string,
     body: string | Buffer,
@@ -59,8 +60,12 @@ export class JobTable {
     retry: number,
     delay: number,
     repl: number,
-    /** the generator that just minted `id`: its random bytes are kept without decoding the id */
-    minted?: IdGenerator,
+    /**
+     * the generator that just minted `id` (its random bytes are kept
+     * without decoding the id), or the id's text in a journal record (no
+     * string is made for it)
+     */
+    source?: IdGenerator | IdText,
   ): Job {
     let slot = this.freeSlots.pop();
     if (slot === undefined) {
@@ -87,8 +92,9 @@ export class JobTable {
     page.round[at] = 0;
     page.queueNumber[at] = this.names.hold(queue);
     page.bodies[at] = keptBody(body);
-    if (minted) this.ids.parseMinted(id, minted.lastPool, minted.lastOffset);
-    else this.ids.parse(id, true);
+    if (source instanceof IdText) this.ids.parseText(source);
+    else if (source) this.ids.parseMinted(id!, source.lastPool, source.lastOffset);
+    else this.ids.parse(id!, true);
     this.ids.store(slot);
     return new Job(this, slot, id);
   }

@@ -5,6 +5,7 @@ import type { Change, StoredJob } from "../../../core/changes.js";
 import { type DeadLetter } from "./deadletters.js";
 import { FailingState } from "./failing.js";
 import type { IdempotencyKey } from "./idempotency-keys.js";
+import type { ReplayedJob } from "./restore.js";
 
 /** Recovery and snapshots: what the journal calls to rebuild and to read the state. */
 export abstract class RestoringEngine extends FailingState {
@@ -106,7 +107,7 @@ export abstract class RestoringEngine extends FailingState {
    * Its id must be new (`forgetJob` it first otherwise). False, and nothing
    * restored, if it has expired.
    */
-  protected restoreJob(stored: StoredJob): boolean {
+  protected restoreJob(stored: ReplayedJob): boolean {
     const now = this.clock.now();
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.clientKey);
@@ -120,13 +121,17 @@ export abstract class RestoringEngine extends FailingState {
       // Any job can be (a budget from its queue, the server default or NACK … RETRIES), so
       // every one is held; those that expired while the server ran have a delete record,
       // which drops them, so what stays held is what expired while it was down.
-      this.expiredInReplay.set(stored.id, stored);
+      // a copy: a replayed job is a decoder's reused object (journal/reused-job-record.ts)
+      const held: ReplayedJob = { ...stored, id: stored.id, idText: undefined };
+      this.expiredInReplay.set(held.id, held);
       return false;
     }
-    const { id, seq, body, createdAt, ttl, retry, delay, repl } = stored;
+    const { seq, body, createdAt, ttl, retry, delay, repl, idText } = stored;
     // One string per queue name, not one per restored job.
     const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
-    const job = this.jobs.create(id, seq, queue, body, createdAt, ttl, retry, delay, repl);
+    // no id string when the record's bytes are at hand
+    const id = idText ? undefined : stored.id;
+    const job = this.jobs.create(id, seq, queue, body, createdAt, ttl, retry, delay, repl, idText);
     job.rank = stored.rank;
     job.nacks = stored.nacks;
     job.additionalDeliveries = stored.additionalDeliveries;

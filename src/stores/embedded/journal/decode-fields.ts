@@ -199,7 +199,21 @@ export function f64(buf: Buffer, p: number, end: number): number {
 
 export function u32(buf: Buffer, p: number, end: number): number {
   if (p + 4 > end) throw new RecordFormatError("field runs past the record");
-  return buf.readUInt32LE(p);
+  // by hand: readUInt32LE checks its argument again (recovery reads millions of these)
+  return (buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24)) >>> 0;
+}
+
+/** Buffer's own latin1 decoder, which toString("latin1", …) calls after checking its arguments. */
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: (from: number, to: number) => string })
+  .latin1Slice;
+
+/**
+ * The latin1 string in `buf[from, to)` (in bounds): the checks of
+ * `toString` cost as much as the copy for a 20-byte body, and recovery
+ * makes a million of them.
+ */
+export function latin1(buf: Buffer, from: number, to: number): string {
+  return nativeLatin1 ? nativeLatin1.call(buf, from, to) : buf.toString("latin1", from, to);
 }
 
 /** The string in the length-prefixed value at `p` (ending at `next`). */

@@ -1,6 +1,7 @@
 import { JOB_ORIGINS } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
 import { SMALL_BODY_BYTES } from "../engine/job.js";
+import type { IdText } from "../engine/id-column.js";
 import { crc32Range } from "./checksum.js";
 import { JOB_FIELD_BY_TAG, SAME_AS_FIELDS, blankJob } from "./fields.js";
 import { decodeAttempt, decodeAttempts, decodeBackoff, decodePolicy } from "./failure-values.js";
@@ -43,7 +44,7 @@ import {
   RecordFormatError,
   type JournalRecord,
 } from "./format.js";
-import { bytesEnd, decodeFields, f64, skipField, text, u32 } from "./decode-fields.js";
+import { bytesEnd, decodeFields, f64, latin1, skipField, text, u32 } from "./decode-fields.js";
 import { decodeSchedule } from "../../../core/schedule-json.js";
 
 /**
@@ -198,12 +199,37 @@ const queueNames = new RecurringNames();
  */
 function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
   const job = blankJob();
+  decodeJobInto(job, undefined, buf, p, end);
+  return job;
+}
+
+/**
+ * Decodes a job record's fields into `job` (which holds the fallbacks).
+ * With `idText`, the id is not made a string: `idText` is pointed at its
+ * bytes in `buf` (recovery: reused-job-record.ts). True when a field other
+ * than those every plain job has (id, seq, queue, createdAt, ttl, retry,
+ * body) was set.
+ */
+export function decodeJobInto(
+  job: StoredJob,
+  idText: IdText | undefined,
+  buf: Buffer,
+  p: number,
+  end: number,
+): boolean {
+  let rare = false;
+  let idLength = -1;
   while (p < end) {
     const tag = buf[p++]!;
     switch (tag) {
-      case F_ID:
-        job.id = text(buf, "latin1", p, (p = bytesEnd(buf, p, end)));
+      case F_ID: {
+        const from = p + 4;
+        p = bytesEnd(buf, p, end);
+        idLength = p - from;
+        if (idText === undefined) job.id = latin1(buf, from, p);
+        else idText.point(buf, from, idLength);
         break;
+      }
       case F_SEQ:
         job.seq = f64(buf, p, end);
         p += 8;
@@ -231,7 +257,7 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
         p = bytesEnd(buf, p, end);
         // A copy, so the read buffer can be reused. Small bodies become the
         // latin1 string Job keeps them as, with no Buffer on the way.
-        if (p - from <= SMALL_BODY_BYTES) job.body = buf.toString("latin1", from, p);
+        if (p - from <= SMALL_BODY_BYTES) job.body = latin1(buf, from, p);
         else {
           const body = Buffer.allocUnsafe(p - from);
           buf.copy(body, 0, from, p);
@@ -241,14 +267,15 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
       }
       default:
         p = decodeJobField(job, tag, buf, p, end);
+        rare = true;
     }
   }
-  if (job.id.length !== 40) throw new RecordFormatError("job record without a valid id");
+  if (idLength !== 40) throw new RecordFormatError("job record without a valid id");
   for (const row of SAME_AS_FIELDS) {
     const fields = job as unknown as Record<string, unknown>;
     if (Number.isNaN(fields[row.key])) fields[row.key] = fields[row.sameAs!];
   }
-  return job;
+  return rare;
 }
 
 /** One of the rarer job fields, by its row in the table; returns where the next field starts. */

@@ -38,7 +38,15 @@ export interface ScanOptions {
   repair: boolean;
   /** a damaged tail is expected (the journal being written at a crash); else it is an error */
   tailAllowed: boolean;
+  /**
+   * decodes a checked frame's body (type byte first), throwing
+   * RecordFormatError when it is malformed: decodeRecord unless set
+   * (recovery's reuses its job record: reused-job-record.ts)
+   */
+  decode?: RecordDecoder;
 }
+
+export type RecordDecoder = (buf: Buffer, start: number, end: number) => JournalRecord;
 
 export class CorruptFileError extends Error {
   constructor(
@@ -65,6 +73,7 @@ class Window {
     private readonly fs: JournalFs,
     private readonly fd: number,
     readonly size: number,
+    readonly decode: RecordDecoder,
   ) {}
 
   has(offset: number, bytes: number): boolean {
@@ -101,7 +110,7 @@ function frameInWindow(win: Window, offset: number): JournalRecord | undefined |
   if (!win.has(offset, FRAME_HEADER + length)) return null;
   if (checkFrame(win.buf, at, win.length, offset) < 0) return undefined;
   try {
-    const record = decodeRecord(win.buf, at + FRAME_HEADER, at + FRAME_HEADER + length);
+    const record = win.decode(win.buf, at + FRAME_HEADER, at + FRAME_HEADER + length);
     win.frameSize = FRAME_HEADER + length;
     return record;
   } catch (error) {
@@ -144,7 +153,7 @@ export async function scanFile(
 ): Promise<ScanResult> {
   const fd = await fs.open(path, "read");
   try {
-    const win = new Window(fs, fd, await fs.size(fd));
+    const win = new Window(fs, fd, await fs.size(fd), options.decode ?? decodeRecord);
     const result: ScanResult = {
       path,
       size: win.size,

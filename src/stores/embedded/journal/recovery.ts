@@ -28,6 +28,7 @@ export interface RecoveryOptions {
 }
 
 import { Replay, type RecoveryTarget } from "./replay.js";
+import { ReusedJobRecord } from "./reused-job-record.js";
 
 export type { RecoveryTarget };
 
@@ -124,6 +125,7 @@ export async function recover(
   for (const entry of manifest?.journals ?? []) listed.set(entry.name, entry.bytes);
 
   const replay = new Replay(target);
+  const decode = new ReusedJobRecord().decode;
   const noteSkipped = (scan: ScanResult) => {
     for (const range of scan.skipped) result.skipped.push({ path: scan.path, ...range });
   };
@@ -146,7 +148,7 @@ export async function recover(
     const scan = await scanFile(
       fs,
       base.path,
-      { repair: options.repair, tailAllowed: false },
+      { repair: options.repair, tailAllowed: false, decode },
       (record, at, size) => {
         if (at === 0) {
           createdAt = checkHeader(base, record, "snapshot");
@@ -192,7 +194,7 @@ export async function recover(
     const scan = await scanFile(
       fs,
       file.path,
-      { repair: options.repair, tailAllowed: last },
+      { repair: options.repair, tailAllowed: last, decode },
       (record, at, size) => {
         if (at === 0) {
           checkHeader(file, record, "journal");

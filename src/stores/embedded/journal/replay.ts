@@ -56,6 +56,9 @@ export class Replay {
   jobRecordBytes = 0;
   jobRecords = 0;
 
+  /** the change a job record is applied as, reused: the engine keeps no change it applies */
+  private readonly add: { type: "add"; job: StoredJob } = { type: "add", job: undefined! };
+
   constructor(private readonly target: RecoveryTarget) {}
 
   apply(record: JournalRecord, size: number): void {
@@ -67,7 +70,8 @@ export class Replay {
         this.jobRecords++;
         if (job.seq >= this.nextSeq) this.nextSeq = job.seq + 1;
         if (job.seq < this.overlapBelow) this.target.forgetJob(job.id);
-        if (!this.target.apply({ type: "add", job })) this.expired++;
+        this.add.job = job;
+        if (!this.target.apply(this.add)) this.expired++;
         break;
       }
       case T_DELETE:
