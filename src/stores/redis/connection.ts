@@ -1,5 +1,6 @@
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "../../log.js";
+import { countDrops } from "./connection-drops.js";
 import { describeSentinels, sentinelOptions, type SentinelTopology } from "./topology.js";
 
 /** Either a standalone Redis or a Redis Cluster: both run scripts and commands alike. */
@@ -86,7 +87,7 @@ export function connections(
       replicationConnection: () => {
         if (!repl) {
           // WAIT blocks for as long as the producer asked (0 = forever): no command timeout here.
-          repl = client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined });
+          repl = countDrops(client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }));
           repl.on("error", onError);
         }
         return repl;
@@ -144,6 +145,7 @@ export function connections(
           commandTimeout: undefined,
           retryStrategy: () => null,
         });
+        countDrops(own);
         own.on("error", onError);
         own.once("end", () => {
           if (byNode.get(key) === own) byNode.delete(key);
