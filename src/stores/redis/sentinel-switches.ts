@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import type { Logger } from "../../log.js";
-import type { SentinelTopology } from "./topology.js";
+import { hostPort, type SentinelTopology } from "./topology.js";
 
 const CHANNEL = "+switch-master";
 
@@ -22,10 +22,8 @@ export function followSwitches(
   logger?: Logger,
 ): () => void {
   const subscribers = topology.sentinels.map((address) => {
-    const colon = address.lastIndexOf(":");
     const sub = new Redis({
-      host: colon > 0 ? address.slice(0, colon) : address,
-      port: colon > 0 ? Number(address.slice(colon + 1)) : 26379,
+      ...hostPort(address),
       retryStrategy: (attempt: number) => Math.min(attempt * 100, 1000),
     });
     sub.on("error", (error: Error) => logger?.debug({ err: error.message }, "sentinel subscription error"));
@@ -41,7 +39,7 @@ export function followSwitches(
 }
 
 /** Reconnects each connection that is up and not on the master a `+switch-master` message names. */
-export function switched(message: string, name: string, connections: Redis[]): void {
+function switched(message: string, name: string, connections: Redis[]): void {
   const [master, , , host, port] = message.split(" ");
   if (master !== name || host === undefined || port === undefined) return;
   for (const conn of connections) {

@@ -29,7 +29,8 @@ export function describeSentinels(topology: SentinelTopology): string {
   return `master "${topology.name}" via Sentinel ${topology.sentinels.join(", ")}`;
 }
 
-function hostPort(address: string): { host: string; port: number } {
+/** a sentinel's "host:port" (port 26379 when left out) */
+export function hostPort(address: string): { host: string; port: number } {
   const colon = address.lastIndexOf(":");
   if (colon <= 0) return { host: address, port: 26379 };
   return { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
