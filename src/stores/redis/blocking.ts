@@ -93,6 +93,12 @@ export class BlockedClients {
             // each waiter's job is leased to it; the fetch itself was noted when it blocked
             const fetch = { consumers: batch.map((w) => w.consumer), note: false, queues: [] };
             got = await this.store.take(queue, batch.length, first.leaseSeconds, first.consume, false, fetch);
+          } catch (error) {
+            // The take failed (Redis unreachable): the waiters that timed out or went while it was
+            // in flight end now. The timers skip a waiter with a take in flight, and while Redis is
+            // down the once-a-second re-check keeps one in flight most of the time.
+            waiters.settle(batch, this.store.clock.now());
+            throw error;
           } finally {
             for (const waiter of batch) waiter.busy = false;
           }
@@ -104,8 +110,10 @@ export class BlockedClients {
             if (waiter) waiters.finishFetcher(waiter, [job]);
             else unserved.push(job.id);
           }
-          // Waiters that went (abort) while the take was in flight: their jobs go back.
-          if (unserved.length > 0) await this.store.putBack(unserved, "enqueue");
+          // Waiters that went (abort) while the take was in flight: their jobs were never handed
+          // over and go back untouched, as a reply that finds its client gone does (WriteGate.handOver):
+          // no additional delivery counted, and an at-most-once job comes back too.
+          if (unserved.length > 0) await this.store.putBack(unserved, "release");
           waiters.settle(batch, this.store.clock.now());
         }
         if (got.length < batch.length || batch.length === 0) {

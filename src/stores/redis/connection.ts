@@ -1,5 +1,7 @@
 import { Cluster, Redis } from "ioredis";
 import type { Logger } from "../../log.js";
+import { countDrops } from "./connection-drops.js";
+import { followSwitches } from "./sentinel-switches.js";
 import { describeSentinels, sentinelOptions, type SentinelTopology } from "./topology.js";
 
 /** Either a standalone Redis or a Redis Cluster: both run scripts and commands alike. */
@@ -78,6 +80,7 @@ export function connections(
     const subscriber = client.duplicate();
     subscriber.on("error", onError);
     let repl: Redis | undefined;
+    let stopFollowing: (() => void) | undefined;
     return {
       client,
       subscriber,
@@ -86,18 +89,28 @@ export function connections(
       replicationConnection: () => {
         if (!repl) {
           // WAIT blocks for as long as the producer asked (0 = forever): no command timeout here.
-          repl = client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined });
+          repl = countDrops(client.duplicate({ enableAutoPipelining: false, commandTimeout: undefined }));
           repl.on("error", onError);
         }
         return repl;
       },
-      open: () => client.connect(),
+      open: async () => {
+        await client.connect();
+        if (sentinel) {
+          stopFollowing = followSwitches(
+            sentinel,
+            () => [client, subscriber, ...(repl ? [repl] : [])],
+            logger,
+          );
+        }
+      },
       describe: () => (target ? `${target.host}:${target.port}` : describeSentinels(sentinel!)),
       close: async () => {
+        stopFollowing?.();
         const all = [client, subscriber, ...(repl ? [repl] : [])];
         await Promise.allSettled(all.map((conn) => conn.quit()));
-        // quit() leaves the Sentinel failover detector's subscriptions open (ioredis #1362),
-        // which keeps reconnecting to sentinels that are gone; disconnect() closes them.
+        // quit() does not end a connection that is reconnecting (to sentinels or a master
+        // that are gone); disconnect() does.
         for (const conn of all) conn.disconnect();
       },
     };
@@ -144,6 +157,7 @@ export function connections(
           commandTimeout: undefined,
           retryStrategy: () => null,
         });
+        countDrops(own);
         own.on("error", onError);
         own.once("end", () => {
           if (byNode.get(key) === own) byNode.delete(key);

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { BrokerError } from "../../core/contract.js";
+import { dropsOf } from "./connection-drops.js";
 import { keySlot } from "./keys.js";
 import { decodeAdd } from "./replies.js";
 import { num, type Reply } from "./script.js";
@@ -48,6 +49,7 @@ export async function addReplicated(
   }
   // WAIT 0 blocks for ever: such a job is held until its TTL at most.
   const holdUntil = timeoutMs > 0 ? store.clock.now() + timeoutMs + WAIT_REPL_GRACE_MS : -1;
+  const drops = dropsOf(conn);
   const added = await store.runOn(conn, "add", queue, [...args, holdUntil, ...tail], extraKeys);
   if (decodeAdd(added).duplicate) return added;
   // Known to the timer runs before WAIT, so an orphan is swept by any server.
@@ -57,7 +59,10 @@ export async function addReplicated(
   ]);
   // each step reads the clock when it runs: RELEASE starts the job's retry timer
   const step = (name: "release" | "retract"): Promise<Reply> => store.runOn(conn, name, queue, [id]);
-  const replicated = async (): Promise<boolean> => (await conn.wait(repl - 1, timeoutMs)) >= repl - 1;
+  // A WAIT after a drop ran on another connection (connection-drops.ts): it confirms nothing.
+  const sameConnection = (): boolean => dropsOf(conn) === drops;
+  const replicated = async (): Promise<boolean> =>
+    (await conn.wait(repl - 1, timeoutMs)) >= repl - 1 && sameConnection();
   if (!(await replicated())) {
     await step("retract");
     throw replicationTimedOut();
@@ -68,6 +73,10 @@ export async function addReplicated(
   }
   // The replicas have the job but maybe not its release. Undo it if no consumer had it;
   // a job already delivered is running, so the producer is told it was added (docs/redis.md).
-  if (!(await replicated()) && num(await step("retract")) === 1) throw replicationTimedOut();
+  if (!(await replicated())) {
+    if (num(await step("retract")) === 1) throw replicationTimedOut();
+    // Not retracted: delivered, so running. Or, after a drop, maybe not on this master at all.
+    if (!sameConnection()) throw replicationTimedOut();
+  }
   return added;
 }
