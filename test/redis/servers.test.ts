@@ -6,6 +6,37 @@ import { freePort, startRedis, uniquePrefix, type RedisProcess } from "../helper
 import { tempDataDir } from "../helpers/server.js";
 import { waitFor } from "../helpers/wait.js";
 
+/**
+ * Consumers of one queue against producers: each consumer cycles GETJOB
+ * TIMEOUT and acks what it gets, and fails on a job delivered twice; they
+ * stop once the producers are done and every added job was received (or
+ * after 20 s).
+ */
+class ConsumeRun {
+  readonly added: string[] = [];
+  readonly got = new Set<string>();
+  producing = true;
+
+  constructor(
+    private readonly queue: string,
+    private readonly timeoutMs: string,
+  ) {}
+
+  async consume(conn: Redis): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while ((this.producing || this.got.size < this.added.length) && Date.now() < deadline) {
+      const jobs = (await conn.call("GETJOB", "TIMEOUT", this.timeoutMs, "FROM", this.queue)) as
+        Buffer[][] | null;
+      for (const job of jobs ?? []) {
+        const id = String(job[1]);
+        assert.ok(!this.got.has(id), `${id} delivered twice`);
+        this.got.add(id);
+        assert.equal(await conn.call("ACKJOB", id), 1);
+      }
+    }
+  }
+}
+
 function client(port: number): Redis {
   return new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
 }
@@ -81,29 +112,16 @@ describe("three docket servers on one Redis", () => {
     // The consumer's server soon knows the queue empty and blocks its fetches without a take
     // (idle-queues.ts): every add must still reach it, whenever in the cycle it lands.
     const [a, b] = clients as [Redis, Redis];
-    const added: string[] = [];
-    const got = new Set<string>();
-    let producing = true;
-    const consumer = (async () => {
-      const deadline = Date.now() + 20_000;
-      while ((producing || got.size < added.length) && Date.now() < deadline) {
-        const jobs = (await a.call("GETJOB", "TIMEOUT", "20", "FROM", "cycle")) as Buffer[][] | null;
-        for (const job of jobs ?? []) {
-          const id = String(job[1]);
-          assert.ok(!got.has(id), `${id} delivered twice`);
-          got.add(id);
-          assert.equal(await a.call("ACKJOB", id), 1);
-        }
-      }
-    })();
+    const run = new ConsumeRun("cycle", "20");
+    const consumer = run.consume(a);
     for (let i = 0; i < 150; i++) {
-      added.push((await b.call("ADDJOB", "cycle", `job ${i}`, "0")) as string);
+      run.added.push((await b.call("ADDJOB", "cycle", `job ${i}`, "0")) as string);
       // spacings from 0 to 29 ms: the adds land at every point of the consumer's cycle
       await new Promise((resolve) => setTimeout(resolve, (i * 7) % 30));
     }
-    producing = false;
+    run.producing = false;
     await consumer;
-    assert.deepEqual([...got].sort(), [...added].sort());
+    assert.deepEqual([...run.got].sort(), [...run.added].sort());
     assert.equal(await b.call("QLEN", "cycle"), 0);
   });
 
@@ -112,38 +130,24 @@ describe("three docket servers on one Redis", () => {
     // loop must reach them while jobs are left, whichever server added them.
     const [a, b] = clients as [Redis, Redis];
     const consumers = Array.from({ length: 12 }, () => client(servers[0]!.port));
-    const added: string[] = [];
-    const got = new Set<string>();
-    let producing = true;
-    const consume = async (conn: Redis) => {
-      const deadline = Date.now() + 20_000;
-      while ((producing || got.size < added.length) && Date.now() < deadline) {
-        const jobs = (await conn.call("GETJOB", "TIMEOUT", "200", "FROM", "bursts")) as Buffer[][] | null;
-        for (const job of jobs ?? []) {
-          const id = String(job[1]);
-          assert.ok(!got.has(id), `${id} delivered twice`);
-          got.add(id);
-          assert.equal(await conn.call("ACKJOB", id), 1);
-        }
-      }
-    };
-    const running = consumers.map(consume);
+    const run = new ConsumeRun("bursts", "200");
+    const running = consumers.map((conn) => run.consume(conn));
     for (let burst = 0; burst < 20; burst++) {
       const producer = burst % 2 === 0 ? a : b;
       const size = 1 + ((burst * 5) % 17);
       const ids = await Promise.all(
         Array.from({ length: size }, (_, i) => producer.call("ADDJOB", "bursts", `${burst}.${i}`, "0")),
       );
-      added.push(...(ids as string[]));
+      run.added.push(...(ids as string[]));
       await new Promise((resolve) => setTimeout(resolve, (burst * 13) % 40));
     }
-    producing = false;
+    run.producing = false;
     try {
       await Promise.all(running);
     } finally {
       for (const conn of consumers) conn.disconnect();
     }
-    assert.deepEqual([...got].sort(), [...added].sort());
+    assert.deepEqual([...run.got].sort(), [...run.added].sort());
     assert.equal(await b.call("QLEN", "bursts"), 0);
   });
 
