@@ -7,6 +7,9 @@
 --- @include "enqueue"
 --- @include "new-job"
 
+-- read once per run: an add changes neither the queue's policy nor its pause
+local runPolicy, runPause
+
 local function addJob(a, keyKey)
   -- seq stays a string: Lua would print large numbers in exponent notation
   local id, seq, body = a[4], a[5], a[6]
@@ -28,7 +31,8 @@ local function addJob(a, keyKey)
     end
   end
   -- failure settings: the add's, else the queue's policy, else (the budget) the server's (core/failures.ts jobFailureSettings)
-  local policy = redis.call('HMGET', P, 'rs', 'bp', 'rt')
+  runPolicy = runPolicy or redis.call('HMGET', P, 'rs', 'bp', 'rt')
+  local policy = runPolicy
   local retries = tonumber(a[15]) or tonumber(policy[1] or a[19])
   local backoff, runTimeout = a[17], tonumber(a[18])
   if backoff == '' then backoff = policy[2] end
@@ -41,15 +45,17 @@ local function addJob(a, keyKey)
     event = string.format('%d', lastNumber + 1)
   end
   if hasEvent and redis.call('HEXISTS', E, event) == 1 then return redis.error_reply('ERR duplicate event ' .. event) end
+  if maxlen > 0 then flushWrites() end
   if maxlen > 0 and redis.call('ZCARD', R) + tonumber(redis.call('HGET', M, 'ox') or '0') >= maxlen then
     return redis.error_reply('MAXLEN Queue is already longer than the specified MAXLEN count')
   end
-  local p = redis.call('HGET', M, 'pause')
+  if runPause == nil then runPause = redis.call('HGET', M, 'pause') end
+  local p = runPause
   if p == 'in' or p == 'all' then return redis.error_reply('PAUSED Queue paused in input, try later') end
   local created
   if delay > 0 then created = ensureHiddenQueue() else created = ensureQueue() end
   local rank
-  if front then rank = redis.call('HINCRBY', M, 'front', -1) else rank = redis.call('HINCRBY', M, 'rank', 1) end
+  if front then rank = bumpLater(M, 'front', -1) else rank = bumpLater(M, 'rank', 1) end
   local job = { s = seq, c = now, ttl = ttl, r = retry, dl = delay, rp = repl, k = rank, st = 'a', n = 0, ad = 0,
     aw = 0, rq = 0, eq = 0, rs = retries, rl = retries }
   if backoff then job.bp = backoff end

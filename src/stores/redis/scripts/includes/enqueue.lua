@@ -10,8 +10,8 @@ local function enqueue(id, job)
   job.st = 'q'
   job.eq = 1
   armRequeue(job)
-  if ordered(job) then lanes().laneAdd(id, job) else redis.call('ZADD', R, job.k, id) end
-  redis.call('HINCRBY', M, 'in', 1)
+  if ordered(job) then lanes().laneAdd(id, job) else zaddLater(R, job.k, id) end
+  incrLater(M, 'in', 1)
   touch()
   woke = true
 end

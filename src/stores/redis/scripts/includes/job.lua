@@ -24,7 +24,7 @@ local function load(id)
   if job.st == 'd' then return nil end
   return job
 end
-local function save(id, job) redis.call('HSET', J, id, cmsgpack.pack(job)) end
+local function save(id, job) setLater(J, id, cmsgpack.pack(job)) end
 local function expiresAt(job) return job.c + job.ttl * 1000 end
 local function wakeAt(job)
   local at = expiresAt(job)
@@ -33,7 +33,7 @@ local function wakeAt(job)
   if job.st == 'w' and job.hw ~= 0 and job.hw < at then at = job.hw end
   return at
 end
-local function schedule(id, job) redis.call('ZADD', T, wakeAt(job), id) end
+local function schedule(id, job) zaddLater(T, wakeAt(job), id) end
 -- the record written back and its timer moved to its next wake time
 local function store(id, job)
   save(id, job)

@@ -2,10 +2,10 @@
 
 -- a new job's body and index entries, counted live and added (ADD, REDRIVE)
 local function indexNewJob(id, seq, body)
-  redis.call('HSET', B, id, body)
-  redis.call('HSET', I, id, Q)
-  redis.call('HSET', S, seq, id)
-  redis.call('ZADD', A, seq, id)
-  redis.call('HINCRBY', M, 'live', 1)
-  redis.call('HINCRBY', M, 'added', 1)
+  setLater(B, id, body)
+  setLater(I, id, Q)
+  setLater(S, seq, id)
+  zaddLater(A, seq, id)
+  incrLater(M, 'live', 1)
+  incrLater(M, 'added', 1)
 end

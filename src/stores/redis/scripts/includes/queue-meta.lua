@@ -4,7 +4,7 @@
 -- jobs are all delivered is hidden rather than deleted (its rank counters and
 -- live count must survive); queuing a job or naming it again brings it back fresh.
 -- 1 if the queue was created (or brought back).
-local function ensureQueue()
+local function showQueue()
   if redis.call('EXISTS', M) == 1 then
     if redis.call('HGET', M, 'hidden') ~= '1' then return 0 end
     redis.call('HSET', M, 'hidden', 0, 'created', now, 'touched', now, 'pause', 'none', 'in', 0, 'out', 0)
@@ -23,12 +23,21 @@ local function ensureQueue()
   if limits[2] then redis.call('HSET', M, 'gl', limits[2]) end
   return 1
 end
+-- An add run (deferWrites) makes sure of its queue once: nothing in such a run hides it again.
+local queueShown = false
+local function ensureQueue()
+  if deferring and queueShown then return 0 end
+  local created = showQueue()
+  queueShown = true
+  return created
+end
 -- A queue holding only delayed jobs is not known yet (as in Disque, a queue is
 -- created when a job is first queued): its meta is made hidden.
 local function ensureHiddenQueue()
   if redis.call('EXISTS', M) == 1 then return 0 end
   ensureQueue()
   redis.call('HSET', M, 'hidden', 1)
+  queueShown = false
   return 1
 end
 local function pausedOut()

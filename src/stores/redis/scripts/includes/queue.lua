@@ -7,15 +7,18 @@
     [9] ids (id -> queue), [10] seqs (seq -> id), [11] TaskQ task number, [12] failure policy (hash)
     ARGV[1] queue name, [2] now (ms, from the broker's clock), [3] wake channel, [4]... per script
 ]]
+--- @include "deferred"
+
 local M, R, T, A, J, B, E, D, I, S, N, P = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
 local Q = ARGV[1]
 local now = tonumber(ARGV[2])
 local chan = ARGV[3]
 local woke = false
 
-local function touch() redis.call('HSET', M, 'touched', now) end
--- one wake-up per script run, for this queue's blocked clients on every server
+local function touch() setOnceLater(M, 'touched', now) end
+-- one wake-up per script run, for this queue's blocked clients on every server; deferred writes first
 local function finish()
+  flushWrites()
   if woke then redis.call('PUBLISH', chan, Q) end
 end
 -- both the live and the dead keys of the queue (QFLUSH, idle queue collection); the policy stays

@@ -1,0 +1,107 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { T0 } from "../helpers/broker.js";
+import { forEachStore } from "./suite.js";
+
+/**
+ * Adds sent at once: on the Redis store, the adds of one turn to one queue are one
+ * addMany-12.lua run whose writes are deferred to its end (includes/deferred.lua). Each
+ * add must see what the adds before it in the run did, as the engine's adds do.
+ */
+
+forEachStore((open) => {
+  describe("adds sent at once", () => {
+    it("MAXLEN counts the jobs added before it in the same run", async () => {
+      const h = await open();
+      const all = await Promise.allSettled([
+        h.add("q", "a"),
+        h.add("q", "b"),
+        h.add("q", "c", { maxlen: 2 }),
+        h.add("q", "d", { maxlen: 3 }),
+        h.add("q", "e", { maxlen: 3 }),
+      ]);
+      assert.deepEqual(
+        all.map((r) => (r.status === "fulfilled" ? "ok" : (r.reason as { code?: string }).code)),
+        ["ok", "ok", "MAXLEN", "ok", "MAXLEN"],
+      );
+      assert.deepEqual(await bodies(h, "q"), ["a", "b", "d"]);
+    });
+
+    it("the queue's counters, order and each job's fields are those of adds made one by one", async () => {
+      const h = await open();
+      const ids = await Promise.all([
+        h.add("q", "a"),
+        h.add("q", "b", { placement: "front" }),
+        h.add("q", "c"),
+        h.add("q", "d", { placement: "front" }),
+        h.add("q", "e", { retry: 0 }),
+      ]);
+      assert.deepEqual(await bodies(h, "q"), ["d", "b", "a", "c", "e"]);
+      const stat = (await h.broker.qstat("q"))!;
+      assert.deepEqual([stat.len, stat.jobsIn, stat.jobsOut], [5, 5, 0]);
+      assert.equal((await h.broker.stats()).jobs, 5);
+      const first = await h.show(ids[0]!);
+      assert.deepEqual(
+        [first.state, first.requeueAt, first.awakeAt],
+        ["queued", T0 + 300_000, T0 + 86_400_000],
+      );
+      assert.equal((await h.show(ids[4]!)).requeueAt, null);
+      // the run's rank counters were written back: a later add goes after them
+      await h.add("q", "f");
+      await h.add("q", "g", { placement: "front" });
+      assert.deepEqual(await bodies(h, "q"), ["g", "d", "b", "a", "c", "e", "f"]);
+    });
+
+    it("a delayed job first, then jobs queued at once: the queue appears once, each job in its place", async () => {
+      const h = await open();
+      await Promise.all([h.add("q", "later", { delay: 5 }), h.add("q", "a"), h.add("q", "b")]);
+      assert.deepEqual(await bodies(h, "q"), ["a", "b"]);
+      const stat = (await h.broker.qstat("q"))!;
+      assert.deepEqual([stat.len, stat.delayed, stat.jobsIn], [2, 1, 2]);
+      await h.advance(5_000);
+      // it kept its place of creation, as a delayed job does
+      assert.deepEqual(await bodies(h, "q"), ["later", "a", "b"]);
+    });
+
+    it("a queue paused in refuses every add of the run, and nothing is written", async () => {
+      const h = await open();
+      await h.add("q", "before");
+      await h.broker.pause("q", ["in"]);
+      const all = await Promise.allSettled([h.add("q", "a"), h.add("q", "b")]);
+      assert.deepEqual(
+        all.map((r) => (r.status === "rejected" ? (r.reason as { code?: string }).code : "ok")),
+        ["PAUSED", "PAUSED"],
+      );
+      assert.equal((await h.broker.stats()).jobs, 1);
+      assert.deepEqual(await bodies(h, "q"), ["before"]);
+    });
+
+    it("plain jobs and jobs with a priority or a group in one run are served in the engine's order", async () => {
+      const h = await open();
+      await Promise.all([
+        h.add("q", "plain1"),
+        h.add("q", "urgent", { priority: 0 }),
+        h.add("q", "g1", { group: "g" }),
+        h.add("q", "plain2"),
+        h.add("q", "late", { priority: 2000 }),
+        h.add("q", "g2", { group: "g" }),
+      ]);
+      const served: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const [job] = (await h.take("q", 1)) ?? [];
+        assert.ok(job, `job ${i} served`);
+        served.push(job.body.toString());
+        await h.broker.ackJobs([job.id]);
+      }
+      assert.deepEqual(served, ["urgent", "plain1", "g1", "plain2", "g2", "late"]);
+    });
+  });
+});
+
+async function bodies(
+  h: { broker: { qpeek(q: string, n: number): unknown } },
+  queue: string,
+): Promise<string[]> {
+  const jobs = (await h.broker.qpeek(queue, 20)) as Array<{ body: Buffer }>;
+  return jobs.map((j) => j.body.toString());
+}
