@@ -9,6 +9,9 @@
   the TTL; its entry `x:<bytes>:<id>` in the timers zset keeps the meta's results/rbytes counts.
   Returns one flag per id, in order: 1 removed, 0 not (unknown, or named before in this run).
   The acks of one event-loop turn come as one run (turn-batches.ts): each request's ids are a slice.
+  Without a result, a run of two ids or more on a plain queue defers its writes to its end
+  (includes/deferred.lua; a queue that has had ordered jobs or delivery limits, `sx`, writes at
+  once: ending a lease there reads `flight`).
 ]]
 --- @include "includes/remove"
 
@@ -19,12 +22,16 @@ local ttl = tonumber(ARGV[6])
 local keep = ARGV[5] == '1' and reason == 'ack' and ttl > 0
 local result = ARGV[7]
 local removed = {}
+-- ids removed in this run: their deletes may be deferred, so a second load would still find them
+local gone = {}
+if not keep and #ARGV > 8 and redis.call('HGET', M, 'sx') ~= '1' then deferWrites() end
 for i = 8, #ARGV do
   local id = ARGV[i]
-  local job = load(id)
+  local job = not gone[id] and load(id)
   removed[i - 7] = 0
   if job then
-    if reason == 'ack' then redis.call('HINCRBY', M, 'acked', 1) end
+    gone[id] = true
+    if reason == 'ack' then incrLater(M, 'acked', 1) end
     if keep then
       local key = KEYS[12 + i - 7]
       redis.call('DEL', key)

@@ -7,10 +7,19 @@
     ARGV[4] lease seconds (0 = the job's RETRY), [5] consume (0/1), then per fetch: count, ensure (0/1),
     note the fetch (0/1), client id, address ('' when unnamed), n, then its n queue names
   Returns one take-12.lua reply per fetch, in order.
+  A run of two fetches or more from a plain queue defers its writes to its end
+  (includes/deferred.lua): a plain take reads none of them. A queue that has had ordered jobs or
+  delivery limits (`sx`) writes at once: its takes read `flight`.
 ]]
 --- @include "includes/take-jobs"
 
 local lease, consume = tonumber(ARGV[4]), ARGV[5] == '1'
+local fetches, at = 0, 6
+while at <= #ARGV do
+  fetches = fetches + 1
+  at = at + 6 + tonumber(ARGV[at + 5])
+end
+if fetches > 1 and redis.call('HGET', M, 'sx') ~= '1' then deferWrites() end
 local out = {}
 local i = 6
 while i <= #ARGV do
@@ -21,4 +30,5 @@ while i <= #ARGV do
     { ARGV[i + 3], ARGV[i + 4] }, fetchQueues)
   i = i + 6 + nq
 end
+flushWrites()
 return out

@@ -2,11 +2,13 @@
   Writes a batch run defers to its end. A run that adds many jobs (addMany-12.lua) would make
   about eighteen redis.call per job, and each call costs Redis about as much as the write it
   makes (argument objects, the command lookup, number formatting). Deferred, each key gets one
-  variadic HSET or ZADD for the whole run, and each counter one HINCRBY.
+  variadic HSET, ZADD, HDEL or ZREM for the whole run, and each counter one HINCRBY.
 
   Off unless the run calls deferWrites(): every other script writes at once, exactly as before.
   While on, the run must not read what it deferred: it calls flushWrites() before such a read
-  (addJob before its MAXLEN count of R), and finish() calls it before the script returns.
+  (addJob before its MAXLEN count of R), and finish() calls it before the script returns. A key's
+  writes and deletes keep their order: a delete after a pending write to the same key (or the
+  reverse) flushes first.
   Lua tables cost Redis time too (about a microsecond each), so there are few: one flat
   argument list per key written.
 ]]
@@ -15,12 +17,16 @@ local deferring = false
 local laterSets = {}
 -- per key: { score, member, ... } for ZADD, in call order (a member added twice keeps its last score)
 local laterAdds = {}
+-- per key: { field, ... } for HDEL, { member, ... } for ZREM
+local laterHdels = {}
+local laterZrems = {}
 -- per key: field -> the sum of its increments
 local laterIncrs = {}
 -- per key: field -> the value this run has given it (bumpLater, setOnceLater), one HSET per key
 local laterFields = {}
 
 local function deferWrites() deferring = true end
+local flushWrites
 
 -- appended to the key's flat argument list (for HSET or ZADD)
 local function appendLater(lists, key, a, b)
@@ -34,9 +40,28 @@ local function appendLater(lists, key, a, b)
   list[n + 2] = b
 end
 
+local function appendOneLater(lists, key, a)
+  local list = lists[key]
+  if list then list[#list + 1] = a else lists[key] = { a } end
+end
+
 -- HSET of a field each job writes once (a job's record, body, index entries)
 local function setLater(key, field, value)
-  if deferring then appendLater(laterSets, key, field, value) else redis.call('HSET', key, field, value) end
+  if not deferring then
+    redis.call('HSET', key, field, value)
+    return
+  end
+  if laterHdels[key] then flushWrites() end
+  appendLater(laterSets, key, field, value)
+end
+
+local function hdelLater(key, field)
+  if not deferring then
+    redis.call('HDEL', key, field)
+    return
+  end
+  if laterSets[key] then flushWrites() end
+  appendOneLater(laterHdels, key, field)
 end
 
 -- HSET of a field many jobs of the run write (the queue's `touched`): written once, its last value
@@ -54,7 +79,21 @@ local function setOnceLater(key, field, value)
 end
 
 local function zaddLater(key, score, member)
-  if deferring then appendLater(laterAdds, key, score, member) else redis.call('ZADD', key, score, member) end
+  if not deferring then
+    redis.call('ZADD', key, score, member)
+    return
+  end
+  if laterZrems[key] then flushWrites() end
+  appendLater(laterAdds, key, score, member)
+end
+
+local function zremLater(key, member)
+  if not deferring then
+    redis.call('ZREM', key, member)
+    return
+  end
+  if laterAdds[key] then flushWrites() end
+  appendOneLater(laterZrems, key, member)
 end
 
 local function incrLater(key, field, by)
@@ -81,7 +120,7 @@ local function bumpLater(key, field, by)
   return value
 end
 
--- unpack's stack is bounded (LUAI_MAXCSTACK, 8000): long argument lists go in chunks of pairs
+-- unpack's stack is bounded (LUAI_MAXCSTACK, 8000): long argument lists go in chunks (even: pairs stay whole)
 local CHUNK = 1000
 local function callPairs(command, key, list)
   local n = #list
@@ -94,7 +133,7 @@ local function callPairs(command, key, list)
   end
 end
 
-local function flushWrites()
+flushWrites = function()
   if not deferring then return end
   for key, list in pairs(laterSets) do callPairs('HSET', key, list) end
   for key, list in pairs(laterAdds) do callPairs('ZADD', key, list) end
@@ -109,5 +148,7 @@ local function flushWrites()
   for key, incrs in pairs(laterIncrs) do
     for field, by in pairs(incrs) do redis.call('HINCRBY', key, field, by) end
   end
-  laterSets, laterAdds, laterIncrs, laterFields = {}, {}, {}, {}
+  for key, list in pairs(laterHdels) do callPairs('HDEL', key, list) end
+  for key, list in pairs(laterZrems) do callPairs('ZREM', key, list) end
+  laterSets, laterAdds, laterIncrs, laterFields, laterHdels, laterZrems = {}, {}, {}, {}, {}, {}
 end

@@ -58,7 +58,7 @@ local function publishGone(id, job, outcome)
 end
 -- delivered now to consumer (id, addr; '' when unnamed)
 local function startLease(job, consumerId, consumerAddr)
-  if not job.lt then redis.call('HINCRBY', M, 'flight', 1) end
+  if not job.lt then incrLater(M, 'flight', 1) end
   job.lt = now
   job.lc = consumerId
   job.la = consumerAddr
@@ -68,7 +68,7 @@ end
 local function endLease(job)
   if job.lt then
     job.lt, job.lc, job.la, job.lw = nil, nil, nil, nil
-    redis.call('HINCRBY', M, 'flight', -1)
+    incrLater(M, 'flight', -1)
     if job.g or job.lg then lanes().limitedLeaseEnded(job) end
   end
 end

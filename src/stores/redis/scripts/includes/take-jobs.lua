@@ -11,6 +11,9 @@
 --- @include "fetches"
 --- @include "rate"
 
+-- a run that defers its writes (takeMany on a plain queue) reads the pause once: takes do not change it
+local runMeta
+
 local function takeJobs(count, lease, consume, ensure, noteIt, who, fetchQueues)
   local consumers = #who / 2
   -- the consumer the n-th job taken goes to
@@ -27,7 +30,8 @@ local function takeJobs(count, lease, consume, ensure, noteIt, who, fetchQueues)
   end
   -- One read tells a plain queue (`sx` not 1) from one that has had ordered jobs or delivery limits
   -- (includes/lanes.lua); only the latter reads their fields.
-  local meta = redis.call('HMGET', M, 'pause', 'sx')
+  local meta = runMeta or redis.call('HMGET', M, 'pause', 'sx')
+  if deferring then runMeta = meta end
   if meta[1] == 'out' or meta[1] == 'all' then return finishTake({ 0, 0 }) end
   local extras = meta[2] == '1'
   if extras then meta = redis.call('HMGET', M, 'pause', 'ox', 'rate', 'gl') end
@@ -123,8 +127,8 @@ local function takeJobs(count, lease, consume, ensure, noteIt, who, fetchQueues)
         if picked then picked(job) end
         job.st = 'a'
         armRequeue(job)
-        redis.call('HINCRBY', M, 'out', 1)
-        redis.call('HINCRBY', M, 'delivered', 1)
+        incrLater(M, 'out', 1)
+        incrLater(M, 'delivered', 1)
         if lease > 0 and job.r > 0 then job.rq = now + lease * 1000 end
         out[#out + 1] = delivery(id, job, redis.call('HGET', B, id) or '')
         if consume then

@@ -4,13 +4,14 @@ import { T0 } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 
 /**
- * Adds sent at once: on the Redis store, the adds of one turn to one queue are one
- * addMany-12.lua run whose writes are deferred to its end (includes/deferred.lua). Each
- * add must see what the adds before it in the run did, as the engine's adds do.
+ * Requests sent at once: on the Redis store, the adds, fetches and acks of one turn to one
+ * queue are one run each (addMany-12.lua, takeMany-12.lua, remove-12.lua) whose writes are
+ * deferred to its end (includes/deferred.lua). Each request must see what the ones before it
+ * in the run did, as the engine's do.
  */
 
 forEachStore((open) => {
-  describe("adds sent at once", () => {
+  describe("requests sent at once", () => {
     it("MAXLEN counts the jobs added before it in the same run", async () => {
       const h = await open();
       const all = await Promise.allSettled([
@@ -74,6 +75,53 @@ forEachStore((open) => {
       );
       assert.equal((await h.broker.stats()).jobs, 1);
       assert.deepEqual(await bodies(h, "q"), ["before"]);
+    });
+
+    it("fetches sent at once: each its own job, the queue's counters and each lease as if one by one", async () => {
+      const h = await open();
+      const ids: string[] = [];
+      for (const body of ["a", "b", "c", "d"]) ids.push(await h.add("q", body));
+      const fetched = await Promise.all([h.ids("q"), h.ids("q"), h.ids("q", 2), h.ids("q")]);
+      assert.deepEqual(fetched, [[ids[0]], [ids[1]], [ids[2], ids[3]], []]);
+      const stat = (await h.broker.qstat("q"))!;
+      assert.deepEqual([stat.len, stat.jobsOut, stat.inFlight], [0, 4, 4]);
+      const shown = await h.show(ids[2]!);
+      assert.deepEqual([shown.state, shown.requeueAt], ["active", T0 + 300_000]);
+      // leases run out together: every job is queued again, in its place
+      await h.advance(300_000);
+      assert.deepEqual(await h.peekIds("q"), ids);
+      assert.equal((await h.broker.qstat("q"))!.inFlight, 0);
+    });
+
+    it("a fetch in a run that meets an expired job drops it and delivers the next", async () => {
+      const h = await open();
+      const short = await h.add("q", "short", { ttl: 1, retry: 0 });
+      const kept = await h.add("q", "kept");
+      await h.clock.advance(1_000);
+      const fetched = await Promise.all([h.ids("q"), h.ids("q")]);
+      assert.deepEqual(fetched, [[kept], []]);
+      assert.equal(await h.state(short), null);
+      assert.equal((await h.broker.stats()).jobs, 1);
+    });
+
+    it("acks sent at once: an id acked twice counts once, the queue's counters as if one by one", async () => {
+      const h = await open();
+      for (const body of ["a", "b", "c"]) await h.add("q", body);
+      const ids = await h.ids("q", 3);
+      const acked = await Promise.all([
+        h.broker.ackJobs([ids[0]!]),
+        h.broker.ackJobs([ids[0]!, ids[1]!]),
+        h.broker.ackJobs([ids[2]!, ids[2]!]),
+      ]);
+      assert.deepEqual(acked, [1, 1, 1]);
+      // a replayed journal may have forgotten the emptied queue (null): nothing in flight either way
+      const stat = await h.broker.qstat("q");
+      assert.deepEqual([stat?.len ?? 0, stat?.inFlight ?? 0], [0, 0]);
+      assert.equal((await h.broker.stats()).jobs, 0);
+      for (const id of ids) assert.equal(await h.state(id), null);
+      // nothing of theirs is left to come back when their leases would have run out
+      await h.advance(300_000);
+      assert.deepEqual(await h.peekIds("q"), []);
     });
 
     it("plain jobs and jobs with a priority or a group in one run are served in the engine's order", async () => {
