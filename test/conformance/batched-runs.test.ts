@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { Consumer } from "../../src/core/explain.js";
 import { T0 } from "../helpers/broker.js";
 import { forEachStore } from "./suite.js";
 
@@ -9,6 +10,10 @@ import { forEachStore } from "./suite.js";
  * deferred to its end (includes/deferred.lua). Each request must see what the ones before it
  * in the run did, as the engine's do.
  */
+
+const X: Consumer = { id: "17", addr: "10.0.0.7:41000" };
+const Y: Consumer = { id: "18", addr: "10.0.0.8:41000" };
+const Z: Consumer = { id: "19", addr: "10.0.0.9:41000" };
 
 forEachStore((open) => {
   describe("requests sent at once", () => {
@@ -91,6 +96,21 @@ forEachStore((open) => {
       await h.advance(300_000);
       assert.deepEqual(await h.peekIds("q"), ids);
       assert.equal((await h.broker.qstat("q"))!.inFlight, 0);
+    });
+
+    it("fetches sent at once by several consumers: EXPLAIN tells the last one and counts each once", async () => {
+      const h = await open();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push(await h.add("q", `job ${i}`));
+      await Promise.all([
+        h.take("q", 1, { consumer: X }),
+        h.take("q", 1, { consumer: Y }),
+        h.take("q", 1, { consumer: X }),
+        h.take("q", 1, { consumer: Z }),
+      ]);
+      const facts = await h.broker.explain(ids[4]!);
+      assert.deepEqual([facts.position, facts.ready, facts.recentFetchers], [1, 1, 3]);
+      assert.deepEqual(facts.lastFetch, { at: T0, consumer: Z, queues: ["q"] });
     });
 
     it("a fetch in a run that meets an expired job drops it and delivers the next", async () => {

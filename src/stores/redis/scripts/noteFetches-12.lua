@@ -23,4 +23,5 @@ while i <= #ARGV do
   n = n + 1
   i = i + 4 + nq
 end
+saveNotes()
 return n

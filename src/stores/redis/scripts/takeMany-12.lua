@@ -30,5 +30,6 @@ while i <= #ARGV do
     { ARGV[i + 3], ARGV[i + 4] }, fetchQueues)
   i = i + 6 + nq
 end
+saveNotes()
 flushWrites()
 return out

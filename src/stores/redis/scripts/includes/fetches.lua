@@ -7,21 +7,30 @@
 local MAX_RECENT_FETCHERS = 64
 local RECENT_FETCH_WINDOW_MS = 300000
 
+-- the recent fetchers as this run has made them: decoded once per run, written back once (saveNotes)
+local recent
+local recentChanged = false
+-- the run's last fetch to record (fa/fi/fd/fq), written by saveNotes
+local lastFetch
+
 local function recentList()
-  local raw = redis.call('HGET', M, 'fr')
-  if not raw then return {} end
-  return cmsgpack.unpack(raw)
+  if recent == nil then
+    local raw = redis.call('HGET', M, 'fr')
+    recent = raw and cmsgpack.unpack(raw) or {}
+  end
+  return recent
 end
 
 -- a consumer's entry is rewritten at most once a second (a busy worker fetches far more often)
 local RECENT_RESOLUTION_MS = 1000
 
 -- the queue's last fetch (fa/fi/fd/fq) and its fetcher among the recent ones (fr), at `now`; a
--- deferred note (noteFetches-12.lua) older than the last fetch recorded leaves the last fetch as it is
+-- deferred note (noteFetches-12.lua) older than the last fetch recorded leaves the last fetch as it is.
+-- Kept in the run until saveNotes(): a run of many fetches decodes and encodes the list once.
 local function noteFetch(cid, caddr, queues, deferred)
   if cid == '' then cid, caddr = '-', 'an unnamed client' end
-  if not deferred or now >= (tonumber(redis.call('HGET', M, 'fa') or '0') or 0) then
-    redis.call('HSET', M, 'fa', now, 'fi', cid, 'fd', caddr, 'fq', cmsgpack.pack(queues))
+  if not deferred or now >= (lastFetch and lastFetch.at or tonumber(redis.call('HGET', M, 'fa') or '0') or 0) then
+    lastFetch = { at = now, cid = cid, caddr = caddr, queues = queues }
   end
   local old = recentList()
   for i = 1, #old, 2 do
@@ -41,7 +50,21 @@ local function noteFetch(cid, caddr, queues, deferred)
   for i = start, #kept do fr[#fr + 1] = kept[i] end
   fr[#fr + 1] = cid
   fr[#fr + 1] = now
-  redis.call('HSET', M, 'fr', cmsgpack.pack(fr))
+  recent = fr
+  recentChanged = true
+end
+
+-- the run's notes, written
+local function saveNotes()
+  if lastFetch then
+    redis.call('HSET', M, 'fa', lastFetch.at, 'fi', lastFetch.cid, 'fd', lastFetch.caddr, 'fq',
+      cmsgpack.pack(lastFetch.queues))
+    lastFetch = nil
+  end
+  if recentChanged then
+    redis.call('HSET', M, 'fr', cmsgpack.pack(recent))
+    recentChanged = false
+  end
 end
 
 local function recentFetchers()

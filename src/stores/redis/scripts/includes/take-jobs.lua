@@ -25,6 +25,8 @@ local function takeJobs(count, lease, consume, ensure, noteIt, who, fetchQueues)
     if noteIt and consumers > 0 and redis.call('EXISTS', M) == 1 then
       local cid, caddr = consumerOf(1)
       noteFetch(cid, caddr, fetchQueues)
+      -- a run that defers its writes saves its notes once, at its end (takeMany-12.lua)
+      if not deferring then saveNotes() end
     end
     return out
   end
