@@ -242,10 +242,12 @@ export class RedisBroker implements Broker {
     if (added.duplicate) return { ...added.duplicate, duplicate: true };
     store.directory.remember(id, req.queue);
     const now = store.clock.now();
-    await Promise.all([
-      added.created ? store.queues.register(req.queue) : undefined,
-      store.timers.note(req.queue, Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity)),
-    ]);
+    const noting = store.timers.note(
+      req.queue,
+      Math.min(now + ttl * 1000, delay > 0 ? now + delay * 1000 : Infinity),
+    );
+    if (added.created) await Promise.all([store.queues.register(req.queue), noting]);
+    else if (noting) await noting;
     return added.eventId !== undefined ? { id, seq, clientKey: added.eventId } : { id, seq };
   }
 

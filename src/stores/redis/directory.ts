@@ -52,6 +52,8 @@ export class JobDirectory {
       if (at) at.push(i);
       else byTag.set(tag, [i]);
     });
+    // every id known here (an ACKJOB after this server's GETJOB): no lookups to wait for
+    if (byTag.size === 0) return out;
     await Promise.all(
       [...byTag].map(async ([tag, at]) => {
         const args = ["id", ...at.map((i) => ids[i]!)];

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { createHash } from "node:crypto";
 import { BrokerError, type BrokerErrorCode } from "../../core/contract.js";
 import type { Redis } from "ioredis";
@@ -19,9 +20,12 @@ const CODES = new Set<BrokerErrorCode>([
 /** A Redis reply as ioredis's Buffer commands return it. */
 export type Reply = Buffer | number | null | Reply[];
 
+/** A script's arguments (or a part of them), as ioredis takes them */
+export type Argv = Array<string | Buffer | number>;
+
 interface BufferScripting {
-  evalshaBuffer(sha: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<Reply>;
-  evalBuffer(source: string, numKeys: number, ...args: Array<string | Buffer | number>): Promise<Reply>;
+  evalshaBuffer(sha: string, numKeys: number, keys: readonly string[], ...argv: Argv[]): Promise<Reply>;
+  evalBuffer(source: string, numKeys: number, keys: readonly string[], ...argv: Argv[]): Promise<Reply>;
 }
 
 /**
@@ -39,20 +43,19 @@ export class Script {
     await node.script("LOAD", this.source);
   }
 
-  async run(
-    client: Client | Redis,
-    keys: readonly string[],
-    args: Array<string | Buffer | number>,
-  ): Promise<Reply> {
+  /** ARGV is the parts one after the other (an addMany run's: its head, then each job's fields). */
+  async run(client: Client | Redis, keys: readonly string[], ...parts: Argv[]): Promise<Reply> {
     // ioredis's callBuffer drops the command name under auto-pipelining; the typed
     // Buffer variants of EVALSHA/EVAL exist at run time but not in its .d.ts.
     const buffers = client as unknown as BufferScripting;
+    // ioredis flattens its arguments one level (one copy): the parts are not joined here
+    for (const part of parts) asText(part);
     try {
-      return await buffers.evalshaBuffer(this.sha, keys.length, ...keys, ...args);
+      return await buffers.evalshaBuffer(this.sha, keys.length, keys, ...parts);
     } catch (error) {
       if (error instanceof Error && error.message.startsWith("NOSCRIPT")) {
         try {
-          return await buffers.evalBuffer(this.source, keys.length, ...keys, ...args);
+          return await buffers.evalBuffer(this.source, keys.length, keys, ...parts);
         } catch (again) {
           throw brokerError(again);
         }
@@ -61,6 +64,25 @@ export class Script {
     }
   }
 }
+
+/**
+ * The arguments with each Buffer that is valid UTF-8 (job bodies, nearly always) as a string:
+ * Redis receives the same bytes, as ioredis writes a string UTF-8 encoded and a valid UTF-8
+ * Buffer decodes and encodes back to itself. A single Buffer among a command's arguments
+ * makes ioredis encode every argument into a Buffer of its own and join them (MixedBuffers),
+ * about twice the CPU of one string for an addMany run of 18 jobs; an invalid one stays a
+ * Buffer (that run only pays for it), as does a large one. The array is changed in place: callers build it per run.
+ */
+export function asText(args: Argv): Argv {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (typeof arg === "object" && arg.length <= TEXT_MAX && isUtf8(arg)) args[i] = arg.toString("utf8");
+  }
+  return args;
+}
+
+/** above this, a Buffer's one copy costs less than decoding it (and encoding it back) */
+const TEXT_MAX = 16 * 1024;
 
 /** Script errors whose first word is a broker code become BrokerErrors; others pass through. */
 export function brokerError(error: unknown): unknown {

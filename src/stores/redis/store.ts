@@ -19,7 +19,7 @@ import { JobDirectory } from "./directory.js";
 import { QueueRegistry } from "./queues.js";
 import { Timers } from "./timers.js";
 import { decodePause, decodeShow, decodeTake } from "./replies.js";
-import { Script, brokerError, list, num, type Reply } from "./script.js";
+import { Script, brokerError, list, num, type Argv, type Reply } from "./script.js";
 import { TurnBatches } from "./turn-batches.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
@@ -97,8 +97,8 @@ export class QueueStore {
    * Adds without an idempotency key or REPLICATE, gathered per queue over one event-loop turn
    * into one addMany-12.lua run (each item: add-12.lua's ARGV 4..27, ADD_FIELDS of them).
    */
-  readonly adds = new TurnBatches<Array<string | Buffer | number>, Reply>(async (queue, _variant, jobs) =>
-    list(await this.run("addMany", queue, [ADD_FIELDS, ...jobs.flat()])).map((reply) =>
+  readonly adds = new TurnBatches<Argv, Reply>(async (queue, _variant, jobs) =>
+    list(await this.runParts(this.conns.client, "addMany", queue, [[ADD_FIELDS], ...jobs])).map((reply) =>
       reply instanceof Error ? (brokerError(reply) as Error) : reply,
     ),
   );
@@ -108,9 +108,10 @@ export class QueueStore {
    * queue, its result how many of them were removed.
    */
   readonly removals = new TurnBatches<string[], number>(async (queue, reason, requests) => {
-    const flags = list(await this.run("remove", queue, [reason, 0, 0, "", ...requests.flat()])).map(num);
+    const parts = [[reason, 0, 0, ""], ...requests];
+    const removed = list(await this.runParts(this.conns.client, "remove", queue, parts)).map(num);
     let at = 0;
-    return requests.map((ids) => sum(flags.slice(at, (at += ids.length))));
+    return requests.map((ids) => sum(removed.slice(at, (at += ids.length))));
   });
   /**
    * Fetches for one consumer (GETJOB), gathered per queue and lease and NOACK (the variant:
@@ -119,7 +120,7 @@ export class QueueStore {
    */
   readonly takes = new TurnBatches<Array<string | number>, Reply>(async (queue, variant, fetches) => {
     // the variant is takeMany-12.lua's ARGV 4..5: lease, consume
-    return list(await this.run("takeMany", queue, [...variant.split(" "), ...fetches.flat()]));
+    return list(await this.runParts(this.conns.client, "takeMany", queue, [variant.split(" "), ...fetches]));
   });
   /** the server's failure settings (configureFailures): passed to the scripts that need them */
   failures: FailureDefaults = DEFAULT_FAILURES;
@@ -183,13 +184,23 @@ export class QueueStore {
     client: Client | Redis,
     name: QueueScriptName,
     queue: string,
-    args: Array<string | Buffer | number>,
+    args: Argv,
+    extraKeys: string[] = [],
+  ): Promise<Reply> {
+    return this.runParts(client, name, queue, [args], extraKeys);
+  }
+
+  /** `runOn` with the script's own ARGV (after the three every queue script starts with) in parts */
+  private runParts(
+    client: Client | Redis,
+    name: QueueScriptName,
+    queue: string,
+    parts: Argv[],
     extraKeys: string[] = [],
   ): Promise<Reply> {
     const keys = extraKeys.length > 0 ? [...this.keys.queue(queue), ...extraKeys] : this.keys.queue(queue);
-    const reply = this.scripts
-      .get(name)!
-      .run(client, keys, [queue, this.clock.now(), this.keys.wakeChannel, ...args]);
+    const head = [queue, this.clock.now(), this.keys.wakeChannel];
+    const reply = this.scripts.get(name)!.run(client, keys, head, ...parts);
     if (NEVER_QUEUE.has(name)) return reply;
     const changed = name === "flushQueue" ? () => this.idle.unknown(queue) : () => this.idle.changed(queue);
     changed();

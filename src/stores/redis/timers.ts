@@ -49,13 +49,16 @@ export class Timers {
 
   constructor(private readonly host: TimerHost) {}
 
-  /** Keeps the index no later than `at` for this queue. */
-  async note(queue: string, at: number): Promise<void> {
+  /**
+   * Keeps the index no later than `at` for this queue; undefined when it already is, the case
+   * of nearly every add (no promise to make and wait for).
+   */
+  note(queue: string, at: number): Promise<void> | undefined {
     const known = this.indexed.get(queue);
-    if (known !== undefined && known <= at) return;
+    if (known !== undefined && known <= at) return undefined;
     if (this.indexed.size > 10_000) this.indexed.clear();
     this.indexed.set(queue, at);
-    await this.host.client.zadd(this.host.keys.timers, "LT", at, queue);
+    return this.host.client.zadd(this.host.keys.timers, "LT", at, queue).then(() => undefined);
   }
 
   /** Indexes the queue's earliest timer, read from its own set. */
