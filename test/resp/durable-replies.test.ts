@@ -45,7 +45,8 @@ describe("durable replies", () => {
     it(`fsync ${fsync}: ADDJOB and ACKJOB answer only after their journal write; later replies wait behind them`, async () => {
       const fs = new HoldingFs();
       const t = await testServer({ fsync }, { journalFs: fs });
-      const [a, b, watcher] = await Promise.all([1, 2, 3].map(() => RawClient.connect(t.port)));
+      const connect = () => RawClient.connect(t.port);
+      const [a, b, watcher] = await Promise.all([connect(), connect(), connect()]);
       try {
         const first = idOf(await a.call("ADDJOB", "q", "first-body", 0));
 
