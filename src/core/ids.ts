@@ -39,13 +39,15 @@ export class IdGenerator {
   /** where the last id's 18 random bytes are in `lastPool`: a store keeps them without decoding the id */
   lastPool: Buffer = this.pool;
   lastOffset = 0;
+  /** the last id's TTL suffix, as the number its four hex digits spell */
+  lastSuffix = -1;
   private readonly scratch = Buffer.alloc(ID_LENGTH);
   private suffixTtl = -1;
   private suffixRetry = -1;
 
   constructor(
     /** the node id's first 8 hex characters */
-    nodePrefix: string,
+    readonly nodePrefix: string,
     private readonly random: RandomSource = randomBytes,
   ) {
     this.scratch.write(`D-${nodePrefix}-`, 0, "latin1");
@@ -69,7 +71,8 @@ export class IdGenerator {
     this.lastOffset = this.offset;
     this.offset += RANDOM_BYTES_PER_ID;
     if (ttlSeconds !== this.suffixTtl || retrySeconds !== this.suffixRetry) {
-      scratch.write(ttlSuffix(ttlSeconds, retrySeconds), 36, "latin1");
+      this.lastSuffix = suffixValue(ttlSeconds, retrySeconds);
+      scratch.write(suffixText(this.lastSuffix), 36, "latin1");
       this.suffixTtl = ttlSeconds;
       this.suffixRetry = retrySeconds;
     }
@@ -78,9 +81,17 @@ export class IdGenerator {
 }
 
 export function ttlSuffix(ttlSeconds: number, retrySeconds: number): string {
-  let minutes = Math.min(65535, Math.floor(ttlSeconds / 60));
-  minutes = retrySeconds > 0 ? minutes | 1 : minutes & 0xfffe;
-  return minutes.toString(16).padStart(4, "0");
+  return suffixText(suffixValue(ttlSeconds, retrySeconds));
+}
+
+/** The TTL suffix as a number: minutes, the low bit the retry flag. */
+function suffixValue(ttlSeconds: number, retrySeconds: number): number {
+  const minutes = Math.min(65535, Math.floor(ttlSeconds / 60));
+  return retrySeconds > 0 ? minutes | 1 : minutes & 0xfffe;
+}
+
+function suffixText(suffix: number): string {
+  return suffix.toString(16).padStart(4, "0");
 }
 
 /** A fresh 40-hex-character node id. */

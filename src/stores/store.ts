@@ -81,6 +81,10 @@ export type GatedStore = Pick<Broker, "whenDurable" | "release"> & {
  * turns them into its own wire error as it does any other.
  */
 export class WriteGate {
+  /** the barrier `afterDurable`'s waiters registered with last, and those waiters */
+  private barrier: Promise<void> | undefined = undefined;
+  private waiters: DurableWaiter[] = [];
+
   constructor(private readonly store: GatedStore) {}
 
   /** The MISCONF error a write gets now, or undefined when writes are accepted. */
@@ -108,6 +112,35 @@ export class WriteGate {
   }
 
   /**
+   * As `durable`, for many replies at once: `waiter.passed()` is called
+   * once every change so far is durable (with the MISCONF BrokerError when
+   * the journal failed meanwhile), never before this returns; false, and
+   * nothing registered, when every change is durable already. The waiters
+   * of one barrier (a turn's journal write) share one promise reaction,
+   * where `durable` takes a Promise and a reaction per reply.
+   */
+  afterDurable(waiter: DurableWaiter): boolean {
+    const barrier = this.store.whenDurable();
+    if (!barrier) return false;
+    if (barrier !== this.barrier) {
+      this.barrier = barrier;
+      const waiters: DurableWaiter[] = [];
+      this.waiters = waiters;
+      const told = (failure: BrokerError | undefined) => {
+        // a barrier asked for again after it settled gets a fresh list (and reaction)
+        if (this.barrier === barrier) this.barrier = undefined;
+        for (let i = 0; i < waiters.length; i++) waiters[i]!.passed(failure);
+      };
+      barrier.then(
+        () => told(undefined),
+        (error: unknown) => told(misconf(error)),
+      );
+    }
+    this.waiters.push(waiter);
+    return true;
+  }
+
+  /**
    * A whole write: refused before any change while the store cannot write,
    * then `change`, then the reply once durable. `async`: reply at once
    * (ADDJOB ASYNC, okq NOBLOCK).
@@ -129,6 +162,12 @@ export class WriteGate {
     const released = this.store.release(jobs.map((job) => job.id));
     return released instanceof Promise ? released.then(() => null) : null;
   }
+}
+
+/** What `afterDurable` calls back. */
+export interface DurableWaiter {
+  /** `failure` undefined: durable. Must not throw: the next waiters are told in the same loop. */
+  passed(failure: BrokerError | undefined): void;
 }
 
 function misconf(error: unknown): BrokerError {

@@ -188,11 +188,13 @@ describe("the job table", () => {
     });
   }
 
-  it("keeps a freshly minted id from its random bytes exactly as its text says", () => {
+  it("keeps a freshly minted id from its random bytes exactly as its text says, whichever generator minted it", () => {
     const table = new JobTable();
-    const minter = new IdGenerator("0123abcd");
+    // two node prefixes (a renamed node), and one too short for the usual shape (kept whole)
+    const minters = ["0123abcd", "ffff0000", "short"].map((prefix) => new IdGenerator(prefix));
     const ids: string[] = [];
     for (let i = 0; i < 3000; i++) {
+      const minter = minters[Math.floor(i / 7) % 3]!;
       const id = minter.next(i % 2 === 0 ? 60 : 86_400, i % 3);
       const job = table.create(id, i + 1, "q", "b", 1_000, 60, 5, 0, 1, minter);
       table.link(job.slot);

@@ -27,9 +27,8 @@ export class InOrderReplies<R> {
     else this.queue.push({ reply, done: true });
   }
 
-  /** A place in line for a reply that comes later (settle() fills it). */
-  reserve(): ReplySlot<R> {
-    const slot: ReplySlot<R> = { reply: undefined, done: false };
+  /** A place in line for a reply that comes later (settle() fills it); the caller's own slot object, if given. */
+  reserve(slot: ReplySlot<R> = { reply: undefined, done: false }): ReplySlot<R> {
     this.queue.push(slot);
     return slot;
   }

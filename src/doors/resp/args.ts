@@ -54,9 +54,33 @@ export function boundedArg(
   notInteger = tooLow,
   tooHigh?: string,
 ): number {
-  const value = arg === undefined ? undefined : integerText(arg.toString("latin1", 0, MAX_INTEGER_TEXT + 1));
+  const value = arg === undefined ? undefined : integerArg(arg);
   if (value === undefined) throw errorOf(notInteger);
   return inRange(value, name, min, max, tooLow, tooHigh);
+}
+
+/** digits read from the bytes: every integer this short is exact in a double */
+const SHORT_INTEGER = 15;
+
+/**
+ * integerText of the argument's text. A short one (every ADDJOB's time-out,
+ * TTLs, counts) is read from its bytes, with no string made: the same rule,
+ * an optional "-" then digits without a leading zero.
+ */
+function integerArg(arg: Buffer): number | undefined {
+  const length = arg.length;
+  if (length === 0 || length > SHORT_INTEGER)
+    return integerText(arg.toString("latin1", 0, MAX_INTEGER_TEXT + 1));
+  const negative = arg[0] === 45; /* - */
+  let i = negative ? 1 : 0;
+  if (i === length || (arg[i] === 48 /* 0 */ && length - i > 1)) return undefined;
+  let value = 0;
+  for (; i < length; i++) {
+    const digit = arg[i]! - 48;
+    if (digit < 0 || digit > 9) return undefined;
+    value = value * 10 + digit;
+  }
+  return negative ? -value : value;
 }
 
 /** A millisecond time-out: 0 = forever. */

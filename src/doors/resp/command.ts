@@ -1,4 +1,5 @@
 import type { Request } from "./transport/parser.js";
+import type { HeldReply } from "./transport/held-reply.js";
 import { SimpleString, type Reply } from "./transport/reply.js";
 
 /**
@@ -21,6 +22,9 @@ export type CommandFlag =
 /** the flags COMMAND does not list */
 const DISPATCH_ONLY_FLAGS: ReadonlySet<CommandFlag> = new Set<CommandFlag>(["blocking", "noauth"]);
 
+/** What a handler answers: a reply, one held until a barrier passes (a write's durability), or a Promise of either. */
+export type HandlerResult = Reply | HeldReply | Promise<Reply | HeldReply>;
+
 export interface CommandSpec<Ctx> {
   /** lower-case */
   name: string;
@@ -37,7 +41,7 @@ export interface CommandSpec<Ctx> {
    * `args[0]` is the command name as sent. Arguments are views into the
    * connection's input: copy (`ownBuffer`) what you keep after returning.
    */
-  handler: (ctx: Ctx, args: Buffer[], req: Request) => Reply | Promise<Reply>;
+  handler: (ctx: Ctx, args: Buffer[], req: Request) => HandlerResult;
   /**
    * The index of the first argument MONITOR and SLOWLOG show as `(redacted)`
    * (AUTH's password), or undefined when every argument may be shown.

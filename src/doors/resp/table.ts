@@ -10,6 +10,7 @@ import { opsCommands } from "./commands/ops.js";
 import { takeanumberCommands } from "./commands/takeanumber.js";
 import { ErrorReply, type Reply } from "./transport/reply.js";
 import { OOM_MESSAGE } from "../../util/memory.js";
+import { brokerErrorReply } from "./durable.js";
 
 /**
  * The one RESP command table: every dialect's specs, with broker errors
@@ -34,7 +35,7 @@ export function respCommandTable(extra: CommandSpec<RespContext>[] = []): Comman
 const OOM = new ErrorReply(`OOM ${OOM_MESSAGE}`);
 
 function errorReply(error: unknown): Reply {
-  if (error instanceof BrokerError) return new ErrorReply(`${error.code} ${error.message}`);
+  if (error instanceof BrokerError) return brokerErrorReply(error);
   throw error;
 }
 

@@ -2,7 +2,7 @@ import { andThen } from "../../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches } from "../../../util/password.js";
 import { takeLoopDelay } from "../../../util/loop-delay.js";
 import { SYNTAX_ERROR, errorOf, str, word } from "../args.js";
-import { arityMessage, type CommandSpec } from "../command.js";
+import { arityMessage, type CommandSpec, type HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { cluster, hello } from "./cluster.js";
 import { replyWhenDurable } from "../durable.js";
@@ -22,7 +22,7 @@ function ping(_ctx: RespContext, args: Buffer[]): Reply {
 const INVALID_PASSWORD = new ErrorReply("ERR invalid password");
 
 /** A wrong password is answered late, and the last one a connection may send closes it (util/password.ts). */
-function auth(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function auth(ctx: RespContext, args: Buffer[]): HandlerResult {
   const password = ctx.server.config.requirePass;
   if (password === undefined) return new ErrorReply("ERR Client sent AUTH, but no password is set");
   if (!passwordMatches(args[args.length - 1]!, password)) {
@@ -142,7 +142,7 @@ function clientKill(ctx: RespContext, args: Buffer[]): Reply {
   return killed;
 }
 
-function debug(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function debug(ctx: RespContext, args: Buffer[]): HandlerResult {
   if (!ctx.server.config.debugCommands) return new ErrorReply("ERR DEBUG command not allowed.");
   if (word(args[1]!) === "flushall") {
     return andThen(ctx.broker.flushAll(), () => replyWhenDurable(ctx, OK, false));

@@ -3,7 +3,7 @@ import { formatBackoff } from "../../../core/failures.js";
 import { MAX_COUNT } from "../../../core/limits.js";
 import { andThen } from "../../../util/awaitable.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, word } from "../args.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { backoffArg, deadLetterCapArg, retriesArg, runTimeoutArg, selectionArgs } from "../failure-args.js";
@@ -23,7 +23,7 @@ function countArg(arg: Buffer | undefined): number {
   return boundedArg(arg, "count", 1, MAX_COUNT, "count must be a positive integer");
 }
 
-function deadletters(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function deadletters(ctx: RespContext, args: Buffer[]): HandlerResult {
   if (args.length > 3) throw errorOf(SYNTAX_ERROR);
   const count = countArg(args[2]);
   return andThen(ctx.broker.deadLetters(queueArg(args[1]!), count), (letters) =>
@@ -50,19 +50,19 @@ function deadLetterReply(letter: DeadLetterInfo): Reply {
   ];
 }
 
-function deadletter(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function deadletter(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.deadLetter(args[1]!.toString("latin1")), (letter) =>
     letter ? deadLetterReply(letter) : null,
   );
 }
 
-function redrive(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function redrive(ctx: RespContext, args: Buffer[]): HandlerResult {
   const queue = queueArg(args[1]!);
   const which = selectionArgs(args, 2);
   return andThen(ctx.broker.redrive(queue, which), (n) => replyWhenDurable(ctx, n, false));
 }
 
-function deadpurge(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function deadpurge(ctx: RespContext, args: Buffer[]): HandlerResult {
   const queue = queueArg(args[1]!);
   const which = selectionArgs(args, 2);
   return andThen(ctx.broker.purgeDeadLetters(queue, which), (n) => replyWhenDurable(ctx, n, false));
@@ -117,7 +117,7 @@ function changedPolicy(policy: QueuePolicy, change: PolicyChange): QueuePolicy {
  * [DEADLETTER-CAP n|DEFAULT] [RATE n/period|DEFAULT] [GROUPLIMIT n|DEFAULT]: changes the settings named (the others stay),
  * and answers the policy after it; no option: reads it.
  */
-function qpolicy(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qpolicy(ctx: RespContext, args: Buffer[]): HandlerResult {
   const queue = queueArg(args[1]!);
   const change = parsePolicyChange(args);
   const current = ctx.broker.queuePolicy(queue);

@@ -10,7 +10,7 @@ import { checkSchedulingOptions } from "../../../core/scheduling.js";
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../../core/limits.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, queueArg, timeoutArg, word } from "../args.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { disqueInspectCommands } from "./disque-inspect.js";
 import { replyWhenDurable } from "../durable.js";
@@ -80,7 +80,7 @@ function addDetails(req: AddJobRequest, result: AddJobResult): Reply {
   return [result.id, result.duplicate ? "duplicate" : "added", state];
 }
 
-function addjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function addjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   const { req, async, details } = parseAddJob(args);
   if (ctx.server.leaving) return NOREPL_LEAVING;
   return andThen(ctx.broker.addJob(req), (result) => {
@@ -117,7 +117,7 @@ function jobReply(job: Delivery, detail: JobDetail): Reply {
   ];
 }
 
-function getjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function getjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   let nohang = false;
   let detail: JobDetail = "none";
   let timeoutMs = 0;
@@ -179,20 +179,20 @@ function idListCommand(method: IdCommand): Spec["handler"] {
 }
 
 /** ACKJOB id … [RESULT bytes] */
-function ackjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function ackjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   const { ids, result } = parseAck(args, ctx.server.config.maxJobSize);
   const acked = result === undefined ? ctx.broker.ackJobs(ids) : ctx.broker.ackJobs(ids, result);
   return andThen(acked, (n) => replyWhenDurable(ctx, n, false));
 }
 
 /** NACK id … [DELAY ms] [BACKOFF] [ERROR text] [TIMEDOUT] [RETRIES n] */
-function nack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function nack(ctx: RespContext, args: Buffer[]): HandlerResult {
   const { ids, options } = parseNack(args);
   const nacked = options === undefined ? ctx.broker.nack(ids) : ctx.broker.nack(ids, options);
   return andThen(nacked, (n) => replyWhenDurable(ctx, n, false));
 }
 
-function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function working(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.working(args[1]!.toString("latin1")), (seconds) => seconds);
 }
 
@@ -200,7 +200,7 @@ function working(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 
 const PAUSE_OPS = new Set<string>(["in", "out", "all", "none", "state", "bcast"]);
 
-function pause(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function pause(ctx: RespContext, args: Buffer[]): HandlerResult {
   const ops: PauseOp[] = [];
   for (let i = 2; i < args.length; i++) {
     const op = word(args[i]!);

@@ -2,10 +2,10 @@ import { ClientWait } from "../wait.js";
 import type { JobWaitOutcome } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, timeoutArg, word } from "../args.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
-import { SimpleString, type Reply } from "../transport/reply.js";
+import { SimpleString } from "../transport/reply.js";
 import { deadLetterCommands } from "./deadletters.js";
 import { explainCommand } from "./explain.js";
 
@@ -19,7 +19,7 @@ type Spec = CommandSpec<RespContext>;
  * `+gone` (not known when asked), `$-1` on time-out. Time-out 0 or none =
  * forever. WITHRESULT: `[outcome, result or nil]` (`[nil, nil]` on time-out).
  */
-function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function waitjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   let end = args.length;
   const last = args[end - 1]!;
   const withResult = end > 2 && last.length === 10 && word(last) === "withresult";
@@ -38,7 +38,7 @@ function waitjob(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
 }
 
 /** RESULT id: what ACKJOB … RESULT left, while it is kept, else nil. */
-function result(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function result(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.result(args[1]!.toString("latin1")), (kept) => kept?.body ?? null);
 }
 

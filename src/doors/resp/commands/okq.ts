@@ -3,7 +3,7 @@ import type { Delivery, JobInfo } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT, MAX_TTL_SECONDS } from "../../../core/limits.js";
 import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, str, word } from "../args.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { qinfo, qstatus } from "./okq-status.js";
@@ -40,7 +40,7 @@ function push(front: boolean): Spec["handler"] {
   };
 }
 
-function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qrpop(ctx: RespContext, args: Buffer[]): HandlerResult {
   let leaseSeconds = OKQ_DEFAULT_LEASE_SECONDS;
   let noack = false;
   for (let i = 2; i < args.length; i++) {
@@ -69,7 +69,7 @@ function qrpop(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   });
 }
 
-function qack(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qack(ctx: RespContext, args: Buffer[]): HandlerResult {
   if (args.length > 4 || (args.length === 4 && word(args[3]!) !== "redo")) throw errorOf(SYNTAX_ERROR);
   const queue = queueArg(args[1]!);
   const eventId = str(args[2]!);
@@ -95,7 +95,7 @@ function consumerOf(ctx: RespContext): string {
 }
 
 /** No queue: the connection's registration is cleared (consumers back to 0). */
-function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qregister(ctx: RespContext, args: Buffer[]): HandlerResult {
   const queues: string[] = [];
   for (let i = 1; i < args.length; i++) queues.push(queueArg(args[i]!));
   const consumer = consumerOf(ctx);
@@ -107,14 +107,14 @@ function qregister(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   return andThen(ctx.broker.registerConsumer(consumer, queues), () => OK);
 }
 
-function qnotify(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qnotify(ctx: RespContext, args: Buffer[]): HandlerResult {
   const message = "timeout must be a non negative number of seconds";
   const seconds = boundedArg(args[1], "timeout", 0, MAX_TTL_SECONDS, message);
   const wait = new ClientWait(ctx.client);
   return andThen(wait.watch(ctx.broker.notify(consumerOf(ctx), seconds * 1000, wait.signal)), (name) => name);
 }
 
-function qflush(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qflush(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.flushQueue(queueArg(args[1]!)), () => replyWhenDurable(ctx, OK, false));
 }
 

@@ -1,7 +1,7 @@
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT } from "../../../core/limits.js";
 import { boundedArg, errorOf, queueArg } from "../args.js";
-import type { CommandSpec } from "../command.js";
+import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import type { Request } from "../transport/parser.js";
@@ -43,12 +43,12 @@ function isBlank(body: Buffer): boolean {
   return true;
 }
 
-function len(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function len(ctx: RespContext, args: Buffer[]): HandlerResult {
   // Reserved jobs are not counted (measured): LEN is what RESERVE could still hand out.
   return andThen(ctx.broker.queueCounts([queueArg(args[1]!)]), (counts) => counts[0]?.waiting ?? 0);
 }
 
-function add(ctx: RespContext, args: Buffer[], req: Request): Reply | Promise<Reply> {
+function add(ctx: RespContext, args: Buffer[], req: Request): HandlerResult {
   const queue = queueArg(args[1]!);
   const body =
     args.length < 4
@@ -66,7 +66,7 @@ function add(ctx: RespContext, args: Buffer[], req: Request): Reply | Promise<Re
   );
 }
 
-function reserve(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function reserve(ctx: RespContext, args: Buffer[]): HandlerResult {
   const result = ctx.broker.getJobs({
     queues: [queueArg(args[1]!)],
     count: 1,
@@ -81,14 +81,14 @@ function reserve(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   });
 }
 
-function done(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function done(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.ackInQueue(queueArg(args[1]!), args[2]!.toString("latin1"), "id"), (n) => {
     if (n === 0) throw errorOf(NO_SUCH_ID);
     return replyWhenDurable(ctx, OK, false);
   });
 }
 
-function retry(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function retry(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.retryJob(queueArg(args[1]!), args[2]!.toString("latin1")), (outcome) => {
     // Unknown, or out of retries (the job is now a dead letter): the original says the same.
     if (outcome !== "requeued") throw errorOf(NO_RETRIES);

@@ -8,11 +8,13 @@ import {
   unknownCommandMessage,
   type CommandEntry,
   type CommandSpec,
+  type HandlerResult,
 } from "../command.js";
 import type { MonitorSink } from "./monitor.js";
 import { ReplyWriter } from "./encoder.js";
 import { ProtocolError, RequestParser, type Request } from "./parser.js";
 import { ErrorReply, type Reply, type SimpleString } from "./reply.js";
+import { HeldReply, type BarrierWaiter } from "./held-reply.js";
 import { RespClient } from "./client.js";
 import type { RespServer } from "./server.js";
 import { mustAuthenticate } from "../../net/auth.js";
@@ -28,6 +30,26 @@ import { InOrderReplies, type ReplySlot } from "../../net/in-order.js";
 const NOAUTH = new ErrorReply("NOAUTH Authentication required.");
 const SETTLED = Promise.resolve();
 const QUIET_ERRORS = new Set(["ECONNRESET", "EPIPE", "ETIMEDOUT", "ECONNABORTED"]);
+
+/**
+ * A reply's place in line while it waits: for its handler's Promise, and/or
+ * for the barrier of a held reply (which calls `passed`).
+ */
+class PendingReply implements ReplySlot<Reply>, BarrierWaiter {
+  reply: Reply | undefined = undefined;
+  done = false;
+  held: HeldReply | undefined = undefined;
+
+  constructor(
+    private readonly connection: Connection<unknown>,
+    /** a blocking command's: the client stays blocked until it is settled */
+    readonly blocking: boolean,
+  ) {}
+
+  passed(error: unknown): void {
+    this.connection.released(this, error);
+  }
+}
 
 /** @internal Per-connection machinery. */
 export class Connection<Ctx> {
@@ -232,7 +254,7 @@ export class Connection<Ctx> {
 
     const slowlog = server.slowlog;
     const started = slowlog.slowerThanMicros >= 0 ? performance.now() : -1;
-    let reply: Reply | Promise<Reply>;
+    let reply: HandlerResult;
     try {
       reply = spec.handler(this.ctx, args, req);
     } catch (error) {
@@ -242,13 +264,22 @@ export class Connection<Ctx> {
       const micros = Math.floor((performance.now() - started) * 1000);
       if (slowlog.logs(micros)) slowlog.add(shownArgs(spec, args), micros);
     }
+    if (reply instanceof HeldReply) {
+      // a write's reply: its place in line waits for the barrier (the journal's write), no Promise
+      const slot = new PendingReply(this as Connection<unknown>, false);
+      slot.held = reply;
+      if (reply.until.wait(slot)) this.replies.reserve(slot);
+      else this.emit(reply.reply);
+      return;
+    }
     if (reply instanceof Promise) {
-      const slot = this.replies.reserve();
       const blocking = (entry.mask & FLAG_BLOCKING) !== 0;
+      const slot = new PendingReply(this as Connection<unknown>, blocking);
+      this.replies.reserve(slot);
       if (blocking) client.blocked = true;
       reply.then(
-        (value) => this.completed(slot, value, blocking),
-        (error: unknown) => this.completed(slot, this.handlerError(spec, error), blocking),
+        (value) => this.completed(slot, value),
+        (error: unknown) => this.completed(slot, this.handlerError(spec, error)),
       );
       return;
     }
@@ -260,21 +291,33 @@ export class Connection<Ctx> {
     return new ErrorReply(`ERR ${error instanceof Error ? error.message : String(error)}`);
   }
 
-  /** A Promise-returning handler settled. */
-  private completed(slot: ReplySlot<Reply>, reply: Reply, blocking: boolean): void {
+  /** A Promise-returning handler settled, or a held reply's barrier passed (`released`). */
+  private completed(slot: PendingReply, reply: Reply | HeldReply): void {
     try {
-      this.complete(slot, reply, blocking);
+      if (reply instanceof HeldReply) {
+        if (this.client.closed) return;
+        slot.held = reply;
+        if (reply.until.wait(slot)) return;
+        reply = reply.reply;
+      }
+      this.complete(slot, reply);
     } catch (error) {
-      // never an unhandled rejection: drop the connection, keep the server
+      // never an unhandled rejection (nor a throw into the barrier's loop): drop the connection, keep the server
       this.server.logger.error({ err: error, client: this.client.id }, "reply handling failed");
       this.destroy();
     }
   }
 
-  private complete(slot: ReplySlot<Reply>, reply: Reply, blocking: boolean): void {
+  /** @internal The barrier a reply was held for passed (error undefined) or failed. */
+  released(slot: PendingReply, error: unknown): void {
+    const held = slot.held!;
+    this.completed(slot, error === undefined ? held.reply : held.until.failed(error));
+  }
+
+  private complete(slot: PendingReply, reply: Reply): void {
     if (this.client.closed) return;
     this.settle(slot, reply);
-    if (blocking) {
+    if (slot.blocking) {
       this.client.blocked = false;
       // Requests that arrived meanwhile run now.
       const outer = this.inBatch;

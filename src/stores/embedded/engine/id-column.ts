@@ -9,7 +9,13 @@
  * The random bytes are the id's hash: the server mints them, so a client
  * cannot aim ids at one bucket.
  */
-import { BASE64_ALPHABET, ID_LENGTH, RANDOM_BYTES_PER_ID, writeRandomPart } from "../../../core/ids.js";
+import {
+  BASE64_ALPHABET,
+  ID_LENGTH,
+  RANDOM_BYTES_PER_ID,
+  writeRandomPart,
+  type IdGenerator,
+} from "../../../core/ids.js";
 import { PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
 
 /** the random bytes, then the suffix as a little-endian u16 */
@@ -71,6 +77,9 @@ export class IdColumn {
   /** the last numbered prefix's bytes, which parseText compares a record's id with (none: not latin1) */
   private lastPrefix: Uint8Array | undefined = undefined;
   private readonly prefixNumbers = new Map<string, number>();
+  /** the node prefix of the generator parseMinted saw last, and its number */
+  private mintedPrefix: string | undefined = undefined;
+  private mintedNode = WHOLE;
   private readonly whole = new Map<number, string>();
   /** the id `parse` read last, in the stored form */
   private readonly probe = Buffer.alloc(STRIDE);
@@ -106,15 +115,25 @@ export class IdColumn {
   }
 
   /**
-   * `parse` for an id just minted (core/ids.ts), whose random bytes are at
-   * `offset` in `random`: they are copied rather than decoded from the id's
-   * base64 (half an ADDJOB's id cost). The id's text must be what they encode.
+   * `parse` for the id `minted` has just made (core/ids.ts): its random
+   * bytes are copied from the generator's pool and its suffix taken as the
+   * number it is, rather than decoded from the id's text, and its node
+   * prefix is numbered once per generator (every ADDJOB mints one).
    */
-  parseMinted(id: string, random: Buffer, offset: number): number {
-    const node = this.prefixNumber(id, true);
-    if (node === WHOLE || !this.parseSuffix(id)) return this.parse(id, true);
+  parseMinted(id: string, minted: IdGenerator): number {
+    let node = this.mintedNode;
+    if (minted.nodePrefix !== this.mintedPrefix) {
+      node = this.prefixNumber(id, true);
+      if (node === WHOLE || !this.parseSuffix(id)) return this.parse(id, true);
+      // a numbered prefix keeps its number: only the shape was checked, once
+      this.mintedPrefix = minted.nodePrefix;
+      this.mintedNode = node;
+    }
     const probe = this.probe;
+    const random = minted.lastPool;
+    const offset = minted.lastOffset;
     for (let i = 0; i < RANDOM_BYTES_PER_ID; i++) probe[i] = random[offset + i]!;
+    this.probeSuffix(minted.lastSuffix);
     this.probeWhole = undefined;
     this.probeNode = node;
     return probe.readInt32LE(0);

@@ -93,7 +93,7 @@ export class JobTable {
     page.queueNumber[at] = this.names.hold(queue);
     page.bodies[at] = keptBody(body);
     if (source instanceof IdText) this.ids.parseText(source);
-    else if (source) this.ids.parseMinted(id!, source.lastPool, source.lastOffset);
+    else if (source) this.ids.parseMinted(id!, source);
     else this.ids.parse(id!, true);
     this.ids.store(slot);
     return new Job(this, slot, id);
