@@ -163,6 +163,32 @@ forEachStore((open) => {
       }
       assert.deepEqual(served, ["urgent", "plain1", "g1", "plain2", "g2", "late"]);
     });
+
+    it("client text holding the unit separator (the Redis store's compact field joiner) is kept as sent", async () => {
+      const h = await open();
+      const U = "\x1f";
+      const ids = await Promise.all([
+        h.add("q", "a", { retry: 7 }),
+        h.add("q", "b", { clientKey: `e${U}1`, group: "g", priority: 3 }),
+        h.add("q", "c", { clientKey: `${U}`, placement: "front" }),
+      ]);
+      // and a run of plain jobs alone, whose fields are joined
+      ids.push(...(await Promise.all([h.add("q", "d", { clientKey: "e2", ttl: 600 }), h.add("q", "e")])));
+      const shown = [];
+      for (const id of ids) shown.push(await h.show(id));
+      assert.deepEqual(
+        shown.map((j) => [j.body.toString(), j.clientKey, j.group, j.priority, j.ttl]),
+        [
+          ["a", undefined, undefined, undefined, 86_400],
+          ["b", `e${U}1`, "g", 3, 86_400],
+          ["c", U, undefined, undefined, 86_400],
+          ["d", "e2", undefined, undefined, 600],
+          ["e", undefined, undefined, undefined, 86_400],
+        ],
+      );
+      assert.equal(shown[0]!.retry, 7);
+      await assert.rejects(h.add("q", "again", { clientKey: `e${U}1` }), /duplicate event/);
+    });
   });
 });
 

@@ -3,6 +3,7 @@ import { Command } from "ioredis";
 import { describe, it } from "node:test";
 import { openRedisBroker, type RedisBroker } from "../../src/stores/redis/index.js";
 import { asText, type Argv } from "../../src/stores/redis/script.js";
+import { ADD_FIELDS, addManyArgv } from "../../src/stores/redis/add-runs.js";
 import { redisSuite, uniquePrefix } from "../helpers/redis.js";
 
 /**
@@ -49,6 +50,25 @@ describe("Redis store: script arguments as text", { timeout: 60_000 }, () => {
     const args = asText(["a", 1, BODIES["multi-byte UTF-8"]!, BODIES["invalid: 0xff"]!]);
     assert.deepEqual(args.slice(0, 3), ["a", 1, "ü 队列 😀 \u{10FFFF}"]);
     assert.ok(Buffer.isBuffer(args[3]));
+  });
+
+  it("an addMany run of plain jobs goes as two arguments a job; client text with the joiner sends it field by field", () => {
+    const job = (eventId: string): Argv => {
+      const fields: Argv = ["D-id", 7, Buffer.from("body"), 86_400, 0, 0, 0, 0, 0, 1, eventId, "", 0];
+      while (fields.length < ADD_FIELDS) fields.push("");
+      return fields;
+    };
+    const compact = addManyArgv([job("e1"), job("")]);
+    assert.equal(compact.length, 1);
+    assert.deepEqual(compact[0]!.slice(0, 2), [
+      0,
+      `D-id\x1f7\x1f86400\x1f0\x1f0\x1f0\x1f0\x1f0\x1f1\x1fe1\x1f\x1f0${"\x1f".repeat(11)}`,
+    ]);
+    assert.equal(compact[0]!.length, 1 + 2 * 2);
+    assert.ok(Buffer.isBuffer(compact[0]![2]));
+    const plain = addManyArgv([job("e1"), job("e\x1f2")]);
+    assert.deepEqual(plain[0], [ADD_FIELDS]);
+    assert.equal(plain.length, 3);
   });
 
   it("every body of one addMany run comes back from Redis byte for byte", async () => {

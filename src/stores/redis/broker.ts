@@ -50,7 +50,8 @@ import { decodeAdd, decodeCounts, decodeJobInfo, decodePause, decodeStat, origin
 import { addReplicated } from "./replicate.js";
 import { flushAll, jscan, qscan, storeStats } from "./scans.js";
 import { list } from "./script.js";
-import { ADD_FIELDS, QueueStore, type PutBackHow } from "./store.js";
+import { QueueStore, type PutBackHow } from "./store.js";
+import { ADD_FIELDS } from "./add-runs.js";
 import { RedisSchedules } from "./schedules.js";
 
 export { QUEUE_IDLE_GC_MS } from "./timers.js";

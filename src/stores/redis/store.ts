@@ -21,6 +21,7 @@ import { Timers } from "./timers.js";
 import { decodePause, decodeShow, decodeTake } from "./replies.js";
 import { Script, brokerError, list, num, type Argv, type Reply } from "./script.js";
 import { TurnBatches } from "./turn-batches.js";
+import { addManyArgv } from "./add-runs.js";
 import { QUEUE_SCRIPT_NAMES, scriptSource, type QueueScriptName } from "./scripts.js";
 import { LocalWaiters } from "./waiters.js";
 import { IdleQueues } from "./idle-queues.js";
@@ -29,9 +30,6 @@ import type { Redis } from "ioredis";
 
 /** recordsAttempt's view of a job without failure settings: what the NACK's options alone decide */
 const PLAIN_JOB = { retryBudget: -1, backoff: undefined, runTimeoutMs: undefined, attempts: undefined };
-
-/** add-12.lua's ARGV 4..27: the fields of each job of an addMany-12.lua run */
-export const ADD_FIELDS = 24;
 
 /**
  * The scripts that never make a job ready (reads, takes, removals, fetch records, idle queue
@@ -98,7 +96,7 @@ export class QueueStore {
    * into one addMany-12.lua run (each item: add-12.lua's ARGV 4..27, ADD_FIELDS of them).
    */
   readonly adds = new TurnBatches<Argv, Reply>(async (queue, _variant, jobs) =>
-    list(await this.runParts(this.conns.client, "addMany", queue, [[ADD_FIELDS], ...jobs])).map((reply) =>
+    list(await this.runParts(this.conns.client, "addMany", queue, addManyArgv(jobs))).map((reply) =>
       reply instanceof Error ? (brokerError(reply) as Error) : reply,
     ),
   );
