@@ -18,10 +18,10 @@ const SEPARATOR = "\x1f";
  * docket's CPU for a run of 19 jobs as 456 arguments, 65 µs as 38); the script splits them
  * with one string.match per job.
  *
- * A field that could hold the separator (an event id, a group, a schedule: client text) and
- * does, or a Buffer, sends the whole run in the plain form (ARGV[4] = ADD_FIELDS, each job's
- * fields one argument each), so that no job's field can be split wrongly and the run keeps its
- * order.
+ * A field that holds the separator (only an okq event id can: groups and schedule names are
+ * printable ASCII, the rest numbers or ours), or a Buffer, sends the whole run in the plain
+ * form (ARGV[4] = ADD_FIELDS, each job's fields one argument each), so that no job's field can
+ * be split wrongly and the run keeps its order.
  */
 export function addManyArgv(jobs: readonly Argv[]): Argv[] {
   const compact: Argv = [0];
