@@ -222,6 +222,17 @@ export interface AddJobResult {
   state?: JobState;
 }
 
+/**
+ * What a blocking call's cancellation needs of an AbortSignal: an AbortSignal is one, and a
+ * door may pass a lighter one (the RESP door's, doors/resp/wait.ts: a blocked GETJOB is
+ * made and dropped per job under load). `abort` listeners are called once.
+ */
+export interface WaitSignal {
+  readonly aborted: boolean;
+  addEventListener(type: "abort", listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: "abort", listener: () => void): void;
+}
+
 export interface GetJobsRequest {
   queues: string[];
   count: number;
@@ -230,7 +241,7 @@ export interface GetJobsRequest {
   /** ms to block; 0 = forever */
   timeoutMs: number;
   /** aborting releases the wait; nothing is taken */
-  signal?: AbortSignal;
+  signal?: WaitSignal;
   /** seconds before an un-acked delivered job is queued again, instead of the job's RETRY (okq EX) */
   leaseSeconds?: number;
   /** fetch-and-delete: the jobs are removed as they are delivered (okq NOACK) */
@@ -492,7 +503,7 @@ export interface Broker {
    * WAITJOB: blocks until the job is no longer known; timeoutMs 0 = forever.
    * A job no longer known whose result is still kept answers "acked".
    */
-  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Awaitable<JobWaitOutcome>;
+  waitJob(id: string, timeoutMs: number, signal?: WaitSignal): Awaitable<JobWaitOutcome>;
   /** the result an ACKJOB … RESULT left, while it is kept */
   result(id: string): Awaitable<JobResult | null>;
 
@@ -537,7 +548,7 @@ export interface Broker {
    * waiting job (nothing is taken), or null after `timeoutMs` (0 = forever)
    * or on abort. A consumer registered on nothing just waits.
    */
-  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Awaitable<string | null>;
+  notify(consumer: string, timeoutMs: number, signal?: WaitSignal): Awaitable<string | null>;
   /** oldest first, at most `count` */
   deadLetters(queue: string, count: number): Awaitable<DeadLetterInfo[]>;
   /** one dead letter by its (dead) job id, in any queue */

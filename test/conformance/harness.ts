@@ -53,7 +53,9 @@ export interface Harness {
   /** the ids a NOHANG fetch delivers */
   ids(queues: string[] | string, count?: number): Promise<string[]>;
   /** a blocking fetch, registered with the store when this resolves; its answer is tracked */
-  block(req: Partial<GetJobsRequest> & { queues: string[] }): Promise<Tracked<Delivery[] | null>>;
+  block(
+    req: Partial<Omit<GetJobsRequest, "signal">> & { queues: string[]; signal?: AbortSignal },
+  ): Promise<Tracked<Delivery[] | null>>;
   /** any other blocking call, tracked the same way */
   pending<T>(call: () => T | Promise<T>): Promise<Tracked<T>>;
   /** the answer of a tracked call, which must come within a short real time */

@@ -1,3 +1,4 @@
+import type { WaitSignal } from "../../core/contract.js";
 import type { ServerHandle } from "./context.js";
 import type { RespClient } from "./transport/server.js";
 
@@ -9,14 +10,17 @@ import type { RespClient } from "./transport/server.js";
  * aborted too, at once or when the node starts leaving, and `leaving` says so
  * (Disque answers such a GETJOB -LEAVING).
  *
- * The AbortController is made only when a store asks for the signal, which
- * the engine does only when the call really blocks: a GETJOB served at once
- * (the hot path) allocates none. The hooks are dropped once the call
- * settles, so a worker that blocks a million times on one connection does
- * not leave a million hooks behind.
+ * The signal is made only when a store asks for it, which the engine does
+ * only when the call really blocks: a GETJOB served at once (the hot path)
+ * makes none. It is a WaitSignal of its own rather than an AbortController's:
+ * under a mixed load every job is fetched by a blocked GETJOB, and the
+ * controller, its EventTarget and the listener bookkeeping cost about 5 % of
+ * the server's CPU. The hooks are dropped once the call settles, so a worker
+ * that blocks a million times on one connection does not leave a million
+ * hooks behind.
  */
 export class ClientWait {
-  private controller: AbortController | undefined;
+  private made: ClientSignal | undefined;
   private readonly detachers: Array<() => void> = [];
   /** true once the wait was ended because this node is leaving */
   leaving = false;
@@ -27,21 +31,21 @@ export class ClientWait {
   ) {}
 
   /** Made on first use, with the hooks that abort it (a store may ask late, after an await). */
-  get signal(): AbortSignal {
-    if (this.controller === undefined) {
-      const controller = (this.controller = new AbortController());
-      this.detachers.push(this.client.onClose(() => controller.abort()));
+  get signal(): WaitSignal {
+    if (this.made === undefined) {
+      const signal = (this.made = new ClientSignal());
+      this.detachers.push(this.client.onClose(() => signal.abort()));
       const node = this.node;
       if (node) {
         const leave = () => {
           this.leaving = true;
-          controller.abort();
+          signal.abort();
         };
         if (node.leaving) leave();
         else this.detachers.push(node.onLeaving(leave));
       }
     }
-    return this.controller.signal;
+    return this.made;
   }
 
   /** Drops the hooks once `result` settles. */
@@ -56,5 +60,35 @@ export class ClientWait {
   private detach(): void {
     for (const detach of this.detachers) detach();
     this.detachers.length = 0;
+  }
+}
+
+/**
+ * A signal aborted at most once, calling each listener then once, in the
+ * order added (as an AbortSignal does); a listener added after the abort is
+ * not called, as with an AbortSignal (callers check `aborted` first).
+ * Listeners must not throw: they are the stores' cancellations.
+ */
+export class ClientSignal implements WaitSignal {
+  aborted = false;
+  /** nearly always one: the store's, for the one wait */
+  private listeners: Array<() => void> = [];
+
+  /** `once` or not, a listener is called once: the signal aborts once */
+  addEventListener(_type: "abort", listener: () => void, _options?: { once?: boolean }): void {
+    if (!this.aborted) this.listeners.push(listener);
+  }
+
+  removeEventListener(_type: "abort", listener: () => void): void {
+    const at = this.listeners.indexOf(listener);
+    if (at >= 0) this.listeners.splice(at, 1);
+  }
+
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const listeners = this.listeners;
+    this.listeners = [];
+    for (const listener of listeners) listener();
   }
 }

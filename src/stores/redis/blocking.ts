@@ -1,4 +1,4 @@
-import type { Delivery, GetJobsRequest, JobWaitOutcome } from "../../core/contract.js";
+import type { Delivery, GetJobsRequest, JobWaitOutcome, WaitSignal } from "../../core/contract.js";
 import { decodeCounts } from "./replies.js";
 import { num } from "./script.js";
 import { checkIds } from "../../core/job-id-check.js";
@@ -244,7 +244,7 @@ export class BlockedClients {
     return taken;
   }
 
-  async waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobWaitOutcome> {
+  async waitJob(id: string, timeoutMs: number, signal?: WaitSignal): Promise<JobWaitOutcome> {
     checkIds([id]);
     const { waiters } = this.store;
     const [queue] = await this.store.directory.queuesOf([id]);
@@ -271,7 +271,7 @@ export class BlockedClients {
   }
 
   /** okq QNOTIFY: the first of the consumer's registered queues with a ready job. */
-  async notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Promise<string | null> {
+  async notify(consumer: string, timeoutMs: number, signal?: WaitSignal): Promise<string | null> {
     // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
     const names = [...this.store.registrations.queuesOf(consumer)];
     for (const name of names) if (await this.hasReady(name)) return name;

@@ -26,6 +26,7 @@ import {
   type ScheduleDefinition,
   type ScheduleInfo,
   type SchedulePage,
+  type WaitSignal,
 } from "../../core/contract.js";
 import type { Clock } from "../../core/clock.js";
 import { addJobSettings } from "../../core/validate.js";
@@ -310,7 +311,7 @@ export class RedisBroker implements Broker {
     return id === undefined ? null : this.show(id);
   }
 
-  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): Promise<JobWaitOutcome> {
+  waitJob(id: string, timeoutMs: number, signal?: WaitSignal): Promise<JobWaitOutcome> {
     return this.blocked.waitJob(id, timeoutMs, signal);
   }
 
@@ -414,7 +415,7 @@ export class RedisBroker implements Broker {
     this.store.registrations.set(consumer, queues);
   }
 
-  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): Promise<string | null> {
+  notify(consumer: string, timeoutMs: number, signal?: WaitSignal): Promise<string | null> {
     return this.blocked.notify(consumer, timeoutMs, signal);
   }
 

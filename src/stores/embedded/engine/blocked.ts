@@ -1,4 +1,4 @@
-import type { Delivery, JobWaitOutcome } from "../../../core/contract.js";
+import type { Delivery, JobWaitOutcome, WaitSignal } from "../../../core/contract.js";
 import type { Queue } from "./queue.js";
 import type { Consumer } from "../../../core/explain.js";
 
@@ -106,7 +106,7 @@ export class BlockedClients {
     return this.notifiers.size > 0;
   }
 
-  block(client: FetchWaiter | JobWaiter | Notifier, signal: AbortSignal | undefined): void {
+  block(client: FetchWaiter | JobWaiter | Notifier, signal: WaitSignal | undefined): void {
     this.all.add(client);
     if (client instanceof FetchWaiter) {
       for (const name of client.queues) this.queueFor(name).waiters.add(client);

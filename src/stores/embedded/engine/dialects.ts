@@ -1,4 +1,4 @@
-import { type JobLookup, type QueueCounts } from "../../../core/contract.js";
+import { type JobLookup, type QueueCounts, type WaitSignal } from "../../../core/contract.js";
 import type { Job } from "./job.js";
 import { Notifier } from "./blocked.js";
 import { RestoringEngine } from "./restoring.js";
@@ -83,7 +83,7 @@ export abstract class DialectEngine extends RestoringEngine {
     this.registrations.set(consumer, queues);
   }
 
-  notify(consumer: string, timeoutMs: number, signal?: AbortSignal): string | null | Promise<string | null> {
+  notify(consumer: string, timeoutMs: number, signal?: WaitSignal): string | null | Promise<string | null> {
     this.runDue();
     // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
     const names = [...this.registrations.queuesOf(consumer)];

@@ -7,6 +7,7 @@ import {
   type JobWaitOutcome,
   type NackOptions,
   type QueuePolicy,
+  type WaitSignal,
 } from "../../../core/contract.js";
 import { checkNackOptions, checkQueuePolicy } from "../../../core/failures.js";
 import { checkIds } from "../../../core/job-id-check.js";
@@ -51,7 +52,7 @@ export abstract class FailureCommands extends DialectEngine {
    * at once when it is not known, null on time-out (0 = none) or abort.
    * Counted as a blocked client while it waits.
    */
-  waitJob(id: string, timeoutMs: number, signal?: AbortSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
+  waitJob(id: string, timeoutMs: number, signal?: WaitSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
     this.runDue();
     checkIds([id]);
     // A job acked with a kept result is known to have been acked.
