@@ -24,7 +24,7 @@ local result = ARGV[7]
 local removed = {}
 -- ids removed in this run: their deletes may be deferred, so a second load would still find them
 local gone = {}
-if not keep and #ARGV > 8 and redis.call('HGET', M, 'sx') ~= '1' then deferWrites() end
+if not keep and #ARGV > 8 then deferOnPlainQueue() end
 for i = 8, #ARGV do
   local id = ARGV[i]
   local job = not gone[id] and load(id)

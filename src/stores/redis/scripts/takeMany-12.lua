@@ -19,7 +19,7 @@ while at <= #ARGV do
   fetches = fetches + 1
   at = at + 6 + tonumber(ARGV[at + 5])
 end
-if fetches > 1 and redis.call('HGET', M, 'sx') ~= '1' then deferWrites() end
+if fetches > 1 then deferOnPlainQueue() end
 local out = {}
 local i = 6
 while i <= #ARGV do

@@ -16,6 +16,12 @@ local chan = ARGV[3]
 local woke = false
 
 local function touch() setOnceLater(M, 'touched', now) end
+-- A take or remove run of several requests defers its writes (includes/deferred.lua) only on a
+-- plain queue: one that has had ordered jobs or delivery limits (`sx`) reads `flight` when a
+-- lease ends, so it writes at once.
+local function deferOnPlainQueue()
+  if redis.call('HGET', M, 'sx') ~= '1' then deferWrites() end
+end
 -- one wake-up per script run, for this queue's blocked clients on every server; deferred writes first
 local function finish()
   flushWrites()
