@@ -24,7 +24,7 @@ import {
   writeSnapshotEnd,
   type JournalRecord,
 } from "../../src/stores/embedded/journal/record.js";
-import { SMALL_BODY_BYTES } from "../../src/stores/embedded/engine/job.js";
+import { SMALL_BODY_BYTES } from "../../src/stores/embedded/engine/body-arena.js";
 import type { StoredJob } from "../../src/stores/embedded/engine/restore.js";
 import { storedJob } from "../helpers/journal.js";
 

@@ -33,13 +33,19 @@ function bodyOf(job: StoredJob): Buffer {
   return frame.subarray(FRAME_HEADER, FRAME_HEADER + length);
 }
 
-/** The job's fields as plain data: the reused one's id is a getter, and its absent fields are undefined. */
+/**
+ * The job's fields as plain data: the reused one's id and body are getters
+ * (its body a Buffer, decodeRecord's small one a latin1 string: compared
+ * as bytes), and its absent fields are undefined.
+ */
 function plain(record: JournalRecord): Record<string, unknown> {
   assert.ok("job" in record);
   const out: Record<string, unknown> = { id: record.job.id };
   for (const [key, value] of Object.entries(record.job)) {
-    if (value !== undefined && key !== "idText") out[key] = value;
+    if (value !== undefined && key !== "idText" && key !== "bodyRange") out[key] = value;
   }
+  const body = record.job.body;
+  out.body = typeof body === "string" ? Buffer.from(body, "latin1") : body;
   return out;
 }
 

@@ -2,7 +2,8 @@ import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import type { IdGenerator } from "../../../core/ids.js";
 import { IdColumn, IdText } from "./id-column.js";
 import { InternedNames } from "./interned-names.js";
-import { Job, keptBody, type DialectFields } from "./job.js";
+import { Job, type DialectFields } from "./job.js";
+import { BodyRange } from "./body-arena.js";
 import { JobPage, PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
 
 /** what a slot holds */
@@ -42,6 +43,8 @@ export class JobTable {
   private used = 0;
   private readonly freeSlots: number[] = [];
   private pendingFree: number[] = [];
+  /** handed out by `Job.bodyRange` for the journal encoder, which copies from it at once */
+  readonly bodyScratch = new BodyRange();
 
   /** live jobs (found by id) */
   get size(): number {
@@ -54,7 +57,8 @@ export class JobTable {
     id: string | undefined,
     seq: number,
     queue: string,
-    body: string | Buffer,
+    /** a string is latin1 (one byte per character); a range is copied (the journal's read buffer) */
+    body: string | Buffer | BodyRange,
     createdAt: number,
     ttl: number,
     retry: number,
@@ -91,7 +95,7 @@ export class JobTable {
     page.priority[at] = DEFAULT_PRIORITY;
     page.round[at] = 0;
     page.queueNumber[at] = this.names.hold(queue);
-    page.bodies[at] = keptBody(body);
+    page.bodies.put(at, body);
     if (source instanceof IdText) this.ids.parseText(source);
     else if (source) this.ids.parseMinted(id!, source);
     else this.ids.parse(id!, true);
@@ -168,7 +172,7 @@ export class JobTable {
     if (this.pendingFree.length === 0) return;
     for (const slot of this.pendingFree) {
       const page = this.pages[slot >>> PAGE_BITS]!;
-      page.bodies[slot & PAGE_MASK] = undefined;
+      page.bodies.drop(slot & PAGE_MASK);
       this.names.let(page.queueNumber[slot & PAGE_MASK]!);
       if (this.extras.size > 0) this.extras.delete(slot);
       this.ids.clear(slot);

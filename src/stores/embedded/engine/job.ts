@@ -8,13 +8,8 @@ import {
 import { DEFAULT_PRIORITY } from "../../../core/scheduling.js";
 import type { JobTable } from "./job-table.js";
 import { PAGE_BITS, PAGE_MASK, type JobPage } from "./job-page.js";
+import type { BodyRange } from "./body-arena.js";
 
-/**
- * Bodies up to this size are kept as a latin1 string (16 bytes of header)
- * rather than a Buffer (a ~96-byte object plus a slice of a pool); larger
- * ones stay Buffers, outside V8's heap.
- */
-export const SMALL_BODY_BYTES = 1024;
 const QUEUED = 1;
 const EVER_QUEUED = 2;
 const BACKING_OFF = 4;
@@ -40,12 +35,6 @@ export interface DialectFields {
   key: string | undefined;
   keyExpiresAt: number;
   schedule: string | undefined;
-}
-
-/** The body as a job keeps it: small ones as a latin1 string (see SMALL_BODY_BYTES). */
-export function keptBody(body: Buffer | string): string | Buffer {
-  if (typeof body === "string") return body.length <= SMALL_BODY_BYTES ? body : Buffer.from(body, "latin1");
-  return body.length <= SMALL_BODY_BYTES ? body.toString("latin1") : body;
 }
 
 /**
@@ -127,20 +116,19 @@ export class Job {
     this.page.additionalDeliveries[this.at] = value;
   }
 
-  /** The job's bytes. Small bodies are stored as a string: each read makes a fresh Buffer. */
+  /** The job's bytes: a fresh copy of a small body (kept in its page's arena), a large one's own Buffer. */
   get body(): Buffer {
-    const payload = this.storedBody;
-    return typeof payload === "string" ? Buffer.from(payload, "latin1") : payload;
+    return this.page.bodies.read(this.at);
   }
 
-  /** the body as kept, a latin1 string when small: what the journal writes, without a copy */
-  get storedBody(): string | Buffer {
-    return this.page.bodies[this.at]!;
+  /** the body where it is kept, for the journal to copy without a Buffer made for it (valid until the next one) */
+  get bodyRange(): BodyRange {
+    return this.page.bodies.rangeOf(this.at, this.table.bodyScratch);
   }
 
-  /** the body's length without copying it (a string holds one byte per character) */
+  /** the body's length without copying it */
   get bodyBytes(): number {
-    return this.storedBody.length;
+    return this.page.bodies.length(this.at);
   }
 
   private flag(bit: number): boolean {

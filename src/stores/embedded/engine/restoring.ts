@@ -122,11 +122,13 @@ export abstract class RestoringEngine extends FailingState {
       // every one is held; those that expired while the server ran have a delete record,
       // which drops them, so what stays held is what expired while it was down.
       // a copy: a replayed job is a decoder's reused object (journal/reused-job-record.ts)
-      const held: ReplayedJob = { ...stored, id: stored.id, idText: undefined };
+      const held: ReplayedJob = { ...stored, id: stored.id, idText: undefined, bodyRange: undefined };
       this.expiredInReplay.set(held.id, held);
       return false;
     }
-    const { seq, body, createdAt, ttl, retry, delay, repl, idText } = stored;
+    const { seq, createdAt, ttl, retry, delay, repl, idText } = stored;
+    // no Buffer when the record's bytes are at hand
+    const body = stored.bodyRange ?? stored.body;
     // One string per queue name, not one per restored job.
     const queue = this.queues.get(stored.queue)?.name ?? stored.queue;
     // no id string when the record's bytes are at hand

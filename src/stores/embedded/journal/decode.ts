@@ -1,6 +1,6 @@
 import { JOB_ORIGINS } from "../../../core/contract.js";
 import type { StoredJob } from "../engine/restore.js";
-import { SMALL_BODY_BYTES } from "../engine/job.js";
+import { SMALL_BODY_BYTES, type BodyRange } from "../engine/body-arena.js";
 import type { IdText } from "../engine/id-column.js";
 import { crc32Range } from "./checksum.js";
 import { JOB_FIELD_BY_TAG, SAME_AS_FIELDS, blankJob } from "./fields.js";
@@ -206,7 +206,8 @@ function decodeJob(buf: Buffer, p: number, end: number): StoredJob {
 /**
  * Decodes a job record's fields into `job` (which holds the fallbacks).
  * With `idText`, the id is not made a string: `idText` is pointed at its
- * bytes in `buf` (recovery: reused-job-record.ts). True when a field other
+ * bytes in `buf`; with `bodyRange`, neither is a small body: the range is
+ * pointed at it (recovery: reused-job-record.ts). True when a field other
  * than those every plain job has (id, seq, queue, createdAt, ttl, retry,
  * body) was set.
  */
@@ -216,6 +217,7 @@ export function decodeJobInto(
   buf: Buffer,
   p: number,
   end: number,
+  bodyRange?: BodyRange,
 ): boolean {
   let rare = false;
   let idLength = -1;
@@ -255,10 +257,12 @@ export function decodeJobInto(
       case F_BODY: {
         const from = p + 4;
         p = bytesEnd(buf, p, end);
-        // A copy, so the read buffer can be reused. Small bodies become the
-        // latin1 string Job keeps them as, with no Buffer on the way.
-        if (p - from <= SMALL_BODY_BYTES) job.body = latin1(buf, from, p);
-        else {
+        // A copy, so the read buffer can be reused; or, with a range, none:
+        // the job table copies a small body into its arena.
+        if (p - from <= SMALL_BODY_BYTES) {
+          if (bodyRange) bodyRange.point(buf, from, p);
+          else job.body = latin1(buf, from, p);
+        } else {
           const body = Buffer.allocUnsafe(p - from);
           buf.copy(body, 0, from, p);
           job.body = body;

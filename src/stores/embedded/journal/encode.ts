@@ -5,6 +5,7 @@ import { encodeSchedule } from "../../../core/schedule-json.js";
 import type { ScheduleInfo } from "../../../core/schedules.js";
 import type { EngineChange } from "../engine/changes.js";
 import type { StoredJob } from "../engine/restore.js";
+import { BodyRange } from "../engine/body-arena.js";
 import { RecordEncoder } from "./encoder.js";
 import { JOB_FIELDS, jobFieldsOf, leftOutTest, type JobField } from "./fields.js";
 import {
@@ -108,7 +109,7 @@ function compileJobWriter(rows: readonly JobField[]): (enc: RecordEncoder, job: 
     const write = writeSource(row, "v");
     return `v = ${read};\n${skip === "false" ? `${write};` : `if (!(${skip})) ${write};`}`;
   });
-  const helpers = { rows, formatBackoff, encodeAttempts, JOB_ORIGINS };
+  const helpers = { rows, formatBackoff, encodeAttempts, JOB_ORIGINS, BodyRange };
   const factory = new Function(
     "h",
     `const rows = h.rows;\nreturn function writeJobFields(enc, job) {\nlet v;\n${lines.join("\n")}\n};`,
@@ -126,7 +127,7 @@ function compileJobWriter(rows: readonly JobField[]): (enc: RecordEncoder, job: 
       case "utf8":
         return `enc.string(${tag}, ${value}, "${row.wire}")`;
       case "body":
-        return `(typeof ${value} === "string" ? enc.string(${tag}, ${value}, "latin1") : enc.bytes(${tag}, ${value}))`;
+        return `(${value} instanceof h.BodyRange ? enc.range(${tag}, ${value}.bytes, ${value}.from, ${value}.to) : typeof ${value} === "string" ? enc.string(${tag}, ${value}, "latin1") : enc.bytes(${tag}, ${value}))`;
       case "backoff":
         return `enc.string(${tag}, h.formatBackoff(${value}), "utf8")`;
       case "attempts":

@@ -1,3 +1,4 @@
+import { copyBytes } from "../engine/body-arena.js";
 import { crc32, crc32Range } from "./checksum.js";
 import { FRAME_HEADER, fieldName } from "./format.js";
 
@@ -107,6 +108,18 @@ export class RecordEncoder {
     this.chunks.push(value);
     this.crc = crc32(value, this.crc);
     this.bodyDone += value.length;
+  }
+
+  /** `bytes[from, to)` as a length-prefixed value: a body kept in a page's arena (body-arena.ts), copied */
+  range(tag: number, bytes: Uint8Array, from: number, to: number): void {
+    const length = to - from;
+    if (length >= EXTERNAL_BYTES)
+      return this.bytes(tag, Buffer.from(bytes.buffer, bytes.byteOffset + from, length));
+    this.ensure(5 + length);
+    this.slab[this.pos] = tag;
+    this.slab.writeUInt32LE(length, this.pos + 1);
+    copyBytes(bytes, from, to, this.slab, this.pos + 5);
+    this.pos += 5 + length;
   }
 
   string(tag: number, value: string, encoding: "utf8" | "latin1"): void {

@@ -81,8 +81,8 @@ export interface JobField {
   sameAs?: keyof StoredJob;
   /**
    * the property the writer reads first, when the object has it: a Job
-   * keeps a small body as a latin1 string (`storedBody`), which the record
-   * holds as the same bytes, so no Buffer is made to write it
+   * keeps a small body in its page's arena (`bodyRange`), which the record
+   * copies from, so no Buffer is made to write it
    */
   readFirst?: string;
   /** optional: the value a job has when it was never set (a plain job's priority), also left out */
@@ -119,7 +119,7 @@ export const JOB_FIELDS: readonly JobField[] = [
   { tag: F_KEY, wire: "utf8", key: "key", rule: "optional" },
   { tag: F_KEY_EXPIRES, wire: "f64", key: "keyExpiresAt", rule: "optional", omit: 0 },
   { tag: F_SCHEDULE, wire: "utf8", key: "schedule", rule: "optional" },
-  { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY, readFirst: "storedBody" },
+  { tag: F_BODY, wire: "body", key: "body", rule: "always", fallback: EMPTY, readFirst: "bodyRange" },
 ];
 
 /** Rows by tag, for the decoder. */
