@@ -67,6 +67,30 @@ describe("engine restore hooks", () => {
     assert.equal(e.qlen("emails"), 1);
   });
 
+  it("a replay judges its jobs against the moment it began; its timers catch up after", () => {
+    const { e, clock, changes } = engine();
+    e.beginRestore();
+    // the replay takes a while: by these records the clock has passed both jobs' times
+    clock.advance(5_000);
+    const expiring = storedJob({ id: id(1), seq: 1, rank: 1, createdAt: NOW - 8_000, ttl: 10 });
+    const waking = storedJob({ id: id(2), seq: 2, rank: 2, createdAt: NOW, delay: 3, awakeAt: NOW + 3_000 });
+    assert.ok(e.apply({ type: "add", job: expiring }), "alive at the replay's start: restored");
+    assert.ok(e.apply({ type: "add", job: waking }));
+    e.finishRestore();
+    assert.deepEqual(changes, [], "a replay records nothing");
+    e.runDue();
+    assert.equal(e.show(id(1)), null, "its TTL passed: the first timer run expires it");
+    assert.equal(e.qlen("emails"), 1, "its delay is over: the first timer run queues it");
+    // outside a replay the clock is read for each record, as before
+    assert.equal(
+      e.apply({
+        type: "add",
+        job: storedJob({ id: id(3), seq: 3, rank: 3, createdAt: NOW - 8_000, ttl: 10 }),
+      }),
+      false,
+    );
+  });
+
   it("forgetJob removes a job, restoreCounters sets counters and ends a delay", () => {
     const { e, changes } = engine();
     e.apply({ type: "add", job: storedJob({ id: id(1), seq: 1, rank: 1, createdAt: NOW }) });

@@ -18,6 +18,19 @@ export abstract class RestoringEngine extends FailingState {
   private readonly expiredInReplay = new Map<string, StoredJob>();
   /** whether a restored job has a group: only then must finishRestore walk the queues for their rounds */
   private restoredGroups = false;
+  /**
+   * The moment a journal replay judges its jobs against (TTL passed, delay
+   * over), read once when it begins: a clock read per restored job was
+   * 2–3 % of recovering a million. A job whose time comes during the
+   * replay is restored as it was at that moment, and its timer, run right
+   * after, expires or wakes it. Undefined outside a replay (a test's
+   * `apply`): the clock is read each time.
+   */
+  private restoreNow: number | undefined = undefined;
+
+  beginRestore(): void {
+    this.restoreNow = this.clock.now();
+  }
 
   /**
    * The replay is over. An empty queue is not journaled, so a restart forgets
@@ -25,6 +38,7 @@ export abstract class RestoringEngine extends FailingState {
    * must not bring their queue back either.
    */
   finishRestore(): void {
+    this.restoreNow = undefined;
     this.expiredInReplay.clear();
     const groups = this.restoredGroups;
     this.restoredGroups = false;
@@ -108,7 +122,7 @@ export abstract class RestoringEngine extends FailingState {
    * restored, if it has expired.
    */
   protected restoreJob(stored: ReplayedJob): boolean {
-    const now = this.clock.now();
+    const now = this.restoreNow ?? this.clock.now();
     // Even an expired job's number stays taken.
     this.taskNumbers.note(stored.queue, stored.clientKey);
     // the key outlives its job: it is kept even when the job has expired

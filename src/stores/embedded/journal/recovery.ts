@@ -125,6 +125,7 @@ export async function recover(
   for (const entry of manifest?.journals ?? []) listed.set(entry.name, entry.bytes);
 
   const replay = new Replay(target);
+  target.beginRestore();
   const decode = new ReusedJobRecord().decode;
   const noteSkipped = (scan: ScanResult) => {
     for (const range of scan.skipped) result.skipped.push({ path: scan.path, ...range });

@@ -34,6 +34,8 @@ export interface RecoveryTarget {
   /** a job a fuzzy snapshot may also hold, dropped before the journal's copy is applied */
   forgetJob(id: string): void;
   restoreNextSeq(next: number): void;
+  /** the replay starts: its job records are judged against this moment (one clock read, not one per record) */
+  beginRestore(): void;
   /** the replay is over: what only the replay needed goes */
   finishRestore(): void;
   /** a snapshot's dead letter, with its job */
