@@ -91,6 +91,54 @@ describe("engine restore hooks", () => {
     );
   });
 
+  it("a seq handed out before the restart stays taken, even when its job expired while the server was down", () => {
+    // Found by the differential test's replayed column (seed 3366261980): a NACK placed a job at
+    // the back (rank 7, the next seq); the job's TTL passed; the rebuilt engine's next seq was 7.
+    const expired = (n: number, seq: number) =>
+      storedJob({ id: id(n), seq, rank: seq, queue: "q", createdAt: NOW - 60_000, ttl: 10 });
+    const attempt = { at: NOW - 55_000, cause: "nack" as const, error: "" };
+    const cases: Array<[string, (e: Engine) => void, number]> = [
+      [
+        "a failure's re-queue",
+        (e) => {
+          e.apply({ type: "add", job: expired(1, 1) });
+          e.apply({
+            type: "failed",
+            id: id(1),
+            rank: 7,
+            nacks: 1,
+            additionalDeliveries: 0,
+            retryBudget: -1,
+            retryBudgetLeft: -1,
+            awakeAt: 0,
+            attempt,
+          });
+        },
+        8,
+      ],
+      [
+        "a retry's re-queue",
+        (e) => {
+          e.apply({ type: "add", job: expired(1, 1) });
+          e.apply({ type: "retry", id: id(1), rank: 9, retriesLeft: 0, nacks: 1 });
+        },
+        10,
+      ],
+      [
+        "a redriven job (its record is not a job record)",
+        (e) => e.apply({ type: "redrive", queue: "q", deadId: id(1), job: expired(2, 11) }),
+        12,
+      ],
+    ];
+    for (const [what, replay, next] of cases) {
+      const { e } = engine();
+      e.beginRestore();
+      replay(e);
+      e.finishRestore();
+      assert.equal(e.peekNextSeq(), next, what);
+    }
+  });
+
   it("forgetJob removes a job, restoreCounters sets counters and ends a delay", () => {
     const { e, changes } = engine();
     e.apply({ type: "add", job: storedJob({ id: id(1), seq: 1, rank: 1, createdAt: NOW }) });

@@ -123,8 +123,10 @@ export abstract class RestoringEngine extends FailingState {
    */
   protected restoreJob(stored: ReplayedJob): boolean {
     const now = this.restoreNow ?? this.clock.now();
-    // Even an expired job's number stays taken.
+    // Even an expired job's numbers stay taken: its TaskQ number, and its seq (a redriven
+    // job's record is not a job record, so the replay's own count does not see it).
     this.taskNumbers.note(stored.queue, stored.clientKey);
+    this.restoreNextSeq(stored.seq + 1);
     // the key outlives its job: it is kept even when the job has expired
     if (stored.key !== undefined && stored.keyExpiresAt !== undefined) {
       const { queue, key, id, seq, keyExpiresAt: expiresAt } = stored;
@@ -152,7 +154,6 @@ export abstract class RestoringEngine extends FailingState {
     job.nacks = stored.nacks;
     job.additionalDeliveries = stored.additionalDeliveries;
     if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
-    this.restoreNextSeq(seq + 1);
     if (stored.clientKey !== undefined) job.clientKey = stored.clientKey;
     if (stored.retryBudget !== undefined) job.retryBudget = stored.retryBudget;
     if (stored.retryBudgetLeft !== undefined) job.retryBudgetLeft = stored.retryBudgetLeft;
@@ -205,6 +206,17 @@ export abstract class RestoringEngine extends FailingState {
     this.queueFor(queue, this.clock.now()).pause = state;
   }
 
+  /**
+   * A rank a re-queue handed out (the back of the queue takes the next seq,
+   * the front the next front rank) stays taken, even when its job has gone
+   * since (expired while the server was down): the seq would otherwise be
+   * handed out again after the restart.
+   */
+  private restoreRank(rank: number): void {
+    if (rank >= this.nextSeq) this.nextSeq = rank + 1;
+    if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
+  }
+
   /** Sequence numbers continue after every one handed out before the restart. */
   restoreNextSeq(next: number): void {
     if (next > this.nextSeq) this.nextSeq = next;
@@ -242,14 +254,13 @@ export abstract class RestoringEngine extends FailingState {
 
   /** takeanumber RETRY or okq QACK REDO replayed: the job moves to its new place with its budget. */
   protected restoreRetry(id: string, rank: number, retriesLeft: number, nacks: number): void {
+    this.restoreRank(rank);
     const job = this.jobs.get(id);
     if (!job) return;
     this.unqueueJob(job);
     job.rank = rank;
     job.retryBudgetLeft = retriesLeft;
     job.nacks = nacks;
-    if (rank >= this.nextSeq) this.nextSeq = rank + 1;
-    if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
     // RETRY, REDO and nak queue the job at once, ending any delay (as live: requeueAt in state.ts).
     job.awakeAt = 0;
     this.enqueueJob(job, this.clock.now());
@@ -258,6 +269,7 @@ export abstract class RestoringEngine extends FailingState {
 
   /** A failure that kept the job, replayed: its whole failure state after it. */
   protected restoreFailure(change: Extract<Change, { type: "failed" }>): void {
+    this.restoreRank(change.rank);
     const job = this.jobs.get(change.id);
     if (!job) {
       const held = this.expiredInReplay.get(change.id);
@@ -271,7 +283,6 @@ export abstract class RestoringEngine extends FailingState {
     const now = this.clock.now();
     this.unqueueJob(job);
     job.rank = change.rank;
-    if (change.rank >= this.nextSeq) this.nextSeq = change.rank + 1;
     job.nacks = change.nacks;
     job.additionalDeliveries = change.additionalDeliveries;
     job.retryBudget = change.retryBudget;
