@@ -17,7 +17,7 @@ const SLOT_BYTES = 6 * 8 + 10 * 4 + 2 + 2 * 1;
  * The columns are views of one buffer per page, widest first so each is
  * aligned: one allocation instead of seventeen. Allocating each column on
  * its own cost about 1 ms a page (60 µs a typed array), 0.23 s of a
- * million-job recovery (docs/performance.md, "Recovery").
+ * million-job recovery (docs/performance.md, "Bodies").
  */
 export class JobPage {
   readonly seq: Float64Array;
