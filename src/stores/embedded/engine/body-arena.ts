@@ -106,15 +106,11 @@ export class PageBodies {
 
   /** Keeps `body` at `at` (a position with no body). A string is latin1: one byte per character. */
   put(at: number, body: Buffer | string | BodyRange): void {
-    const length = body.length;
+    // a string is a replayed record's (decodeRecord's latin1): rare, so it may cost a Buffer
+    const bytes = typeof body === "string" ? Buffer.from(body, "latin1") : body;
+    const length = bytes.length;
     if (length > SMALL_BODY_BYTES) {
-      const kept =
-        body instanceof BodyRange
-          ? body.toBuffer()
-          : typeof body === "string"
-            ? Buffer.from(body, "latin1")
-            : body;
-      (this.large ??= new Map()).set(at, kept);
+      (this.large ??= new Map()).set(at, bytes instanceof BodyRange ? bytes.toBuffer() : bytes);
       this.lengths[at] = length;
       return;
     }
@@ -125,10 +121,8 @@ export class PageBodies {
     this.offsets[at] = offset;
     this.lengths[at] = length;
     this.used += length;
-    // a string is a replayed record's (decodeRecord's latin1): rare, so it may cost a Buffer
-    if (typeof body === "string") copyBytes(Buffer.from(body, "latin1"), 0, length, this.arena, offset);
-    else if (body instanceof BodyRange) copyBytes(body.bytes, body.from, body.to, this.arena, offset);
-    else copyBytes(body, 0, length, this.arena, offset);
+    if (bytes instanceof BodyRange) copyBytes(bytes.bytes, bytes.from, bytes.to, this.arena, offset);
+    else copyBytes(bytes, 0, length, this.arena, offset);
   }
 
   /** The position's body goes (its slot is reused from now on). */

@@ -213,7 +213,7 @@ export abstract class RestoringEngine extends FailingState {
    * handed out again after the restart.
    */
   private restoreRank(rank: number): void {
-    if (rank >= this.nextSeq) this.nextSeq = rank + 1;
+    this.restoreNextSeq(rank + 1);
     if (rank <= this.nextFrontRank) this.nextFrontRank = rank - 1;
   }
 

@@ -96,30 +96,33 @@ export class RecordEncoder {
   }
 
   bytes(tag: number, value: Buffer): void {
-    this.ensure(5 + (value.length >= EXTERNAL_BYTES ? 0 : value.length));
+    this.range(tag, value, 0, value.length);
+  }
+
+  /**
+   * `bytes[from, to)` as a length-prefixed value (a body kept in a page's
+   * arena, body-arena.ts, or a whole Buffer): copied into the slab, or,
+   * when large, handed to writev as it is.
+   */
+  range(tag: number, bytes: Uint8Array, from: number, to: number): void {
+    const length = to - from;
+    const external = length >= EXTERNAL_BYTES;
+    this.ensure(5 + (external ? 0 : length));
     this.slab[this.pos] = tag;
-    this.slab.writeUInt32LE(value.length, this.pos + 1);
+    this.slab.writeUInt32LE(length, this.pos + 1);
     this.pos += 5;
-    if (value.length < EXTERNAL_BYTES) {
-      this.pos += value.copy(this.slab, this.pos);
+    if (!external) {
+      copyBytes(bytes, from, to, this.slab, this.pos);
+      this.pos += length;
       return;
     }
     this.cutSlab();
+    // a whole Buffer goes itself (no view made); a part of one as a view of the same bytes
+    const whole = Buffer.isBuffer(bytes) && from === 0 && to === bytes.length;
+    const value = whole ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset + from, length);
     this.chunks.push(value);
     this.crc = crc32(value, this.crc);
-    this.bodyDone += value.length;
-  }
-
-  /** `bytes[from, to)` as a length-prefixed value: a body kept in a page's arena (body-arena.ts), copied */
-  range(tag: number, bytes: Uint8Array, from: number, to: number): void {
-    const length = to - from;
-    if (length >= EXTERNAL_BYTES)
-      return this.bytes(tag, Buffer.from(bytes.buffer, bytes.byteOffset + from, length));
-    this.ensure(5 + length);
-    this.slab[this.pos] = tag;
-    this.slab.writeUInt32LE(length, this.pos + 1);
-    copyBytes(bytes, from, to, this.slab, this.pos + 5);
-    this.pos += 5 + length;
+    this.bodyDone += length;
   }
 
   string(tag: number, value: string, encoding: "utf8" | "latin1"): void {
