@@ -169,5 +169,41 @@ forEachStore((open) => {
       );
       assert.equal((await h.broker.qstat("capped"))!.deadLetters, 2);
     });
+
+    it("leases that run out in the same millisecond dead-letter their jobs in creation order", async () => {
+      // the timer heap keeps no order among equal times, a Redis zset orders them by (random) id
+      const h = await open();
+      await h.broker.setQueuePolicy("q", { deadLetterCap: 20 });
+      const ids: string[] = [];
+      for (let i = 0; i < 24; i++) ids.push(await h.add("q", `j${i}`, { retry: 5, retryBudget: 0 }));
+      assert.equal((await h.take("q", 24))?.length, 24);
+      await h.advance(5_000);
+      assert.deepEqual(
+        (await h.broker.deadLetters("q", 100)).map((l) => l.id),
+        ids.slice(4),
+        "listed oldest first, the cap evicting the oldest four",
+      );
+      assert.equal(await h.broker.redrive("q", { count: 1 }), 1);
+      assert.equal(await h.broker.deadLetter(ids[4]!), null, "the oldest is redriven first");
+    });
+
+    it("the same when one millisecond's timers straddle a batch of timers", async () => {
+      // the Redis store runs a queue's due timers 1,000 at a time (timers.ts DUE_BATCH)
+      const h = await open();
+      await h.broker.setQueuePolicy("q", { deadLetterCap: 2_000 });
+      const ids: string[] = [];
+      const addAndTake = async (count: number) => {
+        for (let i = 0; i < count; i++)
+          ids.push(await h.add("q", `j${ids.length}`, { retry: 5, retryBudget: 0 }));
+        assert.equal((await h.take("q", count))?.length, count);
+      };
+      await addAndTake(995);
+      await h.advance(1);
+      await addAndTake(12); // their leases run out 1 ms after the first 995's: the 1,000th timer is theirs
+      await h.advance(5_000);
+      const listed = (await h.broker.deadLetters("q", 2_000)).map((l) => l.id);
+      assert.equal(listed.length, ids.length);
+      assert.deepEqual(listed.slice(990), ids.slice(990));
+    });
   });
 });

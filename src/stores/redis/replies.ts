@@ -288,10 +288,10 @@ export function decodePause(reply: Reply): { state: PauseState; created: boolean
   return { state: str(r[0]) as PauseState, created: num(r[1]) === 1 };
 }
 
-/** due-12.lua: { processed, next timer or -1 } */
-export function decodeDue(reply: Reply): { processed: number; next: number } {
+/** due-12.lua: { timers fetched (the batch was full when = its limit), next timer or -1 } */
+export function decodeDue(reply: Reply): { fetched: number; next: number } {
   const r = list(reply);
-  return { processed: num(r[0]), next: num(r[1]) };
+  return { fetched: num(r[0]), next: num(r[1]) };
 }
 
 /** gc-12.lua: { 0 kept | 1 hidden | 2 deleted, totals of a deleted queue } */

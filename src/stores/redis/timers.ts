@@ -128,10 +128,10 @@ export class Timers {
         due.map(async (queue) => {
           let more = true;
           while (more) {
-            const { processed, next } = decodeDue(
+            const { fetched, next } = decodeDue(
               await this.host.run("due", queue, [DUE_BATCH, this.host.deadLetterCap()]),
             );
-            more = processed >= DUE_BATCH;
+            more = fetched >= DUE_BATCH;
             this.indexed.delete(queue);
             if (next < 0) await client.zrem(keys.timers, queue);
             else await client.zadd(keys.timers, next, queue);

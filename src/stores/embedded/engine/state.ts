@@ -157,23 +157,51 @@ export abstract class EngineState {
     this.keys.expire(now);
     let entry: number | Blocked | Queue | undefined;
     while ((entry = this.timers.popDue(now)) !== undefined) {
-      if (typeof entry === "number") {
-        if (this.timerIsCurrent(entry, this.timers.poppedAt)) {
-          const job = this.jobs.view(entry);
-          job.scheduledAt = Infinity;
-          this.processJobTimers(job, now);
-        }
-      } else if (entry instanceof Queue) {
-        if (entry.rateWakeAt !== 0 && entry.rateWakeAt <= now) {
-          entry.rateWakeAt = 0;
-          if (this.queues.get(entry.name) === entry) this.serveWaiters(entry, now);
-        }
-      } else if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
+      if (typeof entry === "number") this.runJobTimersAt(this.timers.poppedAt, entry, now);
+      else this.runOtherTimer(entry, now);
     }
     if (now >= this.nextGcAt) {
       this.collectIdleQueues(now);
       this.nextGcAt = now + GC_INTERVAL_MS;
     }
+  }
+
+  /**
+   * Runs the timers of the jobs due at `at` (the first popped already) in creation (seq)
+   * order: the heap keeps no order among equal times, and the order is seen (dead letters
+   * are listed in it). The Redis store's due-12.lua runs them in the same order.
+   */
+  private runJobTimersAt(at: number, first: number, now: number): void {
+    if (this.timers.peekTime() !== at) {
+      this.runJobTimers(first, at, now);
+      return;
+    }
+    const slots = [first];
+    while (this.timers.peekTime() === at) {
+      const entry = this.timers.popDue(now)!;
+      if (typeof entry === "number") slots.push(entry);
+      else this.runOtherTimer(entry, now);
+    }
+    slots.sort((a, b) => this.jobs.seqOf(a) - this.jobs.seqOf(b));
+    for (const slot of slots) this.runJobTimers(slot, at, now);
+  }
+
+  private runJobTimers(slot: number, at: number, now: number): void {
+    // checked now, not when popped: a job run before it at the same moment may have removed it
+    if (!this.timerIsCurrent(slot, at)) return;
+    const job = this.jobs.view(slot);
+    job.scheduledAt = Infinity;
+    this.processJobTimers(job, now);
+  }
+
+  /** A rate limit's next slot (the queue's waiters look again) or a blocked client's deadline. */
+  private runOtherTimer(entry: Blocked | Queue, now: number): void {
+    if (entry instanceof Queue) {
+      if (entry.rateWakeAt !== 0 && entry.rateWakeAt <= now) {
+        entry.rateWakeAt = 0;
+        if (this.queues.get(entry.name) === entry) this.serveWaiters(entry, now);
+      }
+    } else if (!entry.done && entry.deadline <= now) this.blocked.cancel(entry);
   }
 
   protected processJobTimers(job: Job, now: number): void {

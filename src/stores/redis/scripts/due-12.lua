@@ -6,12 +6,48 @@
     KEYS[1..12] the queue's keys (includes/queue.lua)
     ARGV[1] queue, [2] now, [3] wake channel
     ARGV[4] limit (most timers run), [5] the server's dead-letter cap
-  Returns { 1 processed, 2 the next timer (ms) or -1 } (replies.ts decodeDue).
+  Timers due at the same ms run in creation (seq) order, as the engine's (state.ts runJobTimersAt).
+  Returns { 1 timers fetched (the batch was full when = limit), 2 the next timer (ms) or -1 }
+  (replies.ts decodeDue).
 ]]
 --- @include "includes/failure"
 
+-- ZRANGEBYSCORE … WITHSCORES' { member, score, ... } as the members to run: those due at one ms
+-- in seq order (a zset orders them by member, and ids are random; other entries count as seq 0).
+-- A full batch leaves the ms it ends on to the next one (unless that ms is all of it), so that
+-- one ms's timers are ordered together.
+local function inTimerOrder(flat, full)
+  local n = #flat / 2
+  local tied = false
+  for i = 2, n do
+    if flat[2 * i] == flat[2 * i - 2] then tied = true break end
+  end
+  if full and flat[2] ~= flat[2 * n] then
+    local last = flat[2 * n]
+    while flat[2 * n] == last do n = n - 1 end
+  end
+  local order = {}
+  for i = 1, n do
+    local id, at, seq = flat[2 * i - 1], flat[2 * i], 0
+    if tied and (at == flat[2 * i - 2] or at == flat[2 * i + 2]) then
+      local raw = redis.call('HGET', J, id)
+      if raw then seq = tonumber(cmsgpack.unpack(raw).s) end
+    end
+    order[i] = tied and { id, tonumber(at), seq } or id
+  end
+  if not tied then return order end
+  table.sort(order, function(a, b)
+    if a[2] ~= b[2] then return a[2] < b[2] end
+    if a[3] ~= b[3] then return a[3] < b[3] end
+    return a[1] < b[1]
+  end)
+  for i = 1, n do order[i] = order[i][1] end
+  return order
+end
+
 local limit = tonumber(ARGV[4])
-local due = redis.call('ZRANGEBYSCORE', T, '-inf', now, 'LIMIT', 0, limit)
+local fetched = redis.call('ZRANGEBYSCORE', T, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+local due = inTimerOrder(fetched, #fetched == 2 * limit)
 for _, id in ipairs(due) do
   local bytes = string.match(id, '^x:(%d+):')
   local job = nil
@@ -62,5 +98,5 @@ for _, id in ipairs(due) do
 end
 finish()
 local first = redis.call('ZRANGE', T, 0, 0, 'WITHSCORES')
-if #first == 0 then return { #due, -1 } end
-return { #due, first[2] }
+if #first == 0 then return { #fetched / 2, -1 } end
+return { #fetched / 2, first[2] }
