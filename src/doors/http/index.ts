@@ -18,6 +18,7 @@ import { Metrics } from "./metrics.js";
 import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
 import { installMemoryBound } from "./memory.js";
+import { LazySchemas } from "./lazy-schemas.js";
 import type { MemoryBudget } from "../../util/memory.js";
 import type { WriteGate } from "../../stores/store.js";
 
@@ -58,6 +59,8 @@ export class HttpDoor {
   port = 0;
   /** true when the door speaks HTTPS */
   readonly https: boolean;
+  /** the routes' schemas, compiled on each route's first request (lazy-schemas.ts) */
+  readonly schemas = new LazySchemas();
 
   constructor(private readonly options: HttpDoorOptions) {
     this.metrics = new Metrics({
@@ -98,6 +101,7 @@ export class HttpDoor {
       // a client must finish sending its request in this time (slow uploads); long polls wait after it
       requestTimeout: 120_000,
       ajv: { customOptions: { coerceTypes: "array", removeAdditional: false, useDefaults: true } },
+      schemaController: { compilersFactory: this.schemas.factory() },
     }) as unknown as FastifyInstance; // the routes do not care whether the server is http or https
     installErrorHandling(app);
     installJsonParser(app);
