@@ -1,6 +1,6 @@
 import type { FailureDefaults } from "./core/contract.js";
 import { DEFAULT_FAILURES, formatBackoff, parseBackoff } from "./core/failures.js";
-import { DEFAULT_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
+import { DEFAULT_REDIS_TIMEOUT_MS } from "./core/limits.js";
 import { FSYNC_POLICIES, type FsyncPolicy } from "./stores/embedded/journal/writer.js";
 import { defaultMaxMemory } from "./util/memory.js";
 

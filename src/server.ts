@@ -46,22 +46,16 @@ export class DocketServer implements ServerHandle {
   /** INFO's instantaneous_* rates, of the RESP door's totals */
   private readonly rates: RateSampler<"commands" | "input" | "output">;
 
+  /** startServer makes one: its settings checked, its store made (makeStore) */
   constructor(
     readonly config: ServerConfig,
-    logger?: Logger,
+    store: Store,
+    logger: Logger,
     /** tests pass a ManualClock to drive leases, delays and TTLs */
-    clock: Clock = systemClock,
-    /** tests pass a file system that can fail (disk full) */
-    private readonly journalFs?: JournalFs,
+    clock: Clock,
   ) {
-    checkSettings(config);
-    this.logger = logger ?? createLogger();
-    this.jobs = makeStore(config, {
-      clock,
-      logger: this.logger,
-      journalFs,
-      onFsync: (seconds) => this.http?.metrics.observeFsync(seconds),
-    });
+    this.jobs = store;
+    this.logger = logger;
     this.broker = this.jobs.broker;
     // One certificate for every door; read now, so a bad path stops the start.
     const tls =
@@ -335,8 +329,21 @@ export class DocketServer implements ServerHandle {
 export async function startServer(
   overrides: Partial<ServerConfig> = {},
   logger?: Logger,
-  clock?: Clock,
+  /** tests pass a ManualClock to drive leases, delays and TTLs */
+  clock: Clock = systemClock,
+  /** tests pass a file system that can fail (disk full) */
   journalFs?: JournalFs,
 ): Promise<DocketServer> {
-  return new DocketServer({ ...defaultConfig(), ...overrides }, logger, clock, journalFs).start();
+  const config = { ...defaultConfig(), ...overrides };
+  checkSettings(config);
+  const log = logger ?? createLogger();
+  let server: DocketServer | undefined = undefined;
+  const store = await makeStore(config, {
+    clock,
+    logger: log,
+    journalFs,
+    onFsync: (seconds) => server?.http?.metrics.observeFsync(seconds),
+  });
+  server = new DocketServer(config, store, log, clock);
+  return server.start();
 }

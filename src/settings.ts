@@ -1,5 +1,5 @@
 import { checkConfig, defaultConfig, MAX_JOB_SIZE_LIMIT, type ServerConfig } from "./config.js";
-import { MAX_REDIS_TIMEOUT_MS } from "./stores/redis/connection.js";
+import { MAX_REDIS_TIMEOUT_MS } from "./core/limits.js";
 import { FSYNC_POLICIES } from "./stores/embedded/journal/writer.js";
 import { parseBytes } from "./util/memory.js";
 import { FAILURE_SETTINGS } from "./failure-settings.js";

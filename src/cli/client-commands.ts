@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from "commander";
-import { connect, rateLimitText, type Client, type Job } from "../client/index.js";
+import type { Client, Job } from "../client/index.js";
+import { rateLimitText } from "../client/codec.js";
 import { addFailureCommands } from "./failure-commands.js";
 import { addOperatorCommands } from "./operator-commands.js";
 import { addScheduleCommands } from "./schedule-commands.js";
@@ -33,6 +34,8 @@ export function withConnection(cmd: Command): Command {
 }
 
 export async function run(options: ConnOptions, fn: (client: Client) => Promise<void>): Promise<void> {
+  // the client library (and ioredis) loads here, so that `docket serve` starts without it
+  const { connect } = await import("../client/index.js");
   const client = connect(`${options.host}:${options.port}`, {
     // the variable keeps the password out of `ps`, as for `docket serve`
     password: options.password ?? (process.env.DOCKET_PASSWORD || undefined),

@@ -5,7 +5,7 @@ import type {
   QueuePolicy,
   QueuePolicyChange,
 } from "../client/index.js";
-import { backoffText, rateLimitText } from "../client/index.js";
+import { backoffText, rateLimitText } from "../client/codec.js";
 import { integer, run, table, withConnection, type ConnOptions } from "./client-commands.js";
 
 /**

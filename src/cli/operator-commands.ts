@@ -1,12 +1,12 @@
 import { InvalidArgumentError, type Command } from "commander";
-import {
-  backoffText,
-  type DeadLetterDetails,
-  type ExplainConsumer,
-  type Explanation,
-  type JobDetails,
-  type PauseState,
+import type {
+  DeadLetterDetails,
+  ExplainConsumer,
+  Explanation,
+  JobDetails,
+  PauseState,
 } from "../client/index.js";
+import { backoffText } from "../client/codec.js";
 import { run, withConnection, type ConnOptions } from "./client-commands.js";
 import { deadLetterJson } from "./failure-commands.js";
 import { duration, fieldLines, iso, prettyBody } from "./format.js";

@@ -96,3 +96,8 @@ export const MAX_ERROR_BYTES = 1024;
 export const MAX_DELAY_MS = MAX_TIMEOUT_MS;
 /** queues that may have a failure policy of their own (QPOLICY): a bounded table */
 export const MAX_QUEUE_POLICIES = 100_000;
+
+/** the default of --redis-timeout: about what Redis clients use as their command timeout */
+export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
+/** a bound above a minute would no longer be "fail fast" */
+export const MAX_REDIS_TIMEOUT_MS = 60_000;

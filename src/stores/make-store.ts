@@ -4,9 +4,8 @@ import { effectiveFsync, failureDefaults, type ServerConfig } from "../config.js
 import type { Logger } from "../log.js";
 import { Engine } from "./embedded/engine/index.js";
 import { Journal, type JournalFs } from "./embedded/journal/index.js";
-import { createRedisBroker, type RedisBroker } from "./redis/index.js";
 import { WriteGate, type InfoSections, type Store, type StoreSettings } from "./store.js";
-import { RedisTicker, Ticker } from "./ticker.js";
+import { Ticker } from "./ticker.js";
 
 export interface StoreDeps {
   clock: Clock;
@@ -17,14 +16,19 @@ export interface StoreDeps {
   onFsync?: (seconds: number) => void;
 }
 
-/** The store the settings name: Redis with --redis/--redis-sentinel, else the embedded one. */
-export function makeStore(config: ServerConfig, deps: StoreDeps): Store {
-  return config.redis.length > 0 || config.redisSentinel.length > 0
-    ? new RedisStore(config, deps)
-    : new EmbeddedStore(config, deps);
+/**
+ * The store the settings name: Redis with --redis/--redis-sentinel, else the
+ * embedded one. The Redis store's modules (ioredis among them, ~60 ms to load)
+ * load only when it is named, so an embedded server starts without them.
+ */
+export async function makeStore(config: ServerConfig, deps: StoreDeps): Promise<Store> {
+  if (config.redis.length === 0 && config.redisSentinel.length === 0) return new EmbeddedStore(config, deps);
+  const { RedisStore } = await import("./redis-store.js");
+  return new RedisStore(config, deps);
 }
 
-function gateOf(store: { broker: Broker; writeRefusal(): string | undefined }): WriteGate {
+/** The store's one write gate over its broker. */
+export function gateOf(store: { broker: Broker; writeRefusal(): string | undefined }): WriteGate {
   return new WriteGate({
     whenDurable: () => store.broker.whenDurable(),
     release: (ids) => store.broker.release(ids),
@@ -118,94 +122,5 @@ export class EmbeddedStore implements Store {
 
   observeDeliveries(observe: (queue: string, createdAt: number, now: number) => void): void {
     this.engine.onDeliver = observe;
-  }
-}
-
-/** Jobs in Redis (--redis, --redis-sentinel): the broker, its timers and its heartbeat. */
-export class RedisStore implements Store {
-  readonly kind = "redis";
-  readonly broker: RedisBroker;
-  readonly gate: WriteGate;
-  private readonly ticker: RedisTicker;
-
-  constructor(
-    private readonly config: ServerConfig,
-    deps: StoreDeps,
-  ) {
-    this.broker = createRedisBroker({
-      urls: config.redis,
-      cluster: config.redisCluster || config.redis.length > 1,
-      ...(config.redisSentinel.length > 0
-        ? { sentinel: { sentinels: config.redisSentinel, name: config.redisMasterName! } }
-        : {}),
-      clock: deps.clock,
-      prefix: config.redisPrefix,
-      timeoutMs: config.redisTimeout,
-      host: config.bind,
-      port: config.port,
-      maxJobSize: config.maxJobSize,
-      logger: deps.logger,
-    });
-    this.broker.configureFailures(failureDefaults(config));
-    this.ticker = new RedisTicker(this.broker, deps.clock, (error) =>
-      deps.logger.warn({ err: error.message }, "redis timers failed"),
-    );
-    this.gate = gateOf(this);
-  }
-
-  start(): Promise<void> {
-    return this.broker.start();
-  }
-
-  async listening(port: number): Promise<void> {
-    this.broker.port = port;
-    await this.broker.heartbeat();
-  }
-
-  startTimers(): void {
-    this.ticker.start();
-  }
-
-  async close(): Promise<void> {
-    this.ticker.stop();
-    await this.broker.close();
-  }
-
-  async info(): Promise<InfoSections> {
-    const up = await this.broker.storeAnswers();
-    return {
-      redis: {
-        redis_mode: this.broker.mode,
-        redis_prefix: this.config.redisPrefix,
-        // "down": no answer within --redis-timeout; commands answer -TRYAGAIN meanwhile
-        redis_status: up ? "up" : "down",
-        ...(up && { redis_docket_servers: (await this.broker.nodes()).length }),
-      },
-    };
-  }
-
-  writeRefusal(): string | undefined {
-    return undefined; // Redis keeps its own persistence: an unreachable Redis answers TRYAGAIN per command
-  }
-
-  dataBytes(): number {
-    return 0;
-  }
-
-  configure(settings: StoreSettings): void {
-    this.broker.maxJobSize = settings.maxJobSize;
-    this.broker.configureFailures(settings.failures);
-  }
-
-  announce(): Promise<void> {
-    return this.broker.heartbeat();
-  }
-
-  compact(): undefined {
-    return undefined;
-  }
-
-  observeDeliveries(): void {
-    // the add-to-fetch latency histogram is fed by the embedded engine only
   }
 }

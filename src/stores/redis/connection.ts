@@ -1,4 +1,5 @@
 import { Cluster, Redis } from "ioredis";
+import { DEFAULT_REDIS_TIMEOUT_MS } from "../../core/limits.js";
 import type { Logger } from "../../log.js";
 import { countDrops } from "./connection-drops.js";
 import { followSwitches } from "./sentinel-switches.js";
@@ -35,11 +36,6 @@ function parseUrl(url: string): { host: string; port: number; password?: string;
   if (db) out.db = Number(db);
   return out;
 }
-
-/** the default of --redis-timeout: about what Redis clients use as their command timeout */
-export const DEFAULT_REDIS_TIMEOUT_MS = 1000;
-/** a bound above a minute would no longer be "fail fast" */
-export const MAX_REDIS_TIMEOUT_MS = 60_000;
 
 /**
  * What every connection to Redis is given (the one place for connection
