@@ -1,4 +1,5 @@
 import { ErrorReply, NO_REPLY, NULL_ARRAY, SimpleString, StatusBytes, type Reply } from "./reply.js";
+import { copyShortAscii } from "../../../util/ascii.js";
 
 /**
  * RESP2 reply encoding into a shared slab.
@@ -164,7 +165,7 @@ export class ReplyWriter {
    */
   private writeShortAsciiLine(type: number, text: string): boolean {
     const at = this.reserve(text.length + 3);
-    const end = copyShortAscii(text, at + 1, true);
+    const end = copyShortAscii(text, slab, at + 1, true);
     if (end < 0) return false;
     slab[at] = type;
     slab.writeUInt16LE(CRLF, end);
@@ -187,7 +188,7 @@ export class ReplyWriter {
       const at = this.reserve(s.length + 24);
       slab[at] = 36; /* $ */
       const start = writeUint(slab, at + 1, s.length) + 2;
-      const end = copyShortAscii(s, start, false);
+      const end = copyShortAscii(s, slab, start, false);
       if (end >= 0) {
         slab.writeUInt16LE(CRLF, start - 2);
         slab.writeUInt16LE(CRLF, end);
@@ -225,22 +226,6 @@ export class ReplyWriter {
     slab.writeUInt16LE(CRLF, end);
     this.commit(end + 2);
   }
-}
-
-/**
- * Copies a short ASCII string into the slab at `at`, byte by byte (for a
- * few dozen bytes, cheaper than a UTF-8 length scan plus a native write);
- * -1 as soon as a character is not ASCII, or is CR or LF when `line`.
- * Returns the end offset. The caller has reserved the room.
- */
-function copyShortAscii(s: string, at: number, line: boolean): number {
-  let p = at;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f || (line && (c === 13 || c === 10))) return -1;
-    slab[p++] = c;
-  }
-  return p;
 }
 
 /** The bytes of one reply, in one Buffer (for tests and one-off writes). */

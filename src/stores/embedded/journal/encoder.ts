@@ -1,8 +1,11 @@
 import { copyBytes } from "../engine/body-arena.js";
+import { copyShortAscii } from "../../../util/ascii.js";
 import { crc32, crc32Range } from "./checksum.js";
 import { FRAME_HEADER, fieldName } from "./format.js";
 
 const SLAB_BYTES = 256 * 1024;
+/** strings up to this long are tried as ASCII, copied byte by byte (util/ascii.ts) */
+const SHORT_STRING = 64;
 /** bodies this large are handed to writev as they are, not copied */
 const EXTERNAL_BYTES = 64 * 1024;
 
@@ -129,7 +132,9 @@ export class RecordEncoder {
     const max = encoding === "latin1" ? value.length : value.length * 3;
     this.ensure(5 + max);
     this.slab[this.pos] = tag;
-    const written = this.slab.write(value, this.pos + 5, encoding);
+    // an id or a queue name: ASCII, its bytes the same in either encoding
+    const end = value.length <= SHORT_STRING ? copyShortAscii(value, this.slab, this.pos + 5, false) : -1;
+    const written = end >= 0 ? end - this.pos - 5 : this.slab.write(value, this.pos + 5, encoding);
     this.slab.writeUInt32LE(written, this.pos + 1);
     this.pos += 5 + written;
   }
