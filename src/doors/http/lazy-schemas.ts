@@ -8,8 +8,10 @@ const require = createRequire(import.meta.url);
  * replies), each route's schema compiled on that route's first request
  * rather than all of them at start-up: compiling every route's schemas was
  * most of the HTTP door's start-up time (docs/performance.md "Start-up").
- * The first request of a route pays its compile once (about a millisecond);
- * what is validated and how is unchanged. test/http/schemas.test.ts compiles
+ * The first request of a route pays its compile once (about a millisecond;
+ * the door's first such request also loads ajv and fast-json-stringify,
+ * about 0.25 s on the development VM); what is validated and how is
+ * unchanged. test/http/schemas.test.ts compiles
  * every route's schemas, so a schema that does not compile fails a test
  * rather than a first request.
  *
