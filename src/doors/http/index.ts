@@ -1,4 +1,3 @@
-import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { TlsOptions } from "node:tls";
 import type { Broker } from "../../core/contract.js";
@@ -19,6 +18,7 @@ import { registerNative } from "./native.js";
 import { registerTaskq } from "./taskq.js";
 import { installMemoryBound } from "./memory.js";
 import { LazySchemas } from "./lazy-schemas.js";
+import { OpenApiDocument } from "./openapi.js";
 import type { MemoryBudget } from "../../util/memory.js";
 import type { WriteGate } from "../../stores/store.js";
 
@@ -61,6 +61,8 @@ export class HttpDoor {
   readonly https: boolean;
   /** the routes' schemas, compiled on each route's first request (lazy-schemas.ts) */
   readonly schemas = new LazySchemas();
+  /** GET /v1/openapi.json, made on its first request (openapi.ts) */
+  private readonly openapi = new OpenApiDocument();
 
   constructor(private readonly options: HttpDoorOptions) {
     this.metrics = new Metrics({
@@ -109,18 +111,7 @@ export class HttpDoor {
     this.metrics.install(app);
     installAuth(app, this.options.password, this.sessions);
     if (this.options.budget) installMemoryBound(app, this.options.budget);
-    await app.register(swagger, {
-      openapi: {
-        openapi: "3.0.3",
-        info: {
-          title: "docket HTTP API",
-          version: "1",
-          description: "Native job API under /v1, emq and TaskQ compatible routes. See docs/http.md.",
-        },
-        components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-        security: [{ bearer: [] }],
-      },
-    });
+    this.openapi.install(app);
 
     app.get(
       "/healthz",
@@ -139,7 +130,6 @@ export class HttpDoor {
           .send({ status: "store unavailable" });
       },
     );
-    app.get("/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
     await app.register(async (native) => {
       native.removeContentTypeParser("text/plain");
