@@ -28,7 +28,8 @@ interface Validate {
 type Serialize = (doc: unknown) => string;
 type RouteSchema = Record<string, unknown>;
 type Builder<F> = (externalSchemas: unknown, options: unknown) => (route: RouteSchema) => F;
-type CompilersFactory = NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"];
+/** fastify's `schemaController.compilersFactory` option */
+export type CompilersFactory = NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"];
 
 /** a compilers module's export: (external schemas, options) => (route) => compiled function */
 function load<F>(module: string): Builder<F> {

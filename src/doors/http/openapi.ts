@@ -1,5 +1,6 @@
 import type { FastifyDynamicSwaggerOptions } from "@fastify/swagger";
-import type { FastifyInstance, FastifyServerOptions, RouteOptions } from "fastify";
+import type { FastifyInstance, RouteOptions } from "fastify";
+import type { CompilersFactory } from "./lazy-schemas.js";
 
 /** The document's own fields; the paths come from the routes. */
 const OPENAPI: FastifyDynamicSwaggerOptions["openapi"] = {
@@ -17,7 +18,7 @@ const OPENAPI: FastifyDynamicSwaggerOptions["openapi"] = {
 const NO_COMPILERS = {
   buildValidator: () => () => () => true,
   buildSerializer: () => () => String,
-} as unknown as NonNullable<FastifyServerOptions["schemaController"]>["compilersFactory"];
+} as unknown as CompilersFactory;
 
 /**
  * The OpenAPI document (`GET /v1/openapi.json`), made by @fastify/swagger
