@@ -153,7 +153,7 @@ export abstract class RestoringEngine extends FailingState {
     job.rank = stored.rank;
     job.nacks = stored.nacks;
     job.additionalDeliveries = stored.additionalDeliveries;
-    if (job.rank <= this.nextFrontRank) this.nextFrontRank = job.rank - 1;
+    this.restoreRank(job.rank);
     if (stored.clientKey !== undefined) job.clientKey = stored.clientKey;
     if (stored.retryBudget !== undefined) job.retryBudget = stored.retryBudget;
     if (stored.retryBudgetLeft !== undefined) job.retryBudgetLeft = stored.retryBudgetLeft;
