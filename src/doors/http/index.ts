@@ -82,8 +82,8 @@ export class HttpDoor {
     };
   }
 
-  /** Builds the routes; exposed for the OpenAPI document and tests. */
-  async build(): Promise<FastifyInstance> {
+  /** Builds the routes (listen's first step). */
+  private async build(): Promise<FastifyInstance> {
     const { maxJobSize } = this.options;
     // A JSON body may carry the job as base64 (4/3 of its size) plus the envelope.
     const jsonLimit = Math.ceil((maxJobSize * 4) / 3) + 64 * 1024;
