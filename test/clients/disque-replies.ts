@@ -42,3 +42,13 @@ export function assertAbout(value: unknown, ms: number): void {
   assert.equal(typeof value, "number");
   assert.ok(Math.abs((value as number) - ms) < 1000, `${String(value)} is not about ${ms}`);
 }
+
+/**
+ * A field in whole seconds counted from the add (SHOW's ttl counts down, QSTAT's age and idle
+ * up): a second can turn between the add and the read, and more often on a loaded machine,
+ * where Disque's cached clock jumps a whole second at once. `expected` when `value` is it or
+ * one second further along `step`, else `value` itself, so that an assertion still shows it.
+ */
+export function withinATick(value: unknown, expected: number, step: 1 | -1): unknown {
+  return value === expected + step ? expected : value;
+}

@@ -24,7 +24,8 @@ import { tempDataDir } from "../helpers/server.js";
  */
 
 const KILLS = 22;
-const TIME_BUDGET_MS = 45_000;
+/** about 33 s on the quiet 2-core machine, 48 s with both cores also busy; under the 120 s test timeout */
+const TIME_BUDGET_MS = 100_000;
 const CONNECTIONS = 6;
 const QUEUES = ["q0", "q1", "q2"];
 
