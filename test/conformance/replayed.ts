@@ -163,7 +163,13 @@ export const replayedStore: StoreFactory = {
         };
       },
     });
-    return { broker, runDue: () => journaled.engine.runDue(), close: () => journaled.close() };
+    return {
+      broker,
+      runDue: () => {
+        journaled.engine.runDue();
+      },
+      close: () => journaled.close(),
+    };
   },
 };
 

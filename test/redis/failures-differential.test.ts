@@ -108,7 +108,14 @@ describe("the failure path: Redis answers as the engine (randomized)", () => {
         prefix: uniquePrefix("fdiff"),
       });
       const sides: Side[] = [
-        { broker: engine, clock: engineClock, ids: [], runDue: () => engine.runDue() },
+        {
+          broker: engine,
+          clock: engineClock,
+          ids: [],
+          runDue: () => {
+            engine.runDue();
+          },
+        },
         { broker, clock: redisClock, ids: [], runDue: () => broker.runDue() },
       ];
       for (const side of sides) side.broker.configureFailures(DEFAULTS);

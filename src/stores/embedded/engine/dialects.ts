@@ -84,7 +84,7 @@ export abstract class DialectEngine extends RestoringEngine {
   }
 
   notify(consumer: string, timeoutMs: number, signal?: WaitSignal): string | null | Promise<string | null> {
-    this.runDue();
+    const now = this.runDue();
     // Registered on nothing: nothing wakes it, it waits for its time-out (as okq).
     const names = [...this.registrations.queuesOf(consumer)];
     for (const name of names) {
@@ -92,7 +92,6 @@ export abstract class DialectEngine extends RestoringEngine {
       if (queue && queue.ready.size > 0 && !queue.pausedOut) return name;
     }
     if (signal?.aborted) return null;
-    const now = this.clock.now();
     return new Promise((resolve) => {
       const deadline = timeoutMs > 0 ? now + timeoutMs : 0;
       this.blocked.block(new Notifier(consumer, names, deadline, resolve), signal);

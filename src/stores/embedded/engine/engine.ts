@@ -40,12 +40,11 @@ export { type EngineOptions, QUEUE_IDLE_GC_MS } from "./state.js";
  */
 export class Engine extends SchedulingEngine implements Broker {
   addJob(req: AddJobRequest): AddJobResult {
-    this.runDue();
+    const now = this.runDue();
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
     if (repl > 1) {
       throw new BrokerError("NOREPL", "Not enough reachable nodes for the requested replication level");
     }
-    const now = this.clock.now();
     if (req.key !== undefined) {
       // a retried add: nothing is added, the first job answers (whatever else this add says)
       const first = this.keys.get(req.queue, req.key, now);
@@ -117,8 +116,7 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   getJobs(req: GetJobsRequest): Delivery[] | null | Promise<Delivery[] | null> {
-    this.runDue();
-    const now = this.clock.now();
+    const now = this.runDue();
     checkLeaseSeconds(req.leaseSeconds);
     const taken = this.takeRounds(req, now);
     if (taken.length > 0 || req.nohang || req.signal?.aborted) {
@@ -203,9 +201,8 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   private putBack(ids: string[], how: "enqueue" | "release"): number {
-    this.runDue();
+    const now = this.runDue();
     checkIds(ids);
-    const now = this.clock.now();
     let moved = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
@@ -226,9 +223,8 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   dequeue(ids: string[]): number {
-    this.runDue();
+    const now = this.runDue();
     checkIds(ids);
-    const now = this.clock.now();
     let moved = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
@@ -242,11 +238,10 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   working(id: string): number {
-    this.runDue();
+    const now = this.runDue();
     checkIds([id]);
     const job = this.jobs.get(id);
     if (!job) throw new BrokerError("NOJOB", "Job not known in the context of this node.");
-    const now = this.clock.now();
     if (now - job.createdAt > (job.ttl * 1000) / 2) {
       throw new BrokerError(
         "TOOLATE",
@@ -285,10 +280,9 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   qpeek(name: string, count: number): JobInfo[] {
-    this.runDue();
+    const now = this.runDue();
     const queue = this.queues.get(name);
     if (!queue || count === 0) return [];
-    const now = this.clock.now();
     const out: JobInfo[] = [];
     const limit = Math.min(Math.abs(count), MAX_LISTING_COUNT);
     for (const job of count > 0 ? queue.ready : queue.ready.reversed()) {
@@ -299,10 +293,9 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   qstat(name: string): QueueStats | null {
-    this.runDue();
+    const now = this.runDue();
     const queue = this.queues.get(name);
     if (!queue) return null;
-    const now = this.clock.now();
     const live = this.liveByQueue.get(name) ?? 0;
     const backingOff = this.backingOffByQueue.get(name) ?? 0;
     const inFlight = this.leases.inFlight(name);
@@ -335,8 +328,7 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   pause(name: string, ops: PauseOp[], by?: Consumer): PauseState {
-    this.runDue();
-    const now = this.clock.now();
+    const now = this.runDue();
     const queue = this.queueFor(name, now);
     const state = foldPauseOps(ops);
     if (state !== undefined && state !== queue.pause) {
@@ -355,8 +347,7 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   jscan(cursor: number, opts: JobScanOptions): ScanResult<JobInfo> {
-    this.runDue();
-    const now = this.clock.now();
+    const now = this.runDue();
     const filter = new JobScanFilter(opts);
     const items: JobInfo[] = [];
     const budget = scanBudget(opts);

@@ -23,9 +23,8 @@ export abstract class ExplainingEngine extends FailureCommands {
   }
 
   explain(id: string): ExplainFacts {
-    this.runDue();
+    const now = this.runDue();
     checkIds([id]);
-    const now = this.clock.now();
     const result = this.results.get(id, now);
     if (result)
       return { id, cause: "done", observedAt: now, queue: result.queue, completedAt: result.completedAt };

@@ -23,10 +23,9 @@ import { eventKey } from "./state.js";
 export abstract class FailureCommands extends DialectEngine {
   /** Each job's failure (failing.ts): at its own place, or behind every job queued now (emq's nak). */
   nack(ids: string[], options?: NackOptions): number {
-    this.runDue();
+    const now = this.runDue();
     checkIds(ids);
     checkNackOptions(options);
-    const now = this.clock.now();
     let failed = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
@@ -76,8 +75,7 @@ export abstract class FailureCommands extends DialectEngine {
   }
 
   redrive(queue: string, which: DeadLetterSelection): number {
-    this.runDue();
-    const now = this.clock.now();
+    const now = this.runDue();
     const letters = this.deadLetterLists.takeSelected(queue, which);
     for (const { job: old } of letters) {
       const job = this.jobs.create(

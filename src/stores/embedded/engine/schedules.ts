@@ -74,11 +74,9 @@ export abstract class SchedulingEngine extends ExplainingEngine {
     return Math.min(super.nextWakeAt(), this.schedules.nextDueAt());
   }
 
-  override runDue(): void {
-    super.runDue();
-    if (this.firing) return;
-    const now = this.clock.now();
-    if (this.schedules.nextDueAt() > now) return;
+  override runDue(): number {
+    const now = super.runDue();
+    if (this.firing || this.schedules.nextDueAt() > now) return now;
     this.firing = true;
     try {
       let info: ScheduleInfo | undefined;
@@ -86,6 +84,7 @@ export abstract class SchedulingEngine extends ExplainingEngine {
     } finally {
       this.firing = false;
     }
+    return now;
   }
 
   /** One due schedule: its job (made up once for every due time that passed), then its progress. */
