@@ -4,8 +4,11 @@ import {
   type AddJobRequest,
   type AddJobResult,
   type Delivery,
+  type GetJobsRequest,
   type PauseOp,
+  type WaitSignal,
 } from "../../../core/contract.js";
+import type { Consumer } from "../../../core/explain.js";
 import { checkSchedulingOptions } from "../../../core/scheduling.js";
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT, MAX_RETRY_SECONDS, MAX_TTL_SECONDS } from "../../../core/limits.js";
@@ -117,6 +120,29 @@ function jobReply(job: Delivery, detail: JobDetail): Reply {
   ];
 }
 
+/**
+ * GETJOB's request to the store. A class, not an object literal: a literal with a getter is
+ * built by the runtime at each call (about 1 µs, measured: a sixth of a pipelined GETJOB's
+ * whole cost); here the getter is the prototype's.
+ */
+class GetJobCall implements GetJobsRequest {
+  readonly createQueues = true;
+
+  constructor(
+    readonly queues: string[],
+    readonly count: number,
+    readonly nohang: boolean,
+    readonly timeoutMs: number,
+    readonly consumer: Consumer,
+    private readonly wait: ClientWait,
+  ) {}
+
+  /** read by the store only when the call blocks: the signal is made then */
+  get signal(): WaitSignal {
+    return this.wait.signal;
+  }
+}
+
 function getjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   let nohang = false;
   let detail: JobDetail = "none";
@@ -147,18 +173,7 @@ function getjob(ctx: RespContext, args: Buffer[]): HandlerResult {
     if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
     return jobs.map((job) => jobReply(job, detail));
   };
-  const result = ctx.broker.getJobs({
-    queues,
-    count,
-    nohang,
-    timeoutMs,
-    createQueues: true,
-    consumer: client.consumer,
-    // read by the store only when the call blocks
-    get signal() {
-      return wait.signal;
-    },
-  });
+  const result = ctx.broker.getJobs(new GetJobCall(queues, count, nohang, timeoutMs, client.consumer, wait));
   // The client left while its jobs were on the way: the gate puts them back at once.
   const handedOver = andThen(wait.watch(result), (jobs) =>
     ctx.server.gate.handOver(jobs, () => client.closed),
