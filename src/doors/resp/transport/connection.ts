@@ -267,7 +267,8 @@ export class Connection<Ctx> {
       reply = this.handlerError(spec, error);
     }
     if (started >= 0) {
-      const ended = (this.slowlogClock = performance.now());
+      const ended = performance.now();
+      this.slowlogClock = ended;
       const micros = Math.floor((ended - started) * 1000);
       if (server.slowlog.logs(micros)) server.slowlog.add(shownArgs(spec, args), micros);
     }

@@ -31,18 +31,18 @@ export abstract class DialectEngine extends RestoringEngine {
   }
 
   retryJob(queue: string, id: string): "requeued" | "deadlettered" | null {
-    this.runDue();
+    const now = this.runDue();
     const job = this.findInQueue(queue, id, "id");
     if (!job) return null;
     // A failure: back at its own place (its rank is kept), served before the jobs queued behind it.
-    return this.fail(job, "nack", undefined, job.rank, this.clock.now());
+    return this.fail(job, "nack", undefined, job.rank, now);
   }
 
   requeueFirst(queue: string, ref: string, by: JobLookup): number {
-    this.runDue();
+    const now = this.runDue();
     const job = this.findInQueue(queue, ref, by);
     if (!job) return 0;
-    this.requeueAt(job, this.nextFrontRank--, this.clock.now());
+    this.requeueAt(job, this.nextFrontRank--, now);
     return 1;
   }
 

@@ -178,14 +178,14 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   private removeEach(ids: string[], reason: "ack" | "fastack" | "deljob", result?: Buffer): number {
-    this.runDue();
+    const now = this.runDue();
     checkIds(ids);
     let removed = 0;
     for (const id of ids) {
       const job = this.jobs.get(id);
       if (!job) continue;
       if (reason === "ack") this.totals.acked++;
-      if (result !== undefined) this.keepResult(job, result, this.clock.now());
+      if (result !== undefined) this.keepResult(job, result, now);
       this.removeJob(job, reason);
       removed++;
     }
@@ -263,15 +263,15 @@ export class Engine extends SchedulingEngine implements Broker {
   }
 
   show(id: string): JobInfo | null {
-    this.runDue();
+    const now = this.runDue();
     checkIds([id]);
-    return this.jobs.get(id)?.info(this.clock.now()) ?? null;
+    return this.jobs.get(id)?.info(now) ?? null;
   }
 
   showBySeq(seq: number): JobInfo | null {
-    this.runDue();
+    const now = this.runDue();
     const slot = this.bySeq.find(seq);
-    return slot === undefined ? null : this.jobs.view(slot).info(this.clock.now());
+    return slot === undefined ? null : this.jobs.view(slot).info(now);
   }
 
   qlen(name: string): number {

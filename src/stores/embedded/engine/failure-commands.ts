@@ -41,8 +41,7 @@ export abstract class FailureCommands extends DialectEngine {
   }
 
   result(id: string): JobResult | null {
-    this.runDue();
-    const kept = this.results.get(id, this.clock.now());
+    const kept = this.results.get(id, this.runDue());
     return kept ? { ...kept, body: Buffer.from(kept.body) } : null;
   }
 
@@ -52,12 +51,11 @@ export abstract class FailureCommands extends DialectEngine {
    * Counted as a blocked client while it waits.
    */
   waitJob(id: string, timeoutMs: number, signal?: WaitSignal): JobWaitOutcome | Promise<JobWaitOutcome> {
-    this.runDue();
+    const now = this.runDue();
     checkIds([id]);
     // A job acked with a kept result is known to have been acked.
-    if (!this.jobs.has(id)) return this.results.has(id, this.clock.now()) ? "acked" : "gone";
+    if (!this.jobs.has(id)) return this.results.has(id, now) ? "acked" : "gone";
     if (signal?.aborted) return null;
-    const now = this.clock.now();
     return new Promise((resolve) => {
       this.blocked.block(new JobWaiter(id, timeoutMs > 0 ? now + timeoutMs : 0, resolve), signal);
     });

@@ -39,11 +39,11 @@ export abstract class SchedulingEngine extends ExplainingEngine {
   abstract addJob(req: AddJobRequest): AddJobResult;
 
   upsertSchedule(def: ScheduleDefinition): ScheduleInfo {
-    this.runDue();
+    const now = this.runDue();
     checkScheduleDefinition(def);
     const old = this.schedules.get(def.name) ?? null;
     if (old === null && this.schedules.size >= MAX_SCHEDULES) throw tooManySchedules();
-    const info = upsertedSchedule(old, def, this.clock.now());
+    const info = upsertedSchedule(old, def, now);
     this.record(info);
     return info;
   }
