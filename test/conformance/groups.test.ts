@@ -143,6 +143,21 @@ forEachStore((open) => {
       assert.equal((await h.broker.qstat("q"))!.heldBack, 1);
     });
 
+    it("a limit set while jobs are in flight counts them, past the job table's first page of slots", async () => {
+      const h = await open();
+      // 4,100 jobs of another queue first: q's jobs take slots past the first 4,096 (embedded store)
+      for (let i = 0; i < 4_100; i++) await h.add("filler", `f${i}`, {});
+      await addAll(h, ["a1", "a2", "b1", "b2"]);
+      const taken = (await h.take("q", 2))!;
+      assert.deepEqual(bodies(taken), ["a1", "b1"]);
+      await h.broker.setQueuePolicy("q", { groupLimit: 1 });
+      assert.equal(await h.take("q"), null);
+      assert.equal((await h.broker.qstat("q"))!.heldBack, 2);
+      await h.broker.ackJobs([taken[0]!.id]);
+      assert.deepEqual(bodies(await h.take("q", 10)), ["a2"]);
+      assert.equal((await h.broker.qstat("q"))!.heldBack, 1);
+    });
+
     it("raising the limit releases held-back jobs", async () => {
       const h = await open();
       await h.broker.setQueuePolicy("q", { groupLimit: 1 });

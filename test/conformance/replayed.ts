@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import type { Broker, FailureDefaults } from "../../src/core/contract.js";
+import type { Broker, FailureDefaults, JobInfo } from "../../src/core/contract.js";
 import { Engine, type ManualClock } from "../../src/stores/embedded/engine/index.js";
 import { Journal } from "../../src/stores/embedded/journal/index.js";
 import type { StoreFactory } from "./harness.js";
@@ -125,14 +125,21 @@ export const replayedStore: StoreFactory = {
   open: async (clock) => {
     const journaled = await JournaledEngine.open(clock);
     let blocked = 0;
-    const inFlight = () =>
-      blocked > 0 ||
-      journaled.engine.jscan(0, { count: 1, busyloop: true }).items.some(
-        (job) =>
-          (job.state === "active" && job.delayedUntil === null) ||
-          // WORKING on a job in backoff: a restart queues it at once, as a lease
-          (job.state === "backoff" && job.requeueAt !== null),
-      );
+    const leased = (job: JobInfo) =>
+      (job.state === "active" && job.delayedUntil === null) ||
+      // WORKING on a job in backoff: a restart queues it at once, as a lease
+      (job.state === "backoff" && job.requeueAt !== null);
+    const inFlight = () => {
+      if (blocked > 0) return true;
+      // every job, a scan's bounded batch (MAX_SCAN_COUNT) at a time
+      let cursor = 0;
+      do {
+        const page = journaled.engine.jscan(cursor, { count: 1, busyloop: true });
+        if (page.items.some(leased)) return true;
+        cursor = page.cursor;
+      } while (cursor !== 0);
+      return false;
+    };
     const broker = new Proxy({} as Broker, {
       get(_target, prop) {
         if (prop === "configureFailures") {

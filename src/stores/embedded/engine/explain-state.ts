@@ -6,6 +6,7 @@ import {
   RECENT_FETCH_WINDOW_MS,
 } from "../../../core/explain.js";
 import type { Job } from "./job.js";
+import { PAGE_BITS, PAGE_MASK, PAGE_SLOTS } from "./job-page.js";
 
 /**
  * What EXPLAIN remembers about a delivered job (docs/explain.md). Only
@@ -59,38 +60,63 @@ export function fetchRecord(at: number, consumer: Consumer | undefined, queues: 
 
 /**
  * The delivered jobs' leases, and how many each queue has in flight (QSTAT).
- * Keyed by the job's slot (job-table.ts), with the view kept: only
- * delivered jobs have one, and a job leaves here before its slot is given up.
+ * Indexed by the job's slot (job-table.ts), in pages of the job table's
+ * size, each made when a job of its slots is first leased: a lease's start
+ * and end are an array store, where a `Map` keyed by slot cost about
+ * 0.5 µs an ACKJOB with 3×10^5 leases (docs/performance.md, round 8).
+ * Only delivered jobs have one, and a job leaves here before its slot is
+ * given up.
  */
 export class Leases {
   /** the lease and its job in one object: a fetch makes one, not two */
-  private readonly bySlot = new Map<number, Lease & { job: Job }>();
+  private readonly pages: (LeasePage | undefined)[] = [];
   private readonly perQueue = new Map<string, number>();
 
   /** true when the job was not leased before */
   start(job: Job, consumer: Consumer | undefined, now: number): boolean {
-    const fresh = !this.bySlot.has(job.slot);
-    if (fresh) this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
-    this.bySlot.set(job.slot, { consumer: consumer ?? null, at: now, workingAt: 0, job });
-    return fresh;
+    const slot = job.slot;
+    const page = this.pages[slot >>> PAGE_BITS] ?? this.addPages(slot >>> PAGE_BITS);
+    const lease = page[slot & PAGE_MASK];
+    if (lease !== undefined) {
+      // leased again (GETJOB of a job whose lease ran out): the same entry, new facts
+      lease.consumer = consumer ?? null;
+      lease.at = now;
+      lease.workingAt = 0;
+      lease.job = job;
+      return false;
+    }
+    page[slot & PAGE_MASK] = { consumer: consumer ?? null, at: now, workingAt: 0, job };
+    this.perQueue.set(job.queue, (this.perQueue.get(job.queue) ?? 0) + 1);
+    return true;
   }
 
   /** true when the job was leased */
   end(job: Job): boolean {
-    if (!this.bySlot.delete(job.slot)) return false;
+    const slot = job.slot;
+    const page = this.pages[slot >>> PAGE_BITS];
+    if (page === undefined || page[slot & PAGE_MASK] === undefined) return false;
+    page[slot & PAGE_MASK] = undefined;
     const left = (this.perQueue.get(job.queue) ?? 1) - 1;
     if (left > 0) this.perQueue.set(job.queue, left);
     else this.perQueue.delete(job.queue);
     return true;
   }
 
-  /** the leased jobs of one queue (a walk over every lease: QPOLICY … GROUPLIMIT counts them once) */
+  /**
+   * the leased jobs of one queue: a walk over every page that ever held a
+   * lease (QPOLICY … GROUPLIMIT counts them once; a walk over the job
+   * table's slots, as bounded as the table)
+   */
   *ofQueue(queue: string): IterableIterator<Job> {
-    for (const { job } of this.bySlot.values()) if (job.queue === queue) yield job;
+    if (!this.perQueue.has(queue)) return;
+    for (const page of this.pages) {
+      if (page === undefined) continue;
+      for (const lease of page) if (lease !== undefined && lease.job.queue === queue) yield lease.job;
+    }
   }
 
   get(job: Job): Lease | undefined {
-    return this.bySlot.get(job.slot);
+    return this.pages[job.slot >>> PAGE_BITS]?.[job.slot & PAGE_MASK];
   }
 
   inFlight(queue: string): number {
@@ -98,7 +124,19 @@ export class Leases {
   }
 
   clear(): void {
-    this.bySlot.clear();
+    this.pages.length = 0;
     this.perQueue.clear();
   }
+
+  /** pages up to `index`, the missing ones before it left as holes (never leased) */
+  private addPages(index: number): LeasePage {
+    while (this.pages.length < index) this.pages.push(undefined);
+    // filled with undefined so that the array is never sparse (a sparse one is a dictionary)
+    const page: LeasePage = new Array<LeaseEntry | undefined>(PAGE_SLOTS).fill(undefined);
+    this.pages[index] = page;
+    return page;
+  }
 }
+
+type LeaseEntry = Lease & { job: Job };
+type LeasePage = (LeaseEntry | undefined)[];
