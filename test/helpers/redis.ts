@@ -192,6 +192,21 @@ export async function startReplicated(
   };
 }
 
+/** How many times replicas have (re)synced with the Redis on `port`: its INFO stats sync counters. */
+export async function replicaSyncs(port: number): Promise<number> {
+  const client = new Redis({ port, host: "127.0.0.1", maxRetriesPerRequest: 0 });
+  try {
+    const info = await client.info("stats");
+    let total = 0;
+    for (const name of ["sync_full", "sync_partial_ok", "sync_partial_err"]) {
+      total += Number(new RegExp(`^${name}:(\\d+)`, "m").exec(info)?.[1] ?? 0);
+    }
+    return total;
+  } finally {
+    client.disconnect();
+  }
+}
+
 async function connectedReplicas(client: Redis): Promise<number> {
   const info = await client.info("replication");
   const online = info.match(/^slave\d+:.*state=online/gm);

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import { failoverUnderLoad } from "../helpers/failover-load.js";
-import { startReplicated, uniquePrefix } from "../helpers/redis.js";
+import { replicaSyncs, startReplicated, uniquePrefix } from "../helpers/redis.js";
 import { startSentinels, type Sentinels } from "../helpers/sentinel.js";
 import { testServer, type TestServer } from "../helpers/server.js";
 
@@ -40,6 +40,7 @@ describe("Redis Sentinel failover", () => {
       kill: () => redis.master.child.kill("SIGKILL"),
       promoted: async () => (await sentinels.masterPort().catch(() => oldMaster)) !== oldMaster,
       timeoutMs: 30_000,
+      replicaSyncs: async () => await replicaSyncs(await sentinels.masterPort()),
     });
   });
 });
