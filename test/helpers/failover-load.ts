@@ -85,9 +85,10 @@ export async function failoverUnderLoad(run: FailoverRun): Promise<void> {
   const seenSet = new Set(seen);
   const lost = [...acked].filter((id) => !seenSet.has(id)).length;
   const duplicates = seen.length - seenSet.size;
+  const syncsShown = syncsAtRecovery === undefined ? "not counted" : String(resyncs);
   console.log(
     `${run.name}: adds acked ${acked.size} (${ackedBeforeKill} before the kill), kills 1, ` +
-      `errors ${errors} (${lateErrors.length} after adds flowed again, replica syncs then ${resyncs}), ` +
+      `errors ${errors} (${lateErrors.length} after adds flowed again, replica syncs then ${syncsShown}), ` +
       `lost ${lost}, duplicates ${duplicates}, longest client wait ${longestWaitMs} ms, ` +
       `promoted after ${promotedAt - killedAt} ms, adds flowing again after ${recoveredAt - killedAt} ms`,
   );
