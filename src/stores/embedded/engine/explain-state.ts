@@ -66,7 +66,7 @@ export function fetchRecord(at: number, consumer: Consumer | undefined, queues: 
  * 0.5 µs an ACKJOB with 3×10^5 leases (docs/performance.md, round 8).
  * Only delivered jobs have one, and a job leaves here before its slot is
  * given up. A page stays once made, as the job table's pages do: at most
- * 4 bytes a slot.
+ * 8 bytes a slot (a pointer each).
  */
 export class Leases {
   /** the lease and its job in one object: a fetch makes one, not two */
