@@ -437,13 +437,7 @@ async function replayedSequences(): Promise<void> {
         open: async (clock) => {
           const opened = await JournaledEngine.open(clock);
           journal = opened;
-          return {
-            broker: opened.engine,
-            runDue: () => {
-              opened.engine.runDue();
-            },
-            close: () => opened.close(),
-          };
+          return { broker: opened.engine, runDue: () => opened.engine.runDue(), close: () => opened.close() };
         },
       }),
     );

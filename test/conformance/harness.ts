@@ -14,8 +14,11 @@ import { T0, assertBrokerError, settle, trackPromise, type Tracked } from "../he
 /** One broker opened on a store for one test. */
 export interface OpenedStore {
   broker: Broker;
-  /** runs whatever is due on the clock: expiries, delays, re-queues, time-outs */
-  runDue(): Promise<void> | void;
+  /**
+   * runs whatever is due on the clock: expiries, delays, re-queues, time-outs
+   * (awaited; what it returns, such as the engine's clock reading, is not used)
+   */
+  runDue(): unknown;
   close(): Promise<void>;
 }
 

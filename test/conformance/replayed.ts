@@ -170,13 +170,7 @@ export const replayedStore: StoreFactory = {
         };
       },
     });
-    return {
-      broker,
-      runDue: () => {
-        journaled.engine.runDue();
-      },
-      close: () => journaled.close(),
-    };
+    return { broker, runDue: () => journaled.engine.runDue(), close: () => journaled.close() };
   },
 };
 

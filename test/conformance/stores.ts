@@ -11,13 +11,7 @@ export const engineStore: StoreFactory = {
   quietMs: 0,
   open: async (clock) => {
     const engine = new Engine({ clock });
-    return {
-      broker: engine,
-      runDue: () => {
-        engine.runDue();
-      },
-      close: async () => {},
-    };
+    return { broker: engine, runDue: () => engine.runDue(), close: async () => {} };
   },
 };
 
