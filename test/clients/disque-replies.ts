@@ -52,3 +52,30 @@ export function assertAbout(value: unknown, ms: number): void {
 export function withinATick(value: unknown, expected: number, step: 1 | -1): unknown {
   return value === expected + step ? expected : value;
 }
+
+/**
+ * SHOW of a job just added (body "body", REPLICATE 1) and still queued, without its ctime and
+ * its two "within" fields: every other field is Disque's, the ttl within a tick (withinATick).
+ */
+export function assertQueuedShow(
+  rest: Record<string, unknown>,
+  job: { id: string; queue: string; ttl: number; retry: number; nodeId: string },
+): void {
+  assert.deepEqual(
+    { ...rest, ttl: withinATick(rest.ttl, job.ttl, -1) },
+    {
+      id: job.id,
+      queue: job.queue,
+      state: "queued",
+      repl: 1,
+      ttl: job.ttl,
+      delay: 0,
+      retry: job.retry,
+      nacks: 0,
+      "additional-deliveries": 0,
+      "nodes-delivered": [job.nodeId],
+      "nodes-confirmed": [],
+      body: "body",
+    },
+  );
+}
