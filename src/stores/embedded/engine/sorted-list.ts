@@ -43,13 +43,13 @@ export class SortedList<T, K = number> {
     const last = chunks.length - 1;
     // Fast path: a new maximum goes at the very end.
     if (last < 0 || this.compare(key, this.lastKeys[last]!) > 0) {
-      if (last >= 0 && chunks[last]!.length < CHUNK) chunks[last]!.push(item);
-      else {
+      if (last >= 0 && chunks[last]!.length < CHUNK) {
+        chunks[last]!.push(item);
+        this.lastKeys[last] = key;
+      } else {
         chunks.push([item]);
         this.lastKeys.push(key);
-        return;
       }
-      this.lastKeys[last] = key;
       return;
     }
     const ci = this.chunkFor(key);
