@@ -1,5 +1,6 @@
 import { ErrorReply, NO_REPLY, NULL_ARRAY, SimpleString, StatusBytes, type Reply } from "./reply.js";
 import { copyShortAscii } from "../../../util/ascii.js";
+import { bufferView } from "../../../util/buffer-view.js";
 
 /**
  * RESP2 reply encoding into a shared slab.
@@ -120,7 +121,7 @@ export class ReplyWriter {
 
   private closeSegment(): void {
     if (this.seg !== null) {
-      if (this.segEnd > this.segStart) this.chunks.push(this.seg.subarray(this.segStart, this.segEnd));
+      if (this.segEnd > this.segStart) this.chunks.push(bufferView(this.seg, this.segStart, this.segEnd));
       this.seg = null;
     }
   }

@@ -20,6 +20,7 @@
  *   returns the same ProtocolError again and `feed()` ignores input.
  */
 
+import { bufferView } from "../../../util/buffer-view.js";
 import { parseLongLong, splitArgs, splitBlanks } from "./words.js";
 
 export interface ParserLimits {
@@ -296,7 +297,7 @@ export class RequestParser {
     for (let i = 0; i < this.spanEnd; i += 2) {
       const at = spans[i]!;
       args.push(
-        at === BIG_SPAN ? this.bigs[spans[i + 1]!]! : buf.subarray(base + at, base + at + spans[i + 1]!),
+        at === BIG_SPAN ? this.bigs[spans[i + 1]!]! : bufferView(buf, base + at, base + at + spans[i + 1]!),
       );
     }
     this.spanEnd = 0;
