@@ -99,7 +99,7 @@ class Listener {
         client.closing = true;
         break;
       }
-      this.dispatch(client, req.args);
+      this.dispatch(client, req.args.views());
     }
     client.flush();
   }

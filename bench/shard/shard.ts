@@ -6,7 +6,7 @@ import { parseAck } from "../../src/doors/resp/failure-args.js";
 import { unknownCommandMessage } from "../../src/doors/resp/command.js";
 import { ReplyWriter } from "../../src/doors/resp/transport/encoder.js";
 import { ErrorReply, NULL_ARRAY, SimpleString, type Reply } from "../../src/doors/resp/transport/reply.js";
-import { ownBuffer } from "../../src/doors/resp/transport/words.js";
+import { Arguments } from "../../src/doors/resp/transport/arguments.js";
 import { MAX_COUNT } from "../../src/core/limits.js";
 import { decodeRequests, encodeReplies } from "./batch.js";
 import { Op, opOf, shardNodeId } from "./route.js";
@@ -48,23 +48,23 @@ export class Shard {
 
   private reply(args: Buffer[]): Reply {
     try {
-      return this.execute(args);
+      return this.execute(Arguments.of(args));
     } catch (error) {
       if (error instanceof BrokerError) return new ErrorReply(`${error.code} ${error.message}`);
       throw error;
     }
   }
 
-  private execute(args: Buffer[]): Reply {
-    switch (opOf(args[0]!)) {
+  private execute(args: Arguments): Reply {
+    switch (opOf(args.at(0)!)) {
       case Op.Ping:
         return PONG;
       case Op.AddJob: {
         if (args.length !== 4) throw errorOf(SYNTAX_ERROR);
-        const queue = queueArg(args[1]!);
+        const queue = queueArg(args, 1);
         // the body outlives the request message: a copy of its own
-        const body = ownBuffer(args[2]!);
-        const replicationTimeoutMs = timeoutArg(args[3]!);
+        const body = args.copy(2);
+        const replicationTimeoutMs = timeoutArg(args, 3);
         return new SimpleString(this.engine.addJob({ queue, body, replicationTimeoutMs, origin: "resp" }).id);
       }
       case Op.GetJob:
@@ -72,19 +72,19 @@ export class Shard {
       case Op.AckJob:
         return this.engine.ackJobs(parseAck(args, MAX_JOB_SIZE).ids);
       default:
-        return new ErrorReply(unknownCommandMessage(args[0]!));
+        return new ErrorReply(unknownCommandMessage(args.at(0)!));
     }
   }
 
-  private getJob(args: Buffer[]): Reply {
+  private getJob(args: Arguments): Reply {
     let nohang = false;
     let count = 1;
     let from = -1;
     for (let i = 1; i < args.length; i++) {
-      const option = word(args[i]!);
+      const option = word(args, i);
       if (option === "nohang") nohang = true;
       else if (option === "count" && i + 1 < args.length) {
-        count = boundedArg(args[++i], "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
+        count = boundedArg(args, ++i, "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
       } else if (option === "from") {
         from = i + 1;
         break;
@@ -94,7 +94,7 @@ export class Shard {
     if (!nohang || from !== args.length - 1) {
       throw errorOf("the shard prototype serves GETJOB NOHANG FROM one queue only");
     }
-    const queue = queueArg(args[from]!);
+    const queue = queueArg(args, from);
     const jobs = this.engine.getJobs({ queues: [queue], count, nohang, timeoutMs: 0, createQueues: true });
     if (jobs instanceof Promise) throw new Error("a NOHANG fetch blocked");
     return jobs === null ? NULL_ARRAY : jobs.map((job) => [job.queue, job.id, job.body]);

@@ -49,13 +49,13 @@ const delayed = (ms: number, value: Reply): Promise<Reply> =>
   new Promise((resolve) => setTimeout(() => resolve(value), ms));
 
 const table = new CommandTable<Ctx>([
-  spec("ping", -1, ["fast"], (_c, args) => (args.length > 1 ? args[1]! : new SimpleString("PONG"))),
-  spec("echo", 2, [], (_c, args) => args[1]!),
+  spec("ping", -1, ["fast"], (_c, args) => (args.length > 1 ? args.at(1)! : new SimpleString("PONG"))),
+  spec("echo", 2, [], (_c, args) => args.at(1)!),
   spec("set", 3, ["write"], () => OK),
   spec("slow", -1, ["blocking"], () => delayed(Math.floor(handlerRand() * 5), "slow")),
   spec("delay", -1, [], () => delayed(Math.floor(handlerRand() * 5), [1, "delay", null])),
   spec("big", 2, [], (_c, args) =>
-    Buffer.alloc(Math.max(0, Math.min(Number(args[1]!.toString()) || 0, 64 * 1024)), 0x7a),
+    Buffer.alloc(Math.max(0, Math.min(Number(args.at(1)!.toString()) || 0, 64 * 1024)), 0x7a),
   ),
   spec("boom", -1, [], () => {
     throw new Error("boom");

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { boundedArg } from "../../src/doors/resp/args.js";
+import { boundedArg, boundedBuffer } from "../../src/doors/resp/args.js";
+import { RequestParser, type Request } from "../../src/doors/resp/transport/parser.js";
 import { integerText } from "../../src/core/limits.js";
 
 /**
@@ -9,10 +10,28 @@ import { integerText } from "../../src/core/limits.js";
  * (Redis's string2ll) every longer argument still goes through.
  */
 
-/** What boundedArg makes of `text` with no range in the way: the number, or "error". */
+/**
+ * What boundedArg makes of `text` with no range in the way: the number, or
+ * "error". The text is read as the parser hands it over (a span after
+ * another argument, so not at the start of the input), and boundedBuffer's
+ * reading of the same text as a Buffer must agree.
+ */
 function read(text: string): number | "error" {
+  const bytes = Buffer.from(text, "latin1");
+  const parser = new RequestParser();
+  parser.feed(
+    Buffer.concat([Buffer.from(`*2\r\n$3\r\nSET\r\n$${bytes.length}\r\n`), bytes, Buffer.from("\r\n")]),
+  );
+  const { args } = parser.next() as Request;
+  const span = outcome(() => boundedArg(args, 1, "n", -Infinity, Infinity, "not an integer"));
+  const buffer = outcome(() => boundedBuffer(bytes, "n", -Infinity, Infinity, "not an integer"));
+  assert.equal(span, buffer, `span and Buffer readings of ${JSON.stringify(text)}`);
+  return span;
+}
+
+function outcome(parse: () => number): number | "error" {
   try {
-    return boundedArg(Buffer.from(text, "latin1"), "n", -Infinity, Infinity, "not an integer");
+    return parse();
   } catch {
     return "error";
   }

@@ -7,7 +7,7 @@ import {
   type ParserLimits,
   type Request,
 } from "../../src/doors/resp/transport/parser.js";
-import { ownBuffer, parseLongLong, splitArgs } from "../../src/doors/resp/transport/words.js";
+import { parseLongLong, splitArgs } from "../../src/doors/resp/transport/words.js";
 
 type Parsed = { args: string[]; inline?: string } | { error: string };
 
@@ -25,7 +25,7 @@ function drain(parser: RequestParser, out: Parsed[]): void {
 }
 
 function show(r: Request): Parsed {
-  const p: Parsed = { args: r.args.map((a) => a.toString("latin1")) };
+  const p: Parsed = { args: r.args.views().map((a) => a.toString("latin1")) };
   if (r.inlineLine !== undefined) p.inline = r.inlineLine.toString("latin1");
   return p;
 }
@@ -113,7 +113,7 @@ describe("RequestParser", () => {
     parser.feed(Buffer.from("\n"));
     const r = parser.next() as Request;
     assert.deepEqual(
-      r.args.map((a) => a.toString()),
+      r.args.views().map((a) => a.toString()),
       ["ECHO", "abc"],
     );
     assert.equal(parser.next(), null);
@@ -134,7 +134,7 @@ describe("RequestParser", () => {
       parser.feed(Buffer.from(input.subarray(cut)));
       const r = (first ?? parser.next()) as Request;
       assert.ok(!(r instanceof ProtocolError));
-      assert.deepEqual(r.args[1], body, `cut at ${cut}`);
+      assert.deepEqual(r.args.at(1), body, `cut at ${cut}`);
     }
   });
 
@@ -156,13 +156,14 @@ describe("RequestParser", () => {
         for (let r = parser.next(); r !== null; r = parser.next()) out.push(r as Request);
       }
       assert.equal(out.length, 2, `step ${step}`);
-      const bulk = out[0]!.args[1]!;
+      const bulk = out[0]!.args.at(1)!;
       assert.ok(bulk.equals(body), `step ${step}`);
       // a big bulk owns its memory: nothing else is pinned by it
       assert.equal(bulk.byteLength, bulk.buffer.byteLength);
-      assert.equal(ownBuffer(bulk), bulk);
-      assert.equal(out[0]!.args[2]!.toString(), "0");
-      assert.equal(out[1]!.args[0]!.toString(), "PING");
+      assert.equal(out[0]!.args.copy(1), bulk);
+      assert.equal(out[0]!.args.byteLength(1), size);
+      assert.equal(out[0]!.args.latin1(2), "0");
+      assert.equal(out[1]!.args.latin1(0), "PING");
     }
   });
 
@@ -284,19 +285,44 @@ describe("RequestParser", () => {
     const a = parser.next() as Request;
     assert.equal(parser.next(), null);
     for (let i = 0; i < 100; i++) parser.feed(Buffer.from(i === 0 ? "ond\r\n" : mb("C", "x".repeat(i))));
-    assert.equal(a.args[1]!.toString(), "first");
+    assert.equal(a.args.utf8(1), "first");
     const b = parser.next() as Request;
-    assert.equal(b.args[1]!.toString(), "second");
-    assert.equal(a.args[1]!.toString(), "first");
+    assert.equal(b.args.utf8(1), "second");
+    assert.equal(a.args.utf8(1), "first");
+    assert.equal(a.args.at(1)!.toString(), "first");
   });
 
-  it("ownBuffer copies views and keeps owned buffers", () => {
-    const big = Buffer.alloc(100);
-    const view = big.subarray(10, 20);
-    const owned = ownBuffer(view);
-    assert.notEqual(owned, view);
-    assert.deepEqual(owned, view);
-    assert.equal(owned.byteLength, 10);
+  it("reads every argument from its span as from its view, big bulks mixed in", () => {
+    const big = Buffer.alloc(BIG_BULK + 3, 0x62);
+    const input = Buffer.concat([
+      Buffer.from(`*5\r\n$6\r\nADDJOB\r\n$${big.length}\r\n`),
+      big,
+      Buffer.from("\r\n$4\r\nQu\xe9e\r\n$0\r\n\r\n$2\r\n42\r\n", "latin1"),
+    ]);
+    const parser = new RequestParser();
+    parser.feed(input);
+    const { args } = parser.next() as Request;
+    assert.equal(args.length, 5);
+    for (let i = 0; i < args.length; i++) {
+      const view = args.at(i)!;
+      assert.equal(args.byteLength(i), view.length);
+      assert.equal(args.latin1(i), view.toString("latin1"));
+      assert.equal(args.utf8(i), view.toString("utf8"));
+      const copy = args.copy(i);
+      assert.deepEqual(copy, view);
+      // a copy shares no memory with the input (a big bulk is its own Buffer already)
+      if (i === 1) assert.equal(copy, view);
+      else assert.notEqual(copy.buffer, view.buffer);
+    }
+    // the big bulk is handed out as itself, not as a view of the input
+    assert.equal(args.at(1)!.byteLength, args.at(1)!.buffer.byteLength);
+    assert.equal(args.at(5), undefined);
+    assert.equal(args.at(-1), undefined);
+    assert.throws(() => args.latin1(5), RangeError);
+    assert.deepEqual(
+      args.views(3).map((v) => v.toString()),
+      ["", "42"],
+    );
   });
 
   it("parseLongLong follows string2ll", () => {

@@ -35,21 +35,21 @@ function delayed<T>(ms: number, value: T): Promise<T> {
 const table = new CommandTable<Ctx>([
   spec("ping", -1, ["fast"], (_ctx, args) => {
     calls.push("ping");
-    return args.length > 1 ? args[1]! : new SimpleString("PONG");
+    return args.length > 1 ? args.at(1)! : new SimpleString("PONG");
   }),
   spec("echo", 2, ["fast"], (_ctx, args) => {
-    calls.push(`echo ${str(args[1])}`);
-    return args[1]!;
+    calls.push(`echo ${str(args.at(1))}`);
+    return args.at(1)!;
   }),
   // blocking: later requests of the same client wait
   spec("slow", 3, ["blocking"], (_ctx, args) => {
-    calls.push(`slow ${str(args[2])}`);
-    return delayed(Number(str(args[1])), str(args[2]));
+    calls.push(`slow ${str(args.at(2))}`);
+    return delayed(Number(str(args.at(1))), str(args.at(2)));
   }),
   // async but not blocking: later requests run, their replies wait
   spec("delay", 3, [], (_ctx, args) => {
-    calls.push(`delay ${str(args[2])}`);
-    return delayed(Number(str(args[1])), str(args[2]));
+    calls.push(`delay ${str(args.at(2))}`);
+    return delayed(Number(str(args.at(1))), str(args.at(2)));
   }),
   // blocks until the client goes away
   spec("forever", 1, ["blocking"], (ctx) => {
@@ -62,22 +62,22 @@ const table = new CommandTable<Ctx>([
     );
   }),
   spec("set", 3, ["write"], (_ctx, args) => {
-    calls.push(`set ${str(args[1])}`);
+    calls.push(`set ${str(args.at(1))}`);
     return OK;
   }),
   spec("asyncset", 3, ["write"], async (_ctx, args) => {
-    calls.push(`asyncset ${str(args[1])}`);
+    calls.push(`asyncset ${str(args.at(1))}`);
     await sleep(5);
     return OK;
   }),
-  spec("big", 2, ["readonly"], (_ctx, args) => Buffer.alloc(Number(str(args[1])), 0x62)),
+  spec("big", 2, ["readonly"], (_ctx, args) => Buffer.alloc(Number(str(args.at(1))), 0x62)),
   spec("boom", 1, [], () => {
     throw new Error("kaboom");
   }),
   spec("reject", 1, [], () => Promise.reject(new Error("nope"))),
   spec("mixed", 1, [], () => [1, "two", null, [3n, new SimpleString("four")], err("FIVE five")]),
   spec("auth", 2, ["noauth", "fast"], (ctx, args) => {
-    if (str(args[1]) !== password) return err("ERR invalid password");
+    if (str(args.at(1)) !== password) return err("ERR invalid password");
     ctx.client.authenticated = true;
     return OK;
   }),

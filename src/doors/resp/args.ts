@@ -1,4 +1,5 @@
 import { BrokerError } from "../../core/contract.js";
+import type { Arguments } from "./transport/arguments.js";
 import {
   MAX_INTEGER_TEXT,
   MAX_QUEUE_NAME_BYTES,
@@ -10,10 +11,14 @@ import {
   parseInteger,
 } from "../../core/limits.js";
 
-/** Argument decoding shared by every RESP dialect. */
+/**
+ * Argument decoding shared by every RESP dialect. Each reader takes the
+ * request's arguments and an index, and reads the argument's bytes where
+ * they are (transport/arguments.ts): no Buffer view is made.
+ */
 
-export function str(arg: Buffer): string {
-  return arg.toString("utf8");
+export function str(args: Arguments, i: number): string {
+  return args.utf8(i);
 }
 
 /**
@@ -24,20 +29,29 @@ export function str(arg: Buffer): string {
  * bytes, a fixed few KiB however many distinct words clients send), and a
  * word found there is compared byte by byte and its string reused (~35 ns).
  */
-export function word(arg: Buffer): string {
-  const length = arg.length;
-  if (length === 0 || length > WORD_BYTES) return arg.toString("latin1").toLowerCase();
+export function word(args: Arguments, i: number): string {
+  return wordIn(args.bytesOf(i), args.fromOf(i), args.toOf(i));
+}
+
+/** word() of a whole Buffer */
+export function wordOf(arg: Buffer): string {
+  return wordIn(arg, 0, arg.length);
+}
+
+function wordIn(bytes: Buffer, from: number, to: number): string {
+  const length = to - from;
+  if (length === 0 || length > WORD_BYTES) return bytes.toString("latin1", from, to).toLowerCase();
   let hash = length;
-  for (let i = 0; i < length; i++) hash = (Math.imul(hash, 31) + lowerAscii(arg[i]!)) | 0;
+  for (let i = from; i < to; i++) hash = (Math.imul(hash, 31) + lowerAscii(bytes[i]!)) | 0;
   const slot = (hash ^ (hash >>> 8)) & (WORD_SLOTS - 1);
-  const base = slot * WORD_BYTES;
+  const base = slot * WORD_BYTES - from;
   if (wordLengths[slot] === length) {
-    let i = 0;
-    while (i < length && wordBytes[base + i] === lowerAscii(arg[i]!)) i++;
-    if (i === length) return wordTexts[slot]!;
+    let i = from;
+    while (i < to && wordBytes[base + i] === lowerAscii(bytes[i]!)) i++;
+    if (i === to) return wordTexts[slot]!;
   }
-  const text = arg.toString("latin1").toLowerCase();
-  for (let i = 0; i < length; i++) wordBytes[base + i] = lowerAscii(arg[i]!);
+  const text = bytes.toString("latin1", from, to).toLowerCase();
+  for (let i = from; i < to; i++) wordBytes[base + i] = lowerAscii(bytes[i]!);
   wordLengths[slot] = length;
   wordTexts[slot] = text;
   return text;
@@ -61,24 +75,42 @@ export function errorOf(message: string): BrokerError {
 export const SYNTAX_ERROR = "syntax error";
 export const NOT_INTEGER = "value is not an integer or out of range";
 
-/** Parses a strict decimal integer like Redis's string2ll; undefined when it is not one. */
-export function parseIntArg(arg: Buffer | undefined): number | undefined {
-  if (arg === undefined || arg.length === 0 || arg.length > 19) return undefined;
-  return parseInteger(arg.toString("latin1"));
+/** Parses a strict decimal integer like Redis's string2ll; undefined when it is not one (or there is no argument i). */
+export function parseIntArg(args: Arguments, i: number): number | undefined {
+  if (i >= args.length) return undefined;
+  const length = args.byteLength(i);
+  if (length === 0 || length > 19) return undefined;
+  return parseInteger(args.latin1(i));
 }
 
-export function intOrFail(arg: Buffer | undefined, message = NOT_INTEGER): number {
-  const value = parseIntArg(arg);
+export function intOrFail(args: Arguments, i: number, message = NOT_INTEGER): number {
+  const value = parseIntArg(args, i);
   if (value === undefined) throw errorOf(message);
   return value;
 }
 
 /**
  * A strict integer in min..max (engine/limits.ts): `notInteger` when the
- * argument is no integer, `tooLow` below the range, "NAME must be at most
- * MAX" above it.
+ * argument is no integer (or missing), `tooLow` below the range, "NAME must
+ * be at most MAX" above it.
  */
 export function boundedArg(
+  args: Arguments,
+  i: number,
+  name: string,
+  min: number,
+  max: number,
+  tooLow: string,
+  notInteger = tooLow,
+  tooHigh?: string,
+): number {
+  const value = i < args.length ? integerIn(args.bytesOf(i), args.fromOf(i), args.toOf(i)) : undefined;
+  if (value === undefined) throw errorOf(notInteger);
+  return inRange(value, name, min, max, tooLow, tooHigh);
+}
+
+/** boundedArg of a Buffer (an option's value already taken from the arguments), undefined when missing. */
+export function boundedBuffer(
   arg: Buffer | undefined,
   name: string,
   min: number,
@@ -87,7 +119,7 @@ export function boundedArg(
   notInteger = tooLow,
   tooHigh?: string,
 ): number {
-  const value = arg === undefined ? undefined : integerArg(arg);
+  const value = arg === undefined ? undefined : integerIn(arg, 0, arg.length);
   if (value === undefined) throw errorOf(notInteger);
   return inRange(value, name, min, max, tooLow, tooHigh);
 }
@@ -96,20 +128,20 @@ export function boundedArg(
 const SHORT_INTEGER = 15;
 
 /**
- * integerText of the argument's text. A short one (every ADDJOB's time-out,
- * TTLs, counts) is read from its bytes, with no string made: the same rule,
- * an optional "-" then digits without a leading zero.
+ * integerText of the text at bytes[from, to). A short one (every ADDJOB's
+ * time-out, TTLs, counts) is read from its bytes, with no string made: the
+ * same rule, an optional "-" then digits without a leading zero.
  */
-function integerArg(arg: Buffer): number | undefined {
-  const length = arg.length;
+function integerIn(bytes: Buffer, from: number, to: number): number | undefined {
+  const length = to - from;
   if (length === 0 || length > SHORT_INTEGER)
-    return integerText(arg.toString("latin1", 0, MAX_INTEGER_TEXT + 1));
-  const negative = arg[0] === 45; /* - */
-  let i = negative ? 1 : 0;
-  if (i === length || (arg[i] === 48 /* 0 */ && length - i > 1)) return undefined;
+    return integerText(bytes.toString("latin1", from, Math.min(to, from + MAX_INTEGER_TEXT + 1)));
+  const negative = bytes[from] === 45; /* - */
+  let i = negative ? from + 1 : from;
+  if (i === to || (bytes[i] === 48 /* 0 */ && to - i > 1)) return undefined;
   let value = 0;
-  for (; i < length; i++) {
-    const digit = arg[i]! - 48;
+  for (; i < to; i++) {
+    const digit = bytes[i]! - 48;
     if (digit < 0 || digit > 9) return undefined;
     value = value * 10 + digit;
   }
@@ -117,9 +149,10 @@ function integerArg(arg: Buffer): number | undefined {
 }
 
 /** A millisecond time-out: 0 = forever. */
-export function timeoutArg(arg: Buffer): number {
+export function timeoutArg(args: Arguments, i: number): number {
   return boundedArg(
-    arg,
+    args,
+    i,
     "timeout",
     0,
     MAX_TIMEOUT_MS,
@@ -129,16 +162,17 @@ export function timeoutArg(arg: Buffer): number {
 }
 
 /** A queue name, checked against the one rule of every door (engine/limits.ts). */
-export function queueArg(arg: Buffer): string {
+export function queueArg(args: Arguments, i: number): string {
   // Refused before decoding: a 16 MiB argument is not turned into a string.
-  if (arg.length > MAX_QUEUE_NAME_BYTES) throw badQueueName();
-  const name = str(arg);
+  if (args.byteLength(i) > MAX_QUEUE_NAME_BYTES) throw badQueueName();
+  const name = args.utf8(i);
   checkQueueName(name);
   return name;
 }
 
-export function idsOf(args: Buffer[], from: number): string[] {
+/** Arguments from..to (exclusive) as job ids (latin1 text: an id is ASCII, and anything else is no id). */
+export function idsOf(args: Arguments, from: number, to = args.length): string[] {
   const ids: string[] = [];
-  for (let i = from; i < args.length; i++) ids.push(args[i]!.toString("latin1"));
+  for (let i = from; i < to; i++) ids.push(args.latin1(i));
   return ids;
 }

@@ -1,4 +1,5 @@
 import type { Request } from "./transport/parser.js";
+import type { Arguments } from "./transport/arguments.js";
 import type { HeldReply } from "./transport/held-reply.js";
 import { SimpleString, type Reply } from "./transport/reply.js";
 
@@ -38,15 +39,15 @@ export interface CommandSpec<Ctx> {
   /** e.g. "ADDJOB queue body ms-timeout [REPLICATE n] …" */
   syntax: string;
   /**
-   * `args[0]` is the command name as sent. Arguments are views into the
-   * connection's input: copy (`ownBuffer`) what you keep after returning.
+   * `args.at(0)` is the command name as sent. Arguments are spans of the
+   * connection's input: copy (`args.copy(i)`) what you keep after returning.
    */
-  handler: (ctx: Ctx, args: Buffer[], req: Request) => HandlerResult;
+  handler: (ctx: Ctx, args: Arguments, req: Request) => HandlerResult;
   /**
    * The index of the first argument MONITOR and SLOWLOG show as `(redacted)`
    * (AUTH's password), or undefined when every argument may be shown.
    */
-  secretFrom?: (args: Buffer[]) => number | undefined;
+  secretFrom?: (args: Arguments) => number | undefined;
   /** inline, the command reads its last argument verbatim from `req.inlineLine` (takeanumber ADD) */
   verbatimInline?: boolean;
 }
@@ -86,9 +87,9 @@ export interface CommandEntry<Ctx> {
 const MAX_NAME_BYTES = 64;
 
 /** FNV-1a over the ASCII-lower-cased bytes: no string is made to look a name up. */
-function hashLower(buf: Buffer): number {
+function hashLower(buf: Buffer, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < buf.length; i++) {
+  for (let i = from; i < to; i++) {
     let c = buf[i]!;
     if (c >= 65 && c <= 90) c |= 0x20;
     h = Math.imul(h ^ c, 0x01000193);
@@ -96,12 +97,12 @@ function hashLower(buf: Buffer): number {
   return h >>> 0;
 }
 
-function equalsLower(buf: Buffer, lower: Buffer): boolean {
-  if (buf.length !== lower.length) return false;
-  for (let i = 0; i < buf.length; i++) {
+function equalsLower(buf: Buffer, from: number, to: number, lower: Buffer): boolean {
+  if (to - from !== lower.length) return false;
+  for (let i = from; i < to; i++) {
     let c = buf[i]!;
     if (c >= 65 && c <= 90) c |= 0x20;
-    if (c !== lower[i]) return false;
+    if (c !== lower[i - from]) return false;
   }
   return true;
 }
@@ -123,7 +124,7 @@ export class CommandTable<Ctx> {
         throw new Error(`bad arity ${spec.arity} for '${spec.name}'`);
       }
       const nameBytes = Buffer.from(spec.name, "latin1");
-      const hash = hashLower(nameBytes);
+      const hash = hashLower(nameBytes, 0, nameBytes.length);
       const bucket = this.byHash.get(hash) ?? [];
       if (bucket.some((entry) => entry.spec.name === spec.name)) {
         throw new Error(`duplicate command '${spec.name}'`);
@@ -139,17 +140,17 @@ export class CommandTable<Ctx> {
 
   /** The command named `nameBuf`, case-insensitively. */
   lookup(nameBuf: Buffer): CommandSpec<Ctx> | undefined {
-    return this.lookupEntry(nameBuf)?.spec;
+    return this.lookupEntry(nameBuf, 0, nameBuf.length)?.spec;
   }
 
-  /** As lookup, with the precomputed flag bits (used by the dispatcher). */
-  lookupEntry(nameBuf: Buffer): CommandEntry<Ctx> | undefined {
-    if (nameBuf.length > MAX_NAME_BYTES) return undefined;
-    const bucket = this.byHash.get(hashLower(nameBuf));
+  /** As lookup, of the name at bytes[from, to), with the precomputed flag bits (used by the dispatcher). */
+  lookupEntry(bytes: Buffer, from: number, to: number): CommandEntry<Ctx> | undefined {
+    if (to - from > MAX_NAME_BYTES) return undefined;
+    const bucket = this.byHash.get(hashLower(bytes, from, to));
     if (bucket === undefined) return undefined;
     for (let i = 0; i < bucket.length; i++) {
       const entry = bucket[i]!;
-      if (equalsLower(nameBuf, entry.nameBytes)) return entry;
+      if (equalsLower(bytes, from, to, entry.nameBytes)) return entry;
     }
     return undefined;
   }
@@ -179,10 +180,10 @@ export class CommandTable<Ctx> {
 const REDACTED = Buffer.from("(redacted)");
 
 /** The arguments as MONITOR and SLOWLOG may show them: secrets replaced by `(redacted)`. */
-export function shownArgs<Ctx>(spec: CommandSpec<Ctx>, args: Buffer[]): Buffer[] {
+export function shownArgs<Ctx>(spec: CommandSpec<Ctx>, args: Arguments): Buffer[] {
   const from = spec.secretFrom?.(args);
-  if (from === undefined) return args;
-  return args.map((arg, i) => (i >= from ? REDACTED : arg));
+  const shown = args.views();
+  return from === undefined ? shown : shown.map((arg, i) => (i >= from ? REDACTED : arg));
 }
 
 /** `-ERR unknown command 'FOO'`, the name as sent (at most 128 characters, as Redis). */

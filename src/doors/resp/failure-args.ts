@@ -1,8 +1,8 @@
+import type { Arguments } from "./transport/arguments.js";
 import type { BackoffPolicy, DeadLetterSelection, NackOptions } from "../../core/contract.js";
 import { checkNackOptions, parseBackoff } from "../../core/failures.js";
 import { MAX_COUNT, MAX_DELAY_MS, MAX_ERROR_BYTES } from "../../core/limits.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, idsOf, word } from "./args.js";
-import { ownBuffer } from "./transport/words.js";
+import { SYNTAX_ERROR, boundedArg, boundedBuffer, errorOf, idsOf, word } from "./args.js";
 
 /**
  * The arguments of docket's failure extensions (docs/failures.md, "Wire
@@ -14,15 +14,15 @@ export const RUNTIMEOUT_RULE = "RUNTIMEOUT must be a positive number of ms";
 export const DEADLETTER_CAP_RULE = "DEADLETTER-CAP must be a non negative integer";
 
 export function retriesArg(arg: Buffer | undefined): number {
-  return boundedArg(arg, "RETRIES", 0, MAX_COUNT, RETRIES_RULE);
+  return boundedBuffer(arg, "RETRIES", 0, MAX_COUNT, RETRIES_RULE);
 }
 
 export function runTimeoutArg(arg: Buffer | undefined): number {
-  return boundedArg(arg, "RUNTIMEOUT", 1, MAX_DELAY_MS, RUNTIMEOUT_RULE);
+  return boundedBuffer(arg, "RUNTIMEOUT", 1, MAX_DELAY_MS, RUNTIMEOUT_RULE);
 }
 
 export function deadLetterCapArg(arg: Buffer | undefined): number {
-  return boundedArg(arg, "DEADLETTER-CAP", 0, MAX_COUNT, DEADLETTER_CAP_RULE);
+  return boundedBuffer(arg, "DEADLETTER-CAP", 0, MAX_COUNT, DEADLETTER_CAP_RULE);
 }
 
 /** A backoff policy's text form (core/failures.ts parseBackoff, whose error states the rule). */
@@ -43,10 +43,10 @@ function errorTextArg(arg: Buffer): string {
 const NACK_OPTIONS = new Set(["delay", "backoff", "error", "timedout", "retries"]);
 
 /** Where a list of ids ends: at the first of `keywords` (no job id is one), else at the end. */
-function idsEnd(args: Buffer[], from: number, keywords: ReadonlySet<string>): number {
+function idsEnd(args: Arguments, from: number, keywords: ReadonlySet<string>): number {
   for (let i = from; i < args.length; i++) {
     // a keyword is short: a 40-byte id is never lower-cased to look
-    if (args[i]!.length <= 10 && keywords.has(word(args[i]!))) return i;
+    if (args.byteLength(i) <= 10 && keywords.has(word(args, i))) return i;
   }
   return args.length;
 }
@@ -56,25 +56,26 @@ function idsEnd(args: Buffer[], from: number, keywords: ReadonlySet<string>): nu
  * ids end at the first option; no option at all is Disque's plain NACK
  * (options undefined).
  */
-export function parseNack(args: Buffer[]): { ids: string[]; options: NackOptions | undefined } {
+export function parseNack(args: Arguments): { ids: string[]; options: NackOptions | undefined } {
   const end = idsEnd(args, 1, NACK_OPTIONS);
-  const ids = idsOf(args.slice(0, end), 1);
+  const ids = idsOf(args, 1, end);
   if (end === args.length) return { ids, options: undefined };
   const options: NackOptions = {};
   for (let i = end; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     if (option === "delay" && i + 1 < args.length) {
       options.delayMs = boundedArg(
-        args[++i],
+        args,
+        ++i,
         "DELAY",
         0,
         MAX_DELAY_MS,
         "DELAY must be a non negative number of ms",
       );
     } else if (option === "backoff") options.backoff = true;
-    else if (option === "error" && i + 1 < args.length) options.error = errorTextArg(args[++i]!);
+    else if (option === "error" && i + 1 < args.length) options.error = errorTextArg(args.at(++i)!);
     else if (option === "timedout") options.timedOut = true;
-    else if (option === "retries" && i + 1 < args.length) options.retries = retriesArg(args[++i]);
+    else if (option === "retries" && i + 1 < args.length) options.retries = retriesArg(args.at(++i));
     else throw errorOf(SYNTAX_ERROR);
   }
   if (options.delayMs !== undefined && options.backoff)
@@ -85,26 +86,26 @@ export function parseNack(args: Buffer[]): { ids: string[]; options: NackOptions
 
 const ACK_OPTIONS = new Set(["result"]);
 
-/** ACKJOB id … [RESULT bytes]: the result's own copy (arguments are views into the input). */
-export function parseAck(args: Buffer[], maxBytes: number): { ids: string[]; result: Buffer | undefined } {
+/** ACKJOB id … [RESULT bytes]: the result's own copy (arguments are spans of the input). */
+export function parseAck(args: Arguments, maxBytes: number): { ids: string[]; result: Buffer | undefined } {
   const end = idsEnd(args, 1, ACK_OPTIONS);
-  const ids = idsOf(args.slice(0, end), 1);
+  const ids = idsOf(args, 1, end);
   if (end === args.length) return { ids, result: undefined };
   if (end + 2 !== args.length) throw errorOf(SYNTAX_ERROR);
-  const result = args[end + 1]!;
-  if (result.length > maxBytes) {
-    throw errorOf(`result too big: ${result.length} bytes, the limit is ${maxBytes}`);
+  const resultBytes = args.byteLength(end + 1);
+  if (resultBytes > maxBytes) {
+    throw errorOf(`result too big: ${resultBytes} bytes, the limit is ${maxBytes}`);
   }
-  return { ids, result: ownBuffer(result) };
+  return { ids, result: args.copy(end + 1) };
 }
 
-/** `[count | IDS id …]` of REDRIVE and DEADPURGE, from `args[from]` on; no count: all. */
-export function selectionArgs(args: Buffer[], from: number): DeadLetterSelection {
+/** `[count | IDS id …]` of REDRIVE and DEADPURGE, from `args.at(from)` on; no count: all. */
+export function selectionArgs(args: Arguments, from: number): DeadLetterSelection {
   if (from >= args.length) return { count: MAX_COUNT };
-  if (word(args[from]!) === "ids") {
+  if (word(args, from) === "ids") {
     if (from + 1 >= args.length) throw errorOf(SYNTAX_ERROR);
     return { ids: idsOf(args, from + 1) };
   }
   if (from + 1 !== args.length) throw errorOf(SYNTAX_ERROR);
-  return { count: boundedArg(args[from], "count", 1, MAX_COUNT, "count must be a positive integer") };
+  return { count: boundedArg(args, from, "count", 1, MAX_COUNT, "count must be a positive integer") };
 }

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { andThen } from "../../../util/awaitable.js";
 import { afterFailureDelay, passwordMatches } from "../../../util/password.js";
 import { takeLoopDelay } from "../../../util/loop-delay.js";
@@ -14,18 +15,18 @@ import { configGet, configSet } from "../settings.js";
 
 type Spec = CommandSpec<RespContext>;
 
-function ping(_ctx: RespContext, args: Buffer[]): Reply {
+function ping(_ctx: RespContext, args: Arguments): Reply {
   if (args.length > 2) return new ErrorReply(arityMessage("ping"));
-  return args.length > 1 ? args[1]! : new SimpleString("PONG");
+  return args.length > 1 ? args.at(1)! : new SimpleString("PONG");
 }
 
 const INVALID_PASSWORD = new ErrorReply("ERR invalid password");
 
 /** A wrong password is answered late, and the last one a connection may send closes it (util/password.ts). */
-function auth(ctx: RespContext, args: Buffer[]): HandlerResult {
+function auth(ctx: RespContext, args: Arguments): HandlerResult {
   const password = ctx.server.config.requirePass;
   if (password === undefined) return new ErrorReply("ERR Client sent AUTH, but no password is set");
-  if (!passwordMatches(args[args.length - 1]!, password)) {
+  if (!passwordMatches(args.at(args.length - 1)!, password)) {
     ctx.client.authenticated = false;
     if (ctx.client.authFailures.failed()) ctx.client.closeAfterReply();
     return afterFailureDelay(INVALID_PASSWORD);
@@ -42,19 +43,19 @@ function quit(ctx: RespContext): Reply {
 /** Disque's answer to any other COMMAND form (COMMAND DOCS is docket's own) */
 const COMMAND_USAGE = new ErrorReply("ERR Unknown subcommand or wrong number of arguments.");
 
-function command(ctx: RespContext, args: Buffer[]): Reply {
+function command(ctx: RespContext, args: Arguments): Reply {
   const table = ctx.server.commands();
   if (args.length === 1) return table.all().map((spec) => table.commandInfo(spec));
-  const sub = word(args[1]!);
+  const sub = word(args, 1);
   if (sub === "count" && args.length === 2) return table.all().length;
   if (sub === "info") {
-    return args.slice(2).map((name) => {
+    return args.views(2).map((name) => {
       const spec = table.lookup(name);
       return spec ? table.commandInfo(spec) : null;
     });
   }
   if (sub === "docs") {
-    const names = args.length > 2 ? args.slice(2) : table.all().map((spec) => Buffer.from(spec.name));
+    const names = args.length > 2 ? args.views(2) : table.all().map((spec) => Buffer.from(spec.name));
     const out: Reply[] = [];
     for (const name of names) {
       const spec = table.lookup(name);
@@ -68,8 +69,8 @@ function command(ctx: RespContext, args: Buffer[]): Reply {
 /** CONFIG's subcommands and their argument counts, with Disque's errors. */
 const CONFIG_ARGS: Record<string, number> = { get: 3, set: 4, resetstat: 2, rewrite: 2 };
 
-function config(ctx: RespContext, args: Buffer[]): Reply {
-  const sub = word(args[1]!);
+function config(ctx: RespContext, args: Arguments): Reply {
+  const sub = word(args, 1);
   const wanted = CONFIG_ARGS[sub];
   if (wanted === undefined) {
     return new ErrorReply("ERR CONFIG subcommand must be one of GET, SET, RESETSTAT, REWRITE");
@@ -77,9 +78,9 @@ function config(ctx: RespContext, args: Buffer[]): Reply {
   if (args.length !== wanted) {
     return new ErrorReply(`ERR Wrong number of arguments for CONFIG ${sub.toUpperCase()}`);
   }
-  if (sub === "get") return configGet(ctx.server.config, str(args[2]!));
+  if (sub === "get") return configGet(ctx.server.config, str(args, 2));
   if (sub === "set") {
-    configSet(ctx, str(args[2]!), str(args[3]!));
+    configSet(ctx, str(args, 2), str(args, 3));
     return OK;
   }
   // docket takes its settings from the command line only
@@ -89,8 +90,8 @@ function config(ctx: RespContext, args: Buffer[]): Reply {
 
 const VALID_NAME = /^[\x21-\x7e]*$/;
 
-function client(ctx: RespContext, args: Buffer[]): Reply {
-  const sub = word(args[1]!);
+function client(ctx: RespContext, args: Arguments): Reply {
+  const sub = word(args, 1);
   const now = Date.now();
   if (sub === "list") {
     const lines: string[] = [];
@@ -106,7 +107,7 @@ function client(ctx: RespContext, args: Buffer[]): Reply {
     return Buffer.from(lines.map((line) => line + "\n").join(""));
   }
   if (sub === "setname" && args.length === 3) {
-    const name = str(args[2]!);
+    const name = str(args, 2);
     if (!VALID_NAME.test(name)) {
       return new ErrorReply("ERR Client names cannot contain spaces, newlines or special characters.");
     }
@@ -116,18 +117,18 @@ function client(ctx: RespContext, args: Buffer[]): Reply {
   if (sub === "getname") return ctx.client.name === "" ? null : ctx.client.name;
   if (sub === "id") return ctx.client.id;
   if (sub === "kill" && args.length >= 3) return clientKill(ctx, args);
-  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args[1]!)}'`);
+  return new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${str(args, 1)}'`);
 }
 
 /** CLIENT KILL addr | CLIENT KILL ID id | ADDR addr … */
-function clientKill(ctx: RespContext, args: Buffer[]): Reply {
+function clientKill(ctx: RespContext, args: Arguments): Reply {
   const filters: { id?: number; addr?: string } = {};
-  if (args.length === 3) filters.addr = str(args[2]!);
+  if (args.length === 3) filters.addr = str(args, 2);
   else {
     for (let i = 2; i + 1 < args.length; i += 2) {
-      const key = word(args[i]!);
-      if (key === "id") filters.id = Number(str(args[i + 1]!));
-      else if (key === "addr") filters.addr = str(args[i + 1]!);
+      const key = word(args, i);
+      if (key === "id") filters.id = Number(str(args, i + 1));
+      else if (key === "addr") filters.addr = str(args, i + 1);
       else throw errorOf(SYNTAX_ERROR);
     }
   }
@@ -142,12 +143,12 @@ function clientKill(ctx: RespContext, args: Buffer[]): Reply {
   return killed;
 }
 
-function debug(ctx: RespContext, args: Buffer[]): HandlerResult {
+function debug(ctx: RespContext, args: Arguments): HandlerResult {
   if (!ctx.server.config.debugCommands) return new ErrorReply("ERR DEBUG command not allowed.");
-  if (word(args[1]!) === "flushall") {
+  if (word(args, 1) === "flushall") {
     return andThen(ctx.broker.flushAll(), () => replyWhenDurable(ctx, OK, false));
   }
-  if (word(args[1]!) === "loopdelay") {
+  if (word(args, 1) === "loopdelay") {
     const d = takeLoopDelay();
     return [
       "p50-ms",
@@ -171,8 +172,8 @@ function time(): Reply {
 /** Disque's SHUTDOWN options; docket always saves what it has (the journal) */
 const SHUTDOWN_OPTIONS = new Set(["save", "nosave"]);
 
-function shutdown(ctx: RespContext, args: Buffer[]): Reply {
-  if (args.length > 2 || (args.length === 2 && !SHUTDOWN_OPTIONS.has(word(args[1]!)))) {
+function shutdown(ctx: RespContext, args: Arguments): Reply {
+  if (args.length > 2 || (args.length === 2 && !SHUTDOWN_OPTIONS.has(word(args, 1)))) {
     throw errorOf(SYNTAX_ERROR);
   }
   ctx.server.shutdown();
@@ -245,7 +246,7 @@ export const adminCommands: Spec[] = [
     summary: "Read or change settings",
     syntax: "CONFIG GET pattern | CONFIG SET name value | CONFIG RESETSTAT | CONFIG REWRITE",
     // CONFIG SET requirepass: the new password
-    secretFrom: (args) => (args.length > 3 && word(args[2]!) === "requirepass" ? 3 : undefined),
+    secretFrom: (args) => (args.length > 3 && word(args, 2) === "requirepass" ? 3 : undefined),
     handler: config,
   },
   {

@@ -1,7 +1,8 @@
+import type { Arguments } from "../transport/arguments.js";
 import { NODE_PRIORITY_LEAVING, type Awaitable, type NodeInfo } from "../../../core/contract.js";
 import { defaultConfig } from "../../../config.js";
 import { andThen } from "../../../util/awaitable.js";
-import { word } from "../args.js";
+import { word, wordOf } from "../args.js";
 import type { RespContext } from "../context.js";
 import { ErrorReply, OK, SimpleString, type Reply } from "../transport/reply.js";
 
@@ -60,7 +61,7 @@ function clusterNodes(nodes: NodeInfo[], me: string): Buffer {
 /** CLUSTER LEAVING [yes|no]: get or set (see ServerHandle.setLeaving). */
 function clusterLeaving(ctx: RespContext, value: Buffer | undefined): Reply {
   if (value === undefined) return new SimpleString(ctx.server.leaving ? "yes" : "no");
-  const yesNo = word(value);
+  const yesNo = wordOf(value);
   if (yesNo !== "yes" && yesNo !== "no") {
     return new ErrorReply("ERR Wrong argument for CLUSTER LEAVING. Use 'yes' or 'no'");
   }
@@ -68,9 +69,9 @@ function clusterLeaving(ctx: RespContext, value: Buffer | undefined): Reply {
   return OK;
 }
 
-export function cluster(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const sub = word(args[1]!);
-  if (sub === "leaving" && args.length <= 3) return clusterLeaving(ctx, args[2]);
+export function cluster(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  const sub = word(args, 1);
+  if (sub === "leaving" && args.length <= 3) return clusterLeaving(ctx, args.at(2));
   if (args.length !== 2) return CLUSTER_USAGE;
   if (sub === "myid") return ctx.broker.nodeId;
   if (sub === "info") return andThen(ctx.broker.nodes(), clusterInfo);

@@ -1,8 +1,9 @@
+import type { Arguments } from "../transport/arguments.js";
 import type { DeadLetterInfo, QueuePolicy } from "../../../core/contract.js";
 import { formatBackoff } from "../../../core/failures.js";
 import { MAX_COUNT } from "../../../core/limits.js";
 import { andThen } from "../../../util/awaitable.js";
-import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, word } from "../args.js";
+import { SYNTAX_ERROR, boundedArg, errorOf, queueArg, word, wordOf } from "../args.js";
 import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
@@ -18,15 +19,15 @@ import { attemptsReply } from "./disque-inspect.js";
 
 type Spec = CommandSpec<RespContext>;
 
-function countArg(arg: Buffer | undefined): number {
-  if (arg === undefined) return MAX_COUNT;
-  return boundedArg(arg, "count", 1, MAX_COUNT, "count must be a positive integer");
+function countArg(args: Arguments, i: number): number {
+  if (i >= args.length) return MAX_COUNT;
+  return boundedArg(args, i, "count", 1, MAX_COUNT, "count must be a positive integer");
 }
 
-function deadletters(ctx: RespContext, args: Buffer[]): HandlerResult {
+function deadletters(ctx: RespContext, args: Arguments): HandlerResult {
   if (args.length > 3) throw errorOf(SYNTAX_ERROR);
-  const count = countArg(args[2]);
-  return andThen(ctx.broker.deadLetters(queueArg(args[1]!), count), (letters) =>
+  const count = countArg(args, 2);
+  return andThen(ctx.broker.deadLetters(queueArg(args, 1), count), (letters) =>
     letters.map((letter) => [letter.id, letter.body, letter.reason, letter.at]),
   );
 }
@@ -50,20 +51,20 @@ function deadLetterReply(letter: DeadLetterInfo): Reply {
   ];
 }
 
-function deadletter(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.deadLetter(args[1]!.toString("latin1")), (letter) =>
+function deadletter(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.deadLetter(args.latin1(1)), (letter) =>
     letter ? deadLetterReply(letter) : null,
   );
 }
 
-function redrive(ctx: RespContext, args: Buffer[]): HandlerResult {
-  const queue = queueArg(args[1]!);
+function redrive(ctx: RespContext, args: Arguments): HandlerResult {
+  const queue = queueArg(args, 1);
   const which = selectionArgs(args, 2);
   return andThen(ctx.broker.redrive(queue, which), (n) => replyWhenDurable(ctx, n, false));
 }
 
-function deadpurge(ctx: RespContext, args: Buffer[]): HandlerResult {
-  const queue = queueArg(args[1]!);
+function deadpurge(ctx: RespContext, args: Arguments): HandlerResult {
+  const queue = queueArg(args, 1);
   const which = selectionArgs(args, 2);
   return andThen(ctx.broker.purgeDeadLetters(queue, which), (n) => replyWhenDurable(ctx, n, false));
 }
@@ -84,13 +85,13 @@ export function policyReply(policy: QueuePolicy): Reply {
 type PolicyChange = { [K in keyof QueuePolicy]?: QueuePolicy[K] | null };
 
 /** Each option with its value, or DEFAULT (null: back to the server's). */
-function parsePolicyChange(args: Buffer[]): PolicyChange {
+function parsePolicyChange(args: Arguments): PolicyChange {
   const change: PolicyChange = {};
   for (let i = 2; i < args.length; i += 2) {
-    const option = word(args[i]!);
-    const value = args[i + 1];
+    const option = word(args, i);
+    const value = args.at(i + 1);
     if (value === undefined) throw errorOf(SYNTAX_ERROR);
-    const reset = value.length === 7 && word(value) === "default";
+    const reset = value.length === 7 && wordOf(value) === "default";
     if (option === "retries") change.retryBudget = reset ? null : retriesArg(value);
     else if (option === "backoff") change.backoff = reset ? null : backoffArg(value);
     else if (option === "runtimeout") change.runTimeoutMs = reset ? null : runTimeoutArg(value);
@@ -117,8 +118,8 @@ function changedPolicy(policy: QueuePolicy, change: PolicyChange): QueuePolicy {
  * [DEADLETTER-CAP n|DEFAULT] [RATE n/period|DEFAULT] [GROUPLIMIT n|DEFAULT]: changes the settings named (the others stay),
  * and answers the policy after it; no option: reads it.
  */
-function qpolicy(ctx: RespContext, args: Buffer[]): HandlerResult {
-  const queue = queueArg(args[1]!);
+function qpolicy(ctx: RespContext, args: Arguments): HandlerResult {
+  const queue = queueArg(args, 1);
   const change = parsePolicyChange(args);
   const current = ctx.broker.queuePolicy(queue);
   if (args.length === 2) return andThen(current, policyReply);

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { setImmediate as yieldToLoop } from "node:timers/promises";
 import {
   JOB_STATES,
@@ -92,25 +93,23 @@ export function showReply(job: JobInfo, nodeId: string): Reply {
   ];
 }
 
-function show(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.show(args[1]!.toString("latin1")), (job) =>
-    job ? showReply(job, ctx.broker.nodeId) : null,
-  );
+function show(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  return andThen(ctx.broker.show(args.latin1(1)), (job) => (job ? showReply(job, ctx.broker.nodeId) : null));
 }
 
-function qlen(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return ctx.broker.qlen(queueArg(args[1]!));
+function qlen(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  return ctx.broker.qlen(queueArg(args, 1));
 }
 
-function qpeek(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const count = intOrFail(args[2]);
-  return andThen(ctx.broker.qpeek(queueArg(args[1]!), count), (jobs) =>
+function qpeek(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  const count = intOrFail(args, 2);
+  return andThen(ctx.broker.qpeek(queueArg(args, 1), count), (jobs) =>
     jobs.map((job) => [job.queue, job.id, job.body]),
   );
 }
 
-function qstat(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  return andThen(ctx.broker.qstat(queueArg(args[1]!)), (stats) => {
+function qstat(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  return andThen(ctx.broker.qstat(queueArg(args, 1)), (stats) => {
     if (!stats) return NULL_ARRAY;
     return [
       "name",
@@ -164,9 +163,9 @@ class ScanCursor {
   value = 0;
   private given = false;
 
-  take(arg: Buffer): void {
+  take(args: Arguments, i: number): void {
     if (this.given) throw errorOf("syntax error");
-    const cursor = parseIntArg(arg);
+    const cursor = parseIntArg(args, i);
     if (cursor === undefined || cursor < 0) throw errorOf(SCAN_ERROR);
     this.value = cursor;
     this.given = true;
@@ -177,7 +176,7 @@ class ScanCursor {
 function scanCommonOption(
   opts: { count: number; busyloop: boolean },
   option: string,
-  args: Buffer[],
+  args: Arguments,
   i: number,
 ): number {
   if (option === "busyloop") {
@@ -185,7 +184,7 @@ function scanCommonOption(
     return i;
   }
   if (option !== "count" || i + 1 >= args.length) return -1;
-  const count = intOrFail(args[i + 1]);
+  const count = intOrFail(args, i + 1);
   // As Disque: 0 and negative mean the default. The broker caps it (MAX_SCAN_COUNT).
   opts.count = count < 1 ? DEFAULT_SCAN_COUNT : count;
   return i + 1;
@@ -220,25 +219,25 @@ function scanReply<T>(result: ScanResult<T>, item: (value: T) => Reply): Reply {
   return [String(result.cursor), result.items.map(item)];
 }
 
-function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function jscan(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
   const cursor = new ScanCursor();
   const opts: JobScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
   let replyAll = false;
   for (let i = 1; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     const hasValue = i + 1 < args.length;
     const consumed = scanCommonOption(opts, option, args, i);
     if (consumed >= 0) i = consumed;
-    else if (option === "queue" && hasValue) opts.queue = str(args[++i]!);
+    else if (option === "queue" && hasValue) opts.queue = str(args, ++i);
     else if (option === "state" && hasValue) {
-      const state = word(args[++i]!) as JobState;
+      const state = word(args, ++i) as JobState;
       if (!JOB_STATES.includes(state)) throw errorOf("Invalid job state name");
       (opts.states ??= []).push(state);
     } else if (option === "reply" && hasValue) {
-      const type = word(args[++i]!);
+      const type = word(args, ++i);
       if (type !== "all" && type !== "id") throw errorOf("Invalid REPLY type, try ID or ALL");
       replyAll = type === "all";
-    } else cursor.take(args[i]!);
+    } else cursor.take(args, i);
   }
   const nodeId = ctx.broker.nodeId;
   const scan = (from: number) => ctx.broker.jscan(from, opts);
@@ -248,18 +247,18 @@ function jscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
   );
 }
 
-function qscan(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+function qscan(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
   const cursor = new ScanCursor();
   const opts: QueueScanOptions = { count: DEFAULT_SCAN_COUNT, busyloop: false };
   for (let i = 1; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     const hasValue = i + 1 < args.length;
     const consumed = scanCommonOption(opts, option, args, i);
     if (consumed >= 0) i = consumed;
-    else if (option === "minlen" && hasValue) opts.minlen = intOrFail(args[++i]);
-    else if (option === "maxlen" && hasValue) opts.maxlen = intOrFail(args[++i]);
-    else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args[++i]);
-    else cursor.take(args[i]!);
+    else if (option === "minlen" && hasValue) opts.minlen = intOrFail(args, ++i);
+    else if (option === "maxlen" && hasValue) opts.maxlen = intOrFail(args, ++i);
+    else if (option === "importrate" && hasValue) opts.importrate = intOrFail(args, ++i);
+    else cursor.take(args, i);
   }
   const scan = (from: number) => ctx.broker.qscan(from, opts);
   const maxItems = opts.busyloop ? MAX_BUSYLOOP_NAMES : undefined;

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { ClientWait } from "../wait.js";
 import { LEAVING, NOREPL_LEAVING } from "../leaving.js";
 import {
@@ -18,7 +19,6 @@ import type { RespContext } from "../context.js";
 import { disqueInspectCommands } from "./disque-inspect.js";
 import { replyWhenDurable } from "../durable.js";
 import { backoffArg, parseAck, parseNack, retriesArg, runTimeoutArg } from "../failure-args.js";
-import { ownBuffer } from "../transport/words.js";
 import { groupArg, keyArg, keyTtlArg, priorityArg, schedulingFields } from "../scheduling-args.js";
 import { NULL_ARRAY, SimpleString, type Reply } from "../transport/reply.js";
 
@@ -29,41 +29,41 @@ type Spec = CommandSpec<RespContext>;
 // ------------------------------------------------------------------ ADDJOB
 
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
-function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean; details: boolean } {
-  // Arguments are views into the connection's input buffer: keep only the body's own bytes.
-  const req: AddJobRequest = { queue: queueArg(args[1]!), body: ownBuffer(args[2]!), origin: "resp" };
+function parseAddJob(args: Arguments): { req: AddJobRequest; async: boolean; details: boolean } {
+  // Arguments are spans of the connection's input buffer: keep only the body's own bytes.
+  const req: AddJobRequest = { queue: queueArg(args, 1), body: args.copy(2), origin: "resp" };
   let async = false;
   let details = false;
   for (let i = 4; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     const hasValue = i + 1 < args.length;
     if (option === "replicate" && hasValue) {
       const message = "REPLICATE must be between 1 and 65535";
-      req.replicate = boundedArg(args[++i], "REPLICATE", 1, 65535, message, message, message);
+      req.replicate = boundedArg(args, ++i, "REPLICATE", 1, 65535, message, message, message);
     } else if (option === "ttl" && hasValue) {
-      req.ttl = boundedArg(args[++i], "TTL", 1, MAX_TTL_SECONDS, "TTL must be a number > 0");
+      req.ttl = boundedArg(args, ++i, "TTL", 1, MAX_TTL_SECONDS, "TTL must be a number > 0");
     } else if (option === "retry" && hasValue) {
       const message = "RETRY time must be a non negative number";
-      req.retry = boundedArg(args[++i], "RETRY", 0, MAX_RETRY_SECONDS, message);
+      req.retry = boundedArg(args, ++i, "RETRY", 0, MAX_RETRY_SECONDS, message);
     } else if (option === "delay" && hasValue) {
       const message = "DELAY time must be a non negative number";
-      req.delay = boundedArg(args[++i], "DELAY", 0, MAX_TTL_SECONDS, message);
+      req.delay = boundedArg(args, ++i, "DELAY", 0, MAX_TTL_SECONDS, message);
     } else if (option === "maxlen" && hasValue) {
-      req.maxlen = boundedArg(args[++i], "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
+      req.maxlen = boundedArg(args, ++i, "MAXLEN", 1, MAX_COUNT, "MAXLEN must be a positive number");
     } else if (option === "retries" && hasValue) {
-      req.retryBudget = retriesArg(args[++i]);
+      req.retryBudget = retriesArg(args.at(++i));
     } else if (option === "backoff" && hasValue) {
-      req.backoff = backoffArg(args[++i]);
+      req.backoff = backoffArg(args.at(++i));
     } else if (option === "runtimeout" && hasValue) {
-      req.runTimeoutMs = runTimeoutArg(args[++i]);
+      req.runTimeoutMs = runTimeoutArg(args.at(++i));
     } else if (option === "priority" && hasValue) {
-      req.priority = priorityArg(args[++i]);
+      req.priority = priorityArg(args.at(++i));
     } else if (option === "key" && hasValue) {
-      req.key = keyArg(args[++i]);
+      req.key = keyArg(args.at(++i));
     } else if (option === "keyttl" && hasValue) {
-      req.keyTtl = keyTtlArg(args[++i]);
+      req.keyTtl = keyTtlArg(args.at(++i));
     } else if (option === "group" && hasValue) {
-      req.group = groupArg(args[++i]);
+      req.group = groupArg(args.at(++i));
     } else if (option === "async") {
       async = true;
     } else if (option === "withdetails") {
@@ -72,7 +72,7 @@ function parseAddJob(args: Buffer[]): { req: AddJobRequest; async: boolean; deta
       throw errorOf(SYNTAX_ERROR);
     }
   }
-  req.replicationTimeoutMs = timeoutArg(args[3]!);
+  req.replicationTimeoutMs = timeoutArg(args, 3);
   checkSchedulingOptions(req);
   return { req, async, details };
 }
@@ -83,7 +83,7 @@ function addDetails(req: AddJobRequest, result: AddJobResult): Reply {
   return [result.id, result.duplicate ? "duplicate" : "added", state];
 }
 
-function addjob(ctx: RespContext, args: Buffer[]): HandlerResult {
+function addjob(ctx: RespContext, args: Arguments): HandlerResult {
   const { req, async, details } = parseAddJob(args);
   if (ctx.server.leaving) return NOREPL_LEAVING;
   return andThen(ctx.broker.addJob(req), (result) => {
@@ -143,21 +143,21 @@ class GetJobCall implements GetJobsRequest {
   }
 }
 
-function getjob(ctx: RespContext, args: Buffer[]): HandlerResult {
+function getjob(ctx: RespContext, args: Arguments): HandlerResult {
   let nohang = false;
   let detail: JobDetail = "none";
   let timeoutMs = 0;
   let count = 1;
   let from = -1;
   for (let i = 1; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     const hasValue = i + 1 < args.length;
     if (option === "nohang") nohang = true;
     else if (option === "withcounters") detail = detail === "details" ? detail : "counters";
     else if (option === "withdetails") detail = "details";
-    else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args[++i]!);
+    else if (option === "timeout" && hasValue) timeoutMs = timeoutArg(args, ++i);
     else if (option === "count" && hasValue) {
-      count = boundedArg(args[++i], "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
+      count = boundedArg(args, ++i, "COUNT", 1, MAX_COUNT, "COUNT must be a number greater than zero");
     } else if (option === "from") {
       from = i + 1;
       break;
@@ -165,7 +165,7 @@ function getjob(ctx: RespContext, args: Buffer[]): HandlerResult {
   }
   if (from < 0 || from >= args.length) throw errorOf(SYNTAX_ERROR);
   const queues: string[] = [];
-  for (let i = from; i < args.length; i++) queues.push(queueArg(args[i]!));
+  for (let i = from; i < args.length; i++) queues.push(queueArg(args, i));
 
   const client = ctx.client;
   const wait = new ClientWait(client, ctx.server);
@@ -194,35 +194,35 @@ function idListCommand(method: IdCommand): Spec["handler"] {
 }
 
 /** ACKJOB id … [RESULT bytes] */
-function ackjob(ctx: RespContext, args: Buffer[]): HandlerResult {
+function ackjob(ctx: RespContext, args: Arguments): HandlerResult {
   const { ids, result } = parseAck(args, ctx.server.config.maxJobSize);
   const acked = result === undefined ? ctx.broker.ackJobs(ids) : ctx.broker.ackJobs(ids, result);
   return andThen(acked, (n) => replyWhenDurable(ctx, n, false));
 }
 
 /** NACK id … [DELAY ms] [BACKOFF] [ERROR text] [TIMEDOUT] [RETRIES n] */
-function nack(ctx: RespContext, args: Buffer[]): HandlerResult {
+function nack(ctx: RespContext, args: Arguments): HandlerResult {
   const { ids, options } = parseNack(args);
   const nacked = options === undefined ? ctx.broker.nack(ids) : ctx.broker.nack(ids, options);
   return andThen(nacked, (n) => replyWhenDurable(ctx, n, false));
 }
 
-function working(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.working(args[1]!.toString("latin1")), (seconds) => seconds);
+function working(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.working(args.latin1(1)), (seconds) => seconds);
 }
 
 // ------------------------------------------------------------------ PAUSE
 
 const PAUSE_OPS = new Set<string>(["in", "out", "all", "none", "state", "bcast"]);
 
-function pause(ctx: RespContext, args: Buffer[]): HandlerResult {
+function pause(ctx: RespContext, args: Arguments): HandlerResult {
   const ops: PauseOp[] = [];
   for (let i = 2; i < args.length; i++) {
-    const op = word(args[i]!);
+    const op = word(args, i);
     if (!PAUSE_OPS.has(op)) throw errorOf(SYNTAX_ERROR);
     ops.push(op as PauseOp);
   }
-  return andThen(ctx.broker.pause(queueArg(args[1]!), ops, ctx.client.consumer), (state) =>
+  return andThen(ctx.broker.pause(queueArg(args, 1), ops, ctx.client.consumer), (state) =>
     replyWhenDurable(ctx, new SimpleString(state), false),
   );
 }

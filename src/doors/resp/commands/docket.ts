@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { ClientWait } from "../wait.js";
 import type { JobWaitOutcome } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
@@ -19,14 +20,13 @@ type Spec = CommandSpec<RespContext>;
  * `+gone` (not known when asked), `$-1` on time-out. Time-out 0 or none =
  * forever. WITHRESULT: `[outcome, result or nil]` (`[nil, nil]` on time-out).
  */
-function waitjob(ctx: RespContext, args: Buffer[]): HandlerResult {
+function waitjob(ctx: RespContext, args: Arguments): HandlerResult {
   let end = args.length;
-  const last = args[end - 1]!;
-  const withResult = end > 2 && last.length === 10 && word(last) === "withresult";
+  const withResult = end > 2 && args.byteLength(end - 1) === 10 && word(args, end - 1) === "withresult";
   if (withResult) end--;
   if (end > 3) throw errorOf(SYNTAX_ERROR);
-  const id = args[1]!.toString("latin1");
-  const timeoutMs = end === 3 ? timeoutArg(args[2]!) : 0;
+  const id = args.latin1(1);
+  const timeoutMs = end === 3 ? timeoutArg(args, 2) : 0;
   const wait = new ClientWait(ctx.client);
   return andThen(wait.watch(ctx.broker.waitJob(id, timeoutMs, wait.signal)), (outcome: JobWaitOutcome) => {
     const reply = outcome === null ? null : new SimpleString(outcome);
@@ -38,8 +38,8 @@ function waitjob(ctx: RespContext, args: Buffer[]): HandlerResult {
 }
 
 /** RESULT id: what ACKJOB … RESULT left, while it is kept, else nil. */
-function result(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.result(args[1]!.toString("latin1")), (kept) => kept?.body ?? null);
+function result(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.result(args.latin1(1)), (kept) => kept?.body ?? null);
 }
 
 export const docketCommands: Spec[] = [

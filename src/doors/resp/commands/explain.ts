@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { explanation, type JobExplanation } from "../../../core/explain.js";
 import { andThen } from "../../../util/awaitable.js";
 import type { CommandSpec } from "../command.js";
@@ -34,8 +35,8 @@ function valueReply(value: unknown): Reply {
   return String(value);
 }
 
-function explain(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const id = args[1]!.toString("latin1");
+function explain(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  const id = args.latin1(1);
   return andThen(ctx.broker.explain(id), (facts) => explainReply(explanation(facts)));
 }
 

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { readFileSync } from "node:fs";
 import { machine, release, type } from "node:os";
 import { BrokerError, type BrokerStats } from "../../../core/contract.js";
@@ -222,9 +223,9 @@ function header(name: string): string {
   return HEADERS[name] ?? `${name[0]!.toUpperCase()}${name.slice(1)}`;
 }
 
-export async function infoReply(ctx: RespContext, args: Buffer[]): Promise<Reply> {
+export async function infoReply(ctx: RespContext, args: Arguments): Promise<Reply> {
   if (args.length > 2) return new ErrorReply(`ERR ${SYNTAX_ERROR}`);
-  const pick = args[1]?.toString("latin1").toLowerCase() ?? "default";
+  const pick = args.at(1)?.toString("latin1").toLowerCase() ?? "default";
   const every = pick === "default" || pick === "all";
   const all = await sections(ctx, pick === "all" || pick === ALL_ONLY);
   const names = every ? Object.keys(all) : Object.hasOwn(all, pick) ? [pick] : [];

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import type { QueueCounts } from "../../../core/contract.js";
 import { MAX_SCAN_COUNT } from "../../../core/listing-limits.js";
 import { andThen } from "../../../util/awaitable.js";
@@ -14,23 +15,23 @@ import type { Reply } from "../transport/reply.js";
 
 type Render = (q: QueueCounts) => Reply;
 
-function counts(ctx: RespContext, args: Buffer[], render: Render): Reply | Promise<Reply> {
+function counts(ctx: RespContext, args: Arguments, render: Render): Reply | Promise<Reply> {
   const show = (names: string[]) => andThen(ctx.broker.queueCounts(names), (rows) => rows.map(render));
   if (args.length > 1) {
     // As many names as one QSCAN page visits: a longer list is refused before any is looked at.
     if (args.length - 1 > MAX_SCAN_COUNT) throw errorOf(`at most ${MAX_SCAN_COUNT} queues per call`);
-    return show(args.slice(1).map(queueArg));
+    return show(Array.from({ length: args.length - 1 }, (_, k) => queueArg(args, k + 1)));
   }
   // Every queue would be O(queues) in one go: one QSCAN page of them, by name.
   const page = ctx.broker.qscan(0, { count: MAX_SCAN_COUNT, busyloop: false });
   return andThen(page, ({ items }) => show(items.sort()));
 }
 
-export function qstatus(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+export function qstatus(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
   return counts(ctx, args, (q) => [q.name, q.total, q.processing, q.consumers]);
 }
 
-export function qinfo(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
+export function qinfo(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
   return counts(
     ctx,
     args,

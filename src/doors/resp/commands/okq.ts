@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { ClientWait } from "../wait.js";
 import type { Delivery, JobInfo } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
@@ -7,7 +8,6 @@ import type { CommandSpec, HandlerResult } from "../command.js";
 import type { RespContext } from "../context.js";
 import { replyWhenDurable } from "../durable.js";
 import { qinfo, qstatus } from "./okq-status.js";
-import { ownBuffer } from "../transport/words.js";
 import { OK, type Reply } from "../transport/reply.js";
 
 /**
@@ -27,12 +27,12 @@ function eventReply(job: Delivery | JobInfo): Reply {
 
 function push(front: boolean): Spec["handler"] {
   return (ctx, args) => {
-    if (args.length > 5 || (args.length === 5 && word(args[4]!) !== "noblock")) throw errorOf(SYNTAX_ERROR);
+    if (args.length > 5 || (args.length === 5 && word(args, 4) !== "noblock")) throw errorOf(SYNTAX_ERROR);
     const noblock = args.length === 5;
     const result = ctx.broker.addJob({
-      queue: queueArg(args[1]!),
-      clientKey: str(args[2]!),
-      body: ownBuffer(args[3]!),
+      queue: queueArg(args, 1),
+      clientKey: str(args, 2),
+      body: args.copy(3),
       placement: front ? "front" : "creation",
       origin: "resp",
     });
@@ -40,13 +40,13 @@ function push(front: boolean): Spec["handler"] {
   };
 }
 
-function qrpop(ctx: RespContext, args: Buffer[]): HandlerResult {
+function qrpop(ctx: RespContext, args: Arguments): HandlerResult {
   let leaseSeconds = OKQ_DEFAULT_LEASE_SECONDS;
   let noack = false;
   for (let i = 2; i < args.length; i++) {
-    const option = word(args[i]!);
+    const option = word(args, i);
     if (option === "ex" && i + 1 < args.length) {
-      leaseSeconds = boundedArg(args[++i], "EX", 0, MAX_COUNT, "EX must be a non negative number of seconds");
+      leaseSeconds = boundedArg(args, ++i, "EX", 0, MAX_COUNT, "EX must be a non negative number of seconds");
     } else if (option === "noack") noack = true;
     else throw errorOf(SYNTAX_ERROR);
   }
@@ -54,7 +54,7 @@ function qrpop(ctx: RespContext, args: Buffer[]): HandlerResult {
   // event goes as it is popped: at most once, like NOACK.
   const consume = noack || leaseSeconds === 0;
   const result = ctx.broker.getJobs({
-    queues: [queueArg(args[1]!)],
+    queues: [queueArg(args, 1)],
     count: 1,
     nohang: true,
     timeoutMs: 0,
@@ -69,10 +69,10 @@ function qrpop(ctx: RespContext, args: Buffer[]): HandlerResult {
   });
 }
 
-function qack(ctx: RespContext, args: Buffer[]): HandlerResult {
-  if (args.length > 4 || (args.length === 4 && word(args[3]!) !== "redo")) throw errorOf(SYNTAX_ERROR);
-  const queue = queueArg(args[1]!);
-  const eventId = str(args[2]!);
+function qack(ctx: RespContext, args: Arguments): HandlerResult {
+  if (args.length > 4 || (args.length === 4 && word(args, 3) !== "redo")) throw errorOf(SYNTAX_ERROR);
+  const queue = queueArg(args, 1);
+  const eventId = str(args, 2);
   const done =
     args.length === 4
       ? ctx.broker.requeueFirst(queue, eventId, "event")
@@ -83,7 +83,7 @@ function qack(ctx: RespContext, args: Buffer[]): HandlerResult {
 /** left = newest (the producers' end), right = next to be served */
 function peek(right: boolean): Spec["handler"] {
   return (ctx, args) =>
-    andThen(ctx.broker.qpeek(queueArg(args[1]!), right ? 1 : -1), (jobs) => {
+    andThen(ctx.broker.qpeek(queueArg(args, 1), right ? 1 : -1), (jobs) => {
       const job = jobs[0];
       return job ? eventReply(job) : null;
     });
@@ -95,9 +95,9 @@ function consumerOf(ctx: RespContext): string {
 }
 
 /** No queue: the connection's registration is cleared (consumers back to 0). */
-function qregister(ctx: RespContext, args: Buffer[]): HandlerResult {
+function qregister(ctx: RespContext, args: Arguments): HandlerResult {
   const queues: string[] = [];
-  for (let i = 1; i < args.length; i++) queues.push(queueArg(args[i]!));
+  for (let i = 1; i < args.length; i++) queues.push(queueArg(args, i));
   const consumer = consumerOf(ctx);
   if (!ctx.okqRegistered && queues.length > 0) {
     ctx.okqRegistered = true;
@@ -107,15 +107,15 @@ function qregister(ctx: RespContext, args: Buffer[]): HandlerResult {
   return andThen(ctx.broker.registerConsumer(consumer, queues), () => OK);
 }
 
-function qnotify(ctx: RespContext, args: Buffer[]): HandlerResult {
+function qnotify(ctx: RespContext, args: Arguments): HandlerResult {
   const message = "timeout must be a non negative number of seconds";
-  const seconds = boundedArg(args[1], "timeout", 0, MAX_TTL_SECONDS, message);
+  const seconds = boundedArg(args, 1, "timeout", 0, MAX_TTL_SECONDS, message);
   const wait = new ClientWait(ctx.client);
   return andThen(wait.watch(ctx.broker.notify(consumerOf(ctx), seconds * 1000, wait.signal)), (name) => name);
 }
 
-function qflush(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.flushQueue(queueArg(args[1]!)), () => replyWhenDurable(ctx, OK, false));
+function qflush(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.flushQueue(queueArg(args, 1)), () => replyWhenDurable(ctx, OK, false));
 }
 
 export const okqCommands: Spec[] = [

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { NOT_INTEGER, SYNTAX_ERROR, parseIntArg, str, word } from "../args.js";
 import type { CommandSpec } from "../command.js";
 import type { RespContext } from "../context.js";
@@ -21,8 +22,8 @@ const SLOWLOG_USAGE = new ErrorReply(
 /** SLOWLOG GET with no count */
 const SLOWLOG_DEFAULT_COUNT = 10;
 
-function slowlog(ctx: RespContext, args: Buffer[]): Reply {
-  const sub = word(args[1]!);
+function slowlog(ctx: RespContext, args: Arguments): Reply {
+  const sub = word(args, 1);
   const log = ctx.server.slowlog;
   if (sub === "reset" && args.length === 2) {
     log.reset();
@@ -32,7 +33,7 @@ function slowlog(ctx: RespContext, args: Buffer[]): Reply {
   if (sub === "get" && args.length <= 3) {
     let count = SLOWLOG_DEFAULT_COUNT;
     if (args.length === 3) {
-      const given = parseIntArg(args[2]);
+      const given = parseIntArg(args, 2);
       if (given === undefined) return new ErrorReply(`ERR ${NOT_INTEGER}`);
       count = given;
     }
@@ -46,14 +47,14 @@ export const LATENCY_DOCTOR =
   "and stays 0): DEBUG LOOPDELAY reports the event loop's delays, and SLOWLOG the slow commands.\n";
 
 /** docket has no latency monitor: every subcommand answers as Disque's does while it is off. */
-function latency(_ctx: RespContext, args: Buffer[]): Reply {
-  const sub = word(args[1]!);
+function latency(_ctx: RespContext, args: Arguments): Reply {
+  const sub = word(args, 1);
   if (sub === "latest" && args.length === 2) return [];
   if (sub === "history" && args.length === 3) return [];
   if (sub === "reset") return 0;
   if (sub === "doctor" && args.length === 2) return LATENCY_DOCTOR;
   if (sub === "graph" && args.length === 3) {
-    return new ErrorReply(`ERR No samples available for event '${str(args[2]!)}'`);
+    return new ErrorReply(`ERR No samples available for event '${str(args, 2)}'`);
   }
   return new ErrorReply(`ERR ${SYNTAX_ERROR}`);
 }

@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import type { JobTemplate, ScheduleDefinition, ScheduleInfo } from "../../../core/contract.js";
 import { andThen } from "../../../util/awaitable.js";
 import { SYNTAX_ERROR, errorOf, intOrFail, queueArg, str, word } from "../args.js";
@@ -58,49 +59,49 @@ export function scheduleReply(info: ScheduleInfo): Reply {
 }
 
 /** SET name (CRON expr [TZ zone] | EVERY ms) QUEUE q BODY b [TTL s] [RETRY s] [PRIORITY p] [GROUP g] [RETRIES n] [RUNTIMEOUT ms] */
-function parseSet(args: Buffer[]): ScheduleDefinition {
-  const name = args[2]!.toString("latin1");
+function parseSet(args: Arguments): ScheduleDefinition {
+  const name = args.latin1(2);
   const def: Omit<ScheduleDefinition, "template"> = { name };
   let queue: string | undefined;
   let body: Buffer | undefined;
   const template: Partial<JobTemplate> = {};
   for (let i = 3; i < args.length; i += 2) {
-    const value = args[i + 1];
-    if (value === undefined) throw errorOf(SYNTAX_ERROR);
-    switch (word(args[i]!)) {
+    const valueAt = i + 1;
+    if (valueAt >= args.length) throw errorOf(SYNTAX_ERROR);
+    switch (word(args, i)) {
       case "cron":
-        def.cron = str(value);
+        def.cron = str(args, valueAt);
         break;
       case "tz":
-        def.timezone = str(value);
+        def.timezone = str(args, valueAt);
         break;
       case "every":
-        def.everyMs = intOrFail(value);
+        def.everyMs = intOrFail(args, valueAt);
         break;
       case "queue":
-        queue = queueArg(value);
+        queue = queueArg(args, valueAt);
         break;
       case "body":
-        // the argument is a view into the connection's input: kept, so copied
-        body = Buffer.from(value);
+        // the argument is a span of the connection's input: kept, so copied
+        body = args.copy(valueAt);
         break;
       case "ttl":
-        template.ttl = intOrFail(value);
+        template.ttl = intOrFail(args, valueAt);
         break;
       case "retry":
-        template.retry = intOrFail(value);
+        template.retry = intOrFail(args, valueAt);
         break;
       case "priority":
-        template.priority = intOrFail(value);
+        template.priority = intOrFail(args, valueAt);
         break;
       case "group":
-        template.group = str(value);
+        template.group = str(args, valueAt);
         break;
       case "retries":
-        template.retryBudget = retriesArg(value);
+        template.retryBudget = retriesArg(args.at(valueAt));
         break;
       case "runtimeout":
-        template.runTimeoutMs = runTimeoutArg(value);
+        template.runTimeoutMs = runTimeoutArg(args.at(valueAt));
         break;
       default:
         throw errorOf(SYNTAX_ERROR);
@@ -111,20 +112,20 @@ function parseSet(args: Buffer[]): ScheduleDefinition {
 }
 
 /** LIST [cursor] [COUNT n] */
-function parseList(args: Buffer[]): { cursor: string; count: number } {
+function parseList(args: Arguments): { cursor: string; count: number } {
   let i = 2;
   let cursor = "0";
-  if (i < args.length && word(args[i]!) !== "count") cursor = args[i++]!.toString("latin1");
+  if (i < args.length && word(args, i) !== "count") cursor = args.latin1(i++);
   let count = DEFAULT_LIST_COUNT;
   if (i < args.length) {
-    if (word(args[i]!) !== "count" || args.length !== i + 2) throw errorOf(SYNTAX_ERROR);
-    count = intOrFail(args[i + 1]);
+    if (word(args, i) !== "count" || args.length !== i + 2) throw errorOf(SYNTAX_ERROR);
+    count = intOrFail(args, i + 1);
   }
   return { cursor, count };
 }
 
-function schedule(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
-  const sub = word(args[1]!);
+function schedule(ctx: RespContext, args: Arguments): Reply | Promise<Reply> {
+  const sub = word(args, 1);
   const { broker, server } = ctx;
   if (sub === "list") {
     const { cursor, count } = parseList(args);
@@ -134,7 +135,9 @@ function schedule(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     ]);
   }
   if (sub !== "set" && sub !== "get" && sub !== "del") {
-    throw errorOf(`unknown SCHEDULE subcommand '${args[1]!.toString("utf8", 0, 64)}': SET, GET, DEL or LIST`);
+    throw errorOf(
+      `unknown SCHEDULE subcommand '${args.at(1)!.toString("utf8", 0, 64)}': SET, GET, DEL or LIST`,
+    );
   }
   if (args.length < 3) throw errorOf(`wrong number of arguments for 'schedule|${sub}' command`);
   switch (sub) {
@@ -147,12 +150,10 @@ function schedule(ctx: RespContext, args: Buffer[]): Reply | Promise<Reply> {
     }
     case "get":
       if (args.length !== 3) throw errorOf(SYNTAX_ERROR);
-      return andThen(broker.getSchedule(args[2]!.toString("latin1")), (info) =>
-        info ? scheduleReply(info) : null,
-      );
+      return andThen(broker.getSchedule(args.latin1(2)), (info) => (info ? scheduleReply(info) : null));
     case "del":
       if (args.length !== 3) throw errorOf(SYNTAX_ERROR);
-      return server.gate.write(() => broker.removeSchedule(args[2]!.toString("latin1")));
+      return server.gate.write(() => broker.removeSchedule(args.latin1(2)));
   }
 }
 

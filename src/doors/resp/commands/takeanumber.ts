@@ -1,3 +1,4 @@
+import type { Arguments } from "../transport/arguments.js";
 import { andThen } from "../../../util/awaitable.js";
 import { MAX_COUNT } from "../../../core/limits.js";
 import { boundedArg, errorOf, queueArg } from "../args.js";
@@ -43,32 +44,32 @@ function isBlank(body: Buffer): boolean {
   return true;
 }
 
-function len(ctx: RespContext, args: Buffer[]): HandlerResult {
+function len(ctx: RespContext, args: Arguments): HandlerResult {
   // Reserved jobs are not counted (measured): LEN is what RESERVE could still hand out.
-  return andThen(ctx.broker.queueCounts([queueArg(args[1]!)]), (counts) => counts[0]?.waiting ?? 0);
+  return andThen(ctx.broker.queueCounts([queueArg(args, 1)]), (counts) => counts[0]?.waiting ?? 0);
 }
 
-function add(ctx: RespContext, args: Buffer[], req: Request): HandlerResult {
-  const queue = queueArg(args[1]!);
+function add(ctx: RespContext, args: Arguments, req: Request): HandlerResult {
+  const queue = queueArg(args, 1);
   const body =
     args.length < 4
       ? Buffer.alloc(0)
       : req.inlineLine !== undefined
         ? inlineBody(req.inlineLine)
         : args.length === 4
-          ? Buffer.from(args[3]!)
-          : Buffer.concat(args.slice(3).flatMap((arg, i) => (i === 0 ? [arg] : [Buffer.from(" "), arg])));
+          ? args.copy(3)
+          : Buffer.concat(args.views(3).flatMap((arg, i) => (i === 0 ? [arg] : [Buffer.from(" "), arg])));
   if (isBlank(body)) throw errorOf(MISSING_ADD_PARAMETERS);
-  const retries = boundedArg(args[2], "retries", 0, MAX_COUNT, INVALID_RETRIES);
+  const retries = boundedArg(args, 2, "retries", 0, MAX_COUNT, INVALID_RETRIES);
   return andThen(
     ctx.broker.addJob({ queue, body, retryBudget: retries, retryOnlyBudget: true, origin: "resp" }),
     (result) => replyWhenDurable(ctx, new SimpleString(result.id), false),
   );
 }
 
-function reserve(ctx: RespContext, args: Buffer[]): HandlerResult {
+function reserve(ctx: RespContext, args: Arguments): HandlerResult {
   const result = ctx.broker.getJobs({
-    queues: [queueArg(args[1]!)],
+    queues: [queueArg(args, 1)],
     count: 1,
     nohang: true,
     timeoutMs: 0,
@@ -81,15 +82,15 @@ function reserve(ctx: RespContext, args: Buffer[]): HandlerResult {
   });
 }
 
-function done(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.ackInQueue(queueArg(args[1]!), args[2]!.toString("latin1"), "id"), (n) => {
+function done(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.ackInQueue(queueArg(args, 1), args.latin1(2), "id"), (n) => {
     if (n === 0) throw errorOf(NO_SUCH_ID);
     return replyWhenDurable(ctx, OK, false);
   });
 }
 
-function retry(ctx: RespContext, args: Buffer[]): HandlerResult {
-  return andThen(ctx.broker.retryJob(queueArg(args[1]!), args[2]!.toString("latin1")), (outcome) => {
+function retry(ctx: RespContext, args: Arguments): HandlerResult {
+  return andThen(ctx.broker.retryJob(queueArg(args, 1), args.latin1(2)), (outcome) => {
     // Unknown, or out of retries (the job is now a dead letter): the original says the same.
     if (outcome !== "requeued") throw errorOf(NO_RETRIES);
     return replyWhenDurable(ctx, OK, false);

@@ -246,8 +246,9 @@ export class Connection<Ctx> {
     const server = this.server;
     const client = this.client;
     const args = req.args;
-    const entry = server.table.lookupEntry(args[0]!) as CommandEntry<Ctx> | undefined;
-    if (entry === undefined) return this.emit(new ErrorReply(unknownCommandMessage(args[0]!)));
+    const entry = server.table.lookupEntry(args.bytesOf(0), args.fromOf(0), args.toOf(0)) as
+      CommandEntry<Ctx> | undefined;
+    if (entry === undefined) return this.emit(new ErrorReply(unknownCommandMessage(args.at(0)!)));
     const spec = entry.spec;
     if (!arityOk(spec.arity, args.length)) return this.emit(new ErrorReply(arityMessage(spec.name)));
     if ((entry.mask & FLAG_NOAUTH) === 0 && mustAuthenticate(client, server.options.requirePassword?.())) {

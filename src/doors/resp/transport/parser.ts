@@ -4,15 +4,16 @@
  *
  * - Bytes are never re-scanned: the search for a line end resumes where the
  *   previous one stopped, and a complete element is consumed at once.
- * - Arguments are views (`subarray`) into the parser's input buffer, never
- *   copies. Until its request is complete an argument is only two numbers
- *   (where it starts, how long it is): a Buffer object costs ~100 bytes of
- *   heap, so a client trickling a `*1048576` request of tiny arguments would
- *   otherwise hold ~100 MiB with 6 MiB sent. The bytes of a request stay in
- *   the input buffer until it is complete. Bytes once handed out are never overwritten: when the buffer
- *   must grow, a new one is allocated. Code that keeps an argument beyond
- *   the command (e.g. a job body) should store `ownBuffer(arg)`, so that a
- *   small argument does not pin a whole input chunk in memory.
+ * - Arguments are spans of the parser's input buffer (`Arguments`,
+ *   transport/arguments.ts): never copies, and no Buffer object per
+ *   argument (~100 bytes of heap each), also while a request is incomplete,
+ *   so that a client trickling a `*1048576` request of tiny arguments does
+ *   not make the server hold ~100 MiB with 6 MiB sent. The bytes of a
+ *   request stay in the input buffer until it is complete. Bytes once
+ *   handed out are never overwritten: when the buffer must grow, a new one
+ *   is allocated. Code that keeps an argument beyond the command (e.g. a
+ *   job body) stores a copy (`args.copy(i)`), so that a small argument does
+ *   not pin a whole input chunk in memory.
  * - A bulk of BIG_BULK bytes or more is read into a Buffer of its own
  *   (allocated when announced, growing by doubling up to the announced size,
  *   so that announcing 512 MiB costs nothing until the bytes arrive).
@@ -20,7 +21,7 @@
  *   returns the same ProtocolError again and `feed()` ignores input.
  */
 
-import { bufferView } from "../../../util/buffer-view.js";
+import { Arguments } from "./arguments.js";
 import { parseLongLong, splitArgs, splitBlanks } from "./words.js";
 
 export interface ParserLimits {
@@ -45,7 +46,7 @@ export const DEFAULT_PARSER_LIMITS: Readonly<ParserLimits> = Object.freeze({
 });
 
 export interface Request {
-  args: Buffer[];
+  args: Arguments;
   /** inline requests only: the raw line without its trailing CR/LF */
   inlineLine?: Buffer;
 }
@@ -250,7 +251,7 @@ export class RequestParser {
         args = words;
       }
       if (args.length === 0) continue; // empty line
-      return { args, inlineLine: line };
+      return { args: Arguments.of(args), inlineLine: line };
     }
   }
 
@@ -288,18 +289,18 @@ export class RequestParser {
     return at;
   }
 
-  /** The complete request's arguments, as views into buf (or big bulks' own Buffers). */
-  private takeArgs(): Buffer[] {
+  /** The complete request's arguments, as spans of buf (or big bulks' own Buffers): no view made. */
+  private takeArgs(): Arguments {
     const spans = this.spans;
-    const buf = this.buf;
     const base = this.reqStart;
-    const args: Buffer[] = [];
+    const out: number[] = [];
     for (let i = 0; i < this.spanEnd; i += 2) {
       const at = spans[i]!;
-      args.push(
-        at === BIG_SPAN ? this.bigs[spans[i + 1]!]! : bufferView(buf, base + at, base + at + spans[i + 1]!),
-      );
+      const len = spans[i + 1]!;
+      if (at === BIG_SPAN) out.push(-1 - len, this.bigs[len]!.length);
+      else out.push(base + at, base + at + len);
     }
+    const args = Arguments.spans(this.buf, out, this.bigs.length > 0 ? this.bigs : undefined);
     this.spanEnd = 0;
     if (spans.length > SPANS_CAPACITY) this.spans = new Uint32Array(SPANS_CAPACITY);
     if (this.bigs.length > 0) {

@@ -130,13 +130,3 @@ export function splitArgs(line: Buffer): Buffer[] | null {
     args.push(current === null ? line.subarray(start, p) : Buffer.from(current));
   }
 }
-
-/**
- * `buf` itself when it owns its whole memory, else a copy: store this, not
- * the argument, when keeping an argument beyond its command, so that a
- * small value does not keep a large input chunk alive.
- */
-export function ownBuffer(buf: Buffer): Buffer {
-  if (buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength) return buf;
-  return Buffer.from(buf);
-}
