@@ -1,5 +1,5 @@
 import { BrokerError } from "../../core/contract.js";
-import type { Arguments } from "./transport/arguments.js";
+import { Arguments } from "./transport/arguments.js";
 import {
   MAX_INTEGER_TEXT,
   MAX_QUEUE_NAME_BYTES,
@@ -109,19 +109,21 @@ export function boundedArg(
   return inRange(value, name, min, max, tooLow, tooHigh);
 }
 
-/** boundedArg of a Buffer (an option's value already taken from the arguments), undefined when missing. */
-export function boundedBuffer(
-  arg: Buffer | undefined,
+/** boundedArg's name, range and messages */
+type BoundRule = [
   name: string,
   min: number,
   max: number,
   tooLow: string,
-  notInteger = tooLow,
+  notInteger?: string,
   tooHigh?: string,
-): number {
-  const value = arg === undefined ? undefined : integerIn(arg, 0, arg.length);
-  if (value === undefined) throw errorOf(notInteger);
-  return inRange(value, name, min, max, tooLow, tooHigh);
+];
+
+const NO_ARGUMENTS = Arguments.of([]);
+
+/** boundedArg of a Buffer (an option's value already taken from the arguments), undefined when missing. */
+export function boundedBuffer(arg: Buffer | undefined, ...rule: BoundRule): number {
+  return boundedArg(arg === undefined ? NO_ARGUMENTS : Arguments.of([arg]), 0, ...rule);
 }
 
 /** digits read from the bytes: every integer this short is exact in a double */
