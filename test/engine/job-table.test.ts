@@ -73,6 +73,36 @@ describe("the job table", () => {
     assert.equal(table.size, 0);
   });
 
+  it("tells apart ids of the same hash, through deletions in their cluster and growth", () => {
+    // every id's first four random bytes are the same: one hash, one cluster of buckets
+    let counter = 0;
+    const sameHash = (size: number): Buffer => {
+      const bytes = Buffer.alloc(size);
+      for (let at = 0; at + 18 <= size; at += 18) {
+        bytes.writeUInt32BE(0xdeadbeef, at);
+        bytes.writeUInt32BE(++counter, at + 8);
+      }
+      return bytes;
+    };
+    const table = new JobTable();
+    const minter = new IdGenerator("0123abcd", sameHash);
+    const ids: string[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const id = minter.next(60, 5);
+      table.link(newJob(table, id, i + 1).slot);
+      ids.push(id);
+    }
+    assert.equal(new Set(ids).size, ids.length);
+    for (let i = 0; i < ids.length; i += 2) table.release(table.find(ids[i]!));
+    table.recycle();
+    ids.forEach((id, i) => {
+      const slot = table.find(id);
+      if (i % 2 === 0) assert.equal(slot, -1, id);
+      else assert.equal(table.idOf(slot), id);
+    });
+    assert.equal(table.size, ids.length / 2);
+  });
+
   it("does not find ids it never held, made-up or malformed", () => {
     const table = new JobTable();
     const ids = new IdGenerator("0123abcd");
