@@ -210,7 +210,7 @@ export class RedisBroker implements Broker {
   async addJob(req: AddJobRequest): Promise<AddJobResult> {
     const { store } = this;
     const { ttl, retry, delay, repl } = addJobSettings(req, this.maxJobSize);
-    const seq = await store.nextSeq();
+    const seq = store.takeSeq() ?? (await store.nextSeq());
     const id = store.newJobId(req.queue, ttl, retry);
     // add-12.lua's ARGV from 4 on, holdUntil and the origin (the last two) aside
     const args: Array<string | number | Buffer> = [

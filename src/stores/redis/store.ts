@@ -210,6 +210,11 @@ export class QueueStore {
    * Sequence numbers come from one deployment-wide counter, reserved in
    * blocks: consecutive on one server, unique across servers.
    */
+  /** The next sequence number when the reserved block has one (no Promise, no wait), else undefined. */
+  takeSeq(): number | undefined {
+    return this.seqNext < this.seqEnd ? this.seqNext++ : undefined;
+  }
+
   async nextSeq(): Promise<number> {
     while (this.seqNext >= this.seqEnd) {
       this.seqRefill ??= (async () => {

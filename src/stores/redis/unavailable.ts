@@ -44,17 +44,23 @@ export function failingFast<T extends object>(broker: T, where: () => string): T
   const mapError = (error: unknown): never => {
     throw isUnavailable(error) ? storeUnavailable(where()) : error;
   };
-  return new Proxy(broker, {
+  // one wrapper per method, made on first use: every command calls the broker through here
+  const wrappers = new WeakMap<(...a: unknown[]) => unknown, (...a: unknown[]) => unknown>();
+  const proxy: T = new Proxy(broker, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);
       if (typeof value !== "function") return value;
-      return function (this: unknown, ...args: unknown[]) {
-        const result: unknown = (value as (...a: unknown[]) => unknown).apply(
-          this === receiver ? target : this,
-          args,
-        );
-        return result instanceof Promise ? result.catch(mapError) : result;
-      };
+      const method = value as (...a: unknown[]) => unknown;
+      let wrapper = wrappers.get(method);
+      if (wrapper === undefined) {
+        wrapper = function (this: unknown, ...args: unknown[]) {
+          const result: unknown = method.apply(this === proxy ? broker : this, args);
+          return result instanceof Promise ? result.catch(mapError) : result;
+        };
+        wrappers.set(method, wrapper);
+      }
+      return wrapper;
     },
   });
+  return proxy;
 }
