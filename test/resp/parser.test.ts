@@ -292,6 +292,20 @@ describe("RequestParser", () => {
     assert.equal(a.args.at(1)!.toString(), "first");
   });
 
+  it("copies an inline request's words out of its line", () => {
+    const parser = new RequestParser();
+    const line = Buffer.from('ADDJOB q "a body" 0\r\nPING\r\n');
+    parser.feed(line); // adopted, not copied: the words are views of `line`
+    const { args } = parser.next() as Request;
+    assert.equal(args.length, 4);
+    const copies = [0, 1, 2, 3].map((i) => args.copy(i));
+    line.fill(0x7a); // what a copy must not see
+    assert.deepEqual(
+      copies.map((copy) => copy.toString()),
+      ["ADDJOB", "q", "a body", "0"],
+    );
+  });
+
   it("reads every argument from its span as from its view, big bulks mixed in", () => {
     const big = Buffer.alloc(BIG_BULK + 3, 0x62);
     const input = Buffer.concat([

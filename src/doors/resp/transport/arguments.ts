@@ -13,10 +13,9 @@ import { bufferView } from "../../../util/buffer-view.js";
  * does not pin a whole input chunk.
  */
 export class Arguments {
-  /** `args[0]` as sent, and the others: [start, end) in `input`, or a big bulk (start < 0) */
   private constructor(
     private readonly input: Buffer,
-    /** start and end of each argument; a start of -1 - k is `bigs[k]` */
+    /** each argument as [start, end) in `input`; a start of -1 - k is `bigs[k]`, a big bulk (or an inline word) */
     private readonly spans: number[],
     private readonly bigs: Buffer[] | undefined,
   ) {}
@@ -64,10 +63,17 @@ export class Arguments {
     return this.decode(i, "utf8");
   }
 
-  /** A copy of argument `i`'s bytes, to keep beyond the command (a big bulk is its own Buffer already). */
+  /**
+   * Argument `i`'s bytes in memory of their own, to keep beyond the command:
+   * a big bulk as it is (its own Buffer already), anything else copied.
+   */
   copy(i: number): Buffer {
     const start = this.start(i);
-    if (start < 0) return this.bigs![-1 - start]!;
+    if (start < 0) {
+      const own = this.bigs![-1 - start]!;
+      // an inline request's word is a view of its line: copied like a span
+      return own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : Buffer.from(own);
+    }
     const end = this.spans[2 * i + 1]!;
     const out = Buffer.allocUnsafe(end - start);
     this.input.copy(out, 0, start, end);
