@@ -13,6 +13,9 @@ export const LIVE = 1;
 /** a job that left the live set but is still kept (a dead letter): not found by id */
 export const HELD = 2;
 
+/** a released-slot list longer than this is dropped after its recycle, not kept for the next */
+const KEPT_PENDING_SLOTS = 4096;
+
 /**
  * Every job's fields, one column per field (struct of arrays, in pages of
  * 4,096 slots: job-page.ts): a job is a slot number. A million queued jobs are then a few dozen typed arrays,
@@ -42,7 +45,9 @@ export class JobTable {
   private liveCount = 0;
   private used = 0;
   private readonly freeSlots: number[] = [];
+  /** slots given up since the last recycle: pendingFree[0, pendingCount), the array kept (every ack gives one up) */
   private pendingFree: number[] = [];
+  private pendingCount = 0;
   /** handed out by `Job.bodyRange` for the journal encoder, which copies from it at once */
   readonly bodyScratch = new BodyRange();
 
@@ -164,13 +169,14 @@ export class JobTable {
     if (this.kindOf(slot) === FREE) return;
     this.unlink(slot);
     this.setKind(slot, FREE);
-    this.pendingFree.push(slot);
+    this.pendingFree[this.pendingCount++] = slot;
   }
 
   /** Slots given up before now may be reused, and their bodies go: called when a command starts. */
   recycle(): void {
-    if (this.pendingFree.length === 0) return;
-    for (const slot of this.pendingFree) {
+    if (this.pendingCount === 0) return;
+    for (let k = 0; k < this.pendingCount; k++) {
+      const slot = this.pendingFree[k]!;
       const page = this.pages[slot >>> PAGE_BITS]!;
       page.bodies.drop(slot & PAGE_MASK);
       this.names.let(page.queueNumber[slot & PAGE_MASK]!);
@@ -178,7 +184,9 @@ export class JobTable {
       this.ids.clear(slot);
       this.freeSlots.push(slot);
     }
-    this.pendingFree = [];
+    this.pendingCount = 0;
+    // a mass release (DEBUG FLUSHALL, a big purge) does not keep its list's memory
+    if (this.pendingFree.length > KEPT_PENDING_SLOTS) this.pendingFree = [];
   }
 
   /** The live job with this id, or -1. */

@@ -89,7 +89,7 @@ export function writeHeader(
 
 /** A whole job: on ADDJOB, and for each live job in a snapshot. Default values are left out. */
 export function writeJob(enc: RecordEncoder, offset: number, job: StoredJob, type = T_JOB): number {
-  return enc.record(type, offset, () => writeJobFields(enc, job));
+  return enc.record(type, offset, writeJobFields, job);
 }
 
 /** The job's fields, driven by the table in fields.ts (compiled once: see compileJobWriter). */
@@ -157,11 +157,14 @@ export function writeDeadJob(
 }
 
 export function writeDelete(enc: RecordEncoder, offset: number, id: string, reason: DeleteReason): number {
-  return enc.record(T_DELETE, offset, () => {
-    enc.string(F_ID, id, "latin1");
-    enc.u32(F_REASON, REASONS.indexOf(reason));
-  });
+  return enc.record(T_DELETE, offset, DELETE_FIELDS[REASONS.indexOf(reason)]!, id);
 }
+
+/** a deletion's fields, one function per reason (made once: every ACKJOB writes one) */
+const DELETE_FIELDS = REASONS.map((_, reason) => (enc: RecordEncoder, id: string) => {
+  enc.string(F_ID, id, "latin1");
+  enc.u32(F_REASON, reason);
+});
 
 export function writeCounters(
   enc: RecordEncoder,

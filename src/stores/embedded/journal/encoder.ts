@@ -31,19 +31,22 @@ export class RecordEncoder {
   private bodyDone = 0;
 
   /**
-   * Encodes one whole record at file `offset` (`fields` encodes its fields)
-   * and returns its size. All or nothing: if `fields` throws (a value the
-   * format cannot hold), the encoder is put back exactly as it was before
-   * the record, so no byte of it is ever written, and the error goes on.
+   * Encodes one whole record at file `offset` (`fields(this, value)`
+   * encodes its fields) and returns its size. All or nothing: if `fields`
+   * throws (a value the format cannot hold), the encoder is put back
+   * exactly as it was before the record, so no byte of it is ever written,
+   * and the error goes on. The hot records (a job, a deletion) pass a
+   * function made once and their value, so that no closure is made per
+   * record; the others may pass a closure and no value.
    */
-  record(type: number, offset: number, fields: () => void): number {
+  record<T>(type: number, offset: number, fields: (enc: RecordEncoder, value: T) => void, value?: T): number {
     const slab = this.slab;
     const pos = this.pos;
     const takenFrom = this.takenFrom;
     const chunks = this.chunks.length;
     try {
       this.begin(type, offset);
-      fields();
+      fields(this, value as T);
       return this.end();
     } catch (error) {
       // The slab's bytes before `pos` are untouched: only what this record added goes.
