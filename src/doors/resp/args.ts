@@ -174,7 +174,7 @@ export function queueArg(args: Arguments, i: number): string {
 
 /** Arguments from..to (exclusive) as job ids (latin1 text: an id is ASCII, and anything else is no id). */
 export function idsOf(args: Arguments, from: number, to = args.length): string[] {
-  const ids: string[] = [];
-  for (let i = from; i < to; i++) ids.push(args.latin1(i));
+  const ids = new Array<string>(Math.max(0, to - from));
+  for (let i = from; i < to; i++) ids[i - from] = args.latin1(i);
   return ids;
 }

@@ -197,7 +197,10 @@ function idListCommand(method: IdCommand): Spec["handler"] {
 function ackjob(ctx: RespContext, args: Arguments): HandlerResult {
   const { ids, result } = parseAck(args, ctx.server.config.maxJobSize);
   const acked = result === undefined ? ctx.broker.ackJobs(ids) : ctx.broker.ackJobs(ids, result);
-  return andThen(acked, (n) => replyWhenDurable(ctx, n, false));
+  // no closure on the embedded store's synchronous answer: every ACKJOB comes here
+  return acked instanceof Promise
+    ? acked.then((n) => replyWhenDurable(ctx, n, false))
+    : replyWhenDurable(ctx, acked, false);
 }
 
 /** NACK id … [DELAY ms] [BACKOFF] [ERROR text] [TIMEDOUT] [RETRIES n] */

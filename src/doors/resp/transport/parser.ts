@@ -293,12 +293,13 @@ export class RequestParser {
   private takeArgs(): Arguments {
     const spans = this.spans;
     const base = this.reqStart;
-    const out: number[] = [];
+    // sized at once: pushing would grow it past its length (~80 bytes more a request)
+    const out = new Array<number>(this.spanEnd);
     for (let i = 0; i < this.spanEnd; i += 2) {
       const at = spans[i]!;
       const len = spans[i + 1]!;
-      if (at === BIG_SPAN) out.push(-1 - len, this.bigs[len]!.length);
-      else out.push(base + at, base + at + len);
+      out[i] = at === BIG_SPAN ? -1 - len : base + at;
+      out[i + 1] = at === BIG_SPAN ? this.bigs[len]!.length : base + at + len;
     }
     const args = Arguments.spans(this.buf, out, this.bigs.length > 0 ? this.bigs : undefined);
     this.spanEnd = 0;
