@@ -1,4 +1,4 @@
-import { copyBytes } from "../engine/body-arena.js";
+import { copyBytes } from "../../../util/copy-bytes.js";
 import { copyShortAscii } from "../../../util/ascii.js";
 import { crc32, crc32Range } from "./checksum.js";
 import { FRAME_HEADER, fieldName } from "./format.js";
