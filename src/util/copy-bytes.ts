@@ -22,3 +22,10 @@ export function copyBytes(
     target.set(source.subarray(from, to), at);
   }
 }
+
+/** `source[from, to)` in a Buffer of its own (a job body kept, or handed to a client). */
+export function copiedBytes(source: Uint8Array, from: number, to: number): Buffer {
+  const copy = Buffer.allocUnsafe(to - from);
+  copyBytes(source, from, to, copy, 0);
+  return copy;
+}

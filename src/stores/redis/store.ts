@@ -208,15 +208,17 @@ export class QueueStore {
 
   /**
    * Sequence numbers come from one deployment-wide counter, reserved in
-   * blocks: consecutive on one server, unique across servers.
+   * blocks: consecutive on one server, unique across servers. `takeSeq`
+   * is the next one when the reserved block has one (no Promise, no wait),
+   * else undefined; `nextSeq` reserves a block first when it must.
    */
-  /** The next sequence number when the reserved block has one (no Promise, no wait), else undefined. */
   takeSeq(): number | undefined {
     return this.seqNext < this.seqEnd ? this.seqNext++ : undefined;
   }
 
   async nextSeq(): Promise<number> {
-    while (this.seqNext >= this.seqEnd) {
+    for (let seq = this.takeSeq(); ; seq = this.takeSeq()) {
+      if (seq !== undefined) return seq;
       this.seqRefill ??= (async () => {
         const end = await this.conns.client.incrby(this.keys.seq, SEQ_BLOCK);
         this.seqNext = end - SEQ_BLOCK + 1;
@@ -224,7 +226,6 @@ export class QueueStore {
       })().finally(() => (this.seqRefill = undefined));
       await this.seqRefill;
     }
-    return this.seqNext++;
   }
 
   /** `D-<node8>-<queue tag (3)><21 random>-<ttl4>`: the tag leads from the id to the queue's slot. */

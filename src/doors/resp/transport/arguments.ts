@@ -1,5 +1,5 @@
 import { bufferView } from "../../../util/buffer-view.js";
-import { copyBytes } from "../../../util/copy-bytes.js";
+import { copiedBytes } from "../../../util/copy-bytes.js";
 
 /**
  * A request's arguments, as spans of the connection's input: no object per
@@ -75,11 +75,8 @@ export class Arguments {
       // an inline request's word is a view of its line: copied like a span
       return own.byteOffset === 0 && own.byteLength === own.buffer.byteLength ? own : Buffer.from(own);
     }
-    const end = this.spans[2 * i + 1]!;
     // not Buffer#copy, which makes a view of the source range to copy from
-    const out = Buffer.allocUnsafe(end - start);
-    copyBytes(this.input, start, end, out, 0);
-    return out;
+    return copiedBytes(this.input, start, this.spans[2 * i + 1]!);
   }
 
   /**

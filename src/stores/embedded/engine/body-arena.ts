@@ -1,4 +1,4 @@
-import { copyBytes } from "../../../util/copy-bytes.js";
+import { copiedBytes, copyBytes } from "../../../util/copy-bytes.js";
 
 /**
  * Bodies up to this size are kept in their page's arena (below); larger
@@ -45,9 +45,7 @@ export class BodyRange {
   /** The body as a Buffer: its own when owned, else a copy (the bytes under a view change). */
   toBuffer(): Buffer {
     if (this.owned) return this.bytes as Buffer;
-    const copy = Buffer.allocUnsafe(this.length);
-    copyBytes(this.bytes, this.from, this.to, copy, 0);
-    return copy;
+    return copiedBytes(this.bytes, this.from, this.to);
   }
 }
 
@@ -127,9 +125,7 @@ export class PageBodies {
   read(at: number): Buffer {
     const length = this.lengths[at]!;
     if (length > SMALL_BODY_BYTES) return this.large!.get(at)!;
-    const copy = Buffer.allocUnsafe(length);
-    if (length > 0) copyBytes(this.arena, this.offsets[at]!, this.offsets[at]! + length, copy, 0);
-    return copy;
+    return copiedBytes(this.arena, this.offsets[at]!, this.offsets[at]! + length);
   }
 
   /** Points `range` at the body, without copying it (the journal encoder copies it at once). */
