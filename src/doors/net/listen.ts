@@ -1,5 +1,6 @@
 import { createServer, type Server, type ServerOpts, type Socket } from "node:net";
 import { createServer as createTlsServer, type TlsOptions } from "node:tls";
+import { readingSharedBuffer } from "./shared-reads.js";
 
 /** after close(), how long connections get to end before the listener destroys them */
 const CLOSE_DEADLINE_MS = 1000;
@@ -9,17 +10,33 @@ const CLOSE_DEADLINE_MS = 1000;
  * gets the socket once its handshake is done; a failed handshake never
  * reaches the door). It knows every TCP connection, so that close() can end
  * those its door never saw or let linger (a stalled handshake, a refused client).
+ * A plain connection is read through one shared buffer (shared-reads.ts).
  */
 export class Listener {
   private readonly server: Server;
   private readonly connections = new Set<Socket>();
+  /** plain connections read through the shared buffer, and those read as Node gave them */
+  readonly reads = { wrapped: 0, unwrapped: 0 };
 
   constructor(options: ServerOpts, tls: TlsOptions | undefined, onSocket: (socket: Socket) => void) {
-    this.server = tls ? createTlsServer({ ...options, ...tls }, onSocket) : createServer(options, onSocket);
-    this.server.on("connection", (socket: Socket) => {
-      this.connections.add(socket);
-      socket.once("close", () => this.connections.delete(socket));
+    if (tls) {
+      this.server = createTlsServer({ ...options, ...tls }, onSocket);
+      this.server.on("connection", (socket: Socket) => this.track(socket));
+      return;
+    }
+    const allowHalfOpen = options.allowHalfOpen === true;
+    this.server = createServer({ ...options, pauseOnConnect: true }, (accepted: Socket) => {
+      const { socket, wrapped } = readingSharedBuffer(accepted, this.server, allowHalfOpen);
+      if (wrapped) this.reads.wrapped++;
+      else this.reads.unwrapped++;
+      this.track(socket);
+      onSocket(socket);
     });
+  }
+
+  private track(socket: Socket): void {
+    this.connections.add(socket);
+    socket.once("close", () => this.connections.delete(socket));
   }
 
   /** Listens on host:port (0: a free port) and resolves with the port it got; later errors go to onError. */
