@@ -21,7 +21,8 @@ import type { RespClient } from "./transport/server.js";
  */
 export class ClientWait {
   private made: ClientSignal | undefined;
-  private readonly detachers: Array<() => void> = [];
+  /** made with the signal: a call served at once has no hooks to drop */
+  private detachers: Array<() => void> | undefined;
   /** true once the wait was ended because this node is leaving */
   leaving = false;
 
@@ -34,7 +35,8 @@ export class ClientWait {
   get signal(): WaitSignal {
     if (this.made === undefined) {
       const signal = (this.made = new ClientSignal());
-      this.detachers.push(this.client.onClose(() => signal.abort()));
+      const detachers: Array<() => void> = (this.detachers = []);
+      detachers.push(this.client.onClose(() => signal.abort()));
       const node = this.node;
       if (node) {
         const leave = () => {
@@ -42,7 +44,7 @@ export class ClientWait {
           signal.abort();
         };
         if (node.leaving) leave();
-        else this.detachers.push(node.onLeaving(leave));
+        else detachers.push(node.onLeaving(leave));
       }
     }
     return this.made;
@@ -58,8 +60,10 @@ export class ClientWait {
   }
 
   private detach(): void {
-    for (const detach of this.detachers) detach();
-    this.detachers.length = 0;
+    const detachers = this.detachers;
+    if (detachers === undefined) return;
+    for (const detach of detachers) detach();
+    detachers.length = 0;
   }
 }
 

@@ -28,8 +28,14 @@ type Spec = CommandSpec<RespContext>;
 
 // ------------------------------------------------------------------ ADDJOB
 
+interface ParsedAddJob {
+  req: AddJobRequest;
+  async: boolean;
+  details: boolean;
+}
+
 /** Reads ADDJOB's options left to right, as Disque does: the first failure wins. */
-function parseAddJob(args: Arguments): { req: AddJobRequest; async: boolean; details: boolean } {
+function parseAddJob(args: Arguments): ParsedAddJob {
   // Arguments are spans of the connection's input buffer: keep only the body's own bytes.
   const req: AddJobRequest = { queue: queueArg(args, 1), body: args.copy(2), origin: "resp" };
   let async = false;
@@ -84,13 +90,23 @@ function addDetails(req: AddJobRequest, result: AddJobResult): Reply {
 }
 
 function addjob(ctx: RespContext, args: Arguments): HandlerResult {
-  const { req, async, details } = parseAddJob(args);
+  const parsed = parseAddJob(args);
   if (ctx.server.leaving) return NOREPL_LEAVING;
-  return andThen(ctx.broker.addJob(req), (result) => {
-    if (result.duplicate) ctx.server.noteDuplicate();
-    const reply = details ? addDetails(req, result) : new SimpleString(result.id);
-    return replyWhenDurable(ctx, reply, async);
-  });
+  const added = ctx.broker.addJob(parsed.req);
+  // no closure on the embedded store's synchronous answer: every ADDJOB comes here
+  return added instanceof Promise
+    ? added.then((result) => addReply(ctx, parsed, result))
+    : addReply(ctx, parsed, added);
+}
+
+function addReply(
+  ctx: RespContext,
+  { req, async, details }: ParsedAddJob,
+  result: AddJobResult,
+): HandlerResult {
+  if (result.duplicate) ctx.server.noteDuplicate();
+  const reply = details ? addDetails(req, result) : new SimpleString(result.id);
+  return replyWhenDurable(ctx, reply, async);
 }
 
 // ------------------------------------------------------------------ GETJOB
@@ -164,21 +180,31 @@ function getjob(ctx: RespContext, args: Arguments): HandlerResult {
     } else throw errorOf(SYNTAX_ERROR);
   }
   if (from < 0 || from >= args.length) throw errorOf(SYNTAX_ERROR);
-  const queues: string[] = [];
-  for (let i = from; i < args.length; i++) queues.push(queueArg(args, i));
+  const queues: string[] = new Array(args.length - from);
+  for (let i = from; i < args.length; i++) queues[i - from] = queueArg(args, i);
 
   const client = ctx.client;
   const wait = new ClientWait(client, ctx.server);
-  const toReply = (jobs: Delivery[] | null): Reply => {
-    if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
-    return jobs.map((job) => jobReply(job, detail));
-  };
   const result = ctx.broker.getJobs(new GetJobCall(queues, count, nohang, timeoutMs, client.consumer, wait));
   // The client left while its jobs were on the way: the gate puts them back at once.
-  const handedOver = andThen(wait.watch(result), (jobs) =>
-    ctx.server.gate.handOver(jobs, () => client.closed),
-  );
-  return andThen(handedOver, toReply);
+  const gate = ctx.server.gate;
+  const watched = wait.watch(result);
+  if (!(watched instanceof Promise)) {
+    // served at once (the hot path): no closure
+    const handedOver = gate.handOver(watched, client.isGone);
+    if (!(handedOver instanceof Promise)) return getjobReply(handedOver, wait, detail);
+    return handedOver.then((jobs) => getjobReply(jobs, wait, detail));
+  }
+  return watched
+    .then((jobs) => gate.handOver(jobs, client.isGone))
+    .then((jobs) => getjobReply(jobs, wait, detail));
+}
+
+function getjobReply(jobs: Delivery[] | null, wait: ClientWait, detail: JobDetail): Reply {
+  if (jobs === null) return wait.leaving ? LEAVING : NULL_ARRAY;
+  const replies: Reply[] = new Array(jobs.length);
+  for (let i = 0; i < jobs.length; i++) replies[i] = jobReply(jobs[i]!, detail);
+  return replies;
 }
 
 // ------------------------------------------------------- id-list commands

@@ -28,6 +28,8 @@ export class RespClient {
   blocked = false;
   /** true once the socket has closed */
   closed = false;
+  /** `closed` as a function, made once: for the write gate's handOver, on every GETJOB */
+  readonly isGone = (): boolean => this.closed;
 
   private consumerRef: Consumer | undefined = undefined;
 
