@@ -6,9 +6,9 @@ import { copyBytes } from "../../util/copy-bytes.js";
  *
  * A socket's 'data' event costs Node, per read, a new ArrayBuffer made in
  * C++ and the Readable stream's machinery (push, addChunk, the flowing
- * state); measured with redis-benchmark, that is 1.5–4.5 µs of the ~25 µs of
- * CPU a non-pipelined ADDJOB costs the server (docs/performance.md, round
- * 10). Node's `onread` option skips both: the kernel's bytes land in a
+ * state); measured with redis-benchmark, that is about 2 µs of the 15–25 µs
+ * of user CPU a non-pipelined ADDJOB costs the server (docs/performance.md,
+ * round 10). Node's `onread` option skips both: the kernel's bytes land in a
  * buffer the program gave, and a callback gets them. It exists only on the
  * Socket constructor, not for sockets a server accepts, so the listener
  * (paused on connect) wraps the accepted socket's handle in a Socket of its
