@@ -7,6 +7,8 @@ export interface RbResults {
   servers: string[];
   /** row -> server -> one rate (per second) per round */
   samples: Record<string, Record<string, number[]>>;
+  /** row -> server -> the server's CPU (user + system) per request in µs, one per round: rows with a request count */
+  cpu?: Record<string, Record<string, number[]>>;
   /** server -> why its last round failed */
   failed: Record<string, string>;
   /** why the section or a server was not run */
@@ -19,12 +21,16 @@ const DISQUE = "disque (appendonly no)";
 const REDIS_ALWAYS = "redis appendfsync=always";
 
 function rate(rb: RbResults, row: string, server: string): number | undefined {
-  const xs = rb.samples[row]?.[server];
+  return medianOf(rb.samples[row]?.[server]);
+}
+
+function medianOf(xs: number[] | undefined): number | undefined {
   return xs?.length ? median(xs) : undefined;
 }
 
 function ratio(a: number | undefined, b: number | undefined): number | undefined {
-  return a !== undefined && b !== undefined ? a / b : undefined;
+  // a CPU figure below one clock tick reads 0: no ratio then
+  return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
 }
 
 const times = (x: number | undefined) => (x === undefined ? "—" : `${x.toFixed(2)}×`);
@@ -54,6 +60,33 @@ function body(rb: RbResults): string[][] {
     ];
   });
 }
+
+const CPU_HEAD = "server CPU per request (µs, median)";
+
+/** The server's CPU per request: steadier than the rates on a shared machine (it does not count waiting for a core). */
+function cpuHead(rb: RbResults): string[] {
+  return [CPU_HEAD, "generator", ...rb.servers, "docket/Disque"];
+}
+
+function cpuBody(rb: RbResults): string[][] {
+  const cpu = rb.cpu ?? {};
+  return TABLE.filter(({ row }) => cpu[row]).map(({ row }) => {
+    const of = (server: string) => medianOf(cpu[row]?.[server]);
+    return [
+      command(row),
+      row.slice(0, row.indexOf(": ")),
+      ...rb.servers.map((s) => {
+        const x = of(s);
+        return x === undefined ? "—" : x.toFixed(1);
+      }),
+      times(ratio(of(DOCKET), of(DISQUE))),
+    ];
+  });
+}
+
+const CPU_CAPTION =
+  "Server CPU: user + system from /proc over each row (clock ticks of 10 ms: a row of ~0.25 s of CPU is good to ~4 %);" +
+  " docket/Disque < 1 means docket uses less. Timed rows (the cycles) have no request count and no figure.";
 
 function caption(rb: RbResults): string[] {
   const p = rb.params;
@@ -108,6 +141,7 @@ export function renderRbText(rb: RbResults): string {
     ...caption(rb),
     "",
     ...textTable(head(rb), body(rb)),
+    ...(rb.cpu ? ["", CPU_CAPTION, "", ...textTable(cpuHead(rb), cpuBody(rb))] : []),
     "",
     "targets (issue 16):",
     ...targetLines(rbTargets(rb)),
@@ -122,6 +156,7 @@ export function renderRbMarkdown(rb: RbResults): string {
     ...caption(rb).map((l) => `${l}  `),
     "",
     ...markdownTable(head(rb), body(rb)),
+    ...(rb.cpu ? ["", `${CPU_CAPTION}  `, "", ...markdownTable(cpuHead(rb), cpuBody(rb))] : []),
     "",
     ...targetTable(rbTargets(rb)),
     "",

@@ -16,7 +16,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { closedLoop, countedLoop, LoadConnection, type Value } from "./resp-load.js";
 import type { RbResults } from "./rb-report.js";
-import { QUEUE, startDisque, startDocket, startRedis, type Running } from "./systems.js";
+import { cpuSeconds, QUEUE, startDisque, startDocket, startRedis, type Running } from "./systems.js";
 
 const CLIENTS = 50;
 const PIPELINE = 16;
@@ -114,31 +114,54 @@ async function takeAllIds(conn: LoadConnection): Promise<string[]> {
   }
 }
 
-/** The rows redis-benchmark cannot drive, with the bench's own client: PING, ACKJOB, add → get → ack. */
-async function ownGenerator(
+/** Where one server's figures go: a row's rate, and the server's CPU per request where it is known. */
+interface Recorder {
+  rate(row: string, perSecond: number): void;
+  cpu(row: string, microsPerRequest: number): void;
+}
+
+/**
+ * Runs one row of `requests` requests, records its rate and the server's
+ * CPU (user + system, /proc) per request while it ran: on a shared machine
+ * the steadier figure, as it does not count waiting for a core.
+ */
+async function measured(
   sys: Running,
-  n: number,
-  record: (row: string, value: number) => void,
+  record: Recorder,
+  row: string,
+  requests: number,
+  run: () => Promise<number>,
 ): Promise<void> {
+  const before = cpuSeconds(sys.pid);
+  const perSecond = await run();
+  const used = cpuSeconds(sys.pid) - before;
+  record.rate(row, perSecond);
+  if (Number.isFinite(used)) record.cpu(row, (used * 1e6) / requests);
+}
+
+/** The rows redis-benchmark cannot drive, with the bench's own client: PING, ACKJOB, add → get → ack. */
+async function ownGenerator(sys: Running, n: number, record: Recorder): Promise<void> {
   const conns = await openMany(sys.port, CLIENTS);
   try {
     for (const p of [1, PIPELINE]) {
-      const rate = await countedLoop(conns, p, n, async (c) => {
-        const pong = await c.call("PING");
-        if (pong !== "PONG") fail("PING", pong);
-      });
-      record(ROWS.ownPing(p), rate);
+      await measured(sys, record, ROWS.ownPing(p), n, () =>
+        countedLoop(conns, p, n, async (c) => {
+          const pong = await c.call("PING");
+          if (pong !== "PONG") fail("PING", pong);
+        }),
+      );
     }
     // 2n jobs to ack, n at each depth: added by redis-benchmark, fetched by us (both untimed)
     await redisBenchmark(sys.port, 2 * n, PIPELINE, COMMANDS.jobs.add);
     const ids = await takeAllIds(conns[0]!);
     if (ids.length !== 2 * n) throw new Error(`fetched ${ids.length} jobs for ACKJOB, wanted ${2 * n}`);
     for (const [i, p] of [1, PIPELINE].entries()) {
-      const rate = await countedLoop(conns, p, n, async (c, k) => {
-        const acked = await c.call("ACKJOB", ids[i * n + k]!);
-        if (acked !== 1) fail("ACKJOB", acked);
-      });
-      record(ROWS.ack(p), rate);
+      await measured(sys, record, ROWS.ack(p), n, () =>
+        countedLoop(conns, p, n, async (c, k) => {
+          const acked = await c.call("ACKJOB", ids[i * n + k]!);
+          if (acked !== 1) fail("ACKJOB", acked);
+        }),
+      );
     }
     for (const p of [1, PIPELINE]) {
       const loops = conns.flatMap((c) => Array<LoadConnection>(p).fill(c));
@@ -156,7 +179,8 @@ async function ownGenerator(
         CYCLE_MS,
         500,
       );
-      record(ROWS.cycle(p), rate);
+      // a timed run (with its warm-up) has no exact request count: no CPU figure
+      record.rate(ROWS.cycle(p), rate);
     }
   } finally {
     for (const c of conns) c.close();
@@ -164,26 +188,24 @@ async function ownGenerator(
 }
 
 /** One round on one fresh server: every row it can run. */
-async function measureServer(
-  server: RbServer,
-  n: number,
-  record: (row: string, value: number) => void,
-): Promise<void> {
+async function measureServer(server: RbServer, n: number, record: Recorder): Promise<void> {
   const sys = await server.start();
   const cmd = COMMANDS[server.speaks];
+  const row = (name: string, p: number, command: string[]) =>
+    measured(sys, record, name, n, () => redisBenchmark(sys.port, n, p, command));
   try {
     // untimed warm-up of each path (JIT of a fresh docket), ending with an empty queue again
     const warm = Math.max(5000, Math.round(n / 10));
     for (const command of [["PING"], cmd.add, cmd.take])
       await redisBenchmark(sys.port, warm, PIPELINE, command);
-    for (const p of [1, PIPELINE]) record(ROWS.ping(p), await redisBenchmark(sys.port, n, p, ["PING"]));
-    for (const p of [1, PIPELINE]) record(ROWS.add(p), await redisBenchmark(sys.port, n, p, cmd.add));
+    for (const p of [1, PIPELINE]) await row(ROWS.ping(p), p, ["PING"]);
+    for (const p of [1, PIPELINE]) await row(ROWS.add(p), p, cmd.add);
     // the two ADDJOB rows left 2n jobs; top up if one fell short, so that every GETJOB gets a job
     const probe = await LoadConnection.open(sys.port);
     const queued = Number(await probe.call(cmd.length, QUEUE));
     probe.close();
     if (queued < 2 * n) await redisBenchmark(sys.port, 2 * n - queued, PIPELINE, cmd.add);
-    for (const p of [1, PIPELINE]) record(ROWS.take(p), await redisBenchmark(sys.port, n, p, cmd.take));
+    for (const p of [1, PIPELINE]) await row(ROWS.take(p), p, cmd.take);
     if (server.speaks === "jobs") await ownGenerator(sys, n, record);
   } finally {
     await sys.stop();
@@ -211,6 +233,7 @@ export async function runRedisBenchmark(
     },
     servers: servers.map((s) => s.name),
     samples: {},
+    cpu: {},
     failed: {},
   };
   for (let round = 0; round < rounds; round++) {
@@ -218,9 +241,12 @@ export async function runRedisBenchmark(
       const server = servers[(i + round) % servers.length]!;
       log(`rb round ${round + 1}/${rounds} ${server.name}:`);
       try {
-        await measureServer(server, n, (row, value) => {
-          ((results.samples[row] ??= {})[server.name] ??= []).push(value);
-          log(` ${Math.round(value)}`);
+        await measureServer(server, n, {
+          rate: (row, value) => {
+            ((results.samples[row] ??= {})[server.name] ??= []).push(value);
+            log(` ${Math.round(value)}`);
+          },
+          cpu: (row, micros) => ((results.cpu![row] ??= {})[server.name] ??= []).push(micros),
         });
       } catch (error) {
         const message = (error as Error).message.split("\n")[0]!;

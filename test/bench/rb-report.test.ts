@@ -47,6 +47,42 @@ describe("bench rb report", () => {
     );
   });
 
+  it("prints the servers' CPU per request, with docket's over Disque's, only when it was measured", () => {
+    assert.doesNotMatch(renderRbText(rb), /server CPU per request/);
+    const withCpu: RbResults = {
+      ...rb,
+      cpu: {
+        [ROWS.add(1)]: {
+          "docket fsync=no": [12, 30, 10],
+          "docket fsync=always": [20, 21, 22],
+          "disque (appendonly no)": [8, 8, 9],
+        },
+        // under one clock tick for Disque: no ratio rather than Infinity
+        [ROWS.ping(16)]: { "docket fsync=no": [2], "disque (appendonly no)": [0] },
+      },
+    };
+    const text = renderRbText(withCpu);
+    const lines = text.split("\n");
+    const head = lines.findIndex((l) => l.startsWith("server CPU per request (µs, median)"));
+    assert.ok(head > 0, text);
+    const add = lines.slice(head).find((l) => l.startsWith("ADDJOB (Redis: LPUSH)"))!;
+    // medians 12, 21, 8; Redis always not measured; 12 / 8 = 1.50×
+    assert.deepEqual(add.trimEnd().split(/ {2,}/).slice(1), [
+      "redis-benchmark",
+      "12.0",
+      "21.0",
+      "8.0",
+      "—",
+      "1.50×",
+    ]);
+    const ping16 = lines.slice(head).find((l) => l.startsWith("PING -P 16"))!;
+    assert.equal(ping16.trimEnd().split(/ {2,}/).at(-1), "—");
+    assert.match(
+      renderRbMarkdown(withCpu),
+      /\| ADDJOB \(Redis: LPUSH\) \| redis-benchmark \| 12.0 \| 21.0 \| 8.0 \| — \| 1.50× \|/,
+    );
+  });
+
   it("checks issue 16's targets: missed when a depth is missing or below, not measured when nothing ran", () => {
     const byName = new Map(rbTargets(rb).map((t) => [t.target.replace(/ ≥ 1.0× (Disque|Redis).*/, ""), t]));
     // ADDJOB -P 16 was not measured: the target is not met on one depth alone
