@@ -7,7 +7,7 @@ export interface RbResults {
   servers: string[];
   /** row -> server -> one rate (per second) per round */
   samples: Record<string, Record<string, number[]>>;
-  /** row -> server -> the server's CPU (user + system) per request in µs, one per round: rows with a request count */
+  /** row -> server -> the server's CPU (user + system) per request (per cycle on the cycle rows) in µs, one per round */
   cpu?: Record<string, Record<string, number[]>>;
   /** server -> why its last round failed */
   failed: Record<string, string>;
@@ -86,7 +86,7 @@ function cpuBody(rb: RbResults): string[][] {
 
 const CPU_CAPTION =
   "Server CPU: user + system from /proc over each row (clock ticks of 10 ms: a row of ~0.25 s of CPU is good to ~4 %);" +
-  " docket/Disque < 1 means docket uses less. Timed rows (the cycles) have no request count and no figure.";
+  " docket/Disque < 1 means docket uses less. The cycles: per cycle (three commands), over the timed window.";
 
 function caption(rb: RbResults): string[] {
   const p = rb.params;

@@ -14,7 +14,7 @@
  */
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { closedLoop, countedLoop, LoadConnection, type Value } from "./resp-load.js";
+import { closedLoop, countedLoop, LoadConnection, type LoopWindow, type Value } from "./resp-load.js";
 import type { RbResults } from "./rb-report.js";
 import { cpuSeconds, QUEUE, startDisque, startDocket, startRedis, type Running } from "./systems.js";
 
@@ -139,6 +139,18 @@ async function measured(
   if (Number.isFinite(used)) record.cpu(row, (used * 1e6) / requests);
 }
 
+/** A timed row's CPU: the server's over the timed window (after the warm-up), per step completed in it. */
+function cpuPerStep(sys: Running, record: Recorder, row: string): LoopWindow {
+  let before = NaN;
+  return {
+    begin: () => (before = cpuSeconds(sys.pid)),
+    end: (done) => {
+      const used = cpuSeconds(sys.pid) - before;
+      if (Number.isFinite(used) && done > 0) record.cpu(row, (used * 1e6) / done);
+    },
+  };
+}
+
 /** The rows redis-benchmark cannot drive, with the bench's own client: PING, ACKJOB, add → get → ack. */
 async function ownGenerator(sys: Running, n: number, record: Recorder): Promise<void> {
   const conns = await openMany(sys.port, CLIENTS);
@@ -178,8 +190,8 @@ async function ownGenerator(sys: Running, n: number, record: Recorder): Promise<
         },
         CYCLE_MS,
         500,
+        cpuPerStep(sys, record, ROWS.cycle(p)),
       );
-      // a timed run (with its warm-up) has no exact request count: no CPU figure
       record.rate(ROWS.cycle(p), rate);
     }
   } finally {

@@ -78,6 +78,12 @@ export class LoadConnection {
   }
 }
 
+/** Told when a closed loop's timed window begins, and how many steps completed in it when it ends. */
+export interface LoopWindow {
+  begin(): void;
+  end(done: number): void;
+}
+
 /**
  * Runs `step` in a closed loop on every connection for `ms` after a warm-up,
  * and returns completed steps per second.
@@ -87,6 +93,7 @@ export async function closedLoop(
   step: (conn: LoadConnection, i: number) => Promise<void>,
   ms: number,
   warmupMs = 1000,
+  window?: LoopWindow,
 ): Promise<number> {
   let counting = false;
   let done = 0;
@@ -99,9 +106,11 @@ export async function closedLoop(
   });
   await new Promise((resolve) => setTimeout(resolve, warmupMs));
   counting = true;
+  window?.begin();
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, ms));
   const rate = (done / (performance.now() - started)) * 1000;
+  window?.end(done);
   stop = true;
   await Promise.all(loops);
   return rate;
