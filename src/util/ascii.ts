@@ -14,3 +14,8 @@ export function copyShortAscii(s: string, target: Uint8Array, at: number, line: 
   }
   return p;
 }
+
+/** A-Z to a-z, every other byte as it is: what `toLowerCase` does to latin1 text below 0x80 (command names, option words) */
+export function lowerAscii(byte: number): number {
+  return byte >= 65 && byte <= 90 ? byte | 32 : byte;
+}

@@ -1,4 +1,5 @@
 import { BrokerError } from "../../core/contract.js";
+import { lowerAscii } from "../../util/ascii.js";
 import { Arguments } from "./transport/arguments.js";
 import {
   MAX_INTEGER_TEXT,
@@ -62,11 +63,6 @@ const WORD_BYTES = 16;
 const wordBytes = new Uint8Array(WORD_SLOTS * WORD_BYTES);
 const wordLengths = new Uint8Array(WORD_SLOTS);
 const wordTexts: string[] = new Array<string>(WORD_SLOTS).fill("");
-
-/** A-Z to a-z; every other byte as it is (what toLowerCase does to latin1 text below 0x80) */
-function lowerAscii(byte: number): number {
-  return byte >= 65 && byte <= 90 ? byte | 32 : byte;
-}
 
 export function errorOf(message: string): BrokerError {
   return new BrokerError("ERR", message);

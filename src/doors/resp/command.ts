@@ -1,6 +1,7 @@
 import type { Request } from "./transport/parser.js";
 import type { Arguments } from "./transport/arguments.js";
 import type { HeldReply } from "./transport/held-reply.js";
+import { lowerAscii } from "../../util/ascii.js";
 import { SimpleString, type Reply } from "./transport/reply.js";
 
 /**
@@ -89,21 +90,13 @@ const MAX_NAME_BYTES = 64;
 /** FNV-1a over the ASCII-lower-cased bytes: no string is made to look a name up. */
 function hashLower(buf: Buffer, from: number, to: number): number {
   let h = 0x811c9dc5;
-  for (let i = from; i < to; i++) {
-    let c = buf[i]!;
-    if (c >= 65 && c <= 90) c |= 0x20;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
+  for (let i = from; i < to; i++) h = Math.imul(h ^ lowerAscii(buf[i]!), 0x01000193);
   return h >>> 0;
 }
 
 function equalsLower(buf: Buffer, from: number, to: number, lower: Buffer): boolean {
   if (to - from !== lower.length) return false;
-  for (let i = from; i < to; i++) {
-    let c = buf[i]!;
-    if (c >= 65 && c <= 90) c |= 0x20;
-    if (c !== lower[i - from]) return false;
-  }
+  for (let i = from; i < to; i++) if (lowerAscii(buf[i]!) !== lower[i - from]) return false;
   return true;
 }
 
