@@ -132,14 +132,14 @@ async function measured(
   requests: number,
   run: () => Promise<number>,
 ): Promise<void> {
-  const before = cpuSeconds(sys.pid);
+  const cpu = cpuPerStep(sys, record, row);
+  cpu.begin();
   const perSecond = await run();
-  const used = cpuSeconds(sys.pid) - before;
+  cpu.end(requests);
   record.rate(row, perSecond);
-  if (Number.isFinite(used)) record.cpu(row, (used * 1e6) / requests);
 }
 
-/** A timed row's CPU: the server's over the timed window (after the warm-up), per step completed in it. */
+/** The server's CPU from `begin` to `end`, per step completed in between (a timed row: its window after the warm-up). */
 function cpuPerStep(sys: Running, record: Recorder, row: string): LoopWindow {
   let before = NaN;
   return {
